@@ -1,0 +1,22 @@
+// `npm test`: build, type-check, lint, unit tests (core + sidecar), then the suites that run inside a real
+// VS Code (code-server + headless Chromium). Stops at the first failing stage.
+import { spawnSync } from "node:child_process";
+
+const stages = [
+  ["build", "node", ["esbuild.mjs"]],
+  ["typecheck", "npx", ["tsc", "-p", ".", "--noEmit"]],
+  ["lint", "npx", ["eslint", "."]],
+  ["unit", "npm", ["run", "-s", "test:unit"]],
+  ["vscode", "npm", ["run", "-s", "test:vscode"]],
+];
+
+const only = process.env.CHORUS_TEST_STAGES?.split(",");
+for (const [name, cmd, args] of stages) {
+  if (only && !only.includes(name)) continue;
+  console.log(`\n=== ${name}: ${cmd} ${args.join(" ")}`);
+  const r = spawnSync(cmd, args, { stdio: "inherit" });
+  if (r.status !== 0) {
+    console.error(`\n${name} failed (exit ${r.status ?? r.signal}).`);
+    process.exit(r.status ?? 1);
+  }
+}

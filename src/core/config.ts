@@ -1,0 +1,121 @@
+// Chorus configuration as the engine sees it. VS Code settings (src/vscode/settings.ts) and the CLI's JSON
+// config file (src/cli/config-file.ts) both produce this one shape, validated here.
+
+import type { ProviderKind } from "./providers/types";
+
+export type ModelTag = "local" | "cloud" | "fast" | "strong" | "cheap" | "code" | "embedding" | string;
+
+export interface ModelConfig {
+  /** Chorus's own name for this model, unique among configured models ("local-coder", "gpt4o"). */
+  id: string;
+  provider: ProviderKind;
+  /** Base URL; defaults per provider (Ollama 127.0.0.1:11434, OpenAI api.openai.com/v1, the running sidecar). */
+  endpoint?: string;
+  /** The provider's model name ("qwen2.5-coder:1.5b", "gpt-4o-mini"). */
+  model: string;
+  /** USD per 1M input / output tokens; 0 for local models. */
+  priceIn?: number;
+  priceOut?: number;
+  tags?: ModelTag[];
+  /** Name of the secret (SecretStorage key / env var in the CLI) holding the API key, if the endpoint needs one. */
+  apiKeySecret?: string;
+}
+
+export interface PrivacyConfig {
+  /** Glob patterns of files whose content must never reach a cloud model. */
+  localOnlyGlobs: string[];
+  /** When true, nothing goes to a cloud model at all. */
+  localOnly: boolean;
+}
+
+export interface ChorusConfig {
+  models: ModelConfig[];
+  ollamaUrl: string;
+  privacy: PrivacyConfig;
+  /** Active mode id per surface. */
+  modes: { completion: string; ask: string; review: string };
+  /** Monthly cloud budget in USD; 0 = no cap. */
+  budgetUsd: number;
+}
+
+export const DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434";
+export const DEFAULT_OPENAI_URL = "https://api.openai.com/v1";
+
+export function defaultConfig(): ChorusConfig {
+  return {
+    models: [],
+    ollamaUrl: DEFAULT_OLLAMA_URL,
+    privacy: { localOnlyGlobs: ["**/.env", "**/.env.*", "**/*.pem", "**/*.key", "**/secrets/**"], localOnly: false },
+    modes: { completion: "single", ask: "single", review: "debate" },
+    budgetUsd: 0,
+  };
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const PROVIDERS: readonly ProviderKind[] = ["ollama", "openai", "sidecar"];
+
+/** Validate one model entry from untrusted input (settings.json, a CLI config file). */
+export function parseModelConfig(raw: unknown, where: string): ModelConfig {
+  if (typeof raw !== "object" || raw === null) throw new ConfigError(`${where}: expected an object with id, provider and model`);
+  const r = raw as Record<string, unknown>;
+  const str = (k: string, required: boolean): string | undefined => {
+    const v = r[k];
+    if (v === undefined && !required) return undefined;
+    if (typeof v !== "string" || v.trim() === "") throw new ConfigError(`${where}: "${k}" must be a non-empty string`);
+    return v;
+  };
+  const num = (k: string): number | undefined => {
+    const v = r[k];
+    if (v === undefined) return undefined;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new ConfigError(`${where}: "${k}" must be a number ≥ 0`);
+    return v;
+  };
+  const provider = str("provider", true) as ProviderKind;
+  if (!PROVIDERS.includes(provider)) throw new ConfigError(`${where}: "provider" must be one of ${PROVIDERS.join(", ")}, not "${provider}"`);
+  const tags = r.tags;
+  if (tags !== undefined && (!Array.isArray(tags) || tags.some((t) => typeof t !== "string")))
+    throw new ConfigError(`${where}: "tags" must be a list of strings`);
+  const endpoint = str("endpoint", false);
+  if (endpoint !== undefined) {
+    try {
+      new URL(endpoint);
+    } catch {
+      throw new ConfigError(`${where}: "endpoint" is not a valid URL: ${endpoint}`);
+    }
+  }
+  return {
+    id: str("id", true)!,
+    provider,
+    model: str("model", true)!,
+    endpoint,
+    priceIn: num("priceIn"),
+    priceOut: num("priceOut"),
+    tags: tags as string[] | undefined,
+    apiKeySecret: str("apiKeySecret", false),
+  };
+}
+
+export function parseModelConfigs(raw: unknown, where = "chorus.models"): ModelConfig[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new ConfigError(`${where}: expected a list of models`);
+  const models = raw.map((m, i) => parseModelConfig(m, `${where}[${i}]`));
+  const seen = new Set<string>();
+  for (const m of models) {
+    if (seen.has(m.id)) throw new ConfigError(`${where}: two models have the id "${m.id}"; ids must be unique`);
+    seen.add(m.id);
+  }
+  return models;
+}
+
+export function isLocal(m: ModelConfig): boolean {
+  if (m.tags?.includes("cloud")) return false;
+  return m.provider !== "openai" || (m.tags?.includes("local") ?? false);
+}
+
+/** Cost in USD of one call. */
+export function callCost(m: ModelConfig, inputTokens: number, outputTokens: number): number {
+  return ((m.priceIn ?? 0) * inputTokens + (m.priceOut ?? 0) * outputTokens) / 1_000_000;
+}

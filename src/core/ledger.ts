@@ -1,0 +1,139 @@
+// Every model call Chorus makes is recorded here: which surface and mode asked, which model answered, tokens,
+// cost, latency, and the decision that picked the model. JSON lines in one folder, rotated by size so the
+// ledger can never grow without bound. Never holds prompts, replies or API keys.
+
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+export type Surface = "completion" | "ask" | "review" | "merge" | "cli" | "bench";
+
+export interface LedgerEntry {
+  ts: string;
+  surface: Surface;
+  mode: string;
+  model: string;
+  provider: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  ok: boolean;
+  /** What was decided (e.g. "routed:local-coder", "escalated", "fallback", "budget-stop"). */
+  decision?: string;
+  /** Why, in words a user can read in a tooltip. */
+  reason?: string;
+  error?: string;
+  /** Groups the calls of one user action (a debate run, a cascade). */
+  runId?: string;
+}
+
+export interface LedgerOptions {
+  /** Rotate when the current file passes this many bytes. */
+  maxBytes?: number;
+  /** How many rotated files to keep beside the current one. */
+  keep?: number;
+}
+
+const FILE = "ledger.jsonl";
+
+export class Ledger {
+  private readonly maxBytes: number;
+  private readonly keep: number;
+  private readonly listeners = new Set<(e: LedgerEntry) => void>();
+
+  constructor(private readonly dir: string, opts: LedgerOptions = {}) {
+    this.maxBytes = opts.maxBytes ?? 2 * 1024 * 1024;
+    this.keep = opts.keep ?? 3;
+    mkdirSync(dir, { recursive: true });
+  }
+
+  record(entry: Omit<LedgerEntry, "ts"> & { ts?: string }): LedgerEntry {
+    const full: LedgerEntry = { ts: entry.ts ?? new Date().toISOString(), ...entry } as LedgerEntry;
+    const path = join(this.dir, FILE);
+    this.rotateIfNeeded(path);
+    // Synchronous append: one line per call, so a crash never leaves a half-written entry mid-file.
+    appendFileSync(path, JSON.stringify(full) + "\n");
+    for (const l of this.listeners) l(full);
+    return full;
+  }
+
+  /** Called after each record (the status bar shows the last decision). */
+  onRecord(listener: (e: LedgerEntry) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** All entries, oldest first, across rotated files. Lines that do not parse are skipped. */
+  read(): LedgerEntry[] {
+    const files: string[] = [];
+    for (let i = this.keep; i >= 1; i--) files.push(join(this.dir, `${FILE}.${i}`));
+    files.push(join(this.dir, FILE));
+    const out: LedgerEntry[] = [];
+    for (const f of files) {
+      if (!existsSync(f)) continue;
+      for (const line of readFileSync(f, "utf8").split("\n")) {
+        if (!line) continue;
+        try {
+          out.push(JSON.parse(line) as LedgerEntry);
+        } catch {
+          /* a torn line from another process: skip it */
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Total cloud spend since `since` (the budget cap reads this). */
+  spentSince(since: Date): number {
+    const t = since.toISOString();
+    return this.read().reduce((sum, e) => (e.ts >= t ? sum + e.costUsd : sum), 0);
+  }
+
+  private rotateIfNeeded(path: string): void {
+    if (!existsSync(path) || statSync(path).size < this.maxBytes) return;
+    const oldest = join(this.dir, `${FILE}.${this.keep}`);
+    if (existsSync(oldest)) rmSync(oldest);
+    for (let i = this.keep - 1; i >= 1; i--) {
+      const from = join(this.dir, `${FILE}.${i}`);
+      if (existsSync(from)) renameSync(from, join(this.dir, `${FILE}.${i + 1}`));
+    }
+    renameSync(path, join(this.dir, `${FILE}.1`));
+  }
+}
+
+export interface UsageRow {
+  key: string;
+  calls: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  latencyP50Ms: number;
+  latencyMeanMs: number;
+}
+
+/** Cost and latency grouped by a key (model, mode, surface). Shared by "Chorus: Show Usage" and `chorus usage`. */
+export function summarize(entries: LedgerEntry[], by: (e: LedgerEntry) => string): UsageRow[] {
+  const groups = new Map<string, LedgerEntry[]>();
+  for (const e of entries) {
+    const k = by(e);
+    const g = groups.get(k);
+    if (g) g.push(e);
+    else groups.set(k, [e]);
+  }
+  return [...groups.entries()]
+    .map(([key, g]) => {
+      const lat = g.map((e) => e.latencyMs).sort((a, b) => a - b);
+      return {
+        key,
+        calls: g.length,
+        errors: g.filter((e) => !e.ok).length,
+        inputTokens: g.reduce((s, e) => s + e.inputTokens, 0),
+        outputTokens: g.reduce((s, e) => s + e.outputTokens, 0),
+        costUsd: g.reduce((s, e) => s + e.costUsd, 0),
+        latencyP50Ms: lat[Math.floor((lat.length - 1) / 2)] ?? 0,
+        latencyMeanMs: lat.reduce((s, x) => s + x, 0) / Math.max(1, lat.length),
+      };
+    })
+    .sort((a, b) => b.costUsd - a.costUsd || b.calls - a.calls);
+}

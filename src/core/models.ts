@@ -1,0 +1,102 @@
+// The configured models and the one place every model call goes through: it picks the provider, bridges
+// cancellation, and records the call in the ledger. Strategies (router, cascade, debate, …) call models only here.
+
+import { callCost, type ChorusConfig, type ModelConfig } from "./config";
+import type { Ledger, Surface } from "./ledger";
+import { isAbortError, isProviderError, ProviderError } from "./providers/errors";
+import { collect, type ChatMessage, type Completion, type Delta, type GenerationOptions, type Provider } from "./providers/types";
+
+/** Builds a provider for a model; the API key (if any) is looked up by the host (SecretStorage or env). */
+export type ProviderFactory = (model: ModelConfig, apiKey: string | undefined) => Provider;
+export type SecretLookup = (name: string) => Promise<string | undefined>;
+
+/** Who is calling, for the ledger. */
+export interface CallContext {
+  surface: Surface;
+  mode: string;
+  decision?: string;
+  reason?: string;
+  runId?: string;
+}
+
+export class Models {
+  private readonly providers = new Map<string, Provider>();
+
+  constructor(
+    private config: ChorusConfig,
+    private readonly factory: ProviderFactory,
+    private readonly secrets: SecretLookup,
+    readonly ledger: Ledger,
+  ) {}
+
+  /** Settings changed: forget built providers so the next call uses the new endpoints and keys. */
+  reconfigure(config: ChorusConfig): void {
+    this.config = config;
+    this.providers.clear();
+  }
+
+  list(): ModelConfig[] {
+    return this.config.models;
+  }
+
+  get(id: string): ModelConfig {
+    const m = this.config.models.find((x) => x.id === id);
+    if (!m) throw new ProviderError("model_missing", `No model with the id "${id}" is configured. Add it to chorus.models or pick another.`);
+    return m;
+  }
+
+  async provider(id: string): Promise<Provider> {
+    const cached = this.providers.get(id);
+    if (cached) return cached;
+    const m = this.get(id);
+    const key = m.apiKeySecret ? await this.secrets(m.apiKeySecret) : undefined;
+    const p = this.factory(m, key);
+    this.providers.set(id, p);
+    return p;
+  }
+
+  /** Streamed chat; deltas go to `onDelta`, the whole reply is returned and the call recorded. */
+  async chat(id: string, messages: ChatMessage[], opts: GenerationOptions, ctx: CallContext, signal?: AbortSignal, onDelta?: (d: Delta) => void): Promise<Completion> {
+    const p = await this.provider(id);
+    const m = this.get(id);
+    return this.recorded(m, p, ctx, () => collect(p.chat({ model: m.model, messages, ...opts }, signal), onDelta));
+  }
+
+  /** Fill-in-the-middle completion, recorded. */
+  async complete(id: string, prefix: string, suffix: string, opts: GenerationOptions, ctx: CallContext, signal?: AbortSignal): Promise<Completion> {
+    const p = await this.provider(id);
+    const m = this.get(id);
+    return this.recorded(m, p, ctx, () => collect(p.complete({ model: m.model, prefix, suffix, ...opts }, signal)));
+  }
+
+  private async recorded(m: ModelConfig, p: Provider, ctx: CallContext, run: () => Promise<Completion>): Promise<Completion> {
+    const start = performance.now();
+    try {
+      const c = await run();
+      this.ledger.record({
+        ...ctx,
+        model: m.id,
+        provider: p.kind,
+        inputTokens: c.usage.inputTokens,
+        outputTokens: c.usage.outputTokens,
+        costUsd: callCost(m, c.usage.inputTokens, c.usage.outputTokens),
+        latencyMs: performance.now() - start,
+        ok: true,
+      });
+      return c;
+    } catch (e) {
+      this.ledger.record({
+        ...ctx,
+        model: m.id,
+        provider: p.kind,
+        inputTokens: 0,
+        outputTokens: 0,
+        costUsd: 0,
+        latencyMs: performance.now() - start,
+        ok: false,
+        error: isAbortError(e) ? "cancelled" : isProviderError(e) ? e.kind : "error",
+      });
+      throw e;
+    }
+  }
+}

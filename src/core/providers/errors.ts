@@ -1,0 +1,41 @@
+// Provider failures, classified so that callers (fallback chains, the UI) can act on the kind,
+// and worded so that a user knows what to do.
+
+export type ProviderErrorKind =
+  | "unreachable"
+  | "unauthorized"
+  | "rate_limited"
+  | "model_missing"
+  | "context_too_long"
+  | "malformed"
+  | "timeout"
+  | "cancelled"
+  | "server"
+  | "budget";
+
+export class ProviderError extends Error {
+  override readonly name = "ProviderError";
+  constructor(
+    readonly kind: ProviderErrorKind,
+    message: string,
+    readonly details: { endpoint?: string; model?: string; status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: details.cause });
+  }
+
+  /** Worth trying the same request again later (or on another model in a fallback chain). */
+  get transient(): boolean {
+    return this.kind === "unreachable" || this.kind === "rate_limited" || this.kind === "timeout" || this.kind === "server";
+  }
+}
+
+export function isProviderError(e: unknown): e is ProviderError {
+  return e instanceof ProviderError;
+}
+
+export function isAbortError(e: unknown): boolean {
+  return (
+    (e instanceof Error && (e.name === "AbortError" || e.name === "APIUserAbortError")) ||
+    (isProviderError(e) && e.kind === "cancelled")
+  );
+}

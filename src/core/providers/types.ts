@@ -1,0 +1,110 @@
+// The one interface every model backend implements (Ollama, OpenAI-compatible, the Chorus sidecar).
+// Collaboration strategies only ever talk to this interface, so they work with any backend.
+
+export type Role = "system" | "user" | "assistant";
+
+export interface ChatMessage {
+  role: Role;
+  content: string;
+}
+
+/** One generated token with its log-probability and, when asked for, the runners-up. */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  top?: { token: string; logprob: number }[];
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** A piece of a streamed reply. `text` may be empty on the final delta that only carries usage. */
+export interface Delta {
+  text: string;
+  logprobs?: TokenLogprob[];
+  usage?: Usage;
+  finishReason?: "stop" | "length" | "cancelled" | string;
+}
+
+export interface GenerationOptions {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  stop?: string[];
+  /** Ask for log-probabilities with this many alternatives per token (0 = chosen token only). */
+  topLogprobs?: number;
+  /** Per-request timeout in ms; the provider default applies when absent. */
+  timeoutMs?: number;
+}
+
+export interface ChatRequest extends GenerationOptions {
+  model: string;
+  messages: ChatMessage[];
+}
+
+/** Fill-in-the-middle: complete between `prefix` and `suffix`. */
+export interface FimRequest extends GenerationOptions {
+  model: string;
+  prefix: string;
+  suffix: string;
+}
+
+export interface EmbedRequest {
+  model: string;
+  input: string[];
+  timeoutMs?: number;
+}
+
+export interface ModelInfo {
+  /** The provider's own name for the model (e.g. "qwen2.5-coder:1.5b", "gpt-4o-mini"). */
+  name: string;
+  sizeBytes?: number;
+  family?: string;
+}
+
+export interface Capabilities {
+  fim: boolean;
+  logprobs: boolean;
+  embeddings: boolean;
+  maxContext?: number;
+}
+
+export type ProviderKind = "ollama" | "openai" | "sidecar";
+
+export interface Provider {
+  readonly kind: ProviderKind;
+  /** Where it talks to, for messages ("http://127.0.0.1:11434"). */
+  readonly endpoint: string;
+  capabilities(model: string): Capabilities;
+  listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
+  chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<Delta>;
+  complete(req: FimRequest, signal?: AbortSignal): AsyncIterable<Delta>;
+  embed(req: EmbedRequest, signal?: AbortSignal): Promise<number[][]>;
+}
+
+/** A whole reply gathered from a stream. */
+export interface Completion {
+  text: string;
+  logprobs: TokenLogprob[];
+  usage: Usage;
+  finishReason?: string;
+}
+
+/** Drain a stream into one Completion, calling `onDelta` as pieces arrive. */
+export async function collect(stream: AsyncIterable<Delta>, onDelta?: (d: Delta) => void): Promise<Completion> {
+  let text = "";
+  const logprobs: TokenLogprob[] = [];
+  let usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  let finishReason: string | undefined;
+  for await (const d of stream) {
+    onDelta?.(d);
+    text += d.text;
+    if (d.logprobs) logprobs.push(...d.logprobs);
+    if (d.usage) usage = d.usage;
+    if (d.finishReason) finishReason = d.finishReason;
+  }
+  return { text, logprobs, usage, finishReason };
+}
