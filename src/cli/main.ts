@@ -1,0 +1,18 @@
+// `chorus`: the Chorus engine without VS Code. Each subcommand lives in src/cli/commands/<name>.ts and exports
+// `register(program)`; add yours to the list below.
+import { Command } from "commander";
+import { register as registerModels } from "./commands/models";
+
+const program = new Command()
+  .name("chorus")
+  .description("Several language models working together on your code.")
+  .option("-c, --config <file>", "JSON config file (same shape as the chorus.* settings); default ./chorus.json or ~/.config/chorus/config.json")
+  .showHelpAfterError();
+
+for (const register of [registerModels]) register(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  // Errors a user can act on: the message, never a stack trace.
+  console.error(`chorus: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
