@@ -1,6 +1,7 @@
 // `chorus`: the Chorus engine without VS Code. Each subcommand lives in src/cli/commands/<name>.ts and exports
 // `register(program)`; add yours to the list below.
 import { Command } from "commander";
+import { register as registerAsk } from "./commands/ask";
 import { register as registerModels } from "./commands/models";
 
 const program = new Command()
@@ -9,7 +10,7 @@ const program = new Command()
   .option("-c, --config <file>", "JSON config file (same shape as the chorus.* settings); default ./chorus.json or ~/.config/chorus/config.json")
   .showHelpAfterError();
 
-for (const register of [registerModels]) register(program);
+for (const register of [registerModels, registerAsk]) register(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   // Errors a user can act on: the message, never a stack trace.

@@ -1,0 +1,46 @@
+// Builds the engine for a CLI command: the config file (or, with none, the models Ollama already has),
+// API keys from the environment, the ledger in the user's data dir.
+import type { Command } from "commander";
+import { join } from "node:path";
+import { discoverOllamaModels } from "../core/discovery";
+import { createEngine, type Engine } from "../core/engine";
+import { createProvider } from "../core/providers/factory";
+import { cliDataDir, envSecret, loadConfigFile } from "./config-file";
+
+export interface CliEngine {
+  engine: Engine;
+  configPath?: string;
+  /** True when the models came from Ollama discovery rather than a config file. */
+  discovered: boolean;
+}
+
+export async function cliEngine(program: Command): Promise<CliEngine> {
+  const { config: configOpt } = program.opts<{ config?: string }>();
+  const { config, path } = loadConfigFile(configOpt);
+  let discovered = false;
+  if (config.models.length === 0) {
+    config.models = await discoverOllamaModels(config.ollamaUrl);
+    discovered = config.models.length > 0;
+  }
+  const engine = createEngine({
+    config,
+    providerFactory: (m, key) => createProvider(m, key, { ollamaUrl: config.ollamaUrl, sidecar: sidecarFromEnv }),
+    secrets: envSecret,
+    ledgerDir: join(cliDataDir(), "ledger"),
+  });
+  return { engine, configPath: path, discovered };
+}
+
+/** `chorus serve` prints these; another shell can export them to reach that sidecar. */
+function sidecarFromEnv(): { url: string; token: string } | undefined {
+  const url = process.env.CHORUS_SIDECAR_URL;
+  const token = process.env.CHORUS_SIDECAR_TOKEN;
+  return url && token ? { url, token } : undefined;
+}
+
+/** Ctrl-C cancels the running request instead of killing the process mid-write. */
+export function interruptSignal(): AbortSignal {
+  const ctl = new AbortController();
+  process.once("SIGINT", () => ctl.abort());
+  return ctl.signal;
+}

@@ -1,0 +1,66 @@
+// "Single": one model answers, no collaboration. The baseline every other mode is measured against, and the
+// default when nothing else is chosen. Which model: the first one tagged for the job, else the first configured.
+import { askMessages } from "./ask-prompt";
+import type { ModelConfig } from "./config";
+import type { ModeRegistry, ModeServices } from "./modes";
+import { ProviderError } from "./providers/errors";
+
+/** Preferred tags per surface, most wanted first. */
+const PREFERENCE = {
+  completion: ["fast", "local", "code"],
+  ask: ["strong", "code"],
+} as const;
+
+export function defaultModelFor(models: ModelConfig[], surface: keyof typeof PREFERENCE): ModelConfig {
+  const usable = models.filter((m) => !m.tags?.includes("embedding"));
+  for (const tag of PREFERENCE[surface]) {
+    const hit = usable.find((m) => m.tags?.includes(tag));
+    if (hit) return hit;
+  }
+  const first = usable[0];
+  if (!first)
+    throw new ProviderError(
+      "model_missing",
+      "No model is configured. Start Ollama (Chorus finds its models by itself) or add one to the chorus.models setting.",
+    );
+  return first;
+}
+
+export function registerSingleMode(modes: ModeRegistry): void {
+  modes.register({
+    id: "single",
+    label: "Single model",
+    description: "One model answers: the first model tagged fast/local for completions, strong for questions.",
+    surfaces: ["completion", "ask"],
+    completion: ({ models, config }: ModeServices) => ({
+      async complete(input, signal) {
+        const m = defaultModelFor(config.models, "completion");
+        const reason = `single mode: ${m.id} is the default completion model`;
+        const c = await models.complete(
+          m.id,
+          input.prefix,
+          input.suffix,
+          { maxTokens: input.multiline ? 256 : 64, temperature: 0.2, stop: input.multiline ? ["\n\n\n"] : ["\n"] },
+          { surface: "completion", mode: "single", decision: `single:${m.id}`, reason },
+          signal,
+        );
+        return { text: c.text, decision: { model: m.id, action: "single", reason } };
+      },
+    }),
+    ask: ({ models, config }: ModeServices) => ({
+      async ask(input, signal, onText) {
+        const m = defaultModelFor(config.models, "ask");
+        const reason = `single mode: ${m.id} is the default model for questions`;
+        const c = await models.chat(
+          m.id,
+          askMessages(input),
+          { temperature: 0.2 },
+          { surface: "ask", mode: "single", decision: `single:${m.id}`, reason },
+          signal,
+          (d) => d.text && onText?.(d.text),
+        );
+        return { text: c.text, decision: { model: m.id, action: "single", reason } };
+      },
+    }),
+  });
+}
