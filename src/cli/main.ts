@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { register as registerAsk } from "./commands/ask";
 import { register as registerModels } from "./commands/models";
+import { register as registerUsage } from "./commands/usage";
 
 const program = new Command()
   .name("chorus")
@@ -10,7 +11,7 @@ const program = new Command()
   .option("-c, --config <file>", "JSON config file (same shape as the chorus.* settings); default ./chorus.json or ~/.config/chorus/config.json")
   .showHelpAfterError();
 
-for (const register of [registerModels, registerAsk]) register(program);
+for (const register of [registerModels, registerAsk, registerUsage]) register(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   // Errors a user can act on: the message, never a stack trace.
