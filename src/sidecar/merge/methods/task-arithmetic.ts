@@ -1,0 +1,105 @@
+// The task-vector family (mergekit's generalized_task_arithmetic): task_arithmetic, ties, dare_ties,
+// dare_linear, breadcrumbs, breadcrumbs_ties, della, della_linear. They differ only in how each task vector
+// δᵢ = θᵢ − base is sparsified, whether a sign vote masks entries, and whether the sum is normalized.
+import { magnitudeOutliers, magnitudeTopK, randomDrop, rankMagnitudeSampling } from "./sparsify";
+import type { MergeMethod, MethodName, TensorJob } from "./types";
+
+type Sparsify = "none" | "magnitude" | "random" | "outliers" | "rank_magnitude";
+
+interface Variant {
+  name: MethodName;
+  sparsify: Sparsify;
+  signVote: boolean;
+  normalize: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { name: "task_arithmetic", sparsify: "none", signVote: false, normalize: false },
+  { name: "ties", sparsify: "magnitude", signVote: true, normalize: true },
+  { name: "dare_ties", sparsify: "random", signVote: true, normalize: false },
+  { name: "dare_linear", sparsify: "random", signVote: false, normalize: false },
+  { name: "breadcrumbs", sparsify: "outliers", signVote: false, normalize: false },
+  { name: "breadcrumbs_ties", sparsify: "outliers", signVote: true, normalize: false },
+  { name: "della", sparsify: "rank_magnitude", signVote: true, normalize: true },
+  { name: "della_linear", sparsify: "rank_magnitude", signVote: false, normalize: false },
+];
+
+const PARAMS: Record<Sparsify, string[]> = {
+  none: [],
+  magnitude: ["density"],
+  random: ["density", "rescale"],
+  outliers: ["density", "gamma"],
+  rank_magnitude: ["density", "epsilon", "rescale"],
+};
+
+function sparsified(v: Variant, job: TensorJob, delta: Float32Array, i: number): Float32Array {
+  const p = job.params;
+  const density = p.num("density", 1, i);
+  if (!(density > 0 && density <= 1)) throw new RangeError(`density must be in (0, 1], got ${density} (tensor ${job.name})`);
+  switch (v.sparsify) {
+    case "none":
+      return delta;
+    case "magnitude":
+      return magnitudeTopK(delta, density);
+    case "random":
+      return randomDrop(delta, density, job.rng(i), p.bool("rescale", true));
+    case "outliers":
+      return magnitudeOutliers(delta, density, p.num("gamma", 0.01, i));
+    case "rank_magnitude":
+      return rankMagnitudeSampling(delta, job.rowLength, density, p.num("epsilon", 0.15, i), job.rng(i), p.bool("rescale", true));
+  }
+}
+
+function mergeTaskVectors(v: Variant, job: TensorJob): Float32Array {
+  const base = job.base;
+  if (!base) throw new Error(`${v.name} needs a base model`);
+  const n = base.length;
+  const weights = job.models.map((_, i) => job.params.num("weight", 1, i));
+  // Weighted, sparsified task vectors; a model whose weight is 0 contributes nothing and is skipped.
+  const deltas: { w: number; d: Float32Array }[] = [];
+  job.models.forEach((m, i) => {
+    const w = weights[i]!;
+    if (w === 0) return;
+    const delta = new Float32Array(n);
+    for (let j = 0; j < n; j++) delta[j] = m[j]! - base[j]!;
+    deltas.push({ w, d: sparsified(v, job, delta, i) });
+  });
+  const normalize = job.params.bool("normalize", v.normalize);
+  const lambda = job.params.num("lambda", 1);
+  const out = new Float32Array(n);
+  const totalWeight = weights.reduce((a, b) => a + b, 0);
+  for (let j = 0; j < n; j++) {
+    let mixed = 0;
+    let divisor = 0;
+    if (v.signVote) {
+      // Majority sign of the weighted sum (a zero sum counts as positive, as in mergekit); entries of another
+      // sign, and zero entries, are dropped along with their weight.
+      let sum = 0;
+      for (const { w, d } of deltas) sum += w * d[j]!;
+      const majority = sum >= 0 ? 1 : -1;
+      for (const { w, d } of deltas) {
+        const wd = w * d[j]!;
+        if (Math.sign(wd) === majority) {
+          mixed += wd;
+          divisor += w;
+        }
+      }
+      if (divisor === 0) divisor = 1;
+    } else {
+      for (const { w, d } of deltas) mixed += w * d[j]!;
+      divisor = Math.abs(totalWeight) < 1e-8 ? 1 : totalWeight;
+    }
+    if (normalize) mixed /= divisor;
+    out[j] = base[j]! + lambda * mixed;
+  }
+  return out;
+}
+
+export const taskVectorMethods: MergeMethod[] = VARIANTS.map((v) => ({
+  name: v.name,
+  base: "required",
+  minModels: 1,
+  parameters: ["weight", "normalize", "lambda", ...PARAMS[v.sparsify]],
+  chunkable: v.sparsify === "none",
+  merge: (job: TensorJob) => mergeTaskVectors(v, job),
+}));

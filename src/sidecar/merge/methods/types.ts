@@ -1,0 +1,47 @@
+// The contract every merge method implements: one tensor at a time, in float32.
+import type { TensorParams } from "../params";
+import type { Rng } from "../rng";
+
+export type MethodName =
+  | "linear"
+  | "task_arithmetic"
+  | "ties"
+  | "dare_ties"
+  | "dare_linear"
+  | "breadcrumbs"
+  | "breadcrumbs_ties"
+  | "della"
+  | "della_linear"
+  | "slerp"
+  | "model_stock";
+
+export interface TensorJob {
+  /** GGUF tensor name, e.g. "blk.3.attn_q.weight". */
+  name: string;
+  /** Elements per row (ggml ne0): DELLA ranks magnitudes within rows. */
+  rowLength: number;
+  /** The non-base models' values, all the same length. For slerp: the one model interpolated towards. */
+  models: Float32Array[];
+  /** The base model's values (task-vector methods, model_stock; slerp's t = 0 end). */
+  base?: Float32Array;
+  params: TensorParams;
+  /** The seeded random stream for model i of this tensor. */
+  rng(modelIndex: number): Rng;
+}
+
+export interface MergeMethod {
+  name: MethodName;
+  /** Whether a base model is required ("required"), meaningless ("none"), or taken as given. */
+  base: "required" | "none";
+  minModels: number;
+  maxModels?: number;
+  /** Parameter names the method reads (per model or global); anything else in a plan is refused as a typo. */
+  parameters: readonly string[];
+  /**
+   * Element-wise methods may be fed a large tensor in row chunks, which keeps memory flat; the others need the
+   * whole tensor (global top-k, norms, L1 rescale).
+   */
+  chunkable: boolean;
+  /** Returns a new array with the merged values; never modifies its inputs' contents unless documented. */
+  merge(job: TensorJob): Float32Array;
+}

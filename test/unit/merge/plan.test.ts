@@ -1,0 +1,84 @@
+// Merge plans: mergekit-shaped YAML and CLI flags become one validated plan; mistakes are named.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { parsePlanYaml } from "../../../src/sidecar/merge/plan";
+import { parseNumberList, planFromFlags } from "../../../src/sidecar/merge/plan-from-flags";
+
+void test("a mergekit TIES plan: models, per-model parameters with filters, base, dtype, relative paths", () => {
+  const plan = parsePlanYaml(
+    `models:
+  - model: base.gguf
+  - model: coder.gguf
+    parameters:
+      density: 0.5
+      weight: [{filter: self_attn, value: 0.5}, {value: 1}]
+  - model: sub/math.gguf
+    parameters: {density: 0.3, weight: 0.4}
+merge_method: ties
+base_model: base.gguf
+parameters:
+  normalize: true
+dtype: bfloat16
+`,
+    "/plans",
+  );
+  assert.equal(plan.method, "ties");
+  assert.equal(plan.base, path.resolve("/plans/base.gguf"));
+  assert.deepEqual(plan.models.map((m) => m.path), [path.resolve("/plans/coder.gguf"), path.resolve("/plans/sub/math.gguf")]);
+  assert.deepEqual(plan.models[0]!.parameters.weight, [{ filter: "self_attn", value: 0.5 }, { filter: undefined, value: 1 }]);
+  assert.equal(plan.dtype, "bf16");
+  assert.equal(plan.parameters.normalize, true);
+});
+
+void test("a mergekit slerp plan in the slices shape with t gradients", () => {
+  const plan = parsePlanYaml(
+    `slices:
+  - sources:
+      - model: a.gguf
+        layer_range: [0, 32]
+      - model: b.gguf
+        layer_range: [0, 32]
+merge_method: slerp
+base_model: a.gguf
+parameters:
+  t:
+    - filter: self_attn
+      value: [0, 0.5, 0.3, 0.7, 1]
+    - value: 0.5
+dtype: float16
+`,
+    "/m",
+  );
+  assert.equal(plan.base, path.resolve("/m/a.gguf"));
+  assert.deepEqual(plan.models.map((m) => m.path), [path.resolve("/m/b.gguf")]);
+  assert.equal(plan.dtype, "f16");
+});
+
+void test("plans that cannot be honoured are refused with a message saying what to change", () => {
+  const bad: [string, RegExp][] = [
+    ["merge_method: frankenstein\nmodels: [{model: a.gguf}]", /unknown merge method "frankenstein".*linear/],
+    ["merge_method: ties\nmodels: [{model: a.gguf}]", /ties needs a base model/],
+    ["merge_method: slerp\nbase_model: a.gguf\nmodels: [{model: b.gguf}, {model: c.gguf}]\nparameters: {t: 0.5}", /slerp needs exactly 1 model/],
+    ["merge_method: ties\nbase_model: a.gguf\nmodels: [{model: b.gguf, parameters: {densty: 0.5}}]", /no parameter "densty"/],
+    ["merge_method: linear\nmodels: [{model: a.gguf}]\ndtype: q4_k", /unsupported dtype "q4_k"/],
+    ["merge_method: linear\nmodels: [{model: a.gguf, parameters: {weight: fast}}]", /models\[0\]\.parameters\.weight/],
+    ["merge_method: linear\nmodels: [{model: a.gguf}]\ntokenizer_source: union", /tokenizer_source "union"/],
+    ["merge_method: [", /not valid YAML/],
+    ["merge_method: linear", /lists no models/],
+    ["merge_method: model_stock\nbase_model: a.gguf\nmodels: [{model: b.gguf}]", /at least 2 model/],
+  ];
+  for (const [yaml, message] of bad) assert.throws(() => parsePlanYaml(yaml, "/p"), message, yaml);
+});
+
+void test("CLI flags: per-model lists, one value for all, slerp's first model as base", () => {
+  const p = planFromFlags({ method: "dare_ties", models: ["x.gguf", "y.gguf"], base: "b.gguf", weights: [0.3, 0.7], density: [0.5], seed: 9 });
+  assert.deepEqual(p.models.map((m) => m.parameters), [{ weight: 0.3, density: 0.5 }, { weight: 0.7, density: 0.5 }]);
+  assert.equal(p.seed, 9);
+  const s = planFromFlags({ method: "slerp", models: ["x.gguf", "y.gguf"], t: [0, 1], dtype: "q8_0" });
+  assert.equal(s.base, "x.gguf");
+  assert.deepEqual(s.parameters.t, [0, 1]);
+  assert.equal(s.dtype, "q8_0");
+  assert.throws(() => planFromFlags({ method: "linear", models: ["x", "y", "z"], weights: [1, 2] }), /--weights has 2 values for 3 models/);
+  assert.throws(() => parseNumberList("0.5,abc", "--weights"), /--weights: "abc" is not a number/);
+});
