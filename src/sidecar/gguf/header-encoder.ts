@@ -1,0 +1,132 @@
+// Serializes a GGUF v3 header: magic, version, counts, metadata, tensor infos, padded to the alignment so the
+// data section starts right after it. Values are checked against their declared types on the way out, so a bad
+// edit (say a fractional uint32) fails here instead of producing a file llama.cpp misreads.
+import {
+  GGUF_MAGIC,
+  GgufError,
+  GgufValueType,
+  alignUp,
+  type GgufArray,
+  type GgufMetadata,
+  type GgufValue,
+} from "./types";
+
+export interface EncodedTensorInfo {
+  name: string;
+  dims: readonly number[];
+  type: number;
+  /** Relative to the data section. */
+  offset: number;
+}
+
+const INT_RANGE: Partial<Record<GgufValueType, [number, number, number]>> = {
+  // [bytes, min, max]
+  [GgufValueType.UINT8]: [1, 0, 0xff],
+  [GgufValueType.INT8]: [1, -0x80, 0x7f],
+  [GgufValueType.UINT16]: [2, 0, 0xffff],
+  [GgufValueType.INT16]: [2, -0x8000, 0x7fff],
+  [GgufValueType.UINT32]: [4, 0, 0xffffffff],
+  [GgufValueType.INT32]: [4, -0x80000000, 0x7fffffff],
+};
+
+/** Grows as needed; avoids computing sizes twice. */
+class ByteSink {
+  private buf = Buffer.alloc(1 << 16);
+  length = 0;
+  private room(n: number): number {
+    if (this.length + n > this.buf.length) {
+      const next = Buffer.alloc(Math.max(this.buf.length * 2, this.length + n));
+      this.buf.copy(next, 0, 0, this.length);
+      this.buf = next;
+    }
+    const at = this.length;
+    this.length += n;
+    return at;
+  }
+  u8(v: number): void { this.buf.writeUInt8(v, this.room(1)); }
+  i8(v: number): void { this.buf.writeInt8(v, this.room(1)); }
+  u16(v: number): void { this.buf.writeUInt16LE(v, this.room(2)); }
+  i16(v: number): void { this.buf.writeInt16LE(v, this.room(2)); }
+  u32(v: number): void { this.buf.writeUInt32LE(v, this.room(4)); }
+  i32(v: number): void { this.buf.writeInt32LE(v, this.room(4)); }
+  f32(v: number): void { this.buf.writeFloatLE(v, this.room(4)); }
+  f64(v: number): void { this.buf.writeDoubleLE(v, this.room(8)); }
+  u64(v: bigint): void { this.buf.writeBigUInt64LE(v, this.room(8)); }
+  i64(v: bigint): void { this.buf.writeBigInt64LE(v, this.room(8)); }
+  string(s: string): void {
+    const bytes = Buffer.from(s, "utf8");
+    this.u64(BigInt(bytes.length));
+    bytes.copy(this.buf, this.room(bytes.length));
+  }
+  padTo(alignment: number): void {
+    this.room(alignUp(this.length, alignment) - this.length); // Buffer.alloc zero-fills
+  }
+  result(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+function writeScalar(out: ByteSink, type: GgufValueType, value: unknown, key: string): void {
+  const bad = (): never => {
+    throw new GgufError(`metadata ${key}: ${String(value)} is not a valid ${GgufValueType[type] ?? `type ${type}`}`);
+  };
+  const range = INT_RANGE[type];
+  if (range) {
+    if (typeof value !== "number" || !Number.isInteger(value) || value < range[1] || value > range[2]) bad();
+  }
+  switch (type) {
+    case GgufValueType.UINT8: return out.u8(value as number);
+    case GgufValueType.INT8: return out.i8(value as number);
+    case GgufValueType.UINT16: return out.u16(value as number);
+    case GgufValueType.INT16: return out.i16(value as number);
+    case GgufValueType.UINT32: return out.u32(value as number);
+    case GgufValueType.INT32: return out.i32(value as number);
+    case GgufValueType.FLOAT32: return typeof value === "number" ? out.f32(value) : bad();
+    case GgufValueType.FLOAT64: return typeof value === "number" ? out.f64(value) : bad();
+    case GgufValueType.UINT64:
+      return typeof value === "bigint" && value >= 0n && value < 1n << 64n ? out.u64(value) : bad();
+    case GgufValueType.INT64:
+      return typeof value === "bigint" && value >= -(1n << 63n) && value < 1n << 63n ? out.i64(value) : bad();
+    case GgufValueType.BOOL: return typeof value === "boolean" ? out.u8(value ? 1 : 0) : bad();
+    case GgufValueType.STRING: return typeof value === "string" ? out.string(value) : bad();
+    default: bad();
+  }
+}
+
+function writeArray(out: ByteSink, v: GgufArray, key: string): void {
+  out.u32(v.itemType);
+  out.u64(BigInt(v.value.length));
+  if (v.itemType === GgufValueType.ARRAY) {
+    (v.value as GgufArray[]).forEach((item, i) => writeArray(out, item, `${key}[${i}]`));
+    return;
+  }
+  for (const item of v.value) writeScalar(out, v.itemType, item, key);
+}
+
+function writeValue(out: ByteSink, v: GgufValue, key: string): void {
+  out.u32(v.type);
+  if (v.type === GgufValueType.ARRAY) writeArray(out, v, key);
+  else writeScalar(out, v.type, v.value, key);
+}
+
+/** The complete header, zero-padded to `alignment`: the data section starts at its length. */
+export function encodeGgufHeader(metadata: GgufMetadata, tensors: readonly EncodedTensorInfo[], alignment: number): Buffer {
+  const out = new ByteSink();
+  out.u32(GGUF_MAGIC);
+  out.u32(3);
+  out.u64(BigInt(tensors.length));
+  out.u64(BigInt(metadata.size));
+  for (const [key, value] of metadata) {
+    out.string(key);
+    writeValue(out, value, key);
+  }
+  for (const t of tensors) {
+    out.string(t.name);
+    out.u32(t.dims.length);
+    for (const d of t.dims) out.u64(BigInt(d));
+    out.u32(t.type);
+    out.u64(BigInt(t.offset));
+  }
+  out.padTo(alignment);
+  return out.result();
+}

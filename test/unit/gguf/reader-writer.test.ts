@@ -1,0 +1,193 @@
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { quantize } from "../../../src/sidecar/gguf/codecs/index";
+import { meta } from "../../../src/sidecar/gguf/metadata";
+import { GgufReader } from "../../../src/sidecar/gguf/reader";
+import { GgmlType, GgufError, GgufValueType, type GgufMetadata } from "../../../src/sidecar/gguf/types";
+import { writeGguf, type GgufTensorSpec } from "../../../src/sidecar/gguf/writer";
+import { filesIn, seededFloats, tempDir } from "./helpers";
+
+const dir = tempDir("gguf-rw");
+
+function sampleMetadata(alignment?: number): GgufMetadata {
+  const m: GgufMetadata = new Map();
+  m.set("general.architecture", meta.str("llama"));
+  m.set("general.name", meta.str("ünïcödé model ✓"));
+  if (alignment) m.set("general.alignment", meta.u32(alignment));
+  m.set("t.u8", meta.u8(250));
+  m.set("t.i8", meta.i8(-100));
+  m.set("t.u16", meta.u16(65000));
+  m.set("t.i16", meta.i16(-32000));
+  m.set("t.u32", meta.u32(4_000_000_000));
+  m.set("t.i32", meta.i32(-2_000_000_000));
+  m.set("t.f32", meta.f32(Math.fround(0.1)));
+  m.set("t.f64", meta.f64(0.1));
+  m.set("t.u64", meta.u64(2n ** 63n + 5n));
+  m.set("t.i64", meta.i64(-(2n ** 62n)));
+  m.set("t.bool", meta.bool(true));
+  m.set("t.strings", meta.strings(["a", "", "Ġ", "<|bos|>"]));
+  m.set("t.floats", meta.f32s([0.5, -1.25]));
+  m.set("t.u64s", { type: GgufValueType.ARRAY, itemType: GgufValueType.UINT64, value: [1n, 2n ** 40n] });
+  m.set("t.bools", { type: GgufValueType.ARRAY, itemType: GgufValueType.BOOL, value: [true, false] });
+  m.set("t.nested", {
+    type: GgufValueType.ARRAY,
+    itemType: GgufValueType.ARRAY,
+    value: [meta.i32s([1, 2, 3]), meta.strings(["x"])],
+  });
+  return m;
+}
+
+const tensors: GgufTensorSpec[] = [
+  { name: "a.f32", type: GgmlType.F32, dims: [3, 5] },
+  { name: "b.f16", type: GgmlType.F16, dims: [7] },
+  { name: "c.q8_0", type: GgmlType.Q8_0, dims: [64, 3, 2] },
+  { name: "d.bf16", type: GgmlType.BF16, dims: [5, 1, 1, 2] },
+];
+const values = tensors.map((t, i) => seededFloats(t.dims.reduce((a, b) => a * b, 1), 100 + i));
+const encoded = tensors.map((t, i) => quantize(t.type, values[i]!));
+
+async function writeSample(out: string, alignment?: number): Promise<void> {
+  await writeGguf({ out, metadata: sampleMetadata(alignment), tensors, data: (_t, i) => encoded[i]! });
+}
+
+describe("GGUF writer and reader", () => {
+  it("round-trips every metadata value type, tensor shapes, types and bytes", async () => {
+    const out = join(dir, "sample.gguf");
+    await writeSample(out);
+    const r = await GgufReader.open(out);
+    try {
+      assert.equal(r.header.version, 3);
+      assert.deepEqual([...r.metadata.entries()], [...sampleMetadata().entries()]);
+      assert.deepEqual(r.tensors.map((t) => [t.name, t.type, t.dims]), tensors.map((t) => [t.name, t.type, t.dims]));
+      for (const [i, t] of r.tensors.entries()) {
+        assert.deepEqual(new Uint8Array(await r.readTensorBytes(t)), encoded[i]);
+        assert.equal(t.fileOffset % 32, 0);
+      }
+      // F32 comes back exactly.
+      assert.deepEqual(await r.readTensorFloat32(r.requireTensor("a.f32")), values[0]);
+    } finally {
+      await r.close();
+    }
+    assert.equal(statSync(out).size % 32, 0);
+  });
+
+  it("honours general.alignment and agrees with node-llama-cpp's own GGUF parser", async () => {
+    const out = join(dir, "aligned.gguf");
+    await writeSample(out, 64);
+    const r = await GgufReader.open(out);
+    const { readGgufFileInfo } = await import("node-llama-cpp");
+    const info = await readGgufFileInfo(out, { readTensorInfo: true, logWarnings: false });
+    try {
+      assert.equal(r.header.alignment, 64);
+      assert.equal(r.header.dataOffset % 64, 0);
+      const theirs = info.fullTensorInfo ?? [];
+      assert.equal(theirs.length, tensors.length);
+      for (const t of r.tensors) {
+        assert.equal(t.offset % 64, 0);
+        const other = theirs.find((x) => x.name === t.name);
+        assert.ok(other, `node-llama-cpp sees tensor ${t.name}`);
+        assert.equal(Number(other.fileOffset), t.fileOffset);
+        assert.deepEqual(other.dimensions.map(Number), t.dims);
+        assert.equal(Number(other.ggmlType), t.type);
+      }
+      const general = (info.metadata as { general?: { name?: string } }).general;
+      assert.equal(general?.name, "ünïcödé model ✓");
+    } finally {
+      await r.close();
+    }
+  });
+
+  it("reads a tensor in row-aligned chunks and by row range", async () => {
+    const out = join(dir, "chunks.gguf");
+    await writeSample(out);
+    const r = await GgufReader.open(out);
+    try {
+      const t = r.requireTensor("c.q8_0"); // 6 rows of 64 values = 6 × 68 bytes
+      const chunks = [];
+      for await (const c of r.readTensorChunks(t, 150)) chunks.push(c);
+      assert.deepEqual(chunks.map((c) => [c.rowStart, c.rowCount]), [[0, 2], [2, 2], [4, 2]]);
+      assert.deepEqual(new Uint8Array(Buffer.concat(chunks.map((c) => c.bytes))), encoded[2]);
+      const rows = await r.readTensorFloat32(t, 1, 2);
+      const all = await r.readTensorFloat32(t);
+      assert.deepEqual(rows, all.subarray(64, 192));
+      await assert.rejects(r.readTensorBytes(t, 5, 2), /outside tensor c\.q8_0/);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it("accepts tensor data in chunks from an async source", async () => {
+    const out = join(dir, "streamed.gguf");
+    async function* pieces(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7);
+    }
+    await writeGguf({ out, metadata: sampleMetadata(), tensors, data: (_t, i) => pieces(encoded[i]!) });
+    assert.deepEqual(readFileSync(out), readFileSync(join(dir, "sample.gguf")));
+  });
+
+  it("leaves nothing behind when a source gives the wrong number of bytes", async () => {
+    const sub = tempDir("gguf-short");
+    const out = join(sub, "short.gguf");
+    await assert.rejects(
+      writeGguf({ out, metadata: sampleMetadata(), tensors, data: (_t, i) => (i === 2 ? encoded[2]!.subarray(1) : encoded[i]!) }),
+      (e: unknown) => e instanceof GgufError && /tensor c\.q8_0 .* needs exactly 408 bytes, but its source gave 407/.test(e.message),
+    );
+    await assert.rejects(
+      writeGguf({ out, metadata: sampleMetadata(), tensors, data: (_t, i) => [encoded[i]!, new Uint8Array(1)] }),
+      /needs exactly 60 bytes, but its source gave more/,
+    );
+    assert.deepEqual(filesIn(sub), []);
+  });
+
+  it("stops on abort and removes its temp file; a failing source also cleans up", async () => {
+    const sub = tempDir("gguf-abort");
+    const out = join(sub, "aborted.gguf");
+    const ac = new AbortController();
+    await assert.rejects(
+      writeGguf({
+        out, metadata: sampleMetadata(), tensors, signal: ac.signal,
+        data: (_t, i) => {
+          if (i === 1) ac.abort();
+          return encoded[i]!;
+        },
+      }),
+      (e: unknown) => e instanceof Error && e.name === "AbortError",
+    );
+    await assert.rejects(
+      writeGguf({ out, metadata: sampleMetadata(), tensors, data: () => Promise.reject(new Error("disk on fire")) }),
+      /disk on fire/,
+    );
+    assert.deepEqual(filesIn(sub), []);
+  });
+
+  it("refuses to overwrite one of its inputs, and leaves the input intact", async () => {
+    const input = join(dir, "input.gguf");
+    await writeSample(input);
+    const before = readFileSync(input);
+    await assert.rejects(
+      writeGguf({ out: input, inputs: [input], metadata: sampleMetadata(), tensors, data: (_t, i) => encoded[i]! }),
+      /refusing to write over the input/,
+    );
+    assert.deepEqual(readFileSync(input), before);
+    assert.ok(!existsSync(`${input}.tmp-${process.pid}`));
+  });
+
+  it("rejects bad specs before writing anything", async () => {
+    const out = join(dir, "bad-spec.gguf");
+    const data = (): Uint8Array => new Uint8Array(0);
+    await assert.rejects(writeGguf({ out, metadata: new Map(), tensors: [{ name: "x", type: GgmlType.Q8_0, dims: [33] }], data }), /multiple of 32/);
+    await assert.rejects(writeGguf({ out, metadata: new Map(), tensors: [{ name: "x", type: GgmlType.F32, dims: [0] }], data }), /invalid shape/);
+    await assert.rejects(writeGguf({ out, metadata: new Map([["k", meta.u8(300)]]), tensors: [], data }), /k: 300 is not a valid UINT8/);
+    await assert.rejects(writeGguf({ out: join(dir, "no/such/dir/x.gguf"), metadata: new Map(), tensors: [], data }), /does not exist/);
+    assert.ok(!existsSync(out));
+  });
+
+  it("reports a clear error for files that are not GGUF", async () => {
+    const notGguf = join(dir, "not.gguf");
+    writeFileSync(notGguf, "hello world, this is not a model file at all");
+    await assert.rejects(GgufReader.open(notGguf), (e: unknown) => e instanceof GgufError && e.message.includes(notGguf) && /not a GGUF file/.test(e.message));
+    await assert.rejects(GgufReader.open(join(dir, "missing.gguf")), /cannot open/);
+  });
+});
