@@ -52,8 +52,8 @@ async function writeSample(out: string, alignment?: number): Promise<void> {
   await writeGguf({ out, metadata: sampleMetadata(alignment), tensors, data: (_t, i) => encoded[i]! });
 }
 
-describe("GGUF writer and reader", () => {
-  it("round-trips every metadata value type, tensor shapes, types and bytes", async () => {
+void describe("GGUF writer and reader", () => {
+  void it("round-trips every metadata value type, tensor shapes, types and bytes", async () => {
     const out = join(dir, "sample.gguf");
     await writeSample(out);
     const r = await GgufReader.open(out);
@@ -73,7 +73,7 @@ describe("GGUF writer and reader", () => {
     assert.equal(statSync(out).size % 32, 0);
   });
 
-  it("honours general.alignment and agrees with node-llama-cpp's own GGUF parser", async () => {
+  void it("honours general.alignment and agrees with node-llama-cpp's own GGUF parser", async () => {
     const out = join(dir, "aligned.gguf");
     await writeSample(out, 64);
     const r = await GgufReader.open(out);
@@ -99,7 +99,7 @@ describe("GGUF writer and reader", () => {
     }
   });
 
-  it("reads a tensor in row-aligned chunks and by row range", async () => {
+  void it("reads a tensor in row-aligned chunks and by row range", async () => {
     const out = join(dir, "chunks.gguf");
     await writeSample(out);
     const r = await GgufReader.open(out);
@@ -118,7 +118,7 @@ describe("GGUF writer and reader", () => {
     }
   });
 
-  it("accepts tensor data in chunks from an async source", async () => {
+  void it("accepts tensor data in chunks from an async source", async () => {
     const out = join(dir, "streamed.gguf");
     async function* pieces(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
       for (let i = 0; i < bytes.length; i += 7) yield bytes.subarray(i, i + 7);
@@ -127,7 +127,7 @@ describe("GGUF writer and reader", () => {
     assert.deepEqual(readFileSync(out), readFileSync(join(dir, "sample.gguf")));
   });
 
-  it("leaves nothing behind when a source gives the wrong number of bytes", async () => {
+  void it("leaves nothing behind when a source gives the wrong number of bytes", async () => {
     const sub = tempDir("gguf-short");
     const out = join(sub, "short.gguf");
     await assert.rejects(
@@ -141,7 +141,7 @@ describe("GGUF writer and reader", () => {
     assert.deepEqual(filesIn(sub), []);
   });
 
-  it("stops on abort and removes its temp file; a failing source also cleans up", async () => {
+  void it("stops on abort and removes its temp file; a failing source also cleans up", async () => {
     const sub = tempDir("gguf-abort");
     const out = join(sub, "aborted.gguf");
     const ac = new AbortController();
@@ -162,7 +162,7 @@ describe("GGUF writer and reader", () => {
     assert.deepEqual(filesIn(sub), []);
   });
 
-  it("refuses to overwrite one of its inputs, and leaves the input intact", async () => {
+  void it("refuses to overwrite one of its inputs, and leaves the input intact", async () => {
     const input = join(dir, "input.gguf");
     await writeSample(input);
     const before = readFileSync(input);
@@ -174,7 +174,7 @@ describe("GGUF writer and reader", () => {
     assert.ok(!existsSync(`${input}.tmp-${process.pid}`));
   });
 
-  it("rejects bad specs before writing anything", async () => {
+  void it("rejects bad specs before writing anything", async () => {
     const out = join(dir, "bad-spec.gguf");
     const data = (): Uint8Array => new Uint8Array(0);
     await assert.rejects(writeGguf({ out, metadata: new Map(), tensors: [{ name: "x", type: GgmlType.Q8_0, dims: [33] }], data }), /multiple of 32/);
@@ -184,7 +184,7 @@ describe("GGUF writer and reader", () => {
     assert.ok(!existsSync(out));
   });
 
-  it("reports a clear error for files that are not GGUF", async () => {
+  void it("reports a clear error for files that are not GGUF", async () => {
     const notGguf = join(dir, "not.gguf");
     writeFileSync(notGguf, "hello world, this is not a model file at all");
     await assert.rejects(GgufReader.open(notGguf), (e: unknown) => e instanceof GgufError && e.message.includes(notGguf) && /not a GGUF file/.test(e.message));
