@@ -1,0 +1,160 @@
+// createMixer: bind a MixSpec to loaded models (the caller's registry owns loading and unloading), check they
+// share a vocabulary, make one context per distinct model (one sequence per lane on it, threads set explicitly),
+// and serve generate() requests one at a time over those contexts.
+
+import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
+import { decode, type MixedToken, type MixGenerateResult } from "./decode";
+import type { TokenId } from "./distribution";
+import { createLane, type Lane } from "./lockstep";
+import { validateSampling, type SamplingOptions } from "./sampling";
+import { parseMixSpec, type MixSpec } from "./spec";
+import { strategyFor } from "./strategies/index";
+import type { LaneRole } from "./strategies/types";
+import { checkSharedVocabulary, vocabularyOf } from "./vocab";
+
+/** Loaded models by registry name, or a loader the registry provides. */
+export type ModelSource = Readonly<Record<string, LlamaModel>> | ((name: string) => Promise<LlamaModel>);
+
+export interface MixerOptions {
+  /** CPU threads per context (one context per distinct model). Default 1. */
+  threads?: number;
+  /** Tokens per lane; default min(2048, the model's training context). */
+  contextSize?: number;
+}
+
+export interface MixGenerateRequest {
+  prompt: string;
+  /** File/project context placed before the prompt (context-contrastive decoding reads the prompt without it too). */
+  context?: string;
+  /** Default 128. */
+  maxTokens?: number;
+  stop?: string[];
+  sampling?: SamplingOptions;
+  /** Alternatives per token to report, 0–20. Default 0. */
+  topLogprobs?: number;
+  signal?: AbortSignal;
+  onToken?: (token: MixedToken) => void;
+  onFlush?: (text: string) => void;
+}
+
+export interface Mixer {
+  readonly spec: MixSpec;
+  readonly lanes: readonly LaneRole[];
+  readonly vocabSize: number;
+  readonly contextSize: number;
+  generate(req: MixGenerateRequest): Promise<MixGenerateResult>;
+  /** Frees the contexts (not the models: they belong to the caller). */
+  dispose(): Promise<void>;
+}
+
+export class MixRequestError extends Error {
+  override readonly name = "MixRequestError";
+}
+
+export async function createMixer(specInput: MixSpec, source: ModelSource, options: MixerOptions = {}): Promise<Mixer> {
+  const spec = parseMixSpec(specInput);
+  const strategy = strategyFor(spec);
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new MixRequestError(`threads must be a positive integer, not ${threads}`);
+
+  const byName = new Map<string, LlamaModel>();
+  for (const role of strategy.lanes) {
+    if (byName.has(role.model)) continue;
+    byName.set(role.model, await resolveModel(source, role));
+  }
+  checkSharedVocabulary([...byName].map(([name, model]) => ({ name, tokens: vocabularyOf(model, name) })));
+  const firstModel = byName.get(strategy.lanes[0]!.model)!;
+  const vocabSize = vocabularyOf(firstModel, strategy.lanes[0]!.model).length;
+  const contextSize = Math.min(options.contextSize ?? 2048, ...[...byName.values()].map((m) => m.trainContextSize));
+
+  const contexts: LlamaContext[] = [];
+  const lanes: Lane[] = [];
+  try {
+    for (const [name, model] of byName) {
+      const roles = strategy.lanes.filter((l) => l.model === name);
+      const ctx = await model.createContext({ contextSize, sequences: roles.length, threads });
+      contexts.push(ctx);
+      for (const role of roles) lanes.push(createLane(role, ctx.getSequence(), vocabSize));
+    }
+  } catch (e) {
+    await Promise.allSettled(contexts.map((c) => c.dispose()));
+    throw e;
+  }
+  // Lanes in the strategy's order, whatever order the contexts were made in.
+  lanes.sort((a, b) => strategy.lanes.indexOf(a.role) - strategy.lanes.indexOf(b.role));
+
+  let queue: Promise<unknown> = Promise.resolve();
+  let disposed = false;
+  const modelOf = (lane: Lane) => byName.get(lane.role.model)!;
+
+  async function run(req: MixGenerateRequest): Promise<MixGenerateResult> {
+    if (disposed) throw new MixRequestError("this mixer has been disposed; create a new one");
+    const r = validateRequest(req, spec, contextSize);
+    for (const lane of lanes) {
+      await lane.sequence.clearHistory();
+      const model = modelOf(lane);
+      const text = lane.role.withContext && r.context ? r.context + r.prompt : r.prompt;
+      const bos = model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos] : [];
+      lane.pending = [...bos, ...model.tokenize(text)];
+      lane.evalMs = 0;
+      if (lane.pending.length === 0) throw new MixRequestError("the prompt is empty and the model adds no start token; give a prompt");
+      if (lane.pending.length >= contextSize)
+        throw new MixRequestError(`the prompt is ${lane.pending.length} tokens, which fills the ${contextSize}-token mixing context; shorten the prompt or context`);
+    }
+    const writer = modelOf(lanes[0]!);
+    return decode(
+      {
+        strategy,
+        lanes,
+        topK: spec.topK ?? "all",
+        detokenize: (tokens, last) => writer.detokenize(tokens as Token[], false, last as Token[]),
+        isEndOfGeneration: (t: TokenId) => writer.isEogToken(t as Token),
+        contextSize,
+        promptTokens: lanes[0]!.pending.length,
+      },
+      r,
+    );
+  }
+
+  return {
+    spec,
+    lanes: strategy.lanes,
+    vocabSize,
+    contextSize,
+    generate(req) {
+      // One generation at a time over the shared contexts; a failed one does not block the next.
+      const result = queue.then(() => run(req));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    async dispose() {
+      disposed = true;
+      await queue;
+      await Promise.allSettled(contexts.map((c) => c.dispose()));
+    },
+  };
+}
+
+async function resolveModel(source: ModelSource, role: LaneRole): Promise<LlamaModel> {
+  const model = typeof source === "function" ? await source(role.model) : source[role.model];
+  if (!model) throw new MixRequestError(`model "${role.model}" (the ${role.role} of this mix) is not loaded or not known to the sidecar`);
+  return model;
+}
+
+function validateRequest(req: MixGenerateRequest, spec: MixSpec, contextSize: number) {
+  if (typeof req.prompt !== "string") throw new MixRequestError("prompt must be a string");
+  if (req.context !== undefined && typeof req.context !== "string") throw new MixRequestError("context must be a string when given");
+  if (spec.strategy === "context-contrastive" && !req.context)
+    throw new MixRequestError("context-contrastive decoding needs a non-empty context (the file or project text to contrast against)");
+  const maxTokens = req.maxTokens ?? 128;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens >= contextSize)
+    throw new MixRequestError(`maxTokens must be an integer from 1 to ${contextSize - 1}, not ${JSON.stringify(req.maxTokens)}`);
+  const stop = req.stop ?? [];
+  if (!Array.isArray(stop) || stop.length > 16 || stop.some((s) => typeof s !== "string" || s === ""))
+    throw new MixRequestError("stop must be a list of at most 16 non-empty strings");
+  const topLogprobs = req.topLogprobs ?? 0;
+  if (!Number.isInteger(topLogprobs) || topLogprobs < 0 || topLogprobs > 20)
+    throw new MixRequestError(`topLogprobs must be an integer from 0 to 20, not ${JSON.stringify(req.topLogprobs)}`);
+  validateSampling(req.sampling);
+  return { ...req, maxTokens, stop, topLogprobs, context: req.context ?? "" };
+}

@@ -1,0 +1,127 @@
+// Choosing a token from mixed scores: greedy at temperature 0, else temperature + top-p with a seeded PRNG so a
+// given seed always gives the same text. Also reports the chosen token's mixed log-probability (log-softmax of the
+// scores at temperature 1, over the candidates) and the best alternatives, for OpenAI-style logprobs.
+
+import type { TokenId } from "./distribution";
+import type { Mixed } from "./strategies/types";
+
+export interface SamplingOptions {
+  /** 0 (the default) = greedy. */
+  temperature?: number;
+  /** Nucleus sampling: keep the smallest set of best tokens whose probability sums to at least topP. Default 1. */
+  topP?: number;
+  /** Seed for the PRNG (any integer); random when absent. */
+  seed?: number;
+}
+
+export interface Alternative {
+  token: TokenId;
+  logprob: number;
+}
+
+export interface Choice extends Alternative {
+  /** The best `topN` candidates by mixed log-probability, best first (may include the chosen token). */
+  top: Alternative[];
+}
+
+export class SamplingError extends Error {
+  override readonly name = "SamplingError";
+}
+
+export function validateSampling(o: SamplingOptions | undefined): Required<Omit<SamplingOptions, "seed">> & { seed: number | undefined } {
+  const temperature = o?.temperature ?? 0;
+  const topP = o?.topP ?? 1;
+  if (typeof temperature !== "number" || !Number.isFinite(temperature) || temperature < 0 || temperature > 100)
+    throw new SamplingError(`temperature must be a number from 0 to 100 (0 = greedy), not ${JSON.stringify(temperature)}`);
+  if (typeof topP !== "number" || !Number.isFinite(topP) || topP <= 0 || topP > 1)
+    throw new SamplingError(`top_p must be a number above 0 and at most 1, not ${JSON.stringify(topP)}`);
+  const seed = o?.seed;
+  if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed)))
+    throw new SamplingError(`seed must be an integer, not ${JSON.stringify(seed)}`);
+  return { temperature, topP, seed };
+}
+
+/** mulberry32: a small, fast, well-distributed 32-bit PRNG; enough for sampling, not for secrets. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class MixSampler {
+  private readonly temperature: number;
+  private readonly topP: number;
+  private readonly random: () => number;
+
+  constructor(options?: SamplingOptions) {
+    const o = validateSampling(options);
+    this.temperature = o.temperature;
+    this.topP = o.topP;
+    this.random = mulberry32(o.seed ?? Math.floor(Math.random() * 2 ** 32));
+  }
+
+  choose(mixed: Mixed, topN = 0): Choice {
+    const { tokens, scores } = mixed;
+    let best = -1;
+    for (let j = 0; j < scores.length; j++) if (scores[j]! > -Infinity && (best < 0 || scores[j]! > scores[best]!)) best = j;
+    if (best < 0) throw new SamplingError("the mixed distribution gives every candidate token probability 0; no token can be chosen");
+    const max = scores[best]!;
+    let sum = 0;
+    for (let j = 0; j < scores.length; j++) sum += Math.exp(scores[j]! - max);
+    const logNorm = max + Math.log(sum);
+    const index = this.temperature === 0 ? best : this.sample(scores, max);
+    return {
+      token: tokens[index]!,
+      logprob: scores[index]! - logNorm,
+      top: topN > 0 ? topAlternatives(mixed, topN, logNorm) : [],
+    };
+  }
+
+  private sample(scores: Float64Array, max: number): number {
+    const weights = new Float64Array(scores.length);
+    let total = 0;
+    for (let j = 0; j < scores.length; j++) total += weights[j] = Math.exp((scores[j]! - max) / this.temperature);
+    let pool: number[];
+    if (this.topP < 1) {
+      const order = Array.from({ length: scores.length }, (_, j) => j).sort((a, b) => weights[b]! - weights[a]! || a - b);
+      pool = [];
+      let kept = 0;
+      for (const j of order) {
+        pool.push(j);
+        kept += weights[j]!;
+        if (kept >= this.topP * total) break;
+      }
+      total = kept;
+    } else {
+      pool = Array.from({ length: scores.length }, (_, j) => j);
+    }
+    let r = this.random() * total;
+    for (const j of pool) {
+      r -= weights[j]!;
+      if (r < 0) return j;
+    }
+    // Rounding can leave r a hair above 0 after the last weight: the last kept token with any weight wins.
+    for (let i = pool.length - 1; i >= 0; i--) if (weights[pool[i]!]! > 0) return pool[i]!;
+    return pool[0]!;
+  }
+}
+
+/** The n best candidates by score, best first, in O(candidates · n) without sorting everything. */
+function topAlternatives(mixed: Mixed, n: number, logNorm: number): Alternative[] {
+  const picked: number[] = [];
+  for (let j = 0; j < mixed.scores.length; j++) {
+    const s = mixed.scores[j]!;
+    if (s === -Infinity) continue;
+    if (picked.length === n && s <= mixed.scores[picked[n - 1]!]!) continue;
+    let at = picked.length;
+    while (at > 0 && mixed.scores[picked[at - 1]!]! < s) at--;
+    picked.splice(at, 0, j);
+    if (picked.length > n) picked.pop();
+  }
+  return picked.map((j) => ({ token: mixed.tokens[j]!, logprob: mixed.scores[j]! - logNorm }));
+}
