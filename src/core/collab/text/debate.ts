@@ -1,0 +1,54 @@
+// Multi-agent debate: every participant reviews the code, then for each further round every participant sees
+// the code, the findings with everyone's stances, and the other participants' previous answers, and votes.
+// Stops early on convergence (see convergence.ts); a judge gives the verdict.
+
+import { hasConverged, roundChange } from "./convergence";
+import type { ReviewEvent, RunStatus, Verdict } from "./events";
+import { debateRoundPrompt, initialReviewPrompt, judgePrompt } from "./prompts";
+import type { Reply, ReviewSession } from "./session";
+import type { ReviewReply } from "./parse";
+import { runVerdict } from "./verdict";
+
+export interface StrategyOutcome {
+  status: RunStatus;
+  reason: string;
+  roundsRun: number;
+  verdict?: Verdict;
+}
+
+export async function runDebate(s: ReviewSession, rounds: number, judge: string, emit: (e: ReviewEvent) => void): Promise<StrategyOutcome> {
+  let previous: Reply<ReviewReply>[] = [];
+  let status: RunStatus = "completed";
+  let reason = `ran all ${rounds} rounds`;
+  let round = 1;
+  for (; round <= rounds; round++) {
+    const models = [...s.active];
+    if (models.length === 0) return { status: "failed", reason: "every participant failed", roundsRun: round - 1 };
+    s.startRound(round, `Round ${round}`, models);
+    const before = s.board.stances();
+    const replies = await Promise.all(
+      models.map((m) =>
+        round === 1
+          ? s.askReview(m, round, initialReviewPrompt(m, s.code))
+          : s.askReview(m, round, debateRoundPrompt(m, s.code, s.board.snapshot(), previous.filter((p) => p.model !== m), round)),
+      ),
+    );
+    s.checkCancelled();
+    const answered = replies.filter((r): r is Reply<ReviewReply> => r !== undefined);
+    // Apply in participant order, not arrival order, so the same replies always give the same finding ids.
+    let created = 0;
+    for (const r of answered) created += s.applyReview(r, round);
+    s.findingsUpdated(round);
+    previous = answered;
+    const ids = s.board.snapshot().map((f) => f.id);
+    if (hasConverged(round, roundChange(before, s.board.stances(), created, ids, [...s.active]))) {
+      status = "converged";
+      reason = `converged after round ${round}: no new findings and no stance changed`;
+      break;
+    }
+  }
+  const roundsRun = Math.min(round, rounds);
+  if (s.active.size === 0) return { status: "failed", reason: "every participant failed", roundsRun };
+  const verdict = await runVerdict(s, judge, roundsRun + 1, "Verdict", judgePrompt(judge, s.code, s.board.snapshot()), emit);
+  return { status, reason, roundsRun, verdict };
+}

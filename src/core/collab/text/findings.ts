@@ -1,0 +1,160 @@
+// Structured review findings and the board that tracks who raised, supported or disputed each one.
+// The board records stances exactly as the models state them: it never merges a dispute away, so dissent
+// stays visible to the user until the model that disputes changes its own mind.
+
+export type Severity = "error" | "warning" | "info";
+export const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
+
+/** 1-based, inclusive line numbers in the reviewed file. */
+export interface LineRange {
+  start: number;
+  end: number;
+}
+
+export type Stance = "support" | "dispute";
+
+/** Why a model took a stance, shown next to the finding (dissent is never hidden). */
+export interface StanceNote {
+  model: string;
+  stance: Stance;
+  reason: string;
+  round: number;
+}
+
+export interface Finding {
+  /** "F1", "F2", … in the order they were first raised; models refer to findings by this id. */
+  id: string;
+  file: string;
+  lines: LineRange;
+  severity: Severity;
+  category: string;
+  title: string;
+  rationale: string;
+  /** Replacement text for `lines`, or a unified diff against the file. */
+  patch?: string;
+  raisedBy: string[];
+  supportedBy: string[];
+  disputedBy: string[];
+  notes: StanceNote[];
+  /** The round it was first raised in. */
+  round: number;
+}
+
+/** A finding as one model proposes it, before the board gives it an id. */
+export interface CandidateFinding {
+  file?: string;
+  lines: LineRange;
+  severity: Severity;
+  category: string;
+  title: string;
+  rationale: string;
+  patch?: string;
+}
+
+export interface Vote {
+  finding: string;
+  stance: Stance;
+  reason: string;
+}
+
+/** How far the models agree on a finding: for = raisers still standing + supporters, against = disputers. */
+export function agreement(f: Finding): { for: number; against: number; level: "unanimous" | "contested" | "rejected" } {
+  const against = f.disputedBy.length;
+  const forCount = f.raisedBy.filter((m) => !f.disputedBy.includes(m)).length + f.supportedBy.length;
+  const level = against === 0 ? "unanimous" : forCount > against ? "contested" : "rejected";
+  return { for: forCount, against, level };
+}
+
+function overlaps(a: LineRange, b: LineRange): boolean {
+  return a.start <= b.end && b.start <= a.end;
+}
+
+function sameIssue(f: Finding, c: CandidateFinding, file: string): boolean {
+  return f.file === (c.file ?? file) && overlaps(f.lines, c.lines) && f.category.toLowerCase() === c.category.toLowerCase();
+}
+
+export class FindingBoard {
+  private readonly findings: Finding[] = [];
+
+  constructor(private readonly file: string) {}
+
+  /**
+   * A model raises a finding. When another model already raised the same issue (same file, overlapping lines,
+   * same category), the raiser is counted as a supporter instead of creating a duplicate. Returns the finding id
+   * and whether it is new.
+   */
+  raise(model: string, c: CandidateFinding, round: number): { id: string; created: boolean } {
+    const existing = this.findings.find((f) => sameIssue(f, c, this.file));
+    if (existing) {
+      if (!existing.raisedBy.includes(model)) this.setStance(existing, model, "support", c.rationale, round);
+      else this.setStance(existing, model, "support", "", round);
+      // Keep the first patch; a later one only fills a gap.
+      if (!existing.patch && c.patch) existing.patch = c.patch;
+      return { id: existing.id, created: false };
+    }
+    const f: Finding = {
+      id: `F${this.findings.length + 1}`,
+      file: c.file ?? this.file,
+      lines: { ...c.lines },
+      severity: c.severity,
+      category: c.category,
+      title: c.title,
+      rationale: c.rationale,
+      patch: c.patch,
+      raisedBy: [model],
+      supportedBy: [],
+      disputedBy: [],
+      notes: [],
+      round,
+    };
+    this.findings.push(f);
+    return { id: f.id, created: true };
+  }
+
+  /** Apply a vote; votes on unknown ids are reported back so the caller can note them. */
+  vote(model: string, v: Vote, round: number): boolean {
+    const f = this.findings.find((x) => x.id === v.finding.trim().toUpperCase());
+    if (!f) return false;
+    this.setStance(f, model, v.stance, v.reason, round);
+    return true;
+  }
+
+  /** Replace a finding's patch (an aggregator may synthesise a better fix). */
+  setPatch(id: string, patch: string): void {
+    const f = this.findings.find((x) => x.id === id);
+    if (f) f.patch = patch;
+  }
+
+  get(id: string): Finding | undefined {
+    const f = this.findings.find((x) => x.id === id);
+    return f ? clone(f) : undefined;
+  }
+
+  snapshot(): Finding[] {
+    return this.findings.map(clone);
+  }
+
+  /** Every finding with every model's stance, for convergence checks. */
+  stances(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const f of this.findings) {
+      for (const m of f.raisedBy) if (!f.disputedBy.includes(m)) out.set(`${f.id}|${m}`, "support");
+      for (const m of f.supportedBy) out.set(`${f.id}|${m}`, "support");
+      for (const m of f.disputedBy) out.set(`${f.id}|${m}`, "dispute");
+    }
+    return out;
+  }
+
+  private setStance(f: Finding, model: string, stance: Stance, reason: string, round: number): void {
+    const raiser = f.raisedBy.includes(model);
+    f.supportedBy = f.supportedBy.filter((m) => m !== model);
+    f.disputedBy = f.disputedBy.filter((m) => m !== model);
+    if (stance === "dispute") f.disputedBy.push(model);
+    else if (!raiser) f.supportedBy.push(model);
+    if (reason.trim()) f.notes.push({ model, stance, reason: reason.trim(), round });
+  }
+}
+
+function clone(f: Finding): Finding {
+  return { ...f, lines: { ...f.lines }, raisedBy: [...f.raisedBy], supportedBy: [...f.supportedBy], disputedBy: [...f.disputedBy], notes: f.notes.map((n) => ({ ...n })) };
+}

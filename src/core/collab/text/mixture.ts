@@ -1,0 +1,34 @@
+// Mixture-of-agents: layers of proposers (layer 1 reviews independently; each later layer sees the previous
+// layer's answers), then one aggregator synthesises a single review and may improve the fixes.
+
+import type { StrategyOutcome } from "./debate";
+import type { ReviewEvent } from "./events";
+import type { ReviewReply } from "./parse";
+import { aggregatePrompt, debateRoundPrompt, initialReviewPrompt } from "./prompts";
+import type { Reply, ReviewSession } from "./session";
+import { runVerdict } from "./verdict";
+
+export async function runMixture(s: ReviewSession, layers: number, aggregator: string, emit: (e: ReviewEvent) => void): Promise<StrategyOutcome> {
+  let previous: Reply<ReviewReply>[] = [];
+  let layer = 1;
+  for (; layer <= layers; layer++) {
+    const models = [...s.active];
+    if (models.length === 0) return { status: "failed", reason: "every proposer failed", roundsRun: layer - 1 };
+    s.startRound(layer, layers > 1 ? `Proposals, layer ${layer}` : "Proposals", models);
+    const replies = await Promise.all(
+      models.map((m) =>
+        layer === 1
+          ? s.askReview(m, layer, initialReviewPrompt(m, s.code))
+          : s.askReview(m, layer, debateRoundPrompt(m, s.code, s.board.snapshot(), previous.filter((p) => p.model !== m), layer)),
+      ),
+    );
+    s.checkCancelled();
+    previous = replies.filter((r): r is Reply<ReviewReply> => r !== undefined);
+    for (const r of previous) s.applyReview(r, layer);
+    s.findingsUpdated(layer);
+  }
+  if (previous.length === 0) return { status: "failed", reason: "every proposer failed", roundsRun: layers };
+  const proposals = previous.map((p) => ({ model: p.model, text: p.text }));
+  const verdict = await runVerdict(s, aggregator, layers + 1, "Aggregation", aggregatePrompt(aggregator, s.code, s.board.snapshot(), proposals), emit);
+  return { status: "completed", reason: `${layers} layer(s) of proposals aggregated by ${aggregator}`, roundsRun: layers, verdict };
+}

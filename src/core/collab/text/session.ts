@@ -1,0 +1,141 @@
+// One review run's shared state and the one way a mode asks a model: stream the reply as events, parse it,
+// ask once more with a repair prompt if it is unreadable, keep it as prose if it still is, and drop a model that
+// fails (with a note) instead of sinking the run. Cancellation is the only error that ends the run from here.
+
+import { callCost } from "../../config";
+import type { CallContext, Models } from "../../models";
+import { isAbortError } from "../../providers/errors";
+import type { ChatMessage, Completion, GenerationOptions } from "../../providers/types";
+import type { ReviewEvent, ReviewMode, ReplyForm } from "./events";
+import { FindingBoard, type LineRange } from "./findings";
+import { parseReviewReply, parseVerdictReply, type ParseOutcome, type ReviewReply, type VerdictReply } from "./parse";
+import { repairPrompt, type CodeUnderReview } from "./prompts";
+
+/** The part of Models a review needs (every call is recorded in the ledger there). */
+export type ReviewModels = Pick<Models, "chat" | "get">;
+
+export interface Reply<T> {
+  model: string;
+  text: string;
+  form: ReplyForm;
+  /** Undefined when the reply was kept as prose. */
+  parsed?: T;
+}
+
+export class CancelledError extends Error {
+  override readonly name = "AbortError";
+  constructor() {
+    super("The review was cancelled.");
+  }
+}
+
+export class ReviewSession {
+  readonly board: FindingBoard;
+  readonly active: Set<string>;
+  readonly dropped: { model: string; message: string }[] = [];
+  readonly range: LineRange;
+  costUsd = 0;
+  /** Steps started so far (rounds, critiques, the verdict). */
+  roundsStarted = 0;
+
+  constructor(
+    private readonly models: ReviewModels,
+    readonly runId: string,
+    readonly mode: ReviewMode,
+    readonly code: CodeUnderReview,
+    participants: string[],
+    private readonly emit: (e: ReviewEvent) => void,
+    readonly signal: AbortSignal | undefined,
+    private readonly options: GenerationOptions,
+  ) {
+    this.board = new FindingBoard(code.file);
+    this.active = new Set(participants);
+    this.range = { start: code.startLine, end: code.startLine + code.code.split("\n").length - 1 };
+  }
+
+  checkCancelled(): void {
+    if (this.signal?.aborted) throw new CancelledError();
+  }
+
+  /** Start a step of the run; `round` numbers steps in order so the panel can lay them out as a timeline. */
+  startRound(round: number, label: string, models: string[]): void {
+    this.checkCancelled();
+    this.roundsStarted = round;
+    this.emit({ type: "round-started", round, label, models });
+  }
+
+  askReview(model: string, round: number, messages: ChatMessage[]): Promise<Reply<ReviewReply> | undefined> {
+    return this.ask(model, round, messages, (t) => parseReviewReply(t, this.range), false);
+  }
+
+  askVerdict(model: string, round: number, messages: ChatMessage[]): Promise<Reply<VerdictReply> | undefined> {
+    return this.ask(model, round, messages, parseVerdictReply, true);
+  }
+
+  /** Put a review reply on the board; returns how many findings it added. */
+  applyReview(reply: Reply<ReviewReply>, round: number): number {
+    if (!reply.parsed) return 0;
+    let created = 0;
+    for (const v of reply.parsed.votes) this.board.vote(reply.model, v, round);
+    for (const f of reply.parsed.findings) if (this.board.raise(reply.model, f, round).created) created++;
+    return created;
+  }
+
+  findingsUpdated(round: number): void {
+    this.emit({ type: "findings-updated", round, findings: this.board.snapshot() });
+  }
+
+  private async ask<T extends { warnings: string[] }>(
+    model: string,
+    round: number,
+    messages: ChatMessage[],
+    parse: (text: string) => ParseOutcome<T>,
+    verdict: boolean,
+  ): Promise<Reply<T> | undefined> {
+    this.checkCancelled();
+    const ctx: CallContext = { surface: "review", mode: this.mode, runId: this.runId, decision: verdict ? "verdict" : `round-${round}` };
+    try {
+      const first = await this.call(model, round, messages, ctx);
+      let text = first.text;
+      let outputTokens = first.usage.outputTokens;
+      let costUsd = first.costUsd;
+      let parsed = parse(text);
+      let form: ReplyForm = "json";
+      const notes: string[] = [];
+      if (!parsed.ok) {
+        this.emit({ type: "model-retry", round, model, reason: parsed.error });
+        const again = await this.call(model, round, [...messages, { role: "assistant", content: text }, repairPrompt(parsed.error, verdict)], { ...ctx, reason: "repair" });
+        outputTokens += again.usage.outputTokens;
+        costUsd += again.costUsd;
+        const second = parse(again.text);
+        if (second.ok) {
+          text = again.text;
+          parsed = second;
+          form = "repaired";
+        } else {
+          form = "prose";
+          notes.push(`Kept as prose: ${parsed.error}, and again after a repair prompt (${second.error}).`);
+        }
+      }
+      if (parsed.ok) notes.push(...parsed.value.warnings);
+      this.emit({ type: "model-done", round, model, text, form, notes, costUsd, outputTokens });
+      return { model, text, form, parsed: parsed.ok ? parsed.value : undefined };
+    } catch (e) {
+      if (isAbortError(e) || this.signal?.aborted) throw new CancelledError();
+      const message = e instanceof Error ? e.message : String(e);
+      this.active.delete(model);
+      this.dropped.push({ model, message });
+      this.emit({ type: "model-failed", round, model, message });
+      return undefined;
+    }
+  }
+
+  private async call(model: string, round: number, messages: ChatMessage[], ctx: CallContext): Promise<Completion & { costUsd: number }> {
+    const c = await this.models.chat(model, messages, this.options, ctx, this.signal, (d) => {
+      if (d.text) this.emit({ type: "model-delta", round, model, text: d.text });
+    });
+    const cost = callCost(this.models.get(model), c.usage.inputTokens, c.usage.outputTokens);
+    this.costUsd += cost;
+    return { ...c, costUsd: cost };
+  }
+}
