@@ -7,7 +7,7 @@ import type { Mixed } from "../../../src/sidecar/mixing/strategies/types";
 import { TextAssembler } from "../../../src/sidecar/mixing/text";
 import { checkSharedVocabulary } from "../../../src/sidecar/mixing/vocab";
 
-test("parseMixSpec fills defaults and keeps the named models", () => {
+void test("parseMixSpec fills defaults and keeps the named models", () => {
   const s = parseMixSpec({ strategy: "contrastive", expert: "ts-expert", amateur: "weak" });
   assert.deepEqual(s, { strategy: "contrastive", topK: 40, expert: "ts-expert", amateur: "weak", alpha: 0.1, beta: 0.5 });
   const p = parseMixSpec({ strategy: "product", models: [{ model: "a", weight: 2 }, { model: "b" }], topK: "all" });
@@ -15,7 +15,7 @@ test("parseMixSpec fills defaults and keeps the named models", () => {
   assert.equal(parseMixSpec({ strategy: "dexperts", base: "a", expert: "b", antiExpert: "c" }).strategy, "dexperts");
 });
 
-test("parseMixSpec refuses bad specs, naming what is wrong", () => {
+void test("parseMixSpec refuses bad specs, naming what is wrong", () => {
   const bad: [unknown, RegExp][] = [
     [null, /expected an object/],
     [{ strategy: "vote" }, /"strategy" must be one of contrastive, dexperts/],
@@ -33,7 +33,7 @@ test("parseMixSpec refuses bad specs, naming what is wrong", () => {
 
 const mixed: Mixed = { tokens: [7, 8, 9, 10], scores: Float64Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.2), -Infinity]) };
 
-test("greedy at temperature 0; logprob and alternatives under the mixed distribution", () => {
+void test("greedy at temperature 0; logprob and alternatives under the mixed distribution", () => {
   const c = new MixSampler({ temperature: 0 }).choose({ tokens: [1, 2, 3], scores: Float64Array.from([0, 2, 1]) }, 2);
   assert.equal(c.token, 2);
   const z = Math.log(Math.exp(0) + Math.exp(2) + Math.exp(1));
@@ -41,7 +41,7 @@ test("greedy at temperature 0; logprob and alternatives under the mixed distribu
   assert.deepEqual(c.top.map((a) => a.token), [2, 3]);
 });
 
-test("seeded sampling repeats, follows the softmax at T=1, and never picks an excluded token", () => {
+void test("seeded sampling repeats, follows the softmax at T=1, and never picks an excluded token", () => {
   const draw = (seed: number, n: number) => {
     const s = new MixSampler({ temperature: 1, seed });
     return Array.from({ length: n }, () => s.choose(mixed).token);
@@ -55,7 +55,7 @@ test("seeded sampling repeats, follows the softmax at T=1, and never picks an ex
   for (const [t, p] of [[7, 0.5], [8, 0.3], [9, 0.2]] as const) assert.ok(Math.abs((counts.get(t) ?? 0) / n - p) < 0.02, `token ${t}`);
 });
 
-test("temperature sharpens and top-p cuts the tail", () => {
+void test("temperature sharpens and top-p cuts the tail", () => {
   const hot = new MixSampler({ temperature: 0.25, seed: 1 });
   const cold = Array.from({ length: 2000 }, () => hot.choose(mixed).token).filter((t) => t === 7).length / 2000;
   // p ∝ p^(1/T): 0.5^4 / (0.5^4 + 0.3^4 + 0.2^4) ≈ 0.87
@@ -65,19 +65,19 @@ test("temperature sharpens and top-p cuts the tail", () => {
   assert.deepEqual([...seen].sort(), [7, 8]);
 });
 
-test("bad sampling options are refused", () => {
+void test("bad sampling options are refused", () => {
   assert.throws(() => new MixSampler({ temperature: -1 }), /temperature must be a number from 0 to 100/);
   assert.throws(() => new MixSampler({ topP: 0 }), /top_p must be a number above 0/);
   assert.throws(() => new MixSampler({ seed: 1.5 }), /seed must be an integer/);
 });
 
-test("vocabulary mismatch names the sizes or the first differing token", () => {
+void test("vocabulary mismatch names the sizes or the first differing token", () => {
   assert.doesNotThrow(() => checkSharedVocabulary([{ name: "a", tokens: ["x", "y"] }, { name: "b", tokens: ["x", "y"] }]));
   assert.throws(() => checkSharedVocabulary([{ name: "a", tokens: ["x", "y"] }, { name: "b", tokens: ["x"] }]), /"a" and "b" .*\(2 vs 1 tokens\)/);
   assert.throws(() => checkSharedVocabulary([{ name: "a", tokens: ["x", "y", "z"] }, { name: "b", tokens: ["x", "q", "z"] }]), /token 1 is "y" in one and "q" in the other/);
 });
 
-test("text assembly holds back a possible stop string and cuts at the stop", () => {
+void test("text assembly holds back a possible stop string and cuts at the stop", () => {
   const pieces = ["foo", "\n", "\n", "bar"];
   const text = new TextAssembler((toks) => toks.map((t) => pieces[t]).join(""), ["\n\n"]);
   assert.deepEqual(text.push(0), { delta: "foo", stopped: false });
@@ -87,7 +87,7 @@ test("text assembly holds back a possible stop string and cuts at the stop", () 
   assert.equal(text.finish(), "");
 });
 
-test("text assembly releases a held tail that never became a stop string, and joins split UTF-8", () => {
+void test("text assembly releases a held tail that never became a stop string, and joins split UTF-8", () => {
   const bytes = [[0x61], [0x0a], [0xc3], [0xa9]];
   const dec = (toks: readonly number[]) => Buffer.from(toks.flatMap((t) => bytes[t]!)).toString("utf8");
   const text = new TextAssembler(dec, ["\n\n"]);

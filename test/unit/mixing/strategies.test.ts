@@ -50,7 +50,7 @@ const a = randomLogprobs(V, 1);
 const b = randomLogprobs(V, 2);
 const c = randomLogprobs(V, 3);
 
-test("logprobOf is exact on read-out entries and an upper bound outside a top-K read-out", () => {
+void test("logprobOf is exact on read-out entries and an upper bound outside a top-K read-out", () => {
   const d = distFromLogprobs(a, 5);
   assert.equal(d.complete, false);
   const order = a.map((_, i) => i).sort((x, y) => a[y]! - a[x]!);
@@ -61,7 +61,7 @@ test("logprobOf is exact on read-out entries and an upper bound outside a top-K 
   for (let t = 0; t < V; t++) assert.ok(Math.abs(logprobOf(full, t) - a[t]!) < 1e-12);
 });
 
-test("contrastive decoding: plausible set p_e ≥ α·max p_e and (1+β)·log p_e − β·log p_a", () => {
+void test("contrastive decoding: plausible set p_e ≥ α·max p_e and (1+β)·log p_e − β·log p_a", () => {
   for (const [alpha, beta] of [[0.1, 0.5], [0.3, 1], [0.01, 2]] as const) {
     const got = contrastiveMix(distFromLogprobs(a), distFromLogprobs(b), alpha, beta);
     const maxP = Math.max(...a.map(Math.exp));
@@ -71,27 +71,27 @@ test("contrastive decoding: plausible set p_e ≥ α·max p_e and (1+β)·log p_
   }
 });
 
-test("DExperts: log p_base + α(log p_exp − log p_anti)", () => {
+void test("DExperts: log p_base + α(log p_exp − log p_anti)", () => {
   const got = dexpertsMix(distFromLogprobs(a), distFromLogprobs(b), distFromLogprobs(c), 2);
   assertSameDistribution(normalise(got), referenceNormalise(a.map((lp, t) => lp + 2 * (b[t]! - c[t]!))));
 });
 
-test("proxy-tuning: log p_large + (log p_tuned − log p_untuned)", () => {
+void test("proxy-tuning: log p_large + (log p_tuned − log p_untuned)", () => {
   const got = proxyTuningMix(distFromLogprobs(a), distFromLogprobs(b), distFromLogprobs(c), 1);
   assertSameDistribution(normalise(got), referenceNormalise(a.map((lp, t) => lp + b[t]! - c[t]!)));
 });
 
-test("weighted product of experts: Σ wᵢ log pᵢ renormalised", () => {
+void test("weighted product of experts: Σ wᵢ log pᵢ renormalised", () => {
   const got = productMix([distFromLogprobs(a), distFromLogprobs(b), distFromLogprobs(c)], [0.5, 1.5, 1]);
   assertSameDistribution(normalise(got), referenceNormalise(a.map((lp, t) => 0.5 * lp + 1.5 * b[t]! + c[t]!)));
 });
 
-test("context-contrastive: (1+β)·log p(·|ctx,x) − β·log p(·|x)", () => {
+void test("context-contrastive: (1+β)·log p(·|ctx,x) − β·log p(·|x)", () => {
   const got = contextContrastiveMix(distFromLogprobs(a), distFromLogprobs(b), 0.7);
   assertSameDistribution(normalise(got), referenceNormalise(a.map((lp, t) => 1.7 * lp - 0.7 * b[t]!)));
 });
 
-test("deferral: defers exactly when the small model's max probability is below τ", () => {
+void test("deferral: defers exactly when the small model's max probability is below τ", () => {
   const d = distFromLogprobs(a);
   const maxP = Math.max(...a.map(Math.exp));
   assert.equal(shouldDefer(d, maxP + 1e-6), true);
@@ -99,7 +99,7 @@ test("deferral: defers exactly when the small model's max probability is below �
   assertSameDistribution(normalise(ownScores(d)), referenceNormalise(a));
 });
 
-test("top-K read-outs keep the greedy choice of a full read-out when the models broadly agree", () => {
+void test("top-K read-outs keep the greedy choice of a full read-out when the models broadly agree", () => {
   for (let seed = 10; seed < 40; seed++) {
     const x = randomLogprobs(400, seed);
     const noise = randomLogprobs(400, seed + 1000);
