@@ -11,6 +11,8 @@ export type ProviderErrorKind =
   | "timeout"
   | "cancelled"
   | "server"
+  /** The model or endpoint cannot do what was asked (fill-in-the-middle, embeddings, logprobs). */
+  | "unsupported"
   | "budget";
 
 export class ProviderError extends Error {

@@ -38,6 +38,9 @@ export interface GenerationOptions {
   topLogprobs?: number;
   /** Per-request timeout in ms; the provider default applies when absent. */
   timeoutMs?: number;
+  /** Ollama only: how long the model stays loaded after this request ("10m", seconds, -1 = until Ollama stops).
+   *  Ollama unloads an idle model after 5 minutes, which makes the next completion wait for a reload. */
+  keepAlive?: string | number;
 }
 
 export interface ChatRequest extends GenerationOptions {
