@@ -1,0 +1,48 @@
+// What the merged file looks like: each tensor's output type, and the metadata with the merge's provenance.
+import * as path from "node:path";
+import { getString, meta } from "../gguf/metadata";
+import { GgmlType, type GgufMetadata, type GgufTensorInfo } from "../gguf/types";
+import type { GgufTensorSpec } from "../gguf/writer";
+import type { MergePlan, OutputDtype } from "./plan";
+
+const GGML_OF: Record<OutputDtype, GgmlType> = { f32: GgmlType.F32, f16: GgmlType.F16, bf16: GgmlType.BF16, q8_0: GgmlType.Q8_0 };
+
+/** llama.cpp's general.file_type codes (LLAMA_FTYPE_ALL_F32, MOSTLY_F16, MOSTLY_Q8_0, MOSTLY_BF16). */
+const FILE_TYPE_OF: Record<OutputDtype, number> = { f32: 0, f16: 1, q8_0: 7, bf16: 32 };
+
+/**
+ * The type a merged tensor is written in. As llama.cpp's own quantizer does, 1-D tensors (norms, biases) stay F32
+ * — they are tiny and precision-sensitive — and a Q8_0 tensor whose rows are not whole 32-value blocks is F16.
+ */
+export function outputTypeFor(dtype: OutputDtype, t: Pick<GgufTensorInfo, "dims">): GgmlType {
+  if (t.dims.length === 1 || t.dims.slice(1).every((d) => d === 1)) return GgmlType.F32;
+  const type = GGML_OF[dtype];
+  if (type === GgmlType.Q8_0 && (t.dims[0] ?? 0) % 32 !== 0) return GgmlType.F16;
+  return type;
+}
+
+export function outputTensorSpecs(dtype: OutputDtype, tensors: readonly GgufTensorInfo[]): GgufTensorSpec[] {
+  return tensors.map((t) => ({ name: t.name, dims: [...t.dims], type: outputTypeFor(dtype, t) }));
+}
+
+function modelLabel(file: string, metadata: GgufMetadata): string {
+  return getString(metadata, "general.name") ?? path.basename(file, path.extname(file));
+}
+
+/** The reference model's metadata (architecture, tokenizer…) with the merge's name and provenance added. */
+export function mergedMetadata(plan: MergePlan, ref: GgufMetadata, inputs: { file: string; metadata: GgufMetadata }[]): GgufMetadata {
+  const m: GgufMetadata = new Map(ref);
+  const labels = inputs.map((i) => modelLabel(i.file, i.metadata));
+  m.set("general.name", meta.str(plan.name ?? `${plan.method} merge of ${labels.join(" + ")}`));
+  m.set("general.file_type", meta.u32(FILE_TYPE_OF[plan.dtype]));
+  m.set("chorus.merge.method", meta.str(plan.method));
+  m.set("chorus.merge.inputs", meta.strings(inputs.map((i) => path.basename(i.file))));
+  if (plan.base) m.set("chorus.merge.base", meta.str(path.basename(plan.base)));
+  m.set(
+    "chorus.merge.parameters",
+    meta.str(JSON.stringify({ global: plan.parameters, models: plan.models.map((x) => ({ model: path.basename(x.path), ...x.parameters })) })),
+  );
+  m.set("chorus.merge.seed", meta.u32(plan.seed));
+  m.set("chorus.merge.dtype", meta.str(plan.dtype));
+  return m;
+}

@@ -1,0 +1,154 @@
+// The merge driver end to end on generated GGUF files: formulas hold on the written file, quantized inputs work,
+// mismatches and unsafe outputs are refused, and a cancelled merge leaves nothing behind.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { copyFileSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { dequantize, quantize } from "../../../src/sidecar/gguf/codecs/index";
+import { getString, meta } from "../../../src/sidecar/gguf/metadata";
+import { GgufReader } from "../../../src/sidecar/gguf/reader";
+import { GgmlType } from "../../../src/sidecar/gguf/types";
+import { METHOD_NAMES, methodByName } from "../../../src/sidecar/merge/methods";
+import { TensorParams, tensorPosition, type ParamMap } from "../../../src/sidecar/merge/params";
+import { planFromFlags } from "../../../src/sidecar/merge/plan-from-flags";
+import { tensorRng } from "../../../src/sidecar/merge/rng";
+import { runMerge } from "../../../src/sidecar/merge/run";
+import { assertClose } from "./helpers";
+import { makeModel, readAllTensors, tempDir } from "./models";
+import { byteVocab } from "../../../src/sidecar/testmodels/byte-vocab";
+
+const tmp = tempDir();
+after(tmp.cleanup);
+const at = (name: string) => path.join(tmp.dir, name);
+
+const ready = (async () => ({
+  base: await makeModel(at("base.gguf"), { seed: 1 }),
+  a: await makeModel(at("a.gguf"), { seed: 2, baseSeed: 1 }),
+  b: await makeModel(at("b.gguf"), { seed: 3, baseSeed: 1 }),
+  c: await makeModel(at("c.gguf"), { seed: 4, baseSeed: 1 }),
+  baseQ8: await makeModel(at("base-q8.gguf"), { seed: 1, type: GgmlType.Q8_0 }),
+  aQ8: await makeModel(at("a-q8.gguf"), { seed: 2, baseSeed: 1, type: GgmlType.Q8_0 }),
+  bQ8: await makeModel(at("b-q8.gguf"), { seed: 3, baseSeed: 1, type: GgmlType.Q8_0 }),
+  cQ8: await makeModel(at("c-q8.gguf"), { seed: 4, baseSeed: 1, type: GgmlType.Q8_0 }),
+}))();
+
+void test("a model merged with itself is unchanged (linear and ties)", async () => {
+  const m = await ready;
+  const out = await runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, m.a], dtype: "f32" }), out: at("self-linear.gguf") });
+  // A copy under another name: listing the base itself among the models would make it the base only.
+  copyFileSync(m.a, at("a-copy.gguf"));
+  const ties = await runMerge({ plan: planFromFlags({ method: "ties", base: m.a, models: [at("a-copy.gguf"), at("a-copy.gguf")], density: [0.5], dtype: "f32" }), out: at("self-ties.gguf") });
+  const original = await readAllTensors(m.a);
+  for (const file of [out.path, ties.path]) {
+    const merged = await readAllTensors(file);
+    assert.equal(merged.size, original.size);
+    for (const [name, values] of original) assert.deepEqual(merged.get(name), values, `${path.basename(file)} ${name}`);
+  }
+});
+
+void test("linear and task arithmetic of two models equal the formula in the written file", async () => {
+  const m = await ready;
+  const [base, a, b] = await Promise.all([m.base, m.a, m.b].map(readAllTensors));
+  const lin = await readAllTensors((await runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, m.b], weights: [1, 3], dtype: "f32" }), out: at("lin.gguf") })).path);
+  const ta = await readAllTensors(
+    (await runMerge({ plan: planFromFlags({ method: "task_arithmetic", base: m.base, models: [m.a, m.b], weights: [0.5, 1], lambda: 2, dtype: "f32" }), out: at("ta.gguf") })).path,
+  );
+  for (const [name, av] of a) {
+    const bv = b.get(name)!;
+    const basev = base.get(name)!;
+    assertClose(lin.get(name)!, av.map((x, i) => 0.25 * x + 0.75 * bv[i]!), 1e-6, `linear ${name}`);
+    assertClose(ta.get(name)!, basev.map((x, i) => x + 2 * (0.5 * (av[i]! - x) + (bv[i]! - x))), 1e-5, `task_arithmetic ${name}`);
+  }
+});
+
+void test("every method runs on Q8_0 inputs and writes what the method computes on the decoded tensors", async () => {
+  const m = await ready;
+  const [base, a, b, c] = await Promise.all([m.baseQ8, m.aQ8, m.bQ8, m.cQ8].map(readAllTensors));
+  for (const method of METHOD_NAMES) {
+    const spec = methodByName(method)!;
+    const models = method === "slerp" ? [m.aQ8] : [m.aQ8, m.bQ8, m.cQ8];
+    const decoded = method === "slerp" ? [a] : [a, b, c];
+    const global: ParamMap = method === "slerp" ? { t: [0.2, 0.8] } : spec.parameters.includes("density") ? { density: 0.5 } : {};
+    const plan = planFromFlags({ method, base: spec.base === "required" ? m.baseQ8 : undefined, models, dtype: "q8_0", seed: 11 });
+    plan.parameters = global;
+    const out = await runMerge({ plan, out: at(`all-${method}.gguf`) });
+    const r = await GgufReader.open(out.path);
+    try {
+      assert.equal(getString(r.metadata, "chorus.merge.method"), method);
+      for (const t of r.tensors) {
+        const expected = spec.merge({
+          name: t.name,
+          rowLength: t.dims[0]!,
+          models: decoded.map((d) => d.get(t.name)!),
+          base: spec.base === "required" ? base.get(t.name) : undefined,
+          params: new TensorParams(global, [], tensorPosition(t.name, 2)),
+          rng: (i) => tensorRng(11, t.name, i),
+        });
+        // The file holds the expected values after one Q8_0 (or F32, for norms) encoding.
+        const roundTrip = t.type === GgmlType.Q8_0 ? dequantize(GgmlType.Q8_0, quantize(GgmlType.Q8_0, expected), expected.length) : expected;
+        assert.deepEqual(await r.readTensorFloat32(t), roundTrip, `${method} ${t.name}`);
+      }
+    } finally {
+      await r.close();
+    }
+  }
+});
+
+void test("row chunks give the same file as whole tensors", async () => {
+  const m = await ready;
+  const plan = planFromFlags({ method: "task_arithmetic", base: m.base, models: [m.a, m.b], dtype: "f16" });
+  const whole = await runMerge({ plan, out: at("whole.gguf") });
+  const chunked = await runMerge({ plan, out: at("chunked.gguf"), chunkValues: 200 });
+  assert.deepEqual(readFileSync(chunked.path), readFileSync(whole.path));
+});
+
+void test("the result keeps the architecture and tokenizer and records the merge's provenance", async () => {
+  const m = await ready;
+  const out = await runMerge({ plan: planFromFlags({ method: "dare_ties", base: m.base, models: [m.a, m.b], density: [0.3], seed: 5, name: "my-merge" }), out: at("prov.gguf") });
+  const r = await GgufReader.open(out.path);
+  try {
+    assert.equal(getString(r.metadata, "general.name"), "my-merge");
+    assert.equal(getString(r.metadata, "general.architecture"), "llama");
+    assert.deepEqual(r.metadata.get("chorus.merge.inputs")?.value, ["base.gguf", "a.gguf", "b.gguf"]);
+    assert.match(getString(r.metadata, "chorus.merge.parameters")!, /"density":0.3/);
+    assert.equal(r.metadata.get("chorus.merge.seed")?.value, 5);
+    assert.equal(r.tensor("blk.0.attn_q.weight")?.type, GgmlType.F16);
+    assert.equal(r.tensor("blk.0.attn_norm.weight")?.type, GgmlType.F32);
+  } finally {
+    await r.close();
+  }
+});
+
+void test("mismatched models are refused, naming the first mismatch", async () => {
+  const m = await ready;
+  const wide = await makeModel(at("wide.gguf"), { seed: 9, shape: { dim: 96, heads: 4, kvHeads: 4 } });
+  await assert.rejects(runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, wide] }), out: at("x1.gguf") }), /llama\.embedding_length \(64 vs 96\)/);
+  const tokens = byteVocab(288).tokens;
+  tokens[65] = "Z";
+  const otherTok = await makeModel(at("tok.gguf"), { seed: 9, extraMetadata: new Map([["tokenizer.ggml.tokens", meta.strings(tokens)]]) });
+  await assert.rejects(runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, otherTok] }), out: at("x2.gguf") }), /different tokenizers: tokenizer\.ggml\.tokens entry 65 differs/);
+  await assert.rejects(runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, at("missing.gguf")] }), out: at("x3.gguf") }), /missing\.gguf: cannot open/);
+  for (const f of ["x1.gguf", "x2.gguf", "x3.gguf"]) assert.ok(!readdirSync(tmp.dir).some((n) => n.startsWith(f)), `${f} was left behind`);
+});
+
+void test("an input given as the output is refused and left intact", async () => {
+  const m = await ready;
+  const before = readFileSync(m.b);
+  await assert.rejects(runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, m.b] }), out: m.b }), /refusing to write over the input/);
+  assert.deepEqual(readFileSync(m.b), before);
+});
+
+void test("a cancelled merge leaves no file behind", async () => {
+  const m = await ready;
+  const ac = new AbortController();
+  const merge = runMerge({
+    plan: planFromFlags({ method: "linear", models: [m.a, m.b] }),
+    out: at("cancelled.gguf"),
+    signal: ac.signal,
+    onProgress: (p) => {
+      if (p.tensorsDone >= 3) ac.abort();
+    },
+  });
+  await assert.rejects(merge, (e: Error) => e.name === "AbortError");
+  assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.startsWith("cancelled")), []);
+});
