@@ -1,0 +1,184 @@
+// The sidecar's models: GGUF files from configured folders and from Ollama's store, loaded on first use and kept
+// in a least-recently-used set bounded by a memory budget. A model in use is never unloaded under a request.
+
+import type { Llama, LlamaModel } from "node-llama-cpp";
+import { ApiError, notFound } from "../server/errors";
+import { findGgufFiles } from "./folder-scan";
+import { LoadedModel } from "./loaded-model";
+import { getRuntime } from "./llama-runtime";
+import { findOllamaModels, ollamaStoreDir } from "./ollama-store";
+import { cachedValidator, validateGgufHeader, type GgufValidator } from "./validate";
+
+export interface RegistryOptions {
+  folders: string[];
+  useOllama: boolean;
+  /** Ollama's store; default $OLLAMA_MODELS or ~/.ollama/models. */
+  ollamaDir?: string;
+  memoryMb: number;
+  threads: number;
+  gpu: "auto" | false;
+  maxContext: number;
+  validate?: GgufValidator;
+  log?: (message: string) => void;
+}
+
+export interface ModelEntry {
+  id: string;
+  path: string;
+  source: "folder" | "ollama";
+  sizeBytes: number;
+}
+
+export interface Lease {
+  model: LoadedModel;
+  release(): void;
+}
+
+const RESCAN_MS = 3000;
+
+export class ModelRegistry {
+  private entries: ModelEntry[] = [];
+  private scanProblems: string[] = [];
+  private scannedAt = 0;
+  private readonly loaded = new Map<string, LoadedModel>();
+  private readonly loading = new Map<string, Promise<LoadedModel>>();
+  private readonly validate: GgufValidator;
+
+  constructor(private readonly opts: RegistryOptions) {
+    this.validate = cachedValidator(opts.validate ?? validateGgufHeader);
+  }
+
+  get threads(): number {
+    return this.opts.threads;
+  }
+
+  llama(): Promise<Llama> {
+    return getRuntime({ gpu: this.opts.gpu });
+  }
+
+  /** Every model the sources offer now (rescanned at most every few seconds). */
+  list(): ModelEntry[] {
+    if (Date.now() - this.scannedAt > RESCAN_MS) this.rescan();
+    return this.entries;
+  }
+
+  /** Folders that are missing, manifests that cannot be used: shown to the user, never fatal. */
+  problems(): string[] {
+    this.list();
+    return this.scanProblems;
+  }
+
+  rescan(): void {
+    const folders = findGgufFiles(this.opts.folders);
+    const entries: ModelEntry[] = folders.models.map((m) => ({ id: m.name, path: m.path, source: "folder", sizeBytes: m.sizeBytes }));
+    const problems = [...folders.problems];
+    if (this.opts.useOllama) {
+      const store = findOllamaModels(this.opts.ollamaDir ?? ollamaStoreDir());
+      const ids = new Set(entries.map((e) => e.id));
+      for (const m of store.models) if (!ids.has(m.name)) entries.push({ id: m.name, path: m.path, source: "ollama", sizeBytes: m.sizeBytes });
+      problems.push(...store.problems);
+    }
+    this.entries = entries;
+    this.scanProblems = problems;
+    this.scannedAt = Date.now();
+  }
+
+  find(id: string): ModelEntry | undefined {
+    return this.list().find((e) => e.id === id) ?? (this.rescan(), this.entries.find((e) => e.id === id));
+  }
+
+  /** The loaded model, held (not evictable) until `release()`. */
+  async acquire(id: string): Promise<Lease> {
+    const model = await this.load(id);
+    model.users++;
+    model.lastUsed = Date.now();
+    let released = false;
+    return {
+      model,
+      release: () => {
+        if (released) return;
+        released = true;
+        model.users--;
+        model.lastUsed = Date.now();
+      },
+    };
+  }
+
+  /** For the mixer, which takes LlamaModels: loads them and holds them until the returned release runs. */
+  async acquireMany(ids: readonly string[]): Promise<{ models: Map<string, LlamaModel>; release(): void }> {
+    const leases: Lease[] = [];
+    try {
+      for (const id of new Set(ids)) leases.push(await this.acquire(id));
+    } catch (e) {
+      leases.forEach((l) => l.release());
+      throw e;
+    }
+    return { models: new Map(leases.map((l) => [l.model.id, l.model.model])), release: () => leases.forEach((l) => l.release()) };
+  }
+
+  loadedIds(): string[] {
+    return [...this.loaded.keys()];
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.loaded.values()];
+    this.loaded.clear();
+    await Promise.allSettled(all.map((m) => m.dispose()));
+  }
+
+  private load(id: string): Promise<LoadedModel> {
+    const ready = this.loaded.get(id);
+    if (ready) return Promise.resolve(ready);
+    const pending = this.loading.get(id);
+    if (pending) return pending;
+    const p = this.loadFresh(id).finally(() => this.loading.delete(id));
+    this.loading.set(id, p);
+    return p;
+  }
+
+  private async loadFresh(id: string): Promise<LoadedModel> {
+    const entry = this.find(id);
+    if (!entry) throw notFound(`The model "${id}" does not exist. GET /v1/models lists the models this sidecar serves.`);
+    try {
+      await this.validate(entry.path);
+    } catch (e) {
+      throw new ApiError(422, "invalid_request_error", `The model file for "${id}" cannot be used: ${e instanceof Error ? e.message : String(e)}. Replace or remove the file.`, "model_invalid");
+    }
+    const budget = this.opts.memoryMb * 1024 * 1024;
+    if (entry.sizeBytes > budget) {
+      throw new ApiError(
+        400,
+        "invalid_request_error",
+        `The model "${id}" needs about ${mb(entry.sizeBytes)} MB, more than the sidecar's memory budget of ${this.opts.memoryMb} MB. Raise chorus.sidecar.memoryMb or pick a smaller model.`,
+        "model_too_large",
+      );
+    }
+    await this.makeRoom(entry.sizeBytes, budget);
+    const llama = await this.llama();
+    this.opts.log?.(`loading ${id} from ${entry.path}`);
+    let model: LoadedModel;
+    try {
+      model = await LoadedModel.load(llama, id, entry.path, { threads: this.opts.threads, maxContext: this.opts.maxContext, gpu: this.opts.gpu });
+    } catch (e) {
+      throw new ApiError(422, "invalid_request_error", `llama.cpp could not load "${id}" (${entry.path}): ${e instanceof Error ? e.message : String(e)}`, "model_load_failed");
+    }
+    this.loaded.set(id, model);
+    return model;
+  }
+
+  /** Unload idle models, least recently used first, until `needed` more bytes fit in the budget. */
+  private async makeRoom(needed: number, budget: number): Promise<void> {
+    const used = () => [...this.loaded.values()].reduce((s, m) => s + m.sizeBytes, 0);
+    const idle = [...this.loaded.values()].filter((m) => m.users === 0).sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const m of idle) {
+      if (used() + needed <= budget) break;
+      this.loaded.delete(m.id);
+      this.opts.log?.(`unloading ${m.id} to stay within ${this.opts.memoryMb} MB`);
+      await m.dispose();
+    }
+  }
+}
+
+function mb(bytes: number): number {
+  return Math.ceil(bytes / (1024 * 1024));
+}

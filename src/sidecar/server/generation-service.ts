@@ -1,0 +1,101 @@
+// Runs one generation request against a real model (a GGUF the registry serves) or a virtual model (a preset
+// decoded by the mixing engineer's createMixer), and hands back pieces of text as they are released. Both paths
+// hold their models in the registry for exactly the request's duration.
+
+import type { LlamaModel } from "node-llama-cpp";
+import { generate, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
+import { ModelTokenSource } from "../generation/model-source";
+import { chatPrompt, completionPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
+import { createMixer } from "../mixing/mixer";
+import { mixSpecModels } from "../mixing/spec";
+import { isVirtualModel, resolvePreset, type Preset } from "../presets";
+import type { ModelRegistry } from "../registry/registry";
+
+export interface SidecarServices {
+  registry: ModelRegistry;
+  presets(): readonly Preset[];
+  /** Entries read out of llama.cpp per step for a large vocabulary (top K); small vocabularies are read whole. */
+  topK: number;
+}
+
+export type JobInput = { kind: "completion"; prompt: string; suffix?: string } | { kind: "chat"; messages: ChatTurn[] };
+
+export interface Job {
+  model: string;
+  input: JobInput;
+  options: GenerateOptions;
+  chorus?: Record<string, unknown>;
+}
+
+export interface JobResult extends GenerateResult {
+  format: PromptTokens["format"];
+}
+
+export async function runJob(svc: SidecarServices, job: Job, signal: AbortSignal, onPiece: (p: GeneratedPiece) => void): Promise<JobResult> {
+  return isVirtualModel(job.model) ? runVirtual(svc, job, signal, onPiece) : runReal(svc, job, signal, onPiece);
+}
+
+async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPiece: (p: GeneratedPiece) => void): Promise<JobResult> {
+  const lease = await svc.registry.acquire(job.model);
+  try {
+    return await lease.model.exclusive(async () => {
+      const model = lease.model.model;
+      const prompt = job.input.kind === "chat" ? await chatPrompt(model, job.input.messages) : completionPrompt(model, job.input.prompt, job.input.suffix);
+      const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
+      const r = await generate(new ModelTokenSource(lease.model, svc.topK), prompt.tokens, options, signal, onPiece);
+      return { ...r, format: prompt.format };
+    });
+  } finally {
+    lease.release();
+  }
+}
+
+function transcript(messages: readonly ChatTurn[]): string {
+  const label = { system: "System", user: "User", assistant: "Assistant" } as const;
+  return messages.map((m) => `${label[m.role]}: ${m.content}`).join("\n\n") + "\n\nAssistant:";
+}
+
+async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, onPiece: (p: GeneratedPiece) => void): Promise<JobResult> {
+  const spec = resolvePreset(svc.presets(), job.model, job.chorus);
+  const held = await svc.registry.acquireMany(mixSpecModels(spec));
+  try {
+    const models: Record<string, LlamaModel> = Object.fromEntries(held.models);
+    const mixer = await createMixer(spec, models, { threads: svc.registry.threads });
+    try {
+      // The mixer reads text prompts; chat becomes a plain transcript and FIM keeps the prefix (mixing works on
+      // the shared vocabulary, and not every family has FIM tokens).
+      const chat = job.input.kind === "chat";
+      const prompt = job.input.kind === "chat" ? transcript(job.input.messages) : job.input.prompt;
+      const stop = [...job.options.stop, ...(chat ? ["\n\nUser:", "\nUser:"] : [])];
+      const maxTokens = Math.max(1, Math.min(job.options.maxTokens, mixer.contextSize - 1));
+      const r = await mixer.generate({
+        prompt,
+        maxTokens,
+        stop,
+        topLogprobs: job.options.topLogprobs ?? 0,
+        sampling: { temperature: job.options.temperature, topP: job.options.topP, seed: job.options.seed },
+        signal,
+        onToken: (t) =>
+          onPiece({
+            text: t.textDelta,
+            logprobs: job.options.topLogprobs === undefined ? [] : [{ token: t.text, logprob: t.logprob, top: t.top.map((a) => ({ token: a.text, logprob: a.logprob })) }],
+          }),
+        onFlush: (text) => onPiece({ text, logprobs: [] }),
+      });
+      if (r.finishReason === "cancelled") throw Object.assign(new Error("The client went away; generation stopped."), { name: "AbortError" });
+      return {
+        text: r.text,
+        logprobs: r.tokens.map((t) => ({ token: t.text, logprob: t.logprob, top: t.top.map((a) => ({ token: a.text, logprob: a.logprob })) })),
+        finishReason: r.finishReason,
+        promptTokens: r.usage.promptTokens,
+        completionTokens: r.usage.completionTokens,
+        report: { strategy: spec.strategy, writers: r.writers },
+        format: job.input.kind === "chat" ? "transcript" : job.input.suffix ? "prefix-only" : "plain",
+      };
+    } finally {
+      await mixer.dispose();
+    }
+  } finally {
+    held.release();
+  }
+}

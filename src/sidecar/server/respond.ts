@@ -1,0 +1,34 @@
+// Reading request bodies and writing JSON replies, with a size cap so a huge or endless body cannot exhaust memory.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ApiError, badRequest } from "./errors";
+
+export const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store" });
+  res.end(text);
+}
+
+export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers["content-type"] ?? "";
+  if (!/^application\/json\b/i.test(type)) throw new ApiError(415, "invalid_request_error", `Send the body as JSON with Content-Type: application/json (got "${type || "none"}").`, "unsupported_media_type");
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new ApiError(413, "invalid_request_error", `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB; send less context.`, "body_too_large");
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`The request body is not valid JSON: ${e instanceof Error ? e.message : String(e)}.`);
+  }
+}

@@ -1,0 +1,24 @@
+// GET /v1/models: the GGUF models the registry found and the virtual models (presets), in OpenAI's list shape,
+// with a `chorus` field saying where each comes from.
+
+import type { SidecarServices } from "../generation-service";
+import { VIRTUAL_PREFIX } from "../../presets";
+
+export function listModels(svc: SidecarServices) {
+  const created = Math.floor(Date.now() / 1000);
+  const real = svc.registry.list().map((m) => ({
+    id: m.id,
+    object: "model",
+    created,
+    owned_by: m.source === "ollama" ? "ollama" : "local",
+    chorus: { kind: "model", source: m.source, size_bytes: m.sizeBytes, loaded: svc.registry.loadedIds().includes(m.id) },
+  }));
+  const virtual = svc.presets().map((p) => ({
+    id: VIRTUAL_PREFIX + p.name,
+    object: "model",
+    created,
+    owned_by: "chorus",
+    chorus: { kind: "virtual", strategy: p.spec.strategy, description: p.description, spec: p.spec },
+  }));
+  return { object: "list", data: [...virtual, ...real], chorus: { problems: svc.registry.problems() } };
+}

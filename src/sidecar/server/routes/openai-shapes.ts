@@ -1,0 +1,50 @@
+// The exact JSON OpenAI returns for completions and chat completions, streamed and whole, so that stock clients
+// (the npm `openai` package, Chorus's providers, editors) parse our replies without special cases.
+
+import { randomBytes } from "node:crypto";
+import type { LogprobEntry } from "../../generation/stop-text";
+
+export function newId(prefix: string): string {
+  return `${prefix}-${randomBytes(12).toString("hex")}`;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export function usage(prompt: number, completion: number): Usage {
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+const bytes = (s: string) => [...Buffer.from(s, "utf8")];
+
+/** Chat logprobs: {content: [{token, logprob, bytes, top_logprobs: [...]}], refusal: null}. */
+export function chatLogprobs(entries: readonly LogprobEntry[]) {
+  return {
+    content: entries.map((e) => ({
+      token: e.token,
+      logprob: e.logprob,
+      bytes: bytes(e.token),
+      top_logprobs: e.top.map((a) => ({ token: a.token, logprob: a.logprob, bytes: bytes(a.token) })),
+    })),
+    refusal: null,
+  };
+}
+
+/** Legacy completion logprobs: parallel lists, top_logprobs as {token: logprob} objects. */
+export function completionLogprobs(entries: readonly LogprobEntry[], startOffset: number) {
+  const text_offset: number[] = [];
+  let at = startOffset;
+  for (const e of entries) {
+    text_offset.push(at);
+    at += e.token.length;
+  }
+  return {
+    tokens: entries.map((e) => e.token),
+    token_logprobs: entries.map((e) => e.logprob),
+    top_logprobs: entries.map((e) => Object.fromEntries(e.top.map((a) => [a.token, a.logprob]))),
+    text_offset,
+  };
+}

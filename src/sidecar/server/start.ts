@@ -1,0 +1,68 @@
+// Everything a running sidecar is, started from one validated config: the model registry, the presets, and the
+// HTTP server. Shared by the sidecar process (src/sidecar/main.ts), `chorus serve`, and the tests.
+
+import { mergePresets, parsePresets, type Preset } from "../presets";
+import { ModelRegistry } from "../registry/registry";
+import type { GgufValidator } from "../registry/validate";
+import type { SidecarServices } from "./generation-service";
+import { startHttpServer, type SidecarServer } from "./http";
+
+export interface SidecarConfig {
+  token: string;
+  port?: number;
+  modelFolders: string[];
+  useOllamaModels: boolean;
+  /** Ollama's store; default $OLLAMA_MODELS or ~/.ollama/models. */
+  ollamaDir?: string;
+  memoryMb: number;
+  /** CPU threads per model context; always explicit (notes/node-llama-cpp.md). */
+  threads: number;
+  gpu: "auto" | false;
+  maxContext: number;
+  /** Presets from settings: {name: {strategy, …}}. */
+  presets?: unknown;
+  /** Built-in presets (the demo set), overridden by same-named user presets. */
+  builtInPresets?: Preset[];
+  topK?: number;
+  validate?: GgufValidator;
+  log?: (message: string) => void;
+}
+
+export interface RunningSidecar extends SidecarServer {
+  registry: ModelRegistry;
+  presets: Preset[];
+  /** Problems with the configuration (a bad preset, a missing folder): shown, never fatal. */
+  problems(): string[];
+  stop(): Promise<void>;
+}
+
+export const SIDECAR_DEFAULTS = { memoryMb: 8192, threads: 4, maxContext: 4096, topK: 64 } as const;
+
+export async function startSidecar(config: SidecarConfig): Promise<RunningSidecar> {
+  const registry = new ModelRegistry({
+    folders: config.modelFolders,
+    useOllama: config.useOllamaModels,
+    ollamaDir: config.ollamaDir,
+    memoryMb: config.memoryMb,
+    threads: config.threads,
+    gpu: config.gpu,
+    maxContext: config.maxContext,
+    validate: config.validate,
+    log: config.log,
+  });
+  const user = parsePresets(config.presets);
+  const presets = mergePresets(config.builtInPresets ?? [], user.presets);
+  for (const p of user.problems) config.log?.(p);
+  const svc: SidecarServices = { registry, presets: () => presets, topK: config.topK ?? SIDECAR_DEFAULTS.topK };
+  const server = await startHttpServer(svc, { token: config.token, port: config.port, log: config.log });
+  return {
+    ...server,
+    registry,
+    presets,
+    problems: () => [...user.problems, ...registry.problems()],
+    async stop() {
+      await server.close();
+      await registry.dispose();
+    },
+  };
+}

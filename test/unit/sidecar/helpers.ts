@@ -1,0 +1,59 @@
+// Real parts for the sidecar tests: bigram GGUF models written by the project's own generator (their next-token
+// log-probabilities are a table the test knows), and a real sidecar on a free port running llama.cpp, 1 thread, CPU.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { startSidecar, type RunningSidecar, type SidecarConfig } from "../../../src/sidecar/server/start";
+import { makeBigramModel, type BigramModel } from "../../../src/sidecar/testmodels/bigram";
+
+export const TS_CORPUS = `export function add(a: number, b: number): number {\n  return a + b;\n}\nconst total = items.reduce((sum, item) => sum + item.price, 0);\ninterface User { id: string; name: string }\nexport const users: User[] = [];\nfunction greet(user: User): string {\n  return \`Hello, \${user.name}\`;\n}\n`.repeat(3);
+export const PY_CORPUS = `def add(a, b):\n    return a + b\n\ntotal = sum(item.price for item in items)\nclass User:\n    def __init__(self, name):\n        self.name = name\n\ndef greet(user):\n    return f"Hello, {user.name}"\n`.repeat(3);
+
+export interface Fixture {
+  dir: string;
+  ts: BigramModel;
+  py: BigramModel;
+  sidecar: RunningSidecar;
+  token: string;
+  client: OpenAI;
+  close(): Promise<void>;
+}
+
+export const TOKEN = "test-token-0123456789abcdef";
+
+export async function startFixture(extra: Partial<SidecarConfig> = {}, prepare?: (dir: string) => Promise<void>): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), "chorus-sidecar-"));
+  const ts = await makeBigramModel({ corpus: TS_CORPUS, out: join(dir, "ts-bigram.gguf"), name: "ts bigram" });
+  const py = await makeBigramModel({ corpus: PY_CORPUS, out: join(dir, "py-bigram.gguf"), name: "py bigram" });
+  await prepare?.(dir);
+  const sidecar = await startSidecar({
+    token: TOKEN,
+    modelFolders: [dir],
+    useOllamaModels: false,
+    memoryMb: 512,
+    threads: 1,
+    gpu: false,
+    maxContext: 512,
+    ...extra,
+  });
+  const client = new OpenAI({ baseURL: `${sidecar.url}/v1`, apiKey: TOKEN, maxRetries: 0 });
+  return {
+    dir,
+    ts,
+    py,
+    sidecar,
+    token: TOKEN,
+    client,
+    async close() {
+      await sidecar.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Byte ids of an ASCII string (the bigram models' tokens are bytes). */
+export function bytesOf(s: string): number[] {
+  return [...Buffer.from(s, "utf8")];
+}
