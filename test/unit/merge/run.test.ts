@@ -48,7 +48,7 @@ void test("a model merged with itself is unchanged (linear and ties)", async () 
 
 void test("linear and task arithmetic of two models equal the formula in the written file", async () => {
   const m = await ready;
-  const [base, a, b] = await Promise.all([m.base, m.a, m.b].map(readAllTensors));
+  const [base, a, b] = [await readAllTensors(m.base), await readAllTensors(m.a), await readAllTensors(m.b)];
   const lin = await readAllTensors((await runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, m.b], weights: [1, 3], dtype: "f32" }), out: at("lin.gguf") })).path);
   const ta = await readAllTensors(
     (await runMerge({ plan: planFromFlags({ method: "task_arithmetic", base: m.base, models: [m.a, m.b], weights: [0.5, 1], lambda: 2, dtype: "f32" }), out: at("ta.gguf") })).path,
@@ -63,7 +63,7 @@ void test("linear and task arithmetic of two models equal the formula in the wri
 
 void test("every method runs on Q8_0 inputs and writes what the method computes on the decoded tensors", async () => {
   const m = await ready;
-  const [base, a, b, c] = await Promise.all([m.baseQ8, m.aQ8, m.bQ8, m.cQ8].map(readAllTensors));
+  const [base, a, b, c] = [await readAllTensors(m.baseQ8), await readAllTensors(m.aQ8), await readAllTensors(m.bQ8), await readAllTensors(m.cQ8)];
   for (const method of METHOD_NAMES) {
     const spec = methodByName(method)!;
     const models = method === "slerp" ? [m.aQ8] : [m.aQ8, m.bQ8, m.cQ8];
