@@ -17,7 +17,7 @@ function roundOf(text: string): number {
   return m ? Number(m[1]) : 1;
 }
 
-test("debate: stops early when a round changes nothing, records stances, calls and cost", async () => {
+void test("debate: stops early when a round changes nothing, records stances, calls and cost", async () => {
   const s = scriptedModels(["a", "b", "judge"], (model, msgs) => {
     const u = lastUser(msgs);
     if (model === "judge") return verdict("Fix the division.", [{ finding: "F1", decision: "accept", reason: "real" }, { finding: "F2", decision: "accept", reason: "real" }]);
@@ -55,7 +55,7 @@ test("debate: stops early when a round changes nothing, records stances, calls a
   assert.doesNotMatch(lastUser(aRound2.messages), /--- a said:/);
 });
 
-test("debate: lasting dissent stays visible and reaches the judge", async () => {
+void test("debate: lasting dissent stays visible and reaches the judge", async () => {
   const s = scriptedModels(["a", "b", "judge"], (model, msgs) => {
     const u = lastUser(msgs);
     if (model === "judge") return verdict("Disputed.", [{ finding: "F1", decision: "uncertain", reason: "split" }]);
@@ -75,7 +75,7 @@ test("debate: lasting dissent stays visible and reaches the judge", async () => 
   assert.deepEqual(r.verdict?.decisions, [{ finding: "F1", decision: "uncertain", reason: "split" }]);
 });
 
-test("debate: a stance that flips keeps the debate going until stances settle", async () => {
+void test("debate: a stance that flips keeps the debate going until stances settle", async () => {
   const s = scriptedModels(["a", "b", "judge"], (model, msgs) => {
     const u = lastUser(msgs);
     if (model === "judge") return verdict("ok");
@@ -95,7 +95,7 @@ test("debate: a stance that flips keeps the debate going until stances settle", 
   assert.deepEqual(r.findings[0]!.supportedBy, []);
 });
 
-test("debate: a participant that fails drops out with a note and the run goes on", async () => {
+void test("debate: a participant that fails drops out with a note and the run goes on", async () => {
   const s = scriptedModels(["a", "b", "c", "judge"], (model, msgs) => {
     if (model === "c") return new ProviderError("server", "Ollama answered 500: model crashed");
     if (model === "judge") return verdict("ok");
@@ -113,7 +113,7 @@ test("debate: a participant that fails drops out with a note and the run goes on
   assert.ok(s.ledger.read().some((e) => e.model === "c" && !e.ok && e.error === "server"));
 });
 
-test("debate: every participant failing ends the run as failed, with a done event", async () => {
+void test("debate: every participant failing ends the run as failed, with a done event", async () => {
   const s = scriptedModels(["a", "b", "judge"], () => new Error("boom"));
   const events: ReviewEvent[] = [];
   const r = await runReview(s.models, req(["a", "b"], 2), (e) => events.push(e));
@@ -121,7 +121,7 @@ test("debate: every participant failing ends the run as failed, with a done even
   assert.equal(events.at(-1)?.type, "done");
 });
 
-test("debate: cancelling mid-round stops promptly and keeps the findings so far", async () => {
+void test("debate: cancelling mid-round stops promptly and keeps the findings so far", async () => {
   const controller = new AbortController();
   const s = scriptedModels(
     ["a", "b", "judge"],
@@ -143,7 +143,7 @@ test("debate: cancelling mid-round stops promptly and keeps the findings so far"
   assert.ok(s.ledger.read().some((e) => e.error === "cancelled"));
 });
 
-test("malformed replies: repaired once, else kept as prose, never a crash", async () => {
+void test("malformed replies: repaired once, else kept as prose, never a crash", async () => {
   const s = scriptedModels(["a", "b", "judge"], (model, msgs) => {
     const u = lastUser(msgs);
     if (model === "judge") return "I think the code is fine overall.";
@@ -164,7 +164,7 @@ test("malformed replies: repaired once, else kept as prose, never a crash", asyn
   assert.equal(r.verdict?.summary, "I think the code is fine overall.");
 });
 
-test("a judge that fails gives a counted verdict that says so", async () => {
+void test("a judge that fails gives a counted verdict that says so", async () => {
   const s = scriptedModels(["a", "b", "judge"], (model, msgs) => {
     if (model === "judge") return new ProviderError("unreachable", "Ollama is not running");
     if (roundOf(lastUser(msgs)) === 1) return model === "a" ? review([DIV_BUG]) : review([]);
@@ -177,7 +177,7 @@ test("a judge that fails gives a counted verdict that says so", async () => {
   assert.deepEqual(r.verdict?.decisions[0], { finding: "F1", decision: "uncertain", reason: "1 for, 1 against" });
 });
 
-test("bad requests are refused before any model is called, saying what to change", async () => {
+void test("bad requests are refused before any model is called, saying what to change", async () => {
   const s = scriptedModels(["a", "b"], () => review([]));
   await assert.rejects(runReview(s.models, req(["a"], 2), () => {}), /at least two different models/);
   await assert.rejects(runReview(s.models, req(["a", "b"], 0), () => {}), /Rounds must be a whole number from 1 to 10/);

@@ -4,7 +4,7 @@ import { extractJson, parseReviewReply, parseVerdictReply } from "../../../src/c
 
 const RANGE = { start: 1, end: 20 };
 
-test("extractJson: fenced, bare with braces inside strings, prose around it", () => {
+void test("extractJson: fenced, bare with braces inside strings, prose around it", () => {
   assert.deepEqual(extractJson('Here:\n```json\n{"a": 1}\n```\nbye'), { ok: true, value: { a: 1 } });
   assert.deepEqual(extractJson('I think {"s": "a } brace \\" quote", "n": {"m": 2}} done'), { ok: true, value: { s: 'a } brace " quote', n: { m: 2 } } });
   const bad = extractJson("no json here");
@@ -13,7 +13,7 @@ test("extractJson: fenced, bare with braces inside strings, prose around it", ()
   assert.ok(!broken.ok && /does not parse/.test(broken.error));
 });
 
-test("parseReviewReply: line formats, severities, clamping, skipped entries with reasons", () => {
+void test("parseReviewReply: line formats, severities, clamping, skipped entries with reasons", () => {
   const r = parseReviewReply(
     JSON.stringify({
       findings: [
@@ -44,12 +44,12 @@ test("parseReviewReply: line formats, severities, clamping, skipped entries with
   assert.ok(v.warnings.some((w) => /vote 2 needs/.test(w)));
 });
 
-test("parseReviewReply: JSON without findings or votes is an error, not an empty review", () => {
+void test("parseReviewReply: JSON without findings or votes is an error, not an empty review", () => {
   const r = parseReviewReply('{"answer": 42}', RANGE);
   assert.ok(!r.ok && /neither "findings" nor "votes"/.test(r.error));
 });
 
-test("parseVerdictReply: needs a summary; normalises decisions", () => {
+void test("parseVerdictReply: needs a summary; normalises decisions", () => {
   const v = parseVerdictReply('```\n{"verdict": "ok", "decisions": [{"id": "f2", "decision": "Accepted"}, {"finding": "F3"}]}\n```');
   assert.ok(v.ok);
   assert.equal(v.value.summary, "ok");

@@ -7,7 +7,7 @@ import { CODE, lastUser, review, scriptedModels, verdict } from "./scripted-mode
 const DIV_BUG = { lines: [2, 2], severity: "error", category: "bug", title: "Division by zero", rationale: "b may be 0", patch: "  return a / b;" };
 const STYLE = { lines: [1, 1], severity: "info", category: "style", title: "Name", rationale: "div is vague" };
 
-test("refine: draft, critique, revision; the author withdraws what the critic disproved", async () => {
+void test("refine: draft, critique, revision; the author withdraws what the critic disproved", async () => {
   const s = scriptedModels(["author", "critic"], (model, msgs) => {
     const u = lastUser(msgs);
     if (u.includes("Decide each finding")) return verdict("One real bug.", [{ finding: "F1", decision: "accept", reason: "" }]);
@@ -30,7 +30,7 @@ test("refine: draft, critique, revision; the author withdraws what the critic di
   assert.match(lastUser(revision.messages), /the name is fine/);
 });
 
-test("refine: stops early when the critic supports everything and adds nothing", async () => {
+void test("refine: stops early when the critic supports everything and adds nothing", async () => {
   const s = scriptedModels(["author", "critic"], (model, msgs) => {
     const u = lastUser(msgs);
     if (u.includes("Decide each finding")) return verdict("Good.");
@@ -42,7 +42,7 @@ test("refine: stops early when the critic supports everything and adds nothing",
   assert.equal(s.calls.filter((c) => c.model === "author").length, 1, "no revision was needed");
 });
 
-test("mixture: proposers then an aggregator whose better patch replaces the proposed one", async () => {
+void test("mixture: proposers then an aggregator whose better patch replaces the proposed one", async () => {
   const s = scriptedModels(["p1", "p2", "agg"], (model) => {
     if (model === "agg")
       return verdict("Merged.", [
