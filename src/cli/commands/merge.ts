@@ -1,0 +1,124 @@
+// `chorus merge`: merge GGUF models from flags or a mergekit-shaped YAML plan, with a progress bar on stderr,
+// Ctrl-C to cancel (nothing is left behind), and optional registration of the result with Ollama.
+import type { Command } from "commander";
+import * as path from "node:path";
+import { DEFAULT_OLLAMA_URL } from "../../core/config";
+import { METHOD_DESCRIPTIONS, METHOD_NAMES } from "../../sidecar/merge/methods";
+import { registerWithOllama } from "../../sidecar/merge/ollama-register";
+import { MergeConfigError } from "../../sidecar/merge/params";
+import { parseDtype, readPlanFile, type MergePlan } from "../../sidecar/merge/plan";
+import { parseNumberList, planFromFlags } from "../../sidecar/merge/plan-from-flags";
+import { runMerge, type MergeProgress } from "../../sidecar/merge/run";
+
+interface MergeOpts {
+  method?: string;
+  models?: string;
+  base?: string;
+  weights?: string;
+  density?: string;
+  t?: string;
+  lambda?: string;
+  out?: string;
+  dtype?: string;
+  seed?: string;
+  name?: string;
+  ollama?: string;
+  ollamaUrl?: string;
+}
+
+/** A bar redrawn in place on a terminal; on a pipe or a log file, a plain line every 10%. */
+export function progressPrinter(stream: NodeJS.WriteStream): (p: MergeProgress) => void {
+  let lastDecile = -1;
+  let lastDraw = 0;
+  return (p) => {
+    const frac = p.valuesTotal ? p.valuesDone / p.valuesTotal : 0;
+    if (stream.isTTY) {
+      const now = Date.now();
+      if (now - lastDraw < 100 && frac < 1) return;
+      lastDraw = now;
+      const width = 30;
+      const filled = Math.round(frac * width);
+      stream.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${p.tensorsDone}/${p.tensorsTotal} tensors  ${p.tensor.slice(0, 30).padEnd(30)}`);
+      if (frac >= 1) stream.write("\n");
+      return;
+    }
+    const decile = Math.floor(frac * 10);
+    if (decile > lastDecile) {
+      lastDecile = decile;
+      stream.write(`merge: ${decile * 10}% (${p.tensorsDone}/${p.tensorsTotal} tensors)\n`);
+    }
+  };
+}
+
+function num(raw: string | undefined, flag: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(v)) throw new MergeConfigError(`${flag}: "${raw}" is not a number`);
+  return v;
+}
+
+function planOf(planFile: string | undefined, o: MergeOpts): Promise<MergePlan> | MergePlan {
+  if (planFile) {
+    const conflicting = (["method", "models", "base", "weights", "density", "t", "lambda"] as const).filter((k) => o[k] !== undefined);
+    if (conflicting.length) throw new MergeConfigError(`give either a plan file or --${conflicting[0]}, not both: put the parameters in the plan`);
+    return readPlanFile(planFile);
+  }
+  if (!o.method) throw new MergeConfigError(`give a plan file (chorus merge plan.yaml) or --method and --models`);
+  if (!o.models) throw new MergeConfigError(`--models is required: the GGUF files to merge, separated by commas`);
+  const seed = num(o.seed, "--seed");
+  return planFromFlags({
+    method: o.method,
+    models: o.models.split(",").map((s) => path.resolve(s.trim())),
+    base: o.base ? path.resolve(o.base) : undefined,
+    weights: o.weights ? parseNumberList(o.weights, "--weights") : undefined,
+    density: o.density ? parseNumberList(o.density, "--density") : undefined,
+    t: o.t ? parseNumberList(o.t, "--t") : undefined,
+    lambda: num(o.lambda, "--lambda"),
+    dtype: o.dtype,
+    seed,
+    name: o.name,
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command("merge [plan]")
+    .description("Merge GGUF models (same architecture and tokenizer) into a new GGUF file.")
+    .option("--method <m>", `merge method: ${METHOD_NAMES.join(", ")}`)
+    .option("--models <files>", "comma-separated GGUF files to merge")
+    .option("--base <file>", "base model (task-vector methods, model_stock; slerp's t = 0 end)")
+    .option("--weights <w>", "per-model weights, comma-separated (one value for all, or one per model)")
+    .option("--density <d>", "fraction of each task vector kept (ties, dare_*, breadcrumbs*, della*)")
+    .option("--t <t>", "slerp interpolation: one value, or several spread over the layers")
+    .option("--lambda <l>", "scale of the merged task vector")
+    .option("--out <file>", "output GGUF file (never one of the inputs)")
+    .option("--dtype <type>", "output type: f32, f16, bf16 or q8_0 (default f16)")
+    .option("--seed <n>", "seed for DARE/DELLA's random drops (default 0)")
+    .option("--name <name>", "general.name of the merged model")
+    .option("--ollama <name>", "register the result with Ollama under this name")
+    .option("--ollama-url <url>", "Ollama's address", DEFAULT_OLLAMA_URL)
+    .addHelpText("after", `\nMethods:\n${METHOD_NAMES.map((m) => `  ${m.padEnd(17)} ${METHOD_DESCRIPTIONS[m]}`).join("\n")}\n\nExample:\n  chorus merge --method slerp --models a.gguf,b.gguf --t 0.3 --out ab.gguf`)
+    .action(async (planFile: string | undefined, o: MergeOpts) => {
+      const plan = await planOf(planFile, o);
+      if (o.dtype && planFile) plan.dtype = parseDtype(o.dtype, "--dtype");
+      if (o.name && planFile) plan.name = o.name;
+      const out = o.out ? path.resolve(o.out) : plan.out;
+      if (!out) throw new MergeConfigError(`--out is required: where to write the merged GGUF file`);
+      const ac = new AbortController();
+      const onSigint = () => ac.abort(new DOMException("cancelled with Ctrl-C", "AbortError"));
+      process.once("SIGINT", onSigint);
+      try {
+        const result = await runMerge({ plan, out, signal: ac.signal, onProgress: progressPrinter(process.stderr) });
+        console.log(`merged ${plan.models.length + (plan.base ? 1 : 0)} models with ${plan.method} into ${result.path} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.seconds.toFixed(1)} s)`);
+        if (o.ollama) {
+          await registerWithOllama(result.path, o.ollama, { url: o.ollamaUrl ?? DEFAULT_OLLAMA_URL, signal: ac.signal, onStatus: (s) => console.error(`ollama: ${s}`) });
+          console.log(`registered with Ollama as ${o.ollama}`);
+        }
+      } catch (e) {
+        if (ac.signal.aborted) throw new Error(`merge cancelled; nothing was written to ${out}`);
+        throw e;
+      } finally {
+        process.off("SIGINT", onSigint);
+      }
+    });
+}
