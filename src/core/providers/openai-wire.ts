@@ -1,0 +1,93 @@
+/**
+ * Reading the OpenAI wire format into Chorus deltas: streamed chat.completion.chunk and text_completion chunks,
+ * both logprob shapes (chat's `logprobs.content[]` and the legacy completions `tokens/token_logprobs/top_logprobs`),
+ * and the usage chunk that `stream_options.include_usage` adds. A stream that ends without a finish_reason was
+ * cut short (the SDK ends such a stream quietly), so it is reported as an error, not as a short reply.
+ */
+
+import { ProviderError } from "./errors";
+import type { Delta, TokenLogprob } from "./types";
+
+type Bad = (what: string) => ProviderError;
+
+interface ChunkLike {
+  choices?: unknown;
+  usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
+}
+
+interface ChoiceLike {
+  delta?: { content?: unknown } | null;
+  text?: unknown;
+  finish_reason?: unknown;
+  logprobs?: unknown;
+}
+
+function num(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) ? v : 0;
+}
+
+/** chat.completion.chunk logprobs: {content: [{token, logprob, bytes, top_logprobs: [{token, logprob}]}]}. */
+export function chatLogprobs(raw: unknown): TokenLogprob[] | undefined {
+  const content = (raw as { content?: unknown } | null | undefined)?.content;
+  if (!Array.isArray(content) || content.length === 0) return undefined;
+  const out: TokenLogprob[] = [];
+  for (const e of content as { token?: unknown; logprob?: unknown; top_logprobs?: unknown }[]) {
+    if (typeof e?.token !== "string" || typeof e.logprob !== "number") continue;
+    const t: TokenLogprob = { token: e.token, logprob: e.logprob };
+    if (Array.isArray(e.top_logprobs) && e.top_logprobs.length > 0)
+      t.top = (e.top_logprobs as { token?: unknown; logprob?: unknown }[])
+        .filter((x) => typeof x?.token === "string" && typeof x.logprob === "number")
+        .map((x) => ({ token: x.token as string, logprob: x.logprob as number }));
+    out.push(t);
+  }
+  return out;
+}
+
+/** Legacy completions logprobs: parallel arrays, alternatives as {token: logprob} maps. */
+export function completionLogprobs(raw: unknown): TokenLogprob[] | undefined {
+  const r = raw as { tokens?: unknown; token_logprobs?: unknown; top_logprobs?: unknown } | null | undefined;
+  if (!r || !Array.isArray(r.tokens) || !Array.isArray(r.token_logprobs) || r.tokens.length === 0) return undefined;
+  const tops = Array.isArray(r.top_logprobs) ? (r.top_logprobs as unknown[]) : [];
+  return (r.tokens as unknown[]).map((tok, i): TokenLogprob => {
+    const t: TokenLogprob = { token: String(tok), logprob: num((r.token_logprobs as unknown[])[i]) };
+    const alt = tops[i];
+    if (alt && typeof alt === "object")
+      t.top = Object.entries(alt as Record<string, unknown>)
+        .filter(([, lp]) => typeof lp === "number")
+        .map(([token, lp]) => ({ token, logprob: lp as number }))
+        .sort((a, b) => b.logprob - a.logprob);
+    return t;
+  });
+}
+
+/** Map a streamed chat or completions reply to deltas; `cut` builds the error for a stream with no end. */
+export async function* openAIDeltas(
+  stream: AsyncIterable<unknown>,
+  shape: "chat" | "completion",
+  bad: Bad,
+  cut: () => ProviderError,
+): AsyncGenerator<Delta> {
+  let finished = false;
+  for await (const raw of stream) {
+    if (typeof raw !== "object" || raw === null || !Array.isArray((raw as ChunkLike).choices)) throw bad("a streamed chunk has no `choices` list");
+    const chunk = raw as ChunkLike;
+    const choice = (chunk.choices as ChoiceLike[])[0];
+    const d: Delta = { text: "" };
+    if (choice) {
+      const text = shape === "chat" ? choice.delta?.content : choice.text;
+      if (text !== undefined && text !== null) {
+        if (typeof text !== "string") throw bad("a streamed chunk's text is not a string");
+        d.text = text;
+      }
+      const lp = shape === "chat" ? chatLogprobs(choice.logprobs) : completionLogprobs(choice.logprobs);
+      if (lp) d.logprobs = lp;
+      if (typeof choice.finish_reason === "string") {
+        d.finishReason = choice.finish_reason;
+        finished = true;
+      }
+    }
+    if (chunk.usage) d.usage = { inputTokens: num(chunk.usage.prompt_tokens), outputTokens: num(chunk.usage.completion_tokens) };
+    if (d.text !== "" || d.logprobs || d.usage || d.finishReason) yield d;
+  }
+  if (!finished) throw cut();
+}
