@@ -37,7 +37,7 @@ async function storedLogits(path: string, table: BigramTable, prev: number): Pro
 }
 
 void describe("bigramTable", () => {
-  it("is the add-α estimate, counted independently here for a tiny corpus", () => {
+  void it("is the add-α estimate, counted independently here for a tiny corpus", () => {
     const alpha = 0.5;
     const t = bigramTable(["abab", "b"], { smoothing: alpha });
     const V = 258;
@@ -50,7 +50,7 @@ void describe("bigramTable", () => {
     assert.ok(Math.abs(t.logProb(EOS_ID, a) - Math.log(1 / V)) < 1e-12, "nothing follows EOS: uniform");
   });
 
-  it("gives normalized rows, also when padded to a larger vocabulary", () => {
+  void it("gives normalized rows, also when padded to a larger vocabulary", () => {
     const t = bigramTable(corpus, { vocabSize: 1000, smoothing: 0.1 });
     assert.equal(t.rows, 259);
     for (const prev of [BOS_ID, 97, 10, EOS_ID, 500, 999]) assert.ok(Math.abs(logSumExp(t.row(prev))) < 1e-9, `row ${prev} sums to 1`);
@@ -62,7 +62,7 @@ void describe("bigramTable", () => {
 });
 
 void describe("makeBigramModel loaded in llama.cpp", () => {
-  it("F32: llama.cpp's next-token log-softmax equals the table, and bytes tokenize to their own ids", async () => {
+  void it("F32: llama.cpp's next-token log-softmax equals the table, and bytes tokenize to their own ids", async () => {
     const m = await makeBigramModel({ corpus, out: join(dir, "f32.gguf"), name: "test f32" });
     await withModel(m.path, async (model) => {
       assert.deepEqual(model.tokenize("a+\n é"), [...Buffer.from("a+\n é")]);
@@ -78,7 +78,7 @@ void describe("makeBigramModel loaded in llama.cpp", () => {
   });
 
   for (const [dtype, tolerance] of [["f16", 1e-4], ["bf16", 1e-4], ["q8_0", 3e-3]] as const) {
-    it(`${dtype}: llama.cpp's logits equal our decoding of the stored output.weight`, async () => {
+    void it(`${dtype}: llama.cpp's logits equal our decoding of the stored output.weight`, async () => {
       const m = await makeBigramModel({ corpus, out: join(dir, `${dtype}.gguf`), dtype });
       const r = await GgufReader.open(m.path);
       const type = r.requireTensor("output.weight").type;
@@ -101,7 +101,7 @@ void describe("makeBigramModel loaded in llama.cpp", () => {
     });
   }
 
-  it("a 32k-token vocabulary (padded) keeps closed-form logits, also after a padding token", async () => {
+  void it("a 32k-token vocabulary (padded) keeps closed-form logits, also after a padding token", async () => {
     const m = await makeBigramModel({ corpus, out: join(dir, "v32k.gguf"), vocabSize: 32000, dtype: "f16" });
     await withModel(m.path, async (model) => {
       const ps = [[BOS_ID, ...Buffer.from("return")], [BOS_ID, 31999]];
