@@ -83,7 +83,7 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
       mixed = strategy.mix(dists);
       mixMs += performance.now() - mixStart;
     } else {
-      let dist: NextTokenDist = await readLane(lanes[0]!, topK);
+      let dist: NextTokenDist = await readLane(lanes[0]!, topK, true);
       writer = lanes[0]!.role.role;
       if (strategy.defer(dist)) {
         dist = await readLane(lanes[1]!, topK);

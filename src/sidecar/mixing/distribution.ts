@@ -1,14 +1,23 @@
 // One model's next-token distribution as the mixer sees it: the entries llama.cpp handed back (all of them, or
-// only the top K) plus the log-normaliser of the FULL distribution, so every entry is an exact log-probability
-// even when most of the vocabulary was never copied into JavaScript.
+// only the top K) plus a log-normaliser.
+//
+// Two read-outs exist because sorting the whole vocabulary is what costs (O(V log V) in llama.cpp per step):
+// - normalised: the normaliser covers the FULL vocabulary, so entries are true log-probabilities (deferral needs
+//   the small model's true confidence);
+// - top-K only: llama.cpp's own top-k sampler keeps the K best (a partial sort) and the normaliser covers only
+//   those K. Every mix here is a weighted sum of log-probabilities renormalised over the candidates, and a
+//   per-model constant added to every candidate's log-probability cancels in that renormalisation, so the mixed
+//   distribution is the same either way.
 
 export type TokenId = number;
 
 export interface NextTokenDist {
   /** token → raw logit, highest first (node-llama-cpp's order). Only the entries that were read out. */
   readonly logits: ReadonlyMap<TokenId, number>;
-  /** log Σ_v exp(logit_v) over the whole vocabulary: log p(t) = logit(t) − logZ. */
+  /** log Σ exp(logit) over the whole vocabulary (when `normalised`) or over the read-out entries only. */
   readonly logZ: number;
+  /** Whether logZ covers the whole vocabulary, so logprobOf gives true log-probabilities. */
+  readonly normalised: boolean;
   /** Whether every vocabulary entry is present, so a missing token really has probability 0. */
   readonly complete: boolean;
   /** The smallest logit read out. For a token left out of a top-K read-out its true logit is at most this. */
@@ -18,10 +27,10 @@ export interface NextTokenDist {
 }
 
 /**
- * Build from node-llama-cpp's filtered read-out. `totalLogitWeight` is Σ exp(logit − maxLogit) over the full
- * vocabulary (computed in C++), which is what turns a top-K slice into exact log-probabilities.
+ * Build from node-llama-cpp's read-out. `totalLogitWeight` is Σ exp(logit − maxLogit) computed in C++ over the
+ * candidates llama.cpp kept: the full vocabulary (normalised) or the top K.
  */
-export function distFromReadout(logits: ReadonlyMap<TokenId, number>, totalLogitWeight: number, vocabSize: number): NextTokenDist {
+export function distFromReadout(logits: ReadonlyMap<TokenId, number>, totalLogitWeight: number, vocabSize: number, normalised = true): NextTokenDist {
   let maxLogit = -Infinity;
   let minLogit = Infinity;
   for (const v of logits.values()) {
@@ -30,7 +39,8 @@ export function distFromReadout(logits: ReadonlyMap<TokenId, number>, totalLogit
   }
   if (logits.size === 0 || !Number.isFinite(maxLogit)) throw new Error("llama.cpp returned no finite logits for the next token");
   if (!(totalLogitWeight >= 1)) throw new Error(`llama.cpp returned an invalid total logit weight (${totalLogitWeight})`);
-  return { logits, logZ: maxLogit + Math.log(totalLogitWeight), complete: logits.size >= vocabSize, minLogit, maxLogit };
+  const complete = logits.size >= vocabSize;
+  return { logits, logZ: maxLogit + Math.log(totalLogitWeight), normalised: normalised || complete, complete, minLogit, maxLogit };
 }
 
 /**
@@ -49,7 +59,7 @@ export function distFromLogprobs(row: ArrayLike<number>, k = row.length): NextTo
 }
 
 /**
- * log p(t). A token outside a top-K read-out gets the K-th entry's log-probability: an upper bound on its true
+ * log p(t) (up to a per-model constant unless `normalised`). A token outside a top-K read-out gets the K-th entry's log-probability: an upper bound on its true
  * value (exact when K covers the support). This is the documented approximation of filtered mixing.
  */
 export function logprobOf(d: NextTokenDist, t: TokenId): number {
@@ -60,5 +70,6 @@ export function logprobOf(d: NextTokenDist, t: TokenId): number {
 
 /** The model's largest next-token probability (its confidence). */
 export function maxProb(d: NextTokenDist): number {
+  if (!d.normalised) throw new Error("maxProb needs a normalised read-out (the full-vocabulary normaliser)");
   return Math.exp(d.maxLogit - d.logZ);
 }

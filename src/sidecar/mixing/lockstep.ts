@@ -1,7 +1,12 @@
 // The lockstep engine's lanes: one node-llama-cpp sequence per lane, each fed the same chosen tokens. A read
-// evaluates the lane's pending tokens in one `controlledEvaluate` call and reads back only the top K logits plus
-// the full-vocabulary normaliser (computed in C++), so the JavaScript work per step is O(K), not O(vocabulary).
-// Lanes are read concurrently (Promise.all): each context decodes on its own native worker thread.
+// evaluates the lane's pending tokens in one `controlledEvaluate` call and reads back only the top K logits, so
+// the JavaScript work per step is O(K), not O(vocabulary). Lanes are read concurrently (Promise.all): each
+// context decodes on its own native worker thread.
+//
+// Top-K read-outs go through llama.cpp's own top-k sampler (temperature 1, so logits are untouched), which
+// keeps the K best with a partial sort; asking for the top K of the greedy chain instead sorts the whole
+// vocabulary (O(V log V), ~3 ms per step at 32k). The token that sampler draws is ignored: the mixer chooses.
+// Only a read that needs true probabilities (deferral's confidence) pays for the full sort and normaliser.
 
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import { distFromReadout, type NextTokenDist, type TokenId } from "./distribution";
@@ -21,23 +26,44 @@ export function createLane(role: LaneRole, sequence: LlamaContextSequence, vocab
   return { role, sequence, vocabSize, pending: [], evalMs: 0 };
 }
 
-/** Evaluate the lane's pending tokens and read the next-token distribution (top `topK`, or all). */
-export async function readLane(lane: Lane, topK: number | "all"): Promise<NextTokenDist> {
+/**
+ * Evaluate the lane's pending tokens and read the next-token distribution (top `topK`, or all). `normalised`
+ * asks for the full-vocabulary normaliser (see distribution.ts for when that matters).
+ */
+export async function readLane(lane: Lane, topK: number | "all", normalised = false): Promise<NextTokenDist> {
   const tokens = lane.pending;
-  const last = tokens.length - 1;
-  if (last < 0) throw new Error(`lane "${lane.role.role}" has no token to evaluate`);
+  if (tokens.length === 0) throw new Error(`lane "${lane.role.role}" has no token to evaluate`);
   lane.pending = [];
+  const [dist] = await evaluateAndRead(lane, tokens, tokens.length - 1, topK, normalised);
+  return dist!;
+}
+
+/**
+ * Evaluate `tokens` on the lane in one call, reading the next-token distribution after every position from
+ * `readFrom` on (teacher forcing, for scoring text). Returns one distribution per read position.
+ */
+export async function evaluateAndRead(lane: Lane, tokens: readonly TokenId[], readFrom: number, topK: number | "all", normalised: boolean): Promise<NextTokenDist[]> {
   const full = topK === "all" || topK >= lane.vocabSize;
-  const logits = full ? true : { filter: { tokens: [] as Token[], includeTop: topK } };
-  const items = tokens.map((t, i) => (i === last ? ([t as Token, { generateNext: { logits, totalLogitWeight: true } }] as const) : (t as Token)));
+  const generateNext = full
+    ? { logits: true, totalLogitWeight: true }
+    : normalised
+      ? { logits: { filter: { tokens: NO_TOKENS, includeTop: topK } }, totalLogitWeight: true }
+      : { logits: { filter: { tokens: NO_TOKENS, includeTop: topK } }, totalLogitWeight: true, options: { temperature: 1, topK, topP: 1, minP: 0 } };
+  const items = tokens.map((t, i) => (i >= readFrom ? ([t as Token, { generateNext }] as const) : (t as Token)));
   const started = performance.now();
   const out = await lane.sequence.controlledEvaluate(items as Parameters<LlamaContextSequence["controlledEvaluate"]>[0]);
   lane.evalMs += performance.now() - started;
-  const next = out[last]?.next;
-  if (!next?.logits || next.totalLogitWeight === undefined)
-    throw new Error(`model for lane "${lane.role.role}" (${lane.role.model}) returned no logits; it cannot be used for mixing`);
-  return distFromReadout(next.logits, next.totalLogitWeight, lane.vocabSize);
+  const dists: NextTokenDist[] = [];
+  for (let i = readFrom; i < tokens.length; i++) {
+    const next = out[i]?.next;
+    if (!next?.logits || next.totalLogitWeight === undefined)
+      throw new Error(`model for lane "${lane.role.role}" (${lane.role.model}) returned no logits; it cannot be used for mixing`);
+    dists.push(distFromReadout(next.logits, next.totalLogitWeight, lane.vocabSize, full || normalised));
+  }
+  return dists;
 }
+
+const NO_TOKENS: Token[] = [];
 
 export function readLanes(lanes: readonly Lane[], topK: number | "all"): Promise<NextTokenDist[]> {
   return Promise.all(lanes.map((l) => readLane(l, topK)));

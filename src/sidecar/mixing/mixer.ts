@@ -7,6 +7,7 @@ import { decode, type MixedToken, type MixGenerateResult } from "./decode";
 import type { TokenId } from "./distribution";
 import { createLane, type Lane } from "./lockstep";
 import { validateSampling, type SamplingOptions } from "./sampling";
+import { scoreTokens, type ScoreResult } from "./score";
 import { parseMixSpec, type MixSpec } from "./spec";
 import { strategyFor } from "./strategies/index";
 import type { LaneRole } from "./strategies/types";
@@ -43,6 +44,8 @@ export interface Mixer {
   readonly vocabSize: number;
   readonly contextSize: number;
   generate(req: MixGenerateRequest): Promise<MixGenerateResult>;
+  /** The mixed log-probability of each token of `text` after `context` (teacher forcing), and the cross-entropy. */
+  score(req: { text: string; context?: string }): Promise<ScoreResult>;
   /** Frees the contexts (not the models: they belong to the caller). */
   dispose(): Promise<void>;
 }
@@ -87,20 +90,25 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   let disposed = false;
   const modelOf = (lane: Lane) => byName.get(lane.role.model)!;
 
-  async function run(req: MixGenerateRequest): Promise<MixGenerateResult> {
+  /** Fresh sequences, each lane's pending tokens = BOS + (context) + prompt. */
+  async function startLanes(context: string, prompt: string, reserve: number): Promise<void> {
     if (disposed) throw new MixRequestError("this mixer has been disposed; create a new one");
-    const r = validateRequest(req, spec, contextSize);
     for (const lane of lanes) {
       await lane.sequence.clearHistory();
       const model = modelOf(lane);
-      const text = lane.role.withContext && r.context ? r.context + r.prompt : r.prompt;
+      const text = lane.role.withContext ? context + prompt : prompt;
       const bos = model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos] : [];
       lane.pending = [...bos, ...model.tokenize(text)];
       lane.evalMs = 0;
       if (lane.pending.length === 0) throw new MixRequestError("the prompt is empty and the model adds no start token; give a prompt");
-      if (lane.pending.length >= contextSize)
-        throw new MixRequestError(`the prompt is ${lane.pending.length} tokens, which fills the ${contextSize}-token mixing context; shorten the prompt or context`);
+      if (lane.pending.length + reserve > contextSize)
+        throw new MixRequestError(`the prompt is ${lane.pending.length} tokens, which with ${reserve} more does not fit the ${contextSize}-token mixing context; shorten the prompt or context`);
     }
+  }
+
+  async function run(req: MixGenerateRequest): Promise<MixGenerateResult> {
+    const r = validateRequest(req, spec, contextSize);
+    await startLanes(r.context, r.prompt, 1);
     const writer = modelOf(lanes[0]!);
     return decode(
       {
@@ -116,17 +124,29 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     );
   }
 
+  async function score(req: { text: string; context?: string }): Promise<ScoreResult> {
+    if (typeof req.text !== "string" || req.text === "") throw new MixRequestError("text to score must be a non-empty string");
+    if (req.context !== undefined && typeof req.context !== "string") throw new MixRequestError("context must be a string when given");
+    if (spec.strategy === "context-contrastive" && !req.context) throw new MixRequestError("context-contrastive scoring needs a non-empty context");
+    const target = modelOf(lanes[0]!).tokenize(req.text);
+    await startLanes(req.context ?? "", "", target.length);
+    return scoreTokens(strategy, lanes, spec.topK ?? "all", target);
+  }
+
+  // One request at a time over the shared contexts; a failed one does not block the next.
+  function serialized<T>(work: () => Promise<T>): Promise<T> {
+    const result = queue.then(work);
+    queue = result.catch(() => undefined);
+    return result;
+  }
+
   return {
     spec,
     lanes: strategy.lanes,
     vocabSize,
     contextSize,
-    generate(req) {
-      // One generation at a time over the shared contexts; a failed one does not block the next.
-      const result = queue.then(() => run(req));
-      queue = result.catch(() => undefined);
-      return result;
-    },
+    generate: (req) => serialized(() => run(req)),
+    score: (req) => serialized(() => score(req)),
     async dispose() {
       disposed = true;
       await queue;

@@ -3,13 +3,13 @@
 //   score(t) = (1+β) · log p(t | context, prompt) − β · log p(t | prompt).
 // Candidates: the with-context lane's read-out.
 
-import type { NextTokenDist } from "../distribution";
+import type { NextTokenDist, TokenId } from "../distribution";
 import type { ContextContrastiveSpec } from "../spec";
-import { linearMix } from "./linear";
+import { linearMix, withRequired } from "./linear";
 import type { Mixed, MixingStrategy } from "./types";
 
-export function contextContrastiveMix(withContext: NextTokenDist, without: NextTokenDist, beta: number): Mixed {
-  return linearMix([withContext, without], [1 + beta, -beta], [...withContext.logits.keys()]);
+export function contextContrastiveMix(withContext: NextTokenDist, without: NextTokenDist, beta: number, required?: TokenId): Mixed {
+  return linearMix([withContext, without], [1 + beta, -beta], withRequired([...withContext.logits.keys()], required));
 }
 
 export function contextContrastiveStrategy(spec: ContextContrastiveSpec): MixingStrategy {
@@ -20,6 +20,6 @@ export function contextContrastiveStrategy(spec: ContextContrastiveSpec): Mixing
       { role: "with-context", model: spec.model, withContext: true },
       { role: "without-context", model: spec.model, withContext: false },
     ],
-    mix: ([withCtx, without]) => contextContrastiveMix(withCtx!, without!, beta),
+    mix: ([withCtx, without], required) => contextContrastiveMix(withCtx!, without!, beta, required),
   };
 }

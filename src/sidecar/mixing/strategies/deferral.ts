@@ -2,7 +2,8 @@
 // below τ, the large model picks that token instead. The large model is only evaluated on those steps: the tokens
 // written in between are fed to it in one batch when it is next needed, which is what makes deferral cheap.
 
-import { maxProb, type NextTokenDist } from "../distribution";
+import { logprobOf, maxProb, type NextTokenDist, type TokenId } from "../distribution";
+import { withRequired } from "./linear";
 import type { DeferralSpec } from "../spec";
 import type { DeferringStrategy, Mixed } from "./types";
 
@@ -11,10 +12,10 @@ export function shouldDefer(small: NextTokenDist, tau: number): boolean {
 }
 
 /** The chosen writer's own distribution over its read-out, as scores. */
-export function ownScores(dist: NextTokenDist): Mixed {
-  const tokens = [...dist.logits.keys()];
+export function ownScores(dist: NextTokenDist, required?: TokenId): Mixed {
+  const tokens = withRequired([...dist.logits.keys()], required);
   const scores = new Float64Array(tokens.length);
-  for (let j = 0; j < tokens.length; j++) scores[j] = dist.logits.get(tokens[j]!)! - dist.logZ;
+  for (let j = 0; j < tokens.length; j++) scores[j] = logprobOf(dist, tokens[j]!);
   return { tokens, scores };
 }
 

@@ -8,9 +8,10 @@
 import { logprobOf, type NextTokenDist, type TokenId } from "../distribution";
 import type { Mixed } from "./types";
 
-/** The union of the read-out entries of the lanes with a positive coefficient (in first-seen order). */
-export function candidateUnion(dists: readonly NextTokenDist[], coeffs: readonly number[]): TokenId[] {
+/** The union of the read-out entries of the lanes with a positive coefficient (first-seen order), plus `required`. */
+export function candidateUnion(dists: readonly NextTokenDist[], coeffs: readonly number[], required?: TokenId): TokenId[] {
   const seen = new Set<TokenId>();
+  if (required !== undefined) seen.add(required);
   for (let i = 0; i < dists.length; i++) {
     if (!(coeffs[i]! > 0)) continue;
     for (const t of dists[i]!.logits.keys()) seen.add(t);
@@ -34,4 +35,10 @@ export function linearMix(dists: readonly NextTokenDist[], coeffs: readonly numb
     scores[j] = Number.isNaN(s) ? -Infinity : s;
   }
   return { tokens: candidates, scores };
+}
+
+/** `tokens` plus `required` when it is not already there. */
+export function withRequired(tokens: TokenId[], required: TokenId | undefined): TokenId[] {
+  if (required !== undefined && !tokens.includes(required)) tokens.push(required);
+  return tokens;
 }

@@ -1,13 +1,13 @@
 // Weighted product of experts: p(t) ∝ Π pᵢ(t)^wᵢ, i.e. score(t) = Σ wᵢ · log pᵢ(t), renormalised over the
 // candidates (the union of every positively weighted model's read-out).
 
-import type { NextTokenDist } from "../distribution";
+import type { NextTokenDist, TokenId } from "../distribution";
 import type { ProductSpec } from "../spec";
 import { candidateUnion, linearMix } from "./linear";
 import type { Mixed, MixingStrategy } from "./types";
 
-export function productMix(dists: readonly NextTokenDist[], weights: readonly number[]): Mixed {
-  return linearMix(dists, weights, candidateUnion(dists, weights));
+export function productMix(dists: readonly NextTokenDist[], weights: readonly number[], required?: TokenId): Mixed {
+  return linearMix(dists, weights, candidateUnion(dists, weights, required));
 }
 
 export function productStrategy(spec: ProductSpec): MixingStrategy {
@@ -15,6 +15,6 @@ export function productStrategy(spec: ProductSpec): MixingStrategy {
   return {
     kind: "mix",
     lanes: spec.models.map((m, i) => ({ role: `model ${i + 1} (${m.model})`, model: m.model, withContext: true })),
-    mix: (dists) => productMix(dists, weights),
+    mix: (dists, required) => productMix(dists, weights, required),
   };
 }

@@ -23,11 +23,12 @@ export interface Mixed {
 export interface MixingStrategy {
   kind: "mix";
   lanes: LaneRole[];
-  mix(dists: readonly NextTokenDist[]): Mixed;
+  /** `required`: a token that must be among the candidates (scoring a given text), even if it gets −∞. */
+  mix(dists: readonly NextTokenDist[], required?: TokenId): Mixed;
 }
 
 /**
- * Lane 0 writes; the other lanes are only read where `defer(lane 0)` is true (they still receive every token,
+ * Lane 0 writes (read with the full normaliser: its confidence must be a true probability); the other lanes are only read where `defer(lane 0)` is true (they still receive every token,
  * in a batch when next needed, so their context stays in step).
  */
 export interface DeferringStrategy {
@@ -35,7 +36,7 @@ export interface DeferringStrategy {
   lanes: LaneRole[];
   defer(first: NextTokenDist): boolean;
   /** Scores from lane 0 alone (not deferred) or from the deferred-to lane. */
-  pick(dist: NextTokenDist): Mixed;
+  pick(dist: NextTokenDist, required?: TokenId): Mixed;
 }
 
 export type Strategy = MixingStrategy | DeferringStrategy;

@@ -1,0 +1,59 @@
+// Scoring a given text under a mix (teacher forcing): the mixed log-probability of each of its tokens, and the
+// cross-entropy. Each lane evaluates the whole text in one call, reading its distribution after every position,
+// so scoring costs one batched evaluation per lane rather than one step per token.
+
+import type { TokenId } from "./distribution";
+import { evaluateAndRead, type Lane } from "./lockstep";
+import type { Mixed, Strategy } from "./strategies/types";
+
+export interface ScoreResult {
+  /** Mixed log-probability (nats) of each scored token, in order. */
+  logprobs: number[];
+  /** Mean negative log-probability per token, nats. */
+  crossEntropy: number;
+  /** For deferral: how many positions each lane decided. */
+  writers: Record<string, number>;
+}
+
+/** Score `target` after each lane's pending prompt tokens (which this consumes). */
+export async function scoreTokens(strategy: Strategy, lanes: Lane[], topK: number | "all", target: readonly TokenId[]): Promise<ScoreResult> {
+  if (target.length === 0) throw new Error("there is no text to score");
+  const perLane = await Promise.all(
+    lanes.map((lane, i) => {
+      const prompt = lane.pending;
+      lane.pending = [];
+      // The last target token is never fed: nothing is predicted after it.
+      const tokens = [...prompt, ...target.slice(0, -1)];
+      return evaluateAndRead(lane, tokens, prompt.length - 1, topK, strategy.kind === "defer" && i === 0);
+    }),
+  );
+  const logprobs: number[] = [];
+  const writers: Record<string, number> = {};
+  for (let j = 0; j < target.length; j++) {
+    const t = target[j]!;
+    let mixed: Mixed;
+    let writer = "mix";
+    if (strategy.kind === "mix") {
+      mixed = strategy.mix(perLane.map((d) => d[j]!), t);
+    } else {
+      const small = perLane[0]![j]!;
+      const deferred = strategy.defer(small);
+      writer = lanes[deferred ? 1 : 0]!.role.role;
+      mixed = strategy.pick(deferred ? perLane[1]![j]! : small, t);
+    }
+    writers[writer] = (writers[writer] ?? 0) + 1;
+    logprobs.push(logprobWithin(mixed, t));
+  }
+  const crossEntropy = -logprobs.reduce((a, b) => a + b, 0) / logprobs.length;
+  return { logprobs, crossEntropy, writers };
+}
+
+/** log-softmax of the mixed scores, at token t (which the strategy was asked to include). */
+function logprobWithin(mixed: Mixed, t: TokenId): number {
+  let max = -Infinity;
+  for (const s of mixed.scores) if (s > max) max = s;
+  let sum = 0;
+  for (const s of mixed.scores) sum += Math.exp(s - max);
+  const j = mixed.tokens.indexOf(t);
+  return j < 0 ? -Infinity : mixed.scores[j]! - max - Math.log(sum);
+}
