@@ -1,0 +1,58 @@
+// A malformed GGUF in a model folder is refused with a clear error before llama.cpp sees it (llama.cpp would
+// abort the whole process on some of them), and the sidecar goes on serving the good models.
+
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { APIError } from "openai";
+import { startFixture, type Fixture } from "./helpers";
+
+let f: Fixture;
+before(async () => {
+  f = await startFixture({}, async (dir) => {
+    writeFileSync(join(dir, "not-a-model.gguf"), "this is a text file with a .gguf name\n");
+    // A real model cut in half: its header promises tensor data past the end of the file.
+    const real = readFileSync(join(dir, "ts-bigram.gguf"));
+    writeFileSync(join(dir, "truncated.gguf"), real.subarray(0, Math.floor(real.length / 2)));
+  });
+});
+after(async () => {
+  await f?.close();
+});
+
+async function refusal(model: string): Promise<APIError> {
+  try {
+    await f.client.completions.create({ model, prompt: "a", max_tokens: 2 });
+  } catch (e) {
+    assert.ok(e instanceof APIError, String(e));
+    return e;
+  }
+  assert.fail(`${model} was served`);
+}
+
+void describe("malformed GGUF files", () => {
+  void it("refuses a file that is not GGUF with a 422 naming the file and the fault", async () => {
+    const e = await refusal("not-a-model");
+    assert.equal(e.status, 422);
+    assert.equal(e.code, "model_invalid");
+    assert.match(e.message, /not-a-model\.gguf/);
+    assert.match(e.message, /not a GGUF file/);
+  });
+
+  void it("refuses a truncated model, and says what to do", async () => {
+    const e = await refusal("truncated");
+    assert.equal(e.status, 422);
+    assert.match(e.message, /truncated\.gguf/);
+    assert.match(e.message, /Replace or remove the file/);
+  });
+
+  void it("still serves the good models afterwards, and lists all of them", async () => {
+    const c = await f.client.completions.create({ model: "ts-bigram", prompt: "a", max_tokens: 4, temperature: 0 });
+    assert.equal(c.choices[0]!.text.length, 4);
+    const ids = (await f.client.models.list()).data.map((m) => m.id);
+    assert.ok(ids.includes("ts-bigram") && ids.includes("not-a-model"));
+    // A second attempt at the bad file gets the same clear answer (no half-loaded state).
+    assert.equal((await refusal("not-a-model")).status, 422);
+  });
+});
