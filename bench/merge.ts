@@ -1,0 +1,168 @@
+// `chorus bench merge`: how fast a merge streams compared with merely reading the same inputs and writing an
+// output of the same size (the floor no merge can beat), and how much memory it needs. Two F16 llama-shaped
+// models are generated with the project's GGUF writer into a temp folder and deleted afterwards. A smaller pair is
+// merged too, so that "memory does not grow with model size" is a measured comparison, not a claim.
+import { mkdtempSync, rmSync } from "node:fs";
+import { statfs, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { GgufReader } from "../src/sidecar/gguf/reader";
+import { GgmlType } from "../src/sidecar/gguf/types";
+import { writeGguf, type GgufTensorSpec } from "../src/sidecar/gguf/writer";
+import { outputTensorSpecs } from "../src/sidecar/merge/output-layout";
+import { planFromFlags } from "../src/sidecar/merge/plan-from-flags";
+import { runMerge } from "../src/sidecar/merge/run";
+import { byteTokenizerMetadata } from "../src/sidecar/testmodels/byte-vocab";
+import { llamaMetadata, llamaTensors, type LlamaShape } from "../src/sidecar/testmodels/llama-arch";
+
+export interface MergeBenchOptions {
+  modelMb: number;
+  method?: string;
+  dir?: string;
+  repeats?: number;
+  log?: (line: string) => void;
+}
+
+/** TinyLlama-like widths; the layer count is chosen to reach the requested size. */
+function shapeFor(modelMb: number): LlamaShape {
+  const dim = 2048;
+  const ffn = 5632;
+  const vocabSize = 32000;
+  const perLayer = 4 * dim * dim + 3 * dim * ffn;
+  const layers = Math.max(1, Math.ceil((modelMb * 1e6) / 2 / perLayer - (2 * dim * vocabSize) / perLayer));
+  return { dim, layers, heads: 32, kvHeads: 32, ffn, vocabSize, contextLength: 2048, rmsEps: 1e-5 };
+}
+
+/** Random finite F16 values, generated as bits (an xorshift per value), so generation is not the bottleneck. */
+function randomF16Bytes(count: number, seed: number): Uint8Array {
+  const out = new Uint16Array(count);
+  let x = seed | 1;
+  for (let i = 0; i < count; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    // sign, an exponent in 7…14 (|v| between 2⁻⁸ and 1) and a random mantissa
+    out[i] = (x & 0x83ff) | ((7 + ((x >>> 16) & 7)) << 10);
+  }
+  return new Uint8Array(out.buffer);
+}
+
+async function generateModel(file: string, shape: LlamaShape, seed: number): Promise<void> {
+  const tensors = llamaTensors(shape, { embedding: GgmlType.F16, matrix: GgmlType.F16, output: GgmlType.F16 });
+  await writeGguf({
+    out: file,
+    metadata: llamaMetadata(`bench-${seed}`, shape, byteTokenizerMetadata(shape.vocabSize)),
+    tensors,
+    data: async function* (t, i) {
+      const count = t.dims.reduce((a, b) => a * b, 1);
+      if (t.type === GgmlType.F32) {
+        yield new Uint8Array(new Float32Array(count).fill(1).buffer);
+        return;
+      }
+      const rowLength = t.dims[0]!;
+      const rowsPerChunk = Math.max(1, Math.floor((4 << 20) / rowLength));
+      for (let r = 0; r < count / rowLength; r += rowsPerChunk)
+        yield randomF16Bytes(Math.min(rowsPerChunk, count / rowLength - r) * rowLength, seed * 7919 + i * 31 + r);
+    },
+  });
+}
+
+/** The same reads (both inputs, same chunks) and the same write as a merge, with no decoding or arithmetic. */
+async function rawReadWrite(inputs: string[], out: string, specs: GgufTensorSpec[]): Promise<void> {
+  const readers = await Promise.all(inputs.map((f) => GgufReader.open(f)));
+  try {
+    await writeGguf({
+      out,
+      metadata: readers[0]!.metadata,
+      tensors: specs,
+      data: async function* (spec) {
+        const infos = readers.map((r) => r.requireTensor(spec.name));
+        const { rowLength, rowCount } = GgufReader.rows(infos[0]!);
+        const rowsPerChunk = Math.max(1, Math.floor((4 << 20) / rowLength));
+        for (let r = 0; r < rowCount; r += rowsPerChunk) {
+          const n = Math.min(rowsPerChunk, rowCount - r);
+          const chunks = await Promise.all(readers.map((rd, i) => rd.readTensorBytes(infos[i]!, r, n)));
+          yield chunks[0]!;
+        }
+      },
+    });
+  } finally {
+    await Promise.all(readers.map((r) => r.close()));
+  }
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<{ seconds: number; peakRssMb: number }> {
+  let peak = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
+  const t0 = performance.now();
+  try {
+    await f();
+  } finally {
+    clearInterval(sampler);
+  }
+  peak = Math.max(peak, process.memoryUsage.rss());
+  return { seconds: (performance.now() - t0) / 1000, peakRssMb: peak / 2 ** 20 };
+}
+
+const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+
+export async function benchMerge(o: MergeBenchOptions): Promise<Record<string, unknown>> {
+  const log = o.log ?? (() => undefined);
+  const method = o.method ?? "linear";
+  const repeats = o.repeats ?? 2;
+  const dir = mkdtempSync(path.join(o.dir ?? tmpdir(), "chorus-bench-merge-"));
+  try {
+    const small = shapeFor(o.modelMb / 4);
+    const big = shapeFor(o.modelMb);
+    const s = await statfs(dir);
+    const needed = (big.layers * (4 * 2048 * 2048 + 3 * 2048 * 5632) + 2 * 2048 * 32000) * 2 * 3.5 + 1e9;
+    if (s.bavail * s.bsize < needed)
+      throw new Error(`the benchmark needs about ${(needed / 1e9).toFixed(1)} GB free in ${dir}; use --dir or a smaller --size-mb`);
+    const result: Record<string, unknown> = { method };
+    for (const [label, shape] of [["small", small], ["large", big]] as const) {
+      const inputs = [path.join(dir, `${label}-a.gguf`), path.join(dir, `${label}-b.gguf`)];
+      log(`generating two ${label} F16 models (${shape.layers} layers)…`);
+      for (const [i, f] of inputs.entries()) await generateModel(f, shape, i + 1);
+      const reader = await GgufReader.open(inputs[0]!);
+      const inputBytes = reader.header.fileSize * inputs.length;
+      const specs = outputTensorSpecs("f16", reader.tensors);
+      await reader.close();
+      const plan = planFromFlags({ method, models: method === "linear" ? inputs : inputs.slice(1), base: method === "linear" ? undefined : inputs[0], dtype: "f16" });
+      const out = path.join(dir, `${label}-out.gguf`);
+      const raw: number[] = [];
+      const merge: number[] = [];
+      let peak = 0;
+      for (let r = 0; r < repeats; r++) {
+        log(`${label}: raw read+write ${r + 1}/${repeats}…`);
+        raw.push((await timed(() => rawReadWrite(inputs, out, specs))).seconds);
+        await unlink(out);
+        log(`${label}: ${method} merge ${r + 1}/${repeats}…`);
+        const m = await timed(() => runMerge({ plan, out }));
+        merge.push(m.seconds);
+        peak = Math.max(peak, m.peakRssMb);
+        await unlink(out);
+      }
+      for (const f of inputs) await unlink(f);
+      const rawBest = Math.min(...raw);
+      const mergeBest = Math.min(...merge);
+      if (label === "large") {
+        Object.assign(result, {
+          throughput_ratio: round(rawBest / mergeBest),
+          peak_rss_mb: round(peak, 1),
+          input_mb: round(inputBytes / 1e6, 1),
+          model_mb: round(inputBytes / 2 / 1e6, 1),
+          merge_mb_per_s: round(inputBytes / 1e6 / mergeBest, 1),
+          raw_mb_per_s: round(inputBytes / 1e6 / rawBest, 1),
+          merge_s: merge.map((x) => round(x, 2)),
+          raw_s: raw.map((x) => round(x, 2)),
+        });
+      } else {
+        Object.assign(result, { small_input_mb: round(inputBytes / 1e6, 1), small_peak_rss_mb: round(peak, 1), small_throughput_ratio: round(rawBest / mergeBest) });
+      }
+    }
+    result.process_max_rss_mb = round(process.resourceUsage().maxRSS / 1024, 1);
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

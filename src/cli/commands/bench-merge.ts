@@ -1,0 +1,23 @@
+// `chorus bench merge`: merge speed against raw read+write speed, and peak memory, on generated F16 models.
+import type { Command } from "commander";
+import { benchMerge } from "../../../bench/merge";
+
+export function registerBench(bench: Command): void {
+  bench
+    .command("merge")
+    .description("Generate two F16 models in a temp folder, merge them, compare with raw read+write of the same files, delete them.")
+    .option("--size-mb <n>", "size of each generated model in MB (at least 1024 for the reported figures)", "1100")
+    .option("--method <m>", "merge method (linear or task_arithmetic stream in row chunks)", "linear")
+    .option("--dir <dir>", "where to generate the models (default: the OS temp folder)")
+    .option("--repeats <n>", "runs of each of raw and merge; the fastest counts", "2")
+    .option("--json", "print JSON")
+    .action(async (o: { sizeMb: string; method: string; dir?: string; repeats: string; json?: boolean }) => {
+      const sizeMb = Number(o.sizeMb);
+      const repeats = Number(o.repeats);
+      if (!(sizeMb >= 1)) throw new Error(`--size-mb must be a positive number of megabytes, not "${o.sizeMb}"`);
+      if (!(Number.isInteger(repeats) && repeats >= 1)) throw new Error(`--repeats must be a positive integer, not "${o.repeats}"`);
+      const result = await benchMerge({ modelMb: sizeMb, method: o.method, dir: o.dir, repeats, log: (s) => console.error(s) });
+      if (o.json) console.log(JSON.stringify(result, null, 2));
+      else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(22)} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
+    });
+}
