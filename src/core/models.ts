@@ -1,8 +1,10 @@
 // The configured models and the one place every model call goes through: it picks the provider, bridges
 // cancellation, and records the call in the ledger. Strategies (router, cascade, debate, …) call models only here.
 
+import { BudgetGuard } from "./collab/api/budget";
 import { callCost, type ChorusConfig, type ModelConfig } from "./config";
 import type { Ledger, Surface } from "./ledger";
+import { enforcePrivacy, isPrivacyBlocked } from "./privacy";
 import { isAbortError, isProviderError, ProviderError } from "./providers/errors";
 import { collect, type ChatMessage, type Completion, type Delta, type GenerationOptions, type Provider } from "./providers/types";
 
@@ -17,17 +19,24 @@ export interface CallContext {
   decision?: string;
   reason?: string;
   runId?: string;
+  /** The file whose content is in this request. The privacy rules match on it, so every surface that sends file
+   *  content must set it. Never written to the ledger. */
+  filePath?: string;
 }
 
 export class Models {
   private readonly providers = new Map<string, Provider>();
+  /** The monthly cloud cap; checked here, beside the privacy rules, so no strategy can skip either. */
+  readonly budget: BudgetGuard;
 
   constructor(
     private config: ChorusConfig,
     private readonly factory: ProviderFactory,
     private readonly secrets: SecretLookup,
     readonly ledger: Ledger,
-  ) {}
+  ) {
+    this.budget = new BudgetGuard(ledger, () => this.config.budgetUsd);
+  }
 
   /** Settings changed: forget built providers so the next call uses the new endpoints and keys. */
   reconfigure(config: ChorusConfig): void {
@@ -57,19 +66,47 @@ export class Models {
 
   /** Streamed chat; deltas go to `onDelta`, the whole reply is returned and the call recorded. */
   async chat(id: string, messages: ChatMessage[], opts: GenerationOptions, ctx: CallContext, signal?: AbortSignal, onDelta?: (d: Delta) => void): Promise<Completion> {
-    const p = await this.provider(id);
     const m = this.get(id);
+    this.enforce(m, ctx);
+    const p = await this.provider(id);
     return this.recorded(m, p, ctx, () => collect(p.chat({ model: m.model, messages, ...opts }, signal), onDelta));
   }
 
   /** Fill-in-the-middle completion, recorded. */
   async complete(id: string, prefix: string, suffix: string, opts: GenerationOptions, ctx: CallContext, signal?: AbortSignal): Promise<Completion> {
-    const p = await this.provider(id);
     const m = this.get(id);
+    this.enforce(m, ctx);
+    const p = await this.provider(id);
     return this.recorded(m, p, ctx, () => collect(p.complete({ model: m.model, prefix, suffix, ...opts }, signal)));
   }
 
-  private async recorded(m: ModelConfig, p: Provider, ctx: CallContext, run: () => Promise<Completion>): Promise<Completion> {
+  /** Privacy rules and the budget cap, before anything is sent. A refusal is recorded and thrown. */
+  private enforce(m: ModelConfig, full: CallContext): void {
+    try {
+      enforcePrivacy(m, this.config.privacy, full.filePath);
+      this.budget.check(m);
+    } catch (e) {
+      const { filePath: _path, ...ctx } = full;
+      const privacy = isPrivacyBlocked(e);
+      this.ledger.record({
+        ...ctx,
+        model: m.id,
+        provider: m.provider,
+        inputTokens: 0,
+        outputTokens: 0,
+        costUsd: 0,
+        latencyMs: 0,
+        ok: false,
+        decision: privacy ? "privacy-block" : "budget-stop",
+        reason: (e as Error).message,
+        error: privacy ? "privacy" : "budget",
+      });
+      throw e;
+    }
+  }
+
+  private async recorded(m: ModelConfig, p: Provider, full: CallContext, run: () => Promise<Completion>): Promise<Completion> {
+    const { filePath: _path, ...ctx } = full;
     const start = performance.now();
     try {
       const c = await run();

@@ -1,0 +1,63 @@
+// The monthly cloud budget cap. Once the ledger shows the month's spend has reached chorus.budgetUsd, calls to
+// cloud models stop with a notice that says so; local models keep working. The spend is read from the ledger
+// once per month and then kept up to date from its record events, so a completion never re-reads the ledger.
+
+import { isLocal, type ModelConfig } from "../../config";
+import type { Ledger } from "../../ledger";
+import { ProviderError } from "../../providers/errors";
+
+export function monthStart(now: Date): Date {
+  return new Date(now.getFullYear(), now.getMonth(), 1);
+}
+
+export class BudgetGuard {
+  private month = "";
+  private spent = 0;
+  private readonly sub: { dispose(): void };
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly budgetUsd: () => number,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.sub = ledger.onRecord((e) => {
+      if (this.month && e.ts >= monthStart(this.now()).toISOString()) this.spent += e.costUsd;
+    });
+  }
+
+  /** Cloud spend this calendar month, in USD. */
+  spentThisMonth(): number {
+    const start = monthStart(this.now());
+    const key = start.toISOString();
+    if (key !== this.month) {
+      this.month = key;
+      this.spent = this.ledger.spentSince(start);
+    }
+    return this.spent;
+  }
+
+  /** What is left this month, or Infinity when no cap is set. */
+  remaining(): number {
+    const cap = this.budgetUsd();
+    return cap > 0 ? Math.max(0, cap - this.spentThisMonth()) : Infinity;
+  }
+
+  /** Throw a "budget" ProviderError if `model` is a cloud model and the cap is reached. */
+  check(model: ModelConfig): void {
+    const cap = this.budgetUsd();
+    if (cap <= 0 || isLocal(model)) return;
+    const spent = this.spentThisMonth();
+    if (spent < cap)
+      return;
+    throw new ProviderError(
+      "budget",
+      `Cloud budget reached: $${spent.toFixed(2)} of $${cap.toFixed(2)} spent this month, so "${model.id}" was not called. ` +
+        `Local models still work. Raise chorus.budgetUsd to continue with cloud models.`,
+      { model: model.id },
+    );
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+  }
+}

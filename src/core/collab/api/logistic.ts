@@ -1,0 +1,105 @@
+// Online logistic regression over hashed sparse features, trained one example at a time (AdaGrad steps with L2
+// shrinkage), so a user's feedback improves the next decision immediately and nothing needs a batch retrain.
+// Soft labels in [0, 1] are allowed: "partly kept" feedback is a fraction, not a yes/no.
+
+import type { FeatureVector } from "./features";
+
+export interface LogisticState {
+  version: 1;
+  /** Training examples seen, for explanations ("learned from 42 ratings"). */
+  seen: number;
+  /** Hashed index → [weight, AdaGrad accumulator]. */
+  w: Record<string, [number, number]>;
+}
+
+export interface LogisticOptions {
+  learningRate?: number;
+  l2?: number;
+}
+
+export interface Contribution {
+  name: string;
+  value: number;
+}
+
+export class OnlineLogistic {
+  private readonly w = new Map<number, [number, number]>();
+  seen = 0;
+  private readonly lr: number;
+  private readonly l2: number;
+
+  constructor(opts: LogisticOptions = {}) {
+    this.lr = opts.learningRate ?? 0.1;
+    this.l2 = opts.l2 ?? 1e-5;
+  }
+
+  /** The raw score (log-odds). */
+  margin(x: FeatureVector): number {
+    let z = 0;
+    for (let i = 0; i < x.idx.length; i++) z += (this.w.get(x.idx[i]!)?.[0] ?? 0) * x.val[i]!;
+    return z;
+  }
+
+  predict(x: FeatureVector): number {
+    return sigmoid(this.margin(x));
+  }
+
+  /**
+   * One step towards `label` (0..1) with importance `weight`. `offset` is a fixed log-odds added to the score
+   * (the router's zero-shot prior), so the weights learn only the correction to it.
+   */
+  update(x: FeatureVector, label: number, weight = 1, offset = 0): void {
+    const y = Math.min(1, Math.max(0, label));
+    const g = (sigmoid(offset + this.margin(x)) - y) * weight;
+    for (let i = 0; i < x.idx.length; i++) {
+      const k = x.idx[i]!;
+      const cell = this.w.get(k) ?? [0, 1e-8];
+      const grad = g * x.val[i]! + this.l2 * cell[0];
+      cell[1] += grad * grad;
+      cell[0] -= (this.lr * grad) / Math.sqrt(cell[1]);
+      this.w.set(k, cell);
+    }
+    this.seen++;
+  }
+
+  /** The features that pushed this score most, strongest first, for "why this model". */
+  explain(x: FeatureVector, top = 3): Contribution[] {
+    const parts: Contribution[] = [];
+    for (let i = 0; i < x.idx.length; i++) {
+      const v = (this.w.get(x.idx[i]!)?.[0] ?? 0) * x.val[i]!;
+      if (v !== 0) parts.push({ name: x.name[i] ?? String(x.idx[i]), value: v });
+    }
+    return parts.sort((a, b) => Math.abs(b.value) - Math.abs(a.value)).slice(0, top);
+  }
+
+  toJSON(): LogisticState {
+    const w: Record<string, [number, number]> = {};
+    // Round to keep the per-user file small; 6 significant digits are far below the model's noise.
+    for (const [k, [a, b]] of this.w) if (Math.abs(a) > 1e-7) w[k] = [Number(a.toPrecision(6)), Number(b.toPrecision(6))];
+    return { version: 1, seen: this.seen, w };
+  }
+
+  static fromJSON(state: unknown, opts: LogisticOptions = {}): OnlineLogistic {
+    const m = new OnlineLogistic(opts);
+    if (typeof state !== "object" || state === null) throw new Error("not an object");
+    const s = state as Partial<LogisticState>;
+    if (s.version !== 1 || typeof s.w !== "object" || s.w === null) throw new Error("unknown model format (expected version 1)");
+    for (const [k, cell] of Object.entries(s.w)) {
+      const idx = Number(k);
+      if (!Number.isInteger(idx) || !Array.isArray(cell) || cell.length !== 2 || !cell.every((n) => typeof n === "number" && Number.isFinite(n)))
+        throw new Error(`bad weight entry "${k}"`);
+      m.w.set(idx, [cell[0]!, cell[1]!]);
+    }
+    m.seen = typeof s.seen === "number" ? s.seen : 0;
+    return m;
+  }
+}
+
+export function sigmoid(z: number): number {
+  return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+}
+
+export function logit(p: number): number {
+  const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+  return Math.log(q / (1 - q));
+}

@@ -1,0 +1,129 @@
+// The router: before any model runs, how much does this request need the strong model? A zero-shot prior from
+// what the request looks like (short single-line completions → fast local model; long multi-step asks → strong
+// model) is combined with a learned online model in log-odds space, so the router works with no data at all and
+// the learned part only moves it as far as feedback justifies. Persisted per user as JSON.
+
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { requestFeatures, type FeatureVector, type RequestFeaturesInput } from "./features";
+import { logit, OnlineLogistic, sigmoid } from "./logistic";
+
+export interface RouteScore {
+  /** Probability that the request needs the strong model. */
+  p: number;
+  prior: number;
+  priorWhy: string;
+  /** The learned model's push in log-odds (0 before any feedback). */
+  learned: number;
+  features: FeatureVector;
+  /** The strongest learned drivers, in words. */
+  drivers: string[];
+}
+
+/** Zero-shot: what a request's shape says before any feedback, from the same cues a person would use. */
+export function zeroShotPrior(req: RequestFeaturesInput): { p: number; why: string } {
+  if (req.surface === "completion") {
+    const c = req.cursor;
+    if (c && !c.multiline && c.atLineEnd) return { p: 0.15, why: "short single-line completion" };
+    if (c?.multiline) return { p: 0.35, why: "multi-line completion" };
+    return { p: 0.2, why: "completion in the middle of a line" };
+  }
+  if (req.surface === "bench") return { p: 0.5, why: "no prior for benchmark prompts" };
+  const t = req.text;
+  let z = logit(0.4);
+  const reasons: string[] = [];
+  if (t.length > 600) {
+    z += 0.8;
+    reasons.push("long question");
+  } else if (t.length < 120) {
+    z -= 0.6;
+    reasons.push("short question");
+  }
+  if (/\b(why|explain|design|refactor|prove|step[- ]by[- ]step|architecture|trade-?offs?|compare)\b/i.test(t)) {
+    z += 0.9;
+    reasons.push("asks for reasoning");
+  }
+  if ((t.match(/\n/g) ?? []).length > 40) {
+    z += 0.5;
+    reasons.push("a lot of code");
+  }
+  return { p: sigmoid(z), why: reasons.length ? reasons.join(", ") : "ordinary question" };
+}
+
+export class RouterModel {
+  constructor(readonly learned: OnlineLogistic = new OnlineLogistic({ learningRate: 0.3 })) {}
+
+  score(req: RequestFeaturesInput): RouteScore {
+    const prior = zeroShotPrior(req);
+    const features = requestFeatures(req);
+    const learned = this.learned.margin(features);
+    const drivers = this.learned
+      .explain(features, 3)
+      .filter((c) => Math.abs(c.value) > 0.05)
+      .map((c) => `${describeFeature(c.name)} ${c.value > 0 ? "→ strong" : "→ cheap"}`);
+    return { p: sigmoid(logit(prior.p) + learned), prior: prior.p, priorWhy: prior.why, learned, features, drivers };
+  }
+
+  /**
+   * Learn from an outcome. `needStrong` is 1 when the cheap model's answer was not good enough (rejected),
+   * 0 when it was (accepted), and a fraction for partly kept text. The prior is part of the prediction, so
+   * the model learns only the correction to the prior.
+   */
+  feedback(score: Pick<RouteScore, "features" | "prior">, needStrong: number, weight = 1): void {
+    this.learned.update(score.features, needStrong, weight, logit(score.prior));
+  }
+}
+
+/** Turn an internal feature name into words for a tooltip. */
+export function describeFeature(name: string): string {
+  const [kind, ...rest] = name.split(":");
+  const v = rest.join(":");
+  switch (kind) {
+    case "w":
+      return `the word "${v}"`;
+    case "w2":
+      return `the phrase "${v.replace("_", " ")}"`;
+    case "c4":
+      return `text like "${v.replace(/[<>]/g, "")}"`;
+    case "lang":
+      return `language ${v}`;
+    case "ext":
+      return `.${v} file`;
+    case "cursor":
+      return `cursor ${v}`;
+    case "surface":
+      return `${v} request`;
+    default:
+      return name;
+  }
+}
+
+/** Load a user's router from disk; a missing file is a fresh router, a corrupt one is set aside, never fatal. */
+export function loadRouter(path: string, onProblem?: (msg: string) => void): RouterModel {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return new RouterModel();
+  }
+  try {
+    return new RouterModel(OnlineLogistic.fromJSON(JSON.parse(text), { learningRate: 0.3 }));
+  } catch (e) {
+    const aside = `${path}.corrupt-${Date.now()}`;
+    try {
+      renameSync(path, aside);
+    } catch {
+      /* if even that fails, the next save overwrites it */
+    }
+    onProblem?.(`The learned router at ${path} could not be read (${(e as Error).message}); starting fresh and keeping the old file as ${aside}.`);
+    return new RouterModel();
+  }
+}
+
+/** Write atomically (temp file + rename) so a crash never leaves a half-written model. */
+export function saveRouter(path: string, router: RouterModel): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(router.learned.toJSON()));
+  renameSync(tmp, path);
+}

@@ -1,0 +1,74 @@
+// Privacy rules: files whose content must never leave the machine, and a switch that keeps everything local.
+// Enforced in one place — Models, which every model call goes through — so no surface (completion, Ask,
+// review, CLI) can skip it. Strategies also consult these rules up front to pick a local model instead of
+// being refused.
+
+import { Minimatch } from "minimatch";
+import { isLocal, type ModelConfig, type PrivacyConfig } from "./config";
+
+export class PrivacyBlockedError extends Error {
+  override readonly name = "PrivacyBlockedError";
+  constructor(
+    message: string,
+    readonly model: string,
+    readonly rule: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isPrivacyBlocked(e: unknown): e is PrivacyBlockedError {
+  return e instanceof PrivacyBlockedError;
+}
+
+const compiled = new Map<string, Minimatch>();
+
+function matcher(glob: string): Minimatch {
+  let m = compiled.get(glob);
+  if (!m) {
+    // nocase: a rule written "**/*.pem" must also protect "KEY.PEM" on case-insensitive file systems;
+    // erring towards protecting more is the safe side. dot: ".env" files are the commonest secret.
+    m = new Minimatch(glob, { dot: true, nocase: true, matchBase: !glob.includes("/") });
+    compiled.set(glob, m);
+  }
+  return m;
+}
+
+/** The glob that protects this file, or undefined. Paths may be absolute or relative, with either slash. */
+export function protectingGlob(filePath: string | undefined, cfg: PrivacyConfig): string | undefined {
+  if (!filePath) return undefined;
+  const p = filePath.replace(/\\/g, "/");
+  return cfg.localOnlyGlobs.find((g) => g.trim() !== "" && matcher(g.trim()).match(p));
+}
+
+export type PrivacyVerdict = { ok: true } | { ok: false; rule: string; why: string };
+
+/** May a request carrying content of `filePath` go to `model`? */
+export function privacyVerdict(model: ModelConfig, cfg: PrivacyConfig, filePath: string | undefined): PrivacyVerdict {
+  if (isLocal(model)) return { ok: true };
+  if (cfg.localOnly)
+    return { ok: false, rule: "chorus.privacy.localOnly", why: `local-only mode is on, so nothing is sent to the cloud model "${model.id}"` };
+  const glob = protectingGlob(filePath, cfg);
+  if (glob) return { ok: false, rule: glob, why: `${baseName(filePath!)} matches the privacy rule "${glob}", so its content stays on this machine` };
+  return { ok: true };
+}
+
+/** Throw unless the call is allowed. The message says what to do. */
+export function enforcePrivacy(model: ModelConfig, cfg: PrivacyConfig, filePath: string | undefined): void {
+  const v = privacyVerdict(model, cfg, filePath);
+  if (v.ok) return;
+  throw new PrivacyBlockedError(
+    `Not sent to "${model.id}": ${v.why}. Configure a local model (Ollama or the sidecar) for this, or change chorus.privacy settings.`,
+    model.id,
+    v.rule,
+  );
+}
+
+/** The models a request about `filePath` may use, in the given order. */
+export function allowedModels(models: ModelConfig[], cfg: PrivacyConfig, filePath: string | undefined): ModelConfig[] {
+  return models.filter((m) => privacyVerdict(m, cfg, filePath).ok);
+}
+
+function baseName(p: string): string {
+  return p.replace(/\\/g, "/").split("/").pop() ?? p;
+}
