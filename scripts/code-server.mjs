@@ -1,0 +1,193 @@
+// code-server 4.100.3 (VS Code 1.100.3), installed into ./.cache/code-server and started as an isolated instance.
+// Used by the real-VS-Code tests (scripts/vscode-tests.mjs) and `npm start`. Facts behind every step:
+// /work/shared/notes/vscode-e2e.md (4.100.3 is the last release whose engines accept Node 20; its ripgrep
+// dependency downloads from GitHub unless its cache is seeded; a global install breaks under npm 11).
+//
+//   node scripts/code-server.mjs install     install (skipped when already installed)
+//   node scripts/code-server.mjs path        print the code-server executable
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const CODE_SERVER_VERSION = "4.100.3";
+const RIPGREP_PKG_VERSION = "1.15.11";
+const RIPGREP_TARBALL = "ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const INSTALL_DIR = join(ROOT, ".cache", "code-server");
+const BIN = join(INSTALL_DIR, "node_modules", ".bin", "code-server");
+const STAMP = join(INSTALL_DIR, `installed-${CODE_SERVER_VERSION}`);
+
+export function codeServerBin() {
+  return BIN;
+}
+
+export function isInstalled() {
+  return existsSync(STAMP) && existsSync(BIN);
+}
+
+/** Install code-server locally (not -g) unless the cache already holds this version. */
+export function installCodeServer({ log = console.log } = {}) {
+  if (isInstalled()) return BIN;
+  const rg = spawnSync("sh", ["-c", "command -v rg"], { encoding: "utf8" }).stdout.trim();
+  if (!rg) throw new Error("ripgrep (rg) is not installed. Install it first: apt-get install -y ripgrep");
+  mkdirSync(INSTALL_DIR, { recursive: true });
+  writeFileSync(join(INSTALL_DIR, "package.json"), JSON.stringify({ name: "chorus-code-server", private: true }, null, 2));
+
+  // Seed @vscode/ripgrep's download cache with Debian's rg so its postinstall never reaches GitHub.
+  const tmp = mkdtempSync(join(tmpdir(), "chorus-cs-install-"));
+  const cache = join(tmp, `vscode-ripgrep-cache-${RIPGREP_PKG_VERSION}`);
+  const stage = join(tmp, "rg-stage");
+  mkdirSync(cache, { recursive: true });
+  mkdirSync(stage);
+  copyFileSync(rg, join(stage, "rg"));
+  const tar = spawnSync("tar", ["-czf", join(cache, RIPGREP_TARBALL), "-C", stage, "rg"], { stdio: "inherit" });
+  if (tar.status !== 0) throw new Error("Could not build the ripgrep tarball for code-server's install.");
+
+  log(`Installing code-server ${CODE_SERVER_VERSION} into ${INSTALL_DIR} (about a minute; needs build-essential, python3, libkrb5-dev)…`);
+  const started = Date.now();
+  const r = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--unsafe-perm", `code-server@${CODE_SERVER_VERSION}`], {
+    cwd: INSTALL_DIR,
+    stdio: "inherit",
+    // npm_config_yes: node-pty's build runs `npx node-gyp`, which would otherwise prompt and hang.
+    // npm ≥ 11.10 skips dependency install scripts unless approved; code-server's postinstall runs a nested
+    // `npm install` in lib/vscode whose native modules (node-pty, kerberos, @parcel/watcher, …) all must build,
+    // so this one pinned install allows them all (older npm ignores the unknown setting).
+    env: { ...process.env, TMPDIR: tmp, npm_config_yes: "true", npm_config_dangerously_allow_all_scripts: "true" },
+  });
+  rmSync(tmp, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`npm install code-server@${CODE_SERVER_VERSION} failed (exit ${r.status}). See the npm output above.`);
+  writeFileSync(STAMP, new Date().toISOString() + "\n");
+  log(`code-server installed in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+  return BIN;
+}
+
+export async function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once("error", rej);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => res(typeof addr === "object" && addr ? addr.port : 0));
+    });
+  });
+}
+
+/**
+ * Start an isolated code-server: its own XDG dirs, user-data and extensions dirs, config with auth none on
+ * 127.0.0.1, a dead extension gallery. Resolves once /healthz answers.
+ * @param {{ stateDir: string, workspace?: string, userSettings?: object, env?: Record<string,string>, port?: number, log?: (s: string) => void }} opts
+ */
+export async function startCodeServer(opts) {
+  if (!isInstalled()) throw new Error("code-server is not installed. Run: node scripts/code-server.mjs install");
+  const port = opts.port ?? (await freePort());
+  const state = resolve(opts.stateDir);
+  const dirs = {
+    config: join(state, "config"),
+    data: join(state, "data"),
+    userData: join(state, "user-data"),
+    extensions: join(state, "extensions"),
+  };
+  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  // A short private TMPDIR: unix socket paths are limited to 107 characters.
+  const tmp = mkdtempSync("/tmp/cs-");
+  const configFile = join(dirs.config, "config.yaml");
+  writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+  if (opts.userSettings) {
+    mkdirSync(join(dirs.userData, "User"), { recursive: true });
+    writeFileSync(join(dirs.userData, "User", "settings.json"), JSON.stringify(opts.userSettings, null, 2));
+  }
+  const deadPort = await freePort();
+  const args = [
+    "--config", configFile,
+    "--user-data-dir", dirs.userData,
+    "--extensions-dir", dirs.extensions,
+    "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override",
+  ];
+  if (opts.workspace) args.push(opts.workspace);
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: dirs.config,
+    XDG_DATA_HOME: dirs.data,
+    TMPDIR: tmp,
+    // Nothing outside is reachable here: make the marketplace lookup fail at once instead of timing out.
+    EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: `http://127.0.0.1:${deadPort}/gallery`, itemUrl: `http://127.0.0.1:${deadPort}/item` }),
+    ...opts.env,
+  };
+  // setsid: its own process group, so `kill -- -PID` also ends the file watcher that outlives the main pid.
+  const child = spawn("setsid", [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const keep = (b) => {
+    output = (output + b.toString()).slice(-20000);
+    if (opts.log) opts.log(b.toString());
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  let exited = false;
+  child.once("exit", () => (exited = true));
+
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited) throw new Error(`code-server exited before it was ready:\n${output}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      killGroup(child.pid);
+      throw new Error(`code-server did not answer ${url}/healthz within 60 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  const stop = async () => {
+    if (!exited) {
+      killGroup(child.pid);
+      await Promise.race([new Promise((r) => child.once("exit", r)), new Promise((r) => setTimeout(r, 5000))]);
+      if (!exited) killGroup(child.pid, "SIGKILL");
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  return { url, port, pid: child.pid, dirs, stop, output: () => output };
+}
+
+function killGroup(pid, signal = "SIGTERM") {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Install an extension folder or .vsix into an instance's extensions dir, as a user would. */
+export function installExtension(vsixPath, extensionsDir, userDataDir) {
+  const r = spawnSync(BIN, ["--extensions-dir", extensionsDir, "--user-data-dir", userDataDir, "--install-extension", vsixPath, "--force"], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`code-server --install-extension ${vsixPath} failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const cmd = process.argv[2];
+  try {
+    if (cmd === "install") {
+      installCodeServer();
+      console.log(`code-server ${CODE_SERVER_VERSION}: ${BIN}`);
+    } else if (cmd === "path") {
+      console.log(BIN);
+    } else {
+      console.error("usage: node scripts/code-server.mjs install|path");
+      process.exit(2);
+    }
+  } catch (e) {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  }
+}

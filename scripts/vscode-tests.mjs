@@ -1,0 +1,216 @@
+// `npm run test:vscode`: Chorus inside a real VS Code — code-server 4.100.3 driven by headless Chromium.
+//   1. build the extension; compile the extension-host suites test/vscode/*.ts into out/vscode/
+//   2. start the stand-in model servers (test/fixtures), write the instance's settings.json to point at them
+//   3. extension-host suites: open the workbench with the test-electron payload, wait for codeAutomationExit
+//   4. UI tests: every test/e2e/*.e2e.ts, each test in a fresh code-server + browser page
+//   5. print "N passed, N failed", exit non-zero on failure, and always stop every process it started.
+// Options: --no-build, --only=host|ui, --grep=TEXT (test titles), --keep (keep state dirs), CHORUS_E2E_HEADED=1.
+import { spawnSync } from "node:child_process";
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { format } from "node:util";
+import * as esbuild from "esbuild";
+import { chromium } from "playwright-core";
+import { tsImport } from "tsx/esm/api";
+import { installCodeServer, ROOT, startCodeServer } from "./code-server.mjs";
+
+// tsImport: this script loads the TypeScript fixtures and UI tests directly, without a compile step.
+const importTs = (path) => tsImport(path, import.meta.url);
+
+const args = process.argv.slice(2);
+const flag = (name) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split("=")[1] ?? (args.includes(`--${name}`) ? "" : undefined);
+const only = flag("only");
+const grep = flag("grep");
+const RESULTS_DIR = join(ROOT, "test-results");
+const STATE_ROOT = join(ROOT, ".cache", "vscode-test");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
+
+// test/vscode/index.ts logs these around the mocha run: only what lies between is echoed to the console.
+const SUITE_START = "chorus-tests: start";
+const SUITE_END = "chorus-tests: end";
+const cleanups = [];
+const results = { passed: [], failed: [] };
+const t0 = Date.now();
+const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+
+async function cleanup() {
+  while (cleanups.length) {
+    const fn = cleanups.pop();
+    try {
+      await fn();
+    } catch (e) {
+      console.error(`cleanup: ${e instanceof Error ? e.message : e}`);
+    }
+  }
+}
+for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, () => void cleanup().then(() => process.exit(130)));
+
+function step(title) {
+  console.log(`\n[vscode-tests ${elapsed()}] ${title}`);
+}
+
+async function compileSuites() {
+  const entries = readdirSync(join(ROOT, "test", "vscode")).filter((f) => f.endsWith(".ts")).map((f) => join(ROOT, "test", "vscode", f));
+  rmSync(join(ROOT, "out", "vscode"), { recursive: true, force: true });
+  await esbuild.build({
+    entryPoints: entries, outdir: join(ROOT, "out", "vscode"), bundle: true, platform: "node", format: "cjs", target: "node20",
+    sourcemap: "inline", external: ["vscode", "mocha"], logLevel: "warning",
+  });
+}
+
+/** The instance's user settings: the models point at the stand-in servers, and the workbench stays quiet. */
+function userSettings(fakes) {
+  return {
+    "chorus.models": [
+      { id: "fake-local", provider: "ollama", endpoint: fakes.ollama.url, model: "qwen2.5-coder:1.5b", tags: ["local", "fast", "code"] },
+    ],
+    "chorus.ollamaUrl": fakes.ollama.url,
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": false,
+    "workbench.welcomePage.walkthroughs.openOnInstall": false,
+    "security.workspace.trust.enabled": false,
+    "telemetry.telemetryLevel": "off",
+    "update.mode": "none",
+    "extensions.autoCheckUpdates": false,
+    "extensions.autoUpdate": false,
+    "extensions.ignoreRecommendations": true,
+    "git.enabled": false,
+  };
+}
+
+async function startFakes() {
+  const { startFakeOllama } = await importTs("../test/fixtures/fake-ollama.ts");
+  const ollama = await startFakeOllama({ models: ["qwen2.5-coder:1.5b", "llama3.2:1b"], replyPrefix: "fake reply from " });
+  cleanups.push(() => ollama.close());
+  return { ollama };
+}
+
+/** A fresh state dir with a copy of the fixture workspace, so tests may edit files freely. */
+function freshState(name) {
+  const dir = join(STATE_ROOT, `${process.pid}-${name}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const workspace = join(dir, "workspace");
+  cpSync(join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
+  if (flag("keep") === undefined) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return { dir, workspace };
+}
+
+async function launchBrowser() {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: !process.env.CHORUS_E2E_HEADED, args: CHROMIUM_ARGS });
+  cleanups.push(() => browser.close());
+  return browser;
+}
+
+function workbenchUrl(server, workspace, payload) {
+  const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
+  const pairs = Object.entries(payload).map(([k, v]) => [k, remote(v)]);
+  return `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(pairs))}`;
+}
+
+async function runHostSuites(browser, fakes) {
+  step("extension-host suites (test/vscode)");
+  const { dir, workspace } = freshState("host");
+  const resultsFile = join(dir, "host-results.json");
+  const env = { CHORUS_VSCODE_TEST_RESULTS: resultsFile, CHORUS_TEST_OLLAMA_URL: fakes.ollama.url, ...(grep ? { CHORUS_VSCODE_TEST_GREP: grep } : {}) };
+  const server = await startCodeServer({ stateDir: dir, workspace, userSettings: userSettings(fakes), env });
+  cleanups.push(server.stop);
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  let exit;
+  const exited = new Promise((resolve) => (exit = resolve));
+  // The workbench forwards its own log lines (strings) and the extension host's console (format + args, e.g. the
+  // mocha reporter). Show the tests' output; keep the whole log in test-results/ for when something breaks.
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const logFile = join(RESULTS_DIR, "vscode-host.log");
+  writeFileSync(logFile, "");
+  let echo = false;
+  await page.exposeFunction("codeAutomationLog", (level, message) => {
+    const text = Array.isArray(message) ? format(...message) : String(message);
+    appendFileSync(logFile, `[${level}] ${text}\n`);
+    if (text.includes(SUITE_START)) echo = true;
+    if (echo) for (const line of text.split("\n")) if (!line.includes("chorus-tests:")) console.log(`  | ${line}`);
+    if (text.includes(SUITE_END)) echo = false;
+  });
+  await page.exposeFunction("codeAutomationExit", (code) => exit(code));
+  await page.goto(workbenchUrl(server, workspace, { extensionDevelopmentPath: ROOT, extensionTestsPath: join(ROOT, "out", "vscode", "index.js") }));
+  const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("timeout"), 300_000))]);
+  await page.context().close();
+  await server.stop();
+  let counted = false;
+  if (existsSync(resultsFile)) {
+    const r = JSON.parse(readFileSync(resultsFile, "utf8"));
+    results.passed.push(...r.passed.map((t) => `host: ${t}`));
+    results.failed.push(...r.failed.map((f) => ({ title: `host: ${f.title}`, error: f.error })));
+    counted = true;
+  }
+  if (code !== 0 && (!counted || results.failed.length === 0)) {
+    results.failed.push({ title: "host: suite run", error: `${code === "timeout" ? "no codeAutomationExit within 300 s" : `exit code ${code}`}; see ${relative(ROOT, logFile)}\n${server.output().slice(-3000)}` });
+  }
+  console.log(`  extension-host suites finished with exit code ${code} (${elapsed()})`);
+}
+
+async function runUiTests(browser, fakes) {
+  step("UI tests (test/e2e/*.e2e.ts)");
+  const harness = await importTs("../test/e2e/harness.ts");
+  const files = readdirSync(join(ROOT, "test", "e2e")).filter((f) => f.endsWith(".e2e.ts")).sort();
+  for (const f of files) await importTs(`../test/e2e/${f}`);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  for (const test of harness.registeredTests()) {
+    if (grep && !test.name.includes(grep)) continue;
+    const started = Date.now();
+    const slug = test.name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+    const { dir, workspace } = freshState(`ui-${slug}`.slice(0, 40));
+    const server = await startCodeServer({ stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: { CHORUS_TEST_OLLAMA_URL: fakes.ollama.url } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const wb = new harness.Workbench(page, { resultsDir: RESULTS_DIR, slug, fakes });
+    try {
+      await wb.open(workbenchUrl(server, workspace, { extensionDevelopmentPath: ROOT }));
+      await test.run(wb);
+      results.passed.push(`ui: ${test.name}`);
+      console.log(`  ✔ ${test.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    } catch (e) {
+      const shot = await wb.screenshot("failure").catch(() => undefined);
+      results.failed.push({ title: `ui: ${test.name}`, error: `${shortStack(e)}${shot ? `\n  screenshot: ${relative(ROOT, shot)}` : ""}` });
+      console.log(`  ✘ ${test.name}`);
+    } finally {
+      await context.close();
+      await server.stop();
+    }
+  }
+}
+
+/** The error and the stack frames worth reading (the loader's data: URLs make the raw stack unreadable). */
+function shortStack(e) {
+  if (!(e instanceof Error)) return String(e);
+  const frames = (e.stack ?? "").split("\n").slice(1).filter((l) => /\.(ts|mjs):\d/.test(l) && !l.includes("node_modules"));
+  const fromData = /filePath=([^?\s)]+)/.exec(e.stack ?? "")?.[1];
+  return [e.message, ...frames.map((l) => l.trim().slice(0, 200)), fromData ? `in ${decodeURIComponent(fromData)}` : ""].filter(Boolean).join("\n");
+}
+
+let exitCode = 1;
+try {
+  if (flag("no-build") === undefined) {
+    step("build");
+    const b = spawnSync("node", ["esbuild.mjs"], { cwd: ROOT, stdio: "inherit" });
+    if (b.status !== 0) throw new Error("the build failed (see above)");
+  }
+  await compileSuites();
+  step("code-server");
+  installCodeServer();
+  const fakes = await startFakes();
+  const browser = await launchBrowser();
+  if (only !== "ui") await runHostSuites(browser, fakes);
+  if (only !== "host") await runUiTests(browser, fakes);
+  for (const f of results.failed) console.log(`\n✘ ${f.title}\n${f.error.replace(/^/gm, "    ")}`);
+  exitCode = results.failed.length === 0 && results.passed.length > 0 ? 0 : 1;
+} catch (e) {
+  console.error(`\nvscode tests could not run: ${e instanceof Error ? e.message : e}`);
+  results.failed.push({ title: "harness", error: String(e) });
+} finally {
+  await cleanup();
+}
+console.log(`\n${results.passed.length} passed, ${results.failed.length} failed (${elapsed()})`);
+process.exit(exitCode);

@@ -1,0 +1,123 @@
+// Owns the one Engine of this window: built from settings + SecretStorage at activation, reconfigured (not
+// rebuilt, so ledger listeners and registered modes survive) whenever a `chorus.*` setting, an API key or the
+// per-workspace mode choice changes. With no models configured it offers the models of a running Ollama.
+import * as vscode from "vscode";
+import type { ChorusConfig, ModelConfig } from "../core/config";
+import { discoverOllamaModels } from "../core/discovery";
+import { createEngine, type Engine } from "../core/engine";
+import type { ModeSurface } from "../core/modes";
+import { createProvider } from "../core/providers/factory";
+import type { Log } from "./log";
+import { readConfig, settingsSource, SETTINGS, type SettingsProblem } from "./settings";
+
+/** Where the running sidecar listens; set by the sidecar process manager, undefined while none runs. */
+export type SidecarEndpoint = () => { url: string; token: string } | undefined;
+
+/** Where the models in use came from, for the status bar and the walkthrough. */
+export type ModelSource = { kind: "settings" } | { kind: "ollama"; url: string } | { kind: "none"; ollamaUrl: string; ollamaChecked: boolean };
+
+export class EngineHost implements vscode.Disposable {
+  readonly engine: Engine;
+  private source: ModelSource = { kind: "none", ollamaUrl: "", ollamaChecked: false };
+  private sidecar: SidecarEndpoint = () => undefined;
+  private readonly changed = new vscode.EventEmitter<ChorusConfig>();
+  /** Fires after every reconfiguration with the new config. */
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private refreshing: Promise<void> = Promise.resolve();
+  /** The config as settings + discovery made it, before per-workspace mode choices are laid over it. */
+  private base: ChorusConfig;
+  private lastProblems = "";
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: Log,
+    /** Per-workspace mode choices (mode-picker.ts) override the chorus.modes.* settings. */
+    private readonly modeOverrides: () => Partial<Record<ModeSurface, string>>,
+  ) {
+    const { config } = readConfig(settingsSource(vscode.workspace.getConfiguration()));
+    this.base = config;
+    this.engine = createEngine({
+      config: this.withOverrides(config),
+      providerFactory: (m, key) => createProvider(m, key, { ollamaUrl: this.engine.config.ollamaUrl, sidecar: () => this.sidecar() }),
+      secrets: async (name) => this.context.secrets.get(name),
+      ledgerDir: vscode.Uri.joinPath(context.globalStorageUri, "ledger").fsPath,
+    });
+    this.log.info(`ledger at ${vscode.Uri.joinPath(context.globalStorageUri, "ledger").fsPath}`);
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration("chorus")) void this.refresh("settings changed");
+      }),
+      // Providers cache their API key: rebuild them when a key is set or cleared.
+      context.secrets.onDidChange(() => void this.refresh("an API key changed")),
+    );
+  }
+
+  get config(): ChorusConfig {
+    return this.engine.config;
+  }
+
+  get modelSource(): ModelSource {
+    return this.source;
+  }
+
+  /** The sidecar process manager calls this once it knows where the sidecar listens. */
+  setSidecarEndpoint(endpoint: SidecarEndpoint): void {
+    this.sidecar = endpoint;
+    void this.refresh("the sidecar moved");
+  }
+
+  /** Re-read settings, secrets and mode choices; rediscover Ollama when no model is configured. Serialized. */
+  refresh(why: string): Promise<void> {
+    this.refreshing = this.refreshing.then(() => this.doRefresh(why)).catch((e: unknown) => this.log.error(e instanceof Error ? e : String(e)));
+    return this.refreshing;
+  }
+
+  private async doRefresh(why: string): Promise<void> {
+    const { config, problems } = readConfig(settingsSource(vscode.workspace.getConfiguration()));
+    this.reportProblems(problems);
+    const discover = vscode.workspace.getConfiguration().get<boolean>(SETTINGS.discoverOllama) ?? true;
+    if (config.models.length > 0) {
+      this.source = { kind: "settings" };
+    } else if (discover) {
+      const found: ModelConfig[] = await discoverOllamaModels(config.ollamaUrl);
+      config.models = found;
+      this.source = found.length > 0 ? { kind: "ollama", url: config.ollamaUrl } : { kind: "none", ollamaUrl: config.ollamaUrl, ollamaChecked: true };
+      if (found.length > 0) this.log.info(`no models configured: using ${found.length} model(s) from Ollama at ${config.ollamaUrl}`);
+      else this.log.warn(`no models configured and no Ollama answered at ${config.ollamaUrl}`);
+    } else {
+      this.source = { kind: "none", ollamaUrl: config.ollamaUrl, ollamaChecked: false };
+    }
+    this.base = config;
+    this.engine.reconfigure(this.withOverrides(config));
+    this.log.debug(`engine reconfigured (${why}): ${config.models.map((m) => m.id).join(", ") || "no models"}`);
+    this.changed.fire(this.engine.config);
+  }
+
+  /** A mode was chosen: lay the choices over the current config without re-reading settings or Ollama. */
+  applyModeChoices(): void {
+    this.engine.reconfigure(this.withOverrides(this.base));
+    this.changed.fire(this.engine.config);
+  }
+
+  private withOverrides(config: ChorusConfig): ChorusConfig {
+    return { ...config, modes: { ...config.modes, ...this.modeOverrides() } };
+  }
+
+  private reportProblems(problems: SettingsProblem[]): void {
+    const text = problems.map((p) => p.message).join("\n");
+    // Tell the user once per distinct problem, not on every refresh.
+    if (text === this.lastProblems) return;
+    this.lastProblems = text;
+    for (const p of problems) {
+      this.log.warn(p.message);
+      void vscode.window.showErrorMessage(`Chorus: ${p.message}. The default is used until it is fixed.`, "Open Settings").then((pick) => {
+        if (pick) void vscode.commands.executeCommand("workbench.action.openSettings", p.key);
+      });
+    }
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+  }
+}

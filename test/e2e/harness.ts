@@ -1,0 +1,130 @@
+// The UI-test harness: a real VS Code workbench (code-server) in headless Chromium, driven like a user would.
+// scripts/vscode-tests.mjs starts a fresh code-server per test, opens the workbench and calls `run(wb)`.
+// See test/e2e/README.md for how to write a UI test.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { FrameLocator, Locator, Page } from "playwright-core";
+import type { FakeServer } from "../fixtures/fake-ollama";
+
+export interface Fakes {
+  ollama: FakeServer;
+}
+
+export interface UiTest {
+  name: string;
+  /** Extra user settings for this test's instance (merged over the defaults the runner writes). */
+  settings?: (fakes: Fakes) => Record<string, unknown>;
+  run(wb: Workbench): Promise<void>;
+}
+
+// One list per process, even when the runner's loader gives each test file its own copy of this module.
+const REGISTRY = Symbol.for("chorus.e2e.tests");
+const tests: UiTest[] = ((globalThis as Record<symbol, UiTest[] | undefined>)[REGISTRY] ??= []);
+
+/** Declare a UI test (call at module top level of a test/e2e/*.e2e.ts file). */
+export function uiTest(name: string, run: (wb: Workbench) => Promise<void>, opts: { settings?: UiTest["settings"] } = {}): void {
+  tests.push({ name, run, settings: opts.settings });
+}
+
+export function registeredTests(): readonly UiTest[] {
+  return tests;
+}
+
+export class Workbench {
+  private shots = 0;
+
+  constructor(
+    readonly page: Page,
+    private readonly opts: { resultsDir: string; slug: string; fakes: Fakes },
+  ) {}
+
+  get fakes(): Fakes {
+    return this.opts.fakes;
+  }
+
+  /** Load the workbench and wait until the editor area and status bar are there. */
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+    await this.page.locator("#workbench\\.parts\\.statusbar").waitFor({ timeout: 60_000 });
+  }
+
+  /**
+   * Run a command from the command palette (F1), as a user would. Retries until the command shows up: right
+   * after load the extension may not have registered it yet.
+   */
+  async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.page.keyboard.press("Escape");
+      await this.page.locator(".monaco-workbench").click({ position: { x: 600, y: 300 } }).catch(() => undefined);
+      await this.page.keyboard.press("F1");
+      const input = this.quickInput();
+      await input.waitFor({ timeout: 5_000 });
+      await input.fill(`>${title}`);
+      const row = this.page.locator(".quick-input-widget .monaco-list-row", { hasText: title }).first();
+      const found = await row.waitFor({ timeout: 3_000 }).then(
+        () => true,
+        () => false,
+      );
+      if (found && (await row.getAttribute("aria-label"))?.includes(title)) {
+        await this.page.keyboard.press("Enter");
+        return;
+      }
+      if (Date.now() > deadline) throw new Error(`The command "${title}" did not appear in the command palette within ${timeoutMs} ms.`);
+      await this.page.waitForTimeout(500);
+    }
+  }
+
+  /** The quick input's text box (command palette, quick picks, input boxes). */
+  quickInput(): Locator {
+    return this.page.locator(".quick-input-widget input.input");
+  }
+
+  /** Rows of the open quick pick. */
+  quickPickRows(): Locator {
+    return this.page.locator(".quick-input-widget .monaco-list-row");
+  }
+
+  /** Pick the quick-pick row whose text contains `text` (by typing it to filter, then Enter). */
+  async pick(text: string, opts: { filter?: string } = {}): Promise<void> {
+    const input = this.quickInput();
+    await input.waitFor();
+    await input.fill(opts.filter ?? text);
+    const row = this.quickPickRows().filter({ hasText: text }).first();
+    await row.waitFor({ timeout: 10_000 });
+    await row.click();
+  }
+
+  /** A status bar item found by its accessible name or text; `id` is the extension's item id when known. */
+  statusBarItem(text: string | RegExp): Locator {
+    return this.page.locator("#workbench\\.parts\\.statusbar .statusbar-item").filter({ hasText: text }).first();
+  }
+
+  /** The content of the active webview panel (webviews nest two iframes). */
+  webview(): FrameLocator {
+    return this.page.frameLocator("iframe.webview.ready").frameLocator("#active-frame");
+  }
+
+  /** Notification toasts currently shown. */
+  notifications(): Locator {
+    return this.page.locator(".notifications-toasts .notification-toast");
+  }
+
+  /** Save a screenshot into test-results/<test>-<n>-<name>.png and return its path. */
+  async screenshot(name: string): Promise<string> {
+    mkdirSync(this.opts.resultsDir, { recursive: true });
+    const file = join(this.opts.resultsDir, `${this.opts.slug}-${++this.shots}-${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Wait until `check` returns true (polling), with a message naming what was awaited. */
+  async until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check().catch(() => false))) {
+      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
+      await this.page.waitForTimeout(250);
+    }
+  }
+}
