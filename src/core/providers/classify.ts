@@ -97,7 +97,9 @@ const UNSUPPORTED = /does not support (?:insert|generate|chat|embed|fim|suffix)|
 const CUT = /did not receive done|ended before|premature|unexpected end/i;
 
 export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): ProviderError {
-  if (e instanceof ProviderError) return e;
+  // Our own stop wins over whatever it caused: the openai SDK ends an aborted stream quietly, which would
+  // otherwise read as a reply cut short.
+  if (e instanceof ProviderError && (stop === undefined || e.kind === stop)) return e;
   const f = facts(e);
   const where = label(ctx);
   const base = { endpoint: ctx.endpoint, model: ctx.model, status: f.status, cause: e };
