@@ -1,0 +1,121 @@
+// The mixer around the strategies, on real llama.cpp: top-K read-outs agree with full ones, vocabularies must
+// match, AbortSignal stops a generation, stop strings cut the text, and bad requests get clear errors.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { createMixer, MixRequestError } from "../../../src/sidecar/mixing/mixer";
+import type { MixSpec } from "../../../src/sidecar/mixing/spec";
+import { VocabularyMismatchError } from "../../../src/sidecar/mixing/vocab";
+import { corpusFrom, loaded, makeTestBed, type TestBed } from "./helpers";
+
+const TS = corpusFrom(join(__dirname, "../../../src/sidecar/mixing"), ".ts");
+const TS2 = corpusFrom(join(__dirname, "../../../src/sidecar/mixing/strategies"), ".ts");
+let bed: TestBed;
+
+before(async () => {
+  bed = await makeTestBed({
+    expert: { corpus: TS, smoothing: 0.1 },
+    amateur: { corpus: TS, smoothing: 20 },
+    other: { corpus: TS2, smoothing: 0.5 },
+    padded: { corpus: TS, smoothing: 0.1, vocabSize: 300 },
+  });
+});
+after(async () => bed?.dispose());
+
+const PROMPTS = ["export function ", "const x = ", "if (", "return new Map<", "// "];
+
+void test("top-K read-outs (K = 8) give the same greedy tokens as reading the whole vocabulary", async () => {
+  const specs: MixSpec[] = [
+    { strategy: "product", models: [{ model: "expert", weight: 1 }, { model: "other", weight: 1 }] },
+    { strategy: "contrastive", expert: "expert", amateur: "amateur", alpha: 0.1, beta: 0.5 },
+    { strategy: "dexperts", base: "other", expert: "expert", antiExpert: "amateur", alpha: 2 },
+    { strategy: "proxy-tuning", large: "other", tuned: "expert", untuned: "amateur" },
+    { strategy: "deferral", small: "other", large: "expert", tau: 0.2 },
+  ];
+  for (const spec of specs) {
+    const full = await createMixer({ ...spec, topK: "all" }, loaded(bed));
+    const topK = await createMixer({ ...spec, topK: 8 }, loaded(bed));
+    try {
+      for (const prompt of PROMPTS) {
+        const a = await full.generate({ prompt, maxTokens: 16 });
+        const b = await topK.generate({ prompt, maxTokens: 16 });
+        assert.equal(b.text, a.text, `${spec.strategy} after ${JSON.stringify(prompt)}`);
+        assert.deepEqual(b.tokens.map((t) => t.writer), a.tokens.map((t) => t.writer), `${spec.strategy}: the same writers`);
+      }
+    } finally {
+      await full.dispose();
+      await topK.dispose();
+    }
+  }
+});
+
+void test("models with different vocabularies are refused, naming the sizes", async () => {
+  await assert.rejects(
+    createMixer({ strategy: "contrastive", expert: "expert", amateur: "padded" }, loaded(bed)),
+    (e: unknown) => e instanceof VocabularyMismatchError && /"expert" and "padded" have different vocabularies \(258 vs 300 tokens\)/.test(e.message),
+  );
+});
+
+void test("an unknown model name is refused before anything is evaluated", async () => {
+  await assert.rejects(createMixer({ strategy: "deferral", small: "expert", large: "nope" }, loaded(bed)), /model "nope" \(the large of this mix\) is not loaded/);
+  const loader = async (name: string) => bed.models[name]!.model;
+  const m = await createMixer({ strategy: "deferral", small: "other", large: "expert" }, loader);
+  assert.deepEqual(m.lanes.map((l) => l.role), ["small", "large"]);
+  await m.dispose();
+});
+
+void test("an AbortSignal stops generation at the next token and the mixer keeps serving", async () => {
+  const mixer = await createMixer({ strategy: "product", models: [{ model: "expert", weight: 1 }, { model: "other", weight: 1 }] }, loaded(bed));
+  try {
+    const controller = new AbortController();
+    let seen = 0;
+    const r = await mixer.generate({
+      prompt: "export function ",
+      maxTokens: 200,
+      sampling: { temperature: 1, seed: 1 },
+      signal: controller.signal,
+      onToken: () => {
+        if (++seen === 3) controller.abort();
+      },
+    });
+    assert.equal(r.finishReason, "cancelled");
+    assert.equal(r.tokens.length, 3);
+    const already = await mixer.generate({ prompt: "x", maxTokens: 5, signal: AbortSignal.abort() });
+    assert.deepEqual([already.finishReason, already.tokens.length], ["cancelled", 0]);
+    const next = await mixer.generate({ prompt: "export function ", maxTokens: 5 });
+    assert.equal(next.tokens.length, 5);
+  } finally {
+    await mixer.dispose();
+  }
+});
+
+void test("a stop string ends the text before it, even when it arrives split across tokens", async () => {
+  const mixer = await createMixer({ strategy: "product", models: [{ model: "expert", weight: 1 }, { model: "other", weight: 1 }] }, loaded(bed));
+  try {
+    const free = await mixer.generate({ prompt: "const ", maxTokens: 40, sampling: { temperature: 1, seed: 3 } });
+    const stop = free.text.slice(10, 12);
+    assert.equal(stop.length, 2);
+    let streamed = "";
+    const r = await mixer.generate({ prompt: "const ", maxTokens: 40, sampling: { temperature: 1, seed: 3 }, stop: [stop], onToken: (t) => (streamed += t.textDelta), onFlush: (t) => (streamed += t) });
+    assert.equal(r.finishReason, "stop");
+    assert.equal(r.text, free.text.slice(0, free.text.indexOf(stop)));
+    assert.equal(streamed, r.text, "the stream never showed text that was later cut");
+  } finally {
+    await mixer.dispose();
+  }
+});
+
+void test("bad requests get errors that say what to change", async () => {
+  const mixer = await createMixer({ strategy: "context-contrastive", model: "expert" }, loaded(bed));
+  try {
+    await assert.rejects(mixer.generate({ prompt: "x" }), (e: unknown) => e instanceof MixRequestError && /needs a non-empty context/.test(e.message));
+    await assert.rejects(mixer.generate({ prompt: "x", context: "y", maxTokens: 0 }), /maxTokens must be an integer from 1 to/);
+    await assert.rejects(mixer.generate({ prompt: "x", context: "y", topLogprobs: 50 }), /topLogprobs must be an integer from 0 to 20/);
+    await assert.rejects(mixer.generate({ prompt: "x", context: "y", sampling: { temperature: -2 } }), /temperature must be/);
+    await assert.rejects(mixer.generate({ prompt: "x".repeat(5000), context: "y" }), /does not fit the \d+-token mixing context/);
+    const ok = await mixer.generate({ prompt: "x", context: "y", maxTokens: 3 });
+    assert.equal(ok.tokens.length, 3);
+  } finally {
+    await mixer.dispose();
+  }
+});
