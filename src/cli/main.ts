@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { register as registerAsk } from "./commands/ask";
 import { register as registerBench } from "./commands/bench";
+import { register as registerMakeTestModels } from "./commands/make-test-models";
 import { register as registerMerge } from "./commands/merge";
 import { register as registerModels } from "./commands/models";
 import { register as registerUsage } from "./commands/usage";
@@ -13,7 +14,7 @@ const program = new Command()
   .option("-c, --config <file>", "JSON config file (same shape as the chorus.* settings); default ./chorus.json or ~/.config/chorus/config.json")
   .showHelpAfterError();
 
-for (const register of [registerModels, registerAsk, registerUsage, registerMerge, registerBench]) register(program);
+for (const register of [registerModels, registerAsk, registerUsage, registerMerge, registerBench, registerMakeTestModels]) register(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   // Errors a user can act on: the message, never a stack trace.

@@ -90,7 +90,8 @@ export interface BigramModelOptions {
   name?: string;
   /** Add-α smoothing (default 0.1); large values make a weak, "amateur" model. */
   smoothing?: number;
-  /** Type of the 2-D weights (default f32). The embedding is F16 unless dtype is f32 (one-hot is exact in F16). */
+  /** Type of the 2-D weights (default f32). One-hot embeddings are exact in F16/BF16; in Q8_0 they come out as
+   * 0.99994·e_k, a scale RMSNorm removes. */
   dtype?: DtypeName | GgmlType;
   /** Pads the vocabulary with never-seen tokens up to this size (default 258). */
   vocabSize?: number;
@@ -156,7 +157,7 @@ export async function makeBigramModel(opts: BigramModelOptions): Promise<BigramM
   if (shape.dim < table.rows) throw new Error(`dim ${shape.dim} is too small: a bigram model needs one dimension per row (${table.rows})`);
   checkShape(shape);
   const { dim } = shape;
-  const types = { embedding: dtype === GgmlType.F32 ? GgmlType.F32 : GgmlType.F16, matrix: dtype, output: opts.outputWeight?.type ?? dtype };
+  const types = { embedding: dtype, matrix: dtype, output: opts.outputWeight?.type ?? dtype };
   const tensors = llamaTensors(shape, types);
   const extra: GgufMetadata = byteTokenizerMetadata(V);
   extra.set("chorus.test_model.kind", meta.str("bigram"));
@@ -180,4 +181,20 @@ export async function makeBigramModel(opts: BigramModelOptions): Promise<BigramM
   };
   const { path, bytes } = await writeGguf({ out: opts.out, metadata, tensors, data, signal: opts.signal });
   return { path, bytes, table, shape, dtype };
+}
+
+/** Average −log2 P(next byte | previous) over documents (each starting after BOS): bits per byte. */
+export function crossEntropyBitsPerByte(table: BigramTable, docs: readonly Uint8Array[]): number {
+  let nats = 0;
+  let n = 0;
+  for (const doc of docs) {
+    let prev = BOS_ID;
+    for (const b of doc) {
+      nats -= table.logProb(prev, b);
+      prev = b;
+      n++;
+    }
+  }
+  if (n === 0) throw new Error("no bytes to evaluate");
+  return nats / n / Math.LN2;
 }

@@ -1,0 +1,23 @@
+import { mkdirSync } from "node:fs";
+import type { Command } from "commander";
+import { makeTestModels } from "../../sidecar/testmodels/suite";
+
+export function register(program: Command): void {
+  program
+    .command("make-test-models")
+    .description("Write the generated test models (closed-form bigram GGUFs, a random-weight model) and models.json.")
+    .requiredOption("--out <dir>", "folder to write the models into (created if missing)")
+    .option("--corpora <dir>", "corpora folder with typescript/ and python/ (default: test/fixtures/corpora)")
+    .option("--big-vocab", "also write 32000-token variants (ts-expert-32k, py-expert-32k, general-32k; about 20 MB each)")
+    .option("--json", "print models.json instead of progress lines")
+    .action(async (opts: { out: string; corpora?: string; bigVocab?: boolean; json?: boolean }) => {
+      mkdirSync(opts.out, { recursive: true });
+      const manifest = await makeTestModels({
+        outDir: opts.out,
+        corporaDir: opts.corpora,
+        bigVocab: opts.bigVocab,
+        log: opts.json ? undefined : (line) => console.log(line),
+      });
+      if (opts.json) console.log(JSON.stringify(manifest, null, 2));
+    });
+}

@@ -1,0 +1,118 @@
+// The standard set of generated test models (`chorus make-test-models`): closed-form bigram experts trained on the
+// TypeScript and Python corpora, a general one, a weak "amateur", a random-weight model, optionally 32k-vocabulary
+// variants, and a models.json that describes them (including each bigram's held-out cross-entropy).
+import { rename, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { GgmlType, ggmlTypeName } from "../gguf/types";
+import { crossEntropyBitsPerByte, makeBigramModel, type Corpus } from "./bigram";
+import { findCorporaDir, loadLanguageCorpus, type LanguageCorpus } from "./corpora";
+import { makeRandomModel } from "./random";
+
+export interface TestModelEntry {
+  id: string;
+  file: string;
+  kind: "bigram" | "random";
+  description: string;
+  vocabSize: number;
+  dim: number;
+  layers: number;
+  dtype: string;
+  bytes: number;
+  /** Bigram models: the corpora they were trained on and their add-α smoothing. */
+  corpora?: string[];
+  smoothing?: number;
+  /** Bigram models: bits per byte on each language's held-out files. */
+  heldoutBitsPerByte?: Record<string, number>;
+  seed?: number;
+}
+
+export interface TestModelManifest {
+  generator: string;
+  corporaDir: string;
+  corpora: Record<string, { train: string[]; heldout: string[] }>;
+  models: TestModelEntry[];
+}
+
+export interface MakeTestModelsOptions {
+  outDir: string;
+  corporaDir?: string;
+  /** Also write ts-expert-32k, py-expert-32k and general-32k (Q8_0, vocabulary padded to 32000). */
+  bigVocab?: boolean;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+interface BigramRecipe {
+  id: string;
+  description: string;
+  languages: string[];
+  smoothing: number;
+  vocabSize?: number;
+  dtype?: "f32" | "q8_0";
+}
+
+const RECIPES: BigramRecipe[] = [
+  { id: "ts-expert", description: "byte bigram trained on the TypeScript corpus", languages: ["typescript"], smoothing: 0.1 },
+  { id: "py-expert", description: "byte bigram trained on the Python corpus", languages: ["python"], smoothing: 0.1 },
+  { id: "general", description: "byte bigram trained on both corpora", languages: ["typescript", "python"], smoothing: 0.1 },
+  { id: "weak", description: "amateur: byte bigram on both corpora, heavily smoothed", languages: ["typescript", "python"], smoothing: 5 },
+];
+
+const BIG_RECIPES: BigramRecipe[] = [
+  { id: "ts-expert-32k", description: "ts-expert with the vocabulary padded to 32000 tokens", languages: ["typescript"], smoothing: 0.1, vocabSize: 32000, dtype: "q8_0" },
+  { id: "py-expert-32k", description: "py-expert with the vocabulary padded to 32000 tokens", languages: ["python"], smoothing: 0.1, vocabSize: 32000, dtype: "q8_0" },
+  { id: "general-32k", description: "general with the vocabulary padded to 32000 tokens", languages: ["typescript", "python"], smoothing: 0.1, vocabSize: 32000, dtype: "q8_0" },
+];
+
+export async function makeTestModels(opts: MakeTestModelsOptions): Promise<TestModelManifest> {
+  const log = opts.log ?? ((): void => undefined);
+  const outDir = resolve(opts.outDir);
+  const corporaDir = findCorporaDir(opts.corporaDir);
+  const languages = ["typescript", "python"];
+  const corpora = new Map<string, LanguageCorpus>();
+  for (const lang of languages) corpora.set(lang, await loadLanguageCorpus(corporaDir, lang));
+
+  const models: TestModelEntry[] = [];
+  for (const recipe of [...RECIPES, ...(opts.bigVocab ? BIG_RECIPES : [])]) {
+    const corpus: Corpus = recipe.languages.flatMap((l) => corpora.get(l)!.train);
+    const file = `${recipe.id}.gguf`;
+    const m = await makeBigramModel({
+      corpus, out: join(outDir, file), name: `chorus ${recipe.id}`, smoothing: recipe.smoothing,
+      vocabSize: recipe.vocabSize, dtype: recipe.dtype, signal: opts.signal,
+    });
+    const heldoutBitsPerByte: Record<string, number> = {};
+    for (const [lang, c] of corpora) if (c.heldout.length) heldoutBitsPerByte[lang] = round(crossEntropyBitsPerByte(m.table, c.heldout));
+    models.push({
+      id: recipe.id, file, kind: "bigram", description: recipe.description, vocabSize: m.table.vocabSize, dim: m.shape.dim,
+      layers: 1, dtype: ggmlTypeName(m.dtype).toLowerCase(), bytes: m.bytes, corpora: recipe.languages, smoothing: recipe.smoothing,
+      heldoutBitsPerByte,
+    });
+    log(`wrote ${file} (${(m.bytes / 1e6).toFixed(1)} MB)`);
+  }
+
+  const random = await makeRandomModel({ out: join(outDir, "random-small.gguf"), name: "chorus random-small", seed: 1, signal: opts.signal });
+  models.push({
+    id: "random-small", file: "random-small.gguf", kind: "random",
+    description: "random weights: real attention, RoPE and KV cache over the byte vocabulary",
+    vocabSize: random.shape.vocabSize, dim: random.shape.dim, layers: random.shape.layers, dtype: ggmlTypeName(GgmlType.F32).toLowerCase(),
+    bytes: random.bytes, seed: random.seed,
+  });
+  log(`wrote random-small.gguf (${(random.bytes / 1e6).toFixed(1)} MB)`);
+
+  const manifest: TestModelManifest = {
+    generator: "chorus make-test-models",
+    corporaDir,
+    corpora: Object.fromEntries([...corpora].map(([l, c]) => [l, { train: c.trainFiles, heldout: c.heldoutFiles }])),
+    models,
+  };
+  const manifestPath = join(outDir, "models.json");
+  const tmp = `${manifestPath}.tmp-${process.pid}`;
+  await writeFile(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+  await rename(tmp, manifestPath);
+  log(`wrote models.json`);
+  return manifest;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}
