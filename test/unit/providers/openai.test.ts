@@ -142,3 +142,29 @@ void describe("OpenAIProvider FIM when the server rejects suffix", () => {
     assert.match(e.message, /plain-model/);
   });
 });
+
+void describe("OpenAIProvider limits and absence", () => {
+  void it("says the prompt is too long for the model", async () => {
+    const fake = await startFakeOpenAI({ models: ["small-ctx"], contextLimit: 5 });
+    try {
+      const p = new OpenAIProvider({ target: { baseURL: fake.url }, policy: { retry: fastRetry } });
+      const e = await streamError(p.chat({ model: "small-ctx", messages: [{ role: "user", content: "one two three four five six seven" }] }));
+      assert.ok(e instanceof ProviderError);
+      assert.equal(e.kind, "context_too_long");
+      assert.match(e.message, /^The prompt is too long for 'small-ctx' at .* — shorten the input or choose a model with a larger context/);
+      assert.equal(fake.requests.length, 1, "not retried");
+    } finally {
+      await fake.close();
+    }
+  });
+
+  void it("says it cannot reach an endpoint nobody listens on", async () => {
+    const gone = await startFakeOpenAI();
+    await gone.close();
+    const p = new OpenAIProvider({ target: { baseURL: gone.url }, policy: { retry: fastRetry } });
+    const e = await streamError(p.chat({ model: "m", messages: [{ role: "user", content: "x" }] }));
+    assert.ok(e instanceof ProviderError);
+    assert.equal(e.kind, "unreachable");
+    assert.equal(e.message, `Cannot reach ${gone.url} (ECONNREFUSED) — check that the server is running and the endpoint in chorus.models is right.`);
+  });
+});
