@@ -45,7 +45,7 @@ export class StopSequenceFilter {
 
   /** End of generation: everything held back is plain text after all. */
   flush(): Released {
-    return this.release(this.pending.length);
+    return this.release(this.pending.length, true);
   }
 
   private heldBack(): number {
@@ -61,10 +61,12 @@ export class StopSequenceFilter {
     return hold;
   }
 
-  private release(upTo: number): Released {
+  /** An entry goes out with the first character of its text (all of them at the end). */
+  private release(upTo: number, all = false): Released {
     const text = this.pending.slice(0, upTo);
-    const out = this.entries.filter((e) => e.end <= upTo);
-    this.entries = this.entries.filter((e) => e.end > upTo).map((e) => ({ ...e, start: Math.max(0, e.start - upTo), end: e.end - upTo }));
+    const goes = (e: { start: number }) => all || e.start < upTo;
+    const out = this.entries.filter(goes);
+    this.entries = this.entries.filter((e) => !goes(e)).map((e) => ({ ...e, start: e.start - upTo, end: e.end - upTo }));
     this.pending = this.pending.slice(upTo);
     return { text, logprobs: out.map((e) => e.entry), stopped: false };
   }
