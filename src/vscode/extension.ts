@@ -7,6 +7,7 @@ import { componentLog, createLogChannel, errorMessage } from "./log";
 import { ModeChoices } from "./mode-choice";
 import { registerModePicker } from "./mode-picker";
 import { registerOllamaDiscovery } from "./ollama-discovery";
+import { registerReview } from "./review-commands";
 import { registerSecrets } from "./secrets";
 import type { ChorusServices, FeatureRegistration } from "./services";
 import { registerStatusBar } from "./status-bar";
@@ -22,6 +23,7 @@ const FEATURES: [name: string, register: FeatureRegistration][] = [
   ["usage view", registerUsageView],
   ["ollama discovery", registerOllamaDiscovery],
   // ↑ foundation · features ↓ (one line each)
+  ["review", registerReview],
 ];
 
 /** What activate() returns: the services, so extension-host tests (and other extensions) can reach the engine. */

@@ -16,7 +16,7 @@ export interface RestoredRun {
   runId: string;
   uri: vscode.Uri;
   findings: Finding[];
-  done: boolean;
+  applied: string[];
 }
 
 export class ReviewPanel implements vscode.Disposable {
@@ -42,7 +42,6 @@ export class ReviewPanel implements vscode.Disposable {
 
   static create(extensionUri: vscode.Uri, log: Log, onMessage: (m: WebviewMessage) => void): ReviewPanel {
     const panel = vscode.window.createWebviewPanel(REVIEW_VIEW_TYPE, "Chorus Review", { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { retainContextWhenHidden: true });
-    panel.iconPath = new vscode.ThemeIcon("comment-discussion");
     return new ReviewPanel(panel, extensionUri, log, onMessage);
   }
 
@@ -88,7 +87,7 @@ export class ReviewPanel implements vscode.Disposable {
 /** Read a run back from the webview's saved state; undefined when it is missing or does not look right. */
 export function restoredRun(state: unknown): RestoredRun | undefined {
   if (typeof state !== "object" || state === null) return undefined;
-  const s = state as { runId?: unknown; source?: { uri?: unknown }; findings?: unknown; done?: unknown };
+  const s = state as { runId?: unknown; source?: { uri?: unknown }; findings?: unknown; applied?: unknown };
   if (typeof s.runId !== "string" || typeof s.source?.uri !== "string" || !Array.isArray(s.findings)) return undefined;
   let uri: vscode.Uri;
   try {
@@ -97,7 +96,8 @@ export function restoredRun(state: unknown): RestoredRun | undefined {
     return undefined;
   }
   const findings = s.findings.filter(isFinding);
-  return { runId: s.runId, uri, findings, done: s.done !== undefined };
+  const applied = Array.isArray(s.applied) ? s.applied.filter((a): a is string => typeof a === "string") : [];
+  return { runId: s.runId, uri, findings, applied };
 }
 
 function isFinding(f: unknown): f is Finding {

@@ -93,7 +93,7 @@ export class ReviewSession {
     verdict: boolean,
   ): Promise<Reply<T> | undefined> {
     this.checkCancelled();
-    const ctx: CallContext = { surface: "review", mode: this.mode, runId: this.runId, decision: verdict ? "verdict" : `round-${round}` };
+    const ctx: CallContext = { surface: "review", mode: this.mode, runId: this.runId, decision: verdict ? "verdict" : `round-${round}`, filePath: this.code.file };
     try {
       const first = await this.call(model, round, messages, ctx);
       let text = first.text;

@@ -1,0 +1,85 @@
+// The review commands: "Review Selection with Debate", "Review File" (the review mode chosen for the workspace),
+// "Refine with Feedback", "Review with Mixture of Agents", "Cancel Review"; the three review modes in the mode
+// registry; the fix-preview documents; and the serializer that brings the panel back after a reload.
+
+import * as vscode from "vscode";
+import { REVIEW_MODES, type ReviewMode } from "../core/collab/text/events";
+import { ReviewInputError } from "../core/collab/text/review";
+import { errorMessage } from "./log";
+import { ReviewController } from "./review-controller";
+import { FIX_PREVIEW_SCHEME, FixPreviewProvider } from "./review-fixes";
+import { REVIEW_VIEW_TYPE } from "./review-panel";
+import { chooseReviewSetup, ReviewSettingsError } from "./review-settings";
+import type { ChorusServices } from "./services";
+
+const MODE_INFO: Record<ReviewMode, { label: string; description: string }> = {
+  debate: { label: "Debate", description: "Several models review, read each other's reviews and vote over rounds; a judge gives the verdict." },
+  refine: { label: "Refine with feedback", description: "An author reviews, a critic checks, the author revises." },
+  mixture: { label: "Mixture of agents", description: "Models review independently; an aggregator synthesises one review." },
+};
+
+export function registerReview(services: ChorusServices): void {
+  const log = services.log.child("review");
+  for (const id of REVIEW_MODES) services.modes.register({ id, ...MODE_INFO[id], surfaces: ["review"] });
+
+  const previews = new FixPreviewProvider();
+  const controller = new ReviewController(services.context.extensionUri, () => services.engine.models, previews, log);
+
+  const review = async (mode: ReviewMode, scope: "selection" | "file") => {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showWarningMessage("Chorus: open a file to review first.");
+      return;
+    }
+    const doc = editor.document;
+    const sel = editor.selection;
+    const useSelection = scope === "selection" && !sel.isEmpty;
+    if (scope === "selection" && sel.isEmpty) {
+      void vscode.window.showWarningMessage("Chorus: select the code to review, or run “Chorus: Review File”.");
+      return;
+    }
+    // Whole lines: the models number lines, and a fix replaces whole lines.
+    const startLine = useSelection ? sel.start.line : 0;
+    const endLine = useSelection ? (sel.end.character === 0 && sel.end.line > sel.start.line ? sel.end.line - 1 : sel.end.line) : doc.lineCount - 1;
+    const code = doc.getText(new vscode.Range(startLine, 0, endLine, doc.lineAt(endLine).text.length));
+    const file = vscode.workspace.asRelativePath(doc.uri, false);
+    try {
+      const setup = await chooseReviewSetup(mode, services.engine.config.models);
+      if (!setup) return;
+      const result = await controller.start(
+        { mode, file, languageId: doc.languageId, code, startLine: startLine + 1, participants: setup.participants, judge: setup.judge, rounds: setup.rounds },
+        doc.uri,
+        file,
+      );
+      if (result?.status === "failed") void vscode.window.showErrorMessage(`Chorus: the review did not finish — ${result.reason}.`, "Show Log").then((p) => p && log.show());
+      for (const d of result?.dropped ?? []) log.warn(`${d.model} dropped out of review ${result?.runId}: ${d.message}`);
+    } catch (e) {
+      const setting = e instanceof ReviewSettingsError ? e.setting : e instanceof ReviewInputError ? "chorus.review" : undefined;
+      const actions = setting ? ["Open Settings"] : [];
+      void vscode.window.showErrorMessage(`Chorus: ${errorMessage(e)}`, ...actions).then((pick) => {
+        if (pick && setting) void vscode.commands.executeCommand("workbench.action.openSettings", setting);
+      });
+      if (!(e instanceof ReviewSettingsError) && !(e instanceof ReviewInputError)) log.error(`review failed: ${errorMessage(e)}`);
+    }
+  };
+
+  /** "Review File" follows the review mode chosen for the workspace (Chorus: Choose Collaboration Mode). */
+  const workspaceMode = (): ReviewMode => {
+    const id = services.modes.resolve("review", services.engine.config.modes.review).id;
+    return (REVIEW_MODES as readonly string[]).includes(id) ? (id as ReviewMode) : "debate";
+  };
+
+  services.context.subscriptions.push(
+    controller,
+    previews,
+    vscode.workspace.registerTextDocumentContentProvider(FIX_PREVIEW_SCHEME, previews),
+    vscode.commands.registerCommand("chorus.review.selection", () => review("debate", "selection")),
+    vscode.commands.registerCommand("chorus.review.file", () => review(workspaceMode(), "file")),
+    vscode.commands.registerCommand("chorus.review.refine", () => review("refine", vscode.window.activeTextEditor?.selection.isEmpty === false ? "selection" : "file")),
+    vscode.commands.registerCommand("chorus.review.mixture", () => review("mixture", vscode.window.activeTextEditor?.selection.isEmpty === false ? "selection" : "file")),
+    vscode.commands.registerCommand("chorus.review.cancel", () => controller.cancel()),
+    vscode.window.registerWebviewPanelSerializer(REVIEW_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => controller.adopt(panel, state),
+    }),
+  );
+}

@@ -1,0 +1,136 @@
+// Runs reviews into the review panel: one panel, one run at a time (a new run cancels the old one). Bridges the
+// panel's Cancel button, the "Chorus: Cancel Review" command and the window closing to one AbortController,
+// and answers the panel's reveal / preview / apply requests from the run's findings.
+
+import * as vscode from "vscode";
+import type { ReviewResult } from "../core/collab/text/events";
+import type { Finding } from "../core/collab/text/findings";
+import type { WebviewMessage } from "../core/collab/text/panel-messages";
+import { runReview, type ReviewRequest } from "../core/collab/text/review";
+import type { Models } from "../core/models";
+import { errorMessage, type Log } from "./log";
+import { applyFix, previewFix, revealFinding, shiftFindings, type FixPreviewProvider } from "./review-fixes";
+import { ReviewPanel, restoredRun } from "./review-panel";
+
+interface RunRecord {
+  runId: string;
+  uri: vscode.Uri;
+  findings: Finding[];
+  applied: Set<string>;
+  controller?: AbortController;
+}
+
+export class ReviewController implements vscode.Disposable {
+  private panel: ReviewPanel | undefined;
+  private run: RunRecord | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly models: () => Models,
+    private readonly previews: FixPreviewProvider,
+    private readonly log: Log,
+  ) {}
+
+  /** A panel VS Code restored after a reload: adopt it and keep its findings actionable. */
+  adopt(webviewPanel: vscode.WebviewPanel, state: unknown): void {
+    this.panel?.dispose();
+    this.panel = this.attach(new ReviewPanel(webviewPanel, this.extensionUri, this.log, (m) => this.onMessage(m)));
+    const r = restoredRun(state);
+    // A run that was still going when the window reloaded cannot resume; its findings so far stay usable.
+    if (r) this.run = { runId: r.runId, uri: r.uri, findings: r.findings, applied: new Set(r.applied) };
+  }
+
+  get running(): boolean {
+    return this.run?.controller !== undefined;
+  }
+
+  cancel(): void {
+    this.run?.controller?.abort();
+  }
+
+  async start(req: Omit<ReviewRequest, "runId">, uri: vscode.Uri, label: string): Promise<ReviewResult | undefined> {
+    this.cancel();
+    const runId = crypto.randomUUID();
+    const controller = new AbortController();
+    const run: RunRecord = { runId, uri, findings: [], applied: new Set(), controller };
+    this.run = run;
+    if (!this.panel) this.panel = this.attach(ReviewPanel.create(this.extensionUri, this.log, (m) => this.onMessage(m)));
+    else this.panel.reveal();
+    const panel = this.panel;
+    panel.post({ type: "run", id: "", data: { runId, source: { uri: uri.toString(), label } } });
+    await vscode.commands.executeCommand("setContext", "chorus.reviewRunning", true);
+    try {
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `Chorus: ${req.mode} review` },
+        async (progress) =>
+          runReview(
+            this.models(),
+            { ...req, runId },
+            (event) => {
+              if (event.type === "round-started") progress.report({ message: event.label });
+              if (event.type === "findings-updated" || event.type === "done") run.findings = event.findings;
+              panel.post({ type: "review-event", id: "", data: { runId, event } });
+            },
+            controller.signal,
+          ),
+      );
+    } finally {
+      run.controller = undefined;
+      if (this.run === run) await vscode.commands.executeCommand("setContext", "chorus.reviewRunning", false);
+    }
+  }
+
+  private attach(p: ReviewPanel): ReviewPanel {
+    p.onDidDispose(() => {
+      if (this.panel === p) {
+        this.panel = undefined;
+        // Closing the panel stops the run it shows: nobody is watching it any more.
+        this.cancel();
+      }
+    });
+    return p;
+  }
+
+  private onMessage(m: WebviewMessage): void {
+    if (m.type === "ready") return;
+    const run = this.run;
+    if (!run || run.runId !== m.data.runId) {
+      void vscode.window.showWarningMessage("Chorus: this review is no longer active; run the review again.");
+      return;
+    }
+    if (m.type === "cancel-run") {
+      this.cancel();
+      return;
+    }
+    const finding = run.findings.find((f) => f.id === m.data.findingId);
+    if (!finding) {
+      void vscode.window.showWarningMessage(`Chorus: finding ${m.data.findingId} is not part of this review.`);
+      return;
+    }
+    void this.act(m.type, run, finding);
+  }
+
+  private async act(action: "reveal" | "preview-fix" | "apply-fix", run: RunRecord, f: Finding): Promise<void> {
+    try {
+      if (action === "reveal") await revealFinding(run.uri, f);
+      else if (action === "preview-fix") await previewFix(run.uri, f, this.previews);
+      else if (run.applied.has(f.id)) void vscode.window.showInformationMessage(`Chorus: the fix for ${f.id} is already applied.`);
+      else {
+        const delta = await applyFix(run.uri, f);
+        run.applied.add(f.id);
+        run.findings = shiftFindings(run.findings, f, delta);
+        this.panel?.post({ type: "fix-applied", id: "", data: { runId: run.runId, findingId: f.id } });
+        this.panel?.post({ type: "review-event", id: "", data: { runId: run.runId, event: { type: "findings-updated", round: 0, findings: run.findings } } });
+        void vscode.window.showInformationMessage(`Chorus: applied the fix for ${f.id}. Undo with Ctrl+Z in the editor.`);
+      }
+    } catch (e) {
+      this.log.warn(`review ${action} ${f.id}: ${errorMessage(e)}`);
+      void vscode.window.showErrorMessage(`Chorus: could not ${action.replace("-fix", " the fix")} for ${f.id}: ${errorMessage(e)}`);
+    }
+  }
+
+  dispose(): void {
+    this.cancel();
+    this.panel?.dispose();
+  }
+}

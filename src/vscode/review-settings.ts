@@ -1,0 +1,68 @@
+// The review settings (chorus.review.*) and, where they are empty, asking the user: which models take part,
+// how many rounds, who judges. A bad value is named with the setting to fix.
+
+import * as vscode from "vscode";
+import type { ReviewMode } from "../core/collab/text/events";
+import { MAX_ROUNDS } from "../core/collab/text/review";
+import type { ModelConfig } from "../core/config";
+import { SETTINGS } from "./settings";
+
+export interface ReviewChoice {
+  participants: string[];
+  rounds: number;
+  judge?: string;
+}
+
+export class ReviewSettingsError extends Error {
+  constructor(
+    message: string,
+    readonly setting?: string,
+  ) {
+    super(message);
+  }
+}
+
+function readSettings(): { participants: string[]; rounds: number; judge?: string } {
+  const c = vscode.workspace.getConfiguration();
+  const participants = c.get<unknown>(SETTINGS.reviewParticipants) ?? [];
+  if (!Array.isArray(participants) || participants.some((p) => typeof p !== "string"))
+    throw new ReviewSettingsError(`${SETTINGS.reviewParticipants} must be a list of model ids, such as ["local-coder", "gpt4o"].`, SETTINGS.reviewParticipants);
+  const rounds = c.get<unknown>(SETTINGS.reviewRounds) ?? 2;
+  if (typeof rounds !== "number" || !Number.isInteger(rounds) || rounds < 1 || rounds > MAX_ROUNDS)
+    throw new ReviewSettingsError(`${SETTINGS.reviewRounds} must be a whole number from 1 to ${MAX_ROUNDS}.`, SETTINGS.reviewRounds);
+  const judge = c.get<unknown>(SETTINGS.reviewJudge);
+  if (judge !== undefined && typeof judge !== "string") throw new ReviewSettingsError(`${SETTINGS.reviewJudge} must be a model id.`, SETTINGS.reviewJudge);
+  return { participants: (participants as string[]).map((p) => p.trim()).filter(Boolean), rounds, judge: judge?.trim() || undefined };
+}
+
+/**
+ * The participants, rounds and judge for a run: from settings, or picked now when chorus.review.participants is
+ * empty. Undefined when the user dismissed a picker.
+ */
+export async function chooseReviewSetup(mode: ReviewMode, models: ModelConfig[]): Promise<ReviewChoice | undefined> {
+  const s = readSettings();
+  const known = new Set(models.map((m) => m.id));
+  const unknown = [...s.participants, ...(s.judge ? [s.judge] : [])].filter((id) => !known.has(id));
+  if (unknown.length)
+    throw new ReviewSettingsError(`${unknown.map((u) => `"${u}"`).join(", ")} in chorus.review.* ${unknown.length > 1 ? "are" : "is"} not in chorus.models (configured: ${[...known].join(", ") || "none"}).`, SETTINGS.reviewParticipants);
+  if (s.participants.length > 0) return s;
+  if (models.length === 0)
+    throw new ReviewSettingsError("No models are configured. Add models to chorus.models, or start Ollama so Chorus can find its models.", SETTINGS.models);
+  const items = models.map((m) => ({ label: m.id, description: `${m.provider} · ${m.model}`, picked: false }));
+  if (mode === "refine") {
+    const author = await vscode.window.showQuickPick(items, { title: "Chorus: Refine with Feedback (1/2)", placeHolder: "The author: writes the review and revises it" });
+    if (!author) return undefined;
+    const critic = await vscode.window.showQuickPick(items, { title: "Chorus: Refine with Feedback (2/2)", placeHolder: "The critic: checks the review (the same model critiques itself)" });
+    if (!critic) return undefined;
+    return { ...s, participants: author.label === critic.label ? [author.label] : [author.label, critic.label] };
+  }
+  if (models.length < 2 && mode === "debate")
+    throw new ReviewSettingsError(`A debate needs at least two models; only ${models[0]!.id} is configured. Add another to chorus.models.`, SETTINGS.models);
+  const picked = await vscode.window.showQuickPick(items, {
+    canPickMany: true,
+    title: mode === "debate" ? "Chorus: Models for the debate" : "Chorus: Proposers for the mixture of agents",
+    placeHolder: "Pick the models that review (set chorus.review.participants to skip this)",
+  });
+  if (!picked || picked.length === 0) return undefined;
+  return { ...s, participants: picked.map((p) => p.label) };
+}
