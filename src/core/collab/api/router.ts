@@ -3,10 +3,9 @@
 // model) is combined with a learned online model in log-odds space, so the router works with no data at all and
 // the learned part only moves it as far as feedback justifies. Persisted per user as JSON.
 
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import { requestFeatures, type FeatureVector, type RequestFeaturesInput } from "./features";
 import { logit, OnlineLogistic, sigmoid } from "./logistic";
+import { loadLogistic, saveLogistic } from "./model-store";
 
 export interface RouteScore {
   /** Probability that the request needs the strong model. */
@@ -98,32 +97,13 @@ export function describeFeature(name: string): string {
   }
 }
 
-/** Load a user's router from disk; a missing file is a fresh router, a corrupt one is set aside, never fatal. */
+export const ROUTER_LEARNING = { learningRate: 0.3 };
+
+/** Load a user's router from disk (see model-store.ts for what happens to a missing or corrupt file). */
 export function loadRouter(path: string, onProblem?: (msg: string) => void): RouterModel {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch {
-    return new RouterModel();
-  }
-  try {
-    return new RouterModel(OnlineLogistic.fromJSON(JSON.parse(text), { learningRate: 0.3 }));
-  } catch (e) {
-    const aside = `${path}.corrupt-${Date.now()}`;
-    try {
-      renameSync(path, aside);
-    } catch {
-      /* if even that fails, the next save overwrites it */
-    }
-    onProblem?.(`The learned router at ${path} could not be read (${(e as Error).message}); starting fresh and keeping the old file as ${aside}.`);
-    return new RouterModel();
-  }
+  return new RouterModel(loadLogistic(path, ROUTER_LEARNING, onProblem));
 }
 
-/** Write atomically (temp file + rename) so a crash never leaves a half-written model. */
 export function saveRouter(path: string, router: RouterModel): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(router.learned.toJSON()));
-  renameSync(tmp, path);
+  saveLogistic(path, router.learned);
 }

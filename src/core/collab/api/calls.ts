@@ -1,0 +1,77 @@
+// The model calls the API-level modes make, with the fallback chain and the ledger context in one place.
+
+import { askMessages } from "../../ask-prompt";
+import type { AskInput, CompletionInput } from "../../modes";
+import type { CallContext, Models } from "../../models";
+import type { Completion, GenerationOptions } from "../../providers/types";
+import { withFallback, type FallbackResult } from "./fallback";
+
+export function completionOptions(input: CompletionInput, extra: GenerationOptions = {}): GenerationOptions {
+  return { maxTokens: input.multiline ? 256 : 64, temperature: 0.2, stop: input.multiline ? ["\n\n\n"] : ["\n"], ...extra };
+}
+
+export interface CallPlan {
+  chain: string[];
+  mode: string;
+  decision: string;
+  reason: string;
+  runId?: string;
+}
+
+function context(surface: "completion" | "ask", plan: CallPlan, filePath: string | undefined, fbDecision?: string, fbReason?: string): CallContext {
+  return {
+    surface,
+    mode: plan.mode,
+    // A fallback keeps the original decision visible and adds what failed before this model answered.
+    decision: fbDecision ? `${plan.decision} → ${fbDecision}` : plan.decision,
+    reason: fbReason ? `${plan.reason}; ${fbReason}` : plan.reason,
+    runId: plan.runId,
+    filePath,
+  };
+}
+
+/** Whether a model's provider returns token logprobs (so the cascade can ask for them). */
+export async function supportsLogprobs(models: Models, id: string): Promise<boolean> {
+  try {
+    const p = await models.provider(id);
+    return p.capabilities(models.get(id).model).logprobs;
+  } catch {
+    return false;
+  }
+}
+
+export function completeWithFallback(
+  models: Models,
+  input: CompletionInput,
+  plan: CallPlan,
+  signal: AbortSignal,
+  extra: GenerationOptions = {},
+): Promise<FallbackResult<Completion>> {
+  return withFallback(plan.chain, (id, d, r) =>
+    models.complete(id, input.prefix, input.suffix, completionOptions(input, extra), context("completion", plan, input.filePath, d, r), signal),
+  );
+}
+
+export function askWithFallback(
+  models: Models,
+  input: AskInput,
+  plan: CallPlan,
+  signal: AbortSignal,
+  onText?: (t: string) => void,
+  extra: GenerationOptions = {},
+): Promise<FallbackResult<Completion>> {
+  return withFallback(plan.chain, (id, d, r) =>
+    models.chat(id, askMessages(input), { temperature: 0.2, ...extra }, context("ask", plan, input.filePath, d, r), signal, (delta) => {
+      if (delta.text) onText?.(delta.text);
+    }),
+  );
+}
+
+/** What the router and the learned scorer read from an inline completion request. */
+export function completionText(input: CompletionInput): string {
+  return `${input.prefix.slice(-800)}\n${input.suffix.slice(0, 200)}`;
+}
+
+export function askText(input: AskInput): string {
+  return input.code ? `${input.question}\n${input.code}` : input.question;
+}

@@ -1,0 +1,91 @@
+// "route": the router picks cheap or strong before any model runs; the fallback chain covers failures.
+
+import type { AskInput, AskOutput, CompletionInput, CompletionOutput, ModeServices } from "../../modes";
+import { allowedModels } from "../../privacy";
+import { ProviderError } from "../../providers/errors";
+import type { ApiCollab } from "./api-collab";
+import { budgetedShare } from "./calibration";
+import { askText, askWithFallback, completeWithFallback, completionText } from "./calls";
+import type { RequestFeaturesInput } from "./features";
+import type { RouteScore } from "./router";
+import { chainFrom, modelTiers, type Tiers } from "./tiers";
+import { feedbackIds } from "./feedback-ids";
+
+export interface RoutePlan {
+  tier: "cheap" | "strong";
+  chain: string[];
+  score: RouteScore;
+  threshold: number;
+  reason: string;
+}
+
+export function noModelError(filePath: string | undefined): ProviderError {
+  return new ProviderError(
+    "model_missing",
+    filePath
+      ? `No configured model may see ${filePath}: the privacy rules keep it local and no local model is configured. Add a local model (Ollama or the sidecar).`
+      : "No model is configured. Start Ollama (Chorus finds its models by itself) or add one to the chorus.models setting.",
+  );
+}
+
+export function allowedTiers(services: ModeServices, collab: ApiCollab, filePath: string | undefined): Tiers {
+  const allowed = allowedModels(services.config.models, services.config.privacy, filePath);
+  const tiers = modelTiers(allowed, collab.options);
+  if (tiers.cheap.length === 0) throw noModelError(filePath);
+  return tiers;
+}
+
+export function planRoute(services: ModeServices, collab: ApiCollab, req: RequestFeaturesInput): RoutePlan {
+  const tiers = allowedTiers(services, collab, req.filePath);
+  const score = collab.router.score(req);
+  const remaining = services.models.budget.remaining();
+  const share = budgetedShare(collab.options.strongShare, services.config.budgetUsd, remaining, new Date());
+  const threshold = collab.calibrator.threshold(share);
+  collab.calibrator.observe(score.p);
+  const wantStrong = score.p >= threshold;
+  const sameModel = tiers.strong[0]?.id === tiers.cheap[0]?.id;
+  const tier = wantStrong && !sameModel ? "strong" : "cheap";
+  const chain = tier === "strong" ? chainFrom(tiers.strong, tiers.cheap) : chainFrom(tiers.cheap, tiers.strong);
+  const why = [
+    `p(strong)=${score.p.toFixed(2)} ${wantStrong ? "≥" : "<"} threshold ${threshold === Infinity ? "∞" : threshold.toFixed(2)} (target share ${(share * 100).toFixed(0)}%)`,
+    `prior ${score.prior.toFixed(2)}: ${score.priorWhy}`,
+    ...score.drivers,
+  ];
+  if (wantStrong && sameModel) why.push("only one usable model");
+  return { tier, chain, score, threshold, reason: why.join("; ") };
+}
+
+export function routeCompletion(services: ModeServices, collab: ApiCollab) {
+  return {
+    async complete(input: CompletionInput, signal: AbortSignal): Promise<CompletionOutput> {
+      const plan = planRoute(services, collab, {
+        text: completionText(input),
+        surface: "completion",
+        languageId: input.languageId,
+        filePath: input.filePath,
+        cursor: { atLineEnd: input.atLineEnd, multiline: input.multiline, prefixChars: input.prefix.length, suffixChars: input.suffix.length },
+      });
+      const r = await completeWithFallback(services.models, input, { chain: plan.chain, mode: "route", decision: `routed:${plan.chain[0]}`, reason: plan.reason }, signal);
+      const served = r.model === plan.chain[0] ? plan.tier : plan.tier === "cheap" ? "strong" : "cheap";
+      const out: CompletionOutput = { text: r.value.text, decision: { model: r.model, action: r.skipped.length ? "fallback" : "routed", reason: withSkips(plan.reason, r.skipped) } };
+      feedbackIds.set(out, collab.remember({ kind: "route", features: plan.score.features, prior: plan.score.prior, served }));
+      return out;
+    },
+  };
+}
+
+export function routeAsk(services: ModeServices, collab: ApiCollab) {
+  return {
+    async ask(input: AskInput, signal: AbortSignal, onText?: (t: string) => void): Promise<AskOutput> {
+      const plan = planRoute(services, collab, { text: askText(input), surface: "ask", languageId: input.languageId, filePath: input.filePath });
+      const r = await askWithFallback(services.models, input, { chain: plan.chain, mode: "route", decision: `routed:${plan.chain[0]}`, reason: plan.reason }, signal, onText);
+      const out: AskOutput = { text: r.value.text, decision: { model: r.model, action: r.skipped.length ? "fallback" : "routed", reason: withSkips(plan.reason, r.skipped) } };
+      feedbackIds.set(out, collab.remember({ kind: "route", features: plan.score.features, prior: plan.score.prior, served: r.model === plan.chain[0] ? plan.tier : "cheap" }));
+      return out;
+    },
+  };
+}
+
+export function withSkips(reason: string, skipped: { model: string; why: string }[]): string {
+  return skipped.length ? `${reason}; fell back after ${skipped.map((s) => `${s.model} ${s.why}`).join(", ")}` : reason;
+}
