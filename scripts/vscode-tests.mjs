@@ -6,23 +6,18 @@
 //   5. print "N passed, N failed", exit non-zero on failure, and always stop every process it started.
 // Options: --no-build, --only=host|ui, --grep=TEXT (test titles), --keep (keep state dirs), CHORUS_E2E_HEADED=1.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { format } from "node:util";
-import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
-import { tsImport } from "tsx/esm/api";
 import { installCodeServer, ROOT, startCodeServer } from "./code-server.mjs";
-
-// tsImport: this script loads the TypeScript fixtures and UI tests directly, without a compile step.
-const importTs = (path) => tsImport(path, import.meta.url);
+import { compileSuites, freshState as makeState, importTs, startFakes, SUITE_ENTRY, testEnv, userSettings } from "./vscode-test-setup.mjs";
 
 const args = process.argv.slice(2);
 const flag = (name) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split("=")[1] ?? (args.includes(`--${name}`) ? "" : undefined);
 const only = flag("only");
 const grep = flag("grep");
 const RESULTS_DIR = join(ROOT, "test-results");
-const STATE_ROOT = join(ROOT, ".cache", "vscode-test");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
 
@@ -50,52 +45,7 @@ function step(title) {
   console.log(`\n[vscode-tests ${elapsed()}] ${title}`);
 }
 
-async function compileSuites() {
-  const entries = readdirSync(join(ROOT, "test", "vscode")).filter((f) => f.endsWith(".ts")).map((f) => join(ROOT, "test", "vscode", f));
-  rmSync(join(ROOT, "out", "vscode"), { recursive: true, force: true });
-  await esbuild.build({
-    entryPoints: entries, outdir: join(ROOT, "out", "vscode"), bundle: true, platform: "node", format: "cjs", target: "node20",
-    sourcemap: "inline", external: ["vscode", "mocha"], logLevel: "warning",
-  });
-}
-
-/** The instance's user settings: the models point at the stand-in servers, and the workbench stays quiet. */
-function userSettings(fakes) {
-  return {
-    "chorus.models": [
-      { id: "fake-local", provider: "ollama", endpoint: fakes.ollama.url, model: "qwen2.5-coder:1.5b", tags: ["local", "fast", "code"] },
-    ],
-    "chorus.ollamaUrl": fakes.ollama.url,
-    "workbench.startupEditor": "none",
-    "workbench.tips.enabled": false,
-    "workbench.welcomePage.walkthroughs.openOnInstall": false,
-    "security.workspace.trust.enabled": false,
-    "telemetry.telemetryLevel": "off",
-    "update.mode": "none",
-    "extensions.autoCheckUpdates": false,
-    "extensions.autoUpdate": false,
-    "extensions.ignoreRecommendations": true,
-    "git.enabled": false,
-  };
-}
-
-async function startFakes() {
-  const { startFakeOllama } = await importTs("../test/fixtures/fake-ollama.ts");
-  const ollama = await startFakeOllama({ models: ["qwen2.5-coder:1.5b", "llama3.2:1b"], replyPrefix: "fake reply from " });
-  cleanups.push(() => ollama.close());
-  return { ollama };
-}
-
-/** A fresh state dir with a copy of the fixture workspace, so tests may edit files freely. */
-function freshState(name) {
-  const dir = join(STATE_ROOT, `${process.pid}-${name}`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const workspace = join(dir, "workspace");
-  cpSync(join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
-  if (flag("keep") === undefined) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return { dir, workspace };
-}
+const freshState = (name) => makeState(name, { keep: flag("keep") !== undefined, cleanups });
 
 async function launchBrowser() {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
@@ -114,7 +64,7 @@ async function runHostSuites(browser, fakes) {
   step("extension-host suites (test/vscode)");
   const { dir, workspace } = freshState("host");
   const resultsFile = join(dir, "host-results.json");
-  const env = { CHORUS_VSCODE_TEST_RESULTS: resultsFile, CHORUS_TEST_OLLAMA_URL: fakes.ollama.url, ...(grep ? { CHORUS_VSCODE_TEST_GREP: grep } : {}) };
+  const env = { ...testEnv(fakes), CHORUS_VSCODE_TEST_RESULTS: resultsFile, ...(grep ? { CHORUS_VSCODE_TEST_GREP: grep } : {}) };
   const server = await startCodeServer({ stateDir: dir, workspace, userSettings: userSettings(fakes), env });
   cleanups.push(server.stop);
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
@@ -134,7 +84,7 @@ async function runHostSuites(browser, fakes) {
     if (text.includes(SUITE_END)) echo = false;
   });
   await page.exposeFunction("codeAutomationExit", (code) => exit(code));
-  await page.goto(workbenchUrl(server, workspace, { extensionDevelopmentPath: ROOT, extensionTestsPath: join(ROOT, "out", "vscode", "index.js") }));
+  await page.goto(workbenchUrl(server, workspace, { extensionDevelopmentPath: ROOT, extensionTestsPath: SUITE_ENTRY }));
   const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("timeout"), 300_000))]);
   await page.context().close();
   await server.stop();
@@ -162,7 +112,7 @@ async function runUiTests(browser, fakes) {
     const started = Date.now();
     const slug = test.name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
     const { dir, workspace } = freshState(`ui-${slug}`.slice(0, 40));
-    const server = await startCodeServer({ stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: { CHORUS_TEST_OLLAMA_URL: fakes.ollama.url } });
+    const server = await startCodeServer({ stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: testEnv(fakes) });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const wb = new harness.Workbench(page, { resultsDir: RESULTS_DIR, slug, fakes });
@@ -200,7 +150,7 @@ try {
   await compileSuites();
   step("code-server");
   installCodeServer();
-  const fakes = await startFakes();
+  const fakes = await startFakes(cleanups);
   const browser = await launchBrowser();
   if (only !== "ui") await runHostSuites(browser, fakes);
   if (only !== "host") await runUiTests(browser, fakes);

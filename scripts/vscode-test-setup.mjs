@@ -1,0 +1,69 @@
+// What both real-VS-Code runners share: compiling the extension-host suites, the stand-in model servers, the
+// instance's user settings, and fresh state folders. scripts/vscode-tests.mjs (code-server + Chromium) and
+// scripts/vscode-tests-electron.mjs (desktop VS Code through @vscode/test-electron) both use it.
+import { cpSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import * as esbuild from "esbuild";
+import { tsImport } from "tsx/esm/api";
+import { ROOT } from "./code-server.mjs";
+
+export const STATE_ROOT = join(ROOT, ".cache", "vscode-test");
+export const SUITE_ENTRY = join(ROOT, "out", "vscode", "index.js");
+
+/** Load a TypeScript module (fixtures, UI tests) without a compile step. */
+export const importTs = (path) => tsImport(path, import.meta.url);
+
+/** test/vscode/*.ts → out/vscode/*.js, one CommonJS bundle each (vscode and mocha come from the host). */
+export async function compileSuites() {
+  const dir = join(ROOT, "test", "vscode");
+  const entries = readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => join(dir, f));
+  rmSync(join(ROOT, "out", "vscode"), { recursive: true, force: true });
+  await esbuild.build({
+    entryPoints: entries, outdir: join(ROOT, "out", "vscode"), bundle: true, platform: "node", format: "cjs", target: "node20",
+    sourcemap: "inline", external: ["vscode", "mocha"], logLevel: "warning",
+  });
+}
+
+/** Start the stand-in servers; `cleanups` receives their stop functions. */
+export async function startFakes(cleanups) {
+  const { startFakeOllama } = await importTs("../test/fixtures/fake-ollama.ts");
+  const ollama = await startFakeOllama({ models: ["qwen2.5-coder:1.5b", "llama3.2:1b"], replyPrefix: "fake reply from " });
+  cleanups.push(() => ollama.close());
+  return { ollama };
+}
+
+/** Environment the extension host sees (env vars set on the server reach it). */
+export function testEnv(fakes) {
+  return { CHORUS_TEST_OLLAMA_URL: fakes.ollama.url };
+}
+
+/** The instance's user settings: the models point at the stand-in servers, and the workbench stays quiet. */
+export function userSettings(fakes) {
+  return {
+    "chorus.models": [
+      { id: "fake-local", provider: "ollama", endpoint: fakes.ollama.url, model: "qwen2.5-coder:1.5b", tags: ["local", "fast", "code"] },
+    ],
+    "chorus.ollamaUrl": fakes.ollama.url,
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": false,
+    "workbench.welcomePage.walkthroughs.openOnInstall": false,
+    "security.workspace.trust.enabled": false,
+    "telemetry.telemetryLevel": "off",
+    "update.mode": "none",
+    "extensions.autoCheckUpdates": false,
+    "extensions.autoUpdate": false,
+    "extensions.ignoreRecommendations": true,
+    "git.enabled": false,
+  };
+}
+
+/** A fresh state dir holding a copy of the fixture workspace, so tests may edit files freely. */
+export function freshState(name, { keep = false, cleanups }) {
+  const dir = join(STATE_ROOT, `${process.pid}-${name}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const workspace = join(dir, "workspace");
+  cpSync(join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
+  if (!keep) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return { dir, workspace };
+}
