@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
+import type { Token } from "node-llama-cpp";
 import { GgufReader } from "../../../src/sidecar/gguf/reader";
 import { BOS_ID } from "../../../src/sidecar/testmodels/byte-vocab";
 import { makeRandomModel } from "../../../src/sidecar/testmodels/random";
@@ -70,7 +71,7 @@ void describe("random-weight models", () => {
       try {
         const seq = context.getSequence();
         const prompt = [BOS_ID, ...Buffer.from("let a = 1;")];
-        await seq.controlledEvaluate(prompt.slice(0, 4));
+        await seq.controlledEvaluate(prompt.slice(0, 4) as Token[]);
         const rest = prompt.slice(4).map((t, i, all) => (i === all.length - 1 ? ([t, { generateNext: { logits: true } }] as const) : t));
         const out = await seq.controlledEvaluate(rest as Parameters<typeof seq.controlledEvaluate>[0]);
         const logits = out[out.length - 1]?.next.logits;
@@ -83,7 +84,7 @@ void describe("random-weight models", () => {
         const generated: number[] = [];
         let next: number = BOS_ID;
         for (let i = 0; i < 8; i++) {
-          const res = await seq.controlledEvaluate([[next, { generateNext: { token: true } }]]);
+          const res = await seq.controlledEvaluate([[next as Token, { generateNext: { token: true } }]]);
           const tok = res[0]?.next.token;
           assert.ok(typeof tok === "number" && tok >= 0 && tok < m.shape.vocabSize);
           generated.push(tok);
