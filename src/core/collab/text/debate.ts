@@ -41,7 +41,8 @@ export async function runDebate(s: ReviewSession, rounds: number, judge: string,
     s.findingsUpdated(round);
     previous = answered;
     const ids = s.board.snapshot().map((f) => f.id);
-    if (hasConverged(round, roundChange(before, s.board.stances(), created, ids, [...s.active]))) {
+    // Converging in the last round is just finishing; only a round that saves later rounds counts as early.
+    if (round < rounds && hasConverged(round, roundChange(before, s.board.stances(), created, ids, [...s.active]))) {
       status = "converged";
       reason = `converged after round ${round}: no new findings and no stance changed`;
       break;
