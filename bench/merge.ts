@@ -78,7 +78,7 @@ async function rawReadWrite(inputs: string[], out: string, specs: GgufTensorSpec
       data: async function* (spec) {
         const infos = readers.map((r) => r.requireTensor(spec.name));
         const { rowLength, rowCount } = GgufReader.rows(infos[0]!);
-        const rowsPerChunk = Math.max(1, Math.floor((4 << 20) / rowLength));
+        const rowsPerChunk = Math.max(1, Math.floor((1 << 20) / rowLength)); // the merge's default chunk
         for (let r = 0; r < rowCount; r += rowsPerChunk) {
           const n = Math.min(rowsPerChunk, rowCount - r);
           const chunks = await Promise.all(readers.map((rd, i) => rd.readTensorBytes(infos[i]!, r, n)));

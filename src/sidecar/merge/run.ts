@@ -4,17 +4,16 @@
 // Output goes through writeGguf (temp file + rename; inputs refused as output; nothing left on error or cancel).
 import { statfs } from "node:fs/promises";
 import * as path from "node:path";
-import { canDequantize, quantize } from "../gguf/codecs/index";
+import { canDequantize } from "../gguf/codecs/index";
 import { GgufReader } from "../gguf/reader";
-import { GgufError, ggmlTypeName, type GgufTensorInfo } from "../gguf/types";
+import { GgufError, ggmlTypeName } from "../gguf/types";
 import { writeGguf, type GgufTensorSpec } from "../gguf/writer";
 import { blockCount, checkMergeable, MergeCompatError } from "./compat";
-import { methodByName, type MergeMethod } from "./methods";
-import { TensorParams, tensorPosition } from "./params";
+import { methodByName } from "./methods";
 import { mergedMetadata, outputTensorSpecs } from "./output-layout";
 import type { MergePlan } from "./plan";
 import { planInputs } from "./plan";
-import { tensorRng } from "./rng";
+import { TensorMerger } from "./tensor-merger";
 
 export interface MergeProgress {
   tensorsDone: number;
@@ -30,7 +29,7 @@ export interface RunMergeOptions {
   out: string;
   signal?: AbortSignal;
   onProgress?: (p: MergeProgress) => void;
-  /** Values per chunk when a method can take a tensor in row chunks (default 4M: 16 MB of float32 per input). */
+  /** Values per chunk when a method can take a tensor in row chunks (default 1M: 4 MB of float32 per input). */
   chunkValues?: number;
 }
 
@@ -95,7 +94,7 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
     const blocks = blockCount(ref.header);
     const valuesTotal = ref.tensors.reduce((s, t) => s + t.dims.reduce((a, b) => a * b, 1), 0);
     const progress = { valuesDone: 0, tensorsDone: 0 };
-    const merger = new TensorMerger(plan, method, baseReader, modelReaders, blocks, o.chunkValues ?? 4 << 20, o.signal);
+    const merger = new TensorMerger(plan, method, baseReader, modelReaders, blocks, o.chunkValues ?? 1 << 20, o.signal);
     const result = await writeGguf({
       out: o.out,
       metadata,
@@ -111,53 +110,5 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
     return { path: result.path, bytes: result.bytes, tensors: specs.length, seconds: (performance.now() - started) / 1000 };
   } finally {
     await Promise.all(readers.map((r) => r.close()));
-  }
-}
-
-/** Produces one output tensor's encoded bytes, chunk by chunk. */
-class TensorMerger {
-  constructor(
-    private readonly plan: MergePlan,
-    private readonly method: MergeMethod,
-    private readonly base: GgufReader | undefined,
-    private readonly models: GgufReader[],
-    private readonly blocks: number,
-    private readonly chunkValues: number,
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  async *encodedChunks(spec: GgufTensorSpec, onValues: (n: number) => void): AsyncGenerator<Uint8Array> {
-    const infos = (r: GgufReader): GgufTensorInfo => r.requireTensor(spec.name);
-    const { rowLength, rowCount } = GgufReader.rows(infos(this.models[0]!));
-    const rowsPerChunk = this.method.chunkable ? Math.max(1, Math.floor(this.chunkValues / rowLength)) : rowCount;
-    const params = new TensorParams(this.plan.parameters, this.plan.models.map((m) => m.parameters), tensorPosition(spec.name, this.blocks));
-    const read = (rowStart: number, rows: number) => {
-      const p = Promise.all([
-        this.base ? this.base.readTensorFloat32(infos(this.base), rowStart, rows) : Promise.resolve(undefined),
-        Promise.all(this.models.map((r) => r.readTensorFloat32(infos(r), rowStart, rows))),
-      ]);
-      // A cancel can abandon a prefetched read; mark it handled so it cannot become an unhandled rejection.
-      p.catch(() => undefined);
-      return p;
-    };
-    // The next chunk is read while this one is merged: reads run on libuv's threads, merging on this one.
-    let pending = read(0, Math.min(rowsPerChunk, rowCount));
-    for (let rowStart = 0; rowStart < rowCount; rowStart += rowsPerChunk) {
-      const rows = Math.min(rowsPerChunk, rowCount - rowStart);
-      const [base, models] = await pending;
-      const next = rowStart + rows;
-      if (next < rowCount) pending = read(next, Math.min(rowsPerChunk, rowCount - next));
-      this.signal?.throwIfAborted();
-      const merged = this.method.merge({
-        name: spec.name,
-        rowLength,
-        models,
-        base,
-        params,
-        rng: (i) => tensorRng(this.plan.seed, spec.name, i),
-      });
-      onValues(merged.length);
-      yield quantize(spec.type, merged);
-    }
   }
 }

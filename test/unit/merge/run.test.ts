@@ -12,6 +12,7 @@ import { METHOD_NAMES, methodByName } from "../../../src/sidecar/merge/methods";
 import { TensorParams, tensorPosition, type ParamMap } from "../../../src/sidecar/merge/params";
 import { planFromFlags } from "../../../src/sidecar/merge/plan-from-flags";
 import { tensorRng } from "../../../src/sidecar/merge/rng";
+import { encodeF16 } from "../../../src/sidecar/merge/f16-encode";
 import { runMerge } from "../../../src/sidecar/merge/run";
 import { assertClose } from "./helpers";
 import { makeModel, readAllTensors, tempDir } from "./models";
@@ -90,6 +91,32 @@ void test("every method runs on Q8_0 inputs and writes what the method computes 
       }
     } finally {
       await r.close();
+    }
+  }
+});
+
+void test("the fused F16 path writes exactly what decode → method → encode would", async () => {
+  const [b16, a16] = [await makeModel(at("base-f16.gguf"), { seed: 1, type: GgmlType.F16 }), await makeModel(at("a-f16.gguf"), { seed: 2, baseSeed: 1, type: GgmlType.F16 })];
+  for (const method of ["linear", "task_arithmetic"] as const) {
+    const spec = methodByName(method)!;
+    const plan = planFromFlags({ method, base: method === "linear" ? undefined : b16, models: method === "linear" ? [b16, a16] : [a16], weights: [0.3, 0.9].slice(0, method === "linear" ? 2 : 1), lambda: method === "linear" ? undefined : 1.3, dtype: "f16" });
+    const out = await runMerge({ plan, out: at(`fused-${method}.gguf`), chunkValues: 1000 });
+    const [base, a, merged] = [await readAllTensors(b16), await readAllTensors(a16), await GgufReader.open(out.path)];
+    try {
+      for (const t of merged.tensors) {
+        if (t.type !== GgmlType.F16) continue;
+        const expected = spec.merge({
+          name: t.name,
+          rowLength: t.dims[0]!,
+          models: method === "linear" ? [base.get(t.name)!, a.get(t.name)!] : [a.get(t.name)!],
+          base: method === "linear" ? undefined : base.get(t.name),
+          params: new TensorParams(plan.parameters, plan.models.map((x) => x.parameters), tensorPosition(t.name, 2)),
+          rng: () => () => 0,
+        });
+        assert.deepEqual(new Uint8Array(await merged.readTensorBytes(t)), encodeF16(expected), `${method} ${t.name}`);
+      }
+    } finally {
+      await merged.close();
     }
   }
 });

@@ -1,5 +1,26 @@
 // linear: Σ wᵢθᵢ / Σ wᵢ (mergekit's default normalize: true).
+import type { TensorParams } from "../params";
 import type { MergeMethod, TensorJob } from "./types";
+
+/** out = Σ cᵢ·mᵢ, with the common one- and two-model cases as straight loops (merges are bound by this work). */
+export function weightedSum(models: Float32Array[], coefficients: number[]): Float32Array {
+  const n = models[0]!.length;
+  const out = new Float32Array(n);
+  const [m0, m1] = models;
+  const [c0, c1] = coefficients;
+  if (models.length === 1) {
+    for (let j = 0; j < n; j++) out[j] = c0! * m0![j]!;
+  } else if (models.length === 2) {
+    for (let j = 0; j < n; j++) out[j] = c0! * m0![j]! + c1! * m1![j]!;
+  } else {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let i = 0; i < models.length; i++) s += coefficients[i]! * models[i]![j]!;
+      out[j] = s;
+    }
+  }
+  return out;
+}
 
 export const linear: MergeMethod = {
   name: "linear",
@@ -7,22 +28,14 @@ export const linear: MergeMethod = {
   minModels: 1,
   parameters: ["weight", "normalize"],
   chunkable: true,
-  merge(job: TensorJob): Float32Array {
-    const n = job.models[0]!.length;
-    const out = new Float32Array(n);
-    const weights = job.models.map((_, i) => job.params.num("weight", 1, i));
-    let total = 0;
-    for (const w of weights) total += w;
-    const normalize = job.params.bool("normalize", true);
+  linearCoefficients(params: TensorParams, modelCount: number): number[] {
+    const weights = Array.from({ length: modelCount }, (_, i) => params.num("weight", 1, i));
+    const total = weights.reduce((a, b) => a + b, 0);
     // mergekit leaves a (near-)zero total alone rather than dividing by it.
-    const scale = normalize && Math.abs(total) >= 1e-8 ? 1 / total : 1;
-    const acc = new Float64Array(n);
-    job.models.forEach((m, i) => {
-      const w = weights[i]!;
-      if (w === 0) return;
-      for (let j = 0; j < n; j++) acc[j]! += w * m[j]!;
-    });
-    for (let j = 0; j < n; j++) out[j] = acc[j]! * scale;
-    return out;
+    const scale = params.bool("normalize", true) && Math.abs(total) >= 1e-8 ? 1 / total : 1;
+    return weights.map((w) => w * scale);
+  },
+  merge(job: TensorJob): Float32Array {
+    return weightedSum(job.models, this.linearCoefficients!(job.params, job.models.length));
   },
 };

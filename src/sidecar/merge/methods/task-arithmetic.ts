@@ -1,6 +1,8 @@
 // The task-vector family (mergekit's generalized_task_arithmetic): task_arithmetic, ties, dare_ties,
 // dare_linear, breadcrumbs, breadcrumbs_ties, della, della_linear. They differ only in how each task vector
 // δᵢ = θᵢ − base is sparsified, whether a sign vote masks entries, and whether the sum is normalized.
+import type { TensorParams } from "../params";
+import { weightedSum } from "./linear";
 import { magnitudeOutliers, magnitudeTopK, randomDrop, rankMagnitudeSampling } from "./sparsify";
 import type { MergeMethod, MethodName, TensorJob } from "./types";
 
@@ -50,9 +52,23 @@ function sparsified(v: Variant, job: TensorJob, delta: Float32Array, i: number):
   }
 }
 
+/**
+ * Plain task arithmetic is linear in its inputs: base + λ·Σ wᵢ(θᵢ − base)/d = (1 − λΣwᵢ/d)·base + Σ (λwᵢ/d)·θᵢ,
+ * with d = Σwᵢ when normalizing (1 otherwise).
+ */
+function taskArithmeticCoefficients(params: TensorParams, modelCount: number): number[] {
+  const weights = Array.from({ length: modelCount }, (_, i) => params.num("weight", 1, i));
+  const total = weights.reduce((a, b) => a + b, 0);
+  const divisor = params.bool("normalize", false) && Math.abs(total) >= 1e-8 ? total : 1;
+  const lambda = params.num("lambda", 1);
+  const scaled = weights.map((w) => (lambda * w) / divisor);
+  return [1 - scaled.reduce((a, b) => a + b, 0), ...scaled];
+}
+
 function mergeTaskVectors(v: Variant, job: TensorJob): Float32Array {
   const base = job.base;
   if (!base) throw new Error(`${v.name} needs a base model`);
+  if (v.sparsify === "none" && !v.signVote) return weightedSum([base, ...job.models], taskArithmeticCoefficients(job.params, job.models.length));
   const n = base.length;
   const weights = job.models.map((_, i) => job.params.num("weight", 1, i));
   // Weighted, sparsified task vectors; a model whose weight is 0 contributes nothing and is skipped.
@@ -101,5 +117,6 @@ export const taskVectorMethods: MergeMethod[] = VARIANTS.map((v) => ({
   minModels: 1,
   parameters: ["weight", "normalize", "lambda", ...PARAMS[v.sparsify]],
   chunkable: v.sparsify === "none",
+  linearCoefficients: v.sparsify === "none" ? taskArithmeticCoefficients : undefined,
   merge: (job: TensorJob) => mergeTaskVectors(v, job),
 }));

@@ -42,6 +42,12 @@ export interface MergeMethod {
    * whole tensor (global top-k, norms, L1 rescale).
    */
   chunkable: boolean;
+  /**
+   * For methods that are a fixed weighted sum of their inputs (linear, task_arithmetic): the coefficient of each
+   * input, base first when there is one, so the driver can fuse decoding, summing and encoding. merge() must
+   * compute exactly Σ cᵢ·inputᵢ with these coefficients (weightedSum), so both paths write the same bits.
+   */
+  linearCoefficients?(params: TensorParams, modelCount: number): number[];
   /** Returns a new array with the merged values; never modifies its inputs' contents unless documented. */
   merge(job: TensorJob): Float32Array;
 }

@@ -1,0 +1,22 @@
+// The merge's fast F16 encoder must write exactly what the GGUF codec writes, for every kind of value.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { quantizeF16 } from "../../../src/sidecar/gguf/codecs/float";
+import { encodeF16 } from "../../../src/sidecar/merge/f16-encode";
+import { mulberry32 } from "../../../src/sidecar/merge/rng";
+
+void test("encodeF16 is bit-identical to the codec: random floats across all magnitudes, halfway cases, specials", () => {
+  const r = mulberry32(42);
+  const bits = new Uint32Array(400_000);
+  for (let i = 0; i < bits.length; i++) bits[i] = (r() * 2 ** 32) >>> 0; // every exponent, NaNs and infinities included
+  const values = new Float32Array(bits.buffer);
+  assert.deepEqual(encodeF16(values), quantizeF16(values));
+  // Exact halfway points between neighbouring halves (normal and subnormal), and the overflow boundary.
+  const edge: number[] = [0, -0, 65504, 65519.99, 65520, -65520, 1e-8, 2 ** -25, 3 * 2 ** -25, 2 ** -14, 2 ** -14 - 2 ** -25];
+  for (let h = 1; h < 0x7c00; h += 97) {
+    // h read as a subnormal plus half a subnormal step, and h's normal value plus half its step
+    edge.push(h * 2 ** -24 + 2 ** -25, (1 + (h & 0x3ff) / 1024 + 1 / 2048) * 2 ** (((h >>> 10) & 0x1f) - 15));
+  }
+  const e = new Float32Array(edge);
+  assert.deepEqual(encodeF16(e), quantizeF16(e));
+});
