@@ -79,7 +79,7 @@ export async function freePort() {
 /**
  * Start an isolated code-server: its own XDG dirs, user-data and extensions dirs, config with auth none on
  * 127.0.0.1, a dead extension gallery. Resolves once /healthz answers.
- * @param {{ stateDir: string, workspace?: string, userSettings?: object, env?: Record<string,string>, port?: number, log?: (s: string) => void }} opts
+ * @param {{ stateDir: string, workspace?: string, userSettings?: object, keepSettings?: boolean, env?: Record<string,string>, port?: number, log?: (s: string) => void }} opts
  */
 export async function startCodeServer(opts) {
   if (!isInstalled()) throw new Error("code-server is not installed. Run: node scripts/code-server.mjs install");
@@ -96,9 +96,11 @@ export async function startCodeServer(opts) {
   const tmp = mkdtempSync("/tmp/cs-");
   const configFile = join(dirs.config, "config.yaml");
   writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-  if (opts.userSettings) {
+  const settingsFile = join(dirs.userData, "User", "settings.json");
+  // keepSettings: `npm start` keeps what the user changed in an earlier session.
+  if (opts.userSettings && !(opts.keepSettings && existsSync(settingsFile))) {
     mkdirSync(join(dirs.userData, "User"), { recursive: true });
-    writeFileSync(join(dirs.userData, "User", "settings.json"), JSON.stringify(opts.userSettings, null, 2));
+    writeFileSync(settingsFile, JSON.stringify(opts.userSettings, null, 2));
   }
   const deadPort = await freePort();
   const args = [

@@ -54,6 +54,7 @@ export function userSettings(fakes) {
     "extensions.autoUpdate": false,
     "extensions.ignoreRecommendations": true,
     "git.enabled": false,
+    "git.openRepositoryInParentFolders": "never",
   };
 }
 
