@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const folders = [...config.modelFolders];
   if (config.demoCacheDir) {
     try {
-      folders.push(await ensureDemoModels(config.demoCacheDir));
+      folders.push(await ensureDemoModels(config.demoCacheDir, config.corporaDir, log));
     } catch (e) {
       log(`could not write the demo models to ${config.demoCacheDir}: ${e instanceof Error ? e.message : String(e)}`);
     }

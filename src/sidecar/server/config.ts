@@ -15,6 +15,8 @@ export interface LaunchConfig {
   presets?: unknown;
   /** Generate and serve the demo models from this cache folder. */
   demoCacheDir?: string;
+  /** The corpora the demo models are trained on (test/fixtures/corpora in the extension's folder). */
+  corporaDir?: string;
   port?: number;
 }
 
@@ -52,6 +54,7 @@ export function parseLaunchConfig(raw: unknown, cores: number): { config: Launch
       maxContext: int("maxContext", "chorus.sidecar.maxContext", 64, 1_048_576, SIDECAR_DEFAULTS.maxContext),
       presets: r.presets,
       demoCacheDir: str("demoCacheDir"),
+      corporaDir: str("corporaDir"),
       port: int("port", "port", 1, 65535, 0) || undefined,
     },
     problems,

@@ -1,0 +1,75 @@
+// `chorus serve`: the sidecar in the foreground, for any OpenAI client (curl, the openai package, other editors).
+// Prints the URL and a fresh bearer token; --demo generates the demo models and their mixing presets.
+
+import { randomBytes } from "node:crypto";
+import { homedir, availableParallelism } from "node:os";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { demoPresets, ensureDemoModels } from "../../sidecar/demo";
+import { defaultThreads } from "../../sidecar/server/config";
+import { SIDECAR_DEFAULTS, startSidecar } from "../../sidecar/server/start";
+
+interface ServeOptions {
+  port?: string;
+  models: string[];
+  demo?: boolean;
+  threads?: string;
+  memoryMb?: string;
+  ollama: boolean;
+  gpu: boolean;
+  cacheDir?: string;
+}
+
+function positiveInt(v: string | undefined, flag: string, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`${flag} must be a whole number from 1 to ${max}, not "${v}"`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command("serve")
+    .description("Run the local model server (OpenAI-compatible) with GGUF models and logit-mixing presets.")
+    .option("--port <port>", "port on 127.0.0.1 (default: a free one)")
+    .option("--models <dir>", "a folder of .gguf files (repeat for more)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--demo", "generate the demo models (and serve the chorus/* mixing presets over them)")
+    .option("--threads <n>", "CPU threads per model")
+    .option("--memory-mb <mb>", `memory budget for loaded models (default ${SIDECAR_DEFAULTS.memoryMb})`)
+    .option("--no-ollama", "do not serve the models Ollama has downloaded")
+    .option("--no-gpu", "run on the CPU even when a GPU is found")
+    .option("--cache-dir <dir>", "where --demo writes its models (default ~/.cache/chorus)")
+    .action(async (opts: ServeOptions) => {
+      const port = positiveInt(opts.port, "--port", 65535);
+      const folders = [...opts.models];
+      if (opts.demo) {
+        const cache = opts.cacheDir ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "chorus");
+        folders.push(await ensureDemoModels(cache, undefined, (line) => console.error(line)));
+      }
+      const token = randomBytes(24).toString("hex");
+      const sidecar = await startSidecar({
+        token,
+        port,
+        modelFolders: folders,
+        useOllamaModels: opts.ollama,
+        memoryMb: positiveInt(opts.memoryMb, "--memory-mb", 1_048_576) ?? SIDECAR_DEFAULTS.memoryMb,
+        threads: positiveInt(opts.threads, "--threads", 256) ?? defaultThreads(availableParallelism()),
+        gpu: opts.gpu ? "auto" : false,
+        maxContext: SIDECAR_DEFAULTS.maxContext,
+        builtInPresets: opts.demo ? demoPresets() : [],
+        log: (m) => console.error(m),
+      });
+      for (const p of sidecar.problems()) console.error(`warning: ${p}`);
+      const models = sidecar.registry.list().map((m) => m.id);
+      console.log(`Chorus sidecar listening on ${sidecar.url}`);
+      console.log(`OpenAI base URL: ${sidecar.url}/v1`);
+      console.log(`Token: ${token}`);
+      console.log(`Models: ${[...sidecar.presets.map((p) => `chorus/${p.name}`), ...models].join(", ") || "none (pass --models DIR or --demo)"}`);
+      console.log("Press Ctrl+C to stop.");
+      await new Promise<void>((resolve) => {
+        const stop = () => void sidecar.stop().then(resolve, resolve);
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+    });
+}
