@@ -38,6 +38,8 @@ interface Facts {
   code?: string;
   retryAfter?: string | null;
   netCode?: string;
+  /** fetch failed before any reply, for a reason without a socket error code ("bad port", TLS): the deepest cause. */
+  connectFailure?: string;
   name?: string;
   message: string;
 }
@@ -70,6 +72,8 @@ function facts(e: unknown): Facts {
       break;
     }
     if (c instanceof TypeError && c.message === "terminated") f.netCode ??= "UND_ERR_SOCKET";
+    if ((c instanceof TypeError && c.message === "fetch failed") || (c as { name?: unknown }).name === "APIConnectionError") f.connectFailure = "connection failed";
+    else if (f.connectFailure && c instanceof Error) f.connectFailure = c.message;
     c = (c as { cause?: unknown }).cause;
   }
   return f;
@@ -77,7 +81,7 @@ function facts(e: unknown): Facts {
 
 function label(ctx: ErrorContext): string {
   if (ctx.provider === "ollama") return `Ollama at ${ctx.endpoint}`;
-  if (ctx.provider === "sidecar") return `The Chorus sidecar at ${ctx.endpoint}`;
+  if (ctx.provider === "sidecar") return `the Chorus sidecar at ${ctx.endpoint}`;
   return ctx.endpoint;
 }
 
@@ -102,6 +106,7 @@ export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): 
   if (e instanceof ProviderError && (stop === undefined || e.kind === stop)) return e;
   const f = facts(e);
   const where = label(ctx);
+  const Where = where.charAt(0).toUpperCase() + where.slice(1);
   const base = { endpoint: ctx.endpoint, model: ctx.model, status: f.status, cause: e };
   const make = (kind: ProviderErrorKind, message: string, extra: { retryAfterMs?: number; retry?: boolean } = {}): ProviderError => {
     const err = new ProviderError(kind, message, { ...base, retryAfterMs: extra.retryAfterMs });
@@ -127,42 +132,49 @@ export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): 
   }
   if (f.status === undefined && f.netCode)
     return make("unreachable", `The connection to ${where} was lost mid-reply (${f.netCode}) — try again.`, { retry: true });
+  if (f.status === undefined && f.connectFailure) {
+    const todo =
+      ctx.provider === "ollama" ? "check chorus.ollamaUrl" : ctx.provider === "sidecar" ? "restart it with 'Chorus: Restart Sidecar'" : "check the endpoint in chorus.models";
+    return make("unreachable", `Cannot connect to ${where} (${f.connectFailure}) — ${todo}.`);
+  }
 
   if (f.status === 401 || f.status === 403) {
     if (ctx.provider === "sidecar")
       return make("unauthorized", `The Chorus sidecar at ${ctx.endpoint} rejected Chorus's access token — restart the sidecar ('Chorus: Restart Sidecar').`);
     if (ctx.hasApiKey === false)
-      return make("unauthorized", `${where} needs an API key and none is set — run 'Chorus: Set API Key…'.`);
+      return make("unauthorized", `${Where} needs an API key and none is set — run 'Chorus: Set API Key…'.`);
     return make("unauthorized", `The API key for ${ctx.endpoint} was rejected (HTTP ${f.status}) — run 'Chorus: Set API Key…'.`);
   }
   if (f.status === 429 || /rate.?limit/i.test(text)) {
     const after = parseRetryAfter(f.retryAfter ?? ctx.retryAfter);
     const when = after !== undefined ? `retry after ${Math.ceil(after / 1000)} s` : "try again shortly";
-    return make("rate_limited", `${where} is rate-limiting requests — ${when}, or add a fallback model${said(f.serverMessage)}.`, { retryAfterMs: after, retry: true });
+    return make("rate_limited", `${Where} is rate-limiting requests — ${when}, or add a fallback model${said(f.serverMessage)}.`, { retryAfterMs: after, retry: true });
   }
   if (CONTEXT.test(text) || f.status === 413)
     return make("context_too_long", `The prompt is too long for ${modelName(ctx)} at ${ctx.endpoint} — shorten the input or choose a model with a larger context${said(f.serverMessage)}.`);
   if (UNSUPPORTED.test(text))
     return make("unsupported", `${modelName(ctx)} at ${ctx.endpoint} cannot do this request${said(f.serverMessage ?? f.message)} — choose a model that supports it.`);
-  if (MODEL_MISSING.test(text) || (f.status === 404 && ctx.provider === "ollama")) {
+  if (MODEL_MISSING.test(text)) {
     const m = ctx.model ?? "the model";
     if (ctx.provider === "ollama") return make("model_missing", `Model '${m}' is not pulled in Ollama — run \`ollama pull ${m}\`.`);
     return make("model_missing", `Model '${m}' does not exist at ${ctx.endpoint} — check the model name in chorus.models${said(f.serverMessage)}.`);
   }
-  if (f.status === 404)
-    return make("server", `${where} has no such API route (HTTP 404) — check that the endpoint URL is right (OpenAI-compatible servers usually end in /v1)${said(f.serverMessage)}.`);
+  if (f.status === 404) {
+    const hint = ctx.provider === "ollama" ? "check that chorus.ollamaUrl points at Ollama" : "check the endpoint URL (OpenAI-compatible servers usually end in /v1)";
+    return make("server", `${Where} has no such API route (HTTP 404) — ${hint}${said(f.serverMessage)}.`);
+  }
   if (f.status !== undefined && f.status >= 500) {
     const after = parseRetryAfter(f.retryAfter ?? ctx.retryAfter);
-    return make("server", `${where} failed (HTTP ${f.status}) — try again later${said(f.serverMessage)}.`, { retryAfterMs: after, retry: true });
+    return make("server", `${Where} failed (HTTP ${f.status}) — try again later${said(f.serverMessage)}.`, { retryAfterMs: after, retry: true });
   }
   if (f.status !== undefined)
-    return make("server", `${where} rejected the request (HTTP ${f.status})${said(f.serverMessage)}.`);
+    return make("server", `${Where} rejected the request (HTTP ${f.status})${said(f.serverMessage)}.`);
   if (e instanceof SyntaxError)
-    return make("malformed", `${where} sent a reply Chorus cannot read (${f.message}) — check that the endpoint is an ${ctx.provider === "ollama" ? "Ollama" : "OpenAI-compatible"} server.`);
+    return make("malformed", `${Where} sent a reply Chorus cannot read (${f.message}) — check that the endpoint is an ${ctx.provider === "ollama" ? "Ollama" : "OpenAI-compatible"} server.`);
   if (CUT.test(f.message))
     return make("malformed", `The reply from ${modelName(ctx)} at ${ctx.endpoint} ended before it was complete — try again.`);
   if (f.serverMessage !== undefined || f.name === "Error" || f.name === "APIError")
     // An error the server reported inside an otherwise fine stream (Ollama's {"error": …} line, an SSE error event).
-    return make("server", `${where} reported an error: ${f.serverMessage ?? f.message}`);
-  return make("malformed", `${where} failed unexpectedly: ${f.message}`);
+    return make("server", `${Where} reported an error: ${f.serverMessage ?? f.message}`);
+  return make("malformed", `${Where} failed unexpectedly: ${f.message}`);
 }
