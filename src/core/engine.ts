@@ -6,6 +6,7 @@ import { Ledger } from "./ledger";
 import { ModeRegistry, type AskOutput, type CompletionInput, type CompletionOutput, type ModeServices } from "./modes";
 import { Models, type ProviderFactory, type SecretLookup } from "./models";
 import { registerSingleMode } from "./single-mode";
+import { withRequestFiles } from "./privacy";
 
 export interface EngineOptions {
   config: ChorusConfig;
@@ -50,14 +51,17 @@ export class Engine {
   complete(input: CompletionInput, signal: AbortSignal, modeId?: string): Promise<CompletionOutput> {
     const mode = this.modes.resolve("completion", modeId ?? this.current.modes.completion);
     if (!mode.completion) throw new Error(`The mode "${mode.id}" cannot complete code.`);
-    return mode.completion(this.services()).complete(input, signal);
+    // The privacy rules see the file even if a strategy forgets to name it in its calls (privacy.ts).
+    return withRequestFiles([input.filePath], () => mode.completion!(this.services()).complete(input, signal));
   }
 
   /** A question answered through the mode chosen for Ask (or `modeId`); text streams to `onText`. */
   ask(question: string, opts: { code?: string; languageId?: string; filePath?: string; modeId?: string }, signal: AbortSignal, onText?: (t: string) => void): Promise<AskOutput> {
     const mode = this.modes.resolve("ask", opts.modeId ?? this.current.modes.ask);
     if (!mode.ask) throw new Error(`The mode "${mode.id}" cannot answer questions.`);
-    return mode.ask(this.services()).ask({ question, code: opts.code, languageId: opts.languageId, filePath: opts.filePath }, signal, onText);
+    return withRequestFiles([opts.filePath], () =>
+      mode.ask!(this.services()).ask({ question, code: opts.code, languageId: opts.languageId, filePath: opts.filePath }, signal, onText),
+    );
   }
 }
 

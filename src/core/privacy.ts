@@ -3,6 +3,7 @@
 // review, CLI) can skip it. Strategies also consult these rules up front to pick a local model instead of
 // being refused.
 
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Minimatch } from "minimatch";
 import { isLocal, type ModelConfig, type PrivacyConfig } from "./config";
 
@@ -19,6 +20,20 @@ export class PrivacyBlockedError extends Error {
 
 export function isPrivacyBlocked(e: unknown): e is PrivacyBlockedError {
   return e instanceof PrivacyBlockedError;
+}
+
+// The files whose content a user action carries. The engine opens this scope around every strategy it runs, so
+// Models sees the file even when a strategy forgets to put it in its CallContext: the rules cannot be skipped by
+// omission. Surfaces that call Models directly (review) open it themselves with withRequestFiles.
+const requestFiles = new AsyncLocalStorage<readonly string[]>();
+
+export function withRequestFiles<T>(files: (string | undefined)[], fn: () => T): T {
+  const outer = requestFiles.getStore() ?? [];
+  return requestFiles.run([...outer, ...files.filter((f): f is string => typeof f === "string" && f !== "")], fn);
+}
+
+export function currentRequestFiles(): readonly string[] {
+  return requestFiles.getStore() ?? [];
 }
 
 const compiled = new Map<string, Minimatch>();
@@ -53,9 +68,10 @@ export function privacyVerdict(model: ModelConfig, cfg: PrivacyConfig, filePath:
   return { ok: true };
 }
 
-/** Throw unless the call is allowed. The message says what to do. */
+/** Throw unless the call is allowed for `filePath` and every file of the current request. The message says what to do. */
 export function enforcePrivacy(model: ModelConfig, cfg: PrivacyConfig, filePath: string | undefined): void {
-  const v = privacyVerdict(model, cfg, filePath);
+  const verdicts = [filePath, ...currentRequestFiles()].map((f) => privacyVerdict(model, cfg, f));
+  const v = verdicts.find((x) => !x.ok) ?? verdicts[0]!;
   if (v.ok) return;
   throw new PrivacyBlockedError(
     `Not sent to "${model.id}": ${v.why}. Configure a local model (Ollama or the sidecar) for this, or change chorus.privacy settings.`,
