@@ -7,7 +7,7 @@
 // Options: --no-build, --only=host|ui, --grep=TEXT (test titles), --keep (keep state dirs), CHORUS_E2E_HEADED=1.
 import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { format } from "node:util";
 import { chromium } from "playwright-core";
 import { installCodeServer, ROOT, startCodeServer } from "./code-server.mjs";
@@ -112,6 +112,11 @@ async function runUiTests(browser, fakes) {
     const started = Date.now();
     const slug = test.name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
     const { dir, workspace } = freshState(`ui-${slug}`.slice(0, 40));
+    for (const [rel, content] of Object.entries(test.userDataFiles ?? {})) {
+      const file = join(dir, "user-data", rel);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, content);
+    }
     const server = await startCodeServer({ stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: testEnv(fakes) });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();

@@ -19,7 +19,9 @@ export type ModelSource = { kind: "settings" } | { kind: "ollama"; url: string }
 export class EngineHost implements vscode.Disposable {
   readonly engine: Engine;
   private source: ModelSource = { kind: "none", ollamaUrl: "", ollamaChecked: false };
-  private sidecar: SidecarEndpoint = () => undefined;
+  /** Until the sidecar process manager takes over: a sidecar someone already runs (`npm start`, `chorus serve`)
+   *  announced through the same variables the CLI reads. */
+  private sidecar: SidecarEndpoint = sidecarFromEnv;
   private readonly changed = new vscode.EventEmitter<ChorusConfig>();
   /** Fires after every reconfiguration with the new config. */
   readonly onDidChange = this.changed.event;
@@ -120,4 +122,10 @@ export class EngineHost implements vscode.Disposable {
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
   }
+}
+
+function sidecarFromEnv(): { url: string; token: string } | undefined {
+  const url = process.env.CHORUS_SIDECAR_URL;
+  const token = process.env.CHORUS_SIDECAR_TOKEN;
+  return url && token ? { url, token } : undefined;
 }

@@ -14,16 +14,22 @@ export interface UiTest {
   name: string;
   /** Extra user settings for this test's instance (merged over the defaults the runner writes). */
   settings?: (fakes: Fakes) => Record<string, unknown>;
+  /** Files written into the instance's user-data dir before it starts (path relative to it → content),
+   *  e.g. a ledger under `User/globalStorage/chorus-dev.chorus/ledger/ledger.jsonl`. */
+  userDataFiles?: Record<string, string>;
   run(wb: Workbench): Promise<void>;
 }
+
+/** Where Chorus keeps its global storage inside an instance's user-data dir. */
+export const CHORUS_GLOBAL_STORAGE = "User/globalStorage/chorus-dev.chorus";
 
 // One list per process, even when the runner's loader gives each test file its own copy of this module.
 const REGISTRY = Symbol.for("chorus.e2e.tests");
 const tests: UiTest[] = ((globalThis as Record<symbol, UiTest[] | undefined>)[REGISTRY] ??= []);
 
 /** Declare a UI test (call at module top level of a test/e2e/*.e2e.ts file). */
-export function uiTest(name: string, run: (wb: Workbench) => Promise<void>, opts: { settings?: UiTest["settings"] } = {}): void {
-  tests.push({ name, run, settings: opts.settings });
+export function uiTest(name: string, run: (wb: Workbench) => Promise<void>, opts: Pick<UiTest, "settings" | "userDataFiles"> = {}): void {
+  tests.push({ name, run, ...opts });
 }
 
 export function registeredTests(): readonly UiTest[] {

@@ -60,9 +60,13 @@ uiTest(
     await view.locator(".round h3", { hasText: "Round 2" }).waitFor({ timeout: 20_000 });
     const round1 = view.locator('.round[data-round="1"]');
     assert.equal(await round1.locator(".column").count(), 2);
-    assert.match(await round1.locator('.column[data-model="alpha"]').innerText(), /Division by zero/);
+    // A finished structured reply shows the model's summary, with the full reply folded beneath it.
+    const alpha1 = round1.locator('.column[data-model="alpha"]');
+    assert.match(await alpha1.innerText(), /One bug\./);
+    assert.match((await alpha1.locator("details.full-reply").textContent()) ?? "", /Division by zero/);
     assert.match(await view.locator(".status").innerText(), /Running · Round 2/);
     assert.ok((await view.locator('.round[data-round="2"] .column.col-streaming').count()) > 0, "round 2 is still streaming");
+    await view.locator('.round[data-round="2"]').scrollIntoViewIfNeeded();
     await wb.screenshot("streaming");
 
     // The run ends with the judge's verdict; dissent stays visible on both findings.
@@ -74,13 +78,27 @@ uiTest(
     assert.match(f1Text, /beta \(round 2\) disputes: callers already check b before calling/);
     assert.match(f1Text, /1 for · 1 against/);
     assert.match(f1Text, /Judge: accept/);
+    assert.match(await view.locator('article.finding[data-finding="F2"]').innerText(), /1 for · 1 against · split/);
     await f1.scrollIntoViewIfNeeded();
     await wb.screenshot("panel");
+
+    // "Preview fix" opens a diff editor against a virtual document; the file itself is untouched.
+    await f1.locator('vscode-button[data-action="preview-fix"]').click();
+    await wb.page.locator(".tab", { hasText: "divide.ts ↔ fix F1 (Chorus)" }).waitFor({ timeout: 15_000 });
+    await wb.page.locator(".monaco-diff-editor").first().waitFor();
+    await wb.screenshot("preview");
+    await wb.page.locator(".tab", { hasText: /^divide\.ts$/ }).first().click();
 
     await f1.locator('vscode-button[data-action="apply-fix"]').click();
     await wb.until("the editor to show the fix", async () => (await wb.page.locator(".monaco-editor .view-lines").first().innerText()).includes("RangeError"));
     await f1.locator('vscode-button[data-action="apply-fix"]', { hasText: "Applied" }).waitFor();
     await wb.screenshot("applied");
+
+    // The panel survives a reload of the window, findings and all, and still knows the fix was applied.
+    await wb.page.reload();
+    await wb.page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+    await wb.webview().locator('article.finding[data-finding="F1"] vscode-button[data-action="apply-fix"]', { hasText: "Applied" }).waitFor({ timeout: 30_000 });
+    assert.match(await wb.webview().locator(".verdict").innerText(), /Guard the division/);
 
     // The stand-in server saw exactly the calls a two-round debate makes.
     const chats = wb.fakes.ollama.requests.slice(requestsBefore).filter((x) => x.path === "/api/chat");
