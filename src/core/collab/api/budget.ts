@@ -51,7 +51,7 @@ export class BudgetGuard {
       return;
     throw new ProviderError(
       "budget",
-      `Cloud budget reached: $${spent.toFixed(2)} of $${cap.toFixed(2)} spent this month, so "${model.id}" was not called. ` +
+      `Cloud budget reached: ${usd(spent)} of ${usd(cap)} spent this month, so "${model.id}" was not called. ` +
         `Local models still work. Raise chorus.budgetUsd to continue with cloud models.`,
       { model: model.id },
     );
@@ -60,4 +60,9 @@ export class BudgetGuard {
   dispose(): void {
     this.sub.dispose();
   }
+}
+
+/** Dollars with cents, or more digits for the tiny amounts a single completion costs. */
+export function usd(x: number): string {
+  return x >= 0.01 || x === 0 ? `$${x.toFixed(2)}` : `$${x.toPrecision(2)}`;
 }
