@@ -106,3 +106,31 @@ void describe("createProvider", () => {
     assert.equal(ollama.capabilities("qwen2.5-coder:1.5b").fim, true);
   });
 });
+
+void describe("createProvider with per-model tuning", () => {
+  void it("honours capability overrides, FIM mode and family, and Ollama keep_alive", async () => {
+    const ollama = await startFakeOllama({ models: ["m"] });
+    const openai = await startFakeOpenAI({ models: ["custom-coder"], suffix: "supported" });
+    try {
+      const o = createProvider({ id: "l", provider: "ollama", model: "m", keepAlive: "1h" }, undefined, { ollamaUrl: ollama.url, policy: quick });
+      await collect(o.chat({ ...ask, model: "m" }));
+      assert.equal(ollama.requests.at(-1)?.body?.keep_alive, "1h");
+      const o2 = createProvider({ id: "l2", provider: "ollama", model: "m" }, undefined, { ollamaUrl: ollama.url, ollamaKeepAlive: -1, policy: quick });
+      await collect(o2.chat({ ...ask, model: "m" }));
+      assert.equal(ollama.requests.at(-1)?.body?.keep_alive, -1);
+
+      const tuned = createProvider(
+        { id: "c", provider: "openai", model: "custom-coder", endpoint: openai.url, fim: "template", fimFamily: "starcoder", capabilities: { logprobs: false } },
+        undefined,
+        { policy: quick },
+      );
+      assert.equal(tuned.capabilities("custom-coder").logprobs, false);
+      assert.equal(tuned.capabilities("custom-coder").fim, true);
+      await collect(tuned.complete({ model: "custom-coder", prefix: "P", suffix: "S" }));
+      assert.equal(openai.requests.at(-1)?.body?.prompt, "<fim_prefix>P<fim_suffix>S<fim_middle>");
+    } finally {
+      await ollama.close();
+      await openai.close();
+    }
+  });
+});
