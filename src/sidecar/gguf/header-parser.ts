@@ -124,7 +124,7 @@ export async function parseGgufHeader(fh: FileHandle, file: string): Promise<Ggu
 
 function safeCount(v: bigint, what: string, minBytesEach: number, fileSize: number, file: string): number {
   if (v * BigInt(minBytesEach) > BigInt(fileSize)) {
-    throw new GgufError(`the header claims ${v} for the ${what}, which cannot fit in a ${fileSize}-byte file (corrupt header?)`, file);
+    throw new GgufError(`the header claims ${v} for the ${what}, which cannot fit in a ${fileSize}-byte file (truncated or corrupt header?)`, file);
   }
   return Number(v);
 }
@@ -223,7 +223,7 @@ async function readTensorInfo(
   const type = c.u32();
   if (!isKnownGgmlType(type)) throw new GgufError(`tensor ${name} has unknown ggml type ${type}`, file);
   const offset64 = c.u64();
-  if (offset64 > BigInt(c.fileSize)) throw new GgufError(`tensor ${name} starts at data offset ${offset64}, past the end of the file`, file);
+  if (offset64 > BigInt(c.fileSize)) throw new GgufError(`tensor ${name} starts at data offset ${offset64}, past the end of the file (truncated or corrupt?)`, file);
   const offset = Number(offset64);
   if (offset % alignment !== 0) throw new GgufError(`tensor ${name} has offset ${offset}, not a multiple of the alignment ${alignment}`, file);
   const { blockSize, typeSize } = blockLayout(type);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import type { Token } from "node-llama-cpp";
 import { GgufReader } from "../../../src/sidecar/gguf/reader";
+import { findLlamaProblems } from "../../../src/sidecar/gguf/validate";
 import { BOS_ID } from "../../../src/sidecar/testmodels/byte-vocab";
 import { makeRandomModel } from "../../../src/sidecar/testmodels/random";
 import { makeTestModels, type TestModelManifest } from "../../../src/sidecar/testmodels/suite";
@@ -25,6 +26,7 @@ void describe("makeTestModels (chorus make-test-models)", () => {
     assert.deepEqual(onDisk.models, manifest.models);
     for (const m of manifest.models) {
       assert.ok(existsSync(join(dir, m.file)));
+      assert.deepEqual(await findLlamaProblems(join(dir, m.file)), [], `${m.file} passes the llama.cpp validator`);
       const r = await GgufReader.open(join(dir, m.file));
       try {
         assert.equal(r.header.fileSize, m.bytes);
