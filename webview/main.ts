@@ -38,7 +38,9 @@ function schedule(): void {
 function draw(): void {
   // Redrawing replaces the elements; keep keyboard focus on the same logical element.
   const focusedKey = (document.activeElement as HTMLElement | null)?.dataset?.key;
+  const open = [...root.querySelectorAll<HTMLDetailsElement>("details[open]")].map((d) => d.dataset.key);
   render(root, state);
+  for (const key of open) if (key) root.querySelector<HTMLDetailsElement>(`details[data-key="${CSS.escape(key)}"]`)?.setAttribute("open", "");
   if (focusedKey) root.querySelector<HTMLElement>(`[data-key="${CSS.escape(focusedKey)}"]`)?.focus();
   vscode.setState(state);
 }

@@ -41,7 +41,7 @@ function header(s: PanelState): HTMLElement {
   const lines = s.lines ? `:${s.lines.start}–${s.lines.end}` : "";
   const meta = [`Models: ${s.participants.join(", ") || "…"}`, s.judge ? `${s.mode === "mixture" ? "aggregator" : "judge"}: ${s.judge}` : undefined];
   const status = s.done
-    ? `${STATUS_TEXT[s.done.status]} — ${s.done.reason}. Cost $${s.done.costUsd.toFixed(4)}.`
+    ? `${STATUS_TEXT[s.done.status]} — ${s.done.reason}. ${s.done.costUsd > 0 ? `Cost $${s.done.costUsd.toFixed(4)}.` : "No cloud cost."}`
     : `Running${s.rounds.length ? ` · ${s.rounds.at(-1)!.label}` : ""}…`;
   return h(
     "header",
@@ -88,7 +88,7 @@ function agreementIndicator(f: Finding): HTMLElement {
   const dots = h("span", { class: "dots", "aria-hidden": "true" });
   for (let i = 0; i < a.for; i++) dots.append(h("span", { class: "dot for" }));
   for (let i = 0; i < a.against; i++) dots.append(h("span", { class: "dot against" }));
-  const label = a.level === "unanimous" ? "agreed" : a.level === "contested" ? "contested" : "mostly disputed";
+  const label = { unanimous: "agreed", contested: "contested", split: "split", rejected: "mostly disputed" }[a.level];
   return h("span", { class: `agreement agree-${a.level}`, title: `${a.for} for, ${a.against} against` }, dots, ` ${a.for} for · ${a.against} against · ${label}`);
 }
 
@@ -128,7 +128,7 @@ function findingCard(s: PanelState, f: Finding): HTMLElement {
 
 const COLUMN_STATUS: Record<Column["status"], string> = { streaming: "writing…", retrying: "asked again…", done: "done", failed: "dropped out", stopped: "stopped" };
 
-function columnView(c: Column): HTMLElement {
+function columnView(round: number, c: Column): HTMLElement {
   const form = c.status === "done" && c.form && c.form !== "json" ? ` · ${c.form === "repaired" ? "repaired" : "kept as prose"}` : "";
   const cost = c.costUsd ? ` · $${c.costUsd.toFixed(4)}` : "";
   return h(
@@ -137,8 +137,15 @@ function columnView(c: Column): HTMLElement {
     h("div", { class: "column-head" }, h("strong", {}, c.model), h("span", { class: "col-status" }, `${COLUMN_STATUS[c.status]}${form}${cost}`)),
     c.error ? h("p", { class: "error" }, `Dropped out: ${c.error}`) : undefined,
     c.notes.length ? h("ul", { class: "notes" }, ...c.notes.map((n) => h("li", {}, n))) : undefined,
-    md(c.text || (c.status === "streaming" ? "…" : ""), "reply"),
+    // A finished structured reply shows the model's summary; the full reply stays one keypress away.
+    c.status === "done" && c.summary !== undefined
+      ? h("div", {}, md(c.summary || "(no summary)", "summary"), details(`reply-${round}-${c.model}`, "Full reply", md(c.text, "reply")))
+      : md(c.text || (c.status === "streaming" ? "…" : ""), "reply"),
   );
+}
+
+function details(key: string, label: string, body: HTMLElement): HTMLElement {
+  return h("details", { class: "full-reply", "data-key": key }, h("summary", {}, label), body);
 }
 
 function timeline(s: PanelState): HTMLElement {
@@ -147,7 +154,7 @@ function timeline(s: PanelState): HTMLElement {
     { class: "timeline", "aria-label": "Rounds" },
     h("h2", {}, "Rounds"),
     ...s.rounds.map((r) =>
-      h("div", { class: "round", "data-round": String(r.round) }, h("h3", {}, r.label), h("div", { class: `columns n${Math.min(r.columns.length, 4)}` }, ...r.columns.map(columnView))),
+      h("div", { class: "round", "data-round": String(r.round) }, h("h3", {}, r.label), h("div", { class: `columns n${Math.min(r.columns.length, 4)}` }, ...r.columns.map((c) => columnView(r.round, c)))),
     ),
   );
 }

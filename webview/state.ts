@@ -13,6 +13,7 @@ export interface Column {
   text: string;
   status: ColumnStatus;
   form?: ReplyForm;
+  summary?: string;
   notes: string[];
   error?: string;
   costUsd?: number;
@@ -80,7 +81,7 @@ export function reduce(s: PanelState, msg: HostMessage): PanelState {
     }
     case "model-done": {
       const c = column(s, e.round, e.model);
-      if (c) Object.assign(c, { text: e.text, status: "done", form: e.form, costUsd: e.costUsd, notes: [...c.notes, ...e.notes] });
+      if (c) Object.assign(c, { text: e.text, status: "done", form: e.form, summary: e.summary, costUsd: e.costUsd, notes: [...c.notes, ...e.notes] });
       break;
     }
     case "model-failed": {

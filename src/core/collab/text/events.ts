@@ -36,7 +36,8 @@ export type ReviewEvent =
   | { type: "model-delta"; round: number; model: string; text: string }
   /** The reply was not readable structured output; a repair prompt follows and its text streams anew. */
   | { type: "model-retry"; round: number; model: string; reason: string }
-  | { type: "model-done"; round: number; model: string; text: string; form: ReplyForm; notes: string[]; costUsd: number; outputTokens: number }
+  /** `summary` is the model's own one-line summary when the reply was structured. */
+  | { type: "model-done"; round: number; model: string; text: string; form: ReplyForm; summary?: string; notes: string[]; costUsd: number; outputTokens: number }
   | { type: "model-failed"; round: number; model: string; message: string }
   | { type: "findings-updated"; round: number; findings: Finding[] }
   | { type: "verdict"; verdict: Verdict }

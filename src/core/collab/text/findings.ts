@@ -58,10 +58,12 @@ export interface Vote {
 }
 
 /** How far the models agree on a finding: for = raisers still standing + supporters, against = disputers. */
-export function agreement(f: Finding): { for: number; against: number; level: "unanimous" | "contested" | "rejected" } {
+export type AgreementLevel = "unanimous" | "contested" | "split" | "rejected";
+
+export function agreement(f: Finding): { for: number; against: number; level: AgreementLevel } {
   const against = f.disputedBy.length;
   const forCount = f.raisedBy.filter((m) => !f.disputedBy.includes(m)).length + f.supportedBy.length;
-  const level = against === 0 ? "unanimous" : forCount > against ? "contested" : "rejected";
+  const level = against === 0 ? "unanimous" : forCount > against ? "contested" : forCount === against ? "split" : "rejected";
   return { for: forCount, against, level };
 }
 

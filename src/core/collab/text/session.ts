@@ -85,7 +85,7 @@ export class ReviewSession {
     this.emit({ type: "findings-updated", round, findings: this.board.snapshot() });
   }
 
-  private async ask<T extends { warnings: string[] }>(
+  private async ask<T extends { warnings: string[]; summary: string }>(
     model: string,
     round: number,
     messages: ChatMessage[],
@@ -118,7 +118,7 @@ export class ReviewSession {
         }
       }
       if (parsed.ok) notes.push(...parsed.value.warnings);
-      this.emit({ type: "model-done", round, model, text, form, notes, costUsd, outputTokens });
+      this.emit({ type: "model-done", round, model, text, form, summary: parsed.ok ? parsed.value.summary : undefined, notes, costUsd, outputTokens });
       return { model, text, form, parsed: parsed.ok ? parsed.value : undefined };
     } catch (e) {
       if (isAbortError(e) || this.signal?.aborted) throw new CancelledError();
