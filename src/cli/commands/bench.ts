@@ -2,8 +2,9 @@
 // exporting `registerBench(bench)` that adds its subcommand; add yours to the list below.
 import type { Command } from "commander";
 import { registerBench as registerMergeBench } from "./bench-merge";
+import { registerBench as registerMixingBench } from "./bench-mixing";
 
-const BENCHMARKS: ((bench: Command) => void)[] = [registerMergeBench];
+const BENCHMARKS: ((bench: Command) => void)[] = [registerMergeBench, registerMixingBench];
 
 export function register(program: Command): void {
   const bench = program.command("bench").description("Run a benchmark and print its figures (--json for machine-readable output).");

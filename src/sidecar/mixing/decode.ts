@@ -39,6 +39,10 @@ export interface DecodeSetup {
   lanes: Lane[];
   topK: number | "all";
   detokenize: Detokenize;
+  /** A token's text after other text (cached). */
+  piece: (t: TokenId) => string;
+  /** The prompt's last tokens (detokenizer context for the first generated token). */
+  promptTail: TokenId[];
   isEndOfGeneration: (t: TokenId) => boolean;
   /** Tokens a lane may hold in total (its context size). */
   contextSize: number;
@@ -59,7 +63,7 @@ export interface DecodeRequest {
 export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<MixGenerateResult> {
   const { strategy, lanes, topK } = setup;
   const sampler = new MixSampler(req.sampling);
-  const text = new TextAssembler(setup.detokenize, req.stop);
+  const text = new TextAssembler(setup.detokenize, req.stop, setup.promptTail, setup.piece);
   const tokens: MixedToken[] = [];
   const writers: Record<string, number> = {};
   let finishReason: FinishReason = "length";
@@ -108,10 +112,10 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
     const { delta, stopped } = text.push(choice.token);
     const token: MixedToken = {
       token: choice.token,
-      text: setup.detokenize([choice.token], []),
+      text: setup.piece(choice.token),
       textDelta: delta,
       logprob: choice.logprob,
-      top: choice.top.map((a) => ({ ...a, text: setup.detokenize([a.token], []) })),
+      top: choice.top.map((a) => ({ ...a, text: setup.piece(a.token) })),
       writer,
     };
     tokens.push(token);

@@ -64,7 +64,11 @@ export function distFromLogprobs(row: ArrayLike<number>, k = row.length): NextTo
  */
 export function logprobOf(d: NextTokenDist, t: TokenId): number {
   const v = d.logits.get(t);
-  if (v !== undefined) return v - d.logZ;
+  return v !== undefined ? v - d.logZ : missingLogprob(d);
+}
+
+/** What logprobOf gives a token that was not read out. */
+export function missingLogprob(d: NextTokenDist): number {
   return d.complete ? -Infinity : d.minLogit - d.logZ;
 }
 

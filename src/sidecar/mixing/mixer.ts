@@ -87,6 +87,8 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   lanes.sort((a, b) => strategy.lanes.indexOf(a.role) - strategy.lanes.indexOf(b.role));
 
   let queue: Promise<unknown> = Promise.resolve();
+  // Token id → its text as a continuation (the token after itself), so streaming costs no detokenizer call per token.
+  const pieces = new Map<TokenId, string>();
   let disposed = false;
   const modelOf = (lane: Lane) => byName.get(lane.role.model)!;
 
@@ -110,12 +112,19 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     const r = validateRequest(req, spec, contextSize);
     await startLanes(r.context, r.prompt, 1);
     const writer = modelOf(lanes[0]!);
+    const promptTail = lanes[0]!.pending.slice(-8);
     return decode(
       {
         strategy,
         lanes,
         topK: spec.topK ?? "all",
         detokenize: (tokens, last) => writer.detokenize(tokens as Token[], false, last as Token[]),
+        piece: (t) => {
+          let text = pieces.get(t);
+          if (text === undefined) pieces.set(t, (text = writer.detokenize([t as Token], false, [t as Token])));
+          return text;
+        },
+        promptTail,
         isEndOfGeneration: (t: TokenId) => writer.isEogToken(t as Token),
         contextSize,
         promptTokens: lanes[0]!.pending.length,

@@ -11,6 +11,8 @@ const MAX_PENDING = 4;
 const LOOKBEHIND = 8;
 
 export type Detokenize = (tokens: readonly TokenId[], lastTokens: readonly TokenId[]) => string;
+/** A token's text when it follows other text (cached by the caller: this is the per-token fast path). */
+export type TokenPiece = (token: TokenId) => string;
 
 export class TextAssembler {
   private text = "";
@@ -20,16 +22,32 @@ export class TextAssembler {
   private stopped = false;
   private readonly longestStop: number;
 
+  /**
+   * `before`: the prompt's last tokens, so the first generated token is detokenized as a continuation (SentencePiece
+   * drops a leading space at the very start of a text). `piece`: when given, a token that is a whole character on
+   * its own is appended from it without calling the detokenizer.
+   */
   constructor(
     private readonly detokenize: Detokenize,
     private readonly stops: readonly string[],
+    before: readonly TokenId[] = [],
+    private readonly piece?: TokenPiece,
   ) {
     this.longestStop = Math.max(0, ...stops.map((s) => s.length));
+    this.committed = before.slice(-LOOKBEHIND);
   }
 
   /** Add a token; returns the text now safe to stream and whether a stop string ended the text. */
   push(token: TokenId): { delta: string; stopped: boolean } {
     if (this.stopped) return { delta: "", stopped: true };
+    if (this.pending.length === 0 && this.piece) {
+      const whole = this.piece(token);
+      if (!whole.includes("\uFFFD")) {
+        this.pending.push(token);
+        this.commit(whole);
+        return { delta: this.release(false), stopped: this.stopped };
+      }
+    }
     this.pending.push(token);
     const piece = this.detokenize(this.pending, this.committed.slice(-LOOKBEHIND));
     if (piece.endsWith("\uFFFD") && this.pending.length < MAX_PENDING) return { delta: "", stopped: false };
@@ -50,7 +68,8 @@ export class TextAssembler {
   private commit(piece: string): void {
     const searchFrom = Math.max(0, this.text.length - this.longestStop);
     this.text += piece;
-    this.committed.push(...this.pending);
+    for (const t of this.pending) this.committed.push(t);
+    if (this.committed.length > 4 * LOOKBEHIND) this.committed = this.committed.slice(-LOOKBEHIND);
     this.pending = [];
     let cut = -1;
     for (const s of this.stops) {

@@ -4,36 +4,78 @@
 //
 // Working on log-probabilities rather than raw logits changes nothing after renormalisation: log pᵢ = zᵢ − log Zᵢ,
 // so the sum differs from the logit form by a constant per step, which softmax cancels.
+//
+// This runs once per generated token, so it is written to be O(read-out entries) with typed arrays indexed by
+// token id (module-level scratch, safe because it is synchronous) rather than Map look-ups per candidate.
 
-import { logprobOf, type NextTokenDist, type TokenId } from "../distribution";
+import { missingLogprob, type NextTokenDist, type TokenId } from "../distribution";
 import type { Mixed } from "./types";
+
+let slotOf = new Int32Array(1024);
+let stampOf = new Uint32Array(1024);
+let stamp = 0;
+
+function ensureCapacity(token: TokenId): void {
+  if (token < slotOf.length) return;
+  const size = Math.max(token + 1, slotOf.length * 2);
+  slotOf = new Int32Array(size);
+  stampOf = new Uint32Array(size);
+  stamp = 0;
+}
+
+function nextStamp(): number {
+  if (++stamp === 0xffffffff) {
+    stampOf.fill(0);
+    stamp = 1;
+  }
+  return stamp;
+}
 
 /** The union of the read-out entries of the lanes with a positive coefficient (first-seen order), plus `required`. */
 export function candidateUnion(dists: readonly NextTokenDist[], coeffs: readonly number[], required?: TokenId): TokenId[] {
-  const seen = new Set<TokenId>();
-  if (required !== undefined) seen.add(required);
-  for (let i = 0; i < dists.length; i++) {
-    if (!(coeffs[i]! > 0)) continue;
-    for (const t of dists[i]!.logits.keys()) seen.add(t);
-  }
-  return [...seen];
+  const s = nextStamp();
+  const out: TokenId[] = [];
+  const add = (t: TokenId) => {
+    ensureCapacity(t);
+    if (stampOf[t] === s) return;
+    stampOf[t] = s;
+    out.push(t);
+  };
+  if (required !== undefined) add(required);
+  for (let i = 0; i < dists.length; i++) if (coeffs[i]! > 0) for (const t of dists[i]!.logits.keys()) add(t);
+  return out;
 }
 
 export function linearMix(dists: readonly NextTokenDist[], coeffs: readonly number[], candidates: TokenId[]): Mixed {
   if (dists.length !== coeffs.length) throw new Error(`linearMix: ${dists.length} distributions but ${coeffs.length} coefficients`);
-  const scores = new Float64Array(candidates.length);
-  for (let j = 0; j < candidates.length; j++) {
+  const n = candidates.length;
+  const scores = new Float64Array(n);
+  const covered = new Uint8Array(n);
+  const s = nextStamp();
+  for (let j = 0; j < n; j++) {
     const t = candidates[j]!;
-    let s = 0;
-    for (let i = 0; i < dists.length; i++) {
-      const c = coeffs[i]!;
-      if (c === 0) continue;
-      const lp = logprobOf(dists[i]!, t);
-      s += c * lp;
-    }
-    // (−∞) − (−∞) is NaN: a token impossible under a positively weighted lane stays impossible.
-    scores[j] = Number.isNaN(s) ? -Infinity : s;
+    ensureCapacity(t);
+    stampOf[t] = s;
+    slotOf[t] = j;
   }
+  for (let i = 0; i < dists.length; i++) {
+    const c = coeffs[i]!;
+    if (c === 0) continue;
+    const d = dists[i]!;
+    covered.fill(0);
+    // Entries this lane read out: their exact log-probability.
+    for (const [t, z] of d.logits) {
+      if (t >= stampOf.length || stampOf[t] !== s) continue;
+      const j = slotOf[t]!;
+      scores[j]! += c * (z - d.logZ);
+      covered[j] = 1;
+    }
+    // Candidates this lane left out: its bound (or −∞ when the read-out was complete).
+    const missing = missingLogprob(d);
+    for (let j = 0; j < n; j++) if (covered[j] === 0) scores[j]! += c * missing;
+  }
+  // (−∞) − (−∞) is NaN: a token impossible under a positively weighted lane stays impossible.
+  for (let j = 0; j < n; j++) if (Number.isNaN(scores[j]!)) scores[j] = -Infinity;
   return { tokens: candidates, scores };
 }
 

@@ -1,0 +1,147 @@
+// `chorus bench mixing`: what logit mixing costs. For each vocabulary size it generates three bigram GGUFs, then
+// measures tokens/s of each model alone (node-llama-cpp's own greedy step: `generateNext: {token: true}`), and of
+// 2- and 3-model products of experts through createMixer (top-K read-outs, lanes evaluated concurrently).
+//
+// overhead_ratio  = JavaScript time per mixed token (mix + sample + text, timed inside the decode loop)
+//                   / the slowest single model's time per token.
+// mix2_speed_ratio = 2-model mix tokens/s / the slower of the two models' single tokens/s.
+// The top-level keys are the worst case over vocabularies (max overhead, min speed ratio). Every run is repeated
+// and the median kept; the machine's load average is reported because other work on it skews all figures.
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LlamaModel, Token } from "node-llama-cpp";
+import { createMixer } from "../src/sidecar/mixing/mixer";
+import { makeBigramModel } from "../src/sidecar/testmodels/bigram";
+
+export interface MixingBenchOptions {
+  vocabs: number[];
+  tokens: number;
+  repeats: number;
+  topK: number;
+  dir?: string;
+  log?: (line: string) => void;
+}
+
+interface MixFigures {
+  tokens_per_s: number;
+  js_ms_per_token: number;
+  eval_ms_per_token: number;
+  overhead_ratio: number;
+}
+
+const PROMPT = "export function total(items: Item[]): number {\n  return ";
+
+/** A deterministic code-like corpus per model (speed does not depend on the text, only on the shapes). */
+function corpus(seed: number): string {
+  const words = ["const", "let", "return", "function", "if", "else", "for", "of", "items", "total", "sum", "x", "await", "new", "Map", "=>", "(", ")", "{", "}", ";", "\n", "  ", "=", "+", "."];
+  let s = seed;
+  const out: string[] = [];
+  for (let i = 0; i < 4000; i++) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    out.push(words[s % words.length]!);
+  }
+  return out.join(" ");
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** One model alone, node-llama-cpp choosing each token greedily: the speed a mix is compared with. */
+async function singleTokensPerSecond(model: LlamaModel, tokens: number): Promise<number> {
+  const ctx = await model.createContext({ contextSize: tokens + 128, threads: 1 });
+  try {
+    const seq = ctx.getSequence();
+    const prompt = [model.tokens.bos!, ...model.tokenize(PROMPT)];
+    const started = performance.now();
+    const first = await seq.controlledEvaluate(prompt.map((t, i) => (i === prompt.length - 1 ? [t, { generateNext: { token: true } }] : t)));
+    let next = first[prompt.length - 1]?.next.token;
+    for (let i = 1; i < tokens; i++) {
+      if (next === undefined || next === null) throw new Error("the model produced no token");
+      const out = await seq.controlledEvaluate([[next as Token, { generateNext: { token: true } }]]);
+      next = out[0]?.next.token;
+    }
+    return tokens / ((performance.now() - started) / 1000);
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+async function mixFigures(models: Record<string, LlamaModel>, names: string[], o: MixingBenchOptions, slowestMsPerToken: number): Promise<MixFigures> {
+  const mixer = await createMixer({ strategy: "product", models: names.map((model) => ({ model, weight: 1 })), topK: o.topK }, models, { threads: 1, contextSize: o.tokens + 128 });
+  try {
+    const runs: { tps: number; js: number; ev: number }[] = [];
+    await mixer.generate({ prompt: PROMPT, maxTokens: 8 }); // warm-up
+    for (let r = 0; r < o.repeats; r++) {
+      const started = performance.now();
+      const res = await mixer.generate({ prompt: PROMPT, maxTokens: o.tokens });
+      const seconds = (performance.now() - started) / 1000;
+      if (res.tokens.length !== o.tokens) throw new Error(`the mix stopped after ${res.tokens.length} tokens (${res.finishReason})`);
+      runs.push({ tps: o.tokens / seconds, js: res.timing.mixMs / res.timing.steps, ev: res.timing.evalMs / res.timing.steps });
+    }
+    const mid = runs.sort((a, b) => a.tps - b.tps)[Math.floor(runs.length / 2)]!;
+    return { tokens_per_s: round(mid.tps), js_ms_per_token: round(mid.js, 4), eval_ms_per_token: round(mid.ev, 4), overhead_ratio: round(mid.js / slowestMsPerToken, 4) };
+  } finally {
+    await mixer.dispose();
+  }
+}
+
+const round = (x: number, digits = 1) => Number(x.toFixed(digits));
+
+export async function benchMixing(o: MixingBenchOptions) {
+  const log = o.log ?? (() => undefined);
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), "chorus-bench-mixing-"));
+  const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
+  const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
+  const perVocab = [];
+  try {
+    for (const vocab of o.vocabs) {
+      const models: Record<string, LlamaModel> = {};
+      for (const [i, name] of ["a", "b", "c"].entries()) {
+        log(`vocab ${vocab}: generating model ${name}`);
+        const made = await makeBigramModel({ corpus: corpus(i + 1), out: join(dir, `bench-${vocab}-${name}.gguf`), smoothing: 0.1 * (i + 1), vocabSize: vocab, contextLength: o.tokens + 256 });
+        models[name] = await llama.loadModel({ modelPath: made.path, gpuLayers: 0 });
+      }
+      try {
+        const single: Record<string, number> = {};
+        for (const name of Object.keys(models)) {
+          await singleTokensPerSecond(models[name]!, 8); // warm-up
+          const runs = [];
+          for (let r = 0; r < o.repeats; r++) runs.push(await singleTokensPerSecond(models[name]!, o.tokens));
+          single[name] = round(median(runs));
+          log(`vocab ${vocab}: ${name} alone ${single[name]} tokens/s`);
+        }
+        const slowest2 = Math.min(single.a!, single.b!);
+        const mix2 = await mixFigures(models, ["a", "b"], o, 1000 / slowest2);
+        log(`vocab ${vocab}: mix of 2 ${mix2.tokens_per_s} tokens/s`);
+        const mix3 = await mixFigures(models, ["a", "b", "c"], o, 1000 / Math.min(slowest2, single.c!));
+        log(`vocab ${vocab}: mix of 3 ${mix3.tokens_per_s} tokens/s`);
+        perVocab.push({
+          vocab,
+          single_tokens_per_s: single,
+          mix2,
+          mix3,
+          overhead_ratio: Math.max(mix2.overhead_ratio, mix3.overhead_ratio),
+          mix2_speed_ratio: round(mix2.tokens_per_s / slowest2, 3),
+        });
+      } finally {
+        for (const m of Object.values(models)) await m.dispose();
+      }
+    }
+  } finally {
+    if (!o.dir) rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    benchmark: "mixing",
+    strategy: "product of experts (weights 1), greedy",
+    top_k: o.topK,
+    tokens_per_run: o.tokens,
+    repeats: o.repeats,
+    threads_per_model: 1,
+    cpu_cores: cpus().length,
+    load_average_1m: round(loadavg()[0] ?? 0, 2),
+    overhead_ratio: Math.max(...perVocab.map((v) => v.overhead_ratio)),
+    mix2_speed_ratio: Math.min(...perVocab.map((v) => v.mix2_speed_ratio)),
+    targets: { overhead_ratio: "< 0.10", mix2_speed_ratio: ">= 0.8" },
+    vocabularies: perVocab,
+  };
+}

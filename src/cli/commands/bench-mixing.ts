@@ -1,0 +1,34 @@
+// `chorus bench mixing`: tokens/s of single models and of 2- and 3-model logit mixes on generated bigram GGUFs.
+import type { Command } from "commander";
+import { benchMixing } from "../../../bench/mixing";
+
+export function registerBench(bench: Command): void {
+  bench
+    .command("mixing")
+    .description("Generate bigram models (vocabularies ≈260 and ≈32k), time each alone and in 2- and 3-model logit mixes, delete them.")
+    .option("--vocab <list>", "comma-separated vocabulary sizes (each ≥ 258)", "258,32000")
+    .option("--tokens <n>", "tokens generated per run", "128")
+    .option("--repeats <n>", "runs per measurement; the median counts", "3")
+    .option("--top-k <n>", "entries read out of each model per step", "40")
+    .option("--dir <dir>", "where to generate the models (default: the OS temp folder, removed afterwards)")
+    .option("--json", "print JSON")
+    .action(async (o: { vocab: string; tokens: string; repeats: string; topK: string; dir?: string; json?: boolean }) => {
+      const vocabs = o.vocab.split(",").map((v) => Number(v.trim()));
+      if (vocabs.some((v) => !Number.isInteger(v) || v < 258 || v > 200_000)) throw new Error(`--vocab must list integers from 258 to 200000, not "${o.vocab}"`);
+      const int = (v: string, name: string, max: number) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer from 1 to ${max}, not "${v}"`);
+        return n;
+      };
+      const result = await benchMixing({
+        vocabs,
+        tokens: int(o.tokens, "tokens", 4000),
+        repeats: int(o.repeats, "repeats", 50),
+        topK: int(o.topK, "top-k", 4096),
+        dir: o.dir,
+        log: (s) => console.error(s),
+      });
+      if (o.json) console.log(JSON.stringify(result, null, 2));
+      else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(20)} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);
+    });
+}
