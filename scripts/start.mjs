@@ -44,34 +44,46 @@ function installChorus(extensionsDir) {
 
 /**
  * HOOK (sidecar): with nothing else configured, the demo sidecar serving the generated demo models must run.
- * When the CLI has `chorus serve --demo` (the sidecar engineer's), start it and hand its address to the extension
- * host through CHORUS_SIDECAR_URL / CHORUS_SIDECAR_TOKEN — the same variables the CLI reads. If the extension's
- * own sidecar process manager starts the demo sidecar itself, pass --no-sidecar (or delete this hook).
+ * Starts `chorus serve --demo` (the sidecar engineer's) and hands its address to the extension host through
+ * CHORUS_SIDECAR_URL / CHORUS_SIDECAR_TOKEN — the variables the CLI reads too; the engine host adopts them until
+ * the extension's own sidecar process manager takes over. If that manager starts the demo sidecar itself, run
+ * with --no-sidecar (or delete this hook). Returns the env for code-server and the models the sidecar serves.
  */
 async function startDemoSidecar() {
-  const help = spawnSync(process.execPath, [join(ROOT, "dist", "cli.js"), "serve", "--help"], { encoding: "utf8" });
-  if (help.status !== 0 || !help.stdout.includes("--demo")) {
-    console.log("(no `chorus serve --demo` in this build yet: starting without the demo sidecar)");
-    return {};
-  }
-  const child = spawn(process.execPath, [join(ROOT, "dist", "cli.js"), "serve", "--demo"], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [join(ROOT, "dist", "cli.js"), "serve", "--demo", "--cache-dir", join(STATE, "demo-models")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   stops.push(() => child.kill("SIGTERM"));
-  const env = {};
+  const found = { env: {}, models: [] };
   const lines = createInterface({ input: child.stdout });
   await new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error("the demo sidecar did not report its address within 120 s")), 120_000);
-    child.once("exit", (code) => rej(new Error(`the demo sidecar exited (code ${code}) before it was ready`)));
+    const timer = setTimeout(() => rej(new Error("the demo sidecar did not report its address within 180 s")), 180_000);
+    child.once("exit", (code) => rej(new Error(`the demo sidecar (chorus serve --demo) exited with code ${code} before it was ready`)));
     lines.on("line", (line) => {
-      const m = /^(?:export )?(CHORUS_SIDECAR_(?:URL|TOKEN))=(\S+)/.exec(line.trim());
-      if (m) env[m[1]] = m[2];
-      if (env.CHORUS_SIDECAR_URL && env.CHORUS_SIDECAR_TOKEN) {
+      let m;
+      if ((m = /listening on (http\S+)/.exec(line))) found.env.CHORUS_SIDECAR_URL = m[1];
+      else if ((m = /^Token: (\S+)/.exec(line))) found.env.CHORUS_SIDECAR_TOKEN = m[1];
+      else if ((m = /^Models: (.+)$/.exec(line))) {
+        found.models = m[1].split(",").map((x) => x.trim()).filter((x) => x && !x.includes(" "));
         clearTimeout(timer);
         res();
       }
     });
   });
-  console.log(`Demo sidecar at ${env.CHORUS_SIDECAR_URL}`);
-  return env;
+  console.log(`Demo sidecar at ${found.env.CHORUS_SIDECAR_URL} serving ${found.models.join(", ") || "no models"}`);
+  return found;
+}
+
+/** First-run settings of the demo instance; the demo sidecar's models become Chorus models. */
+function demoSettings(sidecarModels) {
+  const models = sidecarModels.map((name) => ({ id: name.replace(/^chorus\//, "mix-"), provider: "sidecar", model: name, tags: ["local"] }));
+  return {
+    "workbench.startupEditor": "none",
+    "security.workspace.trust.enabled": false,
+    "telemetry.telemetryLevel": "off",
+    "git.openRepositoryInParentFolders": "never",
+    ...(models.length ? { "chorus.models": models } : {}),
+  };
 }
 
 try {
@@ -82,15 +94,15 @@ try {
   installCodeServer();
   const workspace = resolve(opt("workspace") ?? join(STATE, "demo-workspace"));
   if (!opt("workspace") && !existsSync(workspace)) cpSync(join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
-  const sidecarEnv = args.includes("--no-sidecar") ? {} : await startDemoSidecar();
+  const sidecar = args.includes("--no-sidecar") ? { env: {}, models: [] } : await startDemoSidecar();
   const extensionsDir = join(STATE, "extensions");
   installChorus(extensionsDir);
   const server = await startCodeServer({
     stateDir: STATE,
     workspace,
     port: opt("port") ? Number(opt("port")) : undefined,
-    env: sidecarEnv,
-    userSettings: { "workbench.startupEditor": "none", "security.workspace.trust.enabled": false, "telemetry.telemetryLevel": "off", "git.openRepositoryInParentFolders": "never" },
+    env: sidecar.env,
+    userSettings: demoSettings(sidecar.models),
     keepSettings: true,
   });
   stops.push(server.stop);
