@@ -180,7 +180,7 @@ export class SidecarSupervisor {
   private scheduleHealth(child: ChildProcess, misses: number): void {
     this.later(this.opts.healthIntervalMs ?? 15_000, () => {
       if (this.child !== child || !this.endpointValue) return;
-      fetch(`${this.endpointValue.url}/health`, { signal: AbortSignal.timeout(5000) })
+      void fetch(`${this.endpointValue.url}/health`, { signal: AbortSignal.timeout(5000) })
         .then((r) => r.ok)
         .catch(() => false)
         .then((ok) => {
