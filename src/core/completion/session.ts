@@ -1,0 +1,199 @@
+// The engine side of inline completions, free of VS Code so it can be benchmarked: per editor, at most one model
+// request in flight (a newer keystroke aborts the older request and waits for it to settle), an adaptive debounce,
+// an LRU cache keyed on the assembled prefix and suffix (with type-ahead: typing the start of a cached completion
+// still hits), FIM prompt assembly and the single/multi-line policy.
+
+import type { CompletionInput, CompletionOutput } from "../modes";
+import { AdaptiveDebounce, DEFAULT_DEBOUNCE, type DebounceOptions } from "./debounce";
+import { assembleFim, DEFAULT_FIM_BUDGET, type FimBudget } from "./fim";
+import { LruCache } from "./lru";
+import { cleanCompletion, cursorShape, type MultilinePolicy } from "./policy";
+
+export interface CompletionDocument {
+  /** Identifies the editor (one request in flight per editor). */
+  editorKey: string;
+  prefix: string;
+  suffix: string;
+  languageId: string;
+  filePath: string;
+}
+
+export interface CompletionResult {
+  /** The ghost text to show. */
+  text: string;
+  /** What the mode returned (its decision; the object feedback is reported against). */
+  output: CompletionOutput;
+  fromCache: boolean;
+}
+
+export interface CompletionTimings {
+  totalMs: number;
+  debounceMs: number;
+  /** Waiting for an aborted older request to settle. */
+  waitMs: number;
+  modelMs: number;
+  /** Chorus's own time: everything else. */
+  overheadMs: number;
+  fromCache: boolean;
+}
+
+export interface CompletionEngineOptions {
+  complete: (input: CompletionInput, signal: AbortSignal) => Promise<CompletionOutput>;
+  /** Part of the cache key, so switching modes does not serve another mode's answers. */
+  modeKey?: () => string;
+  cacheSize?: number;
+  budget?: FimBudget;
+  debounce?: DebounceOptions;
+  multiline?: () => MultilinePolicy;
+  now?: () => number;
+  onTimings?: (t: CompletionTimings) => void;
+}
+
+interface EditorState {
+  debounce: AdaptiveDebounce;
+  /** Bumped on every request; a request that is no longer the newest gives up. */
+  generation: number;
+  inFlight?: { controller: AbortController; settled: Promise<unknown> };
+}
+
+const TYPE_AHEAD_MAX = 32;
+
+export class CompletionEngine {
+  private readonly cache: LruCache<string, CompletionOutput>;
+  private readonly editors = new Map<string, EditorState>();
+  private readonly now: () => number;
+  private inFlightCount = 0;
+  /** The most requests that were ever in flight at once, across all editors (the benchmark reads it). */
+  maxInFlight = 0;
+
+  constructor(private readonly opts: CompletionEngineOptions) {
+    this.cache = new LruCache(opts.cacheSize ?? 500);
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  private editor(key: string): EditorState {
+    let s = this.editors.get(key);
+    if (!s) {
+      s = { debounce: new AdaptiveDebounce(this.opts.debounce ?? DEFAULT_DEBOUNCE), generation: 0 };
+      this.editors.set(key, s);
+    }
+    return s;
+  }
+
+  /** An editor closed: abort its request and forget it. */
+  closeEditor(key: string): void {
+    this.editors.get(key)?.inFlight?.controller.abort();
+    this.editors.delete(key);
+  }
+
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  /** Undefined when there is nothing to show: skipped, superseded, cancelled or an empty reply. */
+  async request(doc: CompletionDocument, signal: AbortSignal): Promise<CompletionResult | undefined> {
+    const t0 = this.now();
+    const ed = this.editor(doc.editorKey);
+    ed.debounce.keystroke(t0);
+    const generation = ++ed.generation;
+    const shape = cursorShape(doc.prefix, doc.suffix, this.opts.multiline?.() ?? "auto");
+    if (shape.skip) return undefined;
+    const fim = assembleFim(doc.prefix, doc.suffix, this.opts.budget ?? DEFAULT_FIM_BUDGET);
+    const mode = this.opts.modeKey?.() ?? "";
+    const keyOf = (prefix: string): string => `${mode}\u0000${doc.languageId}\u0000${prefix}\u0000${fim.suffix}`;
+
+    const hit = this.lookup(keyOf, fim.prefix, fim.suffix, shape.multiline);
+    if (hit) {
+      this.report(t0, 0, 0, 0, true);
+      return { text: hit.text, output: hit.output, fromCache: true };
+    }
+
+    const tDebounce = this.now();
+    const delay = ed.debounce.delayMs();
+    if (!(await sleep(delay, signal)) || generation !== ed.generation) return undefined;
+    const debounceMs = this.now() - tDebounce;
+
+    // One in flight per editor: abort the older request and let it settle before starting this one.
+    const tWait = this.now();
+    const prev = ed.inFlight;
+    if (prev) {
+      prev.controller.abort();
+      await prev.settled;
+    }
+    const waitMs = this.now() - tWait;
+    if (signal.aborted || generation !== ed.generation) return undefined;
+
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    const input: CompletionInput = { prefix: fim.prefix, suffix: fim.suffix, languageId: doc.languageId, filePath: doc.filePath, atLineEnd: shape.atLineEnd, multiline: shape.multiline };
+    const tModel = this.now();
+    const call = this.opts.complete(input, controller.signal);
+    const settled = call.then(
+      () => undefined,
+      () => undefined,
+    );
+    ed.inFlight = { controller, settled };
+    this.inFlightCount++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlightCount);
+    let output: CompletionOutput;
+    try {
+      output = await call;
+    } catch (e) {
+      if (controller.signal.aborted) return undefined;
+      throw e;
+    } finally {
+      this.inFlightCount--;
+      signal.removeEventListener("abort", onAbort);
+      if (ed.inFlight?.controller === controller) ed.inFlight = undefined;
+    }
+    const modelMs = this.now() - tModel;
+    ed.debounce.response(modelMs);
+    const text = cleanCompletion(output.text, fim.suffix, shape.multiline);
+    this.cache.set(keyOf(fim.prefix), output);
+    this.report(t0, debounceMs, waitMs, modelMs, false);
+    if (text === "" || controller.signal.aborted) return undefined;
+    return { text, output, fromCache: false };
+  }
+
+  /** Exact hit, or a cached completion the user has since typed the start of. */
+  private lookup(keyOf: (p: string) => string, prefix: string, suffix: string, multiline: boolean): { text: string; output: CompletionOutput } | undefined {
+    const exact = this.cache.get(keyOf(prefix));
+    if (exact) {
+      const text = cleanCompletion(exact.text, suffix, multiline);
+      return text ? { text, output: exact } : undefined;
+    }
+    for (let k = 1; k <= Math.min(TYPE_AHEAD_MAX, prefix.length); k++) {
+      const typed = prefix.slice(prefix.length - k);
+      if (typed.includes("\n")) break;
+      const earlier = this.cache.get(keyOf(prefix.slice(0, prefix.length - k)));
+      if (earlier && earlier.text.startsWith(typed) && earlier.text.length > k) {
+        const text = cleanCompletion(earlier.text.slice(k), suffix, multiline);
+        if (text) return { text, output: earlier };
+      }
+    }
+    return undefined;
+  }
+
+  private report(t0: number, debounceMs: number, waitMs: number, modelMs: number, fromCache: boolean): void {
+    if (!this.opts.onTimings) return;
+    const totalMs = this.now() - t0;
+    this.opts.onTimings({ totalMs, debounceMs, waitMs, modelMs, overheadMs: Math.max(0, totalMs - debounceMs - waitMs - modelMs), fromCache });
+  }
+}
+
+/** Resolves true after `ms`, false at once if `signal` aborts first. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
