@@ -24,7 +24,7 @@ export interface MergeBenchOptions {
 }
 
 /** TinyLlama-like widths; the layer count is chosen to reach the requested size. */
-function shapeFor(modelMb: number): LlamaShape {
+export function shapeFor(modelMb: number): LlamaShape {
   const dim = 2048;
   const ffn = 5632;
   const vocabSize = 32000;
@@ -47,7 +47,7 @@ function randomF16Bytes(count: number, seed: number): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
-async function generateModel(file: string, shape: LlamaShape, seed: number): Promise<void> {
+export async function generateModel(file: string, shape: LlamaShape, seed: number): Promise<void> {
   const tensors = llamaTensors(shape, { embedding: GgmlType.F16, matrix: GgmlType.F16, output: GgmlType.F16 });
   await writeGguf({
     out: file,

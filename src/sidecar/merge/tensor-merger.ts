@@ -1,23 +1,17 @@
-// Produces one output tensor's bytes, chunk by chunk, for the GGUF writer. Three things keep it fast and flat:
-// element-wise methods get a large tensor in row chunks (memory independent of tensor size); the next chunk's
-// reads are in flight while this one is merged; and a chunk is merged on the next turn of the event loop after
-// the previous one is handed over, so merging overlaps the writer's disk write instead of waiting for it.
+// Produces one output tensor's bytes, chunk by chunk, for the GGUF writer. Element-wise methods get a large
+// tensor in row chunks, so memory does not depend on tensor size; a few chunks are in flight at once (being
+// read, being merged — in worker threads for the fused F16 path) while the writer writes the oldest, so reading,
+// merging and writing overlap.
 import { dequantize } from "../gguf/codecs/index";
 import { GgufReader } from "../gguf/reader";
 import { GgmlType, type GgufTensorInfo } from "../gguf/types";
 import type { GgufTensorSpec } from "../gguf/writer";
 import { encodeTensor } from "./f16-encode";
-import { weightedSumF16 } from "./fused-f16";
+import { weightedSumF16, type F16WorkerPool } from "./f16-workers";
 import type { MergeMethod } from "./methods";
 import { TensorParams, tensorPosition } from "./params";
 import type { MergePlan } from "./plan";
 import { tensorRng } from "./rng";
-
-interface Chunk {
-  /** Raw bytes of each input (base first when there is one). */
-  bytes: Buffer[];
-  infos: GgufTensorInfo[];
-}
 
 export class TensorMerger {
   private readonly inputs: GgufReader[];
@@ -30,6 +24,8 @@ export class TensorMerger {
     private readonly blocks: number,
     private readonly chunkValues: number,
     private readonly signal: AbortSignal | undefined,
+    /** Worker threads for the fused F16 path; undefined runs it on this thread. */
+    private readonly pool: F16WorkerPool | undefined,
   ) {
     this.inputs = base ? [base, ...models] : models;
   }
@@ -39,47 +35,41 @@ export class TensorMerger {
     const { rowLength, rowCount } = GgufReader.rows(infos[0]!);
     const rowsPerChunk = this.method.chunkable ? Math.max(1, Math.floor(this.chunkValues / rowLength)) : rowCount;
     const params = new TensorParams(this.plan.parameters, this.plan.models.map((m) => m.parameters), tensorPosition(spec.name, this.blocks));
-    const read = (rowStart: number): Promise<Chunk> => {
+    const coefficients = this.method.linearCoefficients?.(params, this.models.length);
+    const fused = coefficients !== undefined && spec.type === GgmlType.F16 && infos.every((t) => t.type === GgmlType.F16);
+    const merge = async (rowStart: number): Promise<Uint8Array> => {
       const rows = Math.min(rowsPerChunk, rowCount - rowStart);
-      const p = Promise.all(this.inputs.map((r, i) => r.readTensorBytes(infos[i]!, rowStart, rows))).then((bytes) => ({ bytes, infos }));
-      // A cancel can abandon a prefetched read; mark it handled so it cannot become an unhandled rejection.
-      p.catch(() => undefined);
-      return p;
+      const bytes = await Promise.all(this.inputs.map((r, i) => r.readTensorBytes(infos[i]!, rowStart, rows)));
+      this.signal?.throwIfAborted();
+      if (fused) return this.pool ? this.pool.weightedSum(bytes, coefficients) : weightedSumF16(bytes, coefficients);
+      // Merge on a later turn of the event loop, so that the writer's pending write proceeds meanwhile.
+      await new Promise((resolve) => setImmediate(resolve));
+      this.signal?.throwIfAborted();
+      return this.mergeChunk(spec, rowLength, params, bytes, infos);
     };
-    const merged = (chunk: Promise<Chunk>): Promise<Uint8Array> => {
-      const p = chunk.then(
-        (c) =>
-          new Promise<Uint8Array>((resolve, reject) =>
-            setImmediate(() => {
-              try {
-                this.signal?.throwIfAborted();
-                resolve(this.mergeChunk(spec, rowLength, params, c));
-              } catch (e) {
-                reject(e instanceof Error ? e : new Error(String(e)));
-              }
-            }),
-          ),
-      );
+    // Several chunks in flight (reading, merging in workers) while the writer writes the oldest one.
+    const depth = fused && this.pool ? this.pool.size + 1 : 2;
+    const inFlight: Promise<Uint8Array>[] = [];
+    let nextRow = 0;
+    const launch = () => {
+      const p = merge(nextRow);
+      // A cancel can abandon chunks in flight; mark them handled so none becomes an unhandled rejection.
       p.catch(() => undefined);
-      return p;
+      inFlight.push(p);
+      nextRow += rowsPerChunk;
     };
-    let pendingRead = read(0);
-    let pendingMerge = merged(pendingRead);
+    while (inFlight.length < depth && nextRow < rowCount) launch();
     for (let rowStart = 0; rowStart < rowCount; rowStart += rowsPerChunk) {
-      const next = rowStart + rowsPerChunk;
-      if (next < rowCount) pendingRead = read(next);
-      const out = await pendingMerge;
-      if (next < rowCount) pendingMerge = merged(pendingRead);
+      const out = await inFlight.shift()!;
+      if (nextRow < rowCount) launch();
       onValues(Math.min(rowsPerChunk, rowCount - rowStart) * rowLength);
       yield out;
     }
   }
 
-  private mergeChunk(spec: GgufTensorSpec, rowLength: number, params: TensorParams, c: Chunk): Uint8Array {
-    const coefficients = this.method.linearCoefficients?.(params, this.models.length);
-    if (coefficients && spec.type === GgmlType.F16 && c.infos.every((t) => t.type === GgmlType.F16)) return weightedSumF16(c.bytes, coefficients);
-    const values = c.bytes.map((b, i) => {
-      const t = c.infos[i]!;
+  private mergeChunk(spec: GgufTensorSpec, rowLength: number, params: TensorParams, bytes: Buffer[], infos: GgufTensorInfo[]): Uint8Array {
+    const values = bytes.map((b, i) => {
+      const t = infos[i]!;
       return dequantize(t.type, b, (b.length / GgufReader.rows(t).rowBytes) * rowLength);
     });
     const result = this.method.merge({
