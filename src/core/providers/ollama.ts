@@ -93,7 +93,9 @@ export class OllamaProvider implements Provider {
       const stream = await this.client(s, seen).generate({
         model: req.model,
         prompt: req.prefix,
-        suffix: req.suffix,
+        // Ollama takes an empty suffix as "no suffix" and then wraps the prompt in the model's chat template,
+        // so a completion at the end of a file would come back as a chat answer. A lone newline keeps it FIM.
+        suffix: req.suffix === "" ? "\n" : req.suffix,
         stream: true,
         ...this.common(req),
       });

@@ -112,3 +112,22 @@ void describe("fake servers", () => {
     }
   });
 });
+
+void describe("fake server scripting", () => {
+  void it("a reply may carry logprobs under either name, and latency delays the answer", async () => {
+    const s = await startFakeOllama({ models: ["m"], latencyMs: (r) => (r.prompt === "slow" ? 300 : 0), reply: () => ({ logprobs: [{ token: "A", logprob: -1 }] }) });
+    try {
+      const ask = async (content: string): Promise<{ ms: number; body: { message: { content: string }; logprobs?: unknown[] } }> => {
+        const t0 = Date.now();
+        const res = await fetch(`${s.url}/api/chat`, { method: "POST", body: JSON.stringify({ model: "m", stream: false, logprobs: true, messages: [{ role: "user", content }] }) });
+        return { body: (await res.json()) as { message: { content: string }; logprobs?: unknown[] }, ms: Date.now() - t0 };
+      };
+      const slow = await ask("slow");
+      assert.equal(slow.body.message.content, "A");
+      assert.equal(slow.body.logprobs?.length, 1);
+      assert.ok(slow.ms >= 290, `answered after ${slow.ms} ms`);
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -89,6 +89,11 @@ void describe("OllamaProvider", () => {
     assert.deepEqual(c.usage, { inputTokens: 4, outputTokens: 3 }); // words of prefix + suffix, pieces of the reply
   });
 
+  void it("keeps a completion at the end of a file in FIM mode (Ollama ignores an empty suffix)", async () => {
+    await collect(p.complete({ model: "qwen2.5-coder:1.5b", prefix: "x = ", suffix: "" }));
+    assert.equal(fake.requests.at(-1)!.body?.suffix, "\n");
+  });
+
   void it("says when a model cannot fill in the middle", async () => {
     const e = await streamError(p.complete({ model: "llama3:latest", prefix: "a", suffix: "b" }));
     assert.ok(e instanceof ProviderError);
