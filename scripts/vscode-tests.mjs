@@ -6,7 +6,7 @@
 //   5. print "N passed, N failed", exit non-zero on failure, and always stop every process it started.
 // Options: --no-build, --only=host|ui, --grep=TEXT (test titles), --keep (keep state dirs), CHORUS_E2E_HEADED=1.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { format } from "node:util";
 import { chromium } from "playwright-core";
@@ -111,6 +111,8 @@ async function runUiTests(browser, fakes) {
     if (grep && !test.name.includes(grep)) continue;
     const started = Date.now();
     const slug = test.name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+    // Screenshots of an earlier run of this test would mislead: drop them.
+    for (const old of readdirSync(RESULTS_DIR).filter((f) => f.startsWith(`${slug}-`))) rmSync(join(RESULTS_DIR, old), { force: true });
     const { dir, workspace } = freshState(`ui-${slug}`.slice(0, 40));
     for (const [rel, content] of Object.entries(test.userDataFiles ?? {})) {
       const file = join(dir, "user-data", rel);
