@@ -60,6 +60,6 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
 }
 
 /** Requests that carried content to a model (not model listings). */
-export function modelRequests(s: FakeServer): { path: string; prompt: string; suffix?: string }[] {
+export function modelRequests(s: FakeServer): FakeServer["requests"] {
   return s.requests.filter((r) => r.method === "POST");
 }
