@@ -3,8 +3,9 @@
 import type { Command } from "commander";
 import { registerBench as registerMergeBench } from "./bench-merge";
 import { registerBench as registerMixingBench } from "./bench-mixing";
+import { registerBench as registerRoutingBenches } from "./bench-routing";
 
-const BENCHMARKS: ((bench: Command) => void)[] = [registerMergeBench, registerMixingBench];
+const BENCHMARKS: ((bench: Command) => void)[] = [registerMergeBench, registerMixingBench, registerRoutingBenches];
 
 export function register(program: Command): void {
   const bench = program.command("bench").description("Run a benchmark and print its figures (--json for machine-readable output).");

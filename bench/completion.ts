@@ -1,0 +1,159 @@
+// `chorus bench completion`: Chorus's own time per inline completion request — the completion engine (cache, FIM
+// assembly, debounce bookkeeping, one-in-flight), the route mode (features, router, calibration, privacy, budget)
+// and the ledger write — with the model's time and the debounce wait taken out. The model is an in-process
+// provider that sleeps a fixed time, so nothing but Chorus's work varies. Also: the time of a cache hit, and the
+// most requests in flight during a burst of keystrokes.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ApiCollab } from "../src/core/collab/api/api-collab";
+import { registerApiModes } from "../src/core/collab/api/modes";
+import { CompletionEngine, type CompletionTimings } from "../src/core/completion/session";
+import { defaultConfig, type ModelConfig } from "../src/core/config";
+import { createEngine } from "../src/core/engine";
+import type { Delta, FimRequest, Provider } from "../src/core/providers/types";
+
+export interface CompletionBenchOptions {
+  requests?: number;
+  burst?: number;
+  modelMs?: number;
+  mode?: string;
+}
+
+export interface CompletionBenchResult {
+  mode: string;
+  requests: number;
+  model_ms: number;
+  overhead_p50_ms: number;
+  overhead_p99_ms: number;
+  overhead_max_ms: number;
+  cache_hit_p50_ms: number;
+  cache_hit_p99_ms: number;
+  burst_keystrokes: number;
+  burst_model_calls: number;
+  max_in_flight: number;
+}
+
+/** A model that takes `ms` per request, honours abort at once, and reports how long it really took. */
+function sleepingProvider(model: ModelConfig, ms: number, onModelTime: (ms: number) => void, live: { n: number; max: number }): Provider {
+  const complete = async function* (req: FimRequest, signal?: AbortSignal): AsyncIterable<Delta> {
+    const t = performance.now();
+    live.n++;
+    live.max = Math.max(live.max, live.n);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, ms);
+        signal?.addEventListener("abort", () => (clearTimeout(timer), reject(Object.assign(new Error("aborted"), { name: "AbortError" }))), { once: true });
+      });
+    } finally {
+      live.n--;
+      onModelTime(performance.now() - t);
+    }
+    yield { text: `value${req.prefix.length % 97};`, usage: { inputTokens: 100, outputTokens: 4 }, finishReason: "stop" };
+  };
+  return {
+    kind: model.provider,
+    endpoint: "bench://",
+    capabilities: () => ({ fim: true, logprobs: false, embeddings: false }),
+    listModels: async () => [{ name: model.model }],
+    chat: (req, signal) => complete({ model: req.model, prefix: "", suffix: "" }, signal),
+    complete,
+    embed: async () => [],
+  };
+}
+
+function percentile(xs: number[], p: number): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!);
+}
+
+const round = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** A realistic file: a few hundred lines of TypeScript before the cursor. */
+function sourceFile(i: number): string {
+  const lines: string[] = [];
+  for (let k = 0; k < 300; k++) lines.push(`export function helper${k}(items: number[]): number {\n  return items.reduce((a, b) => a + b * ${k}, 0);\n}`);
+  return `${lines.join("\n")}\nconst total${i} = `;
+}
+
+export async function benchCompletion(opts: CompletionBenchOptions = {}): Promise<CompletionBenchResult> {
+  const n = opts.requests ?? 300;
+  const burst = opts.burst ?? 200;
+  const modelMs = opts.modelMs ?? 20;
+  const mode = opts.mode ?? "route";
+  const dir = mkdtempSync(join(tmpdir(), "chorus-bench-completion-"));
+  let lastModelMs = 0;
+  const live = { n: 0, max: 0 };
+  try {
+    const models: ModelConfig[] = [
+      { id: "small", provider: "ollama", model: "coder", tags: ["local", "fast"] },
+      { id: "big", provider: "openai", model: "gpt", tags: ["cloud", "strong"], priceIn: 2.5, priceOut: 10 },
+    ];
+    const collab = new ApiCollab(join(dir, "routing"));
+    const engine = createEngine({
+      config: { ...defaultConfig(), models, budgetUsd: 100 },
+      providerFactory: (m) => sleepingProvider(m, modelMs, (t) => (lastModelMs = t), live),
+      secrets: async () => undefined,
+      ledgerDir: join(dir, "ledger"),
+      registerModes: [(r) => registerApiModes(r, collab)],
+    });
+    let timings: CompletionTimings | undefined;
+    const completions = new CompletionEngine({
+      complete: (input, signal) => engine.complete(input, signal, mode),
+      modeKey: () => mode,
+      debounce: { minMs: 0, maxMs: 0, rate: 0 },
+      onTimings: (t) => (timings = t),
+    });
+    const overhead: number[] = [];
+    const hits: number[] = [];
+    // Sequential requests on distinct files: every one misses the cache and reaches the model.
+    for (let i = 0; i < n; i++) {
+      timings = undefined;
+      const r = await completions.request({ editorKey: "bench", prefix: sourceFile(i), suffix: "\n", languageId: "typescript", filePath: `/bench/f${i}.ts` }, new AbortController().signal);
+      if (!r || r.fromCache || !timings) throw new Error(`request ${i} did not reach the model`);
+      const t: CompletionTimings = timings;
+      // The engine's modelMs spans the whole mode (router, privacy, ledger); only the provider's own time is the model's.
+      overhead.push(t.totalMs - t.debounceMs - t.waitMs - lastModelMs);
+    }
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      const r = await completions.request({ editorKey: "bench", prefix: sourceFile(i), suffix: "\n", languageId: "typescript", filePath: `/bench/f${i}.ts` }, new AbortController().signal);
+      hits.push(performance.now() - t);
+      if (!r?.fromCache) throw new Error(`request ${i} should have been a cache hit`);
+    }
+    // A burst: keystrokes 0–15 ms apart with the real adaptive debounce; VS Code cancels each previous request.
+    const bursty = new CompletionEngine({ complete: (input, signal) => engine.complete(input, signal, mode), modeKey: () => mode });
+    live.max = 0;
+    let calls = 0;
+    const sub = engine.ledger.onRecord(() => calls++);
+    const pending: Promise<unknown>[] = [];
+    let prev: AbortController | undefined;
+    let prefix = sourceFile(-1);
+    for (let k = 0; k < burst; k++) {
+      prev?.abort();
+      prev = new AbortController();
+      prefix += "abcdefghij"[k % 10];
+      pending.push(bursty.request({ editorKey: "burst", prefix, suffix: "\n", languageId: "typescript", filePath: "/bench/burst.ts" }, prev.signal));
+      await new Promise((r) => setTimeout(r, (k * 7) % 16));
+    }
+    await Promise.all(pending);
+    sub.dispose();
+    return {
+      mode,
+      requests: n,
+      model_ms: modelMs,
+      overhead_p50_ms: percentile(overhead, 50),
+      overhead_p99_ms: percentile(overhead, 99),
+      overhead_max_ms: percentile(overhead, 100),
+      cache_hit_p50_ms: percentile(hits, 50),
+      cache_hit_p99_ms: percentile(hits, 99),
+      burst_keystrokes: burst,
+      burst_model_calls: calls,
+      max_in_flight: Math.max(live.max, bursty.maxInFlight),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
