@@ -5,7 +5,7 @@ import { GgufReader } from "../../../src/sidecar/gguf/reader";
 import { GgmlType } from "../../../src/sidecar/gguf/types";
 import { bigramTable, makeBigramModel, type BigramTable } from "../../../src/sidecar/testmodels/bigram";
 import { BOS_ID, EOS_ID } from "../../../src/sidecar/testmodels/byte-vocab";
-import { logSoftmax, maxAbsDiff, nextLogits, withModel } from "./llama-harness";
+import { EVERY_BASE_TOKEN, logSoftmax, logitsAfterEachToken, maxAbsDiff, nextLogits, withModel } from "./llama-harness";
 import { tempDir } from "./helpers";
 
 const dir = tempDir("bigram");
@@ -73,6 +73,11 @@ void describe("makeBigramModel loaded in llama.cpp", () => {
         const expected = m.table.row(p[p.length - 1]!);
         assert.ok(maxAbsDiff(logSoftmax(rows[i]!), expected) < 1e-4, `prompt ${i}: log-softmax = table`);
         assert.ok(maxAbsDiff(rows[i]!, expected) < 1e-4, `prompt ${i}: raw logits = table`);
+      }
+      // Every row of the table, read in one pass (after each token, a bigram's output depends on that token only).
+      const all = await logitsAfterEachToken(model, EVERY_BASE_TOKEN);
+      for (const [i, token] of EVERY_BASE_TOKEN.entries()) {
+        assert.ok(maxAbsDiff(logSoftmax(all[i]!), m.table.row(token)) < 1e-4, `after token ${token}: log-softmax = table`);
       }
     });
   });

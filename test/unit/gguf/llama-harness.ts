@@ -58,3 +58,26 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
+
+/** One evaluation of `tokens` in a fresh context, with the full logits after every token (row i: after tokens[i]).
+ * For a bigram model row i depends only on tokens[i], so this reads many table rows in a single pass. */
+export async function logitsAfterEachToken(model: LlamaModel, tokens: readonly number[]): Promise<Float64Array[]> {
+  const context = await model.createContext({ contextSize: Math.max(256, tokens.length + 1), threads: 1, batchSize: 512 });
+  try {
+    const sequence = context.getSequence();
+    const items = tokens.map((t) => [t, { generateNext: { logits: true } }] as const);
+    const out = await sequence.controlledEvaluate(items as unknown as Parameters<typeof sequence.controlledEvaluate>[0]);
+    return out.map((o, i) => {
+      const logits = o?.next.logits;
+      if (!logits) throw new Error(`llama.cpp returned no logits after token ${i}`);
+      const row = new Float64Array(logits.size);
+      for (const [token, value] of logits) row[token as number] = value;
+      return row;
+    });
+  } finally {
+    await context.dispose();
+  }
+}
+
+/** BOS, every byte, EOS: every row of a 258-token bigram model. */
+export const EVERY_BASE_TOKEN: readonly number[] = [256, ...Array.from({ length: 256 }, (_, i) => i), 257];
