@@ -31,7 +31,7 @@ export async function makeTestBed(specs: Record<string, { corpus: string | strin
   const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
   const models: Record<string, TestModel> = {};
   for (const [name, s] of Object.entries(specs)) {
-    const made = await makeBigramModel({ corpus: s.corpus, out: join(dir, `${name}.gguf`), name, smoothing: s.smoothing, vocabSize: s.vocabSize, contextLength: 1024 });
+    const made = await makeBigramModel({ corpus: s.corpus, out: join(dir, `${name}.gguf`), name, smoothing: s.smoothing, vocabSize: s.vocabSize, contextLength: 2048 });
     models[name] = { model: await llama.loadModel({ modelPath: made.path, gpuLayers: 0 }), table: made.table };
   }
   return {

@@ -11,10 +11,12 @@ export function productMix(dists: readonly NextTokenDist[], weights: readonly nu
 }
 
 export function productStrategy(spec: ProductSpec): MixingStrategy {
-  const weights = spec.models.map((m) => m.weight);
+  // A model with weight 0 contributes nothing, so it gets no lane and is never evaluated.
+  const used = spec.models.map((m, i) => ({ ...m, role: `model ${i + 1} (${m.model})` })).filter((m) => m.weight > 0);
+  const weights = used.map((m) => m.weight);
   return {
     kind: "mix",
-    lanes: spec.models.map((m, i) => ({ role: `model ${i + 1} (${m.model})`, model: m.model, withContext: true })),
+    lanes: used.map((m) => ({ role: m.role, model: m.model, withContext: true })),
     mix: (dists, required) => productMix(dists, weights, required),
   };
 }

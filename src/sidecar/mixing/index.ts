@@ -1,0 +1,41 @@
+// Logit-level collaboration: several local models vote on every next token, decoded in lockstep.
+//
+// API (for the sidecar's HTTP layer and anything else that holds loaded models):
+//
+//   const spec = parseMixSpec(untrustedJson, "preset ts-contrast");   // throws MixSpecError naming the problem
+//   const mixer = await createMixer(spec, models, { threads: 1 });     // models: {name: LlamaModel} or a loader
+//   const r = await mixer.generate({
+//     prompt, context?,                  // context is prepended (context-contrastive also reads the prompt without it)
+//     maxTokens?, stop?, topLogprobs?,   // defaults 128, [], 0 (at most 20)
+//     sampling?: { temperature?, topP?, seed? },   // applied AFTER mixing; temperature 0 (default) = greedy
+//     signal?,                           // abort → finishReason "cancelled", partial result, no rejection
+//     onToken?(t: MixedToken), onFlush?(text),
+//   });
+//   r.text, r.finishReason ("stop" | "length" | "cancelled"), r.usage, r.tokens[i] = {token, text, textDelta,
+//   logprob, top[], writer}, r.writers (deferral: tokens per model), r.timing (native eval ms vs JS mixing ms)
+//   await mixer.score({ text, context? })   // teacher-forced mixed log-probs and cross-entropy
+//   await mixer.dispose()                   // frees the mixer's contexts; the models stay the caller's
+//
+// Strategies (spec.ts; formulas in strategies/*.ts): contrastive (expert, amateur, alpha 0.1, beta 0.5),
+// dexperts (base, expert, antiExpert, alpha 2), proxy-tuning (large, tuned, untuned, alpha 1), product
+// (models [{model, weight}]), context-contrastive (model, beta 0.5), deferral (small, large, tau 0.5).
+// Every model must share one vocabulary (vocab.ts refuses others, naming the sizes or the first differing token).
+//
+// Cost and the one approximation: each step reads only the top K entries of each model (spec.topK, default 40)
+// through llama.cpp's top-k sampler, so JavaScript touches O(K) numbers per model whatever the vocabulary. The
+// candidates are the union of the read-outs; a token missing from one model's read-out takes that model's K-th
+// log-probability (an upper bound). Mixed log-probabilities and top alternatives are renormalised over the
+// candidates, i.e. they describe the distribution actually sampled from. With topK "all" (or K ≥ vocabulary)
+// everything is exact; the tests compare both against the bigram tables.
+//
+// Layout: spec.ts (MixSpec + validation), strategies/ (one file per strategy; linear.ts the shared weighted sum),
+// distribution.ts (a read-out as log-probabilities), lockstep.ts (lanes = sequences fed the same tokens),
+// decode.ts (the loop), score.ts (teacher forcing), sampling.ts, text.ts (streaming text, stop strings),
+// vocab.ts, mixer.ts (createMixer).
+
+export { createMixer, MixRequestError, type Mixer, type MixerOptions, type MixGenerateRequest, type ModelSource } from "./mixer";
+export type { FinishReason, MixedToken, MixGenerateResult } from "./decode";
+export type { ScoreResult } from "./score";
+export { MIX_STRATEGIES, MixSpecError, mixSpecModels, parseMixSpec, type MixSpec, type MixStrategyName } from "./spec";
+export { SamplingError, type SamplingOptions } from "./sampling";
+export { VocabularyMismatchError } from "./vocab";
