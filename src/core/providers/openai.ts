@@ -7,7 +7,7 @@
 
 import OpenAI from "openai";
 import type { ErrorContext } from "./classify";
-import { ProviderError } from "./errors";
+import { isProviderError, ProviderError } from "./errors";
 import { DEFAULT_POLICY, guardedCall, guardedStream, type CallPolicy } from "./guarded";
 import { defaultCapabilities, type FimMode } from "./openai-capabilities";
 import { fimStream } from "./openai-fim";
@@ -43,6 +43,7 @@ export class OpenAIProvider implements Provider {
   private readonly policy: CallPolicy;
   /** Models whose server refused `suffix`: later FIM requests go straight to a template. */
   readonly suffixRejected = new Set<string>();
+  private streamOptionsRejected = false;
 
   constructor(private readonly opts: OpenAIProviderOptions) {
     this.kind = opts.kind ?? "openai";
@@ -80,7 +81,7 @@ export class OpenAIProvider implements Provider {
           model: req.model,
           messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
           stream: true,
-          stream_options: { include_usage: true },
+          ...this.usageOption(),
           ...this.sampling(req, t),
           ...(topN !== undefined ? { logprobs: true, ...(topN > 0 ? { top_logprobs: Math.min(20, topN) } : {}) } : {}),
         },
@@ -100,7 +101,7 @@ export class OpenAIProvider implements Provider {
             prompt,
             ...(suffix !== undefined ? { suffix } : {}),
             stream: true,
-            stream_options: { include_usage: true },
+            ...this.usageOption(),
             ...this.sampling({ ...req, stop }, t, true),
             ...(topN !== undefined ? { logprobs: Math.min(5, topN) } : {}),
           },
@@ -134,18 +135,38 @@ export class OpenAIProvider implements Provider {
     return { baseURL: t.baseURL.replace(/\/+$/, ""), apiKey: t.apiKey };
   }
 
-  private stream(
+  /** `stream_options` asks for the usage chunk; a server that refuses the field once is not sent it again. */
+  private usageOption(): { stream_options?: { include_usage: boolean } } {
+    return this.streamOptionsRejected ? {} : { stream_options: { include_usage: true } };
+  }
+
+  private async *stream(
     model: string,
     req: GenerationOptions,
     signal: AbortSignal | undefined,
     open: (client: OpenAI, signal: AbortSignal, t: OpenAITarget) => Promise<AsyncIterable<Delta>>,
-  ): AsyncIterable<Delta> {
+  ): AsyncGenerator<Delta> {
     const policy = req.timeoutMs !== undefined ? { ...this.policy, timeoutMs: req.timeoutMs } : this.policy;
     let t: OpenAITarget | undefined;
-    return guardedStream(policy, () => this.ctx(t, model), signal, (s) => {
-      t = this.target(); // per attempt: a retry after a sidecar restart goes to the new port
-      return open(this.client(t), s, t);
-    });
+    const run = (): AsyncGenerator<Delta> =>
+      guardedStream(policy, () => this.ctx(t, model), signal, (s) => {
+        t = this.target(); // per attempt: a retry after a sidecar restart goes to the new port
+        return open(this.client(t), s, t);
+      });
+    if (this.streamOptionsRejected) return yield* run();
+    let started = false;
+    try {
+      for await (const d of run()) {
+        started = true;
+        yield d;
+      }
+    } catch (e) {
+      // Older or stricter servers (some proxies, old vLLM) reject the unknown field: go on without usage.
+      const refused = !started && isProviderError(e) && (e.details.status === 400 || e.details.status === 422) && /stream_options/i.test(e.message);
+      if (!refused) throw e;
+      this.streamOptionsRejected = true;
+      yield* run();
+    }
   }
 
   private client(t: OpenAITarget): OpenAI {

@@ -168,3 +168,19 @@ void describe("OpenAIProvider limits and absence", () => {
     assert.equal(e.message, `Cannot reach ${gone.url} (ECONNREFUSED) — check that the server is running and the endpoint in chorus.models is right.`);
   });
 });
+
+void describe("OpenAIProvider on a server that refuses stream_options", () => {
+  void it("goes on without the usage chunk, and stops sending the field", async () => {
+    const fake = await startFakeOpenAI({ models: ["m"], rejectStreamOptions: true, reply: () => "fine then" });
+    try {
+      const p = new OpenAIProvider({ target: { baseURL: fake.url }, policy: { retry: fastRetry } });
+      const c = await collect(p.chat({ model: "m", messages: [{ role: "user", content: "x" }] }));
+      assert.equal(c.text, "fine then");
+      assert.deepEqual(c.usage, { inputTokens: 0, outputTokens: 0 }, "the server sent no usage");
+      await collect(p.complete({ model: "m", prefix: "a", suffix: "b" }));
+      assert.deepEqual(fake.requests.map((r) => r.body?.stream_options !== undefined), [true, false, false]);
+    } finally {
+      await fake.close();
+    }
+  });
+});
