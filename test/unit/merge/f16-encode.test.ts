@@ -1,7 +1,9 @@
 // The merge's fast F16 encoder must write exactly what the GGUF codec writes, for every kind of value.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { quantizeF16 } from "../../../src/sidecar/gguf/codecs/float";
+import { dequantizeF16, quantizeF16 } from "../../../src/sidecar/gguf/codecs/float";
+import { weightedSumF16 } from "../../../src/sidecar/merge/f16-workers";
+import { weightedSum } from "../../../src/sidecar/merge/methods/linear";
 import { encodeF16 } from "../../../src/sidecar/merge/f16-encode";
 import { mulberry32 } from "../../../src/sidecar/merge/rng";
 
@@ -19,4 +21,21 @@ void test("encodeF16 is bit-identical to the codec: random floats across all mag
   }
   const e = new Float32Array(edge);
   assert.deepEqual(encodeF16(e), quantizeF16(e));
+});
+
+void test("the fused F16 weighted-sum kernel equals decode → weighted sum → encode, subnormals and overflow included", () => {
+  const r = mulberry32(7);
+  const n = 50_000;
+  const a = new Uint16Array(n);
+  const b = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    a[i] = (r() * 0x10000) & 0xffff;
+    b[i] = (r() * 0x10000) & 0xffff;
+  }
+  for (let i = 0; i < 64; i++) [a[i], b[i]] = [0x7bff, 0x7bff]; // 65504 + 65504 overflows to infinity
+  for (const coefficients of [[0.5, 0.5], [1e-3, -2e-3], [1], [0.2, 0.3, 0.5]]) {
+    const inputs = [a, b, a].slice(0, coefficients.length).map((h) => new Uint8Array(h.slice().buffer));
+    const decoded = inputs.map((bytes) => dequantizeF16(bytes, n));
+    assert.deepEqual(weightedSumF16(inputs, coefficients), encodeF16(weightedSum(decoded, coefficients)), `coefficients ${coefficients.join(",")}`);
+  }
 });
