@@ -9,6 +9,7 @@ import { registerModePicker } from "./mode-picker";
 import { registerOllamaDiscovery } from "./ollama-discovery";
 import { registerReview } from "./review-commands";
 import { registerSecrets } from "./secrets";
+import { registerSidecar } from "./sidecar-process";
 import type { ChorusServices, FeatureRegistration } from "./services";
 import { registerStatusBar } from "./status-bar";
 import { registerUsageView } from "./usage-view";
@@ -24,6 +25,7 @@ const FEATURES: [name: string, register: FeatureRegistration][] = [
   ["ollama discovery", registerOllamaDiscovery],
   // ↑ foundation · features ↓ (one line each)
   ["review", registerReview],
+  ["sidecar", registerSidecar],
 ];
 
 /** What activate() returns: the services, so extension-host tests (and other extensions) can reach the engine. */

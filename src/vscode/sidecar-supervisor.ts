@@ -19,8 +19,9 @@ export interface SupervisorOptions {
   /** The program and its arguments: process.execPath + dist/sidecar.mjs in the extension. */
   command: string;
   args: string[];
-  /** Extra environment (ELECTRON_RUN_AS_NODE, the config); the token is added by the supervisor. */
-  env: Record<string, string | undefined>;
+  /** Extra environment (ELECTRON_RUN_AS_NODE, the config), read at every launch so a restart picks up new
+   *  settings; the token is added by the supervisor. */
+  env: Record<string, string | undefined> | (() => Record<string, string | undefined>);
   readyTimeoutMs?: number;
   healthIntervalMs?: number;
   /** Backoff after a crash: base · 2^n, capped. */
@@ -112,7 +113,7 @@ export class SidecarSupervisor {
     let child: ChildProcess;
     try {
       // The token travels by environment, never on the command line (other users can read argv).
-      child = spawn(this.opts.command, this.opts.args, { env: { ...process.env, ...this.opts.env, CHORUS_SIDECAR_TOKEN: token }, stdio: ["pipe", "pipe", "pipe"] });
+      child = spawn(this.opts.command, this.opts.args, { env: { ...process.env, ...(typeof this.opts.env === "function" ? this.opts.env() : this.opts.env), CHORUS_SIDECAR_TOKEN: token }, stdio: ["pipe", "pipe", "pipe"] });
     } catch (e) {
       this.crashed(`could not start ${this.opts.command}: ${e instanceof Error ? e.message : String(e)}`);
       return;

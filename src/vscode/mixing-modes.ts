@@ -1,0 +1,82 @@
+// The sidecar's virtual models (logit-mixing presets, "chorus/<name>") as completion modes, so "Chorus: Choose
+// Collaboration Mode" offers them. The list comes from the running sidecar's /v1/models, so settings presets and
+// the demo presets appear alike; a completion goes to the sidecar as fill-in-the-middle and is recorded in the
+// ledger like every other model call.
+
+import type { Ledger } from "../core/ledger";
+import type { CompletionStrategy, ModeRegistry } from "../core/modes";
+import { createSidecarProvider, type SidecarConnection } from "../core/providers/sidecar";
+import { collect } from "../core/providers/types";
+
+export const MIX_MODE_PREFIX = "mix:";
+
+/** The mixing context is bounded (2048 tokens by default); the nearest code matters most, so keep the tail. */
+const MAX_PREFIX_CHARS = 1500;
+const MAX_SUFFIX_CHARS = 500;
+
+interface VirtualModel {
+  id: string;
+  chorus?: { kind?: string; strategy?: string; description?: string };
+}
+
+export async function listVirtualModels(connection: SidecarConnection, signal?: AbortSignal): Promise<VirtualModel[]> {
+  const c = connection();
+  if (!c) return [];
+  const r = await fetch(`${c.url}/v1/models`, { headers: { authorization: `Bearer ${c.token}` }, signal: signal ?? AbortSignal.timeout(5000) });
+  if (!r.ok) throw new Error(`the sidecar answered ${r.status} to /v1/models`);
+  const body = (await r.json()) as { data?: VirtualModel[] };
+  return (body.data ?? []).filter((m) => m.chorus?.kind === "virtual" && typeof m.id === "string");
+}
+
+export function mixCompletion(model: string, description: string, connection: SidecarConnection, ledger: Ledger): CompletionStrategy {
+  const provider = createSidecarProvider(connection);
+  return {
+    async complete(input, signal) {
+      const mode = MIX_MODE_PREFIX + model.replace(/^chorus\//, "");
+      const reason = `${description} (logit-level mixing in the local sidecar)`;
+      const started = performance.now();
+      // The sidecar is local, so the privacy rules for cloud models do not apply to this call.
+      try {
+        const c = await collect(
+          provider.complete(
+            {
+              model,
+              prefix: input.prefix.slice(-MAX_PREFIX_CHARS),
+              suffix: input.suffix.slice(0, MAX_SUFFIX_CHARS),
+              maxTokens: input.multiline ? 128 : 48,
+              temperature: 0,
+              stop: input.multiline ? ["\n\n\n"] : ["\n"],
+            },
+            signal,
+          ),
+        );
+        ledger.record({ surface: "completion", mode, model, provider: "sidecar", inputTokens: c.usage.inputTokens, outputTokens: c.usage.outputTokens, costUsd: 0, latencyMs: performance.now() - started, ok: true, decision: mode, reason });
+        return { text: c.text, decision: { model, action: "mixed", reason } };
+      } catch (e) {
+        const cancelled = e instanceof Error && /abort|cancel/i.test(e.name + e.message);
+        ledger.record({ surface: "completion", mode, model, provider: "sidecar", inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: performance.now() - started, ok: false, error: cancelled ? "cancelled" : "error", decision: mode, reason });
+        throw e;
+      }
+    },
+  };
+}
+
+/** Registers a completion mode for every virtual model not registered yet; returns the ids it added. */
+export function registerMixingModes(modes: ModeRegistry, models: readonly VirtualModel[], connection: SidecarConnection, ledger: Ledger): string[] {
+  const added: string[] = [];
+  for (const m of models) {
+    const name = m.id.replace(/^chorus\//, "");
+    const id = MIX_MODE_PREFIX + name;
+    if (modes.get(id)) continue;
+    const description = m.chorus?.description ?? `Logit mixing preset ${m.id}`;
+    modes.register({
+      id,
+      label: `Logit mix: ${name}`,
+      description,
+      surfaces: ["completion"],
+      completion: () => mixCompletion(m.id, description, connection, ledger),
+    });
+    added.push(id);
+  }
+  return added;
+}

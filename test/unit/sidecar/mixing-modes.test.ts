@@ -1,0 +1,64 @@
+// Mixing presets as completion modes: the modes come from the running sidecar's /v1/models, a completion goes
+// through the sidecar provider with FIM (prefix + suffix) and returns what the sidecar's API returns for the same
+// request, and every call lands in the ledger.
+
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { Ledger } from "../../../src/core/ledger";
+import { ModeRegistry } from "../../../src/core/modes";
+import { listVirtualModels, registerMixingModes } from "../../../src/vscode/mixing-modes";
+import { startFixture, type Fixture } from "./helpers";
+
+let f: Fixture;
+let ledgerDir: string;
+before(async () => {
+  ledgerDir = mkdtempSync(join(tmpdir(), "chorus-ledger-"));
+  f = await startFixture({ presets: { "poe-ts-py": { strategy: "product", description: "TS × Python", models: [{ model: "ts-bigram", weight: 1 }, { model: "py-bigram", weight: 1 }] } } });
+});
+after(async () => {
+  await f?.close();
+  rmSync(ledgerDir, { recursive: true, force: true });
+});
+
+void describe("mixing presets as completion modes", () => {
+  void it("registers one completion mode per virtual model, once", async () => {
+    const connection = () => ({ url: f.sidecar.url, token: f.token });
+    const modes = new ModeRegistry();
+    const ledger = new Ledger(ledgerDir);
+    const virtual = await listVirtualModels(connection);
+    assert.deepEqual(virtual.map((m) => m.id), ["chorus/poe-ts-py"]);
+    assert.deepEqual(registerMixingModes(modes, virtual, connection, ledger), ["mix:poe-ts-py"]);
+    assert.deepEqual(registerMixingModes(modes, virtual, connection, ledger), []);
+    const mode = modes.get("mix:poe-ts-py")!;
+    assert.deepEqual(mode.surfaces, ["completion"]);
+    assert.equal(mode.description, "TS × Python");
+  });
+
+  void it("completes through the sidecar with the same text its API gives, and records the call", async () => {
+    const connection = () => ({ url: f.sidecar.url, token: f.token });
+    const modes = new ModeRegistry();
+    const ledger = new Ledger(ledgerDir);
+    registerMixingModes(modes, await listVirtualModels(connection), connection, ledger);
+    const strategy = modes.get("mix:poe-ts-py")!.completion!({} as never);
+    const input = { prefix: "def total(items):\n    return ", suffix: "\n\nprint(total([]))\n", languageId: "python", filePath: "a.py", atLineEnd: true, multiline: false };
+    const out = await strategy.complete(input, new AbortController().signal);
+    const api = await f.client.completions.create({ model: "chorus/poe-ts-py", prompt: input.prefix, suffix: input.suffix, max_tokens: 48, temperature: 0, stop: ["\n"] });
+    assert.equal(out.text, api.choices[0]!.text);
+    assert.equal(out.decision.model, "chorus/poe-ts-py");
+    const entries = ledger.read().filter((e) => e.mode === "mix:poe-ts-py");
+    assert.equal(entries.length, 1);
+    assert.equal(entries[0]!.ok, true);
+    assert.equal(entries[0]!.provider, "sidecar");
+  });
+
+  void it("fails clearly when the sidecar is not running", async () => {
+    const modes = new ModeRegistry();
+    const ledger = new Ledger(ledgerDir);
+    registerMixingModes(modes, [{ id: "chorus/poe-ts-py", chorus: { kind: "virtual" } }], () => undefined, ledger);
+    const strategy = modes.get("mix:poe-ts-py")!.completion!({} as never);
+    await assert.rejects(strategy.complete({ prefix: "a", suffix: "", languageId: "ts", filePath: "a.ts", atLineEnd: true, multiline: false }, new AbortController().signal), /sidecar is not running/);
+  });
+});
