@@ -1,7 +1,7 @@
 /**
  * The one request loop every provider runs its HTTP calls through: a per-attempt timeout, cancellation by the
- * caller's AbortSignal, retries (only before the first streamed byte, since a half-shown reply cannot be
- * replayed), and classification of every failure into a ProviderError. A stream that the consumer stops early
+ * caller's AbortSignal, retries (only before the first piece of a reply reaches the caller, since a half-shown
+ * reply cannot be taken back), and classification of every failure into a ProviderError. A stream that the consumer stops early
  * aborts its attempt, which closes the connection.
  */
 

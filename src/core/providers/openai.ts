@@ -132,7 +132,8 @@ export class OpenAIProvider implements Provider {
   /** The current target; a function target that has none (a stopped sidecar) throws its own ProviderError. */
   target(): OpenAITarget {
     const t = typeof this.opts.target === "function" ? this.opts.target() : this.opts.target;
-    return { baseURL: t.baseURL.replace(/\/+$/, ""), apiKey: t.apiKey };
+    // An empty key (a cleared secret) is no key: the 401 should then say "set one", not "yours was rejected".
+    return { baseURL: t.baseURL.replace(/\/+$/, ""), apiKey: t.apiKey ? t.apiKey : undefined };
   }
 
   /** `stream_options` asks for the usage chunk; a server that refuses the field once is not sent it again. */
