@@ -133,8 +133,10 @@ async function runUiTests(browser, fakes) {
       results.failed.push({ title: `ui: ${test.name}`, error: `${shortStack(e)}${shot ? `\n  screenshot: ${relative(ROOT, shot)}` : ""}` });
       console.log(`  ✘ ${test.name}`);
     } finally {
+      const t = Date.now();
       await context.close();
       await server.stop();
+      if (process.env.CHORUS_E2E_TRACE) console.log(`    · closed and stopped in ${Date.now() - t} ms`);
     }
   }
 }

@@ -50,9 +50,16 @@ export class Workbench {
 
   /** Load the workbench and wait until the editor area and status bar are there. */
   async open(url: string): Promise<void> {
+    const t0 = Date.now();
     await this.page.goto(url);
     await this.page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
     await this.page.locator("#workbench\\.parts\\.statusbar").waitFor({ timeout: 60_000 });
+    this.trace(`workbench loaded in ${Date.now() - t0} ms`);
+  }
+
+  /** CHORUS_E2E_TRACE=1 prints where a UI test spends its time. */
+  trace(message: string): void {
+    if (process.env.CHORUS_E2E_TRACE) console.log(`    · ${message}`);
   }
 
   /**
@@ -60,7 +67,8 @@ export class Workbench {
    * after load the extension may not have registered it yet.
    */
   async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const t0 = Date.now();
+    const deadline = t0 + timeoutMs;
     for (;;) {
       await this.page.keyboard.press("Escape");
       await this.page.locator(".monaco-workbench").click({ position: { x: 600, y: 300 } }).catch(() => undefined);
@@ -75,8 +83,10 @@ export class Workbench {
       );
       if (found && (await row.getAttribute("aria-label"))?.includes(title)) {
         await this.page.keyboard.press("Enter");
+        this.trace(`ran "${title}" after ${Date.now() - t0} ms`);
         return;
       }
+      this.trace(`"${title}" not in the palette yet (${Date.now() - t0} ms)`);
       if (Date.now() > deadline) throw new Error(`The command "${title}" did not appear in the command palette within ${timeoutMs} ms.`);
       await this.page.waitForTimeout(500);
     }
