@@ -24,6 +24,7 @@ const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 // test/vscode/index.ts logs these around the mocha run: only what lies between is echoed to the console.
 const SUITE_START = "chorus-tests: start";
 const SUITE_END = "chorus-tests: end";
+const UI_TEST_TIMEOUT_MS = 180_000;
 const cleanups = [];
 const results = { passed: [], failed: [] };
 const t0 = Date.now();
@@ -125,11 +126,14 @@ async function runUiTests(browser, fakes) {
     const wb = new harness.Workbench(page, { resultsDir: RESULTS_DIR, slug, fakes });
     try {
       await wb.open(workbenchUrl(server, workspace, { extensionDevelopmentPath: ROOT }));
-      await test.run(wb);
+      let timer;
+      const limit = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`the test did not finish within ${UI_TEST_TIMEOUT_MS / 1000} s`)), UI_TEST_TIMEOUT_MS)));
+      await Promise.race([test.run(wb), limit]).finally(() => clearTimeout(timer));
       results.passed.push(`ui: ${test.name}`);
       console.log(`  ✔ ${test.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     } catch (e) {
       const shot = await wb.screenshot("failure").catch(() => undefined);
+      writeFileSync(join(RESULTS_DIR, `${slug}-server.log`), server.output());
       results.failed.push({ title: `ui: ${test.name}`, error: `${shortStack(e)}${shot ? `\n  screenshot: ${relative(ROOT, shot)}` : ""}` });
       console.log(`  ✘ ${test.name}`);
     } finally {

@@ -15,7 +15,8 @@ import { registerStatusBar } from "./status-bar";
 import { registerUsageView } from "./usage-view";
 import { registerWorkbenchCommands } from "./workbench-commands";
 
-/** Order matters only where a feature reads another's state at registration; modes register before the UI. */
+/** Each runs once, in this order. Features may register modes here: the status bar and picker read the registry
+ *  after the final `engineHost.refresh` below, so a mode registered by a later line still shows. */
 const FEATURES: [name: string, register: FeatureRegistration][] = [
   ["commands", registerWorkbenchCommands],
   ["secrets", registerSecrets],
