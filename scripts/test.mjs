@@ -7,7 +7,8 @@ const stages = [
   ["typecheck", "npx", ["tsc", "-p", ".", "--noEmit"]],
   ["lint", "npx", ["eslint", "."]],
   ["unit", "npm", ["run", "-s", "test:unit"]],
-  ["vscode", "npm", ["run", "-s", "test:vscode"]],
+  // --no-build: the build stage above already produced dist/.
+  ["vscode", "node", ["scripts/vscode-tests.mjs", "--no-build"]],
 ];
 
 const only = process.env.CHORUS_TEST_STAGES?.split(",");
