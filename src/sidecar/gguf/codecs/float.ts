@@ -1,5 +1,5 @@
 // F32, F16 and BF16: one element per "block", little-endian.
-import { f16Table, f32ToBf16Bits, f32ToF16Bits } from "./half";
+import { f16Table, f32BitsToBf16Bits, f32BitsToF16Bits } from "./half";
 
 /** A 16-bit little-endian view of bytes, copying only when the bytes are not 2-aligned. */
 function u16View(bytes: Uint8Array, count: number): Uint16Array {
@@ -33,14 +33,28 @@ export function quantizeF32(values: Float32Array): Uint8Array {
 }
 
 export function quantizeF16(values: Float32Array): Uint8Array {
+  const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = f32ToF16Bits(values[i]!);
+  for (let i = 0; i < bits.length; i++) {
+    const b = bits[i]!;
+    const e = ((b >>> 23) & 0xff) - 112;
+    if (e > 0 && e < 0x1f) {
+      // Normal results inline (the common case); ties to even as in f32BitsToF16Bits.
+      const m = b & 0x7fffff;
+      const h = (e << 10) | (m >>> 13);
+      const r = m & 0x1fff;
+      out[i] = ((b >>> 16) & 0x8000) | (r > 0x1000 || (r === 0x1000 && h & 1) ? h + 1 : h);
+    } else {
+      out[i] = f32BitsToF16Bits(b);
+    }
+  }
   return new Uint8Array(out.buffer);
 }
 
 export function quantizeBF16(values: Float32Array): Uint8Array {
+  const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = f32ToBf16Bits(values[i]!);
+  for (let i = 0; i < bits.length; i++) out[i] = f32BitsToBf16Bits(bits[i]!);
   return new Uint8Array(out.buffer);
 }
 

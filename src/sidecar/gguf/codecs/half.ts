@@ -25,28 +25,30 @@ export function f16Table(): Float32Array {
 
 export function f32ToF16Bits(x: number): number {
   f32[0] = x;
-  const bits = u32[0]!;
+  return f32BitsToF16Bits(u32[0]!);
+}
+
+/** The F16 bits nearest to the float32 with these bits (ties to even). Works on bits so bulk encoders can read a
+ * Uint32Array view of their input instead of round-tripping every value through a scratch buffer. */
+export function f32BitsToF16Bits(bits: number): number {
   const sign = (bits >>> 16) & 0x8000;
-  const exp32 = (bits >>> 23) & 0xff;
-  let mant = bits & 0x7fffff;
-  if (exp32 === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const exp = exp32 - 127 + 15;
-  if (exp >= 0x1f) return sign | 0x7c00; // too large: infinity, as ggml does
-  if (exp <= 0) {
-    if (exp < -10) return sign; // below half the smallest subnormal: zero
-    mant |= 0x800000;
-    const shift = 14 - exp;
-    let half = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rest > halfway || (rest === halfway && half & 1)) half++;
-    return sign | half;
+  const exp = ((bits >>> 23) & 0xff) - 112; // rebias 127 → 15
+  const mant = bits & 0x7fffff;
+  if (exp > 0 && exp < 0x1f) {
+    const half = (exp << 10) | (mant >>> 13);
+    const rest = mant & 0x1fff;
+    // A carry out of the mantissa correctly bumps the exponent (and can reach infinity).
+    return sign | (rest > 0x1000 || (rest === 0x1000 && half & 1) ? half + 1 : half);
   }
-  let half = (exp << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  // A carry out of the mantissa correctly bumps the exponent (and can reach infinity).
-  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
-  return sign | half;
+  if (exp === 0xff - 112) return sign | 0x7c00 | (mant ? 0x200 : 0); // infinity, NaN
+  if (exp >= 0x1f) return sign | 0x7c00; // too large: infinity, as ggml does
+  if (exp < -10) return sign; // below half the smallest subnormal: zero
+  const full = mant | 0x800000;
+  const shift = 14 - exp;
+  const half = full >>> shift;
+  const rest = full & ((1 << shift) - 1);
+  const halfway = 1 << (shift - 1);
+  return sign | (rest > halfway || (rest === halfway && half & 1) ? half + 1 : half);
 }
 
 export function bf16BitsToF32(b: number): number {
@@ -56,7 +58,12 @@ export function bf16BitsToF32(b: number): number {
 
 export function f32ToBf16Bits(x: number): number {
   f32[0] = x;
-  const bits = u32[0]!;
-  if ((bits & 0x7fffffff) > 0x7f800000) return ((bits >>> 16) | 0x40) & 0xffff; // NaN stays NaN (quiet)
-  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+  return f32BitsToBf16Bits(u32[0]!);
+}
+
+export function f32BitsToBf16Bits(bits: number): number {
+  const hi = (bits >>> 16) & 0xffff;
+  if ((hi & 0x7fff) > 0x7f80 || ((hi & 0x7fff) === 0x7f80 && (bits & 0xffff) !== 0)) return hi | 0x40; // NaN stays NaN (quiet)
+  // Round to nearest even on the low 16 bits; done in two halves so the sum never leaves 32-bit integers.
+  return (hi + (((bits & 0xffff) + 0x7fff + (hi & 1)) >>> 16)) & 0xffff;
 }

@@ -25,7 +25,10 @@ export function quantizeQ8_0(values: Float32Array): Uint8Array {
   for (let b = 0; b < nb; b++) {
     const o = b * QK;
     let amax = 0;
-    for (let j = 0; j < QK; j++) amax = Math.max(amax, Math.abs(values[o + j]!));
+    for (let j = 0; j < QK; j++) {
+      const a = Math.abs(values[o + j]!);
+      if (a > amax) amax = a;
+    }
     const d = Math.fround(amax / 127);
     const id = d ? Math.fround(1 / d) : 0;
     const h = f32ToF16Bits(d);
@@ -34,7 +37,7 @@ export function quantizeQ8_0(values: Float32Array): Uint8Array {
     out[p + 1] = h >>> 8;
     for (let j = 0; j < QK; j++) {
       const v = Math.fround(values[o + j]! * id);
-      out[p + 2 + j] = (Math.sign(v) * Math.round(Math.abs(v))) & 0xff;
+      out[p + 2 + j] = (v >= 0 ? Math.floor(v + 0.5) : -Math.floor(0.5 - v)) & 0xff;
     }
   }
   return out;
