@@ -6,6 +6,7 @@ import { register as registerBench } from "./commands/bench";
 import { register as registerMakeTestModels } from "./commands/make-test-models";
 import { register as registerMerge } from "./commands/merge";
 import { register as registerModels } from "./commands/models";
+import { register as registerReview } from "./commands/review";
 import { register as registerServe } from "./commands/serve";
 import { register as registerUsage } from "./commands/usage";
 
@@ -15,7 +16,7 @@ const program = new Command()
   .option("-c, --config <file>", "JSON config file (same shape as the chorus.* settings); default ./chorus.json or ~/.config/chorus/config.json")
   .showHelpAfterError();
 
-for (const register of [registerModels, registerAsk, registerUsage, registerMerge, registerBench, registerMakeTestModels, registerServe]) register(program);
+for (const register of [registerModels, registerAsk, registerUsage, registerMerge, registerBench, registerMakeTestModels, registerServe, registerReview]) register(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   // Errors a user can act on: the message, never a stack trace.

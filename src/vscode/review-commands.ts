@@ -4,6 +4,7 @@
 
 import * as vscode from "vscode";
 import { REVIEW_MODES, type ReviewMode } from "../core/collab/text/events";
+import { registerReviewModes } from "../core/collab/text/modes";
 import { ReviewInputError } from "../core/collab/text/review";
 import { errorMessage } from "./log";
 import { ReviewController } from "./review-controller";
@@ -12,15 +13,10 @@ import { REVIEW_VIEW_TYPE } from "./review-panel";
 import { chooseReviewSetup, ReviewSettingsError } from "./review-settings";
 import type { ChorusServices } from "./services";
 
-const MODE_INFO: Record<ReviewMode, { label: string; description: string }> = {
-  debate: { label: "Debate", description: "Several models review, read each other's reviews and vote over rounds; a judge gives the verdict." },
-  refine: { label: "Refine with feedback", description: "An author reviews, a critic checks, the author revises." },
-  mixture: { label: "Mixture of agents", description: "Models review independently; an aggregator synthesises one review." },
-};
 
 export function registerReview(services: ChorusServices): void {
   const log = services.log.child("review");
-  for (const id of REVIEW_MODES) services.modes.register({ id, ...MODE_INFO[id], surfaces: ["review"] });
+  registerReviewModes(services.modes);
 
   const previews = new FixPreviewProvider();
   const controller = new ReviewController(services.context.extensionUri, () => services.engine.models, previews, log);

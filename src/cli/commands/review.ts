@@ -1,0 +1,116 @@
+// `chorus review FILE`: the review panel's debate / refine / mixture-of-agents without VS Code. Progress goes to
+// stderr as it happens; the findings and verdict (or, with --json, the whole result) go to stdout. Ctrl-C
+// cancels and still prints what was found so far.
+import type { Command } from "commander";
+import { existsSync, readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { REVIEW_MODES, type ReviewEvent, type ReviewMode, type ReviewResult } from "../../core/collab/text/events";
+import { agreement } from "../../core/collab/text/findings";
+import { MAX_ROUNDS, runReview } from "../../core/collab/text/review";
+import { cliEngine, interruptSignal } from "../engine";
+
+interface ReviewOptions {
+  mode: string;
+  rounds?: string;
+  models?: string;
+  judge?: string;
+  lines?: string;
+  focus?: string;
+  json?: boolean;
+}
+
+/** The config file's optional "review" section, shaped like the chorus.review.* settings. */
+function reviewDefaults(configPath: string | undefined): { participants?: string[]; rounds?: number; judge?: string } {
+  if (!configPath) return {};
+  const raw = (JSON.parse(readFileSync(configPath, "utf8")) as { review?: unknown }).review;
+  if (raw === undefined) return {};
+  if (typeof raw !== "object" || raw === null) throw new Error(`${configPath}: "review" must be an object with participants, rounds and judge`);
+  const r = raw as Record<string, unknown>;
+  if (r.participants !== undefined && (!Array.isArray(r.participants) || r.participants.some((p) => typeof p !== "string")))
+    throw new Error(`${configPath}: "review.participants" must be a list of model ids`);
+  if (r.rounds !== undefined && typeof r.rounds !== "number") throw new Error(`${configPath}: "review.rounds" must be a number`);
+  if (r.judge !== undefined && typeof r.judge !== "string") throw new Error(`${configPath}: "review.judge" must be a model id`);
+  return { participants: r.participants as string[] | undefined, rounds: r.rounds as number | undefined, judge: (r.judge as string | undefined) || undefined };
+}
+
+function parseLines(spec: string, total: number): { start: number; end: number } {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(spec.trim());
+  const start = m ? Number(m[1]) : NaN;
+  const end = m?.[2] ? Number(m[2]) : start;
+  if (!m || start < 1 || end < start || end > total) throw new Error(`--lines must be START-END within the file's ${total} lines, such as 10-40; got "${spec}".`);
+  return { start, end };
+}
+
+function progress(e: ReviewEvent): void {
+  const say = (s: string) => process.stderr.write(`${s}\n`);
+  if (e.type === "run-started") say(`${e.mode} review of ${e.file}:${e.lines.start}-${e.lines.end} by ${e.participants.join(", ")} (judge: ${e.judge})`);
+  else if (e.type === "round-started") say(`— ${e.label}: ${e.models.join(", ")}`);
+  else if (e.type === "model-retry") say(`  ${e.model}: unreadable reply (${e.reason}); asking again`);
+  else if (e.type === "model-done") say(`  ${e.model}: ${e.summary ?? "answered"}${e.form === "prose" ? " (kept as prose)" : ""}`);
+  else if (e.type === "model-failed") say(`  ${e.model} dropped out: ${e.message}`);
+}
+
+function printHuman(r: ReviewResult): void {
+  const out: string[] = [];
+  for (const f of r.findings) {
+    const a = agreement(f);
+    const decision = r.verdict?.decisions.find((d) => d.finding === f.id);
+    out.push(`${f.id} [${f.severity}/${f.category}] lines ${f.lines.start}-${f.lines.end}: ${f.title}`);
+    out.push(`   ${f.rationale}`);
+    out.push(`   raised by ${f.raisedBy.join(", ")}; ${a.for} for, ${a.against} against${f.disputedBy.length ? ` (disputed by ${f.disputedBy.join(", ")})` : ""}`);
+    for (const n of f.notes.filter((x) => x.stance === "dispute")) out.push(`   ✗ ${n.model}: ${n.reason}`);
+    if (decision) out.push(`   verdict: ${decision.decision}${decision.reason ? ` — ${decision.reason}` : ""}`);
+    if (f.patch) out.push(`   fix:\n${f.patch.replace(/^/gm, "     | ")}`);
+  }
+  if (r.findings.length === 0) out.push("No findings.");
+  if (r.verdict) out.push("", `Verdict (${r.verdict.by}): ${r.verdict.summary}`);
+  for (const d of r.dropped) out.push(`Note: ${d.model} dropped out: ${d.message}`);
+  out.push(`${r.status}: ${r.reason}. Cost $${r.costUsd.toFixed(4)}.`);
+  console.log(out.join("\n"));
+}
+
+export function register(program: Command): void {
+  program
+    .command("review")
+    .description("Review a file with several models: debate, refine (author + critic) or mixture-of-agents.")
+    .argument("<file>", "the file to review")
+    .option("--mode <mode>", `one of ${REVIEW_MODES.join(", ")}`, "debate")
+    .option("--rounds <n>", `rounds (refine: critique rounds; mixture: proposer layers), 1-${MAX_ROUNDS}; default 2 or the config's review.rounds`)
+    .option("--models <ids>", "comma-separated model ids taking part (refine: author,critic); default the config's review.participants, else all models")
+    .option("--judge <id>", "model giving the verdict (mixture: the aggregator)")
+    .option("--lines <range>", "review only these lines, e.g. 10-40")
+    .option("--focus <text>", "what the reviewers should focus on")
+    .option("--json", "print the whole result (findings with stances, verdict, cost) as JSON")
+    .action(async (file: string, opts: ReviewOptions) => {
+      if (!(REVIEW_MODES as readonly string[]).includes(opts.mode)) throw new Error(`--mode must be one of ${REVIEW_MODES.join(", ")}, not "${opts.mode}".`);
+      if (!existsSync(file)) throw new Error(`No such file: ${file}`);
+      const rounds = opts.rounds === undefined ? undefined : Number(opts.rounds);
+      if (rounds !== undefined && !Number.isInteger(rounds)) throw new Error(`--rounds must be a whole number from 1 to ${MAX_ROUNDS}, not "${opts.rounds}".`);
+      const { engine, configPath } = await cliEngine(program);
+      const defaults = reviewDefaults(configPath);
+      const participants = opts.models?.split(",").map((s) => s.trim()).filter(Boolean) ?? defaults.participants ?? engine.models.list().map((m) => m.id);
+      if (participants.length === 0) throw new Error("No models to review with: add models to the config file (or start Ollama), or pass --models.");
+      const all = readFileSync(file, "utf8").split(/\r?\n/);
+      const range = opts.lines ? parseLines(opts.lines, all.length) : { start: 1, end: all.length };
+      const signal = interruptSignal();
+      const result = await runReview(
+        engine.models,
+        {
+          mode: opts.mode as ReviewMode,
+          file: relative(process.cwd(), file) || file,
+          code: all.slice(range.start - 1, range.end).join("\n"),
+          startLine: range.start,
+          focus: opts.focus,
+          participants,
+          judge: opts.judge ?? defaults.judge,
+          rounds: rounds ?? defaults.rounds ?? 2,
+        },
+        progress,
+        signal,
+      );
+      if (opts.json) console.log(JSON.stringify(result, null, 2));
+      else printHuman(result);
+      if (result.status === "failed") process.exitCode = 1;
+      else if (result.status === "cancelled") process.exitCode = 130;
+    });
+}
