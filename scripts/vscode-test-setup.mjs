@@ -44,6 +44,10 @@ export function userSettings(fakes) {
       { id: "fake-local", provider: "ollama", endpoint: fakes.ollama.url, model: "qwen2.5-coder:1.5b", tags: ["local", "fast", "code"] },
     ],
     "chorus.ollamaUrl": fakes.ollama.url,
+    // The sidecar in tests: CPU only, one thread (the test machine's cores are shared), no user's Ollama store.
+    "chorus.sidecar.gpu": false,
+    "chorus.sidecar.threads": 1,
+    "chorus.sidecar.useOllamaModels": false,
     "workbench.startupEditor": "none",
     "workbench.tips.enabled": false,
     "workbench.welcomePage.walkthroughs.openOnInstall": false,

@@ -84,6 +84,8 @@ export function registerSidecar(services: ChorusServices): void {
     }),
     vscode.commands.registerCommand("chorus.sidecar.stop", () => supervisor.stop()),
     vscode.commands.registerCommand("chorus.sidecar.showModels", () => showModels(connection)),
+    // Internal (not in the palette): the state for tests and other features. Never the token.
+    vscode.commands.registerCommand("chorus.sidecar.state", () => (external ? { kind: "running", url: external.url, external: true } : supervisor.state)),
     vscode.commands.registerCommand("chorus.sidecar.actions", async () => {
       const running = connection() !== undefined;
       const pick = await vscode.window.showQuickPick(
