@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import type { ReviewResult } from "../core/collab/text/events";
 import type { Finding } from "../core/collab/text/findings";
 import type { WebviewMessage } from "../core/collab/text/panel-messages";
-import { runReview, type ReviewRequest } from "../core/collab/text/review";
+import { runReview, validateReviewRequest, type ReviewRequest } from "../core/collab/text/review";
 import type { Models } from "../core/models";
 import { errorMessage, type Log } from "./log";
 import { applyFix, previewFix, revealFinding, shiftFindings, type FixPreviewProvider } from "./review-fixes";
@@ -49,6 +49,8 @@ export class ReviewController implements vscode.Disposable {
   }
 
   async start(req: Omit<ReviewRequest, "runId">, uri: vscode.Uri, label: string): Promise<ReviewResult | undefined> {
+    // Refuse a bad request before the panel shows a run that would never start.
+    validateReviewRequest(this.models(), { ...req, runId: undefined });
     this.cancel();
     const runId = crypto.randomUUID();
     const controller = new AbortController();

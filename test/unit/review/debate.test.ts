@@ -185,3 +185,12 @@ void test("bad requests are refused before any model is called, saying what to c
   await assert.rejects(runReview(s.models, req(["a", "b"], 2, { code: "  \n" }), () => {}), /no code to review/);
   assert.equal(s.calls.length, 0);
 });
+
+void test("privacy: a cloud participant never sees a local-only file; it drops out naming the rule", async () => {
+  const s = scriptedModels(["a", "cloudy", "judge"], (model, msgs) => (model === "judge" ? verdict("ok") : roundOf(lastUser(msgs)) === 1 && model === "a" ? review([DIV_BUG]) : review([])), { cloud: ["cloudy"] });
+  const r = await runReview(s.models, req(["a", "cloudy"], 1, { file: "config/secrets/keys.js" }), () => {});
+  assert.equal(s.calls.filter((c) => c.model === "cloudy").length, 0, "nothing reached the cloud model");
+  assert.deepEqual(r.dropped.map((d) => d.model), ["cloudy"]);
+  assert.match(r.dropped[0]!.message, /secrets/);
+  assert.equal(r.findings.length, 1, "the local model's review still counts");
+});

@@ -18,7 +18,7 @@ export interface Scripted {
   calls: { model: string; messages: ChatMessage[] }[];
 }
 
-export function scriptedModels(ids: string[], script: Script, opts: { chunkDelayMs?: number; priceOut?: number } = {}): Scripted {
+export function scriptedModels(ids: string[], script: Script, opts: { chunkDelayMs?: number; priceOut?: number; cloud?: string[] } = {}): Scripted {
   const calls: Scripted["calls"] = [];
   const provider: Provider = {
     kind: "ollama",
@@ -44,7 +44,7 @@ export function scriptedModels(ids: string[], script: Script, opts: { chunkDelay
     }
     yield { text: "", usage: { inputTokens: 100, outputTokens: pieces.length }, finishReason: "stop" };
   }
-  const modelConfigs: ModelConfig[] = ids.map((id) => ({ id, provider: "ollama", model: id, priceIn: 1, priceOut: opts.priceOut ?? 2 }));
+  const modelConfigs: ModelConfig[] = ids.map((id) => ({ id, provider: "ollama", model: id, priceIn: 1, priceOut: opts.priceOut ?? 2, tags: opts.cloud?.includes(id) ? ["cloud"] : ["local"] }));
   const ledger = new Ledger(mkdtempSync(join(tmpdir(), "chorus-review-")));
   const models = new Models({ ...defaultConfig(), models: modelConfigs }, () => provider, async () => undefined, ledger);
   return { models, ledger, calls };
