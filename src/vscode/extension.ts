@@ -5,6 +5,8 @@ import * as vscode from "vscode";
 import { EngineHost } from "./engine-host";
 import { componentLog, createLogChannel, errorMessage } from "./log";
 import { ModeChoices } from "./mode-choice";
+import { registerAskCommand } from "./ask-command";
+import { registerInlineCompletions } from "./inline-completions";
 import { registerModePicker } from "./mode-picker";
 import { registerOllamaDiscovery } from "./ollama-discovery";
 import { registerReview } from "./review-commands";
@@ -27,6 +29,8 @@ const FEATURES: [name: string, register: FeatureRegistration][] = [
   // ↑ foundation · features ↓ (one line each)
   ["review", registerReview],
   ["sidecar", registerSidecar],
+  ["inline completions and routing modes", registerInlineCompletions],
+  ["ask", registerAskCommand],
 ];
 
 /** What activate() returns: the services, so extension-host tests (and other extensions) can reach the engine. */

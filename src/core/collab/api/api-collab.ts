@@ -99,7 +99,10 @@ export class ApiCollab {
     const p = this.pending.get(decisionId);
     if (!p || !this.opts.learn) return false;
     const good = fb.kind === "accepted" ? 1 : fb.kind === "rejected" ? 0 : fb.kind === "kept" ? Math.min(1, Math.max(0, fb.fraction)) : fb.good ? 1 : 0;
-    if (fb.kind !== "kept") this.pending.delete(decisionId);
+    // An accepted completion stays pending for the "kept after 30 s" report that refines it.
+    if (fb.kind === "rejected" || fb.kind === "kept") this.pending.delete(decisionId);
+    // Kept almost entirely says the same as the acceptance already did; only a loss is news.
+    if (fb.kind === "kept" && good > 0.9) return false;
     if (p.kind === "route") {
       // A cheap answer that was good means the cheap model was enough (label 0: no need for the strong one).
       // A strong answer that was rejected says the strong model was no better here: lean cheap, gently.

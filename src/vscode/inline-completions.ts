@@ -1,0 +1,123 @@
+// Inline completions (ghost text) through the active completion mode, and the API-level modes they can use.
+// Registers "route", "cascade" and "fallback", the InlineCompletionItemProvider (the engine side — cache,
+// debounce, one request in flight, FIM budgets — is src/core/completion), and acceptance tracking that teaches
+// the router: accepted with Tab, rejected by typing on, or partly kept after 30 s.
+
+import { join } from "node:path";
+import * as vscode from "vscode";
+import { ApiCollab } from "../core/collab/api/api-collab";
+import { feedbackIds } from "../core/collab/api/feedback-ids";
+import { registerApiModes } from "../core/collab/api/modes";
+import { AcceptanceTracker } from "../core/completion/acceptance";
+import { CompletionEngine } from "../core/completion/session";
+import { isAbortError } from "../core/providers/errors";
+import { errorMessage } from "./log";
+import { readRoutingSettings, type RoutingSettings } from "./routing-settings";
+import type { ChorusServices } from "./services";
+
+export const ACCEPTED_COMMAND = "chorus.completion.accepted";
+/** Context lines either side of the cursor read from the document; the FIM budget clips further. */
+const LINES_BEFORE = 400;
+const LINES_AFTER = 120;
+/** The same error is shown at most this often; completions fire on every pause in typing. */
+const ERROR_QUIET_MS = 5 * 60_000;
+
+let shared: ApiCollab | undefined;
+
+/** The routing state of this window, for other features (Ask reports ratings through it); set at registration. */
+export function routingState(): ApiCollab | undefined {
+  return shared;
+}
+
+export function registerInlineCompletions(services: ChorusServices): void {
+  const { context, engine } = services;
+  const log = services.log.child("completion");
+  let settings: RoutingSettings = readRoutingSettings(vscode.workspace.getConfiguration());
+  const collab = new ApiCollab(join(context.globalStorageUri.fsPath, "routing"), settings.collab, (m) => log.warn(m));
+  shared = collab;
+  registerApiModes(services.modes, collab);
+
+  const makeEngine = (): CompletionEngine =>
+    new CompletionEngine({
+      complete: (input, signal) => engine.complete(input, signal),
+      modeKey: () => engine.config.modes.completion,
+      multiline: () => settings.completion.multiline,
+      debounce: { ...settings.completion.debounce, rate: 1.5 },
+    });
+  let completions = makeEngine();
+  const tracker = new AcceptanceTracker({
+    onFeedback: (id, fb) => {
+      if (collab.feedback(id, fb)) log.debug(`learned from a ${fb.kind} completion`);
+    },
+  });
+  const shownErrors = new Map<string, number>();
+
+  const applySettings = (): void => {
+    settings = readRoutingSettings(vscode.workspace.getConfiguration());
+    for (const p of settings.problems) log.warn(`${p}; using the default`);
+    try {
+      collab.configure(settings.collab);
+    } catch (e) {
+      log.warn(errorMessage(e));
+    }
+    completions = makeEngine();
+  };
+  applySettings();
+
+  const provider: vscode.InlineCompletionItemProvider = {
+    async provideInlineCompletionItems(document, position, _ctx, token) {
+      if (!settings.completion.enabled || document.uri.scheme === "output") return undefined;
+      const editorKey = document.uri.toString();
+      const start = new vscode.Position(Math.max(0, position.line - LINES_BEFORE), 0);
+      const lastLine = Math.min(document.lineCount - 1, position.line + LINES_AFTER);
+      const prefix = document.getText(new vscode.Range(start, position));
+      const suffix = document.getText(new vscode.Range(position, document.lineAt(lastLine).range.end));
+      tracker.nextRequest(editorKey, prefix);
+      const controller = new AbortController();
+      const sub = token.onCancellationRequested(() => controller.abort());
+      try {
+        const filePath = document.uri.scheme === "file" ? document.uri.fsPath : document.uri.path;
+        const r = await completions.request({ editorKey, prefix, suffix, languageId: document.languageId, filePath }, controller.signal);
+        if (!r || token.isCancellationRequested) return undefined;
+        const id = feedbackIds.get(r.output);
+        tracker.offered(editorKey, id, prefix, r.text);
+        const item = new vscode.InlineCompletionItem(r.text, new vscode.Range(position, position), {
+          command: ACCEPTED_COMMAND,
+          title: "Accept Chorus completion",
+          arguments: [editorKey, id, r.text, document.offsetAt(position)],
+        });
+        return [item];
+      } catch (e) {
+        if (!isAbortError(e)) reportError(e);
+        return undefined;
+      } finally {
+        sub.dispose();
+      }
+    },
+  };
+
+  const reportError = (e: unknown): void => {
+    const msg = errorMessage(e);
+    log.warn(`completion failed: ${msg}`);
+    const last = shownErrors.get(msg) ?? 0;
+    if (Date.now() - last < ERROR_QUIET_MS) return;
+    shownErrors.set(msg, Date.now());
+    void vscode.window.showWarningMessage(`Chorus completions: ${msg}`, "Show Log").then((pick) => {
+      if (pick) log.show();
+    });
+  };
+
+  context.subscriptions.push(
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, provider),
+    vscode.commands.registerCommand(ACCEPTED_COMMAND, (editorKey: string, id: string | undefined, text: string, offset: number) => {
+      tracker.accepted(editorKey, id, text, offset, () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === editorKey)?.getText());
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration("chorus.routing") || e.affectsConfiguration("chorus.completion")) applySettings();
+    }),
+    // A mode or model change must not serve answers cached from the old setup.
+    services.engineHost.onDidChange(() => completions.clearCache()),
+    vscode.workspace.onDidCloseTextDocument((d) => completions.closeEditor(d.uri.toString())),
+    { dispose: () => tracker.dispose() },
+  );
+}
