@@ -7,6 +7,7 @@ import { SETTINGS } from "./settings";
 
 export const FIND_OLLAMA_COMMAND = "chorus.findOllamaModels";
 export const WALKTHROUGH_ID = "chorus-dev.chorus#chorus.setup";
+const TOLD_KEY = "chorus.ollamaDiscovery.told";
 
 export function registerOllamaDiscovery(services: ChorusServices): void {
   const { engineHost, log } = services;
@@ -17,6 +18,9 @@ export function registerOllamaDiscovery(services: ChorusServices): void {
     if (!key || key === told) return;
     told = key;
     if (source.kind === "ollama") {
+      // Said once per set of models, across sessions: a reload must not repeat it.
+      if (services.context.globalState.get<string>(TOLD_KEY) === key) return;
+      void services.context.globalState.update(TOLD_KEY, key);
       const n = engineHost.config.models.length;
       void vscode.window.showInformationMessage(`Chorus found ${n} model${n === 1 ? "" : "s"} in Ollama at ${source.url} and uses ${n === 1 ? "it" : "them"} as local models.`, "Choose Mode").then((pick) => {
         if (pick) void vscode.commands.executeCommand("chorus.chooseMode");
