@@ -114,19 +114,20 @@ export async function* guardedStream(
     let iterator: AsyncIterator<Delta> | undefined;
     let started = false;
     try {
+      // (The openai SDK ends an aborted stream quietly; the stop check after each read turns that into an error.)
       attempt.arm();
       iterator = (await open(attempt.signal))[Symbol.asyncIterator]();
       for (;;) {
         attempt.arm();
         const r = await iterator.next();
         attempt.disarm();
+        // A cancelled request yields nothing more, even pieces that had already arrived in a buffer.
+        const stopped = attempt.stopReason();
+        if (stopped) throw classifyError(new DOMException("aborted", "AbortError"), full(), stopped);
         if (r.done) break;
         started = true;
         yield r.value;
       }
-      // Some clients (openai) end a stream quietly when it is aborted; an abort is still an error to our caller.
-      const stop = attempt.stopReason();
-      if (stop) throw classifyError(new DOMException("aborted", "AbortError"), full(), stop);
       return;
     } catch (e) {
       const err = classifyError(e, full(), attempt.stopReason());

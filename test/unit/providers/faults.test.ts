@@ -190,6 +190,17 @@ for (const c of cases) {
       }
     });
 
+    void it("an abort while the consumer holds a piece rejects its next read as 'cancelled'", async () => {
+      fake.setFault(undefined);
+      const ctl = new AbortController();
+      const it = chat(p, ctl.signal)[Symbol.asyncIterator]();
+      const first = await it.next();
+      assert.equal(first.done, false);
+      ctl.abort();
+      await new Promise((r) => setTimeout(r, 50)); // the aborted body errors while nobody is reading it
+      await assert.rejects(it.next(), (e: unknown) => e instanceof ProviderError && e.kind === "cancelled");
+    });
+
     void it("a consumer that stops reading early closes the connection", async () => {
       const slowFake = await (c.name === "Ollama"
         ? startFakeOllama({ models: ["m"], chunkDelayMs: 100, reply: () => "a b c d e f g h i j" })
