@@ -39,7 +39,9 @@ function header(s: PanelState): HTMLElement {
   const running = !s.done;
   const where = s.source?.label ?? s.file ?? "";
   const lines = s.lines ? `:${s.lines.start}–${s.lines.end}` : "";
-  const meta = [`Models: ${s.participants.join(", ") || "…"}`, s.judge ? `${s.mode === "mixture" ? "aggregator" : "judge"}: ${s.judge}` : undefined];
+  const who =
+    s.mode === "refine" ? `Author: ${s.participants[0] ?? "…"} · critic: ${s.participants[1] ?? s.participants[0] ?? "…"}` : `Models: ${s.participants.join(", ") || "…"}`;
+  const meta = [who, s.judge ? `${s.mode === "mixture" ? "aggregator" : "judge"}: ${s.judge}` : undefined];
   const status = s.done
     ? `${STATUS_TEXT[s.done.status]} — ${s.done.reason}. ${s.done.costUsd > 0 ? `Cost $${s.done.costUsd.toFixed(4)}.` : "No cloud cost."}`
     : `Running${s.rounds.length ? ` · ${s.rounds.at(-1)!.label}` : ""}…`;

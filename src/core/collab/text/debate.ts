@@ -19,7 +19,7 @@ export interface StrategyOutcome {
 export async function runDebate(s: ReviewSession, rounds: number, judge: string, emit: (e: ReviewEvent) => void): Promise<StrategyOutcome> {
   let previous: Reply<ReviewReply>[] = [];
   let status: RunStatus = "completed";
-  let reason = `ran all ${rounds} rounds`;
+  let reason = rounds === 1 ? "ran its one round" : `ran all ${rounds} rounds`;
   let round = 1;
   for (; round <= rounds; round++) {
     const models = [...s.active];

@@ -16,7 +16,7 @@ export async function runRefine(s: ReviewSession, author: string, critic: string
   s.findingsUpdated(step);
   let authorText = draft.text;
   let status: StrategyOutcome["status"] = "completed";
-  let reason = `ran all ${rounds} rounds of critique and revision`;
+  let reason = rounds === 1 ? "ran one round of critique and revision" : `ran all ${rounds} rounds of critique and revision`;
   let r = 1;
   for (; r <= rounds; r++) {
     step++;

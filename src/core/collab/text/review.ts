@@ -66,7 +66,7 @@ export async function runReview(models: ReviewModels, req: ReviewRequest, onEven
     else outcome = await runMixture(s, req.rounds, judge, emit);
   } catch (e) {
     // Whatever stops the run, the panel and the CLI get a `done` with the findings gathered so far.
-    if (e instanceof CancelledError || signal?.aborted) outcome = { status: "cancelled", reason: "cancelled; the findings so far are kept", roundsRun: s.roundsStarted };
+    if (e instanceof CancelledError || signal?.aborted) outcome = { status: "cancelled", reason: "stopped on request; the findings so far are kept", roundsRun: s.roundsStarted };
     else outcome = { status: "failed", reason: `the review stopped: ${e instanceof Error ? e.message : String(e)}`, roundsRun: s.roundsStarted };
   }
   const findings = s.board.snapshot();
