@@ -30,5 +30,5 @@ export async function runMixture(s: ReviewSession, layers: number, aggregator: s
   if (previous.length === 0) return { status: "failed", reason: "every proposer failed", roundsRun: layers };
   const proposals = previous.map((p) => ({ model: p.model, text: p.text }));
   const verdict = await runVerdict(s, aggregator, layers + 1, "Aggregation", aggregatePrompt(aggregator, s.code, s.board.snapshot(), proposals), emit);
-  return { status: "completed", reason: `${layers} layer(s) of proposals aggregated by ${aggregator}`, roundsRun: layers, verdict };
+  return { status: "completed", reason: `${layers === 1 ? "one layer" : `${layers} layers`} of proposals aggregated by ${aggregator}`, roundsRun: layers, verdict };
 }
