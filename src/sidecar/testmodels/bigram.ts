@@ -64,6 +64,11 @@ export function bigramTable(corpus: Corpus, opts: { smoothing?: number; vocabSiz
       }
     }
   }
+  return tableFromLogProbs(V, rows, alpha, logProbs);
+}
+
+/** Wraps a rows × V log-probability array (row 258 shared by all padding tokens) in the BigramTable interface. */
+export function tableFromLogProbs(V: number, rows: number, smoothing: number, logProbs: Float64Array): BigramTable {
   const rowOf = (t: number): number => {
     if (!Number.isInteger(t) || t < 0 || t >= V) throw new RangeError(`token ${t} is outside the vocabulary 0..${V - 1}`);
     return t < BASE_VOCAB ? t : BASE_VOCAB;
@@ -71,7 +76,7 @@ export function bigramTable(corpus: Corpus, opts: { smoothing?: number; vocabSiz
   return {
     vocabSize: V,
     rows,
-    smoothing: alpha,
+    smoothing,
     logProbs,
     rowOf,
     row: (t) => logProbs.subarray(rowOf(t) * V, (rowOf(t) + 1) * V),

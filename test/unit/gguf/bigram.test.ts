@@ -5,6 +5,8 @@ import { GgufReader } from "../../../src/sidecar/gguf/reader";
 import { GgmlType } from "../../../src/sidecar/gguf/types";
 import { bigramTable, makeBigramModel, type BigramTable } from "../../../src/sidecar/testmodels/bigram";
 import { BOS_ID, EOS_ID } from "../../../src/sidecar/testmodels/byte-vocab";
+import { makeRandomModel } from "../../../src/sidecar/testmodels/random";
+import { readBigramTable } from "../../../src/sidecar/testmodels/stored-table";
 import { EVERY_BASE_TOKEN, logSoftmax, logitsAfterEachToken, maxAbsDiff, nextLogits, withModel } from "./llama-harness";
 import { tempDir } from "./helpers";
 
@@ -118,5 +120,24 @@ void describe("makeBigramModel loaded in llama.cpp", () => {
         assert.ok(maxAbsDiff(logSoftmax(rows[i]!), m.table.row(prev)) < 5e-3);
       }
     });
+  });
+
+  void it("readBigramTable gives what llama.cpp computes, also for a Q8_0 32k-vocabulary model", async () => {
+    const f32 = await makeBigramModel({ corpus, out: join(dir, "rt-f32.gguf") });
+    const back = await readBigramTable(f32.path);
+    assert.ok(maxAbsDiff(back.logProbs, f32.table.logProbs) < 1e-5, "F32: the stored table is the training table");
+
+    const m = await makeBigramModel({ corpus, out: join(dir, "rt-q8.gguf"), vocabSize: 32000, dtype: "q8_0" });
+    const stored = await readBigramTable(m.path);
+    assert.equal(stored.vocabSize, 32000);
+    const tokens = [BOS_ID, ...Buffer.from("re"), 20000, EOS_ID];
+    await withModel(m.path, async (model) => {
+      const rows = await logitsAfterEachToken(model, tokens);
+      for (const [i, t] of tokens.entries()) {
+        assert.ok(maxAbsDiff(logSoftmax(rows[i]!), stored.row(t)) < 1e-3, `after token ${t}`);
+      }
+    });
+    const notBigram = (await makeRandomModel({ out: join(dir, "not-bigram.gguf") })).path;
+    await assert.rejects(readBigramTable(notBigram), /not a Chorus bigram test model/);
   });
 });
