@@ -51,7 +51,9 @@ export function mixCompletion(model: string, description: string, connection: Si
           ),
         );
         ledger.record({ surface: "completion", mode, model, provider: "sidecar", inputTokens: c.usage.inputTokens, outputTokens: c.usage.outputTokens, costUsd: 0, latencyMs: performance.now() - started, ok: true, decision: mode, reason });
-        return { text: c.text, decision: { model, action: "mixed", reason } };
+        // Trailing blanks at the end of a one-line suggestion are never what the user wants to accept.
+        const text = input.multiline ? c.text : c.text.replace(/\s+$/, "");
+        return { text, decision: { model, action: "mixed", reason } };
       } catch (e) {
         const cancelled = e instanceof Error && /abort|cancel/i.test(e.name + e.message);
         ledger.record({ surface: "completion", mode, model, provider: "sidecar", inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: performance.now() - started, ok: false, error: cancelled ? "cancelled" : "error", decision: mode, reason });
