@@ -19,7 +19,7 @@ void describe("OllamaProvider", () => {
   let p: OllamaProvider;
   before(async () => {
     fake = await startFakeOllama({
-      models: [{ name: "qwen2.5-coder:1.5b", family: "qwen2", size: 1234 }, { name: "llama3:latest", family: "llama", fim: false }, "all-minilm"],
+      models: [{ name: "qwen2.5-coder:1.5b", family: "qwen2", size: 1234 }, { name: "llama3:latest", family: "llama", fim: false }, { name: "all-minilm", embeddingOnly: true }],
       reply: (r) => (r.suffix !== undefined ? `middle for ${r.prompt.length}/${r.suffix.length}` : `echo: ${r.prompt}`),
     });
     p = new OllamaProvider({ url: fake.url, policy: { retry: fastRetry } });
@@ -99,6 +99,13 @@ void describe("OllamaProvider", () => {
     assert.ok(e instanceof ProviderError);
     assert.equal(e.kind, "unsupported");
     assert.match(e.message, /llama3:latest/);
+  });
+
+  void it("says when an embedding model is asked to chat", async () => {
+    const e = await streamError(p.chat({ model: "all-minilm", messages: [{ role: "user", content: "x" }] }));
+    assert.ok(e instanceof ProviderError);
+    assert.equal(e.kind, "unsupported");
+    assert.match(e.message, /'all-minilm' at .* cannot do this request .*does not support chat/);
   });
 
   void it("embeds several inputs, one vector each", async () => {
