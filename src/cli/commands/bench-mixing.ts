@@ -8,7 +8,7 @@ export function registerBench(bench: Command): void {
     .description("Generate bigram models (vocabularies ≈260 and ≈32k), time each alone and in 2- and 3-model logit mixes, delete them.")
     .option("--vocab <list>", "comma-separated vocabulary sizes (each ≥ 258)", "258,32000")
     .option("--tokens <n>", "tokens generated per run", "128")
-    .option("--repeats <n>", "runs per measurement; the median counts", "3")
+    .option("--repeats <n>", "runs per measurement; the fastest counts", "3")
     .option("--top-k <n>", "entries read out of each model per step", "40")
     .option("--dir <dir>", "where to generate the models (default: the OS temp folder, removed afterwards)")
     .option("--json", "print JSON")
