@@ -3,13 +3,14 @@
 // (size, mtime); a changed file is checked again.
 
 import { statSync } from "node:fs";
-import { readGgufHeader } from "../gguf/reader";
+import { validateForLlama } from "../gguf/validate";
 
 export type GgufValidator = (path: string) => Promise<void>;
 
-/** The header parser bounds-checks the header and every tensor against the file. */
+/** The GGUF engineer's checks: the header and every tensor's bounds, plus the keys, head counts, RoPE
+ *  dimensions and tensor shapes the architecture needs. */
 export const validateGgufHeader: GgufValidator = async (path) => {
-  await readGgufHeader(path);
+  await validateForLlama(path);
 };
 
 export function cachedValidator(validate: GgufValidator): GgufValidator {

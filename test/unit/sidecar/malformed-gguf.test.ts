@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { APIError } from "openai";
+import { copyGguf } from "../../../src/sidecar/gguf/copy";
 import { startFixture, type Fixture } from "./helpers";
 
 let f: Fixture;
@@ -15,6 +16,15 @@ before(async () => {
     // A real model cut in half: its header promises tensor data past the end of the file.
     const real = readFileSync(join(dir, "ts-bigram.gguf"));
     writeFileSync(join(dir, "truncated.gguf"), real.subarray(0, Math.floor(real.length / 2)));
+    // Structurally sound, but llama.cpp would abort the whole process (GGML_ASSERT) on the missing key.
+    await copyGguf({
+      input: join(dir, "ts-bigram.gguf"),
+      out: join(dir, "no-ffn.gguf"),
+      editMetadata: (m) => {
+        m.delete("llama.feed_forward_length");
+        return m;
+      },
+    });
   });
 });
 after(async () => {
@@ -45,6 +55,12 @@ void describe("malformed GGUF files", () => {
     assert.equal(e.status, 422);
     assert.match(e.message, /truncated\.gguf/);
     assert.match(e.message, /Replace or remove the file/);
+  });
+
+  void it("refuses a model llama.cpp would crash on (a missing architecture key) instead of dying", async () => {
+    const e = await refusal("no-ffn");
+    assert.equal(e.status, 422);
+    assert.match(e.message, /feed_forward_length/);
   });
 
   void it("still serves the good models afterwards, and lists all of them", async () => {
