@@ -114,6 +114,16 @@ for (const c of cases) {
       assert.match(e.message, /did not answer within 0\.2 s/);
     });
 
+    void it("times out plain requests too (listing models, embeddings), which the ollama client sends without a signal", async () => {
+      fake.setFault({ kind: "hang" });
+      const impatient = c.make(fake.url, { timeoutMs: 200, retry: { ...policy.retry, retries: 0 } });
+      await assert.rejects(impatient.listModels(), (e: unknown) => e instanceof ProviderError && e.kind === "timeout");
+      await assert.rejects(impatient.embed({ model: "m", input: ["x"] }), (e: unknown) => e instanceof ProviderError && e.kind === "timeout");
+      const ctl = new AbortController();
+      setTimeout(() => ctl.abort(), 50);
+      await assert.rejects(p.listModels(ctl.signal), (e: unknown) => e instanceof ProviderError && e.kind === "cancelled");
+    });
+
     void it("times out a stream that stalls mid-reply, without retrying a reply already begun", async () => {
       fake.setFault({ kind: "stall", afterChunks: 2 });
       const sent = sinceHere();
