@@ -4,7 +4,11 @@ import type { Command } from "commander";
 import * as path from "node:path";
 import { DEFAULT_OLLAMA_URL } from "../../core/config";
 import { METHOD_DESCRIPTIONS, METHOD_NAMES } from "../../sidecar/merge/methods";
+import { availableParallelism } from "node:os";
+import { crossEntropy } from "../../sidecar/merge/cross-entropy";
 import { registerWithOllama } from "../../sidecar/merge/ollama-register";
+import { optimizeMerge } from "../../sidecar/merge/optimize";
+import { collectSample } from "../../sidecar/merge/sample-files";
 import { MergeConfigError } from "../../sidecar/merge/params";
 import { parseDtype, readPlanFile, type MergePlan } from "../../sidecar/merge/plan";
 import { parseNumberList, planFromFlags } from "../../sidecar/merge/plan-from-flags";
@@ -24,6 +28,10 @@ interface MergeOpts {
   name?: string;
   ollama?: string;
   ollamaUrl?: string;
+  optimize?: string;
+  sample?: string;
+  evaluations?: string;
+  threads?: string;
 }
 
 /** A bar redrawn in place on a terminal; on a pipe or a log file, a plain line every 10%. */
@@ -80,6 +88,27 @@ function planOf(planFile: string | undefined, o: MergeOpts): Promise<MergePlan> 
   });
 }
 
+async function optimizeForCode(plan: MergePlan, out: string, o: MergeOpts, signal: AbortSignal): Promise<void> {
+  if (o.optimize !== "t" && o.optimize !== "weights") throw new MergeConfigError(`--optimize must be "t" or "weights", not "${o.optimize}"`);
+  const evaluations = num(o.evaluations, "--evaluations") ?? 7;
+  const threads = num(o.threads, "--threads") ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+  const sample = await collectSample((o.sample ?? ".").split(",").map((p) => p.trim()));
+  console.error(`sample: ${sample.texts.length} files, ${(sample.bytes / 1024).toFixed(0)} KB`);
+  const report = await optimizeMerge({
+    plan,
+    target: o.optimize,
+    texts: sample.texts,
+    out,
+    evaluations,
+    signal,
+    evaluate: async (file, texts, sig) => (await crossEntropy(file, texts, { threads, signal: sig })).bitsPerByte,
+    onStatus: (line) => console.error(line),
+  });
+  console.log(`best ${report.target} = ${report.best.value.map((v) => v.toFixed(3)).join(", ")}: ${report.best.bitsPerByte.toFixed(4)} bits/byte on your code, written to ${report.out}`);
+  for (const i of report.inputs)
+    console.log(`  vs ${path.basename(i.model)}: ${i.bitsPerByte.toFixed(4)} bits/byte → ${i.gainBitsPerByte >= 0 ? "gain" : "loss"} ${Math.abs(i.gainPercent).toFixed(1)}%`);
+}
+
 export function register(program: Command): void {
   program
     .command("merge [plan]")
@@ -95,6 +124,10 @@ export function register(program: Command): void {
     .option("--dtype <type>", "output type: f32, f16, bf16 or q8_0 (default f16)")
     .option("--seed <n>", "seed for DARE/DELLA's random drops (default 0)")
     .option("--name <name>", "general.name of the merged model")
+    .option("--optimize <param>", "merge for my code: search t (slerp) or weights to minimise cross-entropy on --sample")
+    .option("--sample <paths>", "comma-separated files or folders of your code for --optimize (default: the current folder)")
+    .option("--evaluations <n>", "merges to try with --optimize", "7")
+    .option("--threads <n>", "llama.cpp CPU threads for --optimize's evaluations")
     .option("--ollama <name>", "register the result with Ollama under this name")
     .option("--ollama-url <url>", "Ollama's address", DEFAULT_OLLAMA_URL)
     .addHelpText("after", `\nMethods:\n${METHOD_NAMES.map((m) => `  ${m.padEnd(17)} ${METHOD_DESCRIPTIONS[m]}`).join("\n")}\n\nExample:\n  chorus merge --method slerp --models a.gguf,b.gguf --t 0.3 --out ab.gguf`)
@@ -108,10 +141,14 @@ export function register(program: Command): void {
       const onSigint = () => ac.abort(new DOMException("cancelled with Ctrl-C", "AbortError"));
       process.once("SIGINT", onSigint);
       try {
-        const result = await runMerge({ plan, out, signal: ac.signal, onProgress: progressPrinter(process.stderr) });
-        console.log(`merged ${plan.models.length + (plan.base ? 1 : 0)} models with ${plan.method} into ${result.path} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.seconds.toFixed(1)} s)`);
+        if (o.optimize) {
+          await optimizeForCode(plan, out, o, ac.signal);
+        } else {
+          const result = await runMerge({ plan, out, signal: ac.signal, onProgress: progressPrinter(process.stderr) });
+          console.log(`merged ${plan.models.length + (plan.base ? 1 : 0)} models with ${plan.method} into ${result.path} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.seconds.toFixed(1)} s)`);
+        }
         if (o.ollama) {
-          await registerWithOllama(result.path, o.ollama, { url: o.ollamaUrl ?? DEFAULT_OLLAMA_URL, signal: ac.signal, onStatus: (s) => console.error(`ollama: ${s}`) });
+          await registerWithOllama(out, o.ollama, { url: o.ollamaUrl ?? DEFAULT_OLLAMA_URL, signal: ac.signal, onStatus: (s) => console.error(`ollama: ${s}`) });
           console.log(`registered with Ollama as ${o.ollama}`);
         }
       } catch (e) {

@@ -66,7 +66,8 @@ export async function optimizeMerge(o: OptimizeOptions): Promise<OptimizeReport>
     if (known !== undefined) return known;
     o.signal?.throwIfAborted();
     const file = path.join(dir, `.chorus-merge-candidate-${process.pid}-${tried.length}.gguf`);
-    say(`merging and measuring ${o.target} = ${value.map((v) => v.toFixed(3)).join(", ")} (${tried.length + 1}/${budget})…`);
+    const count = tried.length < budget ? `${tried.length + 1}/${budget}` : "the best input's end of the range";
+    say(`merging and measuring ${o.target} = ${value.map((v) => v.toFixed(3)).join(", ")} (${count})…`);
     await runMerge({ plan: withValue(o.plan, o.target, value), out: file, signal: o.signal });
     let bits: number;
     try {
