@@ -117,7 +117,8 @@ export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): 
   if (stop === "cancelled") return make("cancelled", `The request to ${modelName(ctx)} at ${ctx.endpoint} was cancelled.`);
   if (stop === "timeout") {
     const secs = ctx.timeoutMs !== undefined ? ` within ${Math.round(ctx.timeoutMs / 100) / 10} s` : " in time";
-    return make("timeout", `${modelName(ctx)} at ${ctx.endpoint} did not answer${secs} — try again, raise the timeout, or choose a faster model.`);
+    const who = modelName(ctx);
+    return make("timeout", `${who.charAt(0).toUpperCase()}${who.slice(1)} at ${ctx.endpoint} did not answer${secs} — try again, raise the timeout, or choose a faster model.`);
   }
   if (f.name === "AbortError" || f.name === "APIUserAbortError") return make("cancelled", `The request to ${modelName(ctx)} at ${ctx.endpoint} was cancelled.`);
 
