@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { makeTestModels } from "../../sidecar/testmodels/suite";
 
@@ -11,6 +11,7 @@ export function register(program: Command): void {
     .option("--big-vocab", "also write 32000-token variants (ts-expert-32k, py-expert-32k, general-32k; about 20 MB each)")
     .option("--json", "print models.json instead of progress lines")
     .action(async (opts: { out: string; corpora?: string; bigVocab?: boolean; json?: boolean }) => {
+      if (existsSync(opts.out) && !statSync(opts.out).isDirectory()) throw new Error(`--out ${opts.out} exists and is not a folder`);
       mkdirSync(opts.out, { recursive: true });
       const manifest = await makeTestModels({
         outDir: opts.out,

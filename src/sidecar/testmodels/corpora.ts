@@ -14,8 +14,13 @@ export interface LanguageCorpus {
 
 /** Where the corpora are: $CHORUS_CORPORA, ./test/fixtures/corpora, or next to the bundle or sources. */
 export function findCorporaDir(explicit?: string): string {
+  if (explicit) {
+    if (!existsSync(join(explicit, "typescript")) || !existsSync(join(explicit, "python"))) {
+      throw new Error(`the corpora folder ${explicit} must contain typescript/ and python/ subfolders (each with train/*.txt)`);
+    }
+    return resolve(explicit);
+  }
   const candidates = [
-    explicit,
     process.env.CHORUS_CORPORA,
     resolve(process.cwd(), "test/fixtures/corpora"),
     ...(typeof __dirname === "string" ? [resolve(__dirname, "../test/fixtures/corpora"), resolve(__dirname, "../../../test/fixtures/corpora")] : []),

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import type { Token } from "node-llama-cpp";
@@ -97,5 +98,31 @@ void describe("random-weight models", () => {
         await context.dispose();
       }
     });
+  });
+});
+
+void describe("chorus make-test-models (the CLI)", () => {
+  const cli = (...args: string[]): ReturnType<typeof spawnSync> =>
+    spawnSync(process.execPath, ["--import", "tsx", "src/cli/main.ts", "make-test-models", ...args], { encoding: "utf8", timeout: 60_000 });
+
+  void it("writes the models and prints models.json with --json", () => {
+    const out = join(dir, "cli-models");
+    const r = cli("--out", out, "--json");
+    assert.equal(r.status, 0, String(r.stderr));
+    const manifest = JSON.parse(String(r.stdout)) as TestModelManifest;
+    assert.deepEqual(manifest.models.map((m) => m.id), ["ts-expert", "py-expert", "general", "weak", "random-small"]);
+    for (const m of manifest.models) assert.ok(existsSync(join(out, m.file)));
+  });
+
+  void it("says what is wrong with a bad --corpora or --out, without a stack trace", () => {
+    const bad = cli("--out", join(dir, "cli-bad"), "--corpora", join(dir, "no-such-corpora"));
+    assert.equal(bad.status, 1);
+    assert.match(String(bad.stderr), /chorus: the corpora folder .*no-such-corpora must contain typescript\/ and python\//);
+    assert.doesNotMatch(String(bad.stderr), /\n\s+at /);
+    const file = join(dir, "a-file");
+    writeFileSync(file, "x");
+    const notDir = cli("--out", file);
+    assert.equal(notDir.status, 1);
+    assert.match(String(notDir.stderr), /--out .*a-file exists and is not a folder/);
   });
 });
