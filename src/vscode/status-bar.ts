@@ -55,7 +55,7 @@ function renderStatus(services: ChorusServices, item: vscode.StatusBarItem, last
     if (last.reason) md.appendMarkdown(`Why: ${escape(last.reason)}\n\n`);
     md.appendMarkdown(
       last.ok
-        ? `${last.inputTokens}+${last.outputTokens} tokens · $${last.costUsd.toFixed(4)} · ${Math.round(last.latencyMs)} ms\n\n`
+        ? `${last.inputTokens}+${last.outputTokens} tokens · ${last.costUsd === 0 ? "no cost" : `$${last.costUsd.toFixed(4)}`} · ${Math.round(last.latencyMs)} ms\n\n`
         : `Failed: ${escape(last.error ?? "error")}\n\n`,
     );
   }
