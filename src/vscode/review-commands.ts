@@ -73,7 +73,10 @@ export function registerReview(services: ChorusServices): void {
     vscode.commands.registerCommand("chorus.review.file", () => review(workspaceMode(), "file")),
     vscode.commands.registerCommand("chorus.review.refine", () => review("refine", vscode.window.activeTextEditor?.selection.isEmpty === false ? "selection" : "file")),
     vscode.commands.registerCommand("chorus.review.mixture", () => review("mixture", vscode.window.activeTextEditor?.selection.isEmpty === false ? "selection" : "file")),
-    vscode.commands.registerCommand("chorus.review.cancel", () => controller.cancel()),
+    vscode.commands.registerCommand("chorus.review.cancel", () => {
+      if (controller.running) controller.cancel();
+      else void vscode.window.showInformationMessage("Chorus: no review is running.");
+    }),
     vscode.window.registerWebviewPanelSerializer(REVIEW_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => controller.adopt(panel, state),
     }),

@@ -94,6 +94,15 @@ uiTest(
     await f1.locator('vscode-button[data-action="apply-fix"]', { hasText: "Applied" }).waitFor();
     await wb.screenshot("applied");
 
+    // One WorkspaceEdit: a single undo in the editor takes the whole fix back, and redo brings it again.
+    const lines = wb.page.locator(".monaco-editor .view-lines").first();
+    await lines.click();
+    await wb.page.keyboard.press("Control+Z");
+    await wb.until("the undo to remove the fix", async () => !(await lines.innerText()).includes("RangeError"));
+    assert.match(await lines.innerText(), /return\s+a\s+\/\s+b;/, "Monaco renders spaces as no-break spaces; \\s matches both");
+    await wb.page.keyboard.press("Control+Shift+Z");
+    await wb.until("the redo to bring the fix back", async () => (await lines.innerText()).includes("RangeError"));
+
     // The panel survives a reload of the window, findings and all, and still knows the fix was applied.
     await wb.page.reload();
     await wb.page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
