@@ -1,0 +1,80 @@
+// Inline completions in a real VS Code through the route, cascade and fallback modes: type in a file, see ghost
+// text whose words name the model that wrote it (the stand-in Ollama server replies "fake reply from <model>"),
+// accept it with Tab, and find it in the document.
+import * as assert from "node:assert/strict";
+import type { FakeReply, RecordedRequest } from "../fixtures/fake-ollama";
+import { uiTest, type Fakes, type Workbench } from "./harness";
+
+const CHEAP = "qwen2.5-coder:1.5b";
+const STRONG = "llama3.2:1b";
+
+const models = (fakes: Fakes): unknown[] => [
+  { id: "fake-local", provider: "ollama", endpoint: fakes.ollama.url, model: CHEAP, tags: ["local", "fast", "code"] },
+  { id: "fake-strong", provider: "ollama", endpoint: fakes.ollama.url, model: STRONG, tags: ["local", "strong"] },
+  // Nothing listens on port 47 (and fetch does not block it, as it blocks 9): configured but unreachable.
+  { id: "fake-down", provider: "ollama", endpoint: "http://127.0.0.1:47", model: "gone:1b", tags: ["local"] },
+];
+
+async function typeAndAccept(wb: Workbench, expectedModel: string): Promise<void> {
+  await wb.page.keyboard.press("Control+P");
+  await wb.quickInput().fill("hello.ts");
+  await wb.quickPickRows().filter({ hasText: "hello.ts" }).first().waitFor();
+  await wb.page.keyboard.press("Enter");
+  const lines = wb.page.locator(".monaco-editor .view-lines").first();
+  await lines.filter({ hasText: "return a + b" }).waitFor({ timeout: 20_000 });
+  await lines.click();
+  await wb.page.keyboard.press("Control+End");
+  await wb.page.keyboard.press("Enter");
+  await wb.page.keyboard.type("export const answer = ", { delay: 40 });
+  // Monaco renders ghost text in spans with non-breaking spaces: compare with whitespace normalised.
+  const ghost = wb.page.locator(".ghost-text-decoration, .ghost-text");
+  await wb.until(`ghost text from ${expectedModel}`, async () => (await ghost.allInnerTexts()).join("").replace(/\s+/g, " ").includes(`from ${expectedModel}`), 30_000);
+  await wb.screenshot("ghost-text");
+  await wb.page.keyboard.press("Tab");
+  await wb.until("the accepted completion in the document", async () => (await lines.innerText()).replace(/\s+/g, " ").includes(`export const answer = fake reply from ${expectedModel}`));
+  await wb.screenshot("accepted");
+}
+
+const fimRequests = (wb: Workbench, since: number): RecordedRequest[] => wb.fakes.ollama.requests.slice(since).filter((r) => r.path === "/api/generate");
+
+uiTest(
+  "inline completions: route mode shows ghost text from the routed (cheap) model and Tab accepts it",
+  async (wb) => {
+    wb.fakes.ollama.setReply((r) => `fake reply from ${r.model ?? "?"}`);
+    const since = wb.fakes.ollama.requests.length;
+    await typeAndAccept(wb, CHEAP);
+    assert.ok(fimRequests(wb, since).every((r) => r.model === CHEAP), "a short single-line completion is routed to the cheap model only");
+  },
+  { settings: (fakes) => ({ "chorus.models": models(fakes), "chorus.modes.completion": "route" }) },
+);
+
+uiTest(
+  "inline completions: cascade mode escalates an unsure cheap answer and shows the strong model's ghost text",
+  async (wb) => {
+    // The cheap model answers with low token probabilities; the strong one is sure.
+    wb.fakes.ollama.setReply((r): FakeReply | string =>
+      r.model === CHEAP ? { tokens: ["maybe ", "this"].map((token) => ({ token, logprob: -2.5 })) } : `fake reply from ${r.model ?? "?"}`,
+    );
+    const since = wb.fakes.ollama.requests.length;
+    await typeAndAccept(wb, STRONG);
+    const models = fimRequests(wb, since).map((r) => r.model);
+    assert.ok(models.includes(CHEAP) && models.includes(STRONG), `the cheap model answered first, then the strong one (${models.join(", ")})`);
+    assert.equal(fimRequests(wb, since).find((r) => r.model === CHEAP)?.body?.logprobs, true, "the cascade asked for logprobs");
+  },
+  { settings: (fakes) => ({ "chorus.models": models(fakes), "chorus.modes.completion": "cascade", "chorus.routing.cascadeRulesCompletion": ["logprob"] }) },
+);
+
+uiTest(
+  "inline completions: fallback mode skips an unreachable model and shows the next model's ghost text",
+  async (wb) => {
+    wb.fakes.ollama.setReply((r) => `fake reply from ${r.model ?? "?"}`);
+    await typeAndAccept(wb, STRONG);
+  },
+  {
+    settings: (fakes) => ({
+      "chorus.models": models(fakes),
+      "chorus.modes.completion": "fallback",
+      "chorus.routing.fallbackChain": ["fake-down", "fake-strong", "fake-local"],
+    }),
+  },
+);
