@@ -65,6 +65,9 @@ export function register(program: Command): void {
       console.log(`OpenAI base URL: ${sidecar.url}/v1`);
       console.log(`Token: ${token}`);
       console.log(`Models: ${[...sidecar.presets.map((p) => `chorus/${p.name}`), ...models].join(", ") || "none (pass --models DIR or --demo)"}`);
+      // The variables `chorus ask`/`models` (and `npm start`) read to reach a sidecar started by hand.
+      console.log(`export CHORUS_SIDECAR_URL=${sidecar.url}`);
+      console.log(`export CHORUS_SIDECAR_TOKEN=${token}`);
       console.log("Press Ctrl+C to stop.");
       await new Promise<void>((resolve) => {
         const stop = () => void sidecar.stop().then(resolve, resolve);
