@@ -1,7 +1,7 @@
 // Chorus configuration as the engine sees it. VS Code settings (src/vscode/settings.ts) and the CLI's JSON
 // config file (src/cli/config-file.ts) both produce this one shape, validated here.
 
-import type { ProviderKind } from "./providers/types";
+import type { Capabilities, ProviderKind } from "./providers/types";
 
 export type ModelTag = "local" | "cloud" | "fast" | "strong" | "cheap" | "code" | "embedding" | string;
 
@@ -19,6 +19,14 @@ export interface ModelConfig {
   tags?: ModelTag[];
   /** Name of the secret (SecretStorage key / env var in the CLI) holding the API key, if the endpoint needs one. */
   apiKeySecret?: string;
+  /** Override what Chorus assumes the model can do (FIM, logprobs, embeddings, max context). */
+  capabilities?: Partial<Capabilities>;
+  /** OpenAI-compatible FIM: "auto" (default), "suffix" (native /v1/completions suffix) or "template". */
+  fim?: "auto" | "suffix" | "template";
+  /** FIM template family when the model name does not tell ("qwen-coder", "starcoder", "codellama", …). */
+  fimFamily?: string;
+  /** Ollama keep_alive for this model ("30m", seconds, -1 = keep loaded). */
+  keepAlive?: string | number;
 }
 
 export interface PrivacyConfig {
@@ -86,7 +94,19 @@ export function parseModelConfig(raw: unknown, where: string): ModelConfig {
       throw new ConfigError(`${where}: "endpoint" is not a valid URL: ${endpoint}`);
     }
   }
+  const fim = str("fim", false);
+  if (fim !== undefined && !["auto", "suffix", "template"].includes(fim)) throw new ConfigError(`${where}: "fim" must be auto, suffix or template`);
+  const keepAlive = r.keepAlive;
+  if (keepAlive !== undefined && typeof keepAlive !== "string" && typeof keepAlive !== "number")
+    throw new ConfigError(`${where}: "keepAlive" must be a duration like "30m" or a number of seconds`);
+  const caps = r.capabilities;
+  if (caps !== undefined && (typeof caps !== "object" || caps === null || Array.isArray(caps)))
+    throw new ConfigError(`${where}: "capabilities" must be an object like {"fim": true, "logprobs": false}`);
   return {
+    fim: fim as ModelConfig["fim"],
+    fimFamily: str("fimFamily", false),
+    keepAlive: keepAlive as string | number | undefined,
+    capabilities: caps as Partial<Capabilities> | undefined,
     id: str("id", true)!,
     provider,
     model: str("model", true)!,

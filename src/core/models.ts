@@ -80,6 +80,14 @@ export class Models {
     return this.recorded(m, p, ctx, () => collect(p.complete({ model: m.model, prefix, suffix, ...opts }, signal)));
   }
 
+  /** Embeddings (the router's optional semantic features), under the same privacy rules; not billed per token here. */
+  async embed(id: string, input: string[], ctx: CallContext, signal?: AbortSignal): Promise<number[][]> {
+    const m = this.get(id);
+    this.enforce(m, ctx);
+    const p = await this.provider(id);
+    return p.embed({ model: m.model, input }, signal);
+  }
+
   /** Privacy rules and the budget cap, before anything is sent. A refusal is recorded and thrown. */
   private enforce(m: ModelConfig, full: CallContext): void {
     try {
