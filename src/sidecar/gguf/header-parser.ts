@@ -95,6 +95,9 @@ export async function parseGgufHeader(fh: FileHandle, file: string): Promise<Ggu
     throw new GgufError(`not a GGUF file (the first 4 bytes are 0x${magic.toString(16).padStart(8, "0")}, expected "GGUF")`, file);
   }
   const version = c.u32();
+  if (version === 0x02000000 || version === 0x03000000) {
+    throw new GgufError("is a big-endian GGUF file; Chorus and llama.cpp on this machine read little-endian GGUF only", file);
+  }
   if (version !== 2 && version !== 3) {
     throw new GgufError(`unsupported GGUF version ${version} (Chorus reads versions 2 and 3; re-convert the model with a current llama.cpp)`, file);
   }

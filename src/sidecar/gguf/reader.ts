@@ -73,7 +73,7 @@ export class GgufReader {
       throw new GgufError(`rows ${rowStart}..${rowStart + count} are outside tensor ${t.name} (${rows.rowCount} rows)`, this.path);
     }
     const length = count * rows.rowBytes;
-    const buf = Buffer.alloc(length);
+    const buf = Buffer.allocUnsafe(length); // every byte is read into it below, or it is dropped with an error
     let done = 0;
     while (done < length) {
       const { bytesRead } = await this.fh.read(buf, done, length - done, t.fileOffset + rowStart * rows.rowBytes + done);

@@ -7,6 +7,7 @@ import { meta } from "../../../src/sidecar/gguf/metadata";
 import { GgufReader } from "../../../src/sidecar/gguf/reader";
 import { GgmlType, GgufError, GgufValueType, type GgufMetadata } from "../../../src/sidecar/gguf/types";
 import { writeGguf, type GgufTensorSpec } from "../../../src/sidecar/gguf/writer";
+import { encodeGgufHeader } from "../../../src/sidecar/gguf/header-encoder";
 import { filesIn, seededFloats, tempDir } from "./helpers";
 
 const dir = tempDir("gguf-rw");
@@ -189,5 +190,42 @@ void describe("GGUF writer and reader", () => {
     writeFileSync(notGguf, "hello world, this is not a model file at all");
     await assert.rejects(GgufReader.open(notGguf), (e: unknown) => e instanceof GgufError && e.message.includes(notGguf) && /not a GGUF file/.test(e.message));
     await assert.rejects(GgufReader.open(join(dir, "missing.gguf")), /cannot open/);
+    const v1 = Buffer.alloc(64);
+    v1.write("GGUF", 0, "latin1");
+    v1.writeUInt32LE(1, 4);
+    writeFileSync(notGguf, v1);
+    await assert.rejects(GgufReader.open(notGguf), /unsupported GGUF version 1/);
+    v1.writeUInt32BE(3, 4);
+    writeFileSync(notGguf, v1);
+    await assert.rejects(GgufReader.open(notGguf), /big-endian/);
+  });
+
+  void it("rejects corrupt headers quickly, without giant allocations", async () => {
+    const file = join(dir, "corrupt.gguf");
+    const check = async (bytes: Buffer, pattern: RegExp): Promise<void> => {
+      writeFileSync(file, Buffer.concat([bytes, Buffer.alloc(256)]));
+      await assert.rejects(GgufReader.open(file), (e: unknown) => e instanceof GgufError && pattern.test(e.message), String(pattern));
+    };
+    const one = new Map([["k", meta.u8(1)]]);
+    const t = (dims: number[], type: number = GgmlType.F32, name = "a") => ({ name, dims, type, offset: 0 });
+    await check(encodeGgufHeader(new Map(), [t([8], 99)], 32), /tensor a has unknown ggml type 99/);
+    await check(encodeGgufHeader(new Map(), [t([0])], 32), /dimension 0 = 0; every dimension must be at least 1/);
+    await check(encodeGgufHeader(new Map(), [t([1, 1, 1, 1, 1])], 32), /5 dimensions; ggml allows 1 to 4/);
+    await check(encodeGgufHeader(new Map(), [t([8]), t([8])], 32), /tensor a appears twice/);
+    await check(encodeGgufHeader(new Map(), [t([33], GgmlType.Q8_0)], 32), /Q8_0 with row length 33, not a multiple of its block size 32/);
+    await check(encodeGgufHeader(new Map([["general.alignment", meta.u32(48)]]), [], 16), /general\.alignment must be a power of two, found 48/);
+
+    const badType = encodeGgufHeader(one, [], 32);
+    badType.writeUInt32LE(13, 24 + 8 + 1); // the value type of "k"
+    await check(badType, /metadata k has unknown value type 13/);
+    const longKey = encodeGgufHeader(one, [], 32);
+    longKey.writeBigUInt64LE(1n << 40n, 24); // the length of the key "k"
+    await check(longKey, /claims a length of 1099511627776 bytes/);
+    const manyItems = encodeGgufHeader(new Map([["arr", meta.i32s([1, 2])]]), [], 32);
+    manyItems.writeBigUInt64LE(1n << 50n, 24 + 8 + 3 + 4 + 4); // the item count of "arr"
+    await check(manyItems, /metadata arr claims 1125899906842624 array items/);
+    const manyTensors = encodeGgufHeader(new Map(), [], 32);
+    manyTensors.writeBigUInt64LE(1n << 40n, 8);
+    await check(manyTensors, /claims 1099511627776 for the tensor count/);
   });
 });
