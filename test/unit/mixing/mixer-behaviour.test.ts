@@ -119,3 +119,17 @@ void test("bad requests get errors that say what to change", async () => {
     await mixer.dispose();
   }
 });
+
+void test("concurrent requests on one mixer are served one after another with the same results as alone", async () => {
+  const mixer = await createMixer({ strategy: "dexperts", base: "other", expert: "expert", antiExpert: "amateur" }, loaded(bed));
+  try {
+    const alone = [await mixer.generate({ prompt: "if (", maxTokens: 10 }), await mixer.generate({ prompt: "const x = ", maxTokens: 10 })];
+    const together = await Promise.all([mixer.generate({ prompt: "if (", maxTokens: 10 }), mixer.generate({ prompt: "const x = ", maxTokens: 10 }), mixer.generate({ prompt: "", maxTokens: 0 }).catch((e: unknown) => e)]);
+    assert.equal(together[0].text, alone[0]!.text);
+    assert.equal(together[1].text, alone[1]!.text);
+    assert.ok(together[2] instanceof MixRequestError, "a bad request in the queue fails alone");
+  } finally {
+    await mixer.dispose();
+  }
+  await assert.rejects(mixer.generate({ prompt: "x" }), /disposed/);
+});
