@@ -1,0 +1,86 @@
+// With no chorus.review.participants set, "Review Selection with Debate" asks which models take part (a
+// multi-select quick pick); the run reviews only the selected lines; the findings are usable from the keyboard:
+// ↓ moves between findings, Enter reveals a finding's lines in the editor.
+import * as assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { RecordedRequest } from "../fixtures/fake-ollama";
+import { uiTest } from "./harness";
+
+const SAMPLE = ["// header", "export function first(xs: number[]): number {", "  return xs[0];", "}", "", "export const unused = 1;", ""].join("\n");
+
+function reply(r: RecordedRequest): string {
+  if (r.prompt.includes("Decide each finding")) return JSON.stringify({ summary: "Check for empty arrays.", decisions: [] });
+  if (r.prompt.startsWith("Review this code")) {
+    // The prompt shows only the selected lines (2–4), numbered as in the file.
+    const shown = /lines (\d+)–(\d+)/.exec(r.prompt);
+    return "```json\n" + JSON.stringify({
+      findings: [
+        { lines: [3, 3], severity: "warning", category: "bug", title: `xs[0] on [] (saw ${shown?.[1]}-${shown?.[2]})`, rationale: "returns undefined typed as number" },
+        { lines: [2, 2], severity: "info", category: "style", title: "Name", rationale: "first of what?" },
+      ],
+      summary: "two",
+    }) + "\n```";
+  }
+  return `fake reply from ${r.model ?? "?"}`;
+}
+
+uiTest(
+  "review: models picked in a quick pick; a selection is reviewed; findings work from the keyboard",
+  async (wb) => {
+    wb.fakes.ollama.setReply(reply);
+    const folder = new URL(wb.page.url()).searchParams.get("folder");
+    assert.ok(folder);
+    writeFileSync(join(folder, "first.ts"), SAMPLE);
+    await wb.page.keyboard.press("Control+P");
+    await wb.quickInput().fill("first.ts");
+    await wb.quickPickRows().filter({ hasText: "first.ts" }).first().waitFor();
+    await wb.page.keyboard.press("Enter");
+    const editorLines = wb.page.locator(".monaco-editor .view-lines").first();
+    await editorLines.filter({ hasText: "unused" }).waitFor({ timeout: 15_000 });
+
+    // Select lines 2–4 with the keyboard: Ctrl+G 2, then Shift+↓ three times.
+    await editorLines.click();
+    await wb.page.keyboard.press("Control+G");
+    await wb.quickInput().fill(":2");
+    await wb.page.keyboard.press("Enter");
+    for (let i = 0; i < 3; i++) await wb.page.keyboard.press("Shift+ArrowDown");
+
+    // Not wb.runCommand: it clicks into the editor first, which would drop the selection.
+    await wb.page.keyboard.press("F1");
+    await wb.quickInput().fill(">Chorus: Review Selection with Debate");
+    await wb.quickPickRows().filter({ hasText: "Review Selection with Debate" }).first().waitFor({ timeout: 15_000 });
+    await wb.page.keyboard.press("Enter");
+    const rows = wb.quickPickRows();
+    await rows.filter({ hasText: "alpha" }).first().waitFor({ timeout: 15_000 });
+    assert.match(await wb.page.locator(".quick-input-widget").innerText(), /Models for the debate/);
+    await rows.filter({ hasText: "alpha" }).first().click();
+    await rows.filter({ hasText: "beta" }).first().click();
+    await wb.page.keyboard.press("Enter");
+
+    const view = wb.webview();
+    await view.locator(".verdict", { hasText: "Check for empty arrays." }).waitFor({ timeout: 30_000 });
+    assert.match(await view.locator("h1").innerText(), /first\.ts:2–4/);
+    const f1 = view.locator('article.finding[data-finding="F1"]');
+    assert.match(await f1.innerText(), /saw 2-4/);
+    assert.match(await f1.innerText(), /2 for · 0 against/, "both models raised the same issue");
+
+    // Keyboard: focus F1, ↓ to F2, Enter reveals F2's line (2) selected in the editor.
+    await f1.focus();
+    await wb.page.keyboard.press("ArrowDown");
+    assert.equal(await view.locator("article.finding:focus").getAttribute("data-finding"), "F2");
+    await wb.page.keyboard.press("Enter");
+    await wb.until("the editor to select line 2", async () => /Ln 2, Col \d+ \(\d+ selected\)/.test(await wb.page.locator("#workbench\\.parts\\.statusbar").innerText()));
+    await wb.screenshot("keyboard");
+  },
+  {
+    settings: (fakes) => ({
+      "chorus.models": [
+        { id: "alpha", provider: "ollama", endpoint: fakes.ollama.url, model: "qwen2.5-coder:1.5b", tags: ["local"] },
+        { id: "beta", provider: "ollama", endpoint: fakes.ollama.url, model: "llama3.2:1b", tags: ["local"] },
+      ],
+      "chorus.review.participants": [],
+      "chorus.review.rounds": 1,
+    }),
+  },
+);
