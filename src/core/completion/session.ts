@@ -54,6 +54,8 @@ interface EditorState {
   /** Bumped on every request; a request that is no longer the newest gives up. */
   generation: number;
   inFlight?: { controller: AbortController; settled: Promise<unknown> };
+  /** The prefix of the last request answered from the model, for type-ahead cache hits. */
+  lastPrefix?: string;
 }
 
 const TYPE_AHEAD_MAX = 32;
@@ -102,7 +104,7 @@ export class CompletionEngine {
     const mode = this.opts.modeKey?.() ?? "";
     const keyOf = (prefix: string): string => `${mode}\u0000${doc.languageId}\u0000${prefix}\u0000${fim.suffix}`;
 
-    const hit = this.lookup(keyOf, fim.prefix, fim.suffix, shape.multiline);
+    const hit = this.lookup(keyOf, fim.prefix, fim.suffix, shape.multiline, ed.lastPrefix);
     if (hit) {
       this.report(t0, 0, 0, 0, true);
       return { text: hit.text, output: hit.output, fromCache: true };
@@ -110,7 +112,9 @@ export class CompletionEngine {
 
     const tDebounce = this.now();
     const delay = ed.debounce.delayMs();
-    if (!(await sleep(delay, signal)) || generation !== ed.generation) return undefined;
+    // A zero delay (benchmarks, "debounce off") must not pay a timer tick.
+    if (delay > 0 && (!(await sleep(delay, signal)) || generation !== ed.generation)) return undefined;
+    if (signal.aborted) return undefined;
     const debounceMs = this.now() - tDebounce;
 
     // One in flight per editor: abort the older request and let it settle before starting this one.
@@ -151,28 +155,30 @@ export class CompletionEngine {
     ed.debounce.response(modelMs);
     const text = cleanCompletion(output.text, fim.suffix, shape.multiline);
     this.cache.set(keyOf(fim.prefix), output);
+    ed.lastPrefix = fim.prefix;
     this.report(t0, debounceMs, waitMs, modelMs, false);
     if (text === "" || controller.signal.aborted) return undefined;
     return { text, output, fromCache: false };
   }
 
-  /** Exact hit, or a cached completion the user has since typed the start of. */
-  private lookup(keyOf: (p: string) => string, prefix: string, suffix: string, multiline: boolean): { text: string; output: CompletionOutput } | undefined {
+  /**
+   * Exact hit, or the editor's last answered completion when the user has since typed its start. Only that one
+   * earlier prefix is tried: building and hashing a key per possible earlier prefix would cost more than it saves.
+   */
+  private lookup(keyOf: (p: string) => string, prefix: string, suffix: string, multiline: boolean, lastPrefix: string | undefined): { text: string; output: CompletionOutput } | undefined {
     const exact = this.cache.get(keyOf(prefix));
     if (exact) {
       const text = cleanCompletion(exact.text, suffix, multiline);
       return text ? { text, output: exact } : undefined;
     }
-    for (let k = 1; k <= Math.min(TYPE_AHEAD_MAX, prefix.length); k++) {
-      const typed = prefix.slice(prefix.length - k);
-      if (typed.includes("\n")) break;
-      const earlier = this.cache.get(keyOf(prefix.slice(0, prefix.length - k)));
-      if (earlier && earlier.text.startsWith(typed) && earlier.text.length > k) {
-        const text = cleanCompletion(earlier.text.slice(k), suffix, multiline);
-        if (text) return { text, output: earlier };
-      }
-    }
-    return undefined;
+    if (lastPrefix === undefined || prefix.length <= lastPrefix.length || prefix.length - lastPrefix.length > TYPE_AHEAD_MAX) return undefined;
+    if (!prefix.startsWith(lastPrefix)) return undefined;
+    const typed = prefix.slice(lastPrefix.length);
+    if (typed.includes("\n")) return undefined;
+    const earlier = this.cache.get(keyOf(lastPrefix));
+    if (!earlier || !earlier.text.startsWith(typed) || earlier.text.length <= typed.length) return undefined;
+    const text = cleanCompletion(earlier.text.slice(typed.length), suffix, multiline);
+    return text ? { text, output: earlier } : undefined;
   }
 
   private report(t0: number, debounceMs: number, waitMs: number, modelMs: number, fromCache: boolean): void {

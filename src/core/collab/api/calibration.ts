@@ -9,6 +9,9 @@ const MIN_HISTORY = 20;
 export class ShareCalibrator {
   private readonly recent: number[] = [];
   private next = 0;
+  /** Sorted copy of `recent`, rebuilt only every few observations: sorting 500 numbers per keystroke is waste. */
+  private sorted: number[] = [];
+  private stale = 0;
 
   constructor(private targetShare: number) {
     this.setTarget(targetShare);
@@ -28,6 +31,7 @@ export class ShareCalibrator {
     if (this.recent.length < WINDOW) this.recent.push(p);
     else this.recent[this.next] = p;
     this.next = (this.next + 1) % WINDOW;
+    this.stale++;
   }
 
   /** Scores at or above this go to the strong model. */
@@ -35,7 +39,11 @@ export class ShareCalibrator {
     if (share <= 0) return Infinity;
     if (share >= 1) return -Infinity;
     if (this.recent.length < MIN_HISTORY) return 1 - share;
-    const sorted = [...this.recent].sort((a, b) => a - b);
+    if (this.stale >= 10 || this.sorted.length < MIN_HISTORY) {
+      this.sorted = [...this.recent].sort((a, b) => a - b);
+      this.stale = 0;
+    }
+    const sorted = this.sorted;
     const k = Math.min(sorted.length - 1, Math.floor((1 - share) * sorted.length));
     return sorted[k]!;
   }
