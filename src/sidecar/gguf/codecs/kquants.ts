@@ -18,21 +18,35 @@ export function scaleMinK4(j: number, s: Uint8Array, p: number): [scale: number,
   return [(s[p + j + 4]! & 0x0f) | ((s[p + j - 4]! >>> 6) << 4), (s[p + j + 4]! >>> 4) | ((s[p + j]! >>> 6) << 4)];
 }
 
+// Per-block scratch: the eight effective scales (d·scale) and mins (dmin·min) of the current super-block.
+const blockScale = new Float64Array(8);
+const blockMin = new Float64Array(8);
+
+function unpackScales(bytes: Uint8Array, p: number): void {
+  const d = half(bytes, p);
+  const dmin = half(bytes, p + 2);
+  for (let j = 0; j < 8; j++) {
+    const [sc, m] = scaleMinK4(j, bytes, p + 4);
+    blockScale[j] = d * sc;
+    blockMin[j] = dmin * m;
+  }
+}
+
 /** Q4_K (144 bytes): d, dmin, scales[12], qs[128]; x = d*scale*q - dmin*min, 8 sub-blocks of 32. */
 export function dequantizeQ4_K(bytes: Uint8Array, count: number): Float32Array {
   const out = new Float32Array(count);
   for (let b = 0, p = 0; b < count / QK_K; b++, p += 144) {
-    const d = half(bytes, p);
-    const dmin = half(bytes, p + 2);
+    unpackScales(bytes, p);
     let q = p + 16;
     let y = b * QK_K;
     for (let sub = 0; sub < 8; sub += 2) {
-      const [sc1, m1] = scaleMinK4(sub, bytes, p + 4);
-      const [sc2, m2] = scaleMinK4(sub + 1, bytes, p + 4);
-      const d1 = d * sc1, min1 = dmin * m1, d2 = d * sc2, min2 = dmin * m2;
+      const d1 = blockScale[sub]!, min1 = blockMin[sub]!, d2 = blockScale[sub + 1]!, min2 = blockMin[sub + 1]!;
       // 32 bytes carry two sub-blocks: low nibbles the first, high nibbles the second.
-      for (let l = 0; l < 32; l++) out[y + l] = d1 * (bytes[q + l]! & 0x0f) - min1;
-      for (let l = 0; l < 32; l++) out[y + 32 + l] = d2 * (bytes[q + l]! >>> 4) - min2;
+      for (let l = 0; l < 32; l++) {
+        const v = bytes[q + l]!;
+        out[y + l] = d1 * (v & 0x0f) - min1;
+        out[y + 32 + l] = d2 * (v >>> 4) - min2;
+      }
       q += 32;
       y += 64;
     }
@@ -44,16 +58,13 @@ export function dequantizeQ4_K(bytes: Uint8Array, count: number): Float32Array {
 export function dequantizeQ5_K(bytes: Uint8Array, count: number): Float32Array {
   const out = new Float32Array(count);
   for (let b = 0, p = 0; b < count / QK_K; b++, p += 176) {
-    const d = half(bytes, p);
-    const dmin = half(bytes, p + 2);
+    unpackScales(bytes, p);
     const qh = p + 16;
     let ql = p + 48;
     let y = b * QK_K;
     // Bit (2k) of qh[l] is the fifth bit of weight l of sub-block 2k; bit (2k+1) that of sub-block 2k+1.
     for (let sub = 0, shift = 0; sub < 8; sub += 2, shift += 2) {
-      const [sc1, m1] = scaleMinK4(sub, bytes, p + 4);
-      const [sc2, m2] = scaleMinK4(sub + 1, bytes, p + 4);
-      const d1 = d * sc1, min1 = dmin * m1, d2 = d * sc2, min2 = dmin * m2;
+      const d1 = blockScale[sub]!, min1 = blockMin[sub]!, d2 = blockScale[sub + 1]!, min2 = blockMin[sub + 1]!;
       for (let l = 0; l < 32; l++) {
         const h = bytes[qh + l]! >>> shift;
         out[y + l] = d1 * ((bytes[ql + l]! & 0x0f) | ((h & 1) << 4)) - min1;
