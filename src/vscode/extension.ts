@@ -7,6 +7,7 @@ import { componentLog, createLogChannel, errorMessage } from "./log";
 import { ModeChoices } from "./mode-choice";
 import { registerAskCommand } from "./ask-command";
 import { registerInlineCompletions } from "./inline-completions";
+import { registerMergeCommand } from "./merge-command";
 import { registerModePicker } from "./mode-picker";
 import { registerOllamaDiscovery } from "./ollama-discovery";
 import { registerReview } from "./review-commands";
@@ -31,6 +32,7 @@ const FEATURES: [name: string, register: FeatureRegistration][] = [
   ["sidecar", registerSidecar],
   ["inline completions and routing modes", registerInlineCompletions],
   ["ask", registerAskCommand],
+  ["merge models", registerMergeCommand],
 ];
 
 /** What activate() returns: the services, so extension-host tests (and other extensions) can reach the engine. */

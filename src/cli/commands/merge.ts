@@ -28,6 +28,7 @@ interface MergeOpts {
   name?: string;
   ollama?: string;
   ollamaUrl?: string;
+  progress?: string;
   optimize?: string;
   sample?: string;
   evaluations?: string;
@@ -128,6 +129,7 @@ export function register(program: Command): void {
     .option("--sample <paths>", "comma-separated files or folders of your code for --optimize (default: the current folder)")
     .option("--evaluations <n>", "merges to try with --optimize", "7")
     .option("--threads <n>", "llama.cpp CPU threads for --optimize's evaluations")
+    .option("--progress <style>", "progress on stderr: bar (default) or json (one JSON object per line, for programs)")
     .option("--ollama <name>", "register the result with Ollama under this name")
     .option("--ollama-url <url>", "Ollama's address", DEFAULT_OLLAMA_URL)
     .addHelpText("after", `\nMethods:\n${METHOD_NAMES.map((m) => `  ${m.padEnd(17)} ${METHOD_DESCRIPTIONS[m]}`).join("\n")}\n\nExample:\n  chorus merge --method slerp --models a.gguf,b.gguf --t 0.3 --out ab.gguf`)
@@ -140,11 +142,19 @@ export function register(program: Command): void {
       const ac = new AbortController();
       const onSigint = () => ac.abort(new DOMException("cancelled with Ctrl-C", "AbortError"));
       process.once("SIGINT", onSigint);
+      // A parent that forked this CLI (the VS Code command) cancels with a message: signals do not reach a
+      // child the same way on every platform.
+      const onMessage = (m: unknown) => {
+        if (m === "cancel") ac.abort(new DOMException("cancelled", "AbortError"));
+      };
+      process.on("message", onMessage);
+      const onProgress = o.progress === "json" ? (p: MergeProgress) => process.stderr.write(`${JSON.stringify({ progress: p })}\n`) : progressPrinter(process.stderr);
       try {
         if (o.optimize) {
           await optimizeForCode(plan, out, o, ac.signal);
         } else {
-          const result = await runMerge({ plan, out, signal: ac.signal, onProgress: progressPrinter(process.stderr) });
+          const result = await runMerge({ plan, out, signal: ac.signal, onProgress });
+          if (o.progress === "json") process.stderr.write(`${JSON.stringify({ result })}\n`);
           console.log(`merged ${plan.models.length + (plan.base ? 1 : 0)} models with ${plan.method} into ${result.path} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.seconds.toFixed(1)} s)`);
         }
         if (o.ollama) {
@@ -156,6 +166,9 @@ export function register(program: Command): void {
         throw e;
       } finally {
         process.off("SIGINT", onSigint);
+        process.off("message", onMessage);
+        // The IPC channel of a forked CLI would keep the process alive after the work is done.
+        process.disconnect?.();
       }
     });
 }

@@ -1,0 +1,70 @@
+// Runs a merge in a child process (the bundled `chorus merge` CLI), so that decoding and merging gigabytes never
+// block the extension host. Progress arrives as JSON lines on the child's stderr; cancel is an IPC message, which
+// the CLI turns into an AbortSignal (its temp file is removed, nothing is left behind). No `vscode` import here.
+import { fork } from "node:child_process";
+import type { MergeProgress, MergeResult } from "../sidecar/merge/run";
+
+export interface MergeRequest {
+  method: string;
+  models: string[];
+  base?: string;
+  weights?: number[];
+  density?: number;
+  t?: number;
+  dtype: string;
+  out: string;
+}
+
+export function mergeArgs(r: MergeRequest): string[] {
+  const args = ["merge", "--method", r.method, "--models", r.models.join(","), "--dtype", r.dtype, "--out", r.out, "--progress", "json"];
+  if (r.base) args.push("--base", r.base);
+  if (r.weights?.length) args.push("--weights", r.weights.join(","));
+  if (r.density !== undefined) args.push("--density", String(r.density));
+  if (r.t !== undefined) args.push("--t", String(r.t));
+  return args;
+}
+
+export function runMergeProcess(cliPath: string, r: MergeRequest, onProgress: (p: MergeProgress) => void, signal: AbortSignal): Promise<MergeResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(cliPath, mergeArgs(r), { stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    let result: MergeResult | undefined;
+    let errorText = "";
+    let pending = "";
+    const onAbort = () => {
+      if (child.connected) child.send("cancel");
+      else child.kill();
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        if (!line.startsWith("{")) {
+          errorText += `${line}\n`;
+          continue;
+        }
+        try {
+          const msg = JSON.parse(line) as { progress?: MergeProgress; result?: MergeResult };
+          if (msg.progress) onProgress(msg.progress);
+          if (msg.result) result = msg.result;
+        } catch {
+          errorText += `${line}\n`;
+        }
+      }
+    });
+    child.on("error", (e) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(new Error(`could not start the merge process: ${e.message}`));
+    });
+    child.on("exit", (code) => {
+      signal.removeEventListener("abort", onAbort);
+      if (signal.aborted) return reject(new DOMException("The merge was cancelled", "AbortError"));
+      if (code === 0 && result) return resolve(result);
+      // The CLI's own message ("chorus: …") says what is wrong and what to do.
+      const message = (errorText + pending).trim().replace(/^chorus: /, "");
+      reject(new Error(message || `the merge process stopped with exit code ${String(code)}`));
+    });
+  });
+}
