@@ -128,6 +128,13 @@ void describe("OpenAI-compatible API over real llama.cpp", () => {
       assert.match(e.message, /temperature/);
       return true;
     });
+    // Streaming too: a failure before any output is an HTTP error, not a broken stream.
+    await assert.rejects(
+      (async () => {
+        for await (const _ of await f.client.chat.completions.create({ model: "missing", messages: [{ role: "user", content: "x" }], stream: true })) void _;
+      })(),
+      (e: unknown) => e instanceof NotFoundError,
+    );
     await assert.rejects(f.client.chat.completions.create({ model: "ts-bigram", messages: [] }), (e: unknown) => e instanceof APIError && e.status === 400 && /messages/.test(e.message));
     const r = await fetch(`${f.sidecar.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` }, body: "{not json" });
     assert.equal(r.status, 400);

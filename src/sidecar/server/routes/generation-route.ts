@@ -61,19 +61,27 @@ export async function handleGeneration(svc: SidecarServices, req: IncomingMessag
 
   const sse = new SseWriter(res);
   let offset = 0;
+  // The stream opens with the first piece, so a request that fails before any output (unknown model, bad file,
+  // bad mix) still gets a proper HTTP status and JSON error, as OpenAI's API does.
+  const open = () => {
+    if (!sse.isStarted && shape.opening) sse.send(envelope([{ index: 0, ...shape.opening(), logprobs: null, finish_reason: null }]));
+  };
   try {
-    if (shape.opening) sse.send(envelope([{ index: 0, ...shape.opening(), logprobs: null, finish_reason: null }]));
     const onPiece = (p: GeneratedPiece) => {
       if (p.text === "" && p.logprobs.length === 0) return;
+      open();
       sse.send(envelope([{ index: 0, ...shape.piece(p.text, wantLogprobs ? p.logprobs : null, offset), finish_reason: null }]));
       offset += p.text.length;
     };
     const r = await runJob(svc, job, abort.signal, onPiece);
+    open();
     sse.send(envelope([{ index: 0, ...shape.final(r.finishReason), logprobs: null, finish_reason: r.finishReason }], { chorus: { prompt_format: r.format, ...r.report } }));
     if (params.includeUsage) sse.send({ ...envelope([]), usage: usage(r.promptTokens, r.completionTokens) });
     sse.done();
   } catch (e) {
     if (abort.signal.aborted) return;
+    if (!sse.isStarted) throw e;
+    // Headers are gone: the error becomes the last event, as OpenAI streams report mid-stream failures.
     sse.send(errorBody(toApiError(e)));
     sse.done();
   }
