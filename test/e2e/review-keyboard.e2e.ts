@@ -72,6 +72,14 @@ uiTest(
     await wb.page.keyboard.press("Enter");
     await wb.until("the editor to select line 2", async () => /Ln 2, Col \d+ \(\d+ selected\)/.test(await wb.page.locator("#workbench\\.parts\\.statusbar").innerText()));
     await wb.screenshot("keyboard");
+
+    // Theme-aware: switching VS Code to a dark theme recolours the panel (it uses only theme variables).
+    const colours = () => view.locator("body").evaluate((b) => `${getComputedStyle(b).backgroundColor} / ${getComputedStyle(b).color}`);
+    const light = await colours();
+    await wb.runCommand("Preferences: Toggle between Light/Dark Themes");
+    await wb.until("the panel to follow the theme", async () => (await colours()) !== light);
+    await view.locator("article.finding").first().waitFor();
+    await wb.screenshot("dark");
   },
   {
     settings: (fakes) => ({
