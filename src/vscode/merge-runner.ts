@@ -24,9 +24,16 @@ export function mergeArgs(r: MergeRequest): string[] {
   return args;
 }
 
-export function runMergeProcess(cliPath: string, r: MergeRequest, onProgress: (p: MergeProgress) => void, signal: AbortSignal): Promise<MergeResult> {
+export function runMergeProcess(
+  cliPath: string,
+  r: MergeRequest,
+  onProgress: (p: MergeProgress) => void,
+  signal: AbortSignal,
+  /** Node flags for the child (tests run the TypeScript CLI through tsx); none for the bundled CLI. */
+  execArgv: string[] = [],
+): Promise<MergeResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(cliPath, mergeArgs(r), { stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    const child = fork(cliPath, mergeArgs(r), { stdio: ["ignore", "ignore", "pipe", "ipc"], execArgv });
     let result: MergeResult | undefined;
     let errorText = "";
     let pending = "";
@@ -60,8 +67,9 @@ export function runMergeProcess(cliPath: string, r: MergeRequest, onProgress: (p
     });
     child.on("exit", (code) => {
       signal.removeEventListener("abort", onAbort);
-      if (signal.aborted) return reject(new DOMException("The merge was cancelled", "AbortError"));
+      // A cancel that arrives after the file was finished changes nothing: the merge is done.
       if (code === 0 && result) return resolve(result);
+      if (signal.aborted) return reject(new DOMException("The merge was cancelled", "AbortError"));
       // The CLI's own message ("chorus: …") says what is wrong and what to do.
       const message = (errorText + pending).trim().replace(/^chorus: /, "");
       reject(new Error(message || `the merge process stopped with exit code ${String(code)}`));
