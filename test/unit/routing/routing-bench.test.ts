@@ -14,7 +14,6 @@ const outcomes = [
 void test("metrics: the oracle order recovers the gap fastest, the reverse order slowest, and CPT/cost follow", () => {
   const opts = { weakCostRatio: 0.01, paysWeakAlways: false };
   const best = routingMetrics(outcomes, [3, 1, 1, 0], opts);
-  const worst = routingMetrics(outcomes, [0, 1, 1, 3], opts);
   assert.equal(best.weak_accuracy, 0.5);
   assert.equal(best.strong_accuracy, 0.5);
   // Weak and strong are equally accurate here, so every PGR is defined as 1 when the gap is 0.
