@@ -17,7 +17,16 @@ export async function getRuntime(opts: RuntimeOptions): Promise<Llama> {
   if (runtime && runtimeGpu === opts.gpu) return runtime;
   runtimeGpu = opts.gpu;
   runtime = (async () => {
-    const lib = await import("node-llama-cpp");
+    let lib: typeof import("node-llama-cpp");
+    try {
+      lib = await import("node-llama-cpp");
+    } catch (e) {
+      throw new Error(
+        `llama.cpp (the node-llama-cpp package) could not be loaded: ${e instanceof Error ? e.message : String(e)}. ` +
+          "Reinstall Chorus (or run `npm install` in its folder) so that node_modules/node-llama-cpp is present.",
+        { cause: e },
+      );
+    }
     // build: "never": a missing prebuilt binary must be an error, never a surprise compile on the user's machine.
     return lib.getLlama({
       gpu: opts.gpu,
