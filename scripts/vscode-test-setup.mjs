@@ -9,6 +9,8 @@ import { ROOT } from "./code-server.mjs";
 
 export const STATE_ROOT = join(ROOT, ".cache", "vscode-test");
 export const SUITE_ENTRY = join(ROOT, "out", "vscode", "index.js");
+/** The stand-in servers answer "<prefix><model>" unless a test scripts otherwise. */
+export const REPLY_PREFIX = "fake reply from ";
 
 /** Load a TypeScript module (fixtures, UI tests) without a compile step. */
 export const importTs = (path) => tsImport(path, import.meta.url);
@@ -27,9 +29,19 @@ export async function compileSuites() {
 /** Start the stand-in servers; `cleanups` receives their stop functions. */
 export async function startFakes(cleanups) {
   const { startFakeOllama } = await importTs("../test/fixtures/fake-ollama.ts");
-  const ollama = await startFakeOllama({ models: ["qwen2.5-coder:1.5b", "llama3.2:1b"], replyPrefix: "fake reply from " });
+  const ollama = await startFakeOllama({ models: ["qwen2.5-coder:1.5b", "llama3.2:1b"], replyPrefix: REPLY_PREFIX });
   cleanups.push(() => ollama.close());
   return { ollama };
+}
+
+/** Back to the scripted default between UI tests, so one test's reply function, fault or requests never leak
+ *  into the next (the stand-in servers live for the whole run). */
+export function resetFakes(fakes) {
+  for (const server of Object.values(fakes)) {
+    server.setFault(undefined);
+    server.setReply((r) => `${REPLY_PREFIX}${r.model ?? "?"}`);
+    server.requests.length = 0;
+  }
 }
 
 /** Environment the extension host sees (env vars set on the server reach it). */

@@ -11,7 +11,7 @@ import { dirname, join, relative } from "node:path";
 import { format } from "node:util";
 import { chromium } from "playwright-core";
 import { installCodeServer, ROOT, startCodeServer } from "./code-server.mjs";
-import { compileSuites, freshState as makeState, importTs, startFakes, SUITE_ENTRY, testEnv, userSettings } from "./vscode-test-setup.mjs";
+import { compileSuites, freshState as makeState, importTs, resetFakes, startFakes, SUITE_ENTRY, testEnv, userSettings } from "./vscode-test-setup.mjs";
 
 const args = process.argv.slice(2);
 const flag = (name) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split("=")[1] ?? (args.includes(`--${name}`) ? "" : undefined);
@@ -111,6 +111,7 @@ async function runUiTests(browser, fakes) {
   for (const test of harness.registeredTests()) {
     if (grep && !test.name.includes(grep)) continue;
     const started = Date.now();
+    resetFakes(fakes);
     const slug = test.name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
     // Screenshots of an earlier run of this test would mislead: drop them.
     for (const old of readdirSync(RESULTS_DIR).filter((f) => f.startsWith(`${slug}-`))) rmSync(join(RESULTS_DIR, old), { force: true });
