@@ -64,10 +64,11 @@ function checkHyperparameters(m: GgufMetadata, problems: string[]): LlamaHyperpa
   const kvHeads = perLayer(m, `${arch}.attention.head_count_kv`, nLayer, problems) ?? heads;
   const nHead = Math.max(...heads);
   const nHeadKv = Math.max(...kvHeads);
-  if (heads.some((h) => !Number.isInteger(h) || h <= 0)) problems.push(`${arch}.attention.head_count must be positive integers`);
+  // Hybrid models list 0 heads for their non-attention layers; only negative, fractional or all-zero counts are wrong.
+  if (heads.some((h) => !Number.isInteger(h) || h < 0) || nHead <= 0) problems.push(`${arch}.attention.head_count must be positive integers`);
   heads.forEach((h, i) => {
     const kv = kvHeads[i] ?? h;
-    if (kv > 0 && h % kv !== 0) problems.push(`layer ${i}: head_count ${h} is not a multiple of head_count_kv ${kv}`);
+    if (h > 0 && kv > 0 && h % kv !== 0) problems.push(`layer ${i}: head_count ${h} is not a multiple of head_count_kv ${kv}`);
   });
   const headDimK = getNumber(m, `${arch}.attention.key_length`) ?? (nHead > 0 ? nEmbd / nHead : NaN);
   const headDimV = getNumber(m, `${arch}.attention.value_length`) ?? headDimK;
@@ -94,7 +95,8 @@ function checkVocabulary(m: GgufMetadata, hp: LlamaHyperparameters | undefined, 
   }
   for (const key of ["bos", "eos", "unknown", "padding", "seperator"].map((k) => `tokenizer.ggml.${k}_token_id`)) {
     const id = getNumber(m, key);
-    if (id !== undefined && (id < -1 || id >= n)) problems.push(`${key} is ${id}, outside the vocabulary of ${n} tokens`);
+    // -1 (or its uint32 form) means "none" to llama.cpp.
+    if (id !== undefined && id !== 0xffffffff && (id < -1 || id >= n)) problems.push(`${key} is ${id}, outside the vocabulary of ${n} tokens`);
   }
 }
 

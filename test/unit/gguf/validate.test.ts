@@ -74,6 +74,14 @@ void describe("validateForLlama", () => {
     assertHas(implied, /RoPE dimension is 33/);
   });
 
+  void it("accepts per-layer head counts and a 'none' token id, and checks the per-layer length", async () => {
+    const perLayer = await problemsAfter("per-layer", (m) =>
+      m.set("llama.attention.head_count", meta.i32s([4])).set("llama.attention.head_count_kv", meta.i32s([4]))
+        .set("tokenizer.ggml.padding_token_id", meta.u32(0xffffffff)));
+    assert.deepEqual(perLayer, []);
+    assertHas(await problemsAfter("per-layer-len", (m) => m.set("llama.attention.head_count", meta.i32s([4, 4]))), /head_count has 2 entries, expected one per layer \(1\)/);
+  });
+
   void it("refuses wrong shapes, missing tensors and a vocabulary that does not match", async () => {
     assertHas(await problemsAfter("shape", (m) => m.set("llama.embedding_length", meta.u32(256))), /token_embd\.weight has rows of 264, but embedding_length is 256/);
     assertHas(await problemsAfter("no-ffn-down", undefined, (n) => n !== "blk.0.ffn_down.weight"), /tensor blk\.0\.ffn_down\.weight is missing/);
