@@ -2,13 +2,15 @@
 // measures tokens/s of each model alone (node-llama-cpp's own greedy step: `generateNext: {token: true}`), and of
 // 2- and 3-model products of experts through createMixer (top-K read-outs, lanes evaluated concurrently).
 //
-// overhead_ratio  = JavaScript time per mixed token (mix + sample + text, timed inside the decode loop)
-//                   / the slowest single model's time per token.
+// overhead_ratio  = wall time per mixed token spent in the JavaScript mixing code (mix + sample + text, timed
+//                   inside the decode loop while no native evaluation runs) / the slowest single model's wall time
+//                   per token. overhead_ratio_cpu is the same with process CPU times (it also counts V8's and
+//                   node-llama-cpp's background threads, so it is an upper bound, but not inflated by waiting for
+//                   a core on a busy machine).
 // mix2_speed_ratio = 2-model mix tokens/s / the slower of the two models' single tokens/s.
-// cpu_overhead_ratio (per mix) = (mix CPU ms per token − the sum of its models' single CPU ms per token)
-//                   / the slowest single's CPU ms per token: everything mixing adds (top-K read-outs, JS), in
-//                   CPU time, which contention from other processes does not inflate.
-// The top-level keys are the worst case over vocabularies (max overhead, min speed ratio). Every run is repeated
+// lane_overlap     = Σ each lane's evaluation wall time / the wall time of the lockstep evaluations (1 = the
+//                   models ran one after another, 2 = two ran fully side by side).
+// The top-level keys are the worst case over vocabularies (max overhead, min speed ratio). Runs are interleaved and repeated
 // and the fastest kept (other work on the machine only ever slows a run down); the load average is reported
 // because it skews every figure. cpu_ms_per_token (this process's CPU time, all threads) shows the work done,
 // which contention does not inflate the way it inflates wall time.
@@ -16,7 +18,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LlamaModel, Token } from "node-llama-cpp";
-import { createMixer } from "../src/sidecar/mixing/mixer";
+import { createMixer, type Mixer } from "../src/sidecar/mixing/mixer";
+import type { MixSpec } from "../src/sidecar/mixing/spec";
 import { makeBigramModel } from "../src/sidecar/testmodels/bigram";
 
 export interface MixingBenchOptions {
@@ -33,8 +36,11 @@ interface MixFigures {
   cpu_ms_per_token: number;
   js_ms_per_token: number;
   eval_ms_per_token: number;
+  /** Σ each lane's evaluation wall time / the wall time of the lockstep evaluations: 1 = one after another. */
+  lane_overlap: number;
+  js_cpu_ms_per_token: number;
   overhead_ratio: number;
-  cpu_overhead_ratio?: number;
+  overhead_ratio_cpu: number;
 }
 
 const PROMPT = "export function total(items: Item[]): number {\n  return ";
@@ -77,31 +83,42 @@ async function singleRun(model: LlamaModel, tokens: number): Promise<{ tps: numb
   }
 }
 
-async function mixFigures(models: Record<string, LlamaModel>, names: string[], o: MixingBenchOptions, slowestMsPerToken: number): Promise<MixFigures> {
-  const mixer = await createMixer({ strategy: "product", models: names.map((model) => ({ model, weight: 1 })), topK: o.topK }, models, { threads: 1, contextSize: o.tokens + 128 });
-  try {
-    const runs: { tps: number; cpu: number; js: number; ev: number }[] = [];
-    await mixer.generate({ prompt: PROMPT, maxTokens: 8 }); // warm-up
-    for (let r = 0; r < o.repeats; r++) {
-      const started = performance.now();
-      const cpu = process.cpuUsage();
-      const res = await mixer.generate({ prompt: PROMPT, maxTokens: o.tokens });
-      const seconds = (performance.now() - started) / 1000;
-      if (res.tokens.length !== o.tokens) throw new Error(`the mix stopped after ${res.tokens.length} tokens (${res.finishReason})`);
-      runs.push({ tps: o.tokens / seconds, cpu: cpuMs(cpu) / o.tokens, js: res.timing.mixMs / res.timing.steps, ev: res.timing.evalMs / res.timing.steps });
-    }
-    const best = runs.sort((a, b) => b.tps - a.tps)[0]!;
-    return {
-      tokens_per_s: round(best.tps),
-      cpu_ms_per_token: round(best.cpu, 4),
-      js_ms_per_token: round(best.js, 4),
-      eval_ms_per_token: round(best.ev, 4),
-      overhead_ratio: round(best.js / slowestMsPerToken, 4),
-    };
-  } finally {
-    await mixer.dispose();
-  }
+interface MixRun {
+  tps: number;
+  cpu: number;
+  js: number;
+  jsCpu: number;
+  ev: number;
+  overlap: number;
 }
+
+async function mixRun(mixer: Mixer, tokens: number): Promise<MixRun> {
+  const started = performance.now();
+  const cpu = process.cpuUsage();
+  const res = await mixer.generate({ prompt: PROMPT, maxTokens: tokens });
+  const seconds = (performance.now() - started) / 1000;
+  if (res.tokens.length !== tokens) throw new Error(`the mix stopped after ${res.tokens.length} tokens (${res.finishReason})`);
+  const laneSum = Object.values(res.timing.laneEvalMs).reduce((a, b) => a + b, 0);
+  return { tps: tokens / seconds, cpu: cpuMs(cpu) / tokens, js: res.timing.mixMs / res.timing.steps, jsCpu: res.timing.mixCpuMs / res.timing.steps, ev: res.timing.evalMs / res.timing.steps, overlap: laneSum / res.timing.evalMs };
+}
+
+function mixFigures(runs: MixRun[], names: string[], singleTps: Record<string, number>, singleCpu: Record<string, number>): MixFigures {
+  const best = [...runs].sort((a, b) => b.tps - a.tps)[0]!;
+  const slowestMs = 1000 / Math.min(...names.map((n) => singleTps[n]!));
+  const ownCpu = names.map((n) => singleCpu[n]!);
+  return {
+    tokens_per_s: round(best.tps),
+    cpu_ms_per_token: round(best.cpu, 4),
+    js_ms_per_token: round(best.js, 4),
+    js_cpu_ms_per_token: round(best.jsCpu, 4),
+    eval_ms_per_token: round(best.ev, 4),
+    lane_overlap: round(best.overlap, 2),
+    overhead_ratio: round(best.js / slowestMs, 4),
+    overhead_ratio_cpu: round(best.jsCpu / Math.max(...ownCpu), 4),
+  };
+}
+
+const productOf = (names: string[], topK: number): MixSpec => ({ strategy: "product", models: names.map((model) => ({ model, weight: 1 })), topK });
 
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
@@ -120,33 +137,42 @@ export async function benchMixing(o: MixingBenchOptions) {
         models[name] = await llama.loadModel({ modelPath: made.path, gpuLayers: 0 });
       }
       try {
+        const mixers = {
+          mix2: await createMixer(productOf(["a", "b"], o.topK), models, { threads: 1, contextSize: o.tokens + 128 }),
+          mix3: await createMixer(productOf(["a", "b", "c"], o.topK), models, { threads: 1, contextSize: o.tokens + 128 }),
+        };
+        const singleRuns: Record<string, { tps: number; cpu: number }[]> = { a: [], b: [], c: [] };
+        const mixRuns: Record<keyof typeof mixers, MixRun[]> = { mix2: [], mix3: [] };
+        try {
+          for (const name of Object.keys(models)) await singleRun(models[name]!, 8); // warm-up
+          for (const m of Object.values(mixers)) await m.generate({ prompt: PROMPT, maxTokens: 8 });
+          // Interleaved rounds, so every configuration samples the same spells of load on a shared machine.
+          for (let r = 0; r < o.repeats; r++) {
+            for (const name of Object.keys(models)) singleRuns[name]!.push(await singleRun(models[name]!, o.tokens));
+            mixRuns.mix2.push(await mixRun(mixers.mix2, o.tokens));
+            mixRuns.mix3.push(await mixRun(mixers.mix3, o.tokens));
+            log(`vocab ${vocab}: round ${r + 1}/${o.repeats} done`);
+          }
+        } finally {
+          await mixers.mix2.dispose();
+          await mixers.mix3.dispose();
+        }
         const single: Record<string, number> = {};
         const singleCpu: Record<string, number> = {};
-        for (const name of Object.keys(models)) {
-          await singleRun(models[name]!, 8); // warm-up
-          const runs = [];
-          for (let r = 0; r < o.repeats; r++) runs.push(await singleRun(models[name]!, o.tokens));
-          const best = runs.sort((a, b) => b.tps - a.tps)[0]!;
+        for (const [name, runs] of Object.entries(singleRuns)) {
+          const best = [...runs].sort((a, b) => b.tps - a.tps)[0]!;
           single[name] = round(best.tps);
           singleCpu[name] = round(best.cpu, 4);
-          log(`vocab ${vocab}: ${name} alone ${single[name]} tokens/s`);
         }
+        const mix2 = mixFigures(mixRuns.mix2, ["a", "b"], single, singleCpu);
+        const mix3 = mixFigures(mixRuns.mix3, ["a", "b", "c"], single, singleCpu);
         const slowest2 = Math.min(single.a!, single.b!);
-        const cpuOverhead = (mix: MixFigures, names: string[]) => {
-          const own = names.map((n) => singleCpu[n]!);
-          mix.cpu_overhead_ratio = round((mix.cpu_ms_per_token - own.reduce((x, y) => x + y, 0)) / Math.max(...own), 3);
-          return mix;
-        };
-        const mix2 = await mixFigures(models, ["a", "b"], o, 1000 / slowest2);
-        log(`vocab ${vocab}: mix of 2 ${mix2.tokens_per_s} tokens/s`);
-        const mix3 = await mixFigures(models, ["a", "b", "c"], o, 1000 / Math.min(slowest2, single.c!));
-        log(`vocab ${vocab}: mix of 3 ${mix3.tokens_per_s} tokens/s`);
         perVocab.push({
           vocab,
           single_tokens_per_s: single,
           single_cpu_ms_per_token: singleCpu,
-          mix2: cpuOverhead(mix2, ["a", "b"]),
-          mix3: cpuOverhead(mix3, ["a", "b", "c"]),
+          mix2,
+          mix3,
           overhead_ratio: Math.max(mix2.overhead_ratio, mix3.overhead_ratio),
           mix2_speed_ratio: round(mix2.tokens_per_s / slowest2, 3),
         });
