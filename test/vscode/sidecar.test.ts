@@ -42,7 +42,7 @@ describe("sidecar in VS Code", function () {
   it("completes through a mixing mode and records the call in the ledger", async () => {
     const api = await chorus();
     await waitFor("the mixing modes", () => api.modes.get("mix:poe-ts-py"));
-    const input = { prefix: "export function total(items: Item[]): number {\n  return ", suffix: "\n}\n", languageId: "typescript", filePath: "a.ts", atLineEnd: true, multiline: false };
+    const input = { prefix: "export function total(items: Item[]): number {\n  return ", suffix: "\n}\n", languageId: "typescript", filePath: "a.ts", atLineEnd: true, multiline: true };
     const out = await api.engine.complete(input, new AbortController().signal, "mix:poe-ts-py");
     assert.ok(out.text.length > 0, "empty completion");
     assert.equal(out.decision.model, "chorus/poe-ts-py");
@@ -53,7 +53,7 @@ describe("sidecar in VS Code", function () {
 
   it("restarts a killed sidecar on a new port, and completions keep working with the same text", async () => {
     const api = await chorus();
-    const input = { prefix: "def total(items):\n    return ", suffix: "", languageId: "python", filePath: "a.py", atLineEnd: true, multiline: false };
+    const input = { prefix: "def total(items):\n    return ", suffix: "", languageId: "python", filePath: "a.py", atLineEnd: true, multiline: true };
     const before = await api.engine.complete(input, new AbortController().signal, "mix:poe-ts-py");
     const first = await waitFor("the sidecar to run", running);
     process.kill(first.pid!, "SIGKILL");
@@ -63,6 +63,7 @@ describe("sidecar in VS Code", function () {
     });
     assert.notEqual(second.url, undefined);
     const after = await api.engine.complete(input, new AbortController().signal, "mix:poe-ts-py");
+    assert.ok(before.text.length > 0, "empty completion");
     assert.equal(after.text, before.text);
   });
 });
