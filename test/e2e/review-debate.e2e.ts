@@ -46,6 +46,13 @@ uiTest(
   "review: a two-model debate streams into the panel, shows dissent and applies a fix",
   async (wb) => {
     wb.fakes.ollama.setReply(debateReply);
+    // The panel's strict CSP must not be blocking anything it needs (the elements library, our script and CSS).
+    const cspViolations: string[] = [];
+    wb.page.on("console", (m) => {
+      // The workbench's own (gallery fetches blocked by code-server's CSP) are not ours: only the webview's count.
+      const inWebview = /webview/i.test(m.location().url) || /(script|style|font|img|default)-src/.test(m.text());
+      if (/Content Security Policy/i.test(m.text()) && inWebview) cspViolations.push(`${m.text()} @ ${m.location().url}`);
+    });
     const requestsBefore = wb.fakes.ollama.requests.length;
     const folder = new URL(wb.page.url()).searchParams.get("folder");
     assert.ok(folder, "the workbench URL names its folder");
@@ -81,6 +88,7 @@ uiTest(
     assert.match(await view.locator('article.finding[data-finding="F2"]').innerText(), /1 for · 1 against · split/);
     await f1.scrollIntoViewIfNeeded();
     await wb.screenshot("panel");
+    assert.deepEqual(cspViolations, [], "no CSP violations while the panel rendered");
 
     // "Preview fix" opens a diff editor against a virtual document; the file itself is untouched.
     await f1.locator('vscode-button[data-action="preview-fix"]').click();
