@@ -11,6 +11,8 @@ export const STATE_ROOT = join(ROOT, ".cache", "vscode-test");
 export const SUITE_ENTRY = join(ROOT, "out", "vscode", "index.js");
 /** The stand-in servers answer "<prefix><model>" unless a test scripts otherwise. */
 export const REPLY_PREFIX = "fake reply from ";
+/** The key the fake OpenAI endpoint accepts (it answers 401 to anything else, as OpenAI does). */
+export const FAKE_OPENAI_KEY = "sk-chorus-test";
 
 /** Load a TypeScript module (fixtures, UI tests) without a compile step. */
 export const importTs = (path) => tsImport(path, import.meta.url);
@@ -31,7 +33,11 @@ export async function startFakes(cleanups) {
   const { startFakeOllama } = await importTs("../test/fixtures/fake-ollama.ts");
   const ollama = await startFakeOllama({ models: ["qwen2.5-coder:1.5b", "llama3.2:1b"], replyPrefix: REPLY_PREFIX });
   cleanups.push(() => ollama.close());
-  return { ollama };
+  // An OpenAI-compatible endpoint that wants a key: tests add a model on it and store the key with Set API Key.
+  const { startFakeOpenAI } = await importTs("../test/fixtures/fake-openai.ts");
+  const openai = await startFakeOpenAI({ models: ["gpt-4o-mini"], apiKey: FAKE_OPENAI_KEY, replyPrefix: REPLY_PREFIX });
+  cleanups.push(() => openai.close());
+  return { ollama, openai };
 }
 
 /** Back to the scripted default between UI tests, so one test's reply function, fault or requests never leak
@@ -46,7 +52,7 @@ export function resetFakes(fakes) {
 
 /** Environment the extension host sees (env vars set on the server reach it). */
 export function testEnv(fakes) {
-  return { CHORUS_TEST_OLLAMA_URL: fakes.ollama.url };
+  return { CHORUS_TEST_OLLAMA_URL: fakes.ollama.url, CHORUS_TEST_OPENAI_URL: fakes.openai.url, CHORUS_TEST_OPENAI_KEY: FAKE_OPENAI_KEY };
 }
 
 /** The instance's user settings: the models point at the stand-in servers, and the workbench stays quiet. */

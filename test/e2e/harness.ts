@@ -8,6 +8,8 @@ import type { FakeServer } from "../fixtures/fake-ollama";
 
 export interface Fakes {
   ollama: FakeServer;
+  /** OpenAI-compatible, base URL ending in /v1; wants the key "sk-chorus-test" (401 otherwise). */
+  openai: FakeServer;
 }
 
 export interface UiTest {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { describe, it } from "mocha";
 import * as vscode from "vscode";
-import { chorus } from "./helpers";
+import { chorus, nextEvent } from "./helpers";
 
 describe("API keys", () => {
   it("stores a key in SecretStorage, never in settings, and clears it", async () => {
@@ -16,17 +16,33 @@ describe("API keys", () => {
     assert.equal(await api.context.secrets.get(name), undefined);
   });
 
-  it("hands the stored key to the provider of a model that names it", async () => {
+  it("a cloud model is refused without its key and answers once Set API Key stored it", async () => {
     const api = await chorus();
-    const seen: (string | undefined)[] = [];
-    // The engine looks keys up through the host's SecretLookup; check it reads SecretStorage.
-    await vscode.commands.executeCommand("chorus.setApiKey", "CHORUS_TEST_LOOKUP", "sk-lookup");
+    const url = process.env.CHORUS_TEST_OPENAI_URL;
+    const key = process.env.CHORUS_TEST_OPENAI_KEY;
+    assert.ok(url && key, "the runner passes the fake OpenAI endpoint and its key");
+    const config = vscode.workspace.getConfiguration();
+    const original = config.inspect("chorus.models")?.globalValue;
+    const secret = "CHORUS_TEST_OPENAI_KEY";
+    const ask = () => api.engine.ask("What is 2+2?", { modeId: "single" }, new AbortController().signal);
     try {
-      const models = api.engine.models as unknown as { secrets: (n: string) => Promise<string | undefined> };
-      seen.push(await models.secrets("CHORUS_TEST_LOOKUP"));
-      assert.deepEqual(seen, ["sk-lookup"]);
+      const changed = nextEvent(api.engineHost.onDidChange, (c) => c.models[0]?.id === "cloud");
+      await config.update("chorus.models", [{ id: "cloud", provider: "openai", endpoint: url, model: "gpt-4o-mini", tags: ["cloud", "strong"], apiKeySecret: secret }], vscode.ConfigurationTarget.Global);
+      await changed;
+      await assert.rejects(ask(), (e: Error & { kind?: string }) => e.kind === "unauthorized");
+
+      // Storing the key rebuilds the providers: the next call carries it.
+      const rebuilt = nextEvent(api.engineHost.onDidChange);
+      await vscode.commands.executeCommand("chorus.setApiKey", secret, key);
+      await rebuilt;
+      const out = await ask();
+      assert.equal(out.text, "fake reply from gpt-4o-mini");
+      assert.equal(out.decision.model, "cloud");
     } finally {
-      await vscode.commands.executeCommand("chorus.clearApiKey", "CHORUS_TEST_LOOKUP");
+      await vscode.commands.executeCommand("chorus.clearApiKey", secret);
+      const restored = nextEvent(api.engineHost.onDidChange, (c) => c.models.some((m) => m.id === "fake-local"));
+      await config.update("chorus.models", original, vscode.ConfigurationTarget.Global);
+      await restored;
     }
   });
 
