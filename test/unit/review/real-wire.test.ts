@@ -51,6 +51,9 @@ void test("a local and a cloud model debate over the real wire formats; costs la
     assert.ok(entries.filter((e) => e.model === "cloud").every((e) => e.costUsd > 0 && e.inputTokens > 0));
     assert.ok(entries.filter((e) => e.model === "local").every((e) => e.costUsd === 0));
     assert.ok(Math.abs(r.costUsd - entries.reduce((x, e) => x + e.costUsd, 0)) < 1e-12);
+    // Every reply is capped, so a model that never stops cannot stall a round.
+    const chat = s.ollama.requests.find((x) => x.path === "/api/chat")!;
+    assert.equal((chat.body?.options as { num_predict?: number } | undefined)?.num_predict, 4096);
   } finally {
     await s.close();
   }

@@ -23,6 +23,7 @@ export interface ReviewRequest extends CodeUnderReview {
 }
 
 export const MAX_ROUNDS = 10;
+export const DEFAULT_MAX_TOKENS = 4096;
 /** Above this the prompt would not fit most models' context; the user should review a selection instead. */
 export const MAX_CODE_CHARS = 60_000;
 
@@ -57,7 +58,9 @@ export async function runReview(models: ReviewModels, req: ReviewRequest, onEven
       /* ignored on purpose */
     }
   };
-  const s = new ReviewSession(models, runId, req.mode, req, req.participants, emit, signal, req.options ?? {});
+  // A cap on each reply: a model that never stops (Ollama's default is "until the context is full") would hold the
+  // whole round hostage. Reviews in the JSON shape fit well within it.
+  const s = new ReviewSession(models, runId, req.mode, req, req.participants, emit, signal, { maxTokens: DEFAULT_MAX_TOKENS, ...req.options });
   emit({ type: "run-started", runId, mode: req.mode, file: req.file, lines: s.range, participants: req.participants, judge, rounds: req.rounds });
   let outcome: StrategyOutcome;
   try {
