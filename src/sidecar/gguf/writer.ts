@@ -106,9 +106,46 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Pr
   }
 }
 
-async function* chunksOf(src: TensorBytes): AsyncGenerator<Uint8Array> {
-  if (src instanceof Uint8Array) yield src;
-  else yield* src;
+function chunkIterator(src: TensorBytes): AsyncIterator<Uint8Array> | Iterator<Uint8Array> {
+  if (src instanceof Uint8Array) return [src][Symbol.iterator]();
+  if (Symbol.asyncIterator in src) return src[Symbol.asyncIterator]();
+  return src[Symbol.iterator]();
+}
+
+/** Settles with `p`, or rejects as soon as the signal aborts: a source that never answers cannot hang a write. */
+function abortable<T>(p: T | Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return Promise.resolve(p);
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    Promise.resolve(p).then(
+      (v) => { signal.removeEventListener("abort", onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener("abort", onAbort); reject(e instanceof Error ? e : new Error(String(e))); },
+    );
+  });
+}
+
+/** Copies one tensor's chunks to the file; returns the bytes written, or -1 when the source gave too many. */
+async function writeTensor(fh: FileHandle, src: TensorBytes, start: number, size: number, signal: AbortSignal | undefined): Promise<number> {
+  const it = chunkIterator(src);
+  let written = 0;
+  let finished = false;
+  try {
+    for (;;) {
+      const r = await abortable(it.next(), signal);
+      if (r.done) {
+        finished = true;
+        return written;
+      }
+      if (written + r.value.length > size) return -1;
+      await writeAll(fh, r.value, start + written);
+      written += r.value.length;
+    }
+  } finally {
+    // Let a generator source clean up; not awaited, since after an abort its pending next() may never settle.
+    if (!finished) void Promise.resolve(it.return?.()).catch(() => undefined);
+  }
 }
 
 export async function writeGguf(opts: WriteGgufOptions): Promise<WriteGgufResult> {
@@ -137,17 +174,8 @@ export async function writeGguf(opts: WriteGgufOptions): Promise<WriteGgufResult
       const spec = opts.tensors[i]!;
       const { offset, size } = places[i]!;
       const start = header.length + offset;
-      let written = 0;
-      let tooMuch = false;
-      for await (const chunk of chunksOf(await opts.data(spec, i))) {
-        if (opts.signal?.aborted) throw abortError(opts.signal);
-        if (written + chunk.length > size) {
-          tooMuch = true;
-          break;
-        }
-        await writeAll(fh, chunk, start + written);
-        written += chunk.length;
-      }
+      const written = await writeTensor(fh, await abortable(opts.data(spec, i), opts.signal), start, size, opts.signal);
+      const tooMuch = written < 0;
       if (tooMuch || written !== size) {
         throw new GgufError(
           `tensor ${spec.name} (${ggmlTypeName(spec.type)} [${spec.dims.join(", ")}], ${elementCount(spec.dims)} values) needs exactly ${size} bytes, but its source gave ${tooMuch ? "more" : written}`,

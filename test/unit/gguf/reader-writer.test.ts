@@ -163,6 +163,29 @@ void describe("GGUF writer and reader", () => {
     assert.deepEqual(filesIn(sub), []);
   });
 
+  void it("an abort ends the write at once even while a source hangs, leaving nothing behind", async () => {
+    const sub = tempDir("gguf-hang");
+    const ac = new AbortController();
+    async function* hanging(): AsyncGenerator<Uint8Array> {
+      yield encoded[1]!.subarray(0, 4);
+      setTimeout(() => ac.abort(), 20); // the abort arrives while the source hangs
+      await new Promise(() => undefined); // never settles
+    }
+    const started = Date.now();
+    await assert.rejects(
+      writeGguf({ out: join(sub, "hang.gguf"), metadata: sampleMetadata(), tensors, signal: ac.signal, data: (_t, i) => (i === 1 ? hanging() : encoded[i]!) }),
+      (e: unknown) => e instanceof Error && e.name === "AbortError",
+    );
+    assert.ok(Date.now() - started < 5000);
+    const ac2 = new AbortController();
+    setTimeout(() => ac2.abort(), 50);
+    await assert.rejects(
+      writeGguf({ out: join(sub, "hang2.gguf"), metadata: sampleMetadata(), tensors, signal: ac2.signal, data: () => new Promise<Uint8Array>(() => undefined) }),
+      (e: unknown) => e instanceof Error && e.name === "AbortError",
+    );
+    assert.deepEqual(filesIn(sub), []);
+  });
+
   void it("refuses to overwrite one of its inputs, and leaves the input intact", async () => {
     const input = join(dir, "input.gguf");
     await writeSample(input);
