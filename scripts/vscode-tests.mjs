@@ -4,19 +4,21 @@
 //   3. extension-host suites: open the workbench with the test-electron payload, wait for codeAutomationExit
 //   4. UI tests: every test/e2e/*.e2e.ts, each test in a fresh code-server + browser page
 //   5. print "N passed, N failed", exit non-zero on failure, and always stop every process it started.
-// Options: --no-build, --only=host|ui, --grep=TEXT (test titles), --keep (keep state dirs), CHORUS_E2E_HEADED=1.
+// Options: --no-build, --only=host|ui, --grep=TEXT (test titles), --keep (keep state dirs), --vsix=FILE (UI tests
+// against Chorus installed from that package instead of this checkout), CHORUS_E2E_HEADED=1.
 import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { format } from "node:util";
 import { chromium } from "playwright-core";
-import { installCodeServer, ROOT, startCodeServer } from "./code-server.mjs";
+import { installCodeServer, installExtension, ROOT, startCodeServer } from "./code-server.mjs";
 import { compileSuites, freshState as makeState, importTs, resetFakes, startFakes, SUITE_ENTRY, testEnv, userSettings } from "./vscode-test-setup.mjs";
 
 const args = process.argv.slice(2);
 const flag = (name) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split("=")[1] ?? (args.includes(`--${name}`) ? "" : undefined);
 const only = flag("only");
 const grep = flag("grep");
+const vsix = flag("vsix") ? resolve(flag("vsix")) : undefined;
 const RESULTS_DIR = join(ROOT, "test-results");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
@@ -121,12 +123,14 @@ async function runUiTests(browser, fakes) {
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, content);
     }
+    if (vsix) installExtension(vsix, join(dir, "extensions"), join(dir, "user-data"));
     const server = await startCodeServer({ stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: testEnv(fakes) });
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const wb = new harness.Workbench(page, { resultsDir: RESULTS_DIR, slug, fakes });
     try {
-      await wb.open(workbenchUrl(server, workspace, { extensionDevelopmentPath: ROOT }));
+      // --vsix=FILE: the UI tests run against Chorus installed from a package, as a user gets it.
+      await wb.open(vsix ? `${server.url}/?folder=${encodeURIComponent(workspace)}` : workbenchUrl(server, workspace, { extensionDevelopmentPath: ROOT }));
       let timer;
       const limit = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`the test did not finish within ${UI_TEST_TIMEOUT_MS / 1000} s`)), UI_TEST_TIMEOUT_MS)));
       await Promise.race([test.run(wb), limit]).finally(() => clearTimeout(timer));
