@@ -98,6 +98,7 @@ function findingCard(s: PanelState, f: Finding): HTMLElement {
   const decision = s.verdict?.decisions.find((d) => d.finding === f.id);
   const applied = s.applied.includes(f.id);
   const dissent = f.notes.filter((n) => n.stance === "dispute");
+  const support = f.notes.filter((n) => n.stance === "support");
   const raisers = f.raisedBy.filter((m) => !f.disputedBy.includes(m));
   const retracted = f.raisedBy.filter((m) => f.disputedBy.includes(m));
   return h(
@@ -116,6 +117,9 @@ function findingCard(s: PanelState, f: Finding): HTMLElement {
     md(f.rationale, "rationale"),
     h("div", { class: "stances" }, modelList("Raised by", raisers, "raised"), modelList("Retracted by", retracted, "retracted"), modelList("Supported by", f.supportedBy, "supported"), modelList("Disputed by", f.disputedBy.filter((m) => !retracted.includes(m)), "disputed")),
     dissent.length ? h("ul", { class: "dissent", "aria-label": "Dissent" }, ...dissent.map((n) => h("li", {}, h("strong", {}, n.model), ` (round ${n.round}) disputes: `, n.reason))) : undefined,
+    support.length
+      ? details(`support-${f.id}`, `Why it is supported (${support.length})`, h("ul", { class: "support" }, ...support.map((n) => h("li", {}, h("strong", {}, n.model), ` (round ${n.round}): `, n.reason))))
+      : undefined,
     decision ? h("p", { class: `decision decision-${decision.decision}` }, h("strong", {}, `${s.mode === "mixture" ? "Aggregator" : "Judge"}: ${decision.decision}`), decision.reason ? ` — ${decision.reason}` : "") : undefined,
     f.patch ? h("pre", { class: "patch", "aria-label": "Suggested fix" }, h("code", {}, f.patch)) : undefined,
     h(
