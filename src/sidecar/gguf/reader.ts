@@ -73,7 +73,9 @@ export class GgufReader {
       throw new GgufError(`rows ${rowStart}..${rowStart + count} are outside tensor ${t.name} (${rows.rowCount} rows)`, this.path);
     }
     const length = count * rows.rowBytes;
-    const buf = Buffer.allocUnsafe(length); // every byte is read into it below, or it is dropped with an error
+    // Its own ArrayBuffer (never a slice of the shared pool, so callers may view .buffer whole); not zero-filled,
+    // since every byte is read into it below or it is dropped with an error.
+    const buf = Buffer.allocUnsafeSlow(length);
     let done = 0;
     while (done < length) {
       const { bytesRead } = await this.fh.read(buf, done, length - done, t.fileOffset + rowStart * rows.rowBytes + done);

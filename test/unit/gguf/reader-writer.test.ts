@@ -114,6 +114,10 @@ void describe("GGUF writer and reader", () => {
       const all = await r.readTensorFloat32(t);
       assert.deepEqual(rows, all.subarray(64, 192));
       await assert.rejects(r.readTensorBytes(t, 5, 2), /outside tensor c\.q8_0/);
+      // Each read owns its whole ArrayBuffer (callers such as the merge's F16 path view .buffer directly).
+      const small = await r.readTensorBytes(t, 0, 1);
+      assert.equal(small.byteOffset, 0);
+      assert.equal(small.buffer.byteLength, small.length);
     } finally {
       await r.close();
     }
