@@ -5,8 +5,9 @@
 
 import type { Ledger } from "../core/ledger";
 import type { CompletionStrategy, ModeRegistry } from "../core/modes";
-import { createSidecarProvider, type SidecarConnection } from "../core/providers/sidecar";
-import { collect } from "../core/providers/types";
+import { ProviderError } from "../core/providers/errors";
+import { createSidecarProvider, SIDECAR_NOT_RUNNING, type SidecarConnection } from "../core/providers/sidecar";
+import { collect, type Completion } from "../core/providers/types";
 
 export const MIX_MODE_PREFIX = "mix:";
 
@@ -28,28 +29,51 @@ export async function listVirtualModels(connection: SidecarConnection, signal?: 
   return (body.data ?? []).filter((m) => m.chorus?.kind === "virtual" && typeof m.id === "string");
 }
 
-export function mixCompletion(model: string, description: string, connection: SidecarConnection, ledger: Ledger): CompletionStrategy {
+/** Lines right before the cursor that context-contrastive decoding reads with and without the rest of the file. */
+const LOCAL_LINES = 4;
+
+/**
+ * Context-contrastive decoding needs the context apart from the prompt, which the OpenAI wire format has no field
+ * for: the sidecar takes it as `chorus.context`, so this one call is made directly.
+ */
+async function completeWithContext(connection: SidecarConnection, model: string, prefix: string, maxTokens: number, stop: string[], signal: AbortSignal): Promise<Completion> {
+  const c = connection();
+  if (!c) throw new ProviderError("unreachable", SIDECAR_NOT_RUNNING, { endpoint: "the Chorus sidecar" });
+  const lines = prefix.split("\n");
+  const prompt = lines.slice(-LOCAL_LINES).join("\n");
+  const context = lines.slice(0, -LOCAL_LINES).join("\n");
+  const r = await fetch(`${c.url}/v1/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${c.token}`, "content-type": "application/json" },
+    body: JSON.stringify({ model, prompt, max_tokens: maxTokens, temperature: 0, stop, ...(context ? { chorus: { context: context + "\n" } } : {}) }),
+    signal,
+  });
+  const body = (await r.json()) as { choices?: { text: string; finish_reason: string }[]; usage?: { prompt_tokens: number; completion_tokens: number }; error?: { message: string } };
+  if (!r.ok || !body.choices?.[0]) throw new ProviderError("server", `The sidecar could not complete with ${model}: ${body.error?.message ?? r.status}`, { endpoint: c.url, model, status: r.status });
+  return {
+    text: body.choices[0].text,
+    logprobs: [],
+    usage: { inputTokens: body.usage?.prompt_tokens ?? 0, outputTokens: body.usage?.completion_tokens ?? 0 },
+    finishReason: body.choices[0].finish_reason,
+  };
+}
+
+export function mixCompletion(model: string, description: string, connection: SidecarConnection, ledger: Ledger, strategy?: string): CompletionStrategy {
   const provider = createSidecarProvider(connection);
   return {
     async complete(input, signal) {
       const mode = MIX_MODE_PREFIX + model.replace(/^chorus\//, "");
       const reason = `${description} (logit-level mixing in the local sidecar)`;
       const started = performance.now();
+      const prefix = input.prefix.slice(-MAX_PREFIX_CHARS);
+      const maxTokens = input.multiline ? 128 : 48;
+      const stop = input.multiline ? ["\n\n\n"] : ["\n"];
       // The sidecar is local, so the privacy rules for cloud models do not apply to this call.
       try {
-        const c = await collect(
-          provider.complete(
-            {
-              model,
-              prefix: input.prefix.slice(-MAX_PREFIX_CHARS),
-              suffix: input.suffix.slice(0, MAX_SUFFIX_CHARS),
-              maxTokens: input.multiline ? 128 : 48,
-              temperature: 0,
-              stop: input.multiline ? ["\n\n\n"] : ["\n"],
-            },
-            signal,
-          ),
-        );
+        const c =
+          strategy === "context-contrastive"
+            ? await completeWithContext(connection, model, prefix, maxTokens, stop, signal)
+            : await collect(provider.complete({ model, prefix, suffix: input.suffix.slice(0, MAX_SUFFIX_CHARS), maxTokens, temperature: 0, stop }, signal));
         ledger.record({ surface: "completion", mode, model, provider: "sidecar", inputTokens: c.usage.inputTokens, outputTokens: c.usage.outputTokens, costUsd: 0, latencyMs: performance.now() - started, ok: true, decision: mode, reason });
         // Trailing blanks at the end of a one-line suggestion are never what the user wants to accept.
         const text = input.multiline ? c.text : c.text.replace(/\s+$/, "");
@@ -76,7 +100,7 @@ export function registerMixingModes(modes: ModeRegistry, models: readonly Virtua
       label: `Logit mix: ${name}`,
       description,
       surfaces: ["completion"],
-      completion: () => mixCompletion(m.id, description, connection, ledger),
+      completion: () => mixCompletion(m.id, description, connection, ledger, m.chorus?.strategy),
     });
     added.push(id);
   }

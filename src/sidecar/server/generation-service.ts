@@ -10,6 +10,7 @@ import { createMixer } from "../mixing/mixer";
 import { mixSpecModels } from "../mixing/spec";
 import { isVirtualModel, resolvePreset, type Preset } from "../presets";
 import type { ModelRegistry } from "../registry/registry";
+import { badRequest } from "./errors";
 
 export interface SidecarServices {
   registry: ModelRegistry;
@@ -36,6 +37,8 @@ export async function runJob(svc: SidecarServices, job: Job, signal: AbortSignal
 }
 
 async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPiece: (p: GeneratedPiece) => void): Promise<JobResult> {
+  if (job.chorus && Object.keys(job.chorus).length > 0)
+    throw badRequest(`"chorus" parameters apply to the mixing presets (chorus/<name> models), not to "${job.model}".`, "chorus");
   const lease = await svc.registry.acquire(job.model);
   try {
     return await lease.model.exclusive(async () => {
@@ -56,7 +59,11 @@ function transcript(messages: readonly ChatTurn[]): string {
 }
 
 async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, onPiece: (p: GeneratedPiece) => void): Promise<JobResult> {
-  const spec = resolvePreset(svc.presets(), job.model, job.chorus);
+  // `context` is request data for context-contrastive decoding (the file/project text read before the prompt),
+  // not a preset parameter.
+  const { context, ...overrides } = job.chorus ?? {};
+  if (context !== undefined && typeof context !== "string") throw badRequest('"chorus.context" must be a string (the file or project text).', "chorus");
+  const spec = resolvePreset(svc.presets(), job.model, Object.keys(overrides).length ? overrides : undefined);
   const held = await svc.registry.acquireMany(mixSpecModels(spec));
   try {
     const models: Record<string, LlamaModel> = Object.fromEntries(held.models);
@@ -70,6 +77,7 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
       const maxTokens = Math.max(1, Math.min(job.options.maxTokens, mixer.contextSize - 1));
       const r = await mixer.generate({
         prompt,
+        context,
         maxTokens,
         stop,
         topLogprobs: job.options.topLogprobs ?? 0,

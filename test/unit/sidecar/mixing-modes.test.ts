@@ -16,7 +16,12 @@ let f: Fixture;
 let ledgerDir: string;
 before(async () => {
   ledgerDir = mkdtempSync(join(tmpdir(), "chorus-ledger-"));
-  f = await startFixture({ presets: { "poe-ts-py": { strategy: "product", description: "TS × Python", models: [{ model: "ts-bigram", weight: 1 }, { model: "py-bigram", weight: 1 }] } } });
+  f = await startFixture({
+    presets: {
+      "poe-ts-py": { strategy: "product", description: "TS × Python", models: [{ model: "ts-bigram", weight: 1 }, { model: "py-bigram", weight: 1 }] },
+      "ccd-ts": { strategy: "context-contrastive", model: "ts-bigram" },
+    },
+  });
 });
 after(async () => {
   await f?.close();
@@ -29,8 +34,8 @@ void describe("mixing presets as completion modes", () => {
     const modes = new ModeRegistry();
     const ledger = new Ledger(ledgerDir);
     const virtual = await listVirtualModels(connection);
-    assert.deepEqual(virtual.map((m) => m.id), ["chorus/poe-ts-py"]);
-    assert.deepEqual(registerMixingModes(modes, virtual, connection, ledger), ["mix:poe-ts-py"]);
+    assert.deepEqual(virtual.map((m) => m.id), ["chorus/poe-ts-py", "chorus/ccd-ts"]);
+    assert.deepEqual(registerMixingModes(modes, virtual, connection, ledger), ["mix:poe-ts-py", "mix:ccd-ts"]);
     assert.deepEqual(registerMixingModes(modes, virtual, connection, ledger), []);
     const mode = modes.get("mix:poe-ts-py")!;
     assert.deepEqual(mode.surfaces, ["completion"]);
@@ -52,6 +57,26 @@ void describe("mixing presets as completion modes", () => {
     assert.equal(entries.length, 1);
     assert.equal(entries[0]!.ok, true);
     assert.equal(entries[0]!.provider, "sidecar");
+  });
+
+  void it("a context-contrastive mode sends the file above the last lines as the context", async () => {
+    const connection = () => ({ url: f.sidecar.url, token: f.token });
+    const modes = new ModeRegistry();
+    const ledger = new Ledger(ledgerDir);
+    registerMixingModes(modes, await listVirtualModels(connection), connection, ledger);
+    const strategy = modes.get("mix:ccd-ts")!.completion!({} as never);
+    const head = "interface User { id: string; name: string }\nconst a = 1;\n";
+    const local = "function f(u: User) {\n  const x = 2;\n  const y = 3;\n  return u.na";
+    const out = await strategy.complete({ prefix: head + local, suffix: "", languageId: "typescript", filePath: "a.ts", atLineEnd: true, multiline: true }, new AbortController().signal);
+    const r = await fetch(`${f.sidecar.url}/v1/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${f.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "chorus/ccd-ts", prompt: local, max_tokens: 128, temperature: 0, stop: ["\n\n\n"], chorus: { context: head.slice(0, -1) + "\n" } }),
+    });
+    const api = (await r.json()) as { choices: { text: string }[] };
+    assert.equal(out.text, api.choices[0]!.text);
+    assert.ok(out.text.length > 0);
+    assert.equal(ledger.read().filter((e) => e.mode === "mix:ccd-ts" && e.ok).length, 1);
   });
 
   void it("fails clearly when the sidecar is not running", async () => {

@@ -17,6 +17,7 @@ const PRESETS = {
   "poe-ts-py": { strategy: "product", models: [{ model: "ts-bigram", weight: 1 }, { model: "py-bigram", weight: 1 }] },
   "contrastive-ts": { description: "TS minus Python", strategy: "contrastive", expert: "ts-bigram", amateur: "py-bigram", alpha: 0.1, beta: 0.5 },
   "defer-py-ts": { strategy: "deferral", small: "py-bigram", large: "ts-bigram", tau: 0.4 },
+  "ccd-ts": { strategy: "context-contrastive", model: "ts-bigram", beta: 0.5 },
   mismatched: { strategy: "product", models: [{ model: "ts-bigram", weight: 1 }, { model: "wide-vocab", weight: 1 }] },
 };
 
@@ -34,7 +35,7 @@ after(async () => {
 });
 
 /** The same models loaded outside the sidecar, and the mixer run on them directly. */
-async function mixerOutput(spec: MixSpec, prompt: string, maxTokens: number, topLogprobs = 0, sampling = { temperature: 0, topP: 1, seed: 3 as number | undefined }) {
+async function mixerOutput(spec: MixSpec, prompt: string, maxTokens: number, topLogprobs = 0, sampling = { temperature: 0, topP: 1, seed: 3 as number | undefined }, context?: string) {
   const llama = await getRuntime({ gpu: false });
   const load = async (name: string) => {
     const m = await llama.loadModel({ modelPath: join(f.dir, `${name}.gguf`), gpuLayers: 0 });
@@ -43,7 +44,7 @@ async function mixerOutput(spec: MixSpec, prompt: string, maxTokens: number, top
   };
   const mixer = await createMixer(spec, load, { threads: 1 });
   try {
-    return await mixer.generate({ prompt, maxTokens, topLogprobs, sampling });
+    return await mixer.generate({ prompt, context, maxTokens, topLogprobs, sampling });
   } finally {
     await mixer.dispose();
   }
@@ -91,6 +92,24 @@ void describe("virtual models (presets)", () => {
     assert.deepEqual(large.chorus.writers, { large: 24 });
     const expectSmall = await mixerOutput(parseMixSpec({ ...PRESETS["defer-py-ts"], tau: 0 }), prompt, 24);
     assert.equal(small.choices[0]!.text, expectSmall.text);
+  });
+
+  void it("context-contrastive presets take the context from chorus.context and match the mixer", async () => {
+    const context = "interface User { id: string; name: string }\n";
+    const prompt = "const user: User = { na";
+    const post = (body: unknown) =>
+      fetch(`${f.sidecar.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` }, body: JSON.stringify(body) });
+    const r = await post({ model: "chorus/ccd-ts", prompt, max_tokens: 12, temperature: 0, chorus: { context } });
+    assert.equal(r.status, 200);
+    const served = (await r.json()) as { choices: { text: string }[] };
+    const mixed = await mixerOutput(parseMixSpec(PRESETS["ccd-ts"]), prompt, 12, 0, { temperature: 0, topP: 1, seed: 3 }, context);
+    assert.equal(served.choices[0]!.text, mixed.text);
+    const missing = await post({ model: "chorus/ccd-ts", prompt, max_tokens: 4 });
+    assert.equal(missing.status, 400);
+    assert.match(((await missing.json()) as { error: { message: string } }).error.message, /context/);
+    const onReal = await post({ model: "ts-bigram", prompt, max_tokens: 4, chorus: { beta: 1 } });
+    assert.equal(onReal.status, 400);
+    assert.match(((await onReal.json()) as { error: { message: string } }).error.message, /mixing presets/);
   });
 
   void it("refuses a vocabulary mismatch with a 400 that names both models", async () => {
