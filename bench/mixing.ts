@@ -4,9 +4,7 @@
 //
 // overhead_ratio  = wall time per mixed token spent in the JavaScript mixing code (mix + sample + text, timed
 //                   inside the decode loop while no native evaluation runs) / the slowest single model's wall time
-//                   per token. overhead_ratio_cpu is the same with process CPU times (it also counts V8's and
-//                   node-llama-cpp's background threads, so it is an upper bound, but not inflated by waiting for
-//                   a core on a busy machine).
+//                   per token.
 // mix2_speed_ratio = 2-model mix tokens/s / the slower of the two models' single tokens/s.
 // lane_overlap     = Σ each lane's evaluation wall time / the wall time of the lockstep evaluations (1 = the
 //                   models ran one after another, 2 = two ran fully side by side).
@@ -38,9 +36,7 @@ interface MixFigures {
   eval_ms_per_token: number;
   /** Σ each lane's evaluation wall time / the wall time of the lockstep evaluations: 1 = one after another. */
   lane_overlap: number;
-  js_cpu_ms_per_token: number;
   overhead_ratio: number;
-  overhead_ratio_cpu: number;
 }
 
 const PROMPT = "export function total(items: Item[]): number {\n  return ";
@@ -87,7 +83,6 @@ interface MixRun {
   tps: number;
   cpu: number;
   js: number;
-  jsCpu: number;
   ev: number;
   overlap: number;
 }
@@ -99,22 +94,19 @@ async function mixRun(mixer: Mixer, tokens: number): Promise<MixRun> {
   const seconds = (performance.now() - started) / 1000;
   if (res.tokens.length !== tokens) throw new Error(`the mix stopped after ${res.tokens.length} tokens (${res.finishReason})`);
   const laneSum = Object.values(res.timing.laneEvalMs).reduce((a, b) => a + b, 0);
-  return { tps: tokens / seconds, cpu: cpuMs(cpu) / tokens, js: res.timing.mixMs / res.timing.steps, jsCpu: res.timing.mixCpuMs / res.timing.steps, ev: res.timing.evalMs / res.timing.steps, overlap: laneSum / res.timing.evalMs };
+  return { tps: tokens / seconds, cpu: cpuMs(cpu) / tokens, js: res.timing.mixMs / res.timing.steps, ev: res.timing.evalMs / res.timing.steps, overlap: laneSum / res.timing.evalMs };
 }
 
-function mixFigures(runs: MixRun[], names: string[], singleTps: Record<string, number>, singleCpu: Record<string, number>): MixFigures {
+function mixFigures(runs: MixRun[], names: string[], singleTps: Record<string, number>): MixFigures {
   const best = [...runs].sort((a, b) => b.tps - a.tps)[0]!;
   const slowestMs = 1000 / Math.min(...names.map((n) => singleTps[n]!));
-  const ownCpu = names.map((n) => singleCpu[n]!);
   return {
     tokens_per_s: round(best.tps),
     cpu_ms_per_token: round(best.cpu, 4),
     js_ms_per_token: round(best.js, 4),
-    js_cpu_ms_per_token: round(best.jsCpu, 4),
     eval_ms_per_token: round(best.ev, 4),
     lane_overlap: round(best.overlap, 2),
     overhead_ratio: round(best.js / slowestMs, 4),
-    overhead_ratio_cpu: round(best.jsCpu / Math.max(...ownCpu), 4),
   };
 }
 
@@ -164,8 +156,8 @@ export async function benchMixing(o: MixingBenchOptions) {
           single[name] = round(best.tps);
           singleCpu[name] = round(best.cpu, 4);
         }
-        const mix2 = mixFigures(mixRuns.mix2, ["a", "b"], single, singleCpu);
-        const mix3 = mixFigures(mixRuns.mix3, ["a", "b", "c"], single, singleCpu);
+        const mix2 = mixFigures(mixRuns.mix2, ["a", "b"], single);
+        const mix3 = mixFigures(mixRuns.mix3, ["a", "b", "c"], single);
         const slowest2 = Math.min(single.a!, single.b!);
         perVocab.push({
           vocab,

@@ -32,11 +32,9 @@ export interface MixGenerateResult {
   writers: Record<string, number>;
   /**
    * Wall ms waiting for native evaluations / in JavaScript mixing, sampling and text, the step count, and each
-   * lane's own evaluation wall ms (their sum above evalMs shows the lanes ran concurrently). mixCpuMs is the
-   * process CPU time spent in the mixing code (no native evaluation runs then), which, unlike wall time, other
-   * processes competing for the CPU do not inflate.
+   * lane's own evaluation wall ms (their sum above evalMs shows the lanes ran concurrently).
    */
-  timing: { evalMs: number; mixMs: number; mixCpuMs: number; steps: number; laneEvalMs: Record<string, number> };
+  timing: { evalMs: number; mixMs: number; steps: number; laneEvalMs: Record<string, number> };
 }
 
 export interface DecodeSetup {
@@ -65,11 +63,6 @@ export interface DecodeRequest {
   onFlush?: (text: string) => void;
 }
 
-function cpuNow(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-
 export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<MixGenerateResult> {
   const { strategy, lanes, topK } = setup;
   const sampler = new MixSampler(req.sampling);
@@ -79,9 +72,7 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
   let finishReason: FinishReason = "length";
   let evalMs = 0;
   let mixMs = 0;
-  let mixCpuMs = 0;
   let steps = 0;
-  let cpuStart = 0;
 
   while (tokens.length < req.maxTokens) {
     if (req.signal?.aborted) {
@@ -96,9 +87,7 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
       const dists = await readLanes(lanes, topK);
       evalMs += performance.now() - evalStart;
       const mixStart = performance.now();
-      cpuStart = cpuNow();
       mixed = strategy.mix(dists);
-      mixCpuMs += cpuNow() - cpuStart;
       mixMs += performance.now() - mixStart;
     } else {
       let dist: NextTokenDist = await readLane(lanes[0]!, topK, true);
@@ -116,12 +105,10 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
       break;
     }
     const mixStart = performance.now();
-    cpuStart = cpuNow();
     const choice = sampler.choose(mixed, req.topLogprobs);
     if (setup.isEndOfGeneration(choice.token)) {
       finishReason = "stop";
       mixMs += performance.now() - mixStart;
-      mixCpuMs += cpuNow() - cpuStart;
       break;
     }
     feedAll(lanes, choice.token);
@@ -137,7 +124,6 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
     tokens.push(token);
     writers[writer] = (writers[writer] ?? 0) + 1;
     mixMs += performance.now() - mixStart;
-    mixCpuMs += cpuNow() - cpuStart;
     req.onToken?.(token);
     if (stopped) {
       finishReason = "stop";
@@ -156,6 +142,6 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
     finishReason,
     usage: { promptTokens: setup.promptTokens, completionTokens: tokens.length },
     writers,
-    timing: { evalMs, mixMs, mixCpuMs, steps, laneEvalMs: Object.fromEntries(lanes.map((l) => [l.role.role, l.evalMs])) },
+    timing: { evalMs, mixMs, steps, laneEvalMs: Object.fromEntries(lanes.map((l) => [l.role.role, l.evalMs])) },
   };
 }
