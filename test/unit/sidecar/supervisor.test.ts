@@ -3,6 +3,8 @@
 // keeps crashing ends in "failed" with the reason, and stop() leaves no process behind.
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,6 +81,24 @@ void describe("sidecar supervisor", () => {
     } finally {
       await sup.stop();
     }
+  });
+
+  void it("the sidecar exits by itself when its parent goes away (its stdin closes)", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../../../src/sidecar/main.ts")], {
+      env: { ...process.env, CHORUS_SIDECAR_TOKEN: "t".repeat(32), CHORUS_SIDECAR_CONFIG: JSON.stringify({ modelFolders: [dir], useOllamaModels: false, threads: 1, gpu: false }) },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const deadline = Date.now() + 60_000;
+    while (!out.includes("CHORUS_SIDECAR_READY") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.match(out, /CHORUS_SIDECAR_READY \{"port":\d+/);
+    // The token came from the parent, so the ready line must not repeat it.
+    assert.doesNotMatch(out, /t{32}/);
+    const exited = once(child, "exit");
+    child.stdin.end();
+    const [code] = (await Promise.race([exited, new Promise((_, rej) => setTimeout(() => rej(new Error("the sidecar outlived its parent's pipe")), 10_000))])) as [number];
+    assert.equal(code, 0);
   });
 
   void it("gives up after repeated crashes and says why", async () => {
