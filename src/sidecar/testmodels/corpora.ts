@@ -2,7 +2,7 @@
 // (test/fixtures/corpora/<language>/{train,heldout}/*.txt in this repository).
 import { existsSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export interface LanguageCorpus {
   language: string;
@@ -24,6 +24,8 @@ export function findCorporaDir(explicit?: string): string {
     process.env.CHORUS_CORPORA,
     resolve(process.cwd(), "test/fixtures/corpora"),
     ...(typeof __dirname === "string" ? [resolve(__dirname, "../test/fixtures/corpora"), resolve(__dirname, "../../../test/fixtures/corpora")] : []),
+    // The ESM sidecar bundle has no __dirname: the running script (dist/sidecar.mjs, dist/cli.js) is the anchor.
+    ...(process.argv[1] ? [resolve(dirname(process.argv[1]), "../test/fixtures/corpora")] : []),
   ].filter((d): d is string => typeof d === "string" && d.length > 0);
   for (const dir of candidates) if (existsSync(join(dir, "typescript"))) return dir;
   throw new Error(
