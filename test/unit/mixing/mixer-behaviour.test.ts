@@ -8,8 +8,10 @@ import type { MixSpec } from "../../../src/sidecar/mixing/spec";
 import { VocabularyMismatchError } from "../../../src/sidecar/mixing/vocab";
 import { corpusFrom, loaded, makeTestBed, type TestBed } from "./helpers";
 
-const TS = corpusFrom(join(__dirname, "../../../src/sidecar/mixing"), ".ts");
-const TS2 = corpusFrom(join(__dirname, "../../../src/sidecar/mixing/strategies"), ".ts");
+// The project's fixed training corpora (test/fixtures/corpora), so the tables never change under the tests.
+const CORPORA = join(__dirname, "../../fixtures/corpora");
+const TS = corpusFrom(join(CORPORA, "typescript/train"), ".txt");
+const TS2 = corpusFrom(join(CORPORA, "python/train"), ".txt");
 let bed: TestBed;
 
 before(async () => {
