@@ -43,7 +43,7 @@ function header(s: PanelState): HTMLElement {
     s.mode === "refine" ? `Author: ${s.participants[0] ?? "…"} · critic: ${s.participants[1] ?? s.participants[0] ?? "…"}` : `Models: ${s.participants.join(", ") || "…"}`;
   const meta = [who, s.judge ? `${s.mode === "mixture" ? "aggregator" : "judge"}: ${s.judge}` : undefined];
   const status = s.done
-    ? `${STATUS_TEXT[s.done.status]} — ${s.done.reason}. ${s.done.costUsd > 0 ? `Cost $${s.done.costUsd.toFixed(4)}.` : "No cloud cost."}`
+    ? `${STATUS_TEXT[s.done.status]} — ${s.done.reason}. ${s.done.costUsd > 0 ? `Cost $${s.done.costUsd.toFixed(4)}.` : s.done.status === "cancelled" ? "" : "No cloud cost."}`
     : `Running${s.rounds.length ? ` · ${s.rounds.at(-1)!.label}` : ""}…`;
   return h(
     "header",

@@ -37,7 +37,12 @@ export class ReviewController implements vscode.Disposable {
     this.panel = this.attach(new ReviewPanel(webviewPanel, this.extensionUri, this.log, (m) => this.onMessage(m)));
     const r = restoredRun(state);
     // A run that was still going when the window reloaded cannot resume; its findings so far stay usable.
-    if (r) this.run = { runId: r.runId, uri: r.uri, findings: r.findings, applied: new Set(r.applied) };
+    if (!r) return;
+    this.run = { runId: r.runId, uri: r.uri, findings: r.findings, applied: new Set(r.applied) };
+    if (r.interrupted) {
+      const reason = "interrupted by a window reload; the findings so far are kept (the ledger has the cost)";
+      this.panel.post({ type: "review-event", id: "", data: { runId: r.runId, event: { type: "done", status: "cancelled", reason, roundsRun: 0, findings: r.findings, costUsd: 0 } } });
+    }
   }
 
   get running(): boolean {
@@ -59,6 +64,7 @@ export class ReviewController implements vscode.Disposable {
     if (!this.panel) this.panel = this.attach(ReviewPanel.create(this.extensionUri, this.log, (m) => this.onMessage(m)));
     else this.panel.reveal();
     const panel = this.panel;
+    panel.panel.title = `Chorus Review: ${label.split("/").pop() ?? label}`;
     panel.post({ type: "run", id: "", data: { runId, source: { uri: uri.toString(), label } } });
     await vscode.commands.executeCommand("setContext", "chorus.reviewRunning", true);
     try {

@@ -17,6 +17,8 @@ export interface RestoredRun {
   uri: vscode.Uri;
   findings: Finding[];
   applied: string[];
+  /** The window reloaded while the run was going: it cannot resume, and the panel must say so. */
+  interrupted: boolean;
 }
 
 export class ReviewPanel implements vscode.Disposable {
@@ -87,7 +89,7 @@ export class ReviewPanel implements vscode.Disposable {
 /** Read a run back from the webview's saved state; undefined when it is missing or does not look right. */
 export function restoredRun(state: unknown): RestoredRun | undefined {
   if (typeof state !== "object" || state === null) return undefined;
-  const s = state as { runId?: unknown; source?: { uri?: unknown }; findings?: unknown; applied?: unknown };
+  const s = state as { runId?: unknown; source?: { uri?: unknown }; findings?: unknown; applied?: unknown; done?: unknown };
   if (typeof s.runId !== "string" || typeof s.source?.uri !== "string" || !Array.isArray(s.findings)) return undefined;
   let uri: vscode.Uri;
   try {
@@ -97,7 +99,7 @@ export function restoredRun(state: unknown): RestoredRun | undefined {
   }
   const findings = s.findings.filter(isFinding);
   const applied = Array.isArray(s.applied) ? s.applied.filter((a): a is string => typeof a === "string") : [];
-  return { runId: s.runId, uri, findings, applied };
+  return { runId: s.runId, uri, findings, applied, interrupted: s.done === undefined };
 }
 
 function isFinding(f: unknown): f is Finding {

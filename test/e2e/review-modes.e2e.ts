@@ -74,6 +74,14 @@ uiTest(
     assert.equal(await view.locator('vscode-button[data-action="cancel-run"]').count(), 0, "no Cancel button once stopped");
     assert.match(await view.locator('.round[data-round="1"]').innerText(), /stopped/);
     await wb.screenshot("cancelled");
+
+    // A window reload in the middle of a run: the panel comes back and says the run was interrupted.
+    await wb.runCommand("Chorus: Review File");
+    await view.locator(".status", { hasText: "Running · Round 1" }).waitFor({ timeout: 30_000 });
+    await wb.page.reload();
+    await wb.page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+    await wb.webview().locator(".status", { hasText: "interrupted by a window reload" }).waitFor({ timeout: 30_000 });
+    assert.equal(await wb.webview().locator('vscode-button[data-action="cancel-run"]').count(), 0);
     slow = false;
   },
   {
