@@ -20,13 +20,19 @@ interface VirtualModel {
   chorus?: { kind?: string; strategy?: string; description?: string };
 }
 
-export async function listVirtualModels(connection: SidecarConnection, signal?: AbortSignal): Promise<VirtualModel[]> {
+/** The sidecar's models and the configuration problems it reports (a bad preset, a missing model folder). */
+export async function sidecarModels(connection: SidecarConnection, signal?: AbortSignal): Promise<{ virtual: VirtualModel[]; problems: string[] }> {
   const c = connection();
-  if (!c) return [];
+  if (!c) return { virtual: [], problems: [] };
   const r = await fetch(`${c.url}/v1/models`, { headers: { authorization: `Bearer ${c.token}` }, signal: signal ?? AbortSignal.timeout(5000) });
   if (!r.ok) throw new Error(`the sidecar answered ${r.status} to /v1/models`);
-  const body = (await r.json()) as { data?: VirtualModel[] };
-  return (body.data ?? []).filter((m) => m.chorus?.kind === "virtual" && typeof m.id === "string");
+  const body = (await r.json()) as { data?: VirtualModel[]; chorus?: { problems?: unknown } };
+  const problems = Array.isArray(body.chorus?.problems) ? body.chorus.problems.filter((p): p is string => typeof p === "string") : [];
+  return { virtual: (body.data ?? []).filter((m) => m.chorus?.kind === "virtual" && typeof m.id === "string"), problems };
+}
+
+export async function listVirtualModels(connection: SidecarConnection, signal?: AbortSignal): Promise<VirtualModel[]> {
+  return (await sidecarModels(connection, signal)).virtual;
 }
 
 /** Lines right before the cursor that context-contrastive decoding reads with and without the rest of the file. */

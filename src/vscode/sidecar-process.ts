@@ -5,7 +5,7 @@
 
 import { join } from "node:path";
 import * as vscode from "vscode";
-import { listVirtualModels, registerMixingModes } from "./mixing-modes";
+import { registerMixingModes, sidecarModels } from "./mixing-modes";
 import type { ChorusServices } from "./services";
 import { settingsSource } from "./settings";
 import { sidecarLaunchSettings } from "./sidecar-settings";
@@ -49,9 +49,20 @@ export function registerSidecar(services: ChorusServices): void {
   let lastModels: string[] = [];
   const render = (s: SidecarState) => renderStatus(item, external ? { kind: "running", url: external.url, pid: 0 } : s, !!external, lastModels);
 
+  let shownProblems = "";
   const learnModels = async () => {
     try {
-      const virtual = await listVirtualModels(connection);
+      const { virtual, problems } = await sidecarModels(connection);
+      // Tell the user once per distinct set of problems (a preset that does not validate, a missing folder).
+      const text = problems.join("\n");
+      if (text && text !== shownProblems) {
+        for (const p of problems) log.warn(p);
+        void vscode.window.showWarningMessage(`Chorus sidecar: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more; see the log)` : ""}`, "Open Settings", "Show Log").then((pick) => {
+          if (pick === "Open Settings") void vscode.commands.executeCommand("workbench.action.openSettings", "chorus.sidecar");
+          if (pick === "Show Log") void vscode.commands.executeCommand("chorus.showLog");
+        });
+      }
+      shownProblems = text;
       lastModels = virtual.map((m) => m.id);
       const added = registerMixingModes(services.modes, virtual, connection, services.ledger);
       if (added.length) log.info(`mixing modes: ${added.join(", ")}`);

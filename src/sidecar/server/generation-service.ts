@@ -17,6 +17,8 @@ export interface SidecarServices {
   presets(): readonly Preset[];
   /** Entries read out of llama.cpp per step for a large vocabulary (top K); small vocabularies are read whole. */
   topK: number;
+  /** Problems with the configuration (a preset that does not validate), reported with the model list. */
+  configProblems?: readonly string[];
 }
 
 export type JobInput = { kind: "completion"; prompt: string; suffix?: string } | { kind: "chat"; messages: ChatTurn[] };

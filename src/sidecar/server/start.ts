@@ -53,7 +53,7 @@ export async function startSidecar(config: SidecarConfig): Promise<RunningSideca
   const user = parsePresets(config.presets);
   const presets = mergePresets(config.builtInPresets ?? [], user.presets);
   for (const p of user.problems) config.log?.(p);
-  const svc: SidecarServices = { registry, presets: () => presets, topK: config.topK ?? SIDECAR_DEFAULTS.topK };
+  const svc: SidecarServices = { registry, presets: () => presets, topK: config.topK ?? SIDECAR_DEFAULTS.topK, configProblems: user.problems };
   const server = await startHttpServer(svc, { token: config.token, port: config.port, log: config.log });
   return {
     ...server,

@@ -18,6 +18,7 @@ const PRESETS = {
   "contrastive-ts": { description: "TS minus Python", strategy: "contrastive", expert: "ts-bigram", amateur: "py-bigram", alpha: 0.1, beta: 0.5 },
   "defer-py-ts": { strategy: "deferral", small: "py-bigram", large: "ts-bigram", tau: 0.4 },
   "ccd-ts": { strategy: "context-contrastive", model: "ts-bigram", beta: 0.5 },
+  broken: { strategy: "contrastive", expert: "ts-bigram" },
   mismatched: { strategy: "product", models: [{ model: "ts-bigram", weight: 1 }, { model: "wide-vocab", weight: 1 }] },
 };
 
@@ -54,6 +55,13 @@ void describe("virtual models (presets)", () => {
   void it("lists the presets as chorus/<name> beside the real models", async () => {
     const models = (await f.client.models.list()).data.map((m) => m.id);
     for (const name of ["chorus/poe-ts-py", "chorus/contrastive-ts", "chorus/defer-py-ts", "ts-bigram"]) assert.ok(models.includes(name), `${name} in ${models.join(", ")}`);
+  });
+
+  void it("reports a preset that does not validate, and serves the others", async () => {
+    const r = await fetch(`${f.sidecar.url}/v1/models`, { headers: { authorization: `Bearer ${f.token}` } });
+    const body = (await r.json()) as { data: { id: string }[]; chorus: { problems: string[] } };
+    assert.ok(!body.data.some((m) => m.id === "chorus/broken"));
+    assert.ok(body.chorus.problems.some((p) => /broken/.test(p) && /amateur/.test(p)), body.chorus.problems.join(" | "));
   });
 
   void it("a product-of-experts preset returns exactly the mixer's text and logprobs", async () => {
