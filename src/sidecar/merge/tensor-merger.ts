@@ -8,7 +8,7 @@ import { GgmlType, type GgufTensorInfo } from "../gguf/types";
 import type { GgufTensorSpec } from "../gguf/writer";
 import { encodeTensor } from "./f16-encode";
 import { weightedSumF16, type F16WorkerPool } from "./f16-workers";
-import type { MergeMethod } from "./methods";
+import type { MergeMethod, TensorJob } from "./methods";
 import { TensorParams, tensorPosition } from "./params";
 import type { MergePlan } from "./plan";
 import { tensorRng } from "./rng";
@@ -33,19 +33,32 @@ export class TensorMerger {
   async *encodedChunks(spec: GgufTensorSpec, onValues: (n: number) => void): AsyncGenerator<Uint8Array> {
     const infos = this.inputs.map((r) => r.requireTensor(spec.name));
     const { rowLength, rowCount } = GgufReader.rows(infos[0]!);
-    const rowsPerChunk = this.method.chunkable ? Math.max(1, Math.floor(this.chunkValues / rowLength)) : rowCount;
+    const streaming = this.method.streaming;
+    const rowsPerChunk = this.method.chunkable || streaming ? Math.max(1, Math.floor(this.chunkValues / rowLength)) : rowCount;
     const params = new TensorParams(this.plan.parameters, this.plan.models.map((m) => m.parameters), tensorPosition(spec.name, this.blocks));
     const coefficients = this.method.linearCoefficients?.(params, this.models.length);
     const fused = coefficients !== undefined && spec.type === GgmlType.F16 && infos.every((t) => t.type === GgmlType.F16);
+    const readRows = (rowStart: number) =>
+      Promise.all(this.inputs.map((r, i) => r.readTensorBytes(infos[i]!, rowStart, Math.min(rowsPerChunk, rowCount - rowStart))));
+    // Statistics first (one pass over the chunks) when the method needs whole-tensor figures and the tensor is
+    // larger than one chunk; a tensor that fits in one chunk is merged whole.
+    let stats: Float64Array | undefined;
+    if (streaming && rowCount > rowsPerChunk) {
+      stats = streaming.newStats(this.models.length);
+      for (let rowStart = 0; rowStart < rowCount; rowStart += rowsPerChunk) {
+        this.signal?.throwIfAborted();
+        streaming.accumulate(this.job(spec, rowLength, params, await readRows(rowStart), infos), stats);
+      }
+    }
     const merge = async (rowStart: number): Promise<Uint8Array> => {
-      const rows = Math.min(rowsPerChunk, rowCount - rowStart);
-      const bytes = await Promise.all(this.inputs.map((r, i) => r.readTensorBytes(infos[i]!, rowStart, rows)));
+      const bytes = await readRows(rowStart);
       this.signal?.throwIfAborted();
       if (fused) return this.pool ? this.pool.weightedSum(bytes, coefficients) : weightedSumF16(bytes, coefficients);
       // Merge on a later turn of the event loop, so that the writer's pending write proceeds meanwhile.
       await new Promise((resolve) => setImmediate(resolve));
       this.signal?.throwIfAborted();
-      return this.mergeChunk(spec, rowLength, params, bytes, infos);
+      const job = this.job(spec, rowLength, params, bytes, infos);
+      return encodeTensor(spec.type, stats && streaming ? streaming.mergeWithStats(job, stats) : this.method.merge(job));
     };
     // Several chunks in flight (reading, merging in workers) while the writer writes the oldest one.
     const depth = fused && this.pool ? this.pool.size + 1 : 2;
@@ -67,19 +80,19 @@ export class TensorMerger {
     }
   }
 
-  private mergeChunk(spec: GgufTensorSpec, rowLength: number, params: TensorParams, bytes: Buffer[], infos: GgufTensorInfo[]): Uint8Array {
+  /** A chunk's raw bytes decoded into the job a method merges. */
+  private job(spec: GgufTensorSpec, rowLength: number, params: TensorParams, bytes: Buffer[], infos: GgufTensorInfo[]): TensorJob {
     const values = bytes.map((b, i) => {
       const t = infos[i]!;
       return dequantize(t.type, b, (b.length / GgufReader.rows(t).rowBytes) * rowLength);
     });
-    const result = this.method.merge({
+    return {
       name: spec.name,
       rowLength,
       models: this.base ? values.slice(1) : values,
       base: this.base ? values[0] : undefined,
       params,
       rng: (i) => tensorRng(this.plan.seed, spec.name, i),
-    });
-    return encodeTensor(spec.type, result);
+    };
   }
 }

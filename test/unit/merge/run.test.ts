@@ -124,12 +124,18 @@ void test("the fused F16 path writes exactly what decode → method → encode w
   }
 });
 
-void test("row chunks give the same file as whole tensors", async () => {
+void test("row chunks give the same file as whole tensors (element-wise and two-pass methods)", async () => {
   const m = await ready;
-  const plan = planFromFlags({ method: "task_arithmetic", base: m.base, models: [m.a, m.b], dtype: "f16" });
-  const whole = await runMerge({ plan, out: at("whole.gguf") });
-  const chunked = await runMerge({ plan, out: at("chunked.gguf"), chunkValues: 200 });
-  assert.deepEqual(readFileSync(chunked.path), readFileSync(whole.path));
+  const plans = [
+    planFromFlags({ method: "task_arithmetic", base: m.base, models: [m.a, m.b], dtype: "f16" }),
+    planFromFlags({ method: "slerp", base: m.base, models: [m.a], t: [0.2, 0.9], dtype: "f32" }),
+    planFromFlags({ method: "model_stock", base: m.base, models: [m.a, m.b, m.c], dtype: "f32" }),
+  ];
+  for (const plan of plans) {
+    const whole = await runMerge({ plan, out: at(`whole-${plan.method}.gguf`) });
+    const chunked = await runMerge({ plan, out: at(`chunked-${plan.method}.gguf`), chunkValues: 200 });
+    assert.deepEqual(readFileSync(chunked.path), readFileSync(whole.path), plan.method);
+  }
 });
 
 void test("the result keeps the architecture and tokenizer and records the merge's provenance", async () => {

@@ -48,6 +48,16 @@ export interface MergeMethod {
    * compute exactly Σ cᵢ·inputᵢ with these coefficients (weightedSum), so both paths write the same bits.
    */
   linearCoefficients?(params: TensorParams, modelCount: number): number[];
+  /**
+   * Methods that need whole-tensor statistics (norms, dot products) but are otherwise element-wise: the driver
+   * gathers the statistics in one pass over row chunks, then merges chunk by chunk, so memory stays flat. The
+   * accumulation runs over elements in order, so chunked and whole-tensor results are the same bits.
+   */
+  streaming?: {
+    newStats(modelCount: number): Float64Array;
+    accumulate(job: TensorJob, stats: Float64Array): void;
+    mergeWithStats(job: TensorJob, stats: Float64Array): Float32Array;
+  };
   /** Returns a new array with the merged values; never modifies its inputs' contents unless documented. */
   merge(job: TensorJob): Float32Array;
 }
