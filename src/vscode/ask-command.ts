@@ -31,7 +31,7 @@ export function registerAskCommand(services: ChorusServices): void {
             });
       if (!q?.trim()) return;
       const doc = await vscode.workspace.openTextDocument({ language: "markdown", content: `## ${q.trim()}\n\n` });
-      const answerEditor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
+      const answerEditor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false });
       const writer = new StreamWriter(answerEditor);
       const filePath = editor ? (editor.document.uri.scheme === "file" ? editor.document.uri.fsPath : editor.document.uri.path) : undefined;
       let out: AskOutput | undefined;
@@ -98,12 +98,15 @@ class StreamWriter {
   }
 
   append(text: string): Promise<unknown> {
-    this.chain = this.chain.then(() => {
+    this.chain = this.chain.then(async () => {
       const doc = this.editor.document;
       const end = doc.lineAt(doc.lineCount - 1).range.end;
+      // Edit through the answer's own editor (a WorkspaceEdit would also open the document in the active group);
+      // if the user closed that editor, keep writing to the document anyway so nothing is lost.
+      if (await this.editor.edit((b) => b.insert(end, text), { undoStopBefore: false, undoStopAfter: false }).then(undefined, () => false)) return;
       const edit = new vscode.WorkspaceEdit();
       edit.insert(doc.uri, end, text);
-      return vscode.workspace.applyEdit(edit);
+      await vscode.workspace.applyEdit(edit);
     });
     return this.chain;
   }

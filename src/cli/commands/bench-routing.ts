@@ -23,7 +23,7 @@ export function registerBench(bench: Command): void {
     .requiredOption("--train <file>", "RouteLLM-format JSON lines to learn from")
     .requiredOption("--test <file>", "RouteLLM-format JSON lines to report on (ideally subjects the training file lacks)")
     .option("--strategy <s>", "router (decides before any model runs) or cascade (reads the weak answer; needs weak_response)", "router")
-    .option("--epochs <n>", "passes over the training file", "4")
+    .option("--epochs <n>", "passes over the training file", "3")
     .option("--weak-cost <r>", "price of one weak call relative to one strong call, for cost_at_95", "0.01")
     .option("--json", "print JSON")
     .action((o: { train: string; test: string; strategy: string; epochs: string; weakCost: string; json?: boolean }) => {
