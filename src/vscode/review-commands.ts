@@ -37,7 +37,8 @@ export function registerReview(services: ChorusServices): void {
     // Whole lines: the models number lines, and a fix replaces whole lines.
     const startLine = useSelection ? sel.start.line : 0;
     const endLine = useSelection ? (sel.end.character === 0 && sel.end.line > sel.start.line ? sel.end.line - 1 : sel.end.line) : doc.lineCount - 1;
-    const code = doc.getText(new vscode.Range(startLine, 0, endLine, doc.lineAt(endLine).text.length));
+    // Models see "\n" lines whatever the file uses; fixes are written back with the document's own line ending.
+    const code = doc.getText(new vscode.Range(startLine, 0, endLine, doc.lineAt(endLine).text.length)).replace(/\r\n/g, "\n");
     const file = vscode.workspace.asRelativePath(doc.uri, false);
     try {
       const setup = await chooseReviewSetup(mode, services.engine.config.models);
