@@ -4,7 +4,7 @@
 // merged too, so that "memory does not grow with model size" is a measured comparison, not a claim.
 import { mkdtempSync, rmSync } from "node:fs";
 import { statfs, unlink } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { GgufReader } from "../src/sidecar/gguf/reader";
 import { GgmlType } from "../src/sidecar/gguf/types";
@@ -91,8 +91,10 @@ async function rawReadWrite(inputs: string[], out: string, specs: GgufTensorSpec
   }
 }
 
-async function timed<T>(f: () => Promise<T>): Promise<{ seconds: number; peakRssMb: number }> {
+/** Wall time, CPU time of the whole process (worker threads included) and peak RSS of one phase. */
+async function timed<T>(f: () => Promise<T>): Promise<{ seconds: number; cpuSeconds: number; peakRssMb: number }> {
   let peak = process.memoryUsage.rss();
+  const cpu0 = process.cpuUsage();
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20);
   const t0 = performance.now();
   try {
@@ -101,7 +103,8 @@ async function timed<T>(f: () => Promise<T>): Promise<{ seconds: number; peakRss
     clearInterval(sampler);
   }
   peak = Math.max(peak, process.memoryUsage.rss());
-  return { seconds: (performance.now() - t0) / 1000, peakRssMb: peak / 2 ** 20 };
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMb: peak / 2 ** 20 };
 }
 
 const round = (x: number, digits = 3) => Number(x.toFixed(digits));
@@ -131,14 +134,19 @@ export async function benchMerge(o: MergeBenchOptions): Promise<Record<string, u
       const out = path.join(dir, `${label}-out.gguf`);
       const raw: number[] = [];
       const merge: number[] = [];
+      const rawCpu: number[] = [];
+      const mergeCpu: number[] = [];
       let peak = 0;
       for (let r = 0; r < repeats; r++) {
         log(`${label}: raw read+write ${r + 1}/${repeats}…`);
-        raw.push((await timed(() => rawReadWrite(inputs, out, specs))).seconds);
+        const r0 = await timed(() => rawReadWrite(inputs, out, specs));
+        raw.push(r0.seconds);
+        rawCpu.push(r0.cpuSeconds);
         await unlink(out);
         log(`${label}: ${method} merge ${r + 1}/${repeats}…`);
         const m = await timed(() => runMerge({ plan, out }));
         merge.push(m.seconds);
+        mergeCpu.push(m.cpuSeconds);
         peak = Math.max(peak, m.peakRssMb);
         await unlink(out);
       }
@@ -155,6 +163,11 @@ export async function benchMerge(o: MergeBenchOptions): Promise<Record<string, u
           raw_mb_per_s: round(inputBytes / 1e6 / rawBest, 1),
           merge_s: merge.map((x) => round(x, 2)),
           raw_s: raw.map((x) => round(x, 2)),
+          // CPU seconds (all threads): on a busy machine wall time also counts waiting for a core.
+          merge_cpu_s: mergeCpu.map((x) => round(x, 2)),
+          raw_cpu_s: rawCpu.map((x) => round(x, 2)),
+          load_average_1m: round(loadavg()[0]!, 1),
+          cores: availableParallelism(),
         });
       } else {
         Object.assign(result, { small_input_mb: round(inputBytes / 1e6, 1), small_peak_rss_mb: round(peak, 1), small_throughput_ratio: round(rawBest / mergeBest) });
