@@ -36,7 +36,12 @@ export function registerSidecar(services: ChorusServices): void {
     command: process.execPath,
     args: [join(context.extensionUri.fsPath, "dist", "sidecar.mjs")],
     // The extension host may be Electron: ELECTRON_RUN_AS_NODE makes its binary a plain Node.
-    env: () => ({ ELECTRON_RUN_AS_NODE: "1", CHORUS_SIDECAR_CONFIG: JSON.stringify(read().config) }),
+    // A packaged Chorus carries no native llama.cpp: the sidecar also looks in this runtime folder for it.
+    env: () => ({
+      ELECTRON_RUN_AS_NODE: "1",
+      CHORUS_SIDECAR_CONFIG: JSON.stringify(read().config),
+      CHORUS_NODE_LLAMA_CPP_DIR: join(context.globalStorageUri.fsPath, "runtime"),
+    }),
     log: (line) => log.info(line),
   });
   const connection = () => external ?? supervisor.endpoint();

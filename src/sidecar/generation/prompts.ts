@@ -4,6 +4,7 @@
 
 import type { ChatHistoryItem, LlamaModel, Token } from "node-llama-cpp";
 import type { TokenId } from "../mixing/distribution";
+import { nodeLlamaCpp } from "../registry/load-llama-lib";
 
 export interface ChatTurn {
   role: "system" | "user" | "assistant";
@@ -44,7 +45,7 @@ function hasChatTemplate(model: LlamaModel): boolean {
 
 export async function chatPrompt(model: LlamaModel, messages: readonly ChatTurn[]): Promise<PromptTokens> {
   if (hasChatTemplate(model)) {
-    const lib = await import("node-llama-cpp");
+    const lib = await nodeLlamaCpp();
     const wrapper = lib.resolveChatWrapper(model);
     const history: ChatHistoryItem[] = messages.map((m) =>
       m.role === "assistant" ? { type: "model", response: [m.content] } : m.role === "system" ? { type: "system", text: m.content } : { type: "user", text: m.content },

@@ -1,7 +1,8 @@
 // One llama.cpp runtime per process. node-llama-cpp is ESM-only with top-level await, so it is loaded with a
-// dynamic import(): that works from the ESM sidecar bundle and from the CommonJS CLI bundle alike.
+// dynamic import() (load-llama-lib.ts): that works from the ESM sidecar bundle and the CommonJS CLI bundle alike.
 
 import type { Llama } from "node-llama-cpp";
+import { nodeLlamaCpp } from "./load-llama-lib";
 
 export interface RuntimeOptions {
   /** "auto" uses a GPU when node-llama-cpp finds one; false forces the CPU (tests). */
@@ -17,16 +18,7 @@ export async function getRuntime(opts: RuntimeOptions): Promise<Llama> {
   if (runtime && runtimeGpu === opts.gpu) return runtime;
   runtimeGpu = opts.gpu;
   runtime = (async () => {
-    let lib: typeof import("node-llama-cpp");
-    try {
-      lib = await import("node-llama-cpp");
-    } catch (e) {
-      throw new Error(
-        `llama.cpp (the node-llama-cpp package) could not be loaded: ${e instanceof Error ? e.message : String(e)}. ` +
-          "Reinstall Chorus (or run `npm install` in its folder) so that node_modules/node-llama-cpp is present.",
-        { cause: e },
-      );
-    }
+    const lib = await nodeLlamaCpp();
     // build: "never": a missing prebuilt binary must be an error, never a surprise compile on the user's machine.
     return lib.getLlama({
       gpu: opts.gpu,
