@@ -13,8 +13,8 @@ void test("refine: draft, critique, revision; the author withdraws what the crit
     if (u.includes("Decide each finding")) return verdict("One real bug.", [{ finding: "F1", decision: "accept", reason: "" }]);
     if (model === "author" && u.startsWith("Review this code")) return review([DIV_BUG, STYLE]);
     if (model === "critic") return review([], [{ finding: "F1", stance: "support", reason: "" }, { finding: "F2", stance: "dispute", reason: "the name is fine" }]);
-    // Revision: keeps F1, withdraws F2.
-    return review([], [{ finding: "F1", stance: "support", reason: "" }, { finding: "F2", stance: "dispute", reason: "agreed, withdrawn" }]);
+    // Revision: keeps F1 with a corrected fix, withdraws F2.
+    return review([{ ...DIV_BUG, rationale: "b may be 0 (revised)", patch: "  if (b === 0) throw new RangeError();\n  return a / b;" }], [{ finding: "F2", stance: "dispute", reason: "agreed, withdrawn" }]);
   });
   const events: ReviewEvent[] = [];
   const r = await runReview(s.models, { mode: "refine", file: "d.js", code: CODE, startLine: 1, participants: ["author", "critic"], rounds: 3 }, (e) => events.push(e));
@@ -24,6 +24,10 @@ void test("refine: draft, critique, revision; the author withdraws what the crit
   assert.equal(labels.at(-1), "Verdict");
   const f2 = r.findings.find((f) => f.id === "F2")!;
   assert.deepEqual(f2.disputedBy.sort(), ["author", "critic"]);
+  const f1 = r.findings.find((f) => f.id === "F1")!;
+  assert.equal(f1.rationale, "b may be 0 (revised)", "the author's revision replaces its own finding's text");
+  assert.match(f1.patch!, /RangeError/);
+  assert.equal(r.findings.length, 2, "a revision is not a new finding");
   assert.equal(r.verdict?.by, "critic", "the critic judges when no judge is set");
   // The revision prompt carries the critic's words.
   const revision = s.calls.find((c) => c.model === "author" && lastUser(c.messages).includes("The critic's feedback"))!;

@@ -88,10 +88,15 @@ export class FindingBoard {
   raise(model: string, c: CandidateFinding, round: number): { id: string; created: boolean } {
     const existing = this.findings.find((f) => sameIssue(f, c, this.file));
     if (existing) {
-      if (!existing.raisedBy.includes(model)) this.setStance(existing, model, "support", c.rationale, round);
-      else this.setStance(existing, model, "support", "", round);
-      // Keep the first patch; a later one only fills a gap.
-      if (!existing.patch && c.patch) existing.patch = c.patch;
+      if (existing.raisedBy.includes(model)) {
+        // A model raising its own finding again is revising it (refine's author after critique): take the new text.
+        Object.assign(existing, { severity: c.severity, title: c.title, rationale: c.rationale, patch: c.patch ?? existing.patch });
+        this.setStance(existing, model, "support", "", round);
+      } else {
+        this.setStance(existing, model, "support", c.rationale, round);
+        // Another model's patch only fills a gap: the raiser's fix stays unless the raiser revises it.
+        if (!existing.patch && c.patch) existing.patch = c.patch;
+      }
       return { id: existing.id, created: false };
     }
     const f: Finding = {
