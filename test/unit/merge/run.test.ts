@@ -15,8 +15,11 @@ import { tensorRng } from "../../../src/sidecar/merge/rng";
 import { encodeF16 } from "../../../src/sidecar/merge/f16-encode";
 import { runMerge } from "../../../src/sidecar/merge/run";
 import { assertClose } from "./helpers";
-import { makeModel, readAllTensors, tempDir } from "./models";
-import { byteVocab } from "../../../src/sidecar/testmodels/byte-vocab";
+import { makeModel, readAllTensors, SHAPE, tempDir } from "./models";
+import { writeGguf } from "../../../src/sidecar/gguf/writer";
+import { mulberry32 } from "../../../src/sidecar/merge/rng";
+import { llamaMetadata } from "../../../src/sidecar/testmodels/llama-arch";
+import { byteTokenizerMetadata, byteVocab } from "../../../src/sidecar/testmodels/byte-vocab";
 
 const tmp = tempDir();
 after(tmp.cleanup);
@@ -187,4 +190,39 @@ void test("a cancelled merge leaves no file behind", async () => {
   });
   await assert.rejects(merge, (e: Error) => e.name === "AbortError");
   assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.startsWith("cancelled")), []);
+});
+
+/** A random but valid Q4_K tensor: per 144-byte block, finite F16 scales d and dmin, then random scales and quants. */
+function randomQ4K(values: number, seed: number): Uint8Array {
+  const r = mulberry32(seed);
+  const out = new Uint8Array((values / 256) * 144);
+  for (let i = 0; i < out.length; i++) out[i] = Math.floor(r() * 256);
+  for (let b = 0; b < out.length; b += 144) {
+    out[b + 1] = 0x20 + Math.floor(r() * 8); // d: a small positive half (exponent 8..9)
+    out[b + 3] = 0x1c + Math.floor(r() * 4); // dmin likewise
+  }
+  return out;
+}
+
+void test("Q4_K inputs (the type most Ollama models use) merge to the formula on their decoded values", async () => {
+  const shape = (name: string, seed: number) =>
+    writeGguf({
+      out: at(name),
+      metadata: llamaMetadata(name, { ...SHAPE, dim: 256, layers: 1 }, byteTokenizerMetadata(288)),
+      tensors: [
+        { name: "token_embd.weight", type: GgmlType.Q4_K, dims: [256, 288] },
+        { name: "blk.0.attn_q.weight", type: GgmlType.Q4_K, dims: [256, 256] },
+        { name: "output_norm.weight", type: GgmlType.F32, dims: [256] },
+      ],
+      data: (t, i) => (t.type === GgmlType.Q4_K ? randomQ4K(t.dims[0]! * t.dims[1]!, seed * 10 + i) : quantize(GgmlType.F32, new Float32Array(256).fill(seed))),
+    });
+  await shape("q4k-a.gguf", 1);
+  await shape("q4k-b.gguf", 2);
+  const out = await runMerge({ plan: planFromFlags({ method: "linear", models: [at("q4k-a.gguf"), at("q4k-b.gguf")], weights: [0.25, 0.75], dtype: "f32" }), out: at("q4k-ab.gguf") });
+  const [a, b, merged] = [await readAllTensors(at("q4k-a.gguf")), await readAllTensors(at("q4k-b.gguf")), await readAllTensors(out.path)];
+  for (const [name, av] of a) {
+    const bv = b.get(name)!;
+    assert.ok(av.some((x, i) => Math.abs(x - bv[i]!) > 1e-3), `${name}: the two inputs should differ`);
+    assertClose(merged.get(name)!, av.map((x, i) => 0.25 * x + 0.75 * bv[i]!), 1e-6, name);
+  }
 });
