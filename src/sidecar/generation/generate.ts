@@ -8,6 +8,11 @@ import { createRng, sampleToken, topAlternatives } from "./sampler";
 import { StopSequenceFilter, type LogprobEntry } from "./stop-text";
 import type { TokenSource } from "./token-source";
 
+/** Tokens of context the detokenizer sees before a piece. */
+const LOOKBEHIND = 8;
+/** The longest UTF-8 character, in byte tokens. */
+const MAX_CHAR_TOKENS = 4;
+
 export interface GenerateOptions {
   maxTokens: number;
   temperature: number;
@@ -59,8 +64,9 @@ export async function generate(
   const rng = createRng(opts.seed);
   const filter = new StopSequenceFilter(opts.stop);
   const generated: TokenId[] = [];
-  const tail = prompt.slice(-8);
-  let shownLength = 0;
+  const tail = prompt.slice(-LOOKBEHIND);
+  /** Tokens whose text is not out yet: the bytes of a character that is still incomplete. */
+  let pending: TokenId[] = [];
   let text = "";
   const logprobs: LogprobEntry[] = [];
   const emit = (p: { text: string; logprobs: LogprobEntry[] }) => {
@@ -84,12 +90,15 @@ export async function generate(
       break;
     }
     generated.push(token);
-    // Detokenize the whole reply so multi-byte characters split over tokens come out whole; hold back a dangling
-    // partial character (U+FFFD at the end) until its last byte arrives.
-    const full = source.detokenize(generated, tail);
-    const settled = full.endsWith("\uFFFD") && generated.length < budget ? full.slice(0, -1) : full;
-    const piece = settled.length > shownLength ? settled.slice(shownLength) : "";
-    shownLength = Math.max(shownLength, settled.length);
+    pending.push(token);
+    // A multi-byte character split over tokens detokenizes to U+FFFD until its last byte arrives: hold those
+    // tokens back (a character has at most 4 bytes) and detokenize them together, with the tokens before them
+    // as context for the detokenizer's spacing rules. Linear in the reply, unlike re-detokenizing it whole.
+    const before = [...tail, ...generated.slice(0, -pending.length)].slice(-LOOKBEHIND);
+    const pieceText = source.detokenize(pending, before);
+    const incomplete = pieceText.endsWith("\uFFFD") && pending.length < MAX_CHAR_TOKENS && generated.length < budget;
+    const piece = incomplete ? "" : pieceText;
+    if (!incomplete) pending = [];
     const entry =
       opts.topLogprobs === undefined
         ? undefined
