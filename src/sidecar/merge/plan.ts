@@ -84,7 +84,8 @@ export function validatePlan(plan: MergePlan): MergePlan {
   const needs = method.maxModels === method.minModels ? `exactly ${method.minModels}` : `at least ${method.minModels}`;
   if (count < method.minModels || (method.maxModels !== undefined && count > method.maxModels))
     throw new MergeConfigError(`${plan.method} needs ${needs} model(s) besides the base, got ${count}`);
-  const known = new Set(method.parameters);
+  // int8_mask only saves memory in mergekit (the sign mask's dtype); plans carry it often, and it changes nothing.
+  const known = new Set([...method.parameters, "int8_mask"]);
   const check = (map: ParamMap, where: string) => {
     for (const k of Object.keys(map))
       if (!known.has(k)) throw new MergeConfigError(`${where}: ${plan.method} has no parameter "${k}"; it takes ${method.parameters.join(", ")}`);

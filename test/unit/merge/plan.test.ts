@@ -19,6 +19,7 @@ merge_method: ties
 base_model: base.gguf
 parameters:
   normalize: true
+  int8_mask: true
 dtype: bfloat16
 `,
     "/plans",
