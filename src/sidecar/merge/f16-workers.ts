@@ -62,7 +62,10 @@ interface Task {
 /** An ArrayBuffer holding exactly these bytes, to transfer (copied only if the bytes are a view into more). */
 function ownBuffer(bytes: Uint8Array): ArrayBuffer {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
-  return bytes.slice().buffer;
+  // Not bytes.slice(): on a Buffer that is a view into the same (possibly pooled) memory, not a copy.
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy.buffer;
 }
 
 export class F16WorkerPool {

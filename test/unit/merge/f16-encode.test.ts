@@ -39,3 +39,12 @@ void test("the fused F16 weighted-sum kernel equals decode → weighted sum → 
     assert.deepEqual(weightedSumF16(inputs, coefficients), encodeF16(weightedSum(decoded, coefficients)), `coefficients ${coefficients.join(",")}`);
   }
 });
+
+void test("the fused kernel reads only its own bytes from Buffers that are slices of a shared pool", () => {
+  // Small Buffers share Node's pool: their .buffer holds other data too.
+  const a = Buffer.from(new Uint8Array(new Uint16Array([0x3c00, 0x4000, 0xc000, 0x3800]).buffer));
+  const b = Buffer.from(new Uint8Array(new Uint16Array([0x3c00, 0x3c00, 0x3c00, 0x3c00]).buffer));
+  assert.ok(a.buffer.byteLength > a.byteLength, "expected a pooled Buffer");
+  const out = new Uint16Array(weightedSumF16([a, b], [0.5, 0.5]).buffer);
+  assert.deepEqual([...out], [0x3c00, 0x3e00, 0xb800, 0x3a00]); // 1, 1.5, −0.5, 0.75
+});
