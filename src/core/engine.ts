@@ -5,6 +5,7 @@ import type { ChorusConfig } from "./config";
 import { Ledger } from "./ledger";
 import { ModeRegistry, type AskOutput, type CompletionInput, type CompletionOutput, type ModeServices } from "./modes";
 import { Models, type ProviderFactory, type SecretLookup } from "./models";
+import { registerReviewModes } from "./collab/text/modes";
 import { registerSingleMode } from "./single-mode";
 import { withRequestFiles } from "./privacy";
 
@@ -19,7 +20,7 @@ export interface EngineOptions {
 }
 
 /** Every built-in mode registration; features in src/core add theirs to this list. */
-const CORE_MODE_REGISTRARS: ((modes: ModeRegistry) => void)[] = [registerSingleMode];
+const CORE_MODE_REGISTRARS: ((modes: ModeRegistry) => void)[] = [registerSingleMode, registerReviewModes];
 
 export class Engine {
   readonly ledger: Ledger;
