@@ -165,3 +165,57 @@ void test("cascade: a verifier that says no escalates an Ask; one that says yes 
     await rig.close();
   }
 });
+
+void test("cascade: two cheap answers that disagree escalate; answers that agree are kept", async () => {
+  let agree = true;
+  const rig = await startRig({
+    // The second opinion is sampled hotter; whether it agrees is up to the test.
+    localReply: (r) => {
+      const hot = ((r.body?.options as { temperature?: number } | undefined)?.temperature ?? 0) > 0.5;
+      return hot && !agree ? "b - a;" : "a + b;";
+    },
+    collab: { cascadeRules: { completion: ["agreement"], ask: ["agreement"] }, cascadeThreshold: 0.9 },
+  });
+  try {
+    const kept = await rig.engine.complete(line, signal(), "cascade");
+    assert.equal(kept.decision.action, "kept", kept.decision.reason);
+    assert.equal(kept.text, "a + b;");
+    agree = false;
+    const esc = await rig.engine.complete(line, signal(), "cascade");
+    assert.equal(esc.decision.action, "escalated");
+    assert.match(esc.decision.reason, /agreement: two cheap answers overlap/);
+  } finally {
+    await rig.close();
+  }
+});
+
+void test("cascade: the learned scorer learns from rejected cheap answers to escalate that kind of answer", async () => {
+  const rig = await startRig({ localReply: () => "maybe perhaps TODO", collab: { cascadeRules: { completion: ["learned"], ask: ["learned"] }, cascadeThreshold: 0.5 } });
+  try {
+    let out = await rig.engine.complete(line, signal(), "cascade");
+    assert.equal(out.decision.action, "kept", "an untrained scorer does not vote");
+    for (let i = 0; i < 20 && out.decision.action === "kept"; i++) {
+      rig.collab.feedback(feedbackIds.get(out)!, { kind: "rejected" });
+      out = await rig.engine.complete(line, signal(), "cascade");
+    }
+    assert.equal(out.decision.action, "escalated", out.decision.reason);
+    assert.match(out.decision.reason, /learned scorer/);
+  } finally {
+    await rig.close();
+  }
+});
+
+void test("ask with fallback: a model that fails mid-answer is named before the next model's answer", async () => {
+  const rig = await startRig({ collab: { fallbackChain: ["big", "small"] } });
+  try {
+    rig.cloud.setFault({ kind: "stream-error", afterChunks: 3, message: "overloaded" });
+    rig.cloud.setReply(() => "partial answer that never ends");
+    let shown = "";
+    const a = await rig.engine.ask("why?", { modeId: "fallback" }, signal(), (t) => (shown += t));
+    assert.equal(a.decision.model, "small");
+    assert.match(shown, /big stopped answering; small answers instead/);
+    assert.match(shown, /local says coder:1b$/);
+  } finally {
+    await rig.close();
+  }
+});

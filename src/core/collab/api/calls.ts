@@ -60,11 +60,18 @@ export function askWithFallback(
   onText?: (t: string) => void,
   extra: GenerationOptions = {},
 ): Promise<FallbackResult<Completion>> {
-  return withFallback(plan.chain, (id, d, r) =>
-    models.chat(id, askMessages(input), { temperature: 0.2, ...extra }, context("ask", plan, input.filePath, d, r), signal, (delta) => {
-      if (delta.text) onText?.(delta.text);
-    }),
-  );
+  // A model that fails half-way through its answer has already shown text: say so before the next model's
+  // answer follows, rather than splicing two answers together silently.
+  let shownBy: string | undefined;
+  return withFallback(plan.chain, async (id, d, r) => {
+    if (shownBy) onText?.(`\n\n*${shownBy} stopped answering; ${id} answers instead:*\n\n`);
+    shownBy = undefined;
+    return models.chat(id, askMessages(input), { temperature: 0.2, ...extra }, context("ask", plan, input.filePath, d, r), signal, (delta) => {
+      if (!delta.text) return;
+      shownBy = id;
+      onText?.(delta.text);
+    });
+  });
 }
 
 /** What the router and the learned scorer read from an inline completion request. */

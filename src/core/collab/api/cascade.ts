@@ -28,8 +28,10 @@ export function answerSimilarity(a: string, b: string): number {
   const na = finalNumber(a);
   const nb = finalNumber(b);
   if (na !== undefined && nb !== undefined) return Number(na) === Number(nb) ? 1 : 0;
-  const wa = new Set(a.toLowerCase().split(/\W+/).filter(Boolean));
-  const wb = new Set(b.toLowerCase().split(/\W+/).filter(Boolean));
+  // Identifiers, numbers and each punctuation mark: for code, "a + b" and "b - a" must not look the same.
+  const tokens = (t: string): Set<string> => new Set(t.toLowerCase().match(/\w+|[^\s\w]/g) ?? []);
+  const wa = tokens(a);
+  const wb = tokens(b);
   if (wa.size === 0 && wb.size === 0) return a.trim() === b.trim() ? 1 : 0;
   let both = 0;
   for (const w of wa) if (wb.has(w)) both++;
