@@ -17,6 +17,8 @@ export interface RoutePlan {
   score: RouteScore;
   threshold: number;
   reason: string;
+  /** The cheap tier's model ids, to tell after a fallback which tier answered. */
+  cheapIds: string[];
 }
 
 export function noModelError(filePath: string | undefined): ProviderError {
@@ -52,7 +54,7 @@ export function planRoute(services: ModeServices, collab: ApiCollab, req: Reques
     ...score.drivers,
   ];
   if (wantStrong && sameModel) why.push("only one usable model");
-  return { tier, chain, score, threshold, reason: why.join("; ") };
+  return { tier, chain, score, threshold, reason: why.join("; "), cheapIds: tiers.cheap.map((m) => m.id) };
 }
 
 export function routeCompletion(services: ModeServices, collab: ApiCollab) {
@@ -66,7 +68,7 @@ export function routeCompletion(services: ModeServices, collab: ApiCollab) {
         cursor: { atLineEnd: input.atLineEnd, multiline: input.multiline, prefixChars: input.prefix.length, suffixChars: input.suffix.length },
       });
       const r = await completeWithFallback(services.models, input, { chain: plan.chain, mode: "route", decision: `routed:${plan.chain[0]}`, reason: plan.reason }, signal);
-      const served = r.model === plan.chain[0] ? plan.tier : plan.tier === "cheap" ? "strong" : "cheap";
+      const served = servedTier(plan, r.model);
       const out: CompletionOutput = { text: r.value.text, decision: { model: r.model, action: r.skipped.length ? "fallback" : "routed", reason: withSkips(plan.reason, r.skipped) } };
       feedbackIds.set(out, collab.remember({ kind: "route", features: plan.score.features, prior: plan.score.prior, served }));
       return out;
@@ -80,10 +82,16 @@ export function routeAsk(services: ModeServices, collab: ApiCollab) {
       const plan = planRoute(services, collab, { text: askText(input), surface: "ask", languageId: input.languageId, filePath: input.filePath });
       const r = await askWithFallback(services.models, input, { chain: plan.chain, mode: "route", decision: `routed:${plan.chain[0]}`, reason: plan.reason }, signal, onText);
       const out: AskOutput = { text: r.value.text, decision: { model: r.model, action: r.skipped.length ? "fallback" : "routed", reason: withSkips(plan.reason, r.skipped) } };
-      feedbackIds.set(out, collab.remember({ kind: "route", features: plan.score.features, prior: plan.score.prior, served: r.model === plan.chain[0] ? plan.tier : "cheap" }));
+      feedbackIds.set(out, collab.remember({ kind: "route", features: plan.score.features, prior: plan.score.prior, served: servedTier(plan, r.model) }));
       return out;
     },
   };
+}
+
+/** Which tier's answer the user saw: the planned one, or the other when the chain fell back across tiers. */
+function servedTier(plan: RoutePlan, model: string): "cheap" | "strong" {
+  if (model === plan.chain[0]) return plan.tier;
+  return plan.cheapIds.includes(model) ? "cheap" : "strong";
 }
 
 export function withSkips(reason: string, skipped: { model: string; why: string }[]): string {
