@@ -43,6 +43,7 @@ export class ModelRegistry {
   private readonly loaded = new Map<string, LoadedModel>();
   private readonly loading = new Map<string, Promise<LoadedModel>>();
   private readonly validate: GgufValidator;
+  private readonly pressureHandlers: (() => Promise<void>)[] = [];
 
   constructor(private readonly opts: RegistryOptions) {
     this.validate = cachedValidator(opts.validate ?? validateGgufHeader);
@@ -116,6 +117,11 @@ export class ModelRegistry {
     return { models: new Map(leases.map((l) => [l.model.id, l.model.model])), release: () => leases.forEach((l) => l.release()) };
   }
 
+  /** Called before unloading models to make room: caches that hold models (the mixer cache) let go first. */
+  onPressure(handler: () => Promise<void>): void {
+    this.pressureHandlers.push(handler);
+  }
+
   loadedIds(): string[] {
     return [...this.loaded.keys()];
   }
@@ -169,6 +175,7 @@ export class ModelRegistry {
   /** Unload idle models, least recently used first, until `needed` more bytes fit in the budget. */
   private async makeRoom(needed: number, budget: number): Promise<void> {
     const used = () => [...this.loaded.values()].reduce((s, m) => s + m.sizeBytes, 0);
+    if (used() + needed > budget) for (const h of this.pressureHandlers) await h();
     const idle = [...this.loaded.values()].filter((m) => m.users === 0).sort((a, b) => a.lastUsed - b.lastUsed);
     for (const m of idle) {
       if (used() + needed <= budget) break;

@@ -2,21 +2,21 @@
 // decoded by the mixing engineer's createMixer), and hands back pieces of text as they are released. Both paths
 // hold their models in the registry for exactly the request's duration.
 
-import type { LlamaModel } from "node-llama-cpp";
 import { generate, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
 import { ModelTokenSource } from "../generation/model-source";
 import { chatPrompt, completionPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
-import { createMixer } from "../mixing/mixer";
-import { mixSpecModels } from "../mixing/spec";
 import { isVirtualModel, resolvePreset, type Preset } from "../presets";
 import type { ModelRegistry } from "../registry/registry";
 import { badRequest } from "./errors";
+import type { MixerCache } from "./mixer-cache";
 
 export interface SidecarServices {
   registry: ModelRegistry;
   presets(): readonly Preset[];
   /** Entries read out of llama.cpp per step for a large vocabulary (top K); small vocabularies are read whole. */
   topK: number;
+  /** Mixers kept between requests (they hold their models in the registry while cached). */
+  mixers: MixerCache;
   /** Problems with the configuration (a preset that does not validate), reported with the model list. */
   configProblems?: readonly string[];
 }
@@ -66,46 +66,37 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
   const { context, ...overrides } = job.chorus ?? {};
   if (context !== undefined && typeof context !== "string") throw badRequest('"chorus.context" must be a string (the file or project text).', "chorus");
   const spec = resolvePreset(svc.presets(), job.model, Object.keys(overrides).length ? overrides : undefined);
-  const held = await svc.registry.acquireMany(mixSpecModels(spec));
-  try {
-    const models: Record<string, LlamaModel> = Object.fromEntries(held.models);
-    const mixer = await createMixer(spec, models, { threads: svc.registry.threads });
-    try {
-      // The mixer reads text prompts; chat becomes a plain transcript and FIM keeps the prefix (mixing works on
-      // the shared vocabulary, and not every family has FIM tokens).
-      const chat = job.input.kind === "chat";
-      const prompt = job.input.kind === "chat" ? transcript(job.input.messages) : job.input.prompt;
-      const stop = [...job.options.stop, ...(chat ? ["\n\nUser:", "\nUser:"] : [])];
-      const maxTokens = Math.max(1, Math.min(job.options.maxTokens, mixer.contextSize - 1));
-      const r = await mixer.generate({
-        prompt,
-        context,
-        maxTokens,
-        stop,
-        topLogprobs: job.options.topLogprobs ?? 0,
-        sampling: { temperature: job.options.temperature, topP: job.options.topP, seed: job.options.seed },
-        signal,
-        onToken: (t) =>
-          onPiece({
-            text: t.textDelta,
-            logprobs: job.options.topLogprobs === undefined ? [] : [{ token: t.text, logprob: t.logprob, top: t.top.map((a) => ({ token: a.text, logprob: a.logprob })) }],
-          }),
-        onFlush: (text) => onPiece({ text, logprobs: [] }),
-      });
-      if (r.finishReason === "cancelled") throw Object.assign(new Error("The client went away; generation stopped."), { name: "AbortError" });
-      return {
-        text: r.text,
-        logprobs: r.tokens.map((t) => ({ token: t.text, logprob: t.logprob, top: t.top.map((a) => ({ token: a.text, logprob: a.logprob })) })),
-        finishReason: r.finishReason,
-        promptTokens: r.usage.promptTokens,
-        completionTokens: r.usage.completionTokens,
-        report: { strategy: spec.strategy, writers: r.writers },
-        format: job.input.kind === "chat" ? "transcript" : job.input.suffix ? "prefix-only" : "plain",
-      };
-    } finally {
-      await mixer.dispose();
-    }
-  } finally {
-    held.release();
-  }
+  return svc.mixers.use(spec, async (mixer) => {
+    // The mixer reads text prompts; chat becomes a plain transcript and FIM keeps the prefix (mixing works on
+    // the shared vocabulary, and not every family has FIM tokens).
+    const chat = job.input.kind === "chat";
+    const prompt = job.input.kind === "chat" ? transcript(job.input.messages) : job.input.prompt;
+    const stop = [...job.options.stop, ...(chat ? ["\n\nUser:", "\nUser:"] : [])];
+    const maxTokens = Math.max(1, Math.min(job.options.maxTokens, mixer.contextSize - 1));
+    const r = await mixer.generate({
+      prompt,
+      context,
+      maxTokens,
+      stop,
+      topLogprobs: job.options.topLogprobs ?? 0,
+      sampling: { temperature: job.options.temperature, topP: job.options.topP, seed: job.options.seed },
+      signal,
+      onToken: (t) =>
+        onPiece({
+          text: t.textDelta,
+          logprobs: job.options.topLogprobs === undefined ? [] : [{ token: t.text, logprob: t.logprob, top: t.top.map((a) => ({ token: a.text, logprob: a.logprob })) }],
+        }),
+      onFlush: (text) => onPiece({ text, logprobs: [] }),
+    });
+    if (r.finishReason === "cancelled") throw Object.assign(new Error("The client went away; generation stopped."), { name: "AbortError" });
+    return {
+      text: r.text,
+      logprobs: r.tokens.map((t) => ({ token: t.text, logprob: t.logprob, top: t.top.map((a) => ({ token: a.text, logprob: a.logprob })) })),
+      finishReason: r.finishReason,
+      promptTokens: r.usage.promptTokens,
+      completionTokens: r.usage.completionTokens,
+      report: { strategy: spec.strategy, writers: r.writers },
+      format: job.input.kind === "chat" ? "transcript" : job.input.suffix ? "prefix-only" : "plain",
+    };
+  });
 }

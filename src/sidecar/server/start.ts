@@ -6,6 +6,7 @@ import { ModelRegistry } from "../registry/registry";
 import type { GgufValidator } from "../registry/validate";
 import type { SidecarServices } from "./generation-service";
 import { startHttpServer, type SidecarServer } from "./http";
+import { MixerCache } from "./mixer-cache";
 
 export interface SidecarConfig {
   token: string;
@@ -53,7 +54,8 @@ export async function startSidecar(config: SidecarConfig): Promise<RunningSideca
   const user = parsePresets(config.presets);
   const presets = mergePresets(config.builtInPresets ?? [], user.presets);
   for (const p of user.problems) config.log?.(p);
-  const svc: SidecarServices = { registry, presets: () => presets, topK: config.topK ?? SIDECAR_DEFAULTS.topK, configProblems: user.problems };
+  const mixers = new MixerCache(registry);
+  const svc: SidecarServices = { registry, presets: () => presets, topK: config.topK ?? SIDECAR_DEFAULTS.topK, mixers, configProblems: user.problems };
   const server = await startHttpServer(svc, { token: config.token, port: config.port, log: config.log });
   return {
     ...server,
@@ -62,6 +64,7 @@ export async function startSidecar(config: SidecarConfig): Promise<RunningSideca
     problems: () => [...user.problems, ...registry.problems()],
     async stop() {
       await server.close();
+      await mixers.dispose();
       await registry.dispose();
     },
   };
