@@ -146,5 +146,8 @@ void describe("OpenAI-compatible API over real llama.cpp", () => {
   void it("lists the models it found in its folder", async () => {
     const ids = (await f.client.models.list()).data.map((m) => m.id);
     assert.ok(ids.includes("ts-bigram") && ids.includes("py-bigram"), ids.join(", "));
+    const one = await f.client.models.retrieve("ts-bigram");
+    assert.equal(one.id, "ts-bigram");
+    await assert.rejects(f.client.models.retrieve("nope"), (e: unknown) => e instanceof NotFoundError);
   });
 });

@@ -101,6 +101,22 @@ void describe("sidecar supervisor", () => {
     assert.equal(code, 0);
   });
 
+  void it("kills and restarts a sidecar that stops answering /health", async () => {
+    // A stand-in that reports ready and then never answers: what a wedged sidecar looks like from outside.
+    const hung = "const s = require('node:http').createServer(() => {}); s.listen(0, '127.0.0.1', () => console.log('CHORUS_SIDECAR_READY ' + JSON.stringify({ port: s.address().port })));";
+    const sup = new SidecarSupervisor({ command: process.execPath, args: ["-e", hung], env: {}, healthIntervalMs: 300, backoffBaseMs: 50 });
+    try {
+      sup.start();
+      const first = (await until(sup, (s) => s.kind === "running", 20_000)) as { pid: number };
+      await until(sup, (s) => s.kind === "restarting", 30_000);
+      const second = (await until(sup, (s) => s.kind === "running", 20_000)) as { pid: number };
+      assert.notEqual(second.pid, first.pid);
+      assert.equal(alive(first.pid), false);
+    } finally {
+      await sup.stop();
+    }
+  });
+
   void it("gives up after repeated crashes and says why", async () => {
     const sup = new SidecarSupervisor({
       command: process.execPath,
