@@ -31,3 +31,12 @@ export function nextEvent<T>(event: vscode.Event<T>, predicate: (v: T) => boolea
     });
   });
 }
+
+/** Poll until `check` holds (the workbench updates some models, e.g. tabs, a moment after a command returns). */
+export async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
