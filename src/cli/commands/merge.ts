@@ -41,20 +41,22 @@ export function progressPrinter(stream: NodeJS.WriteStream): (p: MergeProgress) 
   let lastDraw = 0;
   return (p) => {
     const frac = p.valuesTotal ? p.valuesDone / p.valuesTotal : 0;
+    // The tensor being merged (tensorsDone counts those fully written).
+    const current = `tensor ${Math.min(p.tensorsDone + 1, p.tensorsTotal)}/${p.tensorsTotal}`;
     if (stream.isTTY) {
       const now = Date.now();
       if (now - lastDraw < 100 && frac < 1) return;
       lastDraw = now;
       const width = 30;
       const filled = Math.round(frac * width);
-      stream.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${p.tensorsDone}/${p.tensorsTotal} tensors  ${p.tensor.slice(0, 30).padEnd(30)}`);
+      stream.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${current}  ${p.tensor.slice(0, 30).padEnd(30)}`);
       if (frac >= 1) stream.write("\n");
       return;
     }
     const decile = Math.floor(frac * 10);
     if (decile > lastDecile) {
       lastDecile = decile;
-      stream.write(`merge: ${decile * 10}% (${p.tensorsDone}/${p.tensorsTotal} tensors)\n`);
+      stream.write(`merge: ${decile * 10}% (${current})\n`);
     }
   };
 }
