@@ -1,10 +1,11 @@
-// The sidecar's virtual models (logit-mixing presets, "chorus/<name>") as completion modes, so "Chorus: Choose
-// Collaboration Mode" offers them. The list comes from the running sidecar's /v1/models, so settings presets and
+// The sidecar's virtual models (logit-mixing presets, "chorus/<name>") as completion (and Ask) modes, so "Chorus:
+// Choose Collaboration Mode" offers them. The list comes from the running sidecar's /v1/models, so settings presets and
 // the demo presets appear alike; a completion goes to the sidecar as fill-in-the-middle and is recorded in the
 // ledger like every other model call.
 
 import type { Ledger } from "../core/ledger";
-import type { CompletionStrategy, ModeRegistry } from "../core/modes";
+import { askMessages } from "../core/ask-prompt";
+import type { AskStrategy, CompletionStrategy, ModeRegistry } from "../core/modes";
 import { ProviderError } from "../core/providers/errors";
 import { createSidecarProvider, SIDECAR_NOT_RUNNING, type SidecarConnection } from "../core/providers/sidecar";
 import { collect, type Completion } from "../core/providers/types";
@@ -93,7 +94,29 @@ export function mixCompletion(model: string, description: string, connection: Si
   };
 }
 
-/** Registers a completion mode for every virtual model not registered yet; returns the ids it added. */
+/** A question answered by a mixing preset through the sidecar's chat route, streamed, and recorded. */
+export function mixAsk(model: string, description: string, connection: SidecarConnection, ledger: Ledger): AskStrategy {
+  const provider = createSidecarProvider(connection);
+  return {
+    async ask(input, signal, onText) {
+      const mode = MIX_MODE_PREFIX + model.replace(/^chorus\//, "");
+      const reason = `${description} (logit-level mixing in the local sidecar)`;
+      const started = performance.now();
+      const record = (ok: boolean, usage = { inputTokens: 0, outputTokens: 0 }, error?: string) =>
+        ledger.record({ surface: "ask", mode, model, provider: "sidecar", ...usage, costUsd: 0, latencyMs: performance.now() - started, ok, error, decision: mode, reason });
+      try {
+        const c = await collect(provider.chat({ model, messages: askMessages(input), maxTokens: 512, temperature: 0.2 }, signal), (d) => d.text && onText?.(d.text));
+        record(true, c.usage);
+        return { text: c.text, decision: { model, action: "mixed", reason } };
+      } catch (e) {
+        record(false, undefined, e instanceof Error && /abort|cancel/i.test(e.name + e.message) ? "cancelled" : "error");
+        throw e;
+      }
+    },
+  };
+}
+
+/** Registers a completion and Ask mode for every virtual model not registered yet; returns the ids it added. */
 export function registerMixingModes(modes: ModeRegistry, models: readonly VirtualModel[], connection: SidecarConnection, ledger: Ledger): string[] {
   const added: string[] = [];
   for (const m of models) {
@@ -105,8 +128,10 @@ export function registerMixingModes(modes: ModeRegistry, models: readonly Virtua
       id,
       label: `Logit mix: ${name}`,
       description,
-      surfaces: ["completion"],
+      // Context-contrastive decoding needs a file context that a question does not have: completions only.
+      surfaces: m.chorus?.strategy === "context-contrastive" ? ["completion"] : ["completion", "ask"],
       completion: () => mixCompletion(m.id, description, connection, ledger, m.chorus?.strategy),
+      ask: () => mixAsk(m.id, description, connection, ledger),
     });
     added.push(id);
   }

@@ -38,7 +38,8 @@ void describe("mixing presets as completion modes", () => {
     assert.deepEqual(registerMixingModes(modes, virtual, connection, ledger), ["mix:poe-ts-py", "mix:ccd-ts"]);
     assert.deepEqual(registerMixingModes(modes, virtual, connection, ledger), []);
     const mode = modes.get("mix:poe-ts-py")!;
-    assert.deepEqual(mode.surfaces, ["completion"]);
+    assert.deepEqual(mode.surfaces, ["completion", "ask"]);
+    assert.deepEqual(modes.get("mix:ccd-ts")!.surfaces, ["completion"]);
     assert.equal(mode.description, "TS × Python");
   });
 
@@ -77,6 +78,19 @@ void describe("mixing presets as completion modes", () => {
     assert.equal(out.text, api.choices[0]!.text);
     assert.ok(out.text.length > 0);
     assert.equal(ledger.read().filter((e) => e.mode === "mix:ccd-ts" && e.ok).length, 1);
+  });
+
+  void it("answers a question through the preset, streams the text it returns, and records the call", async () => {
+    const connection = () => ({ url: f.sidecar.url, token: f.token });
+    const modes = new ModeRegistry();
+    const ledger = new Ledger(ledgerDir);
+    registerMixingModes(modes, await listVirtualModels(connection), connection, ledger);
+    const strategy = modes.get("mix:poe-ts-py")!.ask!({} as never);
+    let streamed = "";
+    const out = await strategy.ask({ question: "What does total do?", code: "def total(items):\n    return sum(items)\n", languageId: "python" }, new AbortController().signal, (t) => (streamed += t));
+    assert.ok(out.text.length > 0);
+    assert.equal(streamed, out.text);
+    assert.equal(ledger.read().filter((e) => e.mode === "mix:poe-ts-py" && e.surface === "ask" && e.ok).length, 1);
   });
 
   void it("fails clearly when the sidecar is not running", async () => {
