@@ -7,6 +7,7 @@ import type { Feedback } from "../collab/api/api-collab";
 
 interface Offer {
   decisionId: string;
+  at: number;
   /** The text before the cursor when the completion was offered. */
   prefix: string;
   text: string;
@@ -15,6 +16,9 @@ interface Offer {
 export interface AcceptanceOptions {
   onFeedback: (decisionId: string, fb: Feedback) => void;
   keptAfterMs?: number;
+  /** An offer typed past sooner than this was hardly seen: it says nothing about its quality. */
+  minSeenMs?: number;
+  now?: () => number;
   setTimer?: (fn: () => void, ms: number) => { dispose(): void };
 }
 
@@ -39,9 +43,13 @@ export class AcceptanceTracker {
 
   constructor(private readonly opts: AcceptanceOptions) {}
 
+  private now(): number {
+    return this.opts.now?.() ?? Date.now();
+  }
+
   offered(editorKey: string, decisionId: string | undefined, prefix: string, text: string): void {
     if (!decisionId) return;
-    this.offers.set(editorKey, { decisionId, prefix, text });
+    this.offers.set(editorKey, { decisionId, prefix, text, at: this.now() });
   }
 
   /**
@@ -55,7 +63,9 @@ export class AcceptanceTracker {
     const typed = prefix.startsWith(o.prefix) ? prefix.slice(o.prefix.length) : undefined;
     if (typed !== undefined && o.text.startsWith(typed) && typed.length < o.text.length) return;
     this.offers.delete(editorKey);
-    this.opts.onFeedback(o.decisionId, typed !== undefined && typed === o.text ? { kind: "accepted" } : { kind: "rejected" });
+    const typedOut = typed !== undefined && typed === o.text;
+    if (!typedOut && this.now() - o.at < (this.opts.minSeenMs ?? 1000)) return;
+    this.opts.onFeedback(o.decisionId, typedOut ? { kind: "accepted" } : { kind: "rejected" });
   }
 
   /** Tab: the completion went in at `offset`. After a while, report how much of it is still there. */

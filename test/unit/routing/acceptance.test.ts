@@ -17,8 +17,14 @@ void test("keptFraction: all, some, none of an accepted completion still in the 
 void test("tracker: typing on past an offer rejects it, typing it out is not a rejection, Tab accepts and later reports what was kept", () => {
   const got: [string, Feedback][] = [];
   let fire: (() => void) | undefined;
-  const t = new AcceptanceTracker({ onFeedback: (id, fb) => got.push([id, fb]), setTimer: (fn) => ((fire = fn), { dispose() {} }) });
+  let now = 0;
+  const t = new AcceptanceTracker({ onFeedback: (id, fb) => got.push([id, fb]), setTimer: (fn) => ((fire = fn), { dispose() {} }), now: () => now, minSeenMs: 1000 });
+  t.offered("ed", "d0", "x = ", "compute();");
+  now = 300;
+  t.nextRequest("ed", "x = foo"); // typed past it at once: hardly seen, no verdict
+  assert.equal(got.length, 0);
   t.offered("ed", "d1", "x = ", "compute();");
+  now = 2000;
   t.nextRequest("ed", "x = comp"); // typing the suggestion out
   assert.equal(got.length, 0);
   t.nextRequest("ed", "x = foo"); // typed something else

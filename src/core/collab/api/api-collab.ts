@@ -67,7 +67,7 @@ export class ApiCollab {
   ) {
     this.opts = { ...defaultApiCollabOptions(), ...opts };
     this.router = storageDir ? loadRouter(this.routerPath(), onProblem) : new RouterModel();
-    this.cascadeScorer = storageDir ? loadLogistic(this.cascadePath(), { learningRate: 0.3 }, onProblem) : new OnlineLogistic({ learningRate: 0.3 });
+    this.cascadeScorer = storageDir ? loadLogistic(this.cascadePath(), { learningRate: 0.15 }, onProblem) : new OnlineLogistic({ learningRate: 0.15 });
     this.calibrator = new ShareCalibrator(this.opts.strongShare);
   }
 

@@ -50,7 +50,7 @@ export function zeroShotPrior(req: RequestFeaturesInput): { p: number; why: stri
 }
 
 export class RouterModel {
-  constructor(readonly learned: OnlineLogistic = new OnlineLogistic({ learningRate: 0.3 })) {}
+  constructor(readonly learned: OnlineLogistic = new OnlineLogistic({ learningRate: 0.15 })) {}
 
   score(req: RequestFeaturesInput): RouteScore {
     const prior = zeroShotPrior(req);
@@ -97,7 +97,7 @@ export function describeFeature(name: string): string {
   }
 }
 
-export const ROUTER_LEARNING = { learningRate: 0.3 };
+export const ROUTER_LEARNING = { learningRate: 0.15 };
 
 /** Load a user's router from disk (see model-store.ts for what happens to a missing or corrupt file). */
 export function loadRouter(path: string, onProblem?: (msg: string) => void): RouterModel {
