@@ -1,8 +1,9 @@
 // "Single": one model answers, no collaboration. The baseline every other mode is measured against, and the
 // default when nothing else is chosen. Which model: the first one tagged for the job, else the first configured.
 import { askMessages } from "./ask-prompt";
-import type { ModelConfig } from "./config";
+import type { ModelConfig, PrivacyConfig } from "./config";
 import type { ModeRegistry, ModeServices } from "./modes";
+import { allowedModels } from "./privacy";
 import { ProviderError } from "./providers/errors";
 
 /** Preferred tags per surface, most wanted first. */
@@ -11,8 +12,13 @@ const PREFERENCE = {
   ask: ["strong", "code"],
 } as const;
 
-export function defaultModelFor(models: ModelConfig[], surface: keyof typeof PREFERENCE): ModelConfig {
-  const usable = models.filter((m) => !m.tags?.includes("embedding"));
+/**
+ * The model single mode uses. With privacy rules, only models allowed for `filePath` are candidates, so a question
+ * about a protected file goes to a local model instead of being refused at the cloud one.
+ */
+export function defaultModelFor(models: ModelConfig[], surface: keyof typeof PREFERENCE, privacy?: PrivacyConfig, filePath?: string): ModelConfig {
+  const allowed = privacy ? allowedModels(models, privacy, filePath) : models;
+  const usable = (allowed.length > 0 ? allowed : models).filter((m) => !m.tags?.includes("embedding"));
   for (const tag of PREFERENCE[surface]) {
     const hit = usable.find((m) => m.tags?.includes(tag));
     if (hit) return hit;
@@ -34,7 +40,7 @@ export function registerSingleMode(modes: ModeRegistry): void {
     surfaces: ["completion", "ask"],
     completion: ({ models, config }: ModeServices) => ({
       async complete(input, signal) {
-        const m = defaultModelFor(config.models, "completion");
+        const m = defaultModelFor(config.models, "completion", config.privacy, input.filePath);
         const reason = `single mode: ${m.id} is the default completion model`;
         const c = await models.complete(
           m.id,
@@ -49,7 +55,7 @@ export function registerSingleMode(modes: ModeRegistry): void {
     }),
     ask: ({ models, config }: ModeServices) => ({
       async ask(input, signal, onText) {
-        const m = defaultModelFor(config.models, "ask");
+        const m = defaultModelFor(config.models, "ask", config.privacy, input.filePath);
         const reason = `single mode: ${m.id} is the default model for questions`;
         const c = await models.chat(
           m.id,

@@ -1,29 +1,16 @@
 // `chorus review` as a user runs it: the real CLI in a child process, real Ollama provider, against the
 // stand-in Ollama server speaking its NDJSON wire format.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { pathToFileURL } from "node:url";
 import type { ReviewResult } from "../../../src/core/collab/text/events";
 import type { LedgerEntry } from "../../../src/core/ledger";
 import { startFakeOllama, type RecordedRequest } from "../../fixtures/fake-ollama";
+import { runCli } from "../../fixtures/run-cli";
 
-function cli(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // tsx by absolute URL: the child runs in a temp folder with no node_modules of its own.
-    const tsx = pathToFileURL(join(process.cwd(), "node_modules/tsx/dist/loader.mjs")).href;
-    const p = spawn(process.execPath, ["--import", tsx, join(process.cwd(), "src/cli/main.ts"), ...args], { cwd, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    p.on("error", reject);
-    p.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = runCli;
 
 function reply(r: RecordedRequest): string {
   if (r.prompt.includes("Synthesise one review")) return JSON.stringify({ summary: "Guard it.", decisions: [{ finding: "F1", decision: "accept", reason: "both saw it" }] });
