@@ -3,14 +3,14 @@ import { test } from "node:test";
 import { callCost, ConfigError, isLocal, parseModelConfigs } from "../../../src/core/config";
 import { parseConfigObject } from "../../../src/cli/config-file";
 
-test("parses valid model entries", () => {
+void test("parses valid model entries", () => {
   const [m] = parseModelConfigs([{ id: "x", provider: "openai", model: "gpt-4o-mini", endpoint: "https://api.example.com/v1", priceIn: 0.15, priceOut: 0.6, tags: ["cloud"] }]);
   assert.equal(m?.id, "x");
   assert.equal(m && isLocal(m), false);
   assert.equal(m && callCost(m, 1_000_000, 1_000_000), 0.75);
 });
 
-test("rejects bad entries with a message naming the field", () => {
+void test("rejects bad entries with a message naming the field", () => {
   assert.throws(() => parseModelConfigs([{ id: "x", provider: "bogus", model: "m" }]), (e: Error) => e instanceof ConfigError && /provider/.test(e.message) && /\[0\]/.test(e.message));
   assert.throws(() => parseModelConfigs([{ id: "x", provider: "ollama" }]), /"model" must be a non-empty string/);
   assert.throws(() => parseModelConfigs([{ id: "x", provider: "ollama", model: "m", priceIn: -1 }]), /priceIn/);
@@ -19,7 +19,7 @@ test("rejects bad entries with a message naming the field", () => {
   assert.throws(() => parseModelConfigs({}), /list of models/);
 });
 
-test("local unless an OpenAI-compatible endpoint or tagged cloud", () => {
+void test("local unless an OpenAI-compatible endpoint or tagged cloud", () => {
   const [a, b, c] = parseModelConfigs([
     { id: "a", provider: "ollama", model: "m" },
     { id: "b", provider: "openai", model: "m", tags: ["local"] },
@@ -28,7 +28,7 @@ test("local unless an OpenAI-compatible endpoint or tagged cloud", () => {
   assert.deepEqual([a, b, c].map((m) => m && isLocal(m)), [true, true, false]);
 });
 
-test("CLI config file: defaults fill what is missing, bad values are named", () => {
+void test("CLI config file: defaults fill what is missing, bad values are named", () => {
   const c = parseConfigObject({ models: [{ id: "a", provider: "ollama", model: "m" }], modes: { ask: "route" } }, "chorus.json");
   assert.equal(c.modes.ask, "route");
   assert.equal(c.modes.completion, "single");

@@ -36,7 +36,7 @@ const models: ModelConfig[] = [
   { id: "small", provider: "ollama", model: "coder", tags: ["local", "fast"] },
 ];
 
-test("single mode: completions go to the fast model, questions to the strong one, both recorded", async () => {
+void test("single mode: completions go to the fast model, questions to the strong one, both recorded", async () => {
   const { engine, calls } = engineWith(models);
   const c = await engine.complete({ prefix: "a", suffix: "", languageId: "ts", filePath: "a.ts", atLineEnd: true, multiline: false }, new AbortController().signal);
   assert.equal(c.text, "code from coder");
@@ -51,12 +51,12 @@ test("single mode: completions go to the fast model, questions to the strong one
   assert.equal(ledger[1]?.costUsd, (7 * 1 + 2 * 2) / 1e6);
 });
 
-test("no models configured: a clear error that says what to do", async () => {
+void test("no models configured: a clear error that says what to do", async () => {
   const { engine } = engineWith([]);
   await assert.rejects(engine.ask("q", {}, new AbortController().signal), /No model is configured.*Ollama.*chorus\.models/);
 });
 
-test("an unknown chosen mode falls back to one that serves the surface", () => {
+void test("an unknown chosen mode falls back to one that serves the surface", () => {
   const { engine } = engineWith(models);
   assert.equal(engine.modes.resolve("ask", "does-not-exist").id, "single");
 });

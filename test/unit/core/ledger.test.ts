@@ -9,7 +9,7 @@ const entry = (model: string, costUsd: number, latencyMs: number, ok = true): Om
   surface: "ask", mode: "single", model, provider: "ollama", inputTokens: 10, outputTokens: 5, costUsd, latencyMs, ok,
 });
 
-test("records entries as JSON lines and reads them back in order", () => {
+void test("records entries as JSON lines and reads them back in order", () => {
   const dir = mkdtempSync(join(tmpdir(), "ledger-"));
   const l = new Ledger(dir);
   l.record(entry("a", 0.01, 100));
@@ -19,7 +19,7 @@ test("records entries as JSON lines and reads them back in order", () => {
   assert.ok(back.every((e) => typeof e.ts === "string" && !Number.isNaN(Date.parse(e.ts))));
 });
 
-test("rotates by size and keeps a bounded number of files", () => {
+void test("rotates by size and keeps a bounded number of files", () => {
   const dir = mkdtempSync(join(tmpdir(), "ledger-"));
   const l = new Ledger(dir, { maxBytes: 1000, keep: 2 });
   for (let i = 0; i < 200; i++) l.record(entry(`m${i}`, 0, i));
@@ -34,7 +34,7 @@ test("rotates by size and keeps a bounded number of files", () => {
   assert.deepEqual(idx, [...idx].sort((a, b) => a - b), "entries stay oldest-first across files");
 });
 
-test("notifies listeners and sums spend since a date", () => {
+void test("notifies listeners and sums spend since a date", () => {
   const dir = mkdtempSync(join(tmpdir(), "ledger-"));
   const l = new Ledger(dir);
   const seen: string[] = [];
@@ -47,7 +47,7 @@ test("notifies listeners and sums spend since a date", () => {
   assert.equal(l.spentSince(new Date("2024-01-01")), 0.75);
 });
 
-test("summarize groups cost, errors and latency by key", () => {
+void test("summarize groups cost, errors and latency by key", () => {
   const mk = (model: string, cost: number, lat: number, ok = true) => ({ ...entry(model, cost, lat, ok), ts: "" });
   const rows = summarize([mk("a", 1, 10), mk("a", 2, 30, false), mk("a", 0, 20), mk("b", 0.5, 5)], (e) => e.model);
   assert.equal(rows[0]?.key, "a");

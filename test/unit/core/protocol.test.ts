@@ -16,7 +16,7 @@ function pair() {
   return { transport, sent, deliver: (m: unknown) => listener(m), close: () => closer() };
 }
 
-test("streams chunks then resolves with the result", async () => {
+void test("streams chunks then resolves with the result", async () => {
   const p = pair();
   const client = new ProtocolClient<Map>(p.transport);
   const chunks: string[] = [];
@@ -30,7 +30,7 @@ test("streams chunks then resolves with the result", async () => {
   assert.deepEqual(chunks, ["h", "i"]);
 });
 
-test("rejects on error, timeout (sending cancel), abort and close", async () => {
+void test("rejects on error, timeout (sending cancel), abort and close", async () => {
   const p = pair();
   const client = new ProtocolClient<Map>(p.transport);
   const e1 = client.request("echo", { text: "x" });
