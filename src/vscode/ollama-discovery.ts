@@ -26,9 +26,13 @@ export function registerOllamaDiscovery(services: ChorusServices): void {
         if (pick) void vscode.commands.executeCommand("chorus.chooseMode");
       });
     } else if (source.kind === "none") {
+      // The sidecar's mixing presets still serve completions without any configured model: say so rather than
+      // make Chorus look broken.
+      const mixing = services.modes.forSurface("completion").some((m) => m.id.startsWith("mix:"));
+      const still = mixing ? " Until then the sidecar's logit-mixing modes (Choose Mode) still complete code." : "";
       void vscode.window
         .showWarningMessage(
-          `Chorus has no model: Ollama is not running at ${source.ollamaUrl} — start it or change ${SETTINGS.ollamaUrl}, or add a model to ${SETTINGS.models}.`,
+          `Chorus has no model: Ollama is not running at ${source.ollamaUrl} — start it or change ${SETTINGS.ollamaUrl}, or add a model to ${SETTINGS.models}.${still}`,
           "Set Up Chorus",
           "Retry",
         )
