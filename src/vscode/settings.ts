@@ -39,6 +39,7 @@ export const SETTINGS = {
   sidecarGpu: "chorus.sidecar.gpu",
   sidecarDemoModels: "chorus.sidecar.demoModels",
   sidecarPresets: "chorus.sidecar.presets",
+  sidecarAdapters: "chorus.sidecar.adapters",
 } as const;
 
 export type SettingKey = (typeof SETTINGS)[keyof typeof SETTINGS];

@@ -6,6 +6,7 @@ import { homedir, availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { demoPresets, ensureDemoModels } from "../../sidecar/demo";
+import { parseAdapterFlag } from "../../sidecar/registry/adapters";
 import { defaultThreads } from "../../sidecar/server/config";
 import { SIDECAR_DEFAULTS, startSidecar } from "../../sidecar/server/start";
 
@@ -18,6 +19,7 @@ interface ServeOptions {
   ollama: boolean;
   gpu: boolean;
   cacheDir?: string;
+  adapter: string[];
 }
 
 function positiveInt(v: string | undefined, flag: string, max: number): number | undefined {
@@ -39,8 +41,15 @@ export function register(program: Command): void {
     .option("--no-ollama", "do not serve the models Ollama has downloaded")
     .option("--no-gpu", "run on the CPU even when a GPU is found")
     .option("--cache-dir <dir>", "where --demo writes its models (default ~/.cache/chorus)")
+    .option(
+      "--adapter <NAME=BASE,PATH[@SCALE],...>",
+      "serve BASE with GGUF LoRA adapters attached (scale default 1) as the model NAME (repeat for more)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .action(async (opts: ServeOptions) => {
       const port = positiveInt(opts.port, "--port", 65535);
+      const adapters = Object.fromEntries(opts.adapter.map(parseAdapterFlag));
       const folders = [...opts.models];
       if (opts.demo) {
         const cache = opts.cacheDir ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "chorus");
@@ -56,6 +65,7 @@ export function register(program: Command): void {
         threads: positiveInt(opts.threads, "--threads", 256) ?? defaultThreads(availableParallelism()),
         gpu: opts.gpu ? "auto" : false,
         maxContext: SIDECAR_DEFAULTS.maxContext,
+        adapters,
         builtInPresets: opts.demo ? demoPresets() : [],
         log: (m) => console.error(m),
       });

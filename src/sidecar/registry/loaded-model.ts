@@ -9,6 +9,8 @@ export interface LoadOptions {
   /** Upper bound on the context; the model's own training context caps it further. */
   maxContext: number;
   gpu: "auto" | false;
+  /** LoRA adapters llama.cpp applies on this model's context (validated by the registry beforehand). */
+  adapters?: readonly { path: string; scale: number }[];
 }
 
 export class LoadedModel {
@@ -31,7 +33,8 @@ export class LoadedModel {
     const model = await llama.loadModel({ modelPath: path, gpuLayers: opts.gpu === false ? 0 : "auto" });
     try {
       const contextSize = Math.max(16, Math.min(opts.maxContext, model.trainContextSize || opts.maxContext));
-      const context = await model.createContext({ contextSize, threads: opts.threads, sequences: 1 });
+      const lora = opts.adapters?.length ? { adapters: opts.adapters.map((a) => ({ filePath: a.path, scale: a.scale })) } : undefined;
+      const context = await model.createContext({ contextSize, threads: opts.threads, sequences: 1, lora });
       const sequence = context.getSequence();
       let vocabSize = 0;
       for (const _ of model.iterateAllTokens()) vocabSize++;

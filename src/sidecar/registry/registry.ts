@@ -1,8 +1,13 @@
 // The sidecar's models: GGUF files from configured folders and from Ollama's store, loaded on first use and kept
 // in a least-recently-used set bounded by a memory budget. A model in use is never unloaded under a request.
+// Adapted models (chorus.sidecar.adapters) are a base model's file loaded again with LoRA adapters on its context;
+// llama.cpp memory-maps the file, so the second load shares the base weights' pages.
 
+import { statSync } from "node:fs";
 import type { Llama, LlamaModel } from "node-llama-cpp";
 import { ApiError, notFound } from "../server/errors";
+import { validateForLlama } from "../gguf/validate";
+import { validateLoraAdapter, type AdaptedModelSpec, type AdapterRef } from "./adapters";
 import { findGgufFiles } from "./folder-scan";
 import { LoadedModel } from "./loaded-model";
 import { getRuntime } from "./llama-runtime";
@@ -18,6 +23,8 @@ export interface RegistryOptions {
   threads: number;
   gpu: "auto" | false;
   maxContext: number;
+  /** Models served as a base plus LoRA adapters, each under its own id. */
+  adapted?: readonly AdaptedModelSpec[];
   validate?: GgufValidator;
   log?: (message: string) => void;
 }
@@ -25,8 +32,11 @@ export interface RegistryOptions {
 export interface ModelEntry {
   id: string;
   path: string;
-  source: "folder" | "ollama";
+  source: "folder" | "ollama" | "adapted";
   sizeBytes: number;
+  /** For source "adapted": the base model's id and the adapters attached to it at load time. */
+  base?: string;
+  adapters?: AdapterRef[];
 }
 
 export interface Lease {
@@ -79,6 +89,7 @@ export class ModelRegistry {
       for (const m of store.models) if (!ids.has(m.name)) entries.push({ id: m.name, path: m.path, source: "ollama", sizeBytes: m.sizeBytes });
       problems.push(...store.problems);
     }
+    entries.push(...this.adaptedEntries(entries, problems));
     this.entries = entries;
     this.scanProblems = problems;
     this.scannedAt = Date.now();
@@ -150,6 +161,7 @@ export class ModelRegistry {
     } catch (e) {
       throw new ApiError(422, "invalid_request_error", `The model file for "${id}" cannot be used: ${e instanceof Error ? e.message : String(e)}. Replace or remove the file.`, "model_invalid");
     }
+    if (entry.adapters) await this.checkAdapters(id, entry.path, entry.adapters);
     const budget = this.opts.memoryMb * 1024 * 1024;
     if (entry.sizeBytes > budget) {
       throw new ApiError(
@@ -164,12 +176,37 @@ export class ModelRegistry {
     this.opts.log?.(`loading ${id} from ${entry.path}`);
     let model: LoadedModel;
     try {
-      model = await LoadedModel.load(llama, id, entry.path, { threads: this.opts.threads, maxContext: this.opts.maxContext, gpu: this.opts.gpu });
+      model = await LoadedModel.load(llama, id, entry.path, { threads: this.opts.threads, maxContext: this.opts.maxContext, gpu: this.opts.gpu, adapters: entry.adapters });
     } catch (e) {
       throw new ApiError(422, "invalid_request_error", `llama.cpp could not load "${id}" (${entry.path}): ${e instanceof Error ? e.message : String(e)}`, "model_load_failed");
     }
     this.loaded.set(id, model);
     return model;
+  }
+
+  /** Each adapted model whose base exists, sized as its base plus its adapter files; a missing base is a problem. */
+  private adaptedEntries(found: readonly ModelEntry[], problems: string[]): ModelEntry[] {
+    const out: ModelEntry[] = [];
+    for (const spec of this.opts.adapted ?? []) {
+      const base = found.find((e) => e.id === spec.base);
+      if (found.some((e) => e.id === spec.name)) problems.push(`chorus.sidecar.adapters: "${spec.name}" is already the name of a model file; choose another name.`);
+      else if (!base) problems.push(`chorus.sidecar.adapters.${spec.name}: the base model "${spec.base}" was not found in the model folders or Ollama.`);
+      else out.push({ id: spec.name, path: base.path, source: "adapted", sizeBytes: base.sizeBytes + spec.adapters.reduce((s, a) => s + fileSize(a.path), 0), base: base.id, adapters: spec.adapters });
+    }
+    return out;
+  }
+
+  /** llama.cpp asserts (ends the process) on some malformed adapters: each one is checked against the base first. */
+  private async checkAdapters(id: string, basePath: string, adapters: readonly AdapterRef[]): Promise<void> {
+    const base = await validateForLlama(basePath);
+    for (const a of adapters) {
+      try {
+        await validateLoraAdapter(a.path, base);
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new ApiError(422, "invalid_request_error", `The LoRA adapter for "${id}" cannot be used: ${why}. Fix or remove it in chorus.sidecar.adapters.`, "adapter_invalid");
+      }
+    }
   }
 
   /** Unload idle models, least recently used first, until `needed` more bytes fit in the budget. */
@@ -183,6 +220,14 @@ export class ModelRegistry {
       this.opts.log?.(`unloading ${m.id} to stay within ${this.opts.memoryMb} MB`);
       await m.dispose();
     }
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0; // reported when the model is loaded, with the reason
   }
 }
 

@@ -13,6 +13,8 @@ export interface LaunchConfig {
   gpu: "auto" | false;
   maxContext: number;
   presets?: unknown;
+  /** chorus.sidecar.adapters, checked by parseAdaptedModels when the sidecar starts. */
+  adapters?: unknown;
   /** Generate and serve the demo models from this cache folder. */
   demoCacheDir?: string;
   /** The corpora the demo models are trained on (test/fixtures/corpora in the extension's folder). */
@@ -53,6 +55,7 @@ export function parseLaunchConfig(raw: unknown, cores: number): { config: Launch
       gpu: r.gpu === false ? false : "auto",
       maxContext: int("maxContext", "chorus.sidecar.maxContext", 64, 1_048_576, SIDECAR_DEFAULTS.maxContext),
       presets: r.presets,
+      adapters: r.adapters,
       demoCacheDir: str("demoCacheDir"),
       corporaDir: str("corporaDir"),
       port: int("port", "port", 1, 65535, 0) || undefined,

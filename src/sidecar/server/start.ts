@@ -2,6 +2,7 @@
 // HTTP server. Shared by the sidecar process (src/sidecar/main.ts), `chorus serve`, and the tests.
 
 import { mergePresets, parsePresets, type Preset } from "../presets";
+import { parseAdaptedModels } from "../registry/adapters";
 import { ModelRegistry } from "../registry/registry";
 import type { GgufValidator } from "../registry/validate";
 import type { SidecarServices } from "./generation-service";
@@ -22,6 +23,8 @@ export interface SidecarConfig {
   maxContext: number;
   /** Presets from settings: {name: {strategy, …}}. */
   presets?: unknown;
+  /** Models with LoRA adapters from settings: {name: {base, adapters: [{path, scale}]}}. */
+  adapters?: unknown;
   /** Built-in presets (the demo set), overridden by same-named user presets. */
   builtInPresets?: Preset[];
   topK?: number;
@@ -40,6 +43,7 @@ export interface RunningSidecar extends SidecarServer {
 export const SIDECAR_DEFAULTS = { memoryMb: 8192, threads: 4, maxContext: 4096, topK: 64 } as const;
 
 export async function startSidecar(config: SidecarConfig): Promise<RunningSidecar> {
+  const adapted = parseAdaptedModels(config.adapters);
   const registry = new ModelRegistry({
     folders: config.modelFolders,
     useOllama: config.useOllamaModels,
@@ -48,20 +52,22 @@ export async function startSidecar(config: SidecarConfig): Promise<RunningSideca
     threads: config.threads,
     gpu: config.gpu,
     maxContext: config.maxContext,
+    adapted: adapted.models,
     validate: config.validate,
     log: config.log,
   });
   const user = parsePresets(config.presets);
   const presets = mergePresets(config.builtInPresets ?? [], user.presets);
-  for (const p of user.problems) config.log?.(p);
+  const configProblems = [...user.problems, ...adapted.problems];
+  for (const p of configProblems) config.log?.(p);
   const mixers = new MixerCache(registry);
-  const svc: SidecarServices = { registry, presets: () => presets, topK: config.topK ?? SIDECAR_DEFAULTS.topK, mixers, configProblems: user.problems };
+  const svc: SidecarServices = { registry, presets: () => presets, topK: config.topK ?? SIDECAR_DEFAULTS.topK, mixers, configProblems };
   const server = await startHttpServer(svc, { token: config.token, port: config.port, log: config.log });
   return {
     ...server,
     registry,
     presets,
-    problems: () => [...user.problems, ...registry.problems()],
+    problems: () => [...configProblems, ...registry.problems()],
     async stop() {
       await server.close();
       await mixers.dispose();

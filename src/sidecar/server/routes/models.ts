@@ -11,7 +11,13 @@ export function listModels(svc: SidecarServices) {
     object: "model",
     created,
     owned_by: m.source === "ollama" ? "ollama" : "local",
-    chorus: { kind: "model", source: m.source, size_bytes: m.sizeBytes, loaded: svc.registry.loadedIds().includes(m.id) },
+    chorus: {
+      kind: "model",
+      source: m.source,
+      size_bytes: m.sizeBytes,
+      loaded: svc.registry.loadedIds().includes(m.id),
+      ...(m.adapters ? { base: m.base, adapters: m.adapters.map((a) => ({ path: a.path, scale: a.scale })) } : {}),
+    },
   }));
   const virtual = svc.presets().map((p) => ({
     id: VIRTUAL_PREFIX + p.name,
