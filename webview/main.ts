@@ -24,7 +24,7 @@ let pending: ReturnType<typeof setTimeout> | undefined;
 function isHostMessage(m: unknown): m is HostMessage {
   if (typeof m !== "object" || m === null) return false;
   const { type, data } = m as { type?: unknown; data?: unknown };
-  return (type === "run" || type === "review-event" || type === "fix-applied") && typeof data === "object" && data !== null;
+  return (type === "run" || type === "review-event" || type === "fix-applied" || type === "restore") && typeof data === "object" && data !== null;
 }
 
 /** Redraw at most every 50 ms while text streams in (setTimeout, not rAF: rAF stops in a hidden panel). */

@@ -51,6 +51,7 @@ function column(s: PanelState, round: number, model: string): Column | undefined
 
 /** Apply one host message. Mutates and returns `s` (the panel redraws after each batch of messages). */
 export function reduce(s: PanelState, msg: HostMessage): PanelState {
+  if (msg.type === "restore") return restoreState(msg.data.state);
   if (msg.type === "run") return { ...emptyState(), runId: msg.data.runId, source: msg.data.source };
   if (msg.data.runId !== s.runId) return s; // a late message from a run this panel no longer shows
   if (msg.type === "fix-applied") {

@@ -2,7 +2,9 @@
 // "Refine with Feedback", "Review with Mixture of Agents", "Cancel Review"; the three review modes in the mode
 // registry; the fix-preview documents; and the serializer that brings the panel back after a reload.
 
+import { join } from "node:path";
 import * as vscode from "vscode";
+import { ReviewSnapshot } from "./review-snapshot";
 import { REVIEW_MODES, type ReviewMode } from "../core/collab/text/events";
 import { registerReviewModes } from "../core/collab/text/modes";
 import { ReviewInputError } from "../core/collab/text/review";
@@ -19,7 +21,9 @@ export function registerReview(services: ChorusServices): void {
   registerReviewModes(services.modes);
 
   const previews = new FixPreviewProvider();
-  const controller = new ReviewController(services.context.extensionUri, () => services.engine.models, previews, log);
+  const snapshot = new ReviewSnapshot(join((services.context.storageUri ?? services.context.globalStorageUri).fsPath, "review-panel.json"), (e) => log.warn(`review panel snapshot not saved: ${String(e)}`));
+  services.context.subscriptions.push({ dispose: () => snapshot.dispose() });
+  const controller = new ReviewController(services.context.extensionUri, () => services.engine.models, previews, log, snapshot);
 
   const review = async (mode: ReviewMode, scope: "selection" | "file") => {
     const editor = vscode.window.activeTextEditor;

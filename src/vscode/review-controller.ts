@@ -11,6 +11,7 @@ import type { Models } from "../core/models";
 import { errorMessage, type Log } from "./log";
 import { applyFix, previewFix, revealFinding, shiftFindings, type FixPreviewProvider } from "./review-fixes";
 import { ReviewPanel, restoredRun } from "./review-panel";
+import type { ReviewSnapshot } from "./review-snapshot";
 
 interface RunRecord {
   runId: string;
@@ -29,13 +30,17 @@ export class ReviewController implements vscode.Disposable {
     private readonly models: () => Models,
     private readonly previews: FixPreviewProvider,
     private readonly log: Log,
+    private readonly snapshot?: ReviewSnapshot,
   ) {}
 
   /** A panel VS Code restored after a reload: adopt it and keep its findings actionable. */
   adopt(webviewPanel: vscode.WebviewPanel, state: unknown): void {
     this.panel?.dispose();
-    this.panel = this.attach(new ReviewPanel(webviewPanel, this.extensionUri, this.log, (m) => this.onMessage(m)));
-    const r = restoredRun(state);
+    this.panel = this.attach(new ReviewPanel(webviewPanel, this.extensionUri, this.log, (m) => this.onMessage(m), this.snapshot));
+    // The host's snapshot saw every message; the webview's saved state may lag behind it across a reload.
+    const saved = this.snapshot?.load();
+    if (saved) this.panel.post({ type: "restore", id: "", data: { state: saved } });
+    const r = restoredRun(saved ?? state);
     // A run that was still going when the window reloaded cannot resume; its findings so far stay usable.
     if (!r) return;
     this.run = { runId: r.runId, uri: r.uri, findings: r.findings, applied: new Set(r.applied) };
@@ -61,7 +66,7 @@ export class ReviewController implements vscode.Disposable {
     const controller = new AbortController();
     const run: RunRecord = { runId, uri, findings: [], applied: new Set(), controller };
     this.run = run;
-    if (!this.panel) this.panel = this.attach(ReviewPanel.create(this.extensionUri, this.log, (m) => this.onMessage(m)));
+    if (!this.panel) this.panel = this.attach(ReviewPanel.create(this.extensionUri, this.log, (m) => this.onMessage(m), this.snapshot));
     else this.panel.reveal();
     const panel = this.panel;
     panel.panel.title = `Chorus Review: ${label.split("/").pop() ?? label}`;

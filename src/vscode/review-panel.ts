@@ -8,6 +8,7 @@ import * as vscode from "vscode";
 import type { Finding } from "../core/collab/text/findings";
 import { parseWebviewMessage, type HostMessage, type WebviewMessage } from "../core/collab/text/panel-messages";
 import type { Log } from "./log";
+import type { ReviewSnapshot } from "./review-snapshot";
 
 export const REVIEW_VIEW_TYPE = "chorus.review";
 
@@ -33,6 +34,7 @@ export class ReviewPanel implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly log: Log,
     private readonly onMessage: (m: WebviewMessage) => void,
+    private readonly snapshot?: ReviewSnapshot,
   ) {
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist"), vscode.Uri.joinPath(extensionUri, "media")] };
     panel.webview.html = html(panel.webview, extensionUri);
@@ -42,13 +44,18 @@ export class ReviewPanel implements vscode.Disposable {
     );
   }
 
-  static create(extensionUri: vscode.Uri, log: Log, onMessage: (m: WebviewMessage) => void): ReviewPanel {
+  static create(extensionUri: vscode.Uri, log: Log, onMessage: (m: WebviewMessage) => void, snapshot?: ReviewSnapshot): ReviewPanel {
     const panel = vscode.window.createWebviewPanel(REVIEW_VIEW_TYPE, "Chorus Review", { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { retainContextWhenHidden: true });
-    return new ReviewPanel(panel, extensionUri, log, onMessage);
+    return new ReviewPanel(panel, extensionUri, log, onMessage, snapshot);
   }
 
-  /** Send to the webview; held back until it has said `ready`. */
+  /** Send to the webview; held back until it has said `ready`. The host's snapshot records it at once. */
   post(m: HostMessage): void {
+    this.snapshot?.record(m);
+    this.deliver(m);
+  }
+
+  private deliver(m: HostMessage): void {
     if (!this.ready) {
       this.queue.push(m);
       return;
@@ -71,7 +78,7 @@ export class ReviewPanel implements vscode.Disposable {
       this.ready = true;
       const queued = this.queue;
       this.queue = [];
-      for (const m of queued) this.post(m);
+      for (const m of queued) this.deliver(m);
     }
     this.onMessage(parsed.message);
   }

@@ -10,7 +10,9 @@ export type HostMessage =
   /** A new run starts in this panel: forget the previous one. `source` names the reviewed document. */
   | Envelope<"run", { runId: string; source: { uri: string; label: string } }>
   | Envelope<"review-event", { runId: string; event: ReviewEvent }>
-  | Envelope<"fix-applied", { runId: string; findingId: string }>;
+  | Envelope<"fix-applied", { runId: string; findingId: string }>
+  /** Replace the panel's whole state (after a reload, from the host's snapshot); validated by the webview. */
+  | Envelope<"restore", { state: unknown }>;
 
 /** Webview → host. */
 export type WebviewMessage =
