@@ -3,7 +3,7 @@
 // model) is combined with a learned online model in log-odds space, so the router works with no data at all and
 // the learned part only moves it as far as feedback justifies. Persisted per user as JSON.
 
-import { requestFeatures, type FeatureVector, type RequestFeaturesInput } from "./features";
+import { routerFeatures, type FeatureVector, type RequestFeaturesInput } from "./features";
 import { logit, OnlineLogistic, sigmoid } from "./logistic";
 import { loadLogistic, saveLogistic } from "./model-store";
 
@@ -54,7 +54,7 @@ export class RouterModel {
 
   score(req: RequestFeaturesInput): RouteScore {
     const prior = zeroShotPrior(req);
-    const features = requestFeatures(req);
+    const features = routerFeatures(req);
     const learned = this.learned.margin(features);
     const drivers = this.learned
       .explain(features, 3)
@@ -92,6 +92,14 @@ export function describeFeature(name: string): string {
       return `cursor ${v}`;
     case "surface":
       return `${v} request`;
+    case "opt":
+      return `answer options (${v})`;
+    case "stem":
+      return `question length (${v})`;
+    case "q":
+      return `a "${v}" question`;
+    case "num":
+      return `computation (${v})`;
     default:
       return name;
   }
