@@ -23,16 +23,16 @@ export function registerBench(bench: Command): void {
     .requiredOption("--train <file>", "RouteLLM-format JSON lines to learn from")
     .requiredOption("--test <file>", "RouteLLM-format JSON lines to report on (ideally subjects the training file lacks)")
     .option("--strategy <s>", "router (decides before any model runs) or cascade (reads the weak answer; needs weak_response)", "router")
-    .option("--epochs <n>", "passes over the training file", "3")
+    .option("--epochs <n>", "passes over the training file (default: 5 for the router, 3 for the cascade)")
     .option("--weak-cost <r>", "price of one weak call relative to one strong call, for cost_at_95", "0.01")
     .option("--json", "print JSON")
-    .action((o: { train: string; test: string; strategy: string; epochs: string; weakCost: string; json?: boolean }) => {
+    .action((o: { train: string; test: string; strategy: string; epochs?: string; weakCost: string; json?: boolean }) => {
       if (o.strategy !== "router" && o.strategy !== "cascade") throw new Error(`--strategy must be router or cascade, not "${o.strategy}"`);
       const weakCostRatio = Number(o.weakCost);
       if (!(weakCostRatio >= 0)) throw new Error(`--weak-cost must be a number ≥ 0, not "${o.weakCost}"`);
       const result = runRoutingBench(readRoutingFile(o.train), readRoutingFile(o.test), {
         strategy: o.strategy as RoutingStrategy,
-        epochs: positive("--epochs", o.epochs, true),
+        epochs: o.epochs === undefined ? undefined : positive("--epochs", o.epochs, true),
         weakCostRatio,
       });
       print(result, o.json);
