@@ -4,19 +4,9 @@
 
 import { logprobOf, type NextTokenDist, type TokenId } from "../mixing/distribution";
 
-export type Rng = () => number;
+import type { Rng } from "../random";
 
-/** A small seeded generator (mulberry32): the same seed gives the same tokens on every platform. */
-export function createRng(seed: number | undefined): Rng {
-  let s = (seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createRng, type Rng } from "../random";
 
 export interface SamplingParams {
   temperature: number;

@@ -2,7 +2,9 @@
 // file, whatever order tensors are processed in, so every (tensor, model) pair gets its own stream derived
 // from the plan's seed and the tensor's name rather than one stream shared by the whole run.
 
-export type Rng = () => number;
+import { mulberry32, type Rng } from "../random";
+
+export type { Rng };
 
 /** FNV-1a over the UTF-16 code units: a cheap, stable 32-bit hash for deriving seeds from names. */
 export function hashString(s: string, h = 0x811c9dc5): number {
@@ -11,18 +13,6 @@ export function hashString(s: string, h = 0x811c9dc5): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h >>> 0;
-}
-
-/** mulberry32: small, fast, and good enough for Bernoulli masks (not for cryptography). Returns [0, 1). */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The random stream used for model `modelIndex` of tensor `tensorName` under plan seed `seed`. */

@@ -4,6 +4,7 @@
 
 import type { TokenId } from "./distribution";
 import type { Mixed } from "./strategies/types";
+import { createRng } from "../random";
 
 export interface SamplingOptions {
   /** 0 (the default) = greedy. */
@@ -41,18 +42,6 @@ export function validateSampling(o: SamplingOptions | undefined): Required<Omit<
   return { temperature, topP, seed };
 }
 
-/** mulberry32: a small, fast, well-distributed 32-bit PRNG; enough for sampling, not for secrets. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class MixSampler {
   private readonly temperature: number;
   private readonly topP: number;
@@ -62,7 +51,7 @@ export class MixSampler {
     const o = validateSampling(options);
     this.temperature = o.temperature;
     this.topP = o.topP;
-    this.random = mulberry32(o.seed ?? Math.floor(Math.random() * 2 ** 32));
+    this.random = createRng(o.seed);
   }
 
   choose(mixed: Mixed, topN = 0): Choice {

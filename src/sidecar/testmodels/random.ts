@@ -8,6 +8,7 @@ import { writeGguf, type GgufTensorSpec, type TensorBytes } from "../gguf/writer
 import { resolveDtype, type DtypeName } from "./bigram";
 import { BASE_VOCAB, byteTokenizerMetadata } from "./byte-vocab";
 import { checkShape, llamaMetadata, llamaTensors, type LlamaShape } from "./llama-arch";
+import { mulberry32 } from "../random";
 
 export interface RandomModelOptions {
   out: string;
@@ -31,16 +32,9 @@ export interface RandomModel {
   seed: number;
 }
 
-/** mulberry32 uniform in [0, 1), turned into standard normals by Box–Muller. */
+/** Standard normals from the shared seeded generator, by Box–Muller. */
 export function seededNormals(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed);
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 

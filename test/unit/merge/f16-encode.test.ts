@@ -5,7 +5,7 @@ import { dequantizeF16, quantizeF16 } from "../../../src/sidecar/gguf/codecs/flo
 import { weightedSumF16 } from "../../../src/sidecar/merge/f16-workers";
 import { weightedSum } from "../../../src/sidecar/merge/methods/linear";
 import { encodeF16 } from "../../../src/sidecar/merge/f16-encode";
-import { mulberry32 } from "../../../src/sidecar/merge/rng";
+import { mulberry32 } from "../../../src/sidecar/random";
 
 void test("encodeF16 is bit-identical to the codec: random floats across all magnitudes, halfway cases, specials", () => {
   const r = mulberry32(42);

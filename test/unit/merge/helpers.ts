@@ -1,6 +1,7 @@
 // Shared helpers for the merge tests: deterministic random tensors and jobs.
 import { TensorParams, tensorPosition, type ParamMap } from "../../../src/sidecar/merge/params";
-import { mulberry32, tensorRng } from "../../../src/sidecar/merge/rng";
+import { tensorRng } from "../../../src/sidecar/merge/rng";
+import { mulberry32 } from "../../../src/sidecar/random";
 import type { TensorJob } from "../../../src/sidecar/merge/methods";
 
 export function randomTensor(n: number, seed: number, scale = 1): Float32Array {

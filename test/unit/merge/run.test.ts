@@ -17,7 +17,7 @@ import { runMerge } from "../../../src/sidecar/merge/run";
 import { assertClose } from "./helpers";
 import { makeModel, readAllTensors, SHAPE, tempDir } from "./models";
 import { writeGguf } from "../../../src/sidecar/gguf/writer";
-import { mulberry32 } from "../../../src/sidecar/merge/rng";
+import { mulberry32 } from "../../../src/sidecar/random";
 import { llamaMetadata } from "../../../src/sidecar/testmodels/llama-arch";
 import { byteTokenizerMetadata, byteVocab } from "../../../src/sidecar/testmodels/byte-vocab";
 
