@@ -49,7 +49,7 @@ async function pickSecretName(services: ChorusServices, title: string): Promise<
   const other = "$(add) Another key name…";
   const items: vscode.QuickPickItem[] = [...byName].map(([name, ids]) => ({ label: name, description: `used by ${ids.join(", ")}` }));
   items.push({ label: other, detail: 'Give the same name as "apiKeySecret" in a chorus.models entry.' });
-  const pick = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { title: `Chorus: ${title}` });
+  const pick = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { title: `Chorus: ${title}`, ignoreFocusOut: true });
   if (!pick) return undefined;
   if (pick.label !== other) return pick.label;
   return vscode.window.showInputBox({
