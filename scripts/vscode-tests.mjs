@@ -26,6 +26,7 @@ const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 // test/vscode/index.ts logs these around the mocha run: only what lies between is echoed to the console.
 const SUITE_START = "chorus-tests: start";
 const SUITE_END = "chorus-tests: end";
+const UI_TEST_ATTEMPTS = Number(process.env.CHORUS_UI_ATTEMPTS ?? 2);
 const UI_TEST_TIMEOUT_MS = 180_000;
 const cleanups = [];
 const results = { passed: [], failed: [] };
@@ -113,40 +114,59 @@ async function runUiTests(browser, fakes) {
   for (const test of harness.registeredTests()) {
     if (grep && !test.name.includes(grep)) continue;
     const started = Date.now();
-    resetFakes(fakes);
     const slug = test.name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
     // Screenshots of an earlier run of this test would mislead: drop them.
     for (const old of readdirSync(RESULTS_DIR).filter((f) => f.startsWith(`${slug}-`))) rmSync(join(RESULTS_DIR, old), { force: true });
-    const { dir, workspace } = freshState(`ui-${slug}`.slice(0, 40));
-    for (const [rel, content] of Object.entries(test.userDataFiles ?? {})) {
-      const file = join(dir, "user-data", rel);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, content);
+    // A UI test gets one more try in a fresh window: on a loaded two-core machine the workbench sometimes moves
+    // focus or paints late. A real fault fails both tries; a pass on the second try is printed as flaky.
+    let firstError;
+    for (let attempt = 1; attempt <= UI_TEST_ATTEMPTS; attempt++) {
+      const error = await runUiTestOnce(harness, browser, fakes, test, slug, attempt);
+      if (!error) {
+        results.passed.push(`ui: ${test.name}`);
+        const flaky = firstError ? ` — passed on try ${attempt}; first try: ${firstError.split("\n")[0]}` : "";
+        console.log(`  ✔ ${test.name} (${((Date.now() - started) / 1000).toFixed(1)} s)${flaky}`);
+        break;
+      }
+      firstError ??= error;
+      if (attempt === UI_TEST_ATTEMPTS) {
+        results.failed.push({ title: `ui: ${test.name}`, error: attempt > 1 ? `${error}\n  (failed ${attempt} tries; first: ${firstError.split("\n")[0]})` : error });
+        console.log(`  ✘ ${test.name}`);
+      }
     }
-    if (vsix) installExtension(vsix, join(dir, "extensions"), join(dir, "user-data"));
-    const server = await startCodeServer({ stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: testEnv(fakes) });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const wb = new harness.Workbench(page, { resultsDir: RESULTS_DIR, slug, fakes });
-    try {
-      // --vsix=FILE: the UI tests run against Chorus installed from a package, as a user gets it.
-      await wb.open(vsix ? `${server.url}/?folder=${encodeURIComponent(workspace)}` : workbenchUrl(server, workspace, { extensionDevelopmentPath: ROOT }));
-      let timer;
-      const limit = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`the test did not finish within ${UI_TEST_TIMEOUT_MS / 1000} s`)), UI_TEST_TIMEOUT_MS)));
-      await Promise.race([test.run(wb), limit]).finally(() => clearTimeout(timer));
-      results.passed.push(`ui: ${test.name}`);
-      console.log(`  ✔ ${test.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    } catch (e) {
-      const shot = await wb.screenshot("failure").catch(() => undefined);
-      writeFileSync(join(RESULTS_DIR, `${slug}-server.log`), server.output());
-      results.failed.push({ title: `ui: ${test.name}`, error: `${shortStack(e)}${shot ? `\n  screenshot: ${relative(ROOT, shot)}` : ""}` });
-      console.log(`  ✘ ${test.name}`);
-    } finally {
-      const t = Date.now();
-      await context.close();
-      await server.stop();
-      if (process.env.CHORUS_E2E_TRACE) console.log(`    · closed and stopped in ${Date.now() - t} ms`);
-    }
+  }
+}
+
+/** One try of one UI test in a fresh code-server and browser context; returns the error text, or undefined. */
+async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
+  resetFakes(fakes);
+  const { dir, workspace } = freshState(`ui-${slug}`.slice(0, 36) + `-${attempt}`);
+  for (const [rel, content] of Object.entries(test.userDataFiles ?? {})) {
+    const file = join(dir, "user-data", rel);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, content);
+  }
+  if (vsix) installExtension(vsix, join(dir, "extensions"), join(dir, "user-data"));
+  const server = await startCodeServer({ stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: testEnv(fakes) });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const wb = new harness.Workbench(page, { resultsDir: RESULTS_DIR, slug, fakes });
+  try {
+    // --vsix=FILE: the UI tests run against Chorus installed from a package, as a user gets it.
+    await wb.open(vsix ? `${server.url}/?folder=${encodeURIComponent(workspace)}` : workbenchUrl(server, workspace, { extensionDevelopmentPath: ROOT }));
+    let timer;
+    const limit = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`the test did not finish within ${UI_TEST_TIMEOUT_MS / 1000} s`)), UI_TEST_TIMEOUT_MS)));
+    await Promise.race([test.run(wb), limit]).finally(() => clearTimeout(timer));
+    return undefined;
+  } catch (e) {
+    const shot = await wb.screenshot(attempt > 1 ? `failure-${attempt}` : "failure").catch(() => undefined);
+    writeFileSync(join(RESULTS_DIR, `${slug}-server${attempt > 1 ? `-${attempt}` : ""}.log`), server.output());
+    return `${shortStack(e)}${shot ? `\n  screenshot: ${relative(ROOT, shot)}` : ""}`;
+  } finally {
+    const t = Date.now();
+    await context.close();
+    await server.stop();
+    if (process.env.CHORUS_E2E_TRACE) console.log(`    · closed and stopped in ${Date.now() - t} ms`);
   }
 }
 
