@@ -1,5 +1,6 @@
 // `chorus bench codecs`: throughput of the GGUF tensor codecs (decode every readable type, encode every writable one).
 import type { Command } from "commander";
+import { wholeNumber } from "../options";
 import { benchCodecs } from "../../../bench/codecs";
 
 export function registerBench(bench: Command): void {
@@ -11,9 +12,8 @@ export function registerBench(bench: Command): void {
     .option("--json", "print JSON")
     .action((o: { values: string; repeats: string; json?: boolean }) => {
       const values = Number(o.values);
-      const repeats = Number(o.repeats);
       if (!(Number.isInteger(values) && values >= 256 && values % 256 === 0)) throw new Error(`--values must be a positive multiple of 256, not "${o.values}"`);
-      if (!(Number.isInteger(repeats) && repeats >= 1)) throw new Error(`--repeats must be a positive integer, not "${o.repeats}"`);
+      const repeats = wholeNumber("--repeats", o.repeats);
       const result = benchCodecs({ values, repeats });
       if (o.json) console.log(JSON.stringify(result, null, 2));
       else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(6)} ${JSON.stringify(v)}`);

@@ -1,5 +1,6 @@
 // `chorus bench merge`: merge speed against raw read+write speed, and peak memory, on generated F16 models.
 import type { Command } from "commander";
+import { wholeNumber } from "../options";
 import { benchMerge } from "../../../bench/merge";
 
 export function registerBench(bench: Command): void {
@@ -13,9 +14,8 @@ export function registerBench(bench: Command): void {
     .option("--json", "print JSON")
     .action(async (o: { sizeMb: string; method: string; dir?: string; repeats: string; json?: boolean }) => {
       const sizeMb = Number(o.sizeMb);
-      const repeats = Number(o.repeats);
       if (!(sizeMb >= 1)) throw new Error(`--size-mb must be a positive number of megabytes, not "${o.sizeMb}"`);
-      if (!(Number.isInteger(repeats) && repeats >= 1)) throw new Error(`--repeats must be a positive integer, not "${o.repeats}"`);
+      const repeats = wholeNumber("--repeats", o.repeats);
       const result = await benchMerge({ modelMb: sizeMb, method: o.method, dir: o.dir, repeats, log: (s) => console.error(s) });
       if (o.json) console.log(JSON.stringify(result, null, 2));
       else for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(22)} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`);

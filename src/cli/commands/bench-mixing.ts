@@ -1,5 +1,6 @@
 // `chorus bench mixing`: tokens/s of single models and of 2- and 3-model logit mixes on generated bigram GGUFs.
 import type { Command } from "commander";
+import { wholeNumber } from "../options";
 import { benchMixing } from "../../../bench/mixing";
 
 export function registerBench(bench: Command): void {
@@ -15,16 +16,11 @@ export function registerBench(bench: Command): void {
     .action(async (o: { vocab: string; tokens: string; repeats: string; topK: string; dir?: string; json?: boolean }) => {
       const vocabs = o.vocab.split(",").map((v) => Number(v.trim()));
       if (vocabs.some((v) => !Number.isInteger(v) || v < 258 || v > 200_000)) throw new Error(`--vocab must list integers from 258 to 200000, not "${o.vocab}"`);
-      const int = (v: string, name: string, max: number) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be an integer from 1 to ${max}, not "${v}"`);
-        return n;
-      };
       const result = await benchMixing({
         vocabs,
-        tokens: int(o.tokens, "tokens", 4000),
-        repeats: int(o.repeats, "repeats", 50),
-        topK: int(o.topK, "top-k", 4096),
+        tokens: wholeNumber("--tokens", o.tokens, 4000),
+        repeats: wholeNumber("--repeats", o.repeats, 50),
+        topK: wholeNumber("--top-k", o.topK, 4096),
         dir: o.dir,
         log: (s) => console.error(s),
       });

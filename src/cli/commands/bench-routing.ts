@@ -1,13 +1,14 @@
 // `chorus bench routing` and `chorus bench completion`: the API-level collaboration benchmarks (bench/routing.ts,
 // bench/completion.ts).
 import type { Command } from "commander";
+import { wholeNumber } from "../options";
 import { benchCompletion } from "../../../bench/completion";
 import { runRoutingBench, type RoutingStrategy } from "../../../bench/routing";
 import { readRoutingFile } from "../../../bench/routing-data";
 
-function positive(name: string, v: string, integer: boolean): number {
+function positive(name: string, v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${name} must be a positive ${integer ? "whole " : ""}number, not "${v}"`);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, not "${v}"`);
   return n;
 }
 
@@ -32,7 +33,7 @@ export function registerBench(bench: Command): void {
       if (!(weakCostRatio >= 0)) throw new Error(`--weak-cost must be a number ≥ 0, not "${o.weakCost}"`);
       const result = runRoutingBench(readRoutingFile(o.train), readRoutingFile(o.test), {
         strategy: o.strategy as RoutingStrategy,
-        epochs: o.epochs === undefined ? undefined : positive("--epochs", o.epochs, true),
+        epochs: o.epochs === undefined ? undefined : wholeNumber("--epochs", o.epochs),
         weakCostRatio,
       });
       print(result, o.json);
@@ -47,9 +48,9 @@ export function registerBench(bench: Command): void {
     .option("--json", "print JSON")
     .action(async (o: { requests: string; burst: string; modelMs: string; mode: string; json?: boolean }) => {
       const result = await benchCompletion({
-        requests: positive("--requests", o.requests, true),
-        burst: positive("--burst", o.burst, true),
-        modelMs: positive("--model-ms", o.modelMs, false),
+        requests: wholeNumber("--requests", o.requests),
+        burst: wholeNumber("--burst", o.burst),
+        modelMs: positive("--model-ms", o.modelMs),
         mode: o.mode,
       });
       print(result, o.json);

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { homedir, availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { wholeNumber } from "../options";
 import { demoPresets, ensureDemoModels } from "../../sidecar/demo";
 import { parseAdapterFlag } from "../../sidecar/registry/adapters";
 import { defaultThreads } from "../../sidecar/server/config";
@@ -23,10 +24,7 @@ interface ServeOptions {
 }
 
 function positiveInt(v: string | undefined, flag: string, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`${flag} must be a whole number from 1 to ${max}, not "${v}"`);
-  return n;
+  return v === undefined ? undefined : wholeNumber(flag, v, max);
 }
 
 export function register(program: Command): void {

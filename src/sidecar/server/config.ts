@@ -7,11 +7,14 @@ import { SIDECAR_DEFAULTS } from "./start";
 export interface LaunchConfig {
   modelFolders: string[];
   useOllamaModels: boolean;
+  /** Ollama's store; default $OLLAMA_MODELS or ~/.ollama/models. */
   ollamaDir?: string;
   memoryMb: number;
+  /** CPU threads per model context; always explicit (notes/node-llama-cpp.md). */
   threads: number;
   gpu: "auto" | false;
   maxContext: number;
+  /** Presets from settings: {name: {strategy, …}}. */
   presets?: unknown;
   /** chorus.sidecar.adapters, checked by parseAdaptedModels when the sidecar starts. */
   adapters?: unknown;

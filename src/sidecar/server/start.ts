@@ -5,26 +5,14 @@ import { mergePresets, parsePresets, type Preset } from "../presets";
 import { parseAdaptedModels } from "../registry/adapters";
 import { ModelRegistry } from "../registry/registry";
 import type { GgufValidator } from "../registry/validate";
+import type { LaunchConfig } from "./config";
 import type { SidecarServices } from "./generation-service";
 import { startHttpServer, type SidecarServer } from "./http";
 import { MixerCache } from "./mixer-cache";
 
-export interface SidecarConfig {
+/** The launch settings (checked by parseLaunchConfig) plus what only the process that starts the sidecar knows. */
+export interface SidecarConfig extends Omit<LaunchConfig, "demoCacheDir" | "corporaDir"> {
   token: string;
-  port?: number;
-  modelFolders: string[];
-  useOllamaModels: boolean;
-  /** Ollama's store; default $OLLAMA_MODELS or ~/.ollama/models. */
-  ollamaDir?: string;
-  memoryMb: number;
-  /** CPU threads per model context; always explicit (notes/node-llama-cpp.md). */
-  threads: number;
-  gpu: "auto" | false;
-  maxContext: number;
-  /** Presets from settings: {name: {strategy, …}}. */
-  presets?: unknown;
-  /** Models with LoRA adapters from settings: {name: {base, adapters: [{path, scale}]}}. */
-  adapters?: unknown;
   /** Built-in presets (the demo set), overridden by same-named user presets. */
   builtInPresets?: Preset[];
   topK?: number;

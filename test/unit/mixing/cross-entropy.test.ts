@@ -7,17 +7,16 @@ import { after, before, test } from "node:test";
 import { createMixer, type Mixer } from "../../../src/sidecar/mixing/mixer";
 import type { MixSpec } from "../../../src/sidecar/mixing/spec";
 import { BOS_ID, byteTokens } from "../../../src/sidecar/testmodels/byte-vocab";
-import { corpusFrom, loaded, logSumExp, makeTestBed, type TestBed } from "./helpers";
+import { CORPORA, corpusFrom, loaded, logSumExp, makeTestBed, type TestBed, TRAIN_PY, TRAIN_TS } from "./helpers";
 
-const CORPORA = join(__dirname, "../../fixtures/corpora");
 // The first 1200 bytes of each held-out file: most of each, and it bounds the test's time on a shared machine.
 const HELD_OUT = [...corpusFrom(join(CORPORA, "typescript/heldout"), ".txt"), ...corpusFrom(join(CORPORA, "python/heldout"), ".txt")].map((t) => t.slice(0, 1200));
 let bed: TestBed;
 
 before(async () => {
   bed = await makeTestBed({
-    ts: { corpus: corpusFrom(join(CORPORA, "typescript/train"), ".txt") },
-    py: { corpus: corpusFrom(join(CORPORA, "python/train"), ".txt") },
+    ts: { corpus: TRAIN_TS },
+    py: { corpus: TRAIN_PY },
   });
 });
 after(async () => bed?.dispose());

@@ -25,6 +25,11 @@ export function corpusFrom(dir: string, ext: string): string[] {
     .map((f) => readFileSync(join(dir, f), "utf8"));
 }
 
+/** The project's fixed training corpora (test/fixtures/corpora), so the tables never change under the tests. */
+export const CORPORA = join(__dirname, "../../fixtures/corpora");
+export const TRAIN_TS = corpusFrom(join(CORPORA, "typescript/train"), ".txt");
+export const TRAIN_PY = corpusFrom(join(CORPORA, "python/train"), ".txt");
+
 export async function makeTestBed(specs: Record<string, { corpus: string | string[]; smoothing?: number; vocabSize?: number }>): Promise<TestBed> {
   const dir = mkdtempSync(join(tmpdir(), "chorus-mixing-"));
   const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");

@@ -2,17 +2,14 @@
 // formula applied to the bigram tables (computed by bigramTable, independently of llama.cpp).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { join } from "node:path";
 import type { MixedToken } from "../../../src/sidecar/mixing/decode";
 import { createMixer } from "../../../src/sidecar/mixing/mixer";
 import type { MixSpec } from "../../../src/sidecar/mixing/spec";
 import { BOS_ID, byteTokens } from "../../../src/sidecar/testmodels/byte-vocab";
-import { corpusFrom, loaded, logSumExp, makeTestBed, type TestBed } from "./helpers";
+import { loaded, logSumExp, makeTestBed, type TestBed, TRAIN_PY, TRAIN_TS } from "./helpers";
 
-// The project's fixed training corpora (test/fixtures/corpora), so the tables never change under the tests.
-const CORPORA = join(__dirname, "../../fixtures/corpora");
-const TS = corpusFrom(join(CORPORA, "typescript/train"), ".txt");
-const TS2 = corpusFrom(join(CORPORA, "python/train"), ".txt");
+const TS = TRAIN_TS;
+const TS2 = TRAIN_PY;
 let bed: TestBed;
 
 before(async () => {

@@ -1,17 +1,14 @@
 // The mixer around the strategies, on real llama.cpp: top-K read-outs agree with full ones, vocabularies must
 // match, AbortSignal stops a generation, stop strings cut the text, and bad requests get clear errors.
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { createMixer, MixRequestError } from "../../../src/sidecar/mixing/mixer";
 import type { MixSpec } from "../../../src/sidecar/mixing/spec";
 import { VocabularyMismatchError } from "../../../src/sidecar/mixing/vocab";
-import { corpusFrom, loaded, makeTestBed, type TestBed } from "./helpers";
+import { loaded, makeTestBed, type TestBed, TRAIN_PY, TRAIN_TS } from "./helpers";
 
-// The project's fixed training corpora (test/fixtures/corpora), so the tables never change under the tests.
-const CORPORA = join(__dirname, "../../fixtures/corpora");
-const TS = corpusFrom(join(CORPORA, "typescript/train"), ".txt");
-const TS2 = corpusFrom(join(CORPORA, "python/train"), ".txt");
+const TS = TRAIN_TS;
+const TS2 = TRAIN_PY;
 let bed: TestBed;
 
 before(async () => {

@@ -21,25 +21,6 @@ export interface StanceNote {
   round: number;
 }
 
-export interface Finding {
-  /** "F1", "F2", … in the order they were first raised; models refer to findings by this id. */
-  id: string;
-  file: string;
-  lines: LineRange;
-  severity: Severity;
-  category: string;
-  title: string;
-  rationale: string;
-  /** Replacement text for `lines`, or a unified diff against the file. */
-  patch?: string;
-  raisedBy: string[];
-  supportedBy: string[];
-  disputedBy: string[];
-  notes: StanceNote[];
-  /** The round it was first raised in. */
-  round: number;
-}
-
 /** A finding as one model proposes it, before the board gives it an id. */
 export interface CandidateFinding {
   file?: string;
@@ -48,7 +29,20 @@ export interface CandidateFinding {
   category: string;
   title: string;
   rationale: string;
+  /** Replacement text for `lines`, or a unified diff against the file. */
   patch?: string;
+}
+
+export interface Finding extends CandidateFinding {
+  /** "F1", "F2", … in the order they were first raised; models refer to findings by this id. */
+  id: string;
+  file: string;
+  raisedBy: string[];
+  supportedBy: string[];
+  disputedBy: string[];
+  notes: StanceNote[];
+  /** The round it was first raised in. */
+  round: number;
 }
 
 export interface Vote {
