@@ -48,6 +48,11 @@ export class Engine {
     return { models: this.models, config: this.current };
   }
 
+  /** Write the ledger's queued records; resolves once they are on disk. */
+  dispose(): Promise<void> {
+    return this.ledger.dispose();
+  }
+
   /** Inline completion through the mode chosen for completions (or `modeId`). */
   complete(input: CompletionInput, signal: AbortSignal, modeId?: string): Promise<CompletionOutput> {
     const mode = this.modes.resolve("completion", modeId ?? this.current.modes.completion);

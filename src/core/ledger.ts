@@ -2,8 +2,8 @@
 // cost, latency, and the decision that picked the model. JSON lines in one folder, rotated by size so the
 // ledger can never grow without bound. Never holds prompts, replies or API keys.
 
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
+import { LedgerFile } from "./ledger-file";
 
 export type Surface = "completion" | "ask" | "review" | "merge" | "cli" | "bench";
 
@@ -32,29 +32,35 @@ export interface LedgerOptions {
   maxBytes?: number;
   /** How many rotated files to keep beside the current one. */
   keep?: number;
+  /** A batch of records could not be written; they stay queued and are retried with the next batch. */
+  onError?: (e: unknown) => void;
 }
 
-const FILE = "ledger.jsonl";
-
 export class Ledger {
-  private readonly maxBytes: number;
-  private readonly keep: number;
+  private readonly file: LedgerFile;
   private readonly listeners = new Set<(e: LedgerEntry) => void>();
 
-  constructor(private readonly dir: string, opts: LedgerOptions = {}) {
-    this.maxBytes = opts.maxBytes ?? 2 * 1024 * 1024;
-    this.keep = opts.keep ?? 3;
+  constructor(dir: string, opts: LedgerOptions = {}) {
+    this.file = new LedgerFile(dir, { maxBytes: opts.maxBytes ?? 2 * 1024 * 1024, keep: opts.keep ?? 3, onError: opts.onError });
     mkdirSync(dir, { recursive: true });
   }
 
+  /** Queued, not written here: the request that made the call never waits on the disk (ledger-file.ts). */
   record(entry: Omit<LedgerEntry, "ts"> & { ts?: string }): LedgerEntry {
     const full: LedgerEntry = { ts: entry.ts ?? new Date().toISOString(), ...entry } as LedgerEntry;
-    const path = join(this.dir, FILE);
-    this.rotateIfNeeded(path);
-    // Synchronous append: one line per call, so a crash never leaves a half-written entry mid-file.
-    appendFileSync(path, JSON.stringify(full) + "\n");
+    this.file.append(JSON.stringify(full) + "\n");
     for (const l of this.listeners) l(full);
     return full;
+  }
+
+  /** Resolves once every record made so far is on disk. */
+  flush(): Promise<void> {
+    return this.file.flush();
+  }
+
+  /** Write what is still queued; records made afterwards are still written (by their own timer or at exit). */
+  dispose(): Promise<void> {
+    return this.file.flush();
   }
 
   /** Called after each record (the status bar shows the last decision). */
@@ -63,21 +69,14 @@ export class Ledger {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
-  /** All entries, oldest first, across rotated files. Lines that do not parse are skipped. */
+  /** All entries, oldest first, across rotated files, including those not written yet. Lines that do not parse are skipped. */
   read(): LedgerEntry[] {
-    const files: string[] = [];
-    for (let i = this.keep; i >= 1; i--) files.push(join(this.dir, `${FILE}.${i}`));
-    files.push(join(this.dir, FILE));
     const out: LedgerEntry[] = [];
-    for (const f of files) {
-      if (!existsSync(f)) continue;
-      for (const line of readFileSync(f, "utf8").split("\n")) {
-        if (!line) continue;
-        try {
-          out.push(JSON.parse(line) as LedgerEntry);
-        } catch {
-          /* a torn line from another process: skip it */
-        }
+    for (const line of this.file.lines()) {
+      try {
+        out.push(JSON.parse(line) as LedgerEntry);
+      } catch {
+        /* a torn line from another process: skip it */
       }
     }
     return out;
@@ -87,17 +86,6 @@ export class Ledger {
   spentSince(since: Date): number {
     const t = since.toISOString();
     return this.read().reduce((sum, e) => (e.ts >= t ? sum + e.costUsd : sum), 0);
-  }
-
-  private rotateIfNeeded(path: string): void {
-    if (!existsSync(path) || statSync(path).size < this.maxBytes) return;
-    const oldest = join(this.dir, `${FILE}.${this.keep}`);
-    if (existsSync(oldest)) rmSync(oldest);
-    for (let i = this.keep - 1; i >= 1; i--) {
-      const from = join(this.dir, `${FILE}.${i}`);
-      if (existsSync(from)) renameSync(from, join(this.dir, `${FILE}.${i + 1}`));
-    }
-    renameSync(path, join(this.dir, `${FILE}.1`));
   }
 }
 

@@ -121,6 +121,8 @@ export class EngineHost implements vscode.Disposable {
 
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
+    // The ledger writes in batches; the rest of what is queued is written at process exit if this is cut short.
+    void this.engine.dispose();
   }
 }
 

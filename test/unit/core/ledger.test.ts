@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, statSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -19,10 +20,12 @@ void test("records entries as JSON lines and reads them back in order", () => {
   assert.ok(back.every((e) => typeof e.ts === "string" && !Number.isNaN(Date.parse(e.ts))));
 });
 
-void test("rotates by size and keeps a bounded number of files", () => {
+void test("rotates by size and keeps a bounded number of files", async () => {
   const dir = mkdtempSync(join(tmpdir(), "ledger-"));
   const l = new Ledger(dir, { maxBytes: 1000, keep: 2 });
   for (let i = 0; i < 200; i++) l.record(entry(`m${i}`, 0, i));
+  // Records are written in batches; one batch of 200 is rotated as 200 single writes would have been.
+  await l.flush();
   const files = readdirSync(dir).sort();
   assert.deepEqual(files, ["ledger.jsonl", "ledger.jsonl.1", "ledger.jsonl.2"]);
   const total = files.reduce((s, f) => s + statSync(join(dir, f)).size, 0);
@@ -45,6 +48,59 @@ void test("notifies listeners and sums spend since a date", () => {
   l.record(entry("new2", 0.5, 1));
   assert.deepEqual(seen, ["old", "new1"]);
   assert.equal(l.spentSince(new Date("2024-01-01")), 0.75);
+});
+
+/** The lines in the ledger's files, oldest first, read straight from disk. */
+function onDisk(dir: string): string[] {
+  const age = (f: string): number => Number(f.split(".")[2] ?? 0);
+  return readdirSync(dir)
+    .sort((a, b) => age(b) - age(a))
+    .flatMap((f) => readFileSync(join(dir, f), "utf8").split("\n").filter(Boolean));
+}
+
+void test("records are queued, not written by record(); read() sees them at once, and a flush puts them on disk", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ledger-"));
+  const l = new Ledger(dir);
+  l.record(entry("a", 0, 1));
+  assert.deepEqual(onDisk(dir), [], "record() leaves the disk alone");
+  assert.deepEqual(l.read().map((e) => e.model), ["a"]);
+  await l.flush();
+  assert.deepEqual(onDisk(dir).map((x) => (JSON.parse(x) as LedgerEntry).model), ["a"]);
+  assert.deepEqual(l.read().map((e) => e.model), ["a"], "read() does not count a written record twice");
+});
+
+void test("records written right before dispose are all on disk, whole lines, in order", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ledger-"));
+  const l = new Ledger(dir, { maxBytes: 4000, keep: 50 });
+  const first = l.flush();
+  for (let i = 0; i < 500; i++) {
+    l.record(entry(`m${i}`, 0, i));
+    // Some records land while a batch is being written.
+    if (i === 250) await new Promise((r) => setImmediate(r));
+  }
+  await first;
+  await l.dispose();
+  const lines = onDisk(dir);
+  assert.deepEqual(lines.map((x) => (JSON.parse(x) as LedgerEntry).model), Array.from({ length: 500 }, (_, i) => `m${i}`));
+  assert.ok(readdirSync(dir).length > 1, "the batch was rotated");
+});
+
+void test("records made just before process.exit() are on disk", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ledger-"));
+  const script = `
+    const { Ledger } = require(${JSON.stringify(join(import.meta.dirname, "../../../src/core/ledger.ts"))});
+    const l = new Ledger(${JSON.stringify(dir)});
+    for (let i = 0; i < 100; i++) l.record({ surface: "cli", mode: "m", model: "m" + i, provider: "p", inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: 0, ok: true });
+    void l.flush(); // a write under way at exit must be neither lost nor doubled
+    setImmediate(() => {
+      l.record({ surface: "cli", mode: "m", model: "last", provider: "p", inputTokens: 0, outputTokens: 0, costUsd: 0, latencyMs: 0, ok: true });
+      process.exit(0);
+    });
+  `;
+  const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const models = onDisk(dir).map((x) => (JSON.parse(x) as LedgerEntry).model);
+  assert.deepEqual(models, [...Array.from({ length: 100 }, (_, i) => `m${i}`), "last"]);
 });
 
 void test("summarize groups cost, errors and latency by key", () => {

@@ -1,0 +1,206 @@
+// The ledger's file: JSON lines appended in batches, rotated by size. A record only joins a queue in memory, so
+// no completion request ever waits on the disk: the queue is written by one asynchronous append per flush (a short
+// timer after the first record, an explicit flush, or dispose), and synchronously on process exit, so records
+// made just before an exit are not lost. Size checks and rotation happen once per flush, not once per record.
+
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { appendFile, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+
+export const LEDGER_FILE = "ledger.jsonl";
+
+/** How long the first record of a batch waits for company before the batch is written. */
+export const FLUSH_DELAY_MS = 50;
+
+/** Lines kept for a retry while the disk refuses them (a full disk must not grow memory without bound). */
+const MAX_QUEUED_LINES = 10_000;
+
+export interface LedgerFileOptions {
+  maxBytes: number;
+  keep: number;
+  /** A batch could not be written (it stays queued and is retried with the next one). Default: a process warning. */
+  onError?: (e: unknown) => void;
+}
+
+/** One write between rotations: the text to append, and whether the current file is rotated away first. */
+interface Chunk {
+  rotateFirst: boolean;
+  text: string;
+}
+
+export class LedgerFile {
+  private queue: string[] = [];
+  /** Lines handed to an asynchronous append that has not finished yet. */
+  private writing: string[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    readonly dir: string,
+    private readonly opts: LedgerFileOptions,
+  ) {}
+
+  /** The files oldest first: the rotated ones, then the current one. */
+  files(): string[] {
+    const out: string[] = [];
+    for (let i = this.opts.keep; i >= 1; i--) out.push(join(this.dir, `${LEDGER_FILE}.${i}`));
+    out.push(join(this.dir, LEDGER_FILE));
+    return out;
+  }
+
+  /** Queue one line (with its newline); it reaches the disk with the next flush. */
+  append(line: string): void {
+    this.queue.push(line);
+    unflushed.add(this);
+    registerExitHook();
+    // A running flush picks the line up before it finishes; otherwise start the batch's timer.
+    if (!this.timer && !this.flushing) {
+      this.timer = setTimeout(() => void this.flush(), FLUSH_DELAY_MS);
+      // The timer must not keep a CLI alive: the exit hook writes whatever is still queued.
+      this.timer.unref();
+    }
+  }
+
+  /** Write everything appended so far; resolves once it is on disk (or the write failed and was reported). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flushing ??= this.drain();
+    return this.flushing;
+  }
+
+  /** Every line, oldest first: those in the files, then those not written yet (so a read never misses a record). */
+  lines(): string[] {
+    const onDisk = this.diskLines();
+    return [...onDisk, ...this.unwritten(onDisk)];
+  }
+
+  /**
+   * Lines appended but perhaps not in `onDisk` yet: those of a write under way (which may have landed already)
+   * and the queued ones.
+   */
+  private unwritten(onDisk: string[]): string[] {
+    if (this.writing.length === 0) return [...this.queue];
+    const seen = new Set(onDisk);
+    return [...this.writing.filter((l) => !seen.has(l)), ...this.queue];
+  }
+
+  /** Process exit only: nothing asynchronous runs any more, so write what is left now. */
+  flushOnExit(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    // A write under way when process.exit() was called may not have happened: write the lines the files lack.
+    const lines = this.unwritten(this.writing.length > 0 ? this.diskLines() : []);
+    this.writing = [];
+    this.queue = [];
+    unflushed.delete(this);
+    if (lines.length === 0) return;
+    const path = join(this.dir, LEDGER_FILE);
+    const size = existsSync(path) ? statSync(path).size : undefined;
+    for (const c of chunks(lines, size, this.opts.maxBytes)) {
+      if (c.rotateFirst) this.rotateSync();
+      appendFileSync(path, c.text);
+    }
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      // Yield once first, so `flushing` is set by flush() before the finally below clears it.
+      await Promise.resolve();
+      while (this.queue.length > 0) {
+        this.writing = this.queue;
+        this.queue = [];
+        try {
+          await this.write(this.writing);
+        } catch (e) {
+          this.queue = [...this.writing, ...this.queue].slice(-MAX_QUEUED_LINES);
+          this.writing = [];
+          (this.opts.onError ?? warn)(e);
+          return;
+        }
+        this.writing = [];
+      }
+      unflushed.delete(this);
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+
+  private async write(lines: string[]): Promise<void> {
+    const path = join(this.dir, LEDGER_FILE);
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => undefined,
+    );
+    for (const c of chunks(lines, size, this.opts.maxBytes)) {
+      if (c.rotateFirst) await this.rotate();
+      // One append per chunk: a whole batch of lines in one write, never a line split across two.
+      await appendFile(path, c.text);
+    }
+  }
+
+  private async rotate(): Promise<void> {
+    const [current, ...older] = this.files().reverse();
+    await rm(older[older.length - 1]!, { force: true });
+    for (let i = older.length - 2; i >= 0; i--) await rename(older[i]!, older[i + 1]!).catch(ignoreMissing);
+    await rename(current!, older[0]!);
+  }
+
+  private rotateSync(): void {
+    const [current, ...older] = this.files().reverse();
+    rmSync(older[older.length - 1]!, { force: true });
+    for (let i = older.length - 2; i >= 0; i--) if (existsSync(older[i]!)) renameSync(older[i]!, older[i + 1]!);
+    renameSync(current!, older[0]!);
+  }
+
+  private diskLines(): string[] {
+    const out: string[] = [];
+    for (const f of this.files()) if (existsSync(f)) for (const l of readFileSync(f, "utf8").split("\n")) if (l) out.push(`${l}\n`);
+    return out;
+  }
+}
+
+/**
+ * Split a batch where the file would be rotated, keeping the rule of a record-at-a-time ledger: before a line is
+ * written, a current file that exists and has reached maxBytes is rotated away. `size` is undefined for no file.
+ */
+function chunks(lines: string[], size: number | undefined, maxBytes: number): Chunk[] {
+  const out: Chunk[] = [];
+  let current: Chunk | undefined;
+  for (const line of lines) {
+    if (!current || (size !== undefined && size >= maxBytes)) {
+      current = { rotateFirst: size !== undefined && size >= maxBytes, text: "" };
+      if (current.rotateFirst) size = undefined;
+      out.push(current);
+    }
+    current.text += line;
+    size = (size ?? 0) + Buffer.byteLength(line);
+  }
+  return out;
+}
+
+function warn(e: unknown): void {
+  process.emitWarning(`Chorus could not write its ledger (the records stay queued and are retried): ${e instanceof Error ? e.message : String(e)}`);
+}
+
+function ignoreMissing(e: unknown): void {
+  if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+}
+
+// Files with queued lines; the one exit hook writes them all (a hook per file would pile up listeners).
+const unflushed = new Set<LedgerFile>();
+let hooked = false;
+
+function registerExitHook(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on("exit", () => {
+    for (const f of [...unflushed]) {
+      try {
+        f.flushOnExit();
+      } catch {
+        /* exiting: nowhere left to report it, and the other ledgers should still be written */
+      }
+    }
+  });
+}
