@@ -36,24 +36,44 @@ export function currentRequestFiles(): readonly string[] {
   return requestFiles.getStore() ?? [];
 }
 
-const compiled = new Map<string, Minimatch>();
+// Every keystroke's completion asks about the same few files under the same rules: compile each rule set's globs
+// once and remember each path's answer, so the request path does no glob matching after a file's first request.
+interface RuleSet {
+  matchers: { glob: string; m: Minimatch }[];
+  answers: Map<string, string | undefined>;
+}
 
-function matcher(glob: string): Minimatch {
-  let m = compiled.get(glob);
-  if (!m) {
-    // nocase: a rule written "**/*.pem" must also protect "KEY.PEM" on case-insensitive file systems;
-    // erring towards protecting more is the safe side. dot: ".env" files are the commonest secret.
-    m = new Minimatch(glob, { dot: true, nocase: true, matchBase: !glob.includes("/") });
-    compiled.set(glob, m);
+const ruleSets = new Map<string, RuleSet>();
+/** Bounds on the caches: settings rarely change, but a long session may touch many files. */
+const MAX_RULE_SETS = 8;
+const MAX_PATHS = 4096;
+
+function ruleSet(globs: readonly string[]): RuleSet {
+  const key = globs.join("\u0000");
+  let r = ruleSets.get(key);
+  if (!r) {
+    if (ruleSets.size >= MAX_RULE_SETS) ruleSets.clear();
+    const matchers = globs
+      .filter((g) => g.trim() !== "")
+      // nocase: a rule written "**/*.pem" must also protect "KEY.PEM" on case-insensitive file systems;
+      // erring towards protecting more is the safe side. dot: ".env" files are the commonest secret.
+      .map((glob) => ({ glob, m: new Minimatch(glob.trim(), { dot: true, nocase: true, matchBase: !glob.trim().includes("/") }) }));
+    r = { matchers, answers: new Map() };
+    ruleSets.set(key, r);
   }
-  return m;
+  return r;
 }
 
 /** The glob that protects this file, or undefined. Paths may be absolute or relative, with either slash. */
 export function protectingGlob(filePath: string | undefined, cfg: PrivacyConfig): string | undefined {
   if (!filePath) return undefined;
+  const rules = ruleSet(cfg.localOnlyGlobs);
+  if (rules.answers.has(filePath)) return rules.answers.get(filePath);
   const p = filePath.replace(/\\/g, "/");
-  return cfg.localOnlyGlobs.find((g) => g.trim() !== "" && matcher(g.trim()).match(p));
+  const glob = rules.matchers.find(({ m }) => m.match(p))?.glob;
+  if (rules.answers.size >= MAX_PATHS) rules.answers.clear();
+  rules.answers.set(filePath, glob);
+  return glob;
 }
 
 export type PrivacyVerdict = { ok: true } | { ok: false; rule: string; why: string };
@@ -70,6 +90,7 @@ export function privacyVerdict(model: ModelConfig, cfg: PrivacyConfig, filePath:
 
 /** Throw unless the call is allowed for `filePath` and every file of the current request. The message says what to do. */
 export function enforcePrivacy(model: ModelConfig, cfg: PrivacyConfig, filePath: string | undefined): void {
+  if (isLocal(model)) return;
   const verdicts = [filePath, ...currentRequestFiles()].map((f) => privacyVerdict(model, cfg, f));
   const v = verdicts.find((x) => !x.ok) ?? verdicts[0]!;
   if (v.ok) return;

@@ -11,6 +11,8 @@ export interface CursorShape {
 }
 
 const CLOSERS = /^[\s)\]}>"'`;,]*$/;
+/** What String.prototype.trim() removes is exactly \s, so "no \S" is "trims to empty". */
+const NON_SPACE = /\S/;
 const BLOCK_OPENER = /[{([:]\s*$|=>\s*$|\b(do|then|else)\s*$/;
 
 export function cursorShape(prefix: string, suffix: string, policy: MultilinePolicy = "auto"): CursorShape {
@@ -19,10 +21,12 @@ export function cursorShape(prefix: string, suffix: string, policy: MultilinePol
   const lineAfter = nl < 0 ? suffix : suffix.slice(0, nl);
   const atLineEnd = CLOSERS.test(lineAfter);
   if (!atLineEnd) return { atLineEnd, multiline: false, skip: "the cursor is in the middle of a line" };
-  if (prefix.trim() === "") return { atLineEnd, multiline: false, skip: "the file is empty before the cursor" };
+  // Runs on every keystroke over the whole file before the cursor: look at lines, never trim or split the file.
+  if (!NON_SPACE.test(prefix)) return { atLineEnd, multiline: false, skip: "the file is empty before the cursor" };
   if (policy !== "auto") return { atLineEnd, multiline: policy === "always" };
   // A blank line or the start of a block is where a whole body is wanted; mid-statement, the rest of the line.
-  const prevLine = prefix.slice(0, Math.max(0, prefix.length - lineBefore.length - 1)).split("\n").pop() ?? "";
+  const prevEnd = Math.max(0, prefix.length - lineBefore.length - 1);
+  const prevLine = prefix.slice(prefix.lastIndexOf("\n", prevEnd - 1) + 1, prevEnd);
   const multiline = lineBefore.trim() === "" ? BLOCK_OPENER.test(prevLine) || prevLine.trim() === "" : BLOCK_OPENER.test(lineBefore);
   return { atLineEnd, multiline };
 }

@@ -11,7 +11,10 @@ export function monthStart(now: Date): Date {
 }
 
 export class BudgetGuard {
+  /** The month whose spend `spent` holds: its start as ISO text (ledger timestamps compare as text) and as ms. */
   private month = "";
+  private monthStartMs = Infinity;
+  private monthEndMs = -Infinity;
   private spent = 0;
   private readonly sub: { dispose(): void };
 
@@ -20,17 +23,23 @@ export class BudgetGuard {
     private readonly budgetUsd: () => number,
     private readonly now: () => Date = () => new Date(),
   ) {
+    // Runs for every ledger record: compare against the held month, no dates built per record. A record from a
+    // month not held yet only touches a sum that spentThisMonth() re-reads before anyone sees it.
     this.sub = ledger.onRecord((e) => {
-      if (this.month && e.ts >= monthStart(this.now()).toISOString()) this.spent += e.costUsd;
+      if (this.month && e.ts >= this.month) this.spent += e.costUsd;
     });
   }
 
   /** Cloud spend this calendar month, in USD. */
   spentThisMonth(): number {
-    const start = monthStart(this.now());
-    const key = start.toISOString();
-    if (key !== this.month) {
-      this.month = key;
+    const now = this.now();
+    const t = now.getTime();
+    // Every request asks: within the held month that is two comparisons, not a Date and an ISO string.
+    if (t < this.monthStartMs || t >= this.monthEndMs) {
+      const start = monthStart(now);
+      this.month = start.toISOString();
+      this.monthStartMs = start.getTime();
+      this.monthEndMs = new Date(now.getFullYear(), now.getMonth() + 1, 1).getTime();
       this.spent = this.ledger.spentSince(start);
     }
     return this.spent;
