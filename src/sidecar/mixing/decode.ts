@@ -31,10 +31,11 @@ export interface MixGenerateResult {
   /** Tokens written per writer ("mix", or the deferral roles). */
   writers: Record<string, number>;
   /**
-   * Wall ms waiting for native evaluations / in JavaScript mixing, sampling and text, the step count, and each
-   * lane's own evaluation wall ms (their sum above evalMs shows the lanes ran concurrently).
+   * Wall ms waiting for native evaluations / in JavaScript mixing, sampling and text, the step count, each
+   * lane's own evaluation wall ms (their sum above evalMs shows the lanes ran concurrently), and the prompt tokens
+   * the lanes evaluated together (fewer than lanes × prompt tokens when a prefix was still in their KV caches).
    */
-  timing: { evalMs: number; mixMs: number; steps: number; laneEvalMs: Record<string, number> };
+  timing: { evalMs: number; mixMs: number; steps: number; laneEvalMs: Record<string, number>; promptTokensEvaluated: number };
 }
 
 export interface DecodeSetup {
@@ -50,6 +51,8 @@ export interface DecodeSetup {
   /** Tokens a lane may hold in total (its context size). */
   contextSize: number;
   promptTokens: number;
+  /** Prompt tokens the lanes have left to evaluate, all lanes together (the rest is reused from their caches). */
+  promptTokensEvaluated: number;
 }
 
 export interface DecodeRequest {
@@ -79,7 +82,7 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
       finishReason = "cancelled";
       break;
     }
-    if (lanes.some((l) => l.sequence.nextTokenIndex + l.pending.length >= setup.contextSize)) break;
+    if (lanes.some((l) => l.evaluated.length + l.pending.length >= setup.contextSize)) break;
     const evalStart = performance.now();
     let mixed: Mixed;
     let writer = "mix";
@@ -142,6 +145,6 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
     finishReason,
     usage: { promptTokens: setup.promptTokens, completionTokens: tokens.length },
     writers,
-    timing: { evalMs, mixMs, steps, laneEvalMs: Object.fromEntries(lanes.map((l) => [l.role.role, l.evalMs])) },
+    timing: { evalMs, mixMs, steps, laneEvalMs: Object.fromEntries(lanes.map((l) => [l.role.role, l.evalMs])), promptTokensEvaluated: setup.promptTokensEvaluated },
   };
 }

@@ -12,7 +12,8 @@
 //     onToken?(t: MixedToken), onFlush?(text),
 //   });
 //   r.text, r.finishReason ("stop" | "length" | "cancelled"), r.usage, r.tokens[i] = {token, text, textDelta,
-//   logprob, top[], writer}, r.writers (deferral: tokens per model), r.timing (native eval ms vs JS mixing ms)
+//   logprob, top[], writer}, r.writers (deferral: tokens per model), r.timing (native eval ms vs JS mixing ms,
+//   promptTokensEvaluated: the prompt tokens the lanes evaluated after reusing their caches)
 //   await mixer.score({ text, context? })   // teacher-forced mixed log-probs and cross-entropy
 //   await mixer.dispose()                   // frees the mixer's contexts; the models stay the caller's
 //
@@ -29,7 +30,9 @@
 // everything is exact; the tests compare both against the bigram tables.
 //
 // Layout: spec.ts (MixSpec + validation), strategies/ (one file per strategy; linear.ts the shared weighted sum),
-// distribution.ts (a read-out as log-probabilities), lockstep.ts (lanes = sequences fed the same tokens),
+// distribution.ts (a read-out as log-probabilities), lockstep.ts (lanes = sequences fed the same tokens, each
+// keeping its KV cache between requests so only the tokens after a shared prompt prefix are evaluated),
+// native-batch.ts (the direct path into node-llama-cpp's native context that lanes use by default),
 // decode.ts (the loop), score.ts (teacher forcing), sampling.ts, text.ts (streaming text, stop strings),
 // vocab.ts, mixer.ts (createMixer).
 

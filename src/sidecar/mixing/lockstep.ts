@@ -1,29 +1,84 @@
 // The lockstep engine's lanes: one node-llama-cpp sequence per lane, each fed the same chosen tokens. A read
-// evaluates the lane's pending tokens in one `controlledEvaluate` call and reads back only the top K logits, so
-// the JavaScript work per step is O(K), not O(vocabulary). Lanes are read concurrently (Promise.all): each
-// context decodes on its own native worker thread.
+// evaluates the lane's pending tokens in one batch and reads back only the top K logits, so the JavaScript work
+// per step is O(K), not O(vocabulary). Lanes are read concurrently: each context decodes on its own native worker
+// thread, and lanes that share a context (one model, several roles) share one decode.
 //
 // Top-K read-outs go through llama.cpp's own top-k sampler (temperature 1, so logits are untouched), which
 // keeps the K best with a partial sort; asking for the top K of the greedy chain instead sorts the whole
 // vocabulary (O(V log V), ~3 ms per step at 32k). The token that sampler draws is ignored: the mixer chooses.
 // Only a read that needs true probabilities (deferral's confidence) pays for the full sort and normaliser.
+//
+// Two ways into llama.cpp, same read-outs: the direct native path (native-batch.ts, the default: one sampler
+// per lane for its lifetime, no per-call library overhead) and node-llama-cpp's public `controlledEvaluate`
+// (when the library's internals are not as expected, or when asked for).
+//
+// Each lane remembers the tokens in its KV cache, so a request whose prompt starts like the previous one
+// (successive inline completions in one file) evaluates only the tokens after the common prefix.
 
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import { distFromReadout, type NextTokenDist, type TokenId } from "./distribution";
+import type { NativeContext, NativeSampler, RawReadout, ReadKind } from "./native-batch";
 import type { LaneRole } from "./strategies/types";
 
 export interface Lane {
   readonly role: LaneRole;
   readonly sequence: LlamaContextSequence;
   readonly vocabSize: number;
+  /** The direct native path for this lane's context; absent = the public API. */
+  readonly native?: { context: NativeContext; sequenceId: number; samplers: Map<ReadKind, NativeSampler> };
+  /** Tokens in this lane's KV cache, in position order. */
+  evaluated: TokenId[];
+  /** An evaluation failed midway: what the cache holds is unknown, so the next request clears it. */
+  stale: boolean;
   /** Tokens this lane has been given but not yet evaluated (the prompt at first, then chosen tokens). */
   pending: TokenId[];
   /** Wall time spent waiting for this lane's evaluations, ms. */
   evalMs: number;
 }
 
-export function createLane(role: LaneRole, sequence: LlamaContextSequence, vocabSize: number): Lane {
-  return { role, sequence, vocabSize, pending: [], evalMs: 0 };
+export function createLane(role: LaneRole, sequence: LlamaContextSequence, vocabSize: number, native?: NativeContext): Lane {
+  const sequenceId = (sequence as unknown as { _sequenceId?: unknown })._sequenceId;
+  const direct = native && typeof sequenceId === "number" ? { context: native, sequenceId, samplers: new Map<ReadKind, NativeSampler>() } : undefined;
+  return { role, sequence, vocabSize, native: direct, evaluated: [], stale: false, pending: [], evalMs: 0 };
+}
+
+/**
+ * Start a request on the lane: its pending tokens become `tokens` minus the longest prefix already in its KV cache
+ * (with `reuse`; at least one token is always evaluated, as reading needs a fresh position), and the cache is cut
+ * after that prefix. Returns how many tokens are left to evaluate.
+ */
+export async function startLane(lane: Lane, tokens: readonly TokenId[], reuse: boolean): Promise<number> {
+  let keep = 0;
+  if (reuse && !lane.stale) {
+    const limit = Math.min(lane.evaluated.length, tokens.length - 1);
+    while (keep < limit && lane.evaluated[keep] === tokens[keep]) keep++;
+  }
+  if (keep < lane.evaluated.length || lane.stale) {
+    // A cache that cannot be cut mid-way (some architectures) is cleared instead.
+    if (!(await eraseFrom(lane, keep))) {
+      keep = 0;
+      await eraseFrom(lane, 0);
+    }
+  }
+  lane.evaluated = lane.evaluated.slice(0, keep);
+  lane.stale = false;
+  lane.pending = tokens.slice(keep);
+  lane.evalMs = 0;
+  return lane.pending.length;
+}
+
+async function eraseFrom(lane: Lane, start: number): Promise<boolean> {
+  if (lane.native) return lane.native.context.erase(lane.native.sequenceId, start);
+  if (start === 0) {
+    await lane.sequence.clearHistory();
+    return true;
+  }
+  try {
+    await lane.sequence.eraseContextTokenRanges([{ start, end: lane.sequence.nextTokenIndex }]);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -31,43 +86,123 @@ export function createLane(role: LaneRole, sequence: LlamaContextSequence, vocab
  * asks for the full-vocabulary normaliser (see distribution.ts for when that matters).
  */
 export async function readLane(lane: Lane, topK: number | "all", normalised = false): Promise<NextTokenDist> {
-  const tokens = lane.pending;
-  if (tokens.length === 0) throw new Error(`lane "${lane.role.role}" has no token to evaluate`);
-  lane.pending = [];
-  const [dist] = await evaluateAndRead(lane, tokens, tokens.length - 1, topK, normalised);
-  return dist!;
+  const [dists] = await takePendingAndRead([lane], topK, normalised);
+  return dists!;
+}
+
+export function readLanes(lanes: readonly Lane[], topK: number | "all"): Promise<NextTokenDist[]> {
+  return takePendingAndRead(lanes, topK, false);
+}
+
+async function takePendingAndRead(lanes: readonly Lane[], topK: number | "all", normalised: boolean): Promise<NextTokenDist[]> {
+  const jobs = lanes.map((lane) => {
+    const tokens = lane.pending;
+    if (tokens.length === 0) throw new Error(`lane "${lane.role.role}" has no token to evaluate`);
+    lane.pending = [];
+    return { lane, tokens, readFrom: tokens.length - 1, normalised };
+  });
+  const out = await evaluateLanes(jobs, topK);
+  return out.map((d) => d[0]!);
+}
+
+export interface LaneJob {
+  lane: Lane;
+  tokens: readonly TokenId[];
+  /** Read the next-token distribution after every token from this index on (teacher forcing reads them all). */
+  readFrom: number;
+  normalised: boolean;
 }
 
 /**
- * Evaluate `tokens` on the lane in one call, reading the next-token distribution after every position from
- * `readFrom` on (teacher forcing, for scoring text). Returns one distribution per read position.
+ * Evaluate each job's tokens on its lane (appending them to the lane's cache), reading from `readFrom` on.
+ * Lanes on one native context share its decodes; contexts run concurrently.
  */
-export async function evaluateAndRead(lane: Lane, tokens: readonly TokenId[], readFrom: number, topK: number | "all", normalised: boolean): Promise<NextTokenDist[]> {
-  const full = topK === "all" || topK >= lane.vocabSize;
-  const generateNext = full
-    ? { logits: true, totalLogitWeight: true }
-    : normalised
-      ? { logits: { filter: { tokens: NO_TOKENS, includeTop: topK } }, totalLogitWeight: true }
-      : { logits: { filter: { tokens: NO_TOKENS, includeTop: topK } }, totalLogitWeight: true, options: { temperature: 1, topK, topP: 1, minP: 0 } };
-  const items = tokens.map((t, i) => (i >= readFrom ? ([t as Token, { generateNext }] as const) : (t as Token)));
+export async function evaluateLanes(jobs: readonly LaneJob[], topK: number | "all"): Promise<NextTokenDist[][]> {
+  const results: NextTokenDist[][] = jobs.map(() => []);
+  const groups = new Map<NativeContext, number[]>();
+  const work: Promise<void>[] = [];
+  jobs.forEach((job, i) => {
+    const native = job.lane.native;
+    if (!native) {
+      work.push(timed([job], async () => void (results[i] = await evaluatePublic(job, topK))));
+      return;
+    }
+    const group = groups.get(native.context);
+    if (group) group.push(i);
+    else groups.set(native.context, [i]);
+  });
+  for (const [context, indexes] of groups) {
+    const group = indexes.map((i) => jobs[i]!);
+    work.push(
+      timed(group, async () => {
+        const raw = await context.evaluate(group.map((j) => ({ sequenceId: j.lane.native!.sequenceId, position: j.lane.evaluated.length, tokens: j.tokens, readFrom: j.readFrom, sampler: samplerFor(j, topK) })));
+        indexes.forEach((jobIndex, k) => (results[jobIndex] = raw[k]!.map((r) => toDist(jobs[jobIndex]!, r, topK))));
+      }),
+    );
+  }
+  await Promise.all(work);
+  return results;
+}
+
+/** Run one evaluation for these jobs' lanes: time it, record the tokens as cached, or mark the lanes stale. */
+async function timed(jobs: readonly LaneJob[], work: () => Promise<void>): Promise<void> {
   const started = performance.now();
+  try {
+    await work();
+  } catch (e) {
+    for (const j of jobs) j.lane.stale = true;
+    throw e;
+  } finally {
+    const ms = performance.now() - started;
+    for (const j of jobs) j.lane.evalMs += ms;
+  }
+  for (const j of jobs) for (const t of j.tokens) j.lane.evaluated.push(t);
+}
+
+function readKind(lane: Lane, topK: number | "all", normalised: boolean): ReadKind {
+  if (topK === "all" || topK >= lane.vocabSize) return "all";
+  return normalised ? "normalised" : "top";
+}
+
+function samplerFor(job: LaneJob, topK: number | "all"): NativeSampler {
+  const native = job.lane.native!;
+  const kind = readKind(job.lane, topK, job.normalised);
+  const k = topK === "all" ? job.lane.vocabSize : topK;
+  let s = native.samplers.get(kind);
+  if (!s || s.topK !== k) native.samplers.set(kind, (s = native.context.sampler(kind, k)));
+  return s;
+}
+
+function toDist(job: LaneJob, r: RawReadout, topK: number | "all"): NextTokenDist {
+  const kind = readKind(job.lane, topK, job.normalised);
+  if (r.logits.size === 0) throw new Error(`model for lane "${job.lane.role.role}" (${job.lane.role.model}) returned no logits; it cannot be used for mixing`);
+  return distFromReadout(r.logits, r.totalLogitWeight, job.lane.vocabSize, kind !== "top");
+}
+
+/** The public path: node-llama-cpp's controlledEvaluate with the equivalent read-out options. */
+async function evaluatePublic(job: LaneJob, topK: number | "all"): Promise<NextTokenDist[]> {
+  const { lane, tokens, readFrom } = job;
+  const kind = readKind(lane, topK, job.normalised);
+  const k = topK === "all" ? lane.vocabSize : topK;
+  const generateNext =
+    kind === "all"
+      ? { logits: true, totalLogitWeight: true }
+      : kind === "normalised"
+        ? { logits: { filter: { tokens: NO_TOKENS, includeTop: k } }, totalLogitWeight: true }
+        : { logits: { filter: { tokens: NO_TOKENS, includeTop: k } }, totalLogitWeight: true, options: { temperature: 1, topK: k, topP: 1, minP: 0 } };
+  const items = tokens.map((t, i) => (i >= readFrom ? ([t as Token, { generateNext }] as const) : (t as Token)));
   const out = await lane.sequence.controlledEvaluate(items as Parameters<LlamaContextSequence["controlledEvaluate"]>[0]);
-  lane.evalMs += performance.now() - started;
   const dists: NextTokenDist[] = [];
   for (let i = readFrom; i < tokens.length; i++) {
     const next = out[i]?.next;
     if (!next?.logits || next.totalLogitWeight === undefined)
       throw new Error(`model for lane "${lane.role.role}" (${lane.role.model}) returned no logits; it cannot be used for mixing`);
-    dists.push(distFromReadout(next.logits, next.totalLogitWeight, lane.vocabSize, full || normalised));
+    dists.push(toDist(job, { logits: next.logits, totalLogitWeight: next.totalLogitWeight }, topK));
   }
   return dists;
 }
 
 const NO_TOKENS: Token[] = [];
-
-export function readLanes(lanes: readonly Lane[], topK: number | "all"): Promise<NextTokenDist[]> {
-  return Promise.all(lanes.map((l) => readLane(l, topK)));
-}
 
 /** Give every lane the chosen token (evaluated on its next read). */
 export function feedAll(lanes: readonly Lane[], token: TokenId): void {

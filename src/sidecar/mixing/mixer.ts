@@ -1,11 +1,13 @@
 // createMixer: bind a MixSpec to loaded models (the caller's registry owns loading and unloading), check they
 // share a vocabulary, make one context per distinct model (one sequence per lane on it, threads set explicitly),
-// and serve generate() requests one at a time over those contexts.
+// and serve generate() requests one at a time over those contexts. Each lane keeps its KV cache between requests,
+// so a prompt that extends or shares a start with the previous one only evaluates what changed.
 
 import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import { decode, type MixedToken, type MixGenerateResult } from "./decode";
 import type { TokenId } from "./distribution";
-import { createLane, type Lane } from "./lockstep";
+import { createLane, startLane, type Lane } from "./lockstep";
+import { NativeContext } from "./native-batch";
 import { validateSampling, type SamplingOptions } from "./sampling";
 import { scoreTokens, type ScoreResult } from "./score";
 import { parseMixSpec, type MixSpec } from "./spec";
@@ -21,6 +23,16 @@ export interface MixerOptions {
   threads?: number;
   /** Tokens per lane; default min(2048, the model's training context). */
   contextSize?: number;
+  /**
+   * Keep each lane's KV cache between requests and evaluate only the tokens after the longest common prefix with
+   * the previous request. Default true; the tokens generated are the same either way.
+   */
+  reusePrefix?: boolean;
+  /**
+   * Drive llama.cpp through node-llama-cpp's native context directly (native-batch.ts) rather than its public
+   * controlledEvaluate. Default true; falls back to the public API when the library's internals are not as expected.
+   */
+  nativeBatch?: boolean;
 }
 
 export interface MixGenerateRequest {
@@ -70,16 +82,21 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   const vocabSize = vocabularyOf(firstModel, strategy.lanes[0]!.model).length;
   const contextSize = Math.min(options.contextSize ?? 2048, ...[...byName.values()].map((m) => m.trainContextSize));
 
+  const reusePrefix = options.reusePrefix ?? true;
   const contexts: LlamaContext[] = [];
+  const natives: NativeContext[] = [];
   const lanes: Lane[] = [];
   try {
     for (const [name, model] of byName) {
       const roles = strategy.lanes.filter((l) => l.model === name);
       const ctx = await model.createContext({ contextSize, sequences: roles.length, threads });
       contexts.push(ctx);
-      for (const role of roles) lanes.push(createLane(role, ctx.getSequence(), vocabSize));
+      const native = options.nativeBatch === false ? undefined : NativeContext.attach(ctx, model);
+      if (native) natives.push(native);
+      for (const role of roles) lanes.push(createLane(role, ctx.getSequence(), vocabSize, native));
     }
   } catch (e) {
+    for (const n of natives) n.dispose();
     await Promise.allSettled(contexts.map((c) => c.dispose()));
     throw e;
   }
@@ -92,27 +109,32 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   let disposed = false;
   const modelOf = (lane: Lane) => byName.get(lane.role.model)!;
 
-  /** Fresh sequences, each lane's pending tokens = BOS + (context) + prompt. */
-  async function startLanes(context: string, prompt: string, reserve: number): Promise<void> {
+  /**
+   * Each lane's prompt = BOS + (context) + prompt; its pending tokens are what its KV cache does not already hold.
+   * Returns the prompt's tokens (lane 0's) and how many prompt tokens all lanes together will evaluate.
+   */
+  async function startLanes(context: string, prompt: string, reserve: number): Promise<{ promptTokens: TokenId[]; toEvaluate: number }> {
     if (disposed) throw new MixRequestError("this mixer has been disposed; create a new one");
-    for (const lane of lanes) {
-      await lane.sequence.clearHistory();
+    const prompts = lanes.map((lane) => {
       const model = modelOf(lane);
       const text = lane.role.withContext ? context + prompt : prompt;
       const bos = model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos] : [];
-      lane.pending = [...bos, ...model.tokenize(text)];
-      lane.evalMs = 0;
-      if (lane.pending.length === 0) throw new MixRequestError("the prompt is empty and the model adds no start token; give a prompt");
-      if (lane.pending.length + reserve > contextSize)
-        throw new MixRequestError(`the prompt is ${lane.pending.length} tokens, which with ${reserve} more does not fit the ${contextSize}-token mixing context; shorten the prompt or context`);
-    }
+      const tokens: TokenId[] = [...bos, ...model.tokenize(text)];
+      if (tokens.length === 0) throw new MixRequestError("the prompt is empty and the model adds no start token; give a prompt");
+      if (tokens.length + reserve > contextSize)
+        throw new MixRequestError(`the prompt is ${tokens.length} tokens, which with ${reserve} more does not fit the ${contextSize}-token mixing context; shorten the prompt or context`);
+      return tokens;
+    });
+    let toEvaluate = 0;
+    for (const [i, lane] of lanes.entries()) toEvaluate += await startLane(lane, prompts[i]!, reusePrefix);
+    return { promptTokens: prompts[0]!, toEvaluate };
   }
 
   async function run(req: MixGenerateRequest): Promise<MixGenerateResult> {
     const r = validateRequest(req, spec, contextSize);
-    await startLanes(r.context, r.prompt, 1);
+    const { promptTokens, toEvaluate } = await startLanes(r.context, r.prompt, 1);
     const writer = modelOf(lanes[0]!);
-    const promptTail = lanes[0]!.pending.slice(-8);
+    const promptTail = promptTokens.slice(-8);
     return decode(
       {
         strategy,
@@ -127,7 +149,8 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
         promptTail,
         isEndOfGeneration: (t: TokenId) => writer.isEogToken(t as Token),
         contextSize,
-        promptTokens: lanes[0]!.pending.length,
+        promptTokens: promptTokens.length,
+        promptTokensEvaluated: toEvaluate,
       },
       r,
     );
@@ -159,6 +182,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     async dispose() {
       disposed = true;
       await queue;
+      for (const n of natives) n.dispose();
       await Promise.allSettled(contexts.map((c) => c.dispose()));
     },
   };

@@ -3,7 +3,7 @@
 // so scoring costs one batched evaluation per lane rather than one step per token.
 
 import type { TokenId } from "./distribution";
-import { evaluateAndRead, type Lane } from "./lockstep";
+import { evaluateLanes, type Lane } from "./lockstep";
 import type { Mixed, Strategy } from "./strategies/types";
 
 export interface ScoreResult {
@@ -15,17 +15,17 @@ export interface ScoreResult {
   writers: Record<string, number>;
 }
 
-/** Score `target` after each lane's pending prompt tokens (which this consumes). */
+/** Score `target` after each lane's pending prompt tokens (which this consumes: the part of the prompt not already cached). */
 export async function scoreTokens(strategy: Strategy, lanes: Lane[], topK: number | "all", target: readonly TokenId[]): Promise<ScoreResult> {
   if (target.length === 0) throw new Error("there is no text to score");
-  const perLane = await Promise.all(
+  const perLane = await evaluateLanes(
     lanes.map((lane, i) => {
       const prompt = lane.pending;
       lane.pending = [];
       // The last target token is never fed: nothing is predicted after it.
-      const tokens = [...prompt, ...target.slice(0, -1)];
-      return evaluateAndRead(lane, tokens, prompt.length - 1, topK, strategy.kind === "defer" && i === 0);
+      return { lane, tokens: [...prompt, ...target.slice(0, -1)], readFrom: prompt.length - 1, normalised: strategy.kind === "defer" && i === 0 };
     }),
+    topK,
   );
   const logprobs: number[] = [];
   const writers: Record<string, number> = {};
