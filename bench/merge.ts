@@ -67,9 +67,14 @@ export async function generateModel(file: string, shape: LlamaShape, seed: numbe
   });
 }
 
-/** The same reads (both inputs, same chunks) and the same write as a merge, with no decoding or arithmetic. */
+/**
+ * The same reads (both inputs, same chunks) and the same write as a merge, with no decoding or arithmetic: the
+ * floor no merge can beat. Like the merge's fast path it reads into buffers it reuses (one per input, and a
+ * second set so a chunk is read while the previous one is written), so allocation is not counted against either.
+ */
 async function rawReadWrite(inputs: string[], out: string, specs: GgufTensorSpec[]): Promise<void> {
   const readers = await Promise.all(inputs.map((f) => GgufReader.open(f)));
+  const buffers = [0, 1].map(() => readers.map(() => new Uint8Array(0)));
   try {
     await writeGguf({
       out,
@@ -77,11 +82,21 @@ async function rawReadWrite(inputs: string[], out: string, specs: GgufTensorSpec
       tensors: specs,
       data: async function* (spec) {
         const infos = readers.map((r) => r.requireTensor(spec.name));
-        const { rowLength, rowCount } = GgufReader.rows(infos[0]!);
+        const { rowLength, rowCount, rowBytes } = GgufReader.rows(infos[0]!);
         const rowsPerChunk = Math.max(1, Math.floor((1 << 20) / rowLength)); // the merge's default chunk
-        for (let r = 0; r < rowCount; r += rowsPerChunk) {
+        const read = (r: number, set: number) => {
           const n = Math.min(rowsPerChunk, rowCount - r);
-          const chunks = await Promise.all(readers.map((rd, i) => rd.readTensorBytes(infos[i]!, r, n)));
+          return Promise.all(
+            readers.map((rd, i) => {
+              if (buffers[set]![i]!.byteLength < n * rowBytes) buffers[set]![i] = new Uint8Array(rowsPerChunk * rowBytes);
+              return rd.readTensorBytesInto(infos[i]!, r, n, buffers[set]![i]!);
+            }),
+          );
+        };
+        let pending = read(0, 0);
+        for (let r = 0, set = 0; r < rowCount; r += rowsPerChunk, set ^= 1) {
+          const chunks = await pending;
+          if (r + rowsPerChunk < rowCount) pending = read(r + rowsPerChunk, set ^ 1);
           yield chunks[0]!;
         }
       },

@@ -66,23 +66,31 @@ export class GgufReader {
 
   /** The raw bytes of rows [rowStart, rowStart + rowCount) of a tensor (all of it by default). */
   async readTensorBytes(t: GgufTensorInfo, rowStart = 0, rowCount?: number): Promise<Buffer> {
-    if (this.closed) throw new GgufError("reader is closed", this.path);
-    const rows = GgufReader.rows(t);
-    const count = rowCount ?? rows.rowCount - rowStart;
-    if (rowStart < 0 || count < 0 || rowStart + count > rows.rowCount) {
-      throw new GgufError(`rows ${rowStart}..${rowStart + count} are outside tensor ${t.name} (${rows.rowCount} rows)`, this.path);
-    }
-    const length = count * rows.rowBytes;
+    const count = rowCount ?? GgufReader.rows(t).rowCount - rowStart;
     // Its own ArrayBuffer (never a slice of the shared pool, so callers may view .buffer whole); not zero-filled,
     // since every byte is read into it below or it is dropped with an error.
-    const buf = Buffer.allocUnsafeSlow(length);
+    const buf = Buffer.allocUnsafeSlow(Math.max(0, count) * GgufReader.rows(t).rowBytes);
+    await this.readTensorBytesInto(t, rowStart, count, buf);
+    return buf;
+  }
+
+  /** Reads rows [rowStart, rowStart + rowCount) of a tensor into the start of `target` (for callers that reuse
+   * memory, such as the merge kernel's); returns the part of `target` filled. */
+  async readTensorBytesInto(t: GgufTensorInfo, rowStart: number, rowCount: number, target: Uint8Array): Promise<Uint8Array> {
+    if (this.closed) throw new GgufError("reader is closed", this.path);
+    const rows = GgufReader.rows(t);
+    if (rowStart < 0 || rowCount < 0 || rowStart + rowCount > rows.rowCount) {
+      throw new GgufError(`rows ${rowStart}..${rowStart + rowCount} are outside tensor ${t.name} (${rows.rowCount} rows)`, this.path);
+    }
+    const length = rowCount * rows.rowBytes;
+    if (target.byteLength < length) throw new RangeError(`a ${target.byteLength}-byte buffer cannot hold ${length} bytes of ${t.name}`);
     let done = 0;
     while (done < length) {
-      const { bytesRead } = await this.fh.read(buf, done, length - done, t.fileOffset + rowStart * rows.rowBytes + done);
+      const { bytesRead } = await this.fh.read(target, done, length - done, t.fileOffset + rowStart * rows.rowBytes + done);
       if (bytesRead === 0) throw new GgufError(`tensor ${t.name} is cut short (the file changed while it was read?)`, this.path);
       done += bytesRead;
     }
-    return buf;
+    return target.subarray(0, length);
   }
 
   /** Rows [rowStart, rowStart + rowCount) of a tensor decoded to floats. */

@@ -13,7 +13,6 @@ import { methodByName } from "./methods";
 import { mergedMetadata, outputTensorSpecs } from "./output-layout";
 import type { MergePlan } from "./plan";
 import { planInputs } from "./plan";
-import { F16WorkerPool } from "./f16-workers";
 import { TensorMerger } from "./tensor-merger";
 
 export interface MergeProgress {
@@ -32,8 +31,6 @@ export interface RunMergeOptions {
   onProgress?: (p: MergeProgress) => void;
   /** Values per chunk when a method can take a tensor in row chunks (default 1M: 4 MB of float32 per input). */
   chunkValues?: number;
-  /** Worker threads for F16 weighted sums (default: the usable cores, at most 4; 0 = none). */
-  workers?: number;
 }
 
 export interface MergeResult {
@@ -85,7 +82,6 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
   if (!method) throw new MergeCompatError(`unknown merge method ${plan.method}`);
   const files = planInputs(plan);
   const readers = await openAll(files);
-  let pool: F16WorkerPool | undefined;
   try {
     checkMergeable(readers.map((r) => ({ file: r.path, header: r.header })));
     checkDecodable(readers);
@@ -98,8 +94,7 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
     const blocks = blockCount(ref.header);
     const valuesTotal = ref.tensors.reduce((s, t) => s + t.dims.reduce((a, b) => a * b, 1), 0);
     const progress = { valuesDone: 0, tensorsDone: 0 };
-    pool = o.workers === 0 || !method.linearCoefficients ? undefined : new F16WorkerPool(o.workers);
-    const merger = new TensorMerger(plan, method, baseReader, modelReaders, blocks, o.chunkValues ?? 1 << 20, o.signal, pool);
+    const merger = new TensorMerger(plan, method, baseReader, modelReaders, blocks, o.chunkValues ?? 1 << 20, o.signal);
     const result = await writeGguf({
       out: o.out,
       metadata,
@@ -114,7 +109,6 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
     });
     return { path: result.path, bytes: result.bytes, tensors: specs.length, seconds: (performance.now() - started) / 1000 };
   } finally {
-    await pool?.close();
     await Promise.all(readers.map((r) => r.close()));
   }
 }

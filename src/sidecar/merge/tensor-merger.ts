@@ -1,20 +1,25 @@
 // Produces one output tensor's bytes, chunk by chunk, for the GGUF writer. Element-wise methods get a large
 // tensor in row chunks, so memory does not depend on tensor size; a few chunks are in flight at once (being
-// read, being merged — in worker threads for the fused F16 path) while the writer writes the oldest, so reading,
-// merging and writing overlap.
+// read, being merged) while the writer writes the oldest, so reading (on libuv's threads), merging and writing
+// overlap. The fused F16 path reads straight into the WebAssembly kernel's memory and the writer writes straight
+// from it, through a ring of slots: one per chunk in flight plus the one being written.
 import { dequantize } from "../gguf/codecs/index";
 import { GgufReader } from "../gguf/reader";
 import { GgmlType, type GgufTensorInfo } from "../gguf/types";
 import type { GgufTensorSpec } from "../gguf/writer";
 import { encodeTensor } from "./f16-encode";
-import { weightedSumF16, type F16WorkerPool } from "./f16-workers";
+import { F16SumArena } from "./f16-weighted-sum";
 import type { MergeMethod, TensorJob } from "./methods";
 import { TensorParams, tensorPosition } from "./params";
 import type { MergePlan } from "./plan";
 import { tensorRng } from "./rng";
 
+/** Chunks being read or merged while the writer writes another. */
+const DEPTH = 2;
+
 export class TensorMerger {
   private readonly inputs: GgufReader[];
+  private arena: F16SumArena | undefined;
 
   constructor(
     private readonly plan: MergePlan,
@@ -24,8 +29,6 @@ export class TensorMerger {
     private readonly blocks: number,
     private readonly chunkValues: number,
     private readonly signal: AbortSignal | undefined,
-    /** Worker threads for the fused F16 path; undefined runs it on this thread. */
-    private readonly pool: F16WorkerPool | undefined,
   ) {
     this.inputs = base ? [base, ...models] : models;
   }
@@ -50,34 +53,47 @@ export class TensorMerger {
         streaming.accumulate(this.job(spec, rowLength, params, await readRows(rowStart), infos), stats);
       }
     }
-    const merge = async (rowStart: number): Promise<Uint8Array> => {
+    const merge = async (rowStart: number, slot: number): Promise<Uint8Array> => {
+      if (fused) return this.fusedChunk(infos, rowStart, Math.min(rowsPerChunk, rowCount - rowStart), slot, coefficients);
       const bytes = await readRows(rowStart);
-      this.signal?.throwIfAborted();
-      if (fused) return this.pool ? this.pool.weightedSum(bytes, coefficients) : weightedSumF16(bytes, coefficients);
       // Merge on a later turn of the event loop, so that the writer's pending write proceeds meanwhile.
       await new Promise((resolve) => setImmediate(resolve));
       this.signal?.throwIfAborted();
       const job = this.job(spec, rowLength, params, bytes, infos);
       return encodeTensor(spec.type, stats && streaming ? streaming.mergeWithStats(job, stats) : this.method.merge(job));
     };
-    // Several chunks in flight (reading, merging in workers) while the writer writes the oldest one.
-    const depth = fused && this.pool ? this.pool.size + 1 : 2;
+    if (fused) {
+      // Resized only here, between tensors, when no chunk of the arena is in use.
+      this.arena ??= new F16SumArena(this.inputs.length, DEPTH + 1);
+      this.arena.reserve(Math.min(rowsPerChunk, rowCount) * rowLength * 2);
+    }
     const inFlight: Promise<Uint8Array>[] = [];
     let nextRow = 0;
+    let launched = 0;
     const launch = () => {
-      const p = merge(nextRow);
+      // Slot i % (DEPTH + 1): by the time chunk i + DEPTH + 1 is launched, chunk i has been written.
+      const p = merge(nextRow, launched++ % (DEPTH + 1));
       // A cancel can abandon chunks in flight; mark them handled so none becomes an unhandled rejection.
       p.catch(() => undefined);
       inFlight.push(p);
       nextRow += rowsPerChunk;
     };
-    while (inFlight.length < depth && nextRow < rowCount) launch();
+    while (inFlight.length < DEPTH && nextRow < rowCount) launch();
     for (let rowStart = 0; rowStart < rowCount; rowStart += rowsPerChunk) {
       const out = await inFlight.shift()!;
       if (nextRow < rowCount) launch();
       onValues(Math.min(rowsPerChunk, rowCount - rowStart) * rowLength);
       yield out;
     }
+  }
+
+  /** Rows of an all-F16 tensor read into an arena slot and summed there; the result is a view into the slot. */
+  private async fusedChunk(infos: GgufTensorInfo[], rowStart: number, rows: number, slot: number, coefficients: number[]): Promise<Uint8Array> {
+    const arena = this.arena!;
+    const bytes = rows * GgufReader.rows(infos[0]!).rowBytes;
+    await Promise.all(this.inputs.map((r, i) => r.readTensorBytesInto(infos[i]!, rowStart, rows, arena.inputView(slot, i, bytes))));
+    this.signal?.throwIfAborted();
+    return arena.sum(slot, bytes, coefficients);
   }
 
   /** A chunk's raw bytes decoded into the job a method merges. */

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dequantizeF16, quantizeF16 } from "../../../src/sidecar/gguf/codecs/float";
-import { weightedSumF16 } from "../../../src/sidecar/merge/f16-workers";
+import { weightedSumF16 } from "../../../src/sidecar/merge/f16-weighted-sum";
 import { weightedSum } from "../../../src/sidecar/merge/methods/linear";
 import { encodeF16 } from "../../../src/sidecar/merge/f16-encode";
 import { mulberry32 } from "../../../src/sidecar/random";
@@ -23,21 +23,33 @@ void test("encodeF16 is bit-identical to the codec: random floats across all mag
   assert.deepEqual(encodeF16(e), quantizeF16(e));
 });
 
-void test("the fused F16 weighted-sum kernel equals decode → weighted sum → encode, subnormals and overflow included", () => {
+void test("the F16 weighted-sum kernel equals decode → weighted sum → encode: every half, subnormals, overflow, NaN, odd lengths", () => {
   const r = mulberry32(7);
-  const n = 50_000;
+  // Every one of the 65536 halves against a random partner, then random pairs; 3 extra values leave a tail
+  // that is not a multiple of the kernel's 8-value step.
+  const n = 65536 + 50_003;
   const a = new Uint16Array(n);
   const b = new Uint16Array(n);
+  const c = new Uint16Array(n);
   for (let i = 0; i < n; i++) {
-    a[i] = (r() * 0x10000) & 0xffff;
+    a[i] = i < 65536 ? i : (r() * 0x10000) & 0xffff;
     b[i] = (r() * 0x10000) & 0xffff;
+    c[i] = (r() * 0x10000) & 0xffff;
   }
   for (let i = 0; i < 64; i++) [a[i], b[i]] = [0x7bff, 0x7bff]; // 65504 + 65504 overflows to infinity
-  for (const coefficients of [[0.5, 0.5], [1e-3, -2e-3], [1], [0.2, 0.3, 0.5]]) {
-    const inputs = [a, b, a].slice(0, coefficients.length).map((h) => new Uint8Array(h.slice().buffer));
-    const decoded = inputs.map((bytes) => dequantizeF16(bytes, n));
-    assert.deepEqual(weightedSumF16(inputs, coefficients), encodeF16(weightedSum(decoded, coefficients)), `coefficients ${coefficients.join(",")}`);
+  [a[64], b[64]] = [0x7c00, 0xfc00]; // +∞ + −∞ is NaN
+  for (const coefficients of [[0.5, 0.5], [1e-3, -2e-3], [1], [-1], [0.2, 0.3, 0.5], [0.1, -0.7, 1.3, 0.25]]) {
+    for (const length of [n, 5, 8, 13]) {
+      const inputs = [a, b, c, b].slice(0, coefficients.length).map((h) => new Uint8Array(h.slice(0, length).buffer));
+      const decoded = inputs.map((bytes) => dequantizeF16(bytes, length));
+      assert.deepEqual(weightedSumF16(inputs, coefficients), encodeF16(weightedSum(decoded, coefficients)), `coefficients ${coefficients.join(",")}, ${length} values`);
+    }
   }
+});
+
+void test("the F16 weighted-sum kernel refuses inputs of different lengths", () => {
+  assert.throws(() => weightedSumF16([new Uint8Array(8), new Uint8Array(6)], [0.5, 0.5]), /one length/);
+  assert.throws(() => weightedSumF16([new Uint8Array(8)], [0.5, 0.5]), /1 inputs but 2 coefficients/);
 });
 
 void test("the fused kernel reads only its own bytes from Buffers that are slices of a shared pool", () => {
