@@ -104,7 +104,9 @@ export class CompletionEngine {
     const mode = this.opts.modeKey?.() ?? "";
     const keyOf = (prefix: string): string => `${mode}\u0000${doc.languageId}\u0000${prefix}\u0000${fim.suffix}`;
 
-    const hit = this.lookup(keyOf, fim.prefix, fim.suffix, shape.multiline, ed.lastPrefix);
+    // Built once: hashing a key copies the whole prefix, so lookup and store share it.
+    const key = keyOf(fim.prefix);
+    const hit = this.lookup(key, keyOf, fim.prefix, fim.suffix, shape.multiline, ed.lastPrefix);
     if (hit) {
       this.report(t0, 0, 0, 0, true);
       return { text: hit.text, output: hit.output, fromCache: true };
@@ -154,7 +156,7 @@ export class CompletionEngine {
     const modelMs = this.now() - tModel;
     ed.debounce.response(modelMs);
     const text = cleanCompletion(output.text, fim.suffix, shape.multiline);
-    this.cache.set(keyOf(fim.prefix), output);
+    this.cache.set(key, output);
     ed.lastPrefix = fim.prefix;
     this.report(t0, debounceMs, waitMs, modelMs, false);
     if (text === "" || controller.signal.aborted) return undefined;
@@ -165,8 +167,8 @@ export class CompletionEngine {
    * Exact hit, or the editor's last answered completion when the user has since typed its start. Only that one
    * earlier prefix is tried: building and hashing a key per possible earlier prefix would cost more than it saves.
    */
-  private lookup(keyOf: (p: string) => string, prefix: string, suffix: string, multiline: boolean, lastPrefix: string | undefined): { text: string; output: CompletionOutput } | undefined {
-    const exact = this.cache.get(keyOf(prefix));
+  private lookup(key: string, keyOf: (p: string) => string, prefix: string, suffix: string, multiline: boolean, lastPrefix: string | undefined): { text: string; output: CompletionOutput } | undefined {
+    const exact = this.cache.get(key);
     if (exact) {
       const text = cleanCompletion(exact.text, suffix, multiline);
       return text ? { text, output: exact } : undefined;
