@@ -4,7 +4,7 @@
 // made just before an exit are not lost. Size checks and rotation happen once per flush, not once per record.
 
 import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { appendFile, rename, rm, stat } from "node:fs/promises";
+import { appendFile, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 
 export const LEDGER_FILE = "ledger.jsonl";
@@ -34,6 +34,9 @@ export class LedgerFile {
   private writing: string[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> | undefined;
+  /** Lines appended since this object was made, and batches whose write began: a reader's consistency checks. */
+  private appended = 0;
+  private writesBegun = 0;
 
   constructor(
     readonly dir: string,
@@ -51,6 +54,7 @@ export class LedgerFile {
   /** Queue one line (with its newline); it reaches the disk with the next flush. */
   append(line: string): void {
     this.queue.push(line);
+    this.appended++;
     unflushed.add(this);
     registerExitHook();
     // A running flush picks the line up before it finishes; otherwise start the batch's timer.
@@ -73,6 +77,27 @@ export class LedgerFile {
   lines(): string[] {
     const onDisk = this.diskLines();
     return [...onDisk, ...this.unwritten(onDisk)];
+  }
+
+  /** How many lines were appended so far (the sequence number of the latest). */
+  get count(): number {
+    return this.appended;
+  }
+
+  /**
+   * lines() without blocking: the files are read while no write of ours runs, then the queue is added, so no line
+   * is missed or counted twice. `count` is how many of this object's appends the answer includes.
+   */
+  async linesAsync(): Promise<{ lines: string[]; count: number }> {
+    for (;;) {
+      while (this.flushing) await this.flushing;
+      const begun = this.writesBegun;
+      const texts = await Promise.all(this.files().map((f) => readFile(f, "utf8").catch(() => "")));
+      // A batch written meanwhile may be half in what was read: read again (batches are rare next to a read).
+      if (this.flushing || begun !== this.writesBegun) continue;
+      const onDisk = texts.flatMap((t) => t.split("\n").filter(Boolean).map((l) => `${l}\n`));
+      return { lines: [...onDisk, ...this.queue], count: this.appended };
+    }
   }
 
   /**
@@ -110,6 +135,7 @@ export class LedgerFile {
       while (this.queue.length > 0) {
         this.writing = this.queue;
         this.queue = [];
+        this.writesBegun++;
         try {
           await this.write(this.writing);
         } catch (e) {

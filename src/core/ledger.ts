@@ -71,22 +71,45 @@ export class Ledger {
 
   /** All entries, oldest first, across rotated files, including those not written yet. Lines that do not parse are skipped. */
   read(): LedgerEntry[] {
-    const out: LedgerEntry[] = [];
-    for (const line of this.file.lines()) {
-      try {
-        out.push(JSON.parse(line) as LedgerEntry);
-      } catch {
-        /* a torn line from another process: skip it */
-      }
-    }
-    return out;
+    return parse(this.file.lines());
+  }
+
+  /**
+   * read() without blocking on the disk, and how many of this ledger's records (see `count`) it includes, so a
+   * caller can tell which records it heard of from onRecord meanwhile are not in it.
+   */
+  async readAsync(): Promise<{ entries: LedgerEntry[]; count: number }> {
+    const { lines, count } = await this.file.linesAsync();
+    return { entries: parse(lines), count };
+  }
+
+  /** How many records this ledger has made (the latest record's sequence number, inside an onRecord listener). */
+  get count(): number {
+    return this.file.count;
   }
 
   /** Total cloud spend since `since` (the budget cap reads this). */
   spentSince(since: Date): number {
-    const t = since.toISOString();
-    return this.read().reduce((sum, e) => (e.ts >= t ? sum + e.costUsd : sum), 0);
+    return spendSince(this.read(), since);
   }
+}
+
+export function spendSince(entries: LedgerEntry[], since: Date): number {
+  const t = since.toISOString();
+  return entries.reduce((sum, e) => (e.ts >= t ? sum + e.costUsd : sum), 0);
+}
+
+/** Lines that do not parse are skipped: a torn line from another process. */
+function parse(lines: string[]): LedgerEntry[] {
+  const out: LedgerEntry[] = [];
+  for (const line of lines) {
+    try {
+      out.push(JSON.parse(line) as LedgerEntry);
+    } catch {
+      /* skipped, as said above */
+    }
+  }
+  return out;
 }
 
 export interface UsageRow {
