@@ -8,6 +8,13 @@
 // mix2_speed_ratio = 2-model mix tokens/s / the slower of the two models' single tokens/s.
 // lane_overlap     = Σ each lane's evaluation wall time / the wall time of the lockstep evaluations (1 = the
 //                   models ran one after another, 2 = two ran fully side by side).
+// pair_speed_ratio = models a and b each run alone as above but both at once (no mixing): the slower one's tokens/s
+//                   over the slower single's. What this machine gives two concurrent single-threaded lanes right now
+//                   (1 on two idle cores; less when other work holds a core): a ceiling for mix2_speed_ratio.
+// prefix_reuse    = an inline-completion pattern: a long prompt (PREFIX_PROMPT_TOKENS) extended by a few characters
+//                   per request, 16 tokens each, through the 2-model mix with and without KV prefix reuse: median
+//                   wall ms per request and the prompt tokens the lanes evaluated (the speed figures above keep
+//                   reuse off, as their single-model runs evaluate the whole prompt every time).
 // The top-level keys are the worst case over vocabularies (max overhead, min speed ratio). Runs are interleaved and repeated
 // and the fastest kept (other work on the machine only ever slows a run down); the load average is reported
 // because it skews every figure. cpu_ms_per_token (this process's CPU time, all threads) shows the work done,
@@ -114,6 +121,35 @@ const productOf = (names: string[], topK: number): MixSpec => ({ strategy: "prod
 
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
+const PREFIX_PROMPT_TOKENS = 1024;
+const PREFIX_REQUESTS = 8;
+const PREFIX_COMPLETION = 16;
+
+/** Median wall ms per request of successive completions whose prompts grow by a few characters each time. */
+async function prefixReuse(models: Record<string, LlamaModel>, topK: number) {
+  const file = corpus(9).slice(0, PREFIX_PROMPT_TOKENS);
+  const figures: Record<string, { median_ms: number; prompt_tokens_evaluated: number }> = {};
+  for (const reusePrefix of [false, true]) {
+    const mixer = await createMixer(productOf(["a", "b"], topK), models, { threads: 1, contextSize: PREFIX_PROMPT_TOKENS + 256, reusePrefix });
+    try {
+      const ms: number[] = [];
+      let evaluated = 0;
+      for (let i = 0; i < PREFIX_REQUESTS; i++) {
+        const started = performance.now();
+        const r = await mixer.generate({ prompt: `${file}\n// edit ${i}: total(`, maxTokens: PREFIX_COMPLETION });
+        // The first request is cold either way.
+        if (i > 0) ms.push(performance.now() - started);
+        evaluated = r.timing.promptTokensEvaluated;
+      }
+      ms.sort((a, b) => a - b);
+      figures[reusePrefix ? "reuse" : "no_reuse"] = { median_ms: round(ms[Math.floor(ms.length / 2)]!, 2), prompt_tokens_evaluated: evaluated };
+    } finally {
+      await mixer.dispose();
+    }
+  }
+  return { prompt_tokens: PREFIX_PROMPT_TOKENS, completion_tokens: PREFIX_COMPLETION, ...figures };
+}
+
 export async function benchMixing(o: MixingBenchOptions) {
   const log = o.log ?? (() => undefined);
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), "chorus-bench-mixing-"));
@@ -125,22 +161,28 @@ export async function benchMixing(o: MixingBenchOptions) {
       const models: Record<string, LlamaModel> = {};
       for (const [i, name] of ["a", "b", "c"].entries()) {
         log(`vocab ${vocab}: generating model ${name}`);
-        const made = await makeBigramModel({ corpus: corpus(i + 1), out: join(dir, `bench-${vocab}-${name}.gguf`), smoothing: 0.1 * (i + 1), vocabSize: vocab, contextLength: o.tokens + 256 });
+        const made = await makeBigramModel({ corpus: corpus(i + 1), out: join(dir, `bench-${vocab}-${name}.gguf`), smoothing: 0.1 * (i + 1), vocabSize: vocab, contextLength: Math.max(o.tokens, PREFIX_PROMPT_TOKENS) + 256 });
         models[name] = await llama.loadModel({ modelPath: made.path, gpuLayers: 0 });
       }
       try {
+        // Every run repeats one prompt: with KV prefix reuse the mix would skip evaluating it while the single runs
+        // do not, so reuse is off here and both evaluate the whole prompt each run.
+        const mixOptions = { threads: 1, contextSize: o.tokens + 128, reusePrefix: false };
         const mixers = {
-          mix2: await createMixer(productOf(["a", "b"], o.topK), models, { threads: 1, contextSize: o.tokens + 128 }),
-          mix3: await createMixer(productOf(["a", "b", "c"], o.topK), models, { threads: 1, contextSize: o.tokens + 128 }),
+          mix2: await createMixer(productOf(["a", "b"], o.topK), models, mixOptions),
+          mix3: await createMixer(productOf(["a", "b", "c"], o.topK), models, mixOptions),
         };
         const singleRuns: Record<string, { tps: number; cpu: number }[]> = { a: [], b: [], c: [] };
         const mixRuns: Record<keyof typeof mixers, MixRun[]> = { mix2: [], mix3: [] };
+        const pairRuns: number[] = [];
         try {
           for (const name of Object.keys(models)) await singleRun(models[name]!, 8); // warm-up
           for (const m of Object.values(mixers)) await m.generate({ prompt: PROMPT, maxTokens: 8 });
           // Interleaved rounds, so every configuration samples the same spells of load on a shared machine.
           for (let r = 0; r < o.repeats; r++) {
             for (const name of Object.keys(models)) singleRuns[name]!.push(await singleRun(models[name]!, o.tokens));
+            const pair = await Promise.all([singleRun(models.a!, o.tokens), singleRun(models.b!, o.tokens)]);
+            pairRuns.push(Math.min(...pair.map((p) => p.tps)));
             mixRuns.mix2.push(await mixRun(mixers.mix2, o.tokens));
             mixRuns.mix3.push(await mixRun(mixers.mix3, o.tokens));
             log(`vocab ${vocab}: round ${r + 1}/${o.repeats} done`);
@@ -149,6 +191,8 @@ export async function benchMixing(o: MixingBenchOptions) {
           await mixers.mix2.dispose();
           await mixers.mix3.dispose();
         }
+        log(`vocab ${vocab}: prefix reuse`);
+        const reuse = await prefixReuse(models, o.topK);
         const single: Record<string, number> = {};
         const singleCpu: Record<string, number> = {};
         for (const [name, runs] of Object.entries(singleRuns)) {
@@ -167,6 +211,8 @@ export async function benchMixing(o: MixingBenchOptions) {
           mix3,
           overhead_ratio: Math.max(mix2.overhead_ratio, mix3.overhead_ratio),
           mix2_speed_ratio: round(mix2.tokens_per_s / slowest2, 3),
+          pair_speed_ratio: round(Math.max(...pairRuns) / slowest2, 3),
+          prefix_reuse: reuse,
         });
       } finally {
         for (const m of Object.values(models)) await m.dispose();

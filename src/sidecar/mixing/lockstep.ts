@@ -17,7 +17,7 @@
 
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import { distFromReadout, type NextTokenDist, type TokenId } from "./distribution";
-import type { NativeContext, NativeSampler, RawReadout, ReadKind } from "./native-batch";
+import { NativeContext, type NativeSampler, type RawReadout, type ReadKind } from "./native-batch";
 import type { LaneRole } from "./strategies/types";
 
 export interface Lane {
@@ -37,8 +37,8 @@ export interface Lane {
 }
 
 export function createLane(role: LaneRole, sequence: LlamaContextSequence, vocabSize: number, native?: NativeContext): Lane {
-  const sequenceId = (sequence as unknown as { _sequenceId?: unknown })._sequenceId;
-  const direct = native && typeof sequenceId === "number" ? { context: native, sequenceId, samplers: new Map<ReadKind, NativeSampler>() } : undefined;
+  const sequenceId = native && NativeContext.sequenceId(sequence);
+  const direct = native && sequenceId !== undefined ? { context: native, sequenceId, samplers: new Map<ReadKind, NativeSampler>() } : undefined;
   return { role, sequence, vocabSize, native: direct, evaluated: [], stale: false, pending: [], evalMs: 0 };
 }
 

@@ -14,7 +14,7 @@
 // library's context lock and batch queue are not needed. The thread count is the one the context was created with
 // (the library's shared thread budget is not consulted, as the mixer asks for its threads explicitly).
 
-import type { LlamaContext, LlamaModel } from "node-llama-cpp";
+import type { LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
 import type { TokenId } from "./distribution";
 
 /** What a read position returns: the kept entries (token → raw logit, highest first) and Σ exp(logit − max) over the kept set. */
@@ -91,6 +91,12 @@ export class NativeContext {
     // node-llama-cpp serialises decodes across contexts on Vulkan (parallel decodes crash there); keep its path.
     if (modelInternals._llama?.gpu === "vulkan") return undefined;
     return new NativeContext(addon as AddonContext, SamplerClass as AddonSamplerClass, modelInternals._model, Math.max(1, context.batchSize));
+  }
+
+  /** The native id of one of this context's sequences, or undefined when the library does not expose it as expected. */
+  static sequenceId(sequence: LlamaContextSequence): number | undefined {
+    const id = (sequence as unknown as { _sequenceId?: unknown })._sequenceId;
+    return typeof id === "number" && Number.isInteger(id) && id >= 0 ? id : undefined;
   }
 
   sampler(kind: ReadKind, topK: number): NativeSampler {
