@@ -6,13 +6,14 @@ import { DEFAULT_OLLAMA_URL } from "../../core/config";
 import { METHOD_DESCRIPTIONS, METHOD_NAMES } from "../../sidecar/merge/methods";
 import { availableParallelism } from "node:os";
 import { crossEntropy } from "../../sidecar/merge/cross-entropy";
+import { readGgufHeader } from "../../sidecar/gguf/reader";
 import { registerWithOllama } from "../../sidecar/merge/ollama-register";
 import { optimizeMerge } from "../../sidecar/merge/optimize";
 import { collectSample } from "../../sidecar/merge/sample-files";
 import { MergeConfigError } from "../../sidecar/merge/params";
 import { parseDtype, readPlanFile, type MergePlan } from "../../sidecar/merge/plan";
 import { parseNumberList, planFromFlags } from "../../sidecar/merge/plan-from-flags";
-import { runMerge, type MergeProgress } from "../../sidecar/merge/run";
+import { runMerge, type MergeProgress, type MergeResult } from "../../sidecar/merge/run";
 
 interface MergeOpts {
   method?: string;
@@ -91,12 +92,18 @@ function planOf(planFile: string | undefined, o: MergeOpts): Promise<MergePlan> 
   });
 }
 
+/** Writes one JSON object per line on stderr, for a program that runs the CLI (the VS Code command). */
+const jsonLine = (message: object) => process.stderr.write(`${JSON.stringify(message)}\n`);
+
 async function optimizeForCode(plan: MergePlan, out: string, o: MergeOpts, signal: AbortSignal): Promise<void> {
   if (o.optimize !== "t" && o.optimize !== "weights") throw new MergeConfigError(`--optimize must be "t" or "weights", not "${o.optimize}"`);
+  const json = o.progress === "json";
+  const say = json ? (status: string) => jsonLine({ status }) : (line: string) => console.error(line);
   const evaluations = num(o.evaluations, "--evaluations") ?? 7;
   const threads = num(o.threads, "--threads") ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+  const started = performance.now();
   const sample = await collectSample((o.sample ?? ".").split(",").map((p) => p.trim()));
-  console.error(`sample: ${sample.texts.length} files, ${(sample.bytes / 1024).toFixed(0)} KB`);
+  say(`sample: ${sample.texts.length} files, ${(sample.bytes / 1024).toFixed(0)} KB`);
   const report = await optimizeMerge({
     plan,
     target: o.optimize,
@@ -105,8 +112,13 @@ async function optimizeForCode(plan: MergePlan, out: string, o: MergeOpts, signa
     evaluations,
     signal,
     evaluate: async (file, texts, sig) => (await crossEntropy(file, texts, { threads, signal: sig })).bitsPerByte,
-    onStatus: (line) => console.error(line),
+    onStatus: say,
   });
+  if (json) {
+    const header = await readGgufHeader(report.out);
+    const result: MergeResult = { path: report.out, bytes: header.fileSize, tensors: header.tensors.length, seconds: (performance.now() - started) / 1000 };
+    jsonLine({ result, report });
+  }
   console.log(`best ${report.target} = ${report.best.value.map((v) => v.toFixed(3)).join(", ")}: ${report.best.bitsPerByte.toFixed(4)} bits/byte on your code, written to ${report.out}`);
   for (const i of report.inputs)
     console.log(`  vs ${path.basename(i.model)}: ${i.bitsPerByte.toFixed(4)} bits/byte → ${i.gainBitsPerByte >= 0 ? "gain" : "loss"} ${Math.abs(i.gainPercent).toFixed(1)}%`);
@@ -150,13 +162,13 @@ export function register(program: Command): void {
         if (m === "cancel") ac.abort(new DOMException("cancelled", "AbortError"));
       };
       process.on("message", onMessage);
-      const onProgress = o.progress === "json" ? (p: MergeProgress) => process.stderr.write(`${JSON.stringify({ progress: p })}\n`) : progressPrinter(process.stderr);
+      const onProgress = o.progress === "json" ? (p: MergeProgress) => jsonLine({ progress: p }) : progressPrinter(process.stderr);
       try {
         if (o.optimize) {
           await optimizeForCode(plan, out, o, ac.signal);
         } else {
           const result = await runMerge({ plan, out, signal: ac.signal, onProgress });
-          if (o.progress === "json") process.stderr.write(`${JSON.stringify({ result })}\n`);
+          if (o.progress === "json") jsonLine({ result });
           console.log(`merged ${plan.models.length + (plan.base ? 1 : 0)} models with ${plan.method} into ${result.path} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.seconds.toFixed(1)} s)`);
         }
         if (o.ollama) {
