@@ -31,7 +31,7 @@ const PAGE = 65536;
  */
 export class F16SumArena {
   private readonly kernel = newKernel();
-  /** Bytes per region, a multiple of 16 (the kernel steps 8 bytes at a time; the tail is zero-padded). */
+  /** Bytes per region, a multiple of 16 (the two-input kernel steps 8 halves at a time; the tail is zero-padded). */
   private capacity = 0;
 
   constructor(
