@@ -1,6 +1,7 @@
 // The review commands: "Review Selection with Debate", "Review File" (the review mode chosen for the workspace),
 // "Refine with Feedback", "Review with Mixture of Agents", "Cancel Review"; the three review modes in the mode
-// registry; the fix-preview documents; and the serializer that brings the panel back after a reload.
+// registry; the fix-preview documents; and the serializer that brings the panel back after a reload (with the
+// extension's own reopening when VS Code does not).
 
 import { join } from "node:path";
 import * as vscode from "vscode";
@@ -15,6 +16,9 @@ import { REVIEW_VIEW_TYPE } from "./review-panel";
 import { chooseReviewSetup, ReviewSettingsError } from "./review-settings";
 import type { ChorusServices } from "./services";
 
+
+export const REOPEN_COMMAND = "chorus.review.reopenInterrupted";
+const REOPEN_AFTER_MS = 8000;
 
 export function registerReview(services: ChorusServices): void {
   const log = services.log.child("review");
@@ -85,5 +89,11 @@ export function registerReview(services: ChorusServices): void {
     vscode.window.registerWebviewPanelSerializer(REVIEW_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => controller.adopt(panel, state),
     }),
+    // Not in the palette: run by the timer below (and by tests).
+    vscode.commands.registerCommand(REOPEN_COMMAND, () => controller.reopenInterrupted()),
   );
+  // VS Code restores panels shortly after activation; when it has not brought back a panel whose run a reload
+  // interrupted by then, the extension reopens it itself.
+  const reopen = setTimeout(() => void vscode.commands.executeCommand(REOPEN_COMMAND), REOPEN_AFTER_MS);
+  services.context.subscriptions.push({ dispose: () => clearTimeout(reopen) });
 }

@@ -35,8 +35,26 @@ export class ReviewController implements vscode.Disposable {
 
   /** A panel VS Code restored after a reload: adopt it and keep its findings actionable. */
   adopt(webviewPanel: vscode.WebviewPanel, state: unknown): void {
+    this.restore(new ReviewPanel(webviewPanel, this.extensionUri, this.log, (m) => this.onMessage(m), this.snapshot), state);
+  }
+
+  /**
+   * VS Code brings the panel back after a reload through the serializer (adopt), but under heavy load it
+   * sometimes does not. A run the reload interrupted is then reopened from the host's snapshot, so the findings
+   * so far are not lost. Returns whether a panel was opened.
+   */
+  reopenInterrupted(): boolean {
+    if (this.panel) return false;
+    const saved = this.snapshot?.load();
+    if (!restoredRun(saved)?.interrupted) return false;
+    this.log.info("reopening the review panel of a run interrupted by a window reload");
+    this.restore(ReviewPanel.create(this.extensionUri, this.log, (m) => this.onMessage(m), this.snapshot), saved);
+    return true;
+  }
+
+  private restore(panel: ReviewPanel, state: unknown): void {
     this.panel?.dispose();
-    this.panel = this.attach(new ReviewPanel(webviewPanel, this.extensionUri, this.log, (m) => this.onMessage(m), this.snapshot));
+    this.panel = this.attach(panel);
     // The host's snapshot saw every message; the webview's saved state may lag behind it across a reload.
     const saved = this.snapshot?.load();
     if (saved) this.panel.post({ type: "restore", id: "", data: { state: saved } });
