@@ -6,7 +6,8 @@
 // Top-K read-outs go through llama.cpp's own top-k sampler (temperature 1, so logits are untouched), which
 // keeps the K best with a partial sort; asking for the top K of the greedy chain instead sorts the whole
 // vocabulary (O(V log V), ~3 ms per step at 32k). The token that sampler draws is ignored: the mixer chooses.
-// Only a read that needs true probabilities (deferral's confidence) pays for the full sort and normaliser.
+// A read that needs true probabilities (deferral's confidence) also needs the full-vocabulary normaliser: one
+// more O(V) pass on the native path, the full sort on the public one.
 //
 // Two ways into llama.cpp, same read-outs: the direct native path (native-batch.ts, the default: one sampler
 // per lane for its lifetime, no per-call library overhead) and node-llama-cpp's public `controlledEvaluate`
