@@ -91,9 +91,13 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
       const roles = strategy.lanes.filter((l) => l.model === name);
       const ctx = await model.createContext({ contextSize, sequences: roles.length, threads });
       contexts.push(ctx);
-      const native = options.nativeBatch === false ? undefined : NativeContext.attach(ctx, model);
+      const sequences = roles.map(() => ctx.getSequence());
+      // All of a context's lanes take one path: the public one decodes through the library's queue, which knows
+      // nothing of batches made directly on the same context.
+      const attached = options.nativeBatch === false ? undefined : NativeContext.attach(ctx, model);
+      const native = attached && sequences.every((s) => NativeContext.sequenceId(s) !== undefined) ? attached : undefined;
       if (native) natives.push(native);
-      for (const role of roles) lanes.push(createLane(role, ctx.getSequence(), vocabSize, native));
+      roles.forEach((role, i) => lanes.push(createLane(role, sequences[i]!, vocabSize, native)));
     }
   } catch (e) {
     for (const n of natives) n.dispose();
