@@ -4,11 +4,19 @@
 
 export type Rng = () => number;
 
+/** Each draw advances mulberry32's state by this constant: that is what lets a stream be started part-way. */
+const MULBERRY_STEP = 0x6d2b79f5;
+
+/** mulberry32 as it is after `skip` draws from `seed` (in O(1): its state only counts). */
+export function mulberry32From(seed: number, skip: number): Rng {
+  return mulberry32((seed + Math.imul(skip, MULBERRY_STEP)) >>> 0);
+}
+
 /** mulberry32: uniform in [0, 1). */
 export function mulberry32(seed: number): Rng {
   let a = seed >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
+    a = (a + MULBERRY_STEP) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);

@@ -2,7 +2,7 @@
 // file, whatever order tensors are processed in, so every (tensor, model) pair gets its own stream derived
 // from the plan's seed and the tensor's name rather than one stream shared by the whole run.
 
-import { mulberry32, type Rng } from "../random";
+import { mulberry32From, type Rng } from "../random";
 
 export type { Rng };
 
@@ -15,7 +15,11 @@ export function hashString(s: string, h = 0x811c9dc5): number {
   return h >>> 0;
 }
 
-/** The random stream used for model `modelIndex` of tensor `tensorName` under plan seed `seed`. */
-export function tensorRng(seed: number, tensorName: string, modelIndex: number): Rng {
-  return mulberry32(hashString(`${tensorName}#${modelIndex}`, hashString(String(seed))));
+/**
+ * The random stream used for model `modelIndex` of tensor `tensorName` under plan seed `seed`, from draw `skip`
+ * on. The methods draw once per element in order, so a chunk starting at element `skip` gets exactly the draws
+ * the whole tensor would have given it.
+ */
+export function tensorRng(seed: number, tensorName: string, modelIndex: number, skip = 0): Rng {
+  return mulberry32From(hashString(`${tensorName}#${modelIndex}`, hashString(String(seed))), skip);
 }

@@ -50,7 +50,7 @@ export class TensorMerger {
       stats = streaming.newStats(this.models.length);
       for (let rowStart = 0; rowStart < rowCount; rowStart += rowsPerChunk) {
         this.signal?.throwIfAborted();
-        streaming.accumulate(this.job(spec, rowLength, params, await readRows(rowStart), infos), stats);
+        streaming.accumulate(this.job(spec, rowLength, rowStart, params, await readRows(rowStart), infos), stats);
       }
     }
     const merge = async (rowStart: number, slot: number): Promise<Uint8Array> => {
@@ -59,7 +59,7 @@ export class TensorMerger {
       // Merge on a later turn of the event loop, so that the writer's pending write proceeds meanwhile.
       await new Promise((resolve) => setImmediate(resolve));
       this.signal?.throwIfAborted();
-      const job = this.job(spec, rowLength, params, bytes, infos);
+      const job = this.job(spec, rowLength, rowStart, params, bytes, infos);
       return encodeTensor(spec.type, stats && streaming ? streaming.mergeWithStats(job, stats) : this.method.merge(job));
     };
     if (fused) {
@@ -97,7 +97,7 @@ export class TensorMerger {
   }
 
   /** A chunk's raw bytes decoded into the job a method merges. */
-  private job(spec: GgufTensorSpec, rowLength: number, params: TensorParams, bytes: Buffer[], infos: GgufTensorInfo[]): TensorJob {
+  private job(spec: GgufTensorSpec, rowLength: number, rowStart: number, params: TensorParams, bytes: Buffer[], infos: GgufTensorInfo[]): TensorJob {
     const values = bytes.map((b, i) => {
       const t = infos[i]!;
       return dequantize(t.type, b, (b.length / GgufReader.rows(t).rowBytes) * rowLength);
@@ -108,7 +108,8 @@ export class TensorMerger {
       models: this.base ? values.slice(1) : values,
       base: this.base ? values[0] : undefined,
       params,
-      rng: (i) => tensorRng(this.plan.seed, spec.name, i),
+      offset: rowStart * rowLength,
+      rng: (i) => tensorRng(this.plan.seed, spec.name, i, rowStart * rowLength),
     };
   }
 }

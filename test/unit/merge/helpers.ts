@@ -31,6 +31,7 @@ export function job(opts: {
   return {
     name,
     rowLength: opts.rowLength ?? opts.models[0]!.length,
+    offset: 0,
     models: opts.models,
     base: opts.base,
     params: new TensorParams(opts.global ?? {}, opts.perModel ?? [], tensorPosition(name, opts.blocks ?? 1)),

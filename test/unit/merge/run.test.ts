@@ -83,6 +83,7 @@ void test("every method runs on Q8_0 inputs and writes what the method computes 
         const expected = spec.merge({
           name: t.name,
           rowLength: t.dims[0]!,
+          offset: 0,
           models: decoded.map((d) => d.get(t.name)!),
           base: spec.base === "required" ? base.get(t.name) : undefined,
           params: new TensorParams(global, [], tensorPosition(t.name, 2)),
@@ -114,6 +115,7 @@ void test("the fused F16 path writes exactly what decode → method → encode w
         const expected = spec.merge({
           name: t.name,
           rowLength: t.dims[0]!,
+          offset: 0,
           models: method === "linear" ? [base.get(t.name)!, a.get(t.name)!] : [a.get(t.name)!],
           base: method === "linear" ? undefined : base.get(t.name),
           params: new TensorParams(plan.parameters, plan.models.map((x) => x.parameters), tensorPosition(t.name, 2)),
@@ -127,12 +129,18 @@ void test("the fused F16 path writes exactly what decode → method → encode w
   }
 });
 
-void test("row chunks give the same file as whole tensors (element-wise and two-pass methods)", async () => {
+void test("row chunks give the same file as whole tensors (element-wise, two-pass and random-drop methods)", async () => {
   const m = await ready;
   const plans = [
     planFromFlags({ method: "task_arithmetic", base: m.base, models: [m.a, m.b], dtype: "f16" }),
     planFromFlags({ method: "slerp", base: m.base, models: [m.a], t: [0.2, 0.9], dtype: "f32" }),
     planFromFlags({ method: "model_stock", base: m.base, models: [m.a, m.b, m.c], dtype: "f32" }),
+    // DARE adds up whole-tensor L1 sums first; DELLA works within rows. Both draw per value, from the chunk's
+    // place in the tensor.
+    planFromFlags({ method: "dare_ties", base: m.base, models: [m.a, m.b], density: [0.4], seed: 3, dtype: "f32" }),
+    planFromFlags({ method: "dare_linear", base: m.base, models: [m.a, m.b], density: [0.6, 0.3], seed: 4, dtype: "f16" }),
+    planFromFlags({ method: "della", base: m.base, models: [m.a, m.b], density: [0.5], seed: 5, dtype: "f32" }),
+    planFromFlags({ method: "della_linear", base: m.base, models: [m.a], density: [0.5], seed: 6, dtype: "f32" }),
   ];
   for (const plan of plans) {
     const whole = await runMerge({ plan, out: at(`whole-${plan.method}.gguf`) });

@@ -24,6 +24,11 @@ export function magnitudeTopK(delta: Float32Array, density: number): Float32Arra
   return out;
 }
 
+/** The factor that gives the kept entries the L1 norm of the original (undefined when either is negligible). */
+function l1Scale(before: number, after: number): number | undefined {
+  return before >= 1e-8 && after >= 1e-8 ? before / after : undefined;
+}
+
 /** Scale `kept` so its L1 norm equals that of `original` (when both are non-negligible). */
 export function rescaleL1(original: Float32Array, kept: Float32Array): void {
   let before = 0;
@@ -32,19 +37,43 @@ export function rescaleL1(original: Float32Array, kept: Float32Array): void {
     before += Math.abs(original[i]!);
     after += Math.abs(kept[i]!);
   }
-  if (before >= 1e-8 && after >= 1e-8) {
-    const s = before / after;
-    for (let i = 0; i < kept.length; i++) kept[i]! *= s;
-  }
+  const s = l1Scale(before, after);
+  if (s !== undefined) for (let i = 0; i < kept.length; i++) kept[i]! *= s;
 }
 
-/** DARE: keep each entry with probability `density` (one rng draw per entry, in order), then L1 rescale. */
-export function randomDrop(delta: Float32Array, density: number, rng: Rng, rescale: boolean): Float32Array {
+/**
+ * DARE: keep each entry with probability `density` (one rng draw per entry, in order), then L1 rescale. A tensor
+ * merged in chunks passes its whole-tensor L1 sums (accumulateRandomDropL1) instead of each chunk's own.
+ */
+export function randomDrop(delta: Float32Array, density: number, rng: Rng, rescale: boolean, l1?: { before: number; after: number }): Float32Array {
   if (density >= 1) return delta.slice();
   const out = new Float32Array(delta.length);
   for (let i = 0; i < delta.length; i++) if (rng() < density) out[i] = delta[i]!;
-  if (rescale) rescaleL1(delta, out);
+  if (!rescale) return out;
+  if (!l1) {
+    rescaleL1(delta, out);
+    return out;
+  }
+  const s = l1Scale(l1.before, l1.after);
+  if (s !== undefined) for (let i = 0; i < out.length; i++) out[i]! *= s;
   return out;
+}
+
+/**
+ * DARE's L1 sums of a chunk added to sums[at] (all entries) and sums[at + 1] (the kept ones), value by value in
+ * order with the same draws as randomDrop, so the chunks of a tensor add up to exactly the whole tensor's sums.
+ */
+export function accumulateRandomDropL1(delta: Float32Array, density: number, rng: Rng, sums: Float64Array, at: number): void {
+  if (density >= 1) return;
+  let before = sums[at]!;
+  let after = sums[at + 1]!;
+  for (let i = 0; i < delta.length; i++) {
+    const a = Math.abs(delta[i]!);
+    before += a;
+    if (rng() < density) after += a;
+  }
+  sums[at] = before;
+  sums[at + 1] = after;
 }
 
 /**

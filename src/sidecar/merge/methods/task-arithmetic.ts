@@ -3,7 +3,7 @@
 // δᵢ = θᵢ − base is sparsified, whether a sign vote masks entries, and whether the sum is normalized.
 import type { TensorParams } from "../params";
 import { weightedSum } from "./linear";
-import { magnitudeOutliers, magnitudeTopK, randomDrop, rankMagnitudeSampling } from "./sparsify";
+import { accumulateRandomDropL1, magnitudeOutliers, magnitudeTopK, randomDrop, rankMagnitudeSampling } from "./sparsify";
 import type { MergeMethod, MethodName, TensorJob } from "./types";
 
 type Sparsify = "none" | "magnitude" | "random" | "outliers" | "rank_magnitude";
@@ -34,22 +34,41 @@ const PARAMS: Record<Sparsify, string[]> = {
   rank_magnitude: ["density", "epsilon", "rescale"],
 };
 
-function sparsified(v: Variant, job: TensorJob, delta: Float32Array, i: number): Float32Array {
-  const p = job.params;
-  const density = p.num("density", 1, i);
+function densityOf(job: TensorJob, i: number): number {
+  const density = job.params.num("density", 1, i);
   if (!(density > 0 && density <= 1)) throw new RangeError(`density must be in (0, 1], got ${density} (tensor ${job.name})`);
+  return density;
+}
+
+/** δᵢ sparsified; `l1` holds DARE's whole-tensor L1 sums (two per model) when the tensor comes in chunks. */
+function sparsified(v: Variant, job: TensorJob, delta: Float32Array, i: number, l1: Float64Array | undefined): Float32Array {
+  const p = job.params;
+  const density = densityOf(job, i);
   switch (v.sparsify) {
     case "none":
       return delta;
     case "magnitude":
       return magnitudeTopK(delta, density);
     case "random":
-      return randomDrop(delta, density, job.rng(i), p.bool("rescale", true));
+      return randomDrop(delta, density, job.rng(i), p.bool("rescale", true), l1 && { before: l1[2 * i]!, after: l1[2 * i + 1]! });
     case "outliers":
       return magnitudeOutliers(delta, density, p.num("gamma", 0.01, i));
     case "rank_magnitude":
       return rankMagnitudeSampling(delta, job.rowLength, density, p.num("epsilon", 0.15, i), job.rng(i), p.bool("rescale", true));
   }
+}
+
+/** δᵢ = θᵢ − base for each model whose weight is not 0 (a model of weight 0 contributes nothing and is skipped). */
+function taskVectors(job: TensorJob, base: Float32Array): { i: number; w: number; delta: Float32Array }[] {
+  const out: { i: number; w: number; delta: Float32Array }[] = [];
+  job.models.forEach((m, i) => {
+    const w = job.params.num("weight", 1, i);
+    if (w === 0) return;
+    const delta = new Float32Array(base.length);
+    for (let j = 0; j < base.length; j++) delta[j] = m[j]! - base[j]!;
+    out.push({ i, w, delta });
+  });
+  return out;
 }
 
 /**
@@ -65,21 +84,14 @@ function taskArithmeticCoefficients(params: TensorParams, modelCount: number): n
   return [1 - scaled.reduce((a, b) => a + b, 0), ...scaled];
 }
 
-function mergeTaskVectors(v: Variant, job: TensorJob): Float32Array {
+function mergeTaskVectors(v: Variant, job: TensorJob, l1?: Float64Array): Float32Array {
   const base = job.base;
   if (!base) throw new Error(`${v.name} needs a base model`);
   if (v.sparsify === "none" && !v.signVote) return weightedSum([base, ...job.models], taskArithmeticCoefficients(job.params, job.models.length));
   const n = base.length;
   const weights = job.models.map((_, i) => job.params.num("weight", 1, i));
-  // Weighted, sparsified task vectors; a model whose weight is 0 contributes nothing and is skipped.
-  const deltas: { w: number; d: Float32Array }[] = [];
-  job.models.forEach((m, i) => {
-    const w = weights[i]!;
-    if (w === 0) return;
-    const delta = new Float32Array(n);
-    for (let j = 0; j < n; j++) delta[j] = m[j]! - base[j]!;
-    deltas.push({ w, d: sparsified(v, job, delta, i) });
-  });
+  // Weighted, sparsified task vectors.
+  const deltas = taskVectors(job, base).map(({ i, w, delta }) => ({ w, d: sparsified(v, job, delta, i, l1) }));
   const normalize = job.params.bool("normalize", v.normalize);
   const lambda = job.params.num("lambda", 1);
   const out = new Float32Array(n);
@@ -111,12 +123,29 @@ function mergeTaskVectors(v: Variant, job: TensorJob): Float32Array {
   return out;
 }
 
+/**
+ * DARE rescales by whole-tensor L1 sums: a large tensor is merged in row chunks after one pass that adds them
+ * up (the draws of a chunk are the whole tensor's, see rng.ts), so memory does not grow with tensor size.
+ */
+function dareStreaming(v: Variant): MergeMethod["streaming"] {
+  return {
+    newStats: (modelCount) => new Float64Array(2 * modelCount),
+    accumulate: (job, stats) => {
+      if (!job.base) throw new Error(`${v.name} needs a base model`);
+      for (const { i, delta } of taskVectors(job, job.base)) accumulateRandomDropL1(delta, densityOf(job, i), job.rng(i), stats, 2 * i);
+    },
+    mergeWithStats: (job, stats) => mergeTaskVectors(v, job, job.params.bool("rescale", true) ? stats : undefined),
+  };
+}
+
 export const taskVectorMethods: MergeMethod[] = VARIANTS.map((v) => ({
   name: v.name,
   base: "required",
   minModels: 1,
   parameters: ["weight", "normalize", "lambda", ...PARAMS[v.sparsify]],
-  chunkable: v.sparsify === "none",
+  // DELLA ranks within rows and draws per value: chunks of whole rows merge exactly as the whole tensor does.
+  chunkable: v.sparsify === "none" || v.sparsify === "rank_magnitude",
+  streaming: v.sparsify === "random" ? dareStreaming(v) : undefined,
   linearCoefficients: v.sparsify === "none" ? taskArithmeticCoefficients : undefined,
   merge: (job: TensorJob) => mergeTaskVectors(v, job),
 }));

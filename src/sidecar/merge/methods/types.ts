@@ -25,7 +25,9 @@ export interface TensorJob {
   /** The base model's values (task-vector methods, model_stock; slerp's t = 0 end). */
   base?: Float32Array;
   params: TensorParams;
-  /** The seeded random stream for model i of this tensor. */
+  /** Index in the whole tensor of this job's first value (0 unless the tensor is merged in row chunks). */
+  offset: number;
+  /** The seeded random stream for model i of this tensor, positioned at `offset` (one draw per value). */
   rng(modelIndex: number): Rng;
 }
 
