@@ -43,14 +43,17 @@ export class TensorMerger {
     const fused = coefficients !== undefined && spec.type === GgmlType.F16 && infos.every((t) => t.type === GgmlType.F16);
     const readRows = (rowStart: number) =>
       Promise.all(this.inputs.map((r, i) => r.readTensorBytes(infos[i]!, rowStart, Math.min(rowsPerChunk, rowCount - rowStart))));
-    // Statistics first (one pass over the chunks) when the method needs whole-tensor figures and the tensor is
+    // Statistics first (passes over the chunks) when the method needs whole-tensor figures and the tensor is
     // larger than one chunk; a tensor that fits in one chunk is merged whole.
     let stats: Float64Array | undefined;
     if (streaming && rowCount > rowsPerChunk) {
       stats = streaming.newStats(this.models.length);
-      for (let rowStart = 0; rowStart < rowCount; rowStart += rowsPerChunk) {
-        this.signal?.throwIfAborted();
-        streaming.accumulate(this.job(spec, rowLength, rowStart, params, await readRows(rowStart), infos), stats);
+      for (let pass = 0; pass < (streaming.passes ?? 1); pass++) {
+        for (let rowStart = 0; rowStart < rowCount; rowStart += rowsPerChunk) {
+          this.signal?.throwIfAborted();
+          streaming.accumulate(this.job(spec, rowLength, rowStart, params, await readRows(rowStart), infos), stats, pass);
+        }
+        streaming.finishPass?.(stats, pass, params, this.models.length, rowCount * rowLength);
       }
     }
     const merge = async (rowStart: number, slot: number): Promise<Uint8Array> => {

@@ -129,7 +129,7 @@ void test("the fused F16 path writes exactly what decode → method → encode w
   }
 });
 
-void test("row chunks give the same file as whole tensors (element-wise, two-pass and random-drop methods)", async () => {
+void test("row chunks give the same file as whole tensors (element-wise, statistics-first, random-drop and rank-band methods)", async () => {
   const m = await ready;
   const plans = [
     planFromFlags({ method: "task_arithmetic", base: m.base, models: [m.a, m.b], dtype: "f16" }),
@@ -141,11 +141,18 @@ void test("row chunks give the same file as whole tensors (element-wise, two-pas
     planFromFlags({ method: "dare_linear", base: m.base, models: [m.a, m.b], density: [0.6, 0.3], seed: 4, dtype: "f16" }),
     planFromFlags({ method: "della", base: m.base, models: [m.a, m.b], density: [0.5], seed: 5, dtype: "f32" }),
     planFromFlags({ method: "della_linear", base: m.base, models: [m.a], density: [0.5], seed: 6, dtype: "f32" }),
+    // TIES and Breadcrumbs select magnitude ranks over the whole tensor in three passes; Q8_0 inputs give many
+    // equal magnitudes, so the rank boundaries fall inside runs of ties.
+    planFromFlags({ method: "ties", base: m.base, models: [m.a, m.b], density: [0.3], dtype: "f32" }),
+    planFromFlags({ method: "ties", base: m.baseQ8, models: [m.aQ8, m.bQ8], density: [0.5, 0.2], dtype: "f32" }),
+    planFromFlags({ method: "breadcrumbs", base: m.base, models: [m.a, m.b], density: [0.6], dtype: "f32" }),
+    planFromFlags({ method: "breadcrumbs_ties", base: m.baseQ8, models: [m.aQ8, m.bQ8, m.cQ8], density: [0.5], dtype: "f32" }),
   ];
   for (const plan of plans) {
-    const whole = await runMerge({ plan, out: at(`whole-${plan.method}.gguf`) });
-    const chunked = await runMerge({ plan, out: at(`chunked-${plan.method}.gguf`), chunkValues: 200 });
-    assert.deepEqual(readFileSync(chunked.path), readFileSync(whole.path), plan.method);
+    const label = `${plan.method}-${plans.indexOf(plan)}`;
+    const whole = await runMerge({ plan, out: at(`whole-${label}.gguf`) });
+    const chunked = await runMerge({ plan, out: at(`chunked-${label}.gguf`), chunkValues: 200 });
+    assert.deepEqual(readFileSync(chunked.path), readFileSync(whole.path), label);
   }
 });
 

@@ -2,6 +2,7 @@
 // dare_linear, breadcrumbs, breadcrumbs_ties, della, della_linear. They differ only in how each task vector
 // δᵢ = θᵢ − base is sparsified, whether a sign vote masks entries, and whether the sum is normalized.
 import type { TensorParams } from "../params";
+import { accumulateRanks, finishRankPass, keepRankBand, newRankStats, RANK_SELECT_PASSES, rankStatsValues } from "./rank-select";
 import { weightedSum } from "./linear";
 import { accumulateRandomDropL1, magnitudeOutliers, magnitudeTopK, randomDrop, rankMagnitudeSampling } from "./sparsify";
 import type { MergeMethod, MethodName, TensorJob } from "./types";
@@ -40,19 +41,44 @@ function densityOf(job: TensorJob, i: number): number {
   return density;
 }
 
-/** δᵢ sparsified; `l1` holds DARE's whole-tensor L1 sums (two per model) when the tensor comes in chunks. */
-function sparsified(v: Variant, job: TensorJob, delta: Float32Array, i: number, l1: Float64Array | undefined): Float32Array {
+/**
+ * The band of magnitude ranks [lo, hi) that TIES (the top ⌊density·n⌋) and Breadcrumbs (drop the top ⌊gamma·n⌋
+ * outliers, then the smallest, so that ⌊density·n⌋ remain) keep of model i's task vector of n values; what
+ * magnitudeTopK and magnitudeOutliers keep, for a tensor merged in chunks.
+ */
+function rankBand(v: Variant, params: TensorParams, i: number, n: number): [number, number] {
+  const density = params.num("density", 1, i);
+  if (density >= 1) return [0, n];
+  const keep = Math.floor(density * n);
+  if (v.sparsify === "magnitude") return [n - keep, n];
+  let top = Math.floor(params.num("gamma", 0.01, i) * n);
+  let bottom = n - keep - top;
+  if (bottom < 0) {
+    top += bottom;
+    bottom = 0;
+  }
+  return [bottom, n - top];
+}
+
+/** Statistics gathered over a tensor's chunks: DARE's L1 sums (two per model) or TIES/Breadcrumbs' rank bands. */
+type ChunkStats = { l1: Float64Array } | { ranks: Float64Array };
+
+/** δᵢ sparsified; `stats` are the whole tensor's when the tensor comes in chunks. */
+function sparsified(v: Variant, job: TensorJob, delta: Float32Array, i: number, stats: ChunkStats | undefined): Float32Array {
   const p = job.params;
   const density = densityOf(job, i);
+  const ranks = stats && "ranks" in stats ? stats.ranks : undefined;
   switch (v.sparsify) {
     case "none":
       return delta;
     case "magnitude":
-      return magnitudeTopK(delta, density);
-    case "random":
+      return ranks ? keepRankBand(delta, job.offset, ranks, i, rankBand(v, p, i, rankStatsValues(ranks))) : magnitudeTopK(delta, density);
+    case "random": {
+      const l1 = stats && "l1" in stats ? stats.l1 : undefined;
       return randomDrop(delta, density, job.rng(i), p.bool("rescale", true), l1 && { before: l1[2 * i]!, after: l1[2 * i + 1]! });
+    }
     case "outliers":
-      return magnitudeOutliers(delta, density, p.num("gamma", 0.01, i));
+      return ranks ? keepRankBand(delta, job.offset, ranks, i, rankBand(v, p, i, rankStatsValues(ranks))) : magnitudeOutliers(delta, density, p.num("gamma", 0.01, i));
     case "rank_magnitude":
       return rankMagnitudeSampling(delta, job.rowLength, density, p.num("epsilon", 0.15, i), job.rng(i), p.bool("rescale", true));
   }
@@ -84,14 +110,14 @@ function taskArithmeticCoefficients(params: TensorParams, modelCount: number): n
   return [1 - scaled.reduce((a, b) => a + b, 0), ...scaled];
 }
 
-function mergeTaskVectors(v: Variant, job: TensorJob, l1?: Float64Array): Float32Array {
+function mergeTaskVectors(v: Variant, job: TensorJob, stats?: ChunkStats): Float32Array {
   const base = job.base;
   if (!base) throw new Error(`${v.name} needs a base model`);
   if (v.sparsify === "none" && !v.signVote) return weightedSum([base, ...job.models], taskArithmeticCoefficients(job.params, job.models.length));
   const n = base.length;
   const weights = job.models.map((_, i) => job.params.num("weight", 1, i));
   // Weighted, sparsified task vectors.
-  const deltas = taskVectors(job, base).map(({ i, w, delta }) => ({ w, d: sparsified(v, job, delta, i, l1) }));
+  const deltas = taskVectors(job, base).map(({ i, w, delta }) => ({ w, d: sparsified(v, job, delta, i, stats) }));
   const normalize = job.params.bool("normalize", v.normalize);
   const lambda = job.params.num("lambda", 1);
   const out = new Float32Array(n);
@@ -123,19 +149,37 @@ function mergeTaskVectors(v: Variant, job: TensorJob, l1?: Float64Array): Float3
   return out;
 }
 
+/** The task vectors of a chunk; the base is required. */
+function chunkVectors(v: Variant, job: TensorJob): { i: number; w: number; delta: Float32Array }[] {
+  if (!job.base) throw new Error(`${v.name} needs a base model`);
+  return taskVectors(job, job.base);
+}
+
 /**
- * DARE rescales by whole-tensor L1 sums: a large tensor is merged in row chunks after one pass that adds them
- * up (the draws of a chunk are the whole tensor's, see rng.ts), so memory does not grow with tensor size.
+ * Sparsifications that need the whole tensor — DARE's L1 rescale, TIES' and Breadcrumbs' magnitude ranks — take
+ * a large tensor in row chunks after passes that gather what they need (the L1 sums; the rank bands, see
+ * rank-select.ts), so memory does not grow with tensor size. A chunk's draws are the whole tensor's (rng.ts).
  */
-function dareStreaming(v: Variant): MergeMethod["streaming"] {
-  return {
-    newStats: (modelCount) => new Float64Array(2 * modelCount),
-    accumulate: (job, stats) => {
-      if (!job.base) throw new Error(`${v.name} needs a base model`);
-      for (const { i, delta } of taskVectors(job, job.base)) accumulateRandomDropL1(delta, densityOf(job, i), job.rng(i), stats, 2 * i);
-    },
-    mergeWithStats: (job, stats) => mergeTaskVectors(v, job, job.params.bool("rescale", true) ? stats : undefined),
-  };
+function streamingFor(v: Variant): MergeMethod["streaming"] {
+  if (v.sparsify === "random")
+    return {
+      newStats: (modelCount) => new Float64Array(2 * modelCount),
+      accumulate: (job, stats) => {
+        for (const { i, delta } of chunkVectors(v, job)) accumulateRandomDropL1(delta, densityOf(job, i), job.rng(i), stats, 2 * i);
+      },
+      mergeWithStats: (job, stats) => mergeTaskVectors(v, job, job.params.bool("rescale", true) ? { l1: stats } : undefined),
+    };
+  if (v.sparsify === "magnitude" || v.sparsify === "outliers")
+    return {
+      passes: RANK_SELECT_PASSES,
+      newStats: newRankStats,
+      accumulate: (job, stats, pass) => {
+        for (const { i, delta } of chunkVectors(v, job)) accumulateRanks(delta, job.offset, stats, i, pass);
+      },
+      finishPass: (stats, pass, params, modelCount, values) => finishRankPass(stats, modelCount, (i) => rankBand(v, params, i, values), values, pass),
+      mergeWithStats: (job, stats) => mergeTaskVectors(v, job, { ranks: stats }),
+    };
+  return undefined;
 }
 
 export const taskVectorMethods: MergeMethod[] = VARIANTS.map((v) => ({
@@ -145,7 +189,7 @@ export const taskVectorMethods: MergeMethod[] = VARIANTS.map((v) => ({
   parameters: ["weight", "normalize", "lambda", ...PARAMS[v.sparsify]],
   // DELLA ranks within rows and draws per value: chunks of whole rows merge exactly as the whole tensor does.
   chunkable: v.sparsify === "none" || v.sparsify === "rank_magnitude",
-  streaming: v.sparsify === "random" ? dareStreaming(v) : undefined,
+  streaming: streamingFor(v),
   linearCoefficients: v.sparsify === "none" ? taskArithmeticCoefficients : undefined,
   merge: (job: TensorJob) => mergeTaskVectors(v, job),
 }));

@@ -51,13 +51,17 @@ export interface MergeMethod {
    */
   linearCoefficients?(params: TensorParams, modelCount: number): number[];
   /**
-   * Methods that need whole-tensor statistics (norms, dot products) but are otherwise element-wise: the driver
-   * gathers the statistics in one pass over row chunks, then merges chunk by chunk, so memory stays flat. The
-   * accumulation runs over elements in order, so chunked and whole-tensor results are the same bits.
+   * Methods that need whole-tensor statistics (norms, dot products, rank thresholds) but are otherwise
+   * element-wise: the driver gathers the statistics in `passes` passes over row chunks (default 1), calling
+   * finishPass after each, then merges chunk by chunk, so memory stays flat. The accumulation runs over elements
+   * in order, so chunked and whole-tensor results are the same bits.
    */
   streaming?: {
+    passes?: number;
     newStats(modelCount: number): Float64Array;
-    accumulate(job: TensorJob, stats: Float64Array): void;
+    accumulate(job: TensorJob, stats: Float64Array, pass: number): void;
+    /** `values`: the tensor's size. */
+    finishPass?(stats: Float64Array, pass: number, params: TensorParams, modelCount: number, values: number): void;
     mergeWithStats(job: TensorJob, stats: Float64Array): Float32Array;
   };
   /** Returns a new array with the merged values; never modifies its inputs' contents unless documented. */
