@@ -3,8 +3,8 @@
 // timer after the first record, an explicit flush, or dispose), and synchronously on process exit, so records
 // made just before an exit are not lost. Size checks and rotation happen once per flush, not once per record.
 
-import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { appendFile, readFile, rename, rm, stat } from "node:fs/promises";
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from "node:fs";
+import { appendFile, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 
 export const LEDGER_FILE = "ledger.jsonl";
@@ -26,10 +26,11 @@ export interface LedgerFileOptions {
   onError?: (e: unknown) => void;
 }
 
-/** One write between rotations: the text to append, and whether the current file is rotated away first. */
+/** One write between rotations: the text to append, how many lines it holds, and whether to rotate first. */
 interface Chunk {
   rotateFirst: boolean;
   text: string;
+  lines: number;
 }
 
 export class LedgerFile {
@@ -41,6 +42,8 @@ export class LedgerFile {
   /** Lines appended since this object was made, and batches whose write began: a reader's consistency checks. */
   private appended = 0;
   private writesBegun = 0;
+  /** A write failed, so the file may end in a torn line: the next write starts on a fresh line. */
+  private torn = false;
 
   constructor(
     readonly dir: string,
@@ -120,15 +123,18 @@ export class LedgerFile {
     this.timer = undefined;
     // A write under way when process.exit() was called may not have happened: write the lines the files lack.
     const lines = this.unwritten(this.writing.length > 0 ? this.diskLines() : []);
+    const interrupted = lines.length > this.queue.length;
     this.writing = [];
     this.queue = [];
     unflushed.delete(this);
     if (lines.length === 0) return;
     const path = join(this.dir, LEDGER_FILE);
     const size = existsSync(path) ? statSync(path).size : undefined;
-    for (const c of chunks(lines, size, this.opts.maxBytes)) {
+    // An interrupted write may have left part of a line: end it, so it cannot swallow the first line written here.
+    const mend = (interrupted || this.torn) && size !== undefined && size > 0 && lastByteSync(path, size) !== NEWLINE;
+    for (const [i, c] of chunks(lines, size, this.opts.maxBytes).entries()) {
       if (c.rotateFirst) this.rotateSync();
-      appendFileSync(path, c.text);
+      appendFileSync(path, i === 0 && mend && !c.rotateFirst ? `\n${c.text}` : c.text);
     }
   }
 
@@ -141,14 +147,15 @@ export class LedgerFile {
         this.queue = [];
         this.writesBegun++;
         try {
-          await this.write(this.writing);
+          await this.write();
         } catch (e) {
+          // write() drops each chunk from `writing` once it is on disk, so only what did not land is queued again.
           this.queue = [...this.writing, ...this.queue].slice(-MAX_QUEUED_LINES);
           this.writing = [];
+          this.torn = true;
           (this.opts.onError ?? warn)(e);
           return;
         }
-        this.writing = [];
       }
       unflushed.delete(this);
     } finally {
@@ -156,16 +163,21 @@ export class LedgerFile {
     }
   }
 
-  private async write(lines: string[]): Promise<void> {
+  /** Write `writing`, dropping each chunk's lines from it once they are on disk. */
+  private async write(): Promise<void> {
     const path = join(this.dir, LEDGER_FILE);
     const size = await stat(path).then(
       (s) => s.size,
       () => undefined,
     );
-    for (const c of chunks(lines, size, this.opts.maxBytes)) {
+    // After a failed write the file may end in part of a line; a newline first keeps it from swallowing the next.
+    const mend = this.torn && size !== undefined && size > 0 && (await lastByte(path, size)) !== NEWLINE;
+    for (const [i, c] of chunks(this.writing, size, this.opts.maxBytes).entries()) {
       if (c.rotateFirst) await this.rotate();
       // One append per chunk: a whole batch of lines in one write, never a line split across two.
-      await appendFile(path, c.text);
+      await appendFile(path, i === 0 && mend && !c.rotateFirst ? `\n${c.text}` : c.text);
+      this.torn = false;
+      this.writing = this.writing.slice(c.lines);
     }
   }
 
@@ -199,14 +211,39 @@ function chunks(lines: string[], size: number | undefined, maxBytes: number): Ch
   let current: Chunk | undefined;
   for (const line of lines) {
     if (!current || (size !== undefined && size >= maxBytes)) {
-      current = { rotateFirst: size !== undefined && size >= maxBytes, text: "" };
+      current = { rotateFirst: size !== undefined && size >= maxBytes, text: "", lines: 0 };
       if (current.rotateFirst) size = undefined;
       out.push(current);
     }
     current.text += line;
+    current.lines++;
     size = (size ?? 0) + Buffer.byteLength(line);
   }
   return out;
+}
+
+const NEWLINE = 0x0a;
+
+async function lastByte(path: string, size: number): Promise<number | undefined> {
+  const f = await open(path, "r");
+  try {
+    const b = Buffer.alloc(1);
+    await f.read(b, 0, 1, size - 1);
+    return b[0];
+  } finally {
+    await f.close();
+  }
+}
+
+function lastByteSync(path: string, size: number): number | undefined {
+  const fd = openSync(path, "r");
+  try {
+    const b = Buffer.alloc(1);
+    readSync(fd, b, 0, 1, size - 1);
+    return b[0];
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function warn(e: unknown): void {

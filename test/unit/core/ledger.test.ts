@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -85,6 +85,23 @@ void test("records written right before dispose are all on disk, whole lines, in
   assert.ok(readdirSync(dir).length > 1, "the batch was rotated");
 });
 
+void test("a batch the disk refuses is reported, kept, and written once when the disk takes it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "ledger-"));
+  const errors: unknown[] = [];
+  const l = new Ledger(dir, { onError: (e) => errors.push(e) });
+  mkdirSync(join(dir, "ledger.jsonl")); // appending to a folder fails
+  l.record(entry("a", 0, 1));
+  l.record(entry("b", 0, 2));
+  await l.flush();
+  assert.equal(errors.length, 1);
+  rmdirSync(join(dir, "ledger.jsonl"));
+  assert.deepEqual(l.read().map((e) => e.model), ["a", "b"], "the refused records are still readable");
+  l.record(entry("c", 0, 3));
+  await l.flush();
+  assert.deepEqual(onDisk(dir).map((x) => (JSON.parse(x) as LedgerEntry).model), ["a", "b", "c"]);
+  assert.equal(errors.length, 1);
+});
+
 void test("records made just before process.exit() are on disk", () => {
   const dir = mkdtempSync(join(tmpdir(), "ledger-"));
   const script = `
@@ -101,6 +118,7 @@ void test("records made just before process.exit() are on disk", () => {
   assert.equal(r.status, 0, r.stderr);
   const models = onDisk(dir).map((x) => (JSON.parse(x) as LedgerEntry).model);
   assert.deepEqual(models, [...Array.from({ length: 100 }, (_, i) => `m${i}`), "last"]);
+  assert.ok(!readFileSync(join(dir, "ledger.jsonl"), "utf8").includes("\n\n"), "no blank lines: whole lines only");
 });
 
 void test("summarize groups cost, errors and latency by key", () => {
