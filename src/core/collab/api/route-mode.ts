@@ -1,5 +1,6 @@
 // "route": the router picks cheap or strong before any model runs; the fallback chain covers failures.
 
+import type { ModelConfig } from "../../config";
 import type { AskInput, AskOutput, CompletionInput, CompletionOutput, ModeServices } from "../../modes";
 import { allowedModels } from "../../privacy";
 import { ProviderError } from "../../providers/errors";
@@ -30,9 +31,21 @@ export function noModelError(filePath: string | undefined): ProviderError {
   );
 }
 
+// Every keystroke's request sees the same allowed models under the same options: sort them into tiers once. Config
+// and options are replaced, never changed in place, when settings change, so the same objects mean the same tiers.
+let lastTiers: { allowed: ModelConfig[]; options: ApiCollab["options"]; tiers: Tiers } | undefined;
+
+function tiersOf(allowed: ModelConfig[], options: ApiCollab["options"]): Tiers {
+  const last = lastTiers;
+  if (last && last.options === options && last.allowed.length === allowed.length && last.allowed.every((m, i) => m === allowed[i])) return last.tiers;
+  const tiers = modelTiers(allowed, options);
+  lastTiers = { allowed, options, tiers };
+  return tiers;
+}
+
 export function allowedTiers(services: ModeServices, collab: ApiCollab, filePath: string | undefined): Tiers {
   const allowed = allowedModels(services.config.models, services.config.privacy, filePath);
-  const tiers = modelTiers(allowed, collab.options);
+  const tiers = tiersOf(allowed, collab.options);
   if (tiers.cheap.length === 0) throw noModelError(filePath);
   return tiers;
 }
