@@ -1,5 +1,5 @@
-// The ledger's file: JSON lines appended in batches, rotated by size. A record only joins a queue in memory, so
-// no completion request ever waits on the disk: the queue is written by one asynchronous append per flush (a short
+// The ledger's file: JSON lines appended in batches, rotated by size. A record only joins a queue in memory (it is
+// turned into its JSON line when written), so no completion request ever waits on the disk or the serialiser: the queue is written by one asynchronous append per flush (a short
 // timer after the first record, an explicit flush, or dispose), and synchronously on process exit, so records
 // made just before an exit are not lost. Size checks and rotation happen once per flush, not once per record.
 
@@ -34,9 +34,9 @@ interface Chunk {
 }
 
 export class LedgerFile {
-  private queue: string[] = [];
+  private queue: object[] = [];
   /** Lines handed to an asynchronous append that has not finished yet. */
-  private writing: string[] = [];
+  private writing: object[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> | undefined;
   /** Lines appended since this object was made, and batches whose write began: a reader's consistency checks. */
@@ -58,9 +58,9 @@ export class LedgerFile {
     return out;
   }
 
-  /** Queue one line (with its newline); it reaches the disk with the next flush. */
-  append(line: string): void {
-    this.queue.push(line);
+  /** Queue one record (not to be changed afterwards); its line reaches the disk with the next flush. */
+  append(record: object): void {
+    this.queue.push(record);
     this.appended++;
     unflushed.add(this);
     registerExitHook();
@@ -103,7 +103,7 @@ export class LedgerFile {
       // A batch written meanwhile may be half in what was read: read again (batches are rare next to a read).
       if (this.flushing || begun !== this.writesBegun) continue;
       const onDisk = texts.flatMap((t) => t.split("\n").filter(Boolean).map((l) => `${l}\n`));
-      return { lines: [...onDisk, ...this.queue], count: this.appended };
+      return { lines: [...onDisk, ...this.queue.map(toLine)], count: this.appended };
     }
   }
 
@@ -112,9 +112,9 @@ export class LedgerFile {
    * and the queued ones.
    */
   private unwritten(onDisk: string[]): string[] {
-    if (this.writing.length === 0) return [...this.queue];
+    if (this.writing.length === 0) return this.queue.map(toLine);
     const seen = new Set(onDisk);
-    return [...this.writing.filter((l) => !seen.has(l)), ...this.queue];
+    return [...this.writing.map(toLine).filter((l) => !seen.has(l)), ...this.queue.map(toLine)];
   }
 
   /** Process exit only: nothing asynchronous runs any more, so write what is left now. */
@@ -172,7 +172,7 @@ export class LedgerFile {
     );
     // After a failed write the file may end in part of a line; a newline first keeps it from swallowing the next.
     const mend = this.torn && size !== undefined && size > 0 && (await lastByte(path, size)) !== NEWLINE;
-    for (const [i, c] of chunks(this.writing, size, this.opts.maxBytes).entries()) {
+    for (const [i, c] of chunks(this.writing.map(toLine), size, this.opts.maxBytes).entries()) {
       if (c.rotateFirst) await this.rotate();
       // One append per chunk: a whole batch of lines in one write, never a line split across two.
       await appendFile(path, i === 0 && mend && !c.rotateFirst ? `\n${c.text}` : c.text);
@@ -223,6 +223,11 @@ function chunks(lines: string[], size: number | undefined, maxBytes: number): Ch
 }
 
 const NEWLINE = 0x0a;
+
+/** A record's line in the file: one JSON object and its newline. */
+function toLine(record: object): string {
+  return `${JSON.stringify(record)}\n`;
+}
 
 async function lastByte(path: string, size: number): Promise<number | undefined> {
   const f = await open(path, "r");

@@ -45,10 +45,13 @@ export class Ledger {
     mkdirSync(dir, { recursive: true });
   }
 
-  /** Queued, not written here: the request that made the call never waits on the disk (ledger-file.ts). */
+  /**
+   * Queued, not written or even serialised here: the request that made the call never waits on the disk
+   * (ledger-file.ts). The entry returned and given to listeners is the one written later, so it is read-only.
+   */
   record(entry: Omit<LedgerEntry, "ts"> & { ts?: string }): LedgerEntry {
     const full: LedgerEntry = { ts: entry.ts ?? new Date().toISOString(), ...entry } as LedgerEntry;
-    this.file.append(JSON.stringify(full) + "\n");
+    this.file.append(full);
     for (const l of this.listeners) l(full);
     return full;
   }
