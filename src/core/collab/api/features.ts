@@ -27,6 +27,8 @@ export interface RequestFeaturesInput {
   cursor?: { atLineEnd: boolean; multiline: boolean; prefixChars: number; suffixChars: number };
   /** Optional embedding of the text from a configured embedding model. */
   embedding?: number[];
+  /** Which model made `embedding`: its dimensions mean nothing to another model's weights. */
+  embeddingModel?: string;
 }
 
 /** FNV-1a, 32-bit: fast, stable across runs and platforms (the persisted model depends on it). */
@@ -147,8 +149,19 @@ function requestBuilder(input: RequestFeaturesInput, choiceCues: boolean): Featu
     f.add(`cursor:prefix${Math.min(14, bucket(input.cursor.prefixChars))}`);
     f.add(`cursor:suffix${Math.min(14, bucket(input.cursor.suffixChars))}`);
   }
-  input.embedding?.forEach((x, i) => f.add(`emb:${i}`, x));
+  if (input.embedding) addEmbedding(f, input.embedding, input.embeddingModel ?? "default");
   return f;
+}
+
+/**
+ * Embedding dimensions as features, scaled to unit length so the group weighs about as much as the n-grams
+ * whatever the model's scale, and named by model so switching embedding models starts fresh weights instead of
+ * reading the old model's dimensions as the new one's.
+ */
+function addEmbedding(f: FeatureBuilder, v: number[], model: string): void {
+  const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+  if (!(norm > 0)) return;
+  v.forEach((x, i) => f.add(`emb:${model}:${i}`, x / norm));
 }
 
 /** Character n-grams inside words, each word padded, deduplicated: morphology that transfers across topics. */

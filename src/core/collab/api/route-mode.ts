@@ -8,6 +8,7 @@ import type { ApiCollab } from "./api-collab";
 import { budgetedShare } from "./calibration";
 import { askText, askWithFallback, completeWithFallback, completionText } from "./calls";
 import type { RequestFeaturesInput } from "./features";
+import { routerEmbedding } from "./route-embedding";
 import type { RouteScore } from "./router";
 import { chainFrom, modelTiers, type Tiers } from "./tiers";
 import { feedbackIds } from "./feedback-ids";
@@ -92,7 +93,9 @@ export function routeCompletion(services: ModeServices, collab: ApiCollab) {
 export function routeAsk(services: ModeServices, collab: ApiCollab) {
   return {
     async ask(input: AskInput, signal: AbortSignal, onText?: (t: string) => void): Promise<AskOutput> {
-      const plan = planRoute(services, collab, { text: askText(input), surface: "ask", languageId: input.languageId, filePath: input.filePath });
+      const text = askText(input);
+      const semantic = await routerEmbedding(services, text, input.filePath, signal);
+      const plan = planRoute(services, collab, { text, surface: "ask", languageId: input.languageId, filePath: input.filePath, ...semantic });
       const r = await askWithFallback(services.models, input, { chain: plan.chain, mode: "route", decision: `routed:${plan.chain[0]}`, reason: plan.reason }, signal, onText);
       const out: AskOutput = { text: r.value.text, decision: { model: r.model, action: r.skipped.length ? "fallback" : "routed", reason: withSkips(plan.reason, r.skipped) } };
       feedbackIds.set(out, collab.remember({ kind: "route", features: plan.score.features, prior: plan.score.prior, served: servedTier(plan, r.model) }));

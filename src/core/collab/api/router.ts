@@ -100,6 +100,8 @@ export function describeFeature(name: string): string {
       return `a "${v}" question`;
     case "num":
       return `computation (${v})`;
+    case "emb":
+      return `what the text means (embedding dimension ${rest.at(-1) ?? "?"})`;
     default:
       return name;
   }
