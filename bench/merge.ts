@@ -3,7 +3,7 @@
 // models are generated with the project's GGUF writer into a temp folder and deleted afterwards. A smaller pair is
 // merged too, so that "memory does not grow with model size" is a measured comparison, not a claim.
 import { mkdtempSync, rmSync } from "node:fs";
-import { statfs, unlink } from "node:fs/promises";
+import { open, statfs, unlink } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { GgufReader } from "../src/sidecar/gguf/reader";
@@ -106,6 +106,15 @@ async function rawReadWrite(inputs: string[], out: string, specs: GgufTensorSpec
   }
 }
 
+async function flushToDisk(file: string): Promise<void> {
+  const fh = await open(file, "r+");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Wall time, CPU time of the whole process (worker threads included) and peak RSS of one phase. */
 async function timed<T>(f: () => Promise<T>): Promise<{ seconds: number; cpuSeconds: number; peakRssMb: number }> {
   let peak = process.memoryUsage.rss();
@@ -141,6 +150,9 @@ export async function benchMerge(o: MergeBenchOptions): Promise<Record<string, u
       const inputs = [path.join(dir, `${label}-a.gguf`), path.join(dir, `${label}-b.gguf`)];
       log(`generating two ${label} F16 models (${shape.layers} layers)…`);
       for (const [i, f] of inputs.entries()) await generateModel(f, shape, i + 1);
+      // Written back to disk now, so that the kernel's writeback of gigabytes of fresh files does not land in
+      // whichever phase happens to run first.
+      for (const f of inputs) await flushToDisk(f);
       const reader = await GgufReader.open(inputs[0]!);
       const inputBytes = reader.header.fileSize * inputs.length;
       const specs = outputTensorSpecs("f16", reader.tensors);
@@ -152,18 +164,30 @@ export async function benchMerge(o: MergeBenchOptions): Promise<Record<string, u
       const rawCpu: number[] = [];
       const mergeCpu: number[] = [];
       let peak = 0;
-      for (let r = 0; r < repeats; r++) {
+      const runRaw = async (r: number) => {
         log(`${label}: raw read+write ${r + 1}/${repeats}…`);
         const r0 = await timed(() => rawReadWrite(inputs, out, specs));
         raw.push(r0.seconds);
         rawCpu.push(r0.cpuSeconds);
         await unlink(out);
+      };
+      const runMergeOnce = async (r: number) => {
         log(`${label}: ${method} merge ${r + 1}/${repeats}…`);
         const m = await timed(() => runMerge({ plan, out }));
         merge.push(m.seconds);
         mergeCpu.push(m.cpuSeconds);
         peak = Math.max(peak, m.peakRssMb);
         await unlink(out);
+      };
+      // Alternating which goes first, so neither always inherits the other's after-effects (page cache, writeback).
+      for (let r = 0; r < repeats; r++) {
+        if (r % 2 === 0) {
+          await runRaw(r);
+          await runMergeOnce(r);
+        } else {
+          await runMergeOnce(r);
+          await runRaw(r);
+        }
       }
       for (const f of inputs) await unlink(f);
       const rawBest = Math.min(...raw);
