@@ -28,6 +28,8 @@ describe("engine in the extension host", () => {
     assert.equal(entry.ok, true);
     assert.ok(entry.reason && entry.reason.length > 0, "the decision has a reason for the status bar tooltip");
 
+    // Records are appended in batches: flush the pending one before reading the file.
+    await api.ledger.flush();
     const file = join(api.context.globalStorageUri.fsPath, "ledger", "ledger.jsonl");
     assert.ok(existsSync(file), `ledger at ${file}`);
     const last = readFileSync(file, "utf8").trim().split("\n").pop();
