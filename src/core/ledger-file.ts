@@ -1,7 +1,8 @@
 // The ledger's file: JSON lines appended in batches, rotated by size. A record only joins a queue in memory (it is
-// turned into its JSON line when written), so no completion request ever waits on the disk or the serialiser: the queue is written by one asynchronous append per flush (a short
-// timer after the first record, an explicit flush, or dispose), and synchronously on process exit, so records
-// made just before an exit are not lost. Size checks and rotation happen once per flush, not once per record.
+// turned into its JSON line when written), so no completion request ever waits on the disk or the serialiser.
+// The queue is written by one asynchronous append per flush (a short timer after the first record, an explicit
+// flush, or dispose), and synchronously on process exit, so records made just before an exit are not lost. Size
+// checks and rotation happen once per flush, not once per record.
 
 import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import { appendFile, open, readFile, rename, rm, stat } from "node:fs/promises";

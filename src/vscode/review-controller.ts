@@ -48,15 +48,14 @@ export class ReviewController implements vscode.Disposable {
     const saved = this.snapshot?.load();
     if (!restoredRun(saved)?.interrupted) return false;
     this.log.info("reopening the review panel of a run interrupted by a window reload");
-    this.restore(ReviewPanel.create(this.extensionUri, this.log, (m) => this.onMessage(m), this.snapshot), saved);
+    this.restore(ReviewPanel.create(this.extensionUri, this.log, (m) => this.onMessage(m), this.snapshot), saved, saved);
     return true;
   }
 
-  private restore(panel: ReviewPanel, state: unknown): void {
+  /** `saved`: the host's snapshot, which saw every message (the webview's state may lag behind it). */
+  private restore(panel: ReviewPanel, state: unknown, saved = this.snapshot?.load()): void {
     this.panel?.dispose();
     this.panel = this.attach(panel);
-    // The host's snapshot saw every message; the webview's saved state may lag behind it across a reload.
-    const saved = this.snapshot?.load();
     if (saved) this.panel.post({ type: "restore", id: "", data: { state: saved } });
     const r = restoredRun(saved ?? state);
     // A run that was still going when the window reloaded cannot resume; its findings so far stay usable.

@@ -77,14 +77,15 @@ export class F16SumArena {
     if (bytes % 2 !== 0 || bytes > this.capacity) throw new RangeError(`${bytes} bytes is not an F16 chunk that fits the arena`);
     const { buffer } = this.kernel.memory;
     const memory = new Uint8Array(buffer);
-    const header = new DataView(buffer, this.slotStart(slot), this.headerBytes);
+    const view = new DataView(buffer);
     const padded = align16(bytes);
+    // The slot's header: the inputs' addresses, then their coefficients.
     const ptrs = this.slotStart(slot);
     const coefs = ptrs + align16(4 * this.inputs);
     for (let i = 0; i < this.inputs; i++) {
       const at = this.regionStart(slot, i);
-      header.setUint32(4 * i, at, true);
-      header.setFloat64(coefs - ptrs + 8 * i, coefficients[i]!, true);
+      view.setUint32(ptrs + 4 * i, at, true);
+      view.setFloat64(coefs + 8 * i, coefficients[i]!, true);
       memory.fill(0, at + bytes, at + padded);
     }
     const out = this.regionStart(slot, this.inputs);

@@ -4,7 +4,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import OpenAI from "openai";
+import assert from "node:assert/strict";
+import OpenAI, { APIError } from "openai";
+import { ModelRegistry, type RegistryOptions } from "../../../src/sidecar/registry/registry";
 import { startSidecar, type RunningSidecar, type SidecarConfig } from "../../../src/sidecar/server/start";
 import { makeBigramModel, type BigramModel } from "../../../src/sidecar/testmodels/bigram";
 
@@ -56,4 +58,28 @@ export async function startFixture(extra: Partial<SidecarConfig> = {}, prepare?:
 /** Byte ids of an ASCII string (the bigram models' tokens are bytes). */
 export function bytesOf(s: string): number[] {
   return [...Buffer.from(s, "utf8")];
+}
+
+/** The error the sidecar answers a completion request for `model` with; fails the test when it is served. */
+export async function refusal(f: Fixture, model: string): Promise<APIError> {
+  try {
+    await f.client.completions.create({ model, prompt: "a", max_tokens: 2 });
+  } catch (e) {
+    assert.ok(e instanceof APIError, String(e));
+    return e;
+  }
+  assert.fail(`${model} was served`);
+}
+
+/** What one loaded model occupies here (weights, context, buffers), measured rather than guessed. */
+export async function loadedModelBytes(options: RegistryOptions, model: string): Promise<number> {
+  const probe = new ModelRegistry(options);
+  try {
+    const lease = await probe.acquire(model);
+    const bytes = lease.model.sizeBytes;
+    lease.release();
+    return bytes;
+  } finally {
+    await probe.dispose();
+  }
 }

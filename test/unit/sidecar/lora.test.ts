@@ -8,7 +8,6 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { APIError } from "openai";
 import { meta } from "../../../src/sidecar/gguf/metadata";
 import { parseAdaptedModels, parseAdapterFlag } from "../../../src/sidecar/registry/adapters";
 import { parseLaunchConfig } from "../../../src/sidecar/server/config";
@@ -16,7 +15,7 @@ import { sidecarLaunchSettings } from "../../../src/vscode/sidecar-settings";
 import { readGgufHeader } from "../../../src/sidecar/gguf/reader";
 import { seededNormals } from "../../../src/sidecar/testmodels/random";
 import { loraDelta, tokenBoostTarget, writeLoraAdapter, type LoraTarget } from "../../../src/sidecar/testmodels/lora";
-import { bytesOf, startFixture, type Fixture } from "./helpers";
+import { bytesOf, type Fixture, refusal, startFixture } from "./helpers";
 
 const adapterDir = mkdtempSync(join(tmpdir(), "chorus-lora-"));
 const at = (name: string) => join(adapterDir, name);
@@ -122,16 +121,6 @@ async function assertClosedForm(model: string, prompt: string, n: number): Promi
   return choice.text;
 }
 
-async function refusal(model: string): Promise<APIError> {
-  try {
-    await f.client.completions.create({ model, prompt: "a", max_tokens: 2 });
-  } catch (e) {
-    assert.ok(e instanceof APIError, String(e));
-    return e;
-  }
-  assert.fail(`${model} was served`);
-}
-
 void describe("LoRA adapters attached at load time", () => {
   void it("lists each adapted model as its own model with its base and adapters, and reports a missing base", async () => {
     const res = await fetch(`${f.sidecar.url}/v1/models`, { headers: { authorization: `Bearer ${f.token}` } });
@@ -176,7 +165,7 @@ void describe("LoRA adapters attached at load time", () => {
       ["ts-missing", /does-not-exist\.gguf/],
     ];
     for (const [model, message] of cases) {
-      const e = await refusal(model);
+      const e = await refusal(f, model);
       assert.equal(e.status, 422, model);
       assert.equal(e.code, "adapter_invalid", model);
       assert.match(e.message, message);
@@ -187,7 +176,7 @@ void describe("LoRA adapters attached at load time", () => {
   void it("still serves the base and the good adapted models after the refusals", async () => {
     assert.equal((await completion("ts-boost", "x", 2)).text, "ZZ");
     assert.equal((await completion("ts-bigram", "return ", 3)).text.length, 3);
-    assert.equal((await refusal("ts-f64-alpha")).status, 422);
+    assert.equal((await refusal(f, "ts-f64-alpha")).status, 422);
   });
 });
 

@@ -5,9 +5,8 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { APIError } from "openai";
 import { copyGguf } from "../../../src/sidecar/gguf/copy";
-import { startFixture, type Fixture } from "./helpers";
+import { type Fixture, refusal, startFixture } from "./helpers";
 
 let f: Fixture;
 before(async () => {
@@ -31,19 +30,9 @@ after(async () => {
   await f?.close();
 });
 
-async function refusal(model: string): Promise<APIError> {
-  try {
-    await f.client.completions.create({ model, prompt: "a", max_tokens: 2 });
-  } catch (e) {
-    assert.ok(e instanceof APIError, String(e));
-    return e;
-  }
-  assert.fail(`${model} was served`);
-}
-
 void describe("malformed GGUF files", () => {
   void it("refuses a file that is not GGUF with a 422 naming the file and the fault", async () => {
-    const e = await refusal("not-a-model");
+    const e = await refusal(f, "not-a-model");
     assert.equal(e.status, 422);
     assert.equal(e.code, "model_invalid");
     assert.match(e.message, /not-a-model\.gguf/);
@@ -51,14 +40,14 @@ void describe("malformed GGUF files", () => {
   });
 
   void it("refuses a truncated model, and says what to do", async () => {
-    const e = await refusal("truncated");
+    const e = await refusal(f, "truncated");
     assert.equal(e.status, 422);
     assert.match(e.message, /truncated\.gguf/);
     assert.match(e.message, /Replace or remove the file/);
   });
 
   void it("refuses a model llama.cpp would crash on (a missing architecture key) instead of dying", async () => {
-    const e = await refusal("no-ffn");
+    const e = await refusal(f, "no-ffn");
     assert.equal(e.status, 422);
     assert.match(e.message, /feed_forward_length/);
   });
@@ -69,6 +58,6 @@ void describe("malformed GGUF files", () => {
     const ids = (await f.client.models.list()).data.map((m) => m.id);
     assert.ok(ids.includes("ts-bigram") && ids.includes("not-a-model"));
     // A second attempt at the bad file gets the same clear answer (no half-loaded state).
-    assert.equal((await refusal("not-a-model")).status, 422);
+    assert.equal((await refusal(f, "not-a-model")).status, 422);
   });
 });

@@ -11,7 +11,7 @@ import { parseMixSpec } from "../../../src/sidecar/mixing/spec";
 import { ModelRegistry, type RegistryOptions } from "../../../src/sidecar/registry/registry";
 import { MixerCache } from "../../../src/sidecar/server/mixer-cache";
 import { makeBigramModel } from "../../../src/sidecar/testmodels/bigram";
-import { PY_CORPUS, TS_CORPUS } from "./helpers";
+import { loadedModelBytes, PY_CORPUS, TS_CORPUS } from "./helpers";
 
 let dir: string;
 let modelBytes = 0;
@@ -22,11 +22,7 @@ const contrastive = parseMixSpec({ strategy: "contrastive", expert: "ts", amateu
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "chorus-mixcache-"));
   for (const [name, corpus] of [["ts", TS_CORPUS], ["py", PY_CORPUS], ["third", TS_CORPUS + PY_CORPUS]] as const) await makeBigramModel({ corpus, out: join(dir, `${name}.gguf`) });
-  const probe = new ModelRegistry(base());
-  const lease = await probe.acquire("ts");
-  modelBytes = lease.model.sizeBytes;
-  lease.release();
-  await probe.dispose();
+  modelBytes = await loadedModelBytes(base(), "ts");
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { ApiError } from "../../../src/sidecar/server/errors";
 import { ModelRegistry, type RegistryOptions } from "../../../src/sidecar/registry/registry";
 import { makeBigramModel } from "../../../src/sidecar/testmodels/bigram";
-import { PY_CORPUS, TS_CORPUS } from "./helpers";
+import { loadedModelBytes, PY_CORPUS, TS_CORPUS } from "./helpers";
 
 let dir: string;
 let modelBytes = 0;
@@ -20,12 +20,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "chorus-lru-"));
   await makeBigramModel({ corpus: TS_CORPUS, out: join(dir, "ts.gguf") });
   await makeBigramModel({ corpus: PY_CORPUS, out: join(dir, "py.gguf") });
-  // What one loaded model occupies here (weights, context, buffers), measured rather than guessed.
-  const probe = new ModelRegistry(base());
-  const lease = await probe.acquire("ts");
-  modelBytes = lease.model.sizeBytes;
-  lease.release();
-  await probe.dispose();
+  modelBytes = await loadedModelBytes(base(), "ts");
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
