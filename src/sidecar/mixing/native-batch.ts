@@ -9,9 +9,10 @@
 // step is one batch, one decode and one sample per read position.
 //
 // These are node-llama-cpp internals (checked against 3.22.1). `attachNative` verifies their shape and returns
-// undefined when anything is missing, so the mixer falls back to the public API instead of failing. Only the
-// mixer's own contexts come here: nothing else may decode on them (the mixer serialises its requests), so the
-// library's context lock and batch queue are not needed. The thread count is the one the context was created with
+// undefined when anything is missing, so the caller falls back to the public API instead of failing. Only
+// contexts with one user come here — a mixer's own contexts (it serialises its requests) and a loaded model's
+// context (its requests take turns) — since nothing else may decode on them, the library's context lock and
+// batch queue are not needed. The thread count is the one the context was created with
 // (the library's shared thread budget is not consulted, as the mixer asks for its threads explicitly).
 
 import type { LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";

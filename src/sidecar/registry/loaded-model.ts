@@ -1,8 +1,11 @@
 // A model llama.cpp has loaded, with its one context and sequence. Requests to the same model take turns
 // (the lock): one sequence means one generation at a time, and it lets the next request reuse the KV cache of
 // the shared prompt prefix (the typical inline-completion pattern: the same file, a few more characters).
+// The sequence is driven as a lockstep lane (mixing/lockstep.ts), the same fast path a mix's models take.
 
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
+import { createLane, type Lane } from "../mixing/lockstep";
+import { NativeContext } from "../mixing/native-batch";
 
 export interface LoadOptions {
   threads: number;
@@ -17,6 +20,10 @@ export class LoadedModel {
   private queue: Promise<void> = Promise.resolve();
   lastUsed = Date.now();
   users = 0;
+  /** Prompt and generated tokens evaluated on this model so far (a reused prefix is not evaluated again). */
+  tokensEvaluated = 0;
+  /** The sequence as a lane: its KV-cache bookkeeping and read-outs, shared with the mixer's lanes. */
+  readonly lane: Lane;
 
   private constructor(
     readonly id: string,
@@ -27,7 +34,10 @@ export class LoadedModel {
     readonly vocabSize: number,
     /** What the model and its context occupy (RAM + VRAM), for the memory budget. */
     readonly sizeBytes: number,
-  ) {}
+    private readonly native: NativeContext | undefined,
+  ) {
+    this.lane = createLane({ role: "model", model: id, withContext: false }, sequence, vocabSize, native);
+  }
 
   static async load(llama: Llama, id: string, path: string, opts: LoadOptions): Promise<LoadedModel> {
     const model = await llama.loadModel({ modelPath: path, gpuLayers: opts.gpu === false ? 0 : "auto" });
@@ -39,7 +49,9 @@ export class LoadedModel {
       let vocabSize = 0;
       for (const _ of model.iterateAllTokens()) vocabSize++;
       const usage = model.memoryUsage;
-      return new LoadedModel(id, path, model, context, sequence, vocabSize, Math.max(model.size, usage.ram + usage.vram));
+      // Only this model's requests decode on this context, one at a time (exclusive()), as the native path needs.
+      const native = NativeContext.attach(context, model);
+      return new LoadedModel(id, path, model, context, sequence, vocabSize, Math.max(model.size, usage.ram + usage.vram), native);
     } catch (e) {
       await model.dispose();
       throw e;
@@ -61,6 +73,7 @@ export class LoadedModel {
   }
 
   async dispose(): Promise<void> {
+    this.native?.dispose();
     await this.context.dispose();
     await this.model.dispose();
   }

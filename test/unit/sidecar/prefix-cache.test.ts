@@ -13,11 +13,11 @@ after(async () => {
   await f?.close();
 });
 
-/** Tokens llama.cpp has evaluated as input on the model's sequence so far. */
+/** Tokens llama.cpp has evaluated on the model's sequence so far. */
 async function inputTokens(): Promise<number> {
   const lease = await f.sidecar.registry.acquire("ts-bigram");
   try {
-    return lease.model.sequence.tokenMeter.usedInputTokens;
+    return lease.model.tokensEvaluated;
   } finally {
     lease.release();
   }
@@ -44,5 +44,14 @@ void describe("prompt prefix reuse", () => {
     await complete("zzz");
     const cold = await complete(extended);
     assert.equal(warm, cold);
+  });
+
+  void it("reads a single model through the direct native path, as the mixer's lanes do", async () => {
+    const lease = await f.sidecar.registry.acquire("ts-bigram");
+    try {
+      assert.ok(lease.model.lane.native, "the loaded model fell back to node-llama-cpp's public evaluate path");
+    } finally {
+      lease.release();
+    }
   });
 });
