@@ -1,8 +1,14 @@
 // The lockstep decoding loop: read the lanes, mix, sample, feed the chosen token to every lane, stream text.
 // Times the native evaluations and the JavaScript mixing separately, so the cost of mixing is measured, not guessed.
+//
+// Lookahead: a mix step may also check a few draft tokens guessed from the text (prompt-lookup.ts). The lanes
+// evaluate the chosen token and the drafts in one batch, reading a distribution after each; the mix then chooses
+// position by position as it would have anyway, and a draft counts only while it equals that choice. The sampler
+// draws once per written token either way, so the reply is the same token for token, with or without drafts.
 
 import type { NextTokenDist, TokenId } from "./distribution";
-import { feedAll, readLane, readLanes, type Lane } from "./lockstep";
+import { Lookahead } from "./lookahead";
+import { feedAll, readLane, readLanesAhead, truncateLane, type Lane } from "./lockstep";
 import { MixSampler, type SamplingOptions } from "./sampling";
 import type { Mixed, Strategy } from "./strategies/types";
 import { TextAssembler, type Detokenize } from "./text";
@@ -35,7 +41,16 @@ export interface MixGenerateResult {
    * lane's own evaluation wall ms (their sum above evalMs shows the lanes ran concurrently), and the prompt tokens
    * the lanes evaluated together (fewer than lanes × prompt tokens when a prefix was still in their KV caches).
    */
-  timing: { evalMs: number; mixMs: number; steps: number; laneEvalMs: Record<string, number>; promptTokensEvaluated: number };
+  timing: {
+    evalMs: number;
+    mixMs: number;
+    steps: number;
+    laneEvalMs: Record<string, number>;
+    promptTokensEvaluated: number;
+    /** Lookahead decoding: tokens guessed from the text and checked in the lanes' batches, and how many held. */
+    draftTokens: number;
+    draftTokensAccepted: number;
+  };
 }
 
 export interface DecodeSetup {
@@ -53,6 +68,11 @@ export interface DecodeSetup {
   promptTokens: number;
   /** Prompt tokens the lanes have left to evaluate, all lanes together (the rest is reused from their caches). */
   promptTokensEvaluated: number;
+  /** Most draft tokens a step checks (lookahead decoding; 0 or absent = one token a step). */
+  lookahead?: number;
+  vocabSize: number;
+  /** The text drafts are looked up in: the writing lane's prompt tokens (with the request's context). */
+  history?: readonly TokenId[];
 }
 
 export interface DecodeRequest {
@@ -72,49 +92,21 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
   const text = new TextAssembler(setup.detokenize, req.stop, setup.promptTail, setup.piece);
   const tokens: MixedToken[] = [];
   const writers: Record<string, number> = {};
-  let finishReason: FinishReason = "length";
+  const lookahead = new Lookahead(setup.lookahead ?? 0, setup.vocabSize, setup.history ?? []);
+  let finishReason: FinishReason | undefined;
   let evalMs = 0;
   let mixMs = 0;
   let steps = 0;
 
-  while (tokens.length < req.maxTokens) {
-    if (req.signal?.aborted) {
-      finishReason = "cancelled";
-      break;
-    }
-    if (lanes.some((l) => l.evaluated.length + l.pending.length >= setup.contextSize)) break;
-    const evalStart = performance.now();
-    let mixed: Mixed;
-    let writer = "mix";
-    if (strategy.kind === "mix") {
-      const dists = await readLanes(lanes, topK);
-      evalMs += performance.now() - evalStart;
-      const mixStart = performance.now();
-      mixed = strategy.mix(dists);
-      mixMs += performance.now() - mixStart;
-    } else {
-      let dist: NextTokenDist = await readLane(lanes[0]!, topK, true);
-      writer = lanes[0]!.role.role;
-      if (strategy.defer(dist)) {
-        dist = await readLane(lanes[1]!, topK);
-        writer = lanes[1]!.role.role;
-      }
-      evalMs += performance.now() - evalStart;
-      mixed = strategy.pick(dist);
-    }
-    steps++;
-    if (req.signal?.aborted) {
-      finishReason = "cancelled";
-      break;
-    }
+  /** Sample from `mixed` and write the token; the finish reason when it ends the reply. */
+  const write = (mixed: Mixed, writer: string): { token: TokenId; finish?: FinishReason } => {
     const mixStart = performance.now();
+    steps++;
     const choice = sampler.choose(mixed, req.topLogprobs);
     if (setup.isEndOfGeneration(choice.token)) {
-      finishReason = "stop";
       mixMs += performance.now() - mixStart;
-      break;
+      return { token: choice.token, finish: "stop" };
     }
-    feedAll(lanes, choice.token);
     const { delta, stopped } = text.push(choice.token);
     const token: MixedToken = {
       token: choice.token,
@@ -126,11 +118,61 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
     };
     tokens.push(token);
     writers[writer] = (writers[writer] ?? 0) + 1;
+    lookahead.written(choice.token);
     mixMs += performance.now() - mixStart;
     req.onToken?.(token);
-    if (stopped) {
-      finishReason = "stop";
+    return { token: choice.token, finish: stopped ? "stop" : tokens.length >= req.maxTokens ? "length" : undefined };
+  };
+
+  while (finishReason === undefined && tokens.length < req.maxTokens) {
+    if (req.signal?.aborted) {
+      finishReason = "cancelled";
       break;
+    }
+    const used = Math.max(...lanes.map((l) => l.evaluated.length + l.pending.length));
+    if (used >= setup.contextSize) break;
+    const evalStart = performance.now();
+    if (strategy.kind === "mix") {
+      // Drafts never run past the reply's length or the context.
+      const drafts = lookahead.propose(Math.min(req.maxTokens - tokens.length, setup.contextSize - used) - 1);
+      const rows = await readLanesAhead(lanes, topK, drafts);
+      evalMs += performance.now() - evalStart;
+      if (req.signal?.aborted) {
+        finishReason = "cancelled";
+        break;
+      }
+      // Position j's distributions hold while every draft before j was what the mix chose.
+      let j = 0;
+      for (;; j++) {
+        const mixStart = performance.now();
+        const mixed = strategy.mix(rows.map((r) => r[j]!));
+        mixMs += performance.now() - mixStart;
+        const { token, finish } = write(mixed, "mix");
+        // A cancel during onToken stops at this token, as it does between steps.
+        finishReason = finish ?? (req.signal?.aborted ? "cancelled" : undefined);
+        if (finishReason !== undefined || j >= drafts.length || token !== drafts[j]) {
+          // Lanes hold the pending tokens and drafts 0…j−1 that were confirmed; draft j on is dropped.
+          await Promise.all(lanes.map((l) => truncateLane(l, l.evaluated.length - (drafts.length - j))));
+          if (finishReason === undefined) feedAll(lanes, token);
+          break;
+        }
+      }
+      lookahead.confirmed(drafts.length, j);
+    } else {
+      let dist: NextTokenDist = await readLane(lanes[0]!, topK, true);
+      let writer = lanes[0]!.role.role;
+      if (strategy.defer(dist)) {
+        dist = await readLane(lanes[1]!, topK);
+        writer = lanes[1]!.role.role;
+      }
+      evalMs += performance.now() - evalStart;
+      if (req.signal?.aborted) {
+        finishReason = "cancelled";
+        break;
+      }
+      const { token, finish } = write(strategy.pick(dist), writer);
+      finishReason = finish;
+      if (finish === undefined) feedAll(lanes, token);
     }
   }
   const tail = text.finish();
@@ -142,9 +184,17 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
   return {
     text: text.fullText,
     tokens,
-    finishReason,
+    finishReason: finishReason ?? "length",
     usage: { promptTokens: setup.promptTokens, completionTokens: tokens.length },
     writers,
-    timing: { evalMs, mixMs, steps, laneEvalMs: Object.fromEntries(lanes.map((l) => [l.role.role, l.evalMs])), promptTokensEvaluated: setup.promptTokensEvaluated },
+    timing: {
+      evalMs,
+      mixMs,
+      steps,
+      laneEvalMs: Object.fromEntries(lanes.map((l) => [l.role.role, l.evalMs])),
+      promptTokensEvaluated: setup.promptTokensEvaluated,
+      draftTokens: lookahead.proposedTotal,
+      draftTokensAccepted: lookahead.acceptedTotal,
+    },
   };
 }

@@ -88,22 +88,43 @@ async function eraseFrom(lane: Lane, start: number): Promise<boolean> {
  */
 export async function readLane(lane: Lane, topK: number | "all", normalised = false): Promise<NextTokenDist> {
   const [dists] = await takePendingAndRead([lane], topK, normalised);
-  return dists!;
+  return dists![0]!;
 }
 
-export function readLanes(lanes: readonly Lane[], topK: number | "all"): Promise<NextTokenDist[]> {
-  return takePendingAndRead(lanes, topK, false);
+export async function readLanes(lanes: readonly Lane[], topK: number | "all"): Promise<NextTokenDist[]> {
+  return (await readLanesAhead(lanes, topK, [])).map((d) => d[0]!);
 }
 
-async function takePendingAndRead(lanes: readonly Lane[], topK: number | "all", normalised: boolean): Promise<NextTokenDist[]> {
+/**
+ * Evaluate every lane's pending tokens followed by `drafts` (guessed continuations, lookahead decoding) in one
+ * batch per lane, reading the next-token distribution after the last pending token and after each draft:
+ * result[lane][j] is what follows draft j − 1. Drafts the decoder does not confirm are dropped with truncateLane.
+ */
+export function readLanesAhead(lanes: readonly Lane[], topK: number | "all", drafts: readonly TokenId[]): Promise<NextTokenDist[][]> {
+  return takePendingAndRead(lanes, topK, false, drafts);
+}
+
+async function takePendingAndRead(lanes: readonly Lane[], topK: number | "all", normalised: boolean, drafts: readonly TokenId[] = []): Promise<NextTokenDist[][]> {
   const jobs = lanes.map((lane) => {
-    const tokens = lane.pending;
-    if (tokens.length === 0) throw new Error(`lane "${lane.role.role}" has no token to evaluate`);
+    const pending = lane.pending;
+    if (pending.length === 0) throw new Error(`lane "${lane.role.role}" has no token to evaluate`);
     lane.pending = [];
-    return { lane, tokens, readFrom: tokens.length - 1, normalised };
+    return { lane, tokens: drafts.length ? [...pending, ...drafts] : pending, readFrom: pending.length - 1, normalised };
   });
-  const out = await evaluateLanes(jobs, topK);
-  return out.map((d) => d[0]!);
+  return evaluateLanes(jobs, topK);
+}
+
+/** Keep only the first `length` tokens of the lane's KV cache (drop drafts that were not confirmed). */
+export async function truncateLane(lane: Lane, length: number): Promise<void> {
+  if (length >= lane.evaluated.length) return;
+  if (!(await eraseFrom(lane, length))) {
+    // A cache that cannot be cut mid-way is cleared, and the kept tokens are evaluated again with the next read.
+    await eraseFrom(lane, 0);
+    lane.pending = [...lane.evaluated.slice(0, length), ...lane.pending];
+    lane.evaluated = [];
+    return;
+  }
+  lane.evaluated.length = length;
 }
 
 export interface LaneJob {

@@ -33,6 +33,11 @@ export interface MixerOptions {
    * controlledEvaluate. Default true; falls back to the public API when the library's internals are not as expected.
    */
   nativeBatch?: boolean;
+  /**
+   * Lookahead decoding: the most draft tokens (guessed from the prompt and reply, decode.ts) a mix step checks in
+   * the lanes' batch. The tokens written are the same with any value; 0 checks none. Default 4.
+   */
+  lookahead?: number;
 }
 
 export interface MixGenerateRequest {
@@ -48,6 +53,8 @@ export interface MixGenerateRequest {
   signal?: AbortSignal;
   onToken?: (token: MixedToken) => void;
   onFlush?: (text: string) => void;
+  /** Overrides the mixer's lookahead for this request (0 = none). */
+  lookahead?: number;
 }
 
 export interface Mixer {
@@ -83,6 +90,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   const contextSize = Math.min(options.contextSize ?? 2048, ...[...byName.values()].map((m) => m.trainContextSize));
 
   const reusePrefix = options.reusePrefix ?? true;
+  const lookahead = checkedLookahead(options.lookahead ?? DEFAULT_LOOKAHEAD);
   const contexts: LlamaContext[] = [];
   const natives: NativeContext[] = [];
   const lanes: Lane[] = [];
@@ -155,6 +163,9 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
         contextSize,
         promptTokens: promptTokens.length,
         promptTokensEvaluated: toEvaluate,
+        lookahead: r.lookahead ?? lookahead,
+        vocabSize,
+        history: promptTokens,
       },
       r,
     );
@@ -213,5 +224,14 @@ function validateRequest(req: MixGenerateRequest, spec: MixSpec, contextSize: nu
   if (!Number.isInteger(topLogprobs) || topLogprobs < 0 || topLogprobs > 20)
     throw new MixRequestError(`topLogprobs must be an integer from 0 to 20, not ${JSON.stringify(req.topLogprobs)}`);
   validateSampling(req.sampling);
-  return { ...req, maxTokens, stop, topLogprobs, context: req.context ?? "" };
+  const lookahead = req.lookahead === undefined ? undefined : checkedLookahead(req.lookahead);
+  return { ...req, maxTokens, stop, topLogprobs, lookahead, context: req.context ?? "" };
+}
+
+const DEFAULT_LOOKAHEAD = 4;
+const MAX_LOOKAHEAD = 16;
+
+function checkedLookahead(n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > MAX_LOOKAHEAD) throw new MixRequestError(`lookahead must be an integer from 0 to ${MAX_LOOKAHEAD}, not ${JSON.stringify(n)}`);
+  return n;
 }

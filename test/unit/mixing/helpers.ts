@@ -17,6 +17,8 @@ export interface TestModel {
 
 export interface TestBed {
   llama: Llama;
+  /** The temporary folder the models are in (removed by dispose). */
+  dir: string;
   models: Record<string, TestModel>;
   dispose(): Promise<void>;
 }
@@ -45,6 +47,7 @@ export async function makeTestBed(specs: Record<string, { corpus: string | strin
   }
   return {
     llama,
+    dir,
     models,
     async dispose() {
       for (const m of Object.values(models)) await m.model.dispose();

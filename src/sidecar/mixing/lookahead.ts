@@ -1,0 +1,82 @@
+// Draft tokens for lookahead decoding, taken from the text itself ("prompt lookup"): where the last two tokens
+// occurred before — in the file the prompt carries, or in what was generated — the tokens that followed them then
+// are a guess at what follows now. Code repeats itself (identifiers, call shapes, whole lines), so the guess is often
+// right, and checking a guess costs the lanes one batched evaluation instead of one evaluation per token.
+// A guess never changes what is written: the decoder keeps only the drafts its own choices confirm.
+//
+// Lookahead decides how many to guess: guesses that keep holding get longer (up to the setting), a miss shortens
+// them, since each wrong draft costs its share of the lanes' batch and a read-out.
+
+import type { TokenId } from "./distribution";
+
+export class PromptLookup {
+  private readonly history: TokenId[] = [];
+  /** (previous token, token) → the index of the most recent such token in `history`. */
+  private readonly lastSeen = new Map<number, number>();
+
+  constructor(private readonly vocabSize: number) {}
+
+  /** Append tokens to the history (the prompt once, then each written token). */
+  push(tokens: readonly TokenId[]): void {
+    for (const t of tokens) {
+      const i = this.history.length;
+      this.history.push(t);
+      // The pair ending just before t is indexed now that its follower is known; the newest pair stays out of
+      // the index until then, so a lookup never finds the suffix it is looking up.
+      if (i >= 2) this.lastSeen.set(this.key(this.history[i - 2]!, this.history[i - 1]!), i - 1);
+    }
+  }
+
+  /** Up to `max` tokens that followed the last two tokens where they were last seen; [] when they were not. */
+  propose(max: number): TokenId[] {
+    const n = this.history.length;
+    if (max <= 0 || n < 2) return [];
+    const at = this.lastSeen.get(this.key(this.history[n - 2]!, this.history[n - 1]!));
+    if (at === undefined) return [];
+    return this.history.slice(at + 1, Math.min(at + 1 + max, n));
+  }
+
+  private key(a: TokenId, b: TokenId): number {
+    return a * this.vocabSize + b;
+  }
+}
+
+export class Lookahead {
+  private readonly lookup: PromptLookup | undefined;
+  private length: number;
+  proposedTotal = 0;
+  acceptedTotal = 0;
+
+  /** `max` = 0 turns lookahead off. `history` = the prompt's tokens. */
+  constructor(
+    private readonly max: number,
+    vocabSize: number,
+    history: readonly TokenId[],
+  ) {
+    this.length = max;
+    if (max > 0) {
+      this.lookup = new PromptLookup(vocabSize);
+      this.lookup.push(history);
+    }
+  }
+
+  /** A token the decoder wrote (a confirmed draft too). */
+  written(token: TokenId): void {
+    this.lookup?.push([token]);
+  }
+
+  /** Drafts for the next step, at most `room`. */
+  propose(room: number): TokenId[] {
+    if (!this.lookup || room <= 0) return [];
+    const drafts = this.lookup.propose(Math.min(this.length, room));
+    this.proposedTotal += drafts.length;
+    return drafts;
+  }
+
+  /** How many of the last step's `proposed` drafts the decoder confirmed. */
+  confirmed(proposed: number, accepted: number): void {
+    if (proposed === 0) return;
+    this.acceptedTotal += accepted;
+    this.length = accepted === proposed ? Math.min(this.max, this.length * 2) : Math.max(1, accepted + 1);
+  }
+}
