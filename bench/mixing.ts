@@ -15,6 +15,12 @@
 //                   per request, 16 tokens each, through the 2-model mix with and without KV prefix reuse: median
 //                   wall ms per request and the prompt tokens the lanes evaluated (the speed figures above keep
 //                   reuse off, as their single-model runs evaluate the whole prompt every time).
+// lookahead       = the 2-model mix with lookahead decoding on (the sidecar's default: up to 4 drafts a step, looked
+//                   up in the prompt and reply), same prompt and models: tokens/s, its speed over the lockstep mix
+//                   above (which, like the single runs, writes one token a step) and the share of drafts confirmed.
+//                   The replies are identical; only the number of lane evaluations changes. These bigram models'
+//                   greedy replies settle into cycles, which the lookup predicts well: a best case — real code
+//                   models repeat less, though code itself repeats a lot.
 // The top-level keys are the worst case over vocabularies (max overhead, min speed ratio). Runs are interleaved and repeated
 // and the fastest kept (other work on the machine only ever slows a run down); the load average is reported
 // because it skews every figure. cpu_ms_per_token (this process's CPU time, all threads) shows the work done,
@@ -88,6 +94,8 @@ async function singleRun(model: LlamaModel, tokens: number): Promise<{ tps: numb
 
 interface MixRun {
   tps: number;
+  /** Drafts confirmed / proposed (lookahead runs). */
+  acceptance: number;
   cpu: number;
   js: number;
   ev: number;
@@ -101,7 +109,14 @@ async function mixRun(mixer: Mixer, tokens: number): Promise<MixRun> {
   const seconds = (performance.now() - started) / 1000;
   if (res.tokens.length !== tokens) throw new Error(`the mix stopped after ${res.tokens.length} tokens (${res.finishReason})`);
   const laneSum = Object.values(res.timing.laneEvalMs).reduce((a, b) => a + b, 0);
-  return { tps: tokens / seconds, cpu: cpuMs(cpu) / tokens, js: res.timing.mixMs / res.timing.steps, ev: res.timing.evalMs / res.timing.steps, overlap: laneSum / res.timing.evalMs };
+  return {
+    tps: tokens / seconds,
+    acceptance: res.timing.draftTokens ? res.timing.draftTokensAccepted / res.timing.draftTokens : 0,
+    cpu: cpuMs(cpu) / tokens,
+    js: res.timing.mixMs / res.timing.steps,
+    ev: res.timing.evalMs / res.timing.steps,
+    overlap: laneSum / res.timing.evalMs,
+  };
 }
 
 function mixFigures(runs: MixRun[], names: string[], singleTps: Record<string, number>): MixFigures {
@@ -129,8 +144,9 @@ const PREFIX_COMPLETION = 16;
 async function prefixReuse(models: Record<string, LlamaModel>, topK: number) {
   const file = corpus(9).slice(0, PREFIX_PROMPT_TOKENS);
   const figures: Record<string, { median_ms: number; prompt_tokens_evaluated: number }> = {};
-  for (const reusePrefix of [false, true]) {
-    const mixer = await createMixer(productOf(["a", "b"], topK), models, { threads: 1, contextSize: PREFIX_PROMPT_TOKENS + 256, reusePrefix });
+  const variants = { no_reuse: { reusePrefix: false, lookahead: 0 }, reuse: { reusePrefix: true, lookahead: 0 }, reuse_lookahead: { reusePrefix: true, lookahead: 4 } };
+  for (const [variant, options] of Object.entries(variants)) {
+    const mixer = await createMixer(productOf(["a", "b"], topK), models, { threads: 1, contextSize: PREFIX_PROMPT_TOKENS + 256, ...options });
     try {
       const ms: number[] = [];
       let evaluated = 0;
@@ -142,7 +158,7 @@ async function prefixReuse(models: Record<string, LlamaModel>, topK: number) {
         evaluated = r.timing.promptTokensEvaluated;
       }
       ms.sort((a, b) => a - b);
-      figures[reusePrefix ? "reuse" : "no_reuse"] = { median_ms: round(ms[Math.floor(ms.length / 2)]!, 2), prompt_tokens_evaluated: evaluated };
+      figures[variant] = { median_ms: round(ms[Math.floor(ms.length / 2)]!, 2), prompt_tokens_evaluated: evaluated };
     } finally {
       await mixer.dispose();
     }
@@ -166,14 +182,16 @@ export async function benchMixing(o: MixingBenchOptions) {
       }
       try {
         // Every run repeats one prompt: with KV prefix reuse the mix would skip evaluating it while the single runs
-        // do not, so reuse is off here and both evaluate the whole prompt each run.
-        const mixOptions = { threads: 1, contextSize: o.tokens + 128, reusePrefix: false };
+        // do not, so reuse is off here and both evaluate the whole prompt each run. Lookahead is off too (one token
+        // a step, as the single runs write), except in the mixer that measures it.
+        const mixOptions = { threads: 1, contextSize: o.tokens + 128, reusePrefix: false, lookahead: 0 };
         const mixers = {
           mix2: await createMixer(productOf(["a", "b"], o.topK), models, mixOptions),
           mix3: await createMixer(productOf(["a", "b", "c"], o.topK), models, mixOptions),
+          mix2_lookahead: await createMixer(productOf(["a", "b"], o.topK), models, { ...mixOptions, lookahead: 4 }),
         };
         const singleRuns: Record<string, { tps: number; cpu: number }[]> = { a: [], b: [], c: [] };
-        const mixRuns: Record<keyof typeof mixers, MixRun[]> = { mix2: [], mix3: [] };
+        const mixRuns: Record<keyof typeof mixers, MixRun[]> = { mix2: [], mix3: [], mix2_lookahead: [] };
         const pairRuns: number[] = [];
         try {
           for (const name of Object.keys(models)) await singleRun(models[name]!, 8); // warm-up
@@ -185,11 +203,11 @@ export async function benchMixing(o: MixingBenchOptions) {
             pairRuns.push(Math.min(...pair.map((p) => p.tps)));
             mixRuns.mix2.push(await mixRun(mixers.mix2, o.tokens));
             mixRuns.mix3.push(await mixRun(mixers.mix3, o.tokens));
+            mixRuns.mix2_lookahead.push(await mixRun(mixers.mix2_lookahead, o.tokens));
             log(`vocab ${vocab}: round ${r + 1}/${o.repeats} done`);
           }
         } finally {
-          await mixers.mix2.dispose();
-          await mixers.mix3.dispose();
+          for (const m of Object.values(mixers)) await m.dispose();
         }
         log(`vocab ${vocab}: prefix reuse`);
         const reuse = await prefixReuse(models, o.topK);
@@ -203,6 +221,7 @@ export async function benchMixing(o: MixingBenchOptions) {
         const mix2 = mixFigures(mixRuns.mix2, ["a", "b"], single);
         const mix3 = mixFigures(mixRuns.mix3, ["a", "b", "c"], single);
         const slowest2 = Math.min(single.a!, single.b!);
+        const ahead = [...mixRuns.mix2_lookahead].sort((x, y) => y.tps - x.tps)[0]!;
         perVocab.push({
           vocab,
           single_tokens_per_s: single,
@@ -212,6 +231,7 @@ export async function benchMixing(o: MixingBenchOptions) {
           overhead_ratio: Math.max(mix2.overhead_ratio, mix3.overhead_ratio),
           mix2_speed_ratio: round(mix2.tokens_per_s / slowest2, 3),
           pair_speed_ratio: round(Math.max(...pairRuns) / slowest2, 3),
+          lookahead: { mix2_tokens_per_s: round(ahead.tps), speedup_over_mix2: round(ahead.tps / mix2.tokens_per_s, 2), draft_acceptance: round(ahead.acceptance, 3) },
           prefix_reuse: reuse,
         });
       } finally {

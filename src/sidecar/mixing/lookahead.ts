@@ -5,7 +5,8 @@
 // A guess never changes what is written: the decoder keeps only the drafts its own choices confirm.
 //
 // Lookahead decides how many to guess: guesses that keep holding get longer (up to the setting), a miss shortens
-// them, since each wrong draft costs its share of the lanes' batch and a read-out.
+// them, and a guess that misses outright pauses guessing for a few steps, since each wrong draft costs its share
+// of the lanes' batch and a read-out.
 
 import type { TokenId } from "./distribution";
 
@@ -27,13 +28,17 @@ export class PromptLookup {
     }
   }
 
-  /** Up to `max` tokens that followed the last two tokens where they were last seen; [] when they were not. */
+  /** `max` tokens that followed the last two tokens where they were last seen; [] when they were not. */
   propose(max: number): TokenId[] {
     const n = this.history.length;
     if (max <= 0 || n < 2) return [];
     const at = this.lastSeen.get(this.key(this.history[n - 2]!, this.history[n - 1]!));
     if (at === undefined) return [];
-    return this.history.slice(at + 1, Math.min(at + 1 + max, n));
+    // Copy forward from there; a copy that reaches the end goes on with what it copied (as in LZ77), so a short
+    // cycle — a repeated line, a model stuck in a loop — is continued for the whole length.
+    const drafts: TokenId[] = [];
+    for (let i = at + 1; drafts.length < max; i++) drafts.push(i < n ? this.history[i]! : drafts[i - n]!);
+    return drafts;
   }
 
   private key(a: TokenId, b: TokenId): number {
@@ -41,9 +46,13 @@ export class PromptLookup {
   }
 }
 
+const REST_AFTER_MISS = 4;
+
 export class Lookahead {
   private readonly lookup: PromptLookup | undefined;
   private length: number;
+  /** Steps left without drafts after a guess that missed outright. */
+  private resting = 0;
   proposedTotal = 0;
   acceptedTotal = 0;
 
@@ -68,6 +77,10 @@ export class Lookahead {
   /** Drafts for the next step, at most `room`. */
   propose(room: number): TokenId[] {
     if (!this.lookup || room <= 0) return [];
+    if (this.resting > 0) {
+      this.resting--;
+      return [];
+    }
     const drafts = this.lookup.propose(Math.min(this.length, room));
     this.proposedTotal += drafts.length;
     return drafts;
@@ -77,6 +90,12 @@ export class Lookahead {
   confirmed(proposed: number, accepted: number): void {
     if (proposed === 0) return;
     this.acceptedTotal += accepted;
-    this.length = accepted === proposed ? Math.min(this.max, this.length * 2) : Math.max(1, accepted + 1);
+    if (accepted === proposed) this.length = Math.min(this.max, this.length * 2);
+    else if (accepted > 0) this.length = accepted + 1;
+    else {
+      // Text the lookup does not predict: stop guessing for a few steps, then try one draft again.
+      this.length = 1;
+      this.resting = REST_AFTER_MISS;
+    }
   }
 }

@@ -17,17 +17,19 @@ void describe("PromptLookup", () => {
     l.push([1, 2, 3, 4, 5, 9, 1, 2]);
     assert.deepEqual(l.propose(3), [3, 4, 5]);
     assert.deepEqual(l.propose(1), [3]);
+    assert.deepEqual(l.propose(0), []);
     l.push([7]);
     assert.deepEqual(l.propose(4), [], "the pair (2, 7) has not occurred before");
   });
 
-  void it("takes the most recent occurrence, never the suffix itself, and may run into the text just written", () => {
+  void it("takes the most recent occurrence, never the suffix itself, and continues a cycle past the end", () => {
     const l = new PromptLookup(10);
     l.push([4, 5, 1, 4, 5, 2, 4, 5]);
     assert.deepEqual(l.propose(2), [2, 4]);
+    assert.deepEqual(l.propose(5), [2, 4, 5, 2, 4]);
     const periodic = new PromptLookup(10);
-    periodic.push([1, 2, 1, 2]);
-    assert.deepEqual(periodic.propose(5), [1, 2]);
+    periodic.push([1, 2, 3, 1, 2]);
+    assert.deepEqual(periodic.propose(7), [3, 1, 2, 3, 1, 2, 3]);
     assert.deepEqual(new PromptLookup(10).propose(3), []);
   });
 });
