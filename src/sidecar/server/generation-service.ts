@@ -62,9 +62,10 @@ function transcript(messages: readonly ChatTurn[]): string {
 
 async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, onPiece: (p: GeneratedPiece) => void): Promise<JobResult> {
   // `context` is request data for context-contrastive decoding (the file/project text read before the prompt),
-  // not a preset parameter.
-  const { context, ...overrides } = job.chorus ?? {};
+  // and `lookahead` a decoding option (how many drafted tokens a step checks), not preset parameters.
+  const { context, lookahead, ...overrides } = job.chorus ?? {};
   if (context !== undefined && typeof context !== "string") throw badRequest('"chorus.context" must be a string (the file or project text).', "chorus");
+  if (lookahead !== undefined && typeof lookahead !== "number") throw badRequest('"chorus.lookahead" must be a number of draft tokens (0 turns lookahead off).', "chorus");
   const spec = resolvePreset(svc.presets(), job.model, Object.keys(overrides).length ? overrides : undefined);
   return svc.mixers.use(spec, async (mixer) => {
     // The mixer reads text prompts; chat becomes a plain transcript and FIM keeps the prefix (mixing works on
@@ -76,6 +77,7 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
     const r = await mixer.generate({
       prompt,
       context,
+      lookahead,
       maxTokens,
       stop,
       topLogprobs: job.options.topLogprobs ?? 0,

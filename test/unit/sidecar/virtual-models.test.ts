@@ -115,6 +115,12 @@ void describe("virtual models (presets)", () => {
     const missing = await post({ model: "chorus/ccd-ts", prompt, max_tokens: 4 });
     assert.equal(missing.status, 400);
     assert.match(((await missing.json()) as { error: { message: string } }).error.message, /context/);
+    // Lookahead changes how many tokens a step checks, never the text; a bad value is a 400.
+    const noLookahead = await post({ model: "chorus/ccd-ts", prompt, max_tokens: 12, temperature: 0, chorus: { context, lookahead: 0 } });
+    assert.equal(((await noLookahead.json()) as { choices: { text: string }[] }).choices[0]!.text, mixed.text);
+    const badLookahead = await post({ model: "chorus/ccd-ts", prompt, max_tokens: 4, chorus: { context, lookahead: 99 } });
+    assert.equal(badLookahead.status, 400);
+    assert.match(((await badLookahead.json()) as { error: { message: string } }).error.message, /lookahead must be an integer from 0 to 16/);
     const onReal = await post({ model: "ts-bigram", prompt, max_tokens: 4, chorus: { beta: 1 } });
     assert.equal(onReal.status, 400);
     assert.match(((await onReal.json()) as { error: { message: string } }).error.message, /mixing presets/);
