@@ -4,7 +4,8 @@
 // Lookahead: a mix step may also check a few draft tokens guessed from the text (prompt-lookup.ts). The lanes
 // evaluate the chosen token and the drafts in one batch, reading a distribution after each; the mix then chooses
 // position by position as it would have anyway, and a draft counts only while it equals that choice. The sampler
-// draws once per written token either way, so the reply is the same token for token, with or without drafts.
+// draws once per written token either way, so the reply is the one a token a step writes (up to llama.cpp's float
+// rounding, which differs slightly between a batch of positions and one position, as with KV prefix reuse).
 
 import type { NextTokenDist, TokenId } from "./distribution";
 import { Lookahead } from "./lookahead";

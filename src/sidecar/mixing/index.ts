@@ -3,17 +3,20 @@
 // API (for the sidecar's HTTP layer and anything else that holds loaded models):
 //
 //   const spec = parseMixSpec(untrustedJson, "preset ts-contrast");   // throws MixSpecError naming the problem
-//   const mixer = await createMixer(spec, models, { threads: 1 });     // models: {name: LlamaModel} or a loader
+//   const mixer = await createMixer(spec, models, { threads: 1 });     // models: {name: LlamaModel} or a loader;
+//                                                                      // also reusePrefix (true), lookahead (4)
 //   const r = await mixer.generate({
 //     prompt, context?,                  // context is prepended (context-contrastive also reads the prompt without it)
 //     maxTokens?, stop?, topLogprobs?,   // defaults 128, [], 0 (at most 20)
 //     sampling?: { temperature?, topP?, seed? },   // applied AFTER mixing; temperature 0 (default) = greedy
 //     signal?,                           // abort → finishReason "cancelled", partial result, no rejection
 //     onToken?(t: MixedToken), onFlush?(text),
+//     lookahead?,                        // drafts a step checks (0–16); the mixer's setting by default
 //   });
 //   r.text, r.finishReason ("stop" | "length" | "cancelled"), r.usage, r.tokens[i] = {token, text, textDelta,
 //   logprob, top[], writer}, r.writers (deferral: tokens per model), r.timing (native eval ms vs JS mixing ms,
-//   promptTokensEvaluated: the prompt tokens the lanes evaluated after reusing their caches)
+//   promptTokensEvaluated: the prompt tokens the lanes evaluated after reusing their caches; draftTokens and
+//   draftTokensAccepted: lookahead's guesses checked and kept)
 //   await mixer.score({ text, context? })   // teacher-forced mixed log-probs and cross-entropy
 //   await mixer.dispose()                   // frees the mixer's contexts; the models stay the caller's
 //
@@ -33,7 +36,7 @@
 // distribution.ts (a read-out as log-probabilities), lockstep.ts (lanes = sequences fed the same tokens, each
 // keeping its KV cache between requests so only the tokens after a shared prompt prefix are evaluated),
 // native-batch.ts (the direct path into node-llama-cpp's native context that lanes use by default),
-// decode.ts (the loop), score.ts (teacher forcing), sampling.ts, text.ts (streaming text, stop strings),
+// decode.ts (the loop), lookahead.ts (drafts looked up in the text, and how many to check), score.ts (teacher forcing), sampling.ts, text.ts (streaming text, stop strings),
 // vocab.ts, mixer.ts (createMixer).
 
 export { createMixer, MixRequestError, type Mixer, type MixerOptions, type MixGenerateRequest, type ModelSource } from "./mixer";
@@ -42,3 +45,4 @@ export type { ScoreResult } from "./score";
 export { MIX_STRATEGIES, MixSpecError, mixSpecModels, parseMixSpec, type MixSpec, type MixStrategyName } from "./spec";
 export { SamplingError, type SamplingOptions } from "./sampling";
 export { VocabularyMismatchError } from "./vocab";
+export { checkLookahead, DEFAULT_LOOKAHEAD, LookaheadError } from "./lookahead";

@@ -87,8 +87,13 @@ async function eraseFrom(lane: Lane, start: number): Promise<boolean> {
  * asks for the full-vocabulary normaliser (see distribution.ts for when that matters).
  */
 export async function readLane(lane: Lane, topK: number | "all", normalised = false): Promise<NextTokenDist> {
-  const [dists] = await takePendingAndRead([lane], topK, normalised);
-  return dists![0]!;
+  return (await readLaneAhead(lane, topK, normalised, []))[0]!;
+}
+
+/** readLanesAhead for one lane, optionally with the full normaliser at every position. */
+export async function readLaneAhead(lane: Lane, topK: number | "all", normalised: boolean, drafts: readonly TokenId[]): Promise<NextTokenDist[]> {
+  const [dists] = await takePendingAndRead([lane], topK, normalised, drafts);
+  return dists!;
 }
 
 export async function readLanes(lanes: readonly Lane[], topK: number | "all"): Promise<NextTokenDist[]> {

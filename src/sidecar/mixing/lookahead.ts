@@ -47,6 +47,19 @@ export class PromptLookup {
 }
 
 const REST_AFTER_MISS = 4;
+/** Drafts a step checks unless a request or setting says otherwise. */
+export const DEFAULT_LOOKAHEAD = 4;
+export const MAX_LOOKAHEAD = 16;
+
+/** A lookahead setting from outside: a whole number from 0 to MAX_LOOKAHEAD, or an error that says so. */
+export function checkLookahead(n: unknown): number {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > MAX_LOOKAHEAD) throw new LookaheadError(`lookahead must be an integer from 0 to ${MAX_LOOKAHEAD}, not ${JSON.stringify(n)}`);
+  return n;
+}
+
+export class LookaheadError extends Error {
+  override readonly name = "LookaheadError";
+}
 
 export class Lookahead {
   private readonly lookup: PromptLookup | undefined;

@@ -7,6 +7,7 @@ import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import { decode, type MixedToken, type MixGenerateResult } from "./decode";
 import type { TokenId } from "./distribution";
 import { createLane, startLane, type Lane } from "./lockstep";
+import { checkLookahead, DEFAULT_LOOKAHEAD } from "./lookahead";
 import { NativeContext } from "./native-batch";
 import { validateSampling, type SamplingOptions } from "./sampling";
 import { scoreTokens, type ScoreResult } from "./score";
@@ -90,7 +91,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   const contextSize = Math.min(options.contextSize ?? 2048, ...[...byName.values()].map((m) => m.trainContextSize));
 
   const reusePrefix = options.reusePrefix ?? true;
-  const lookahead = checkedLookahead(options.lookahead ?? DEFAULT_LOOKAHEAD);
+  const lookahead = checkLookahead(options.lookahead ?? DEFAULT_LOOKAHEAD);
   const contexts: LlamaContext[] = [];
   const natives: NativeContext[] = [];
   const lanes: Lane[] = [];
@@ -224,14 +225,7 @@ function validateRequest(req: MixGenerateRequest, spec: MixSpec, contextSize: nu
   if (!Number.isInteger(topLogprobs) || topLogprobs < 0 || topLogprobs > 20)
     throw new MixRequestError(`topLogprobs must be an integer from 0 to 20, not ${JSON.stringify(req.topLogprobs)}`);
   validateSampling(req.sampling);
-  const lookahead = req.lookahead === undefined ? undefined : checkedLookahead(req.lookahead);
+  const lookahead = req.lookahead === undefined ? undefined : checkLookahead(req.lookahead);
   return { ...req, maxTokens, stop, topLogprobs, lookahead, context: req.context ?? "" };
 }
 
-const DEFAULT_LOOKAHEAD = 4;
-const MAX_LOOKAHEAD = 16;
-
-function checkedLookahead(n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > MAX_LOOKAHEAD) throw new MixRequestError(`lookahead must be an integer from 0 to ${MAX_LOOKAHEAD}, not ${JSON.stringify(n)}`);
-  return n;
-}

@@ -36,6 +36,6 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof Error && e.name === "GgufError") return new ApiError(422, "invalid_request_error", message, "model_invalid");
   // The mixer's own validation: a bad parameter, an unusable pairing of models.
   if (e instanceof Error && e.name === "VocabularyMismatchError") return new ApiError(400, "invalid_request_error", message, "vocabulary_mismatch");
-  if (e instanceof Error && ["MixRequestError", "MixSpecError", "SamplingError"].includes(e.name)) return new ApiError(400, "invalid_request_error", message, "invalid_mix");
+  if (e instanceof Error && ["MixRequestError", "MixSpecError", "SamplingError", "LookaheadError"].includes(e.name)) return new ApiError(400, "invalid_request_error", message, "invalid_mix");
   return new ApiError(500, "server_error", `The sidecar failed: ${message}`, "internal_error");
 }

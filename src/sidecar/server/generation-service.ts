@@ -5,6 +5,7 @@
 import { generate, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
 import { ModelTokenSource } from "../generation/model-source";
 import { chatPrompt, completionPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
+import { checkLookahead } from "../mixing/lookahead";
 import { isVirtualModel, resolvePreset, type Preset } from "../presets";
 import type { ModelRegistry } from "../registry/registry";
 import { badRequest } from "./errors";
@@ -39,15 +40,17 @@ export async function runJob(svc: SidecarServices, job: Job, signal: AbortSignal
 }
 
 async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPiece: (p: GeneratedPiece) => void): Promise<JobResult> {
-  if (job.chorus && Object.keys(job.chorus).length > 0)
-    throw badRequest(`"chorus" parameters apply to the mixing presets (chorus/<name> models), not to "${job.model}".`, "chorus");
+  const { lookahead, ...mixing } = job.chorus ?? {};
+  if (Object.keys(mixing).length > 0)
+    throw badRequest(`"chorus" parameters other than lookahead apply to the mixing presets (chorus/<name> models), not to "${job.model}".`, "chorus");
+  const drafts = lookahead === undefined ? undefined : checkLookahead(lookahead);
   const lease = await svc.registry.acquire(job.model);
   try {
     return await lease.model.exclusive(async () => {
       const model = lease.model.model;
       const prompt = job.input.kind === "chat" ? await chatPrompt(model, job.input.messages) : completionPrompt(model, job.input.prompt, job.input.suffix);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
-      const r = await generate(new ModelTokenSource(lease.model, svc.topK), prompt.tokens, options, signal, onPiece);
+      const r = await generate(new ModelTokenSource(lease.model, svc.topK, drafts), prompt.tokens, options, signal, onPiece);
       return { ...r, format: prompt.format };
     });
   } finally {
@@ -65,7 +68,6 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
   // and `lookahead` a decoding option (how many drafted tokens a step checks), not preset parameters.
   const { context, lookahead, ...overrides } = job.chorus ?? {};
   if (context !== undefined && typeof context !== "string") throw badRequest('"chorus.context" must be a string (the file or project text).', "chorus");
-  if (lookahead !== undefined && typeof lookahead !== "number") throw badRequest('"chorus.lookahead" must be a number of draft tokens (0 turns lookahead off).', "chorus");
   const spec = resolvePreset(svc.presets(), job.model, Object.keys(overrides).length ? overrides : undefined);
   return svc.mixers.use(spec, async (mixer) => {
     // The mixer reads text prompts; chat becomes a plain transcript and FIM keeps the prefix (mixing works on
@@ -77,7 +79,7 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
     const r = await mixer.generate({
       prompt,
       context,
-      lookahead,
+      lookahead: lookahead === undefined ? undefined : checkLookahead(lookahead),
       maxTokens,
       stop,
       topLogprobs: job.options.topLogprobs ?? 0,

@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it, test } from "node:test";
 import type { LlamaModel } from "node-llama-cpp";
-import { PromptLookup } from "../../../src/sidecar/mixing/lookahead";
-import { createMixer, MixRequestError } from "../../../src/sidecar/mixing/mixer";
+import { LookaheadError, PromptLookup } from "../../../src/sidecar/mixing/lookahead";
+import { createMixer } from "../../../src/sidecar/mixing/mixer";
 import type { MixSpec } from "../../../src/sidecar/mixing/spec";
 import { makeRandomModel } from "../../../src/sidecar/testmodels/random";
 import { loaded, makeTestBed, type TestBed, TRAIN_PY, TRAIN_TS } from "./helpers";
@@ -163,7 +163,7 @@ void test("a stop string or the token limit inside a run of confirmed drafts end
 });
 
 void test("a lookahead that is not a whole number from 0 to 16 is refused", async () => {
-  await assert.rejects(createMixer(SPECS[0]!, loaded(bed), { lookahead: -1 }), MixRequestError);
+  await assert.rejects(createMixer(SPECS[0]!, loaded(bed), { lookahead: -1 }), LookaheadError);
   const m = await createMixer(SPECS[0]!, loaded(bed));
   try {
     await assert.rejects(m.generate({ prompt: "x", lookahead: 1.5 }), /lookahead must be an integer from 0 to 16/);
