@@ -1,7 +1,7 @@
 // The lockstep decoding loop: read the lanes, mix, sample, feed the chosen token to every lane, stream text.
 // Times the native evaluations and the JavaScript mixing separately, so the cost of mixing is measured, not guessed.
 //
-// Lookahead: a mix step may also check a few draft tokens guessed from the text (prompt-lookup.ts). The lanes
+// Lookahead: a mix step may also check a few draft tokens guessed from the text (lookahead.ts). The lanes
 // evaluate the chosen token and the drafts in one batch, reading a distribution after each; the mix then chooses
 // position by position as it would have anyway, and a draft counts only while it equals that choice. The sampler
 // draws once per written token either way, so the reply is the one a token a step writes (up to llama.cpp's float
@@ -38,7 +38,7 @@ export interface MixGenerateResult {
   /** Tokens written per writer ("mix", or the deferral roles). */
   writers: Record<string, number>;
   /**
-   * Wall ms waiting for native evaluations / in JavaScript mixing, sampling and text, the step count, each
+   * Wall ms waiting for native evaluations / in JavaScript mixing, sampling and text, the tokens chosen (steps), each
    * lane's own evaluation wall ms (their sum above evalMs shows the lanes ran concurrently), and the prompt tokens
    * the lanes evaluated together (fewer than lanes × prompt tokens when a prefix was still in their KV caches).
    */
