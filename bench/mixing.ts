@@ -8,6 +8,9 @@
 // mix2_speed_ratio = 2-model mix tokens/s / the slower of the two models' single tokens/s.
 // lane_overlap     = Σ each lane's evaluation wall time / the wall time of the lockstep evaluations (1 = the
 //                   models ran one after another, 2 = two ran fully side by side).
+// sidecar_single  = models a and b served alone the way the sidecar serves a model (its lane's direct native
+//                   read-out with the full normaliser, lookahead off): tokens/s, and the mix over the slower of
+//                   them — a stricter baseline than node-llama-cpp's own greedy step where that step is slower.
 // pair_speed_ratio = models a and b each run alone as above but both at once (no mixing): the slower one's tokens/s
 //                   over the slower single's. What this machine gives two concurrent single-threaded lanes right now
 //                   (1 on two idle cores; less when other work holds a core): a ceiling for mix2_speed_ratio.
@@ -31,6 +34,9 @@ import { join } from "node:path";
 import type { LlamaModel, Token } from "node-llama-cpp";
 import { createMixer, type Mixer } from "../src/sidecar/mixing/mixer";
 import type { MixSpec } from "../src/sidecar/mixing/spec";
+import { generate } from "../src/sidecar/generation/generate";
+import { ModelTokenSource } from "../src/sidecar/generation/model-source";
+import { LoadedModel } from "../src/sidecar/registry/loaded-model";
 import { makeBigramModel } from "../src/sidecar/testmodels/bigram";
 
 export interface MixingBenchOptions {
@@ -90,6 +96,15 @@ async function singleRun(model: LlamaModel, tokens: number): Promise<{ tps: numb
   } finally {
     await ctx.dispose();
   }
+}
+
+/** One model the way the sidecar serves it (generation/model-source.ts), greedy, lookahead off. */
+async function sidecarSingleRun(model: LoadedModel, tokens: number, topK: number): Promise<number> {
+  const prompt = [model.model.tokens.bos!, ...model.model.tokenize(PROMPT)];
+  const started = performance.now();
+  const r = await generate(new ModelTokenSource(model, topK, 0), prompt, { maxTokens: tokens, temperature: 0, topP: 1, stop: [] }, new AbortController().signal);
+  if (r.completionTokens !== tokens) throw new Error(`the model stopped after ${r.completionTokens} tokens`);
+  return tokens / ((performance.now() - started) / 1000);
 }
 
 interface MixRun {
@@ -175,10 +190,12 @@ export async function benchMixing(o: MixingBenchOptions) {
   try {
     for (const vocab of o.vocabs) {
       const models: Record<string, LlamaModel> = {};
+      const served: Record<string, LoadedModel> = {};
       for (const [i, name] of ["a", "b", "c"].entries()) {
         log(`vocab ${vocab}: generating model ${name}`);
         const made = await makeBigramModel({ corpus: corpus(i + 1), out: join(dir, `bench-${vocab}-${name}.gguf`), smoothing: 0.1 * (i + 1), vocabSize: vocab, contextLength: Math.max(o.tokens, PREFIX_PROMPT_TOKENS) + 256 });
         models[name] = await llama.loadModel({ modelPath: made.path, gpuLayers: 0 });
+        if (name !== "c") served[name] = await LoadedModel.load(llama, name, made.path, { threads: 1, maxContext: o.tokens + 128, gpu: false });
       }
       try {
         // Every run repeats one prompt: with KV prefix reuse the mix would skip evaluating it while the single runs
@@ -193,12 +210,14 @@ export async function benchMixing(o: MixingBenchOptions) {
         const singleRuns: Record<string, { tps: number; cpu: number }[]> = { a: [], b: [], c: [] };
         const mixRuns: Record<keyof typeof mixers, MixRun[]> = { mix2: [], mix3: [], mix2_lookahead: [] };
         const pairRuns: number[] = [];
+        const sidecarRuns: Record<string, number[]> = { a: [], b: [] };
         try {
           for (const name of Object.keys(models)) await singleRun(models[name]!, 8); // warm-up
           for (const m of Object.values(mixers)) await m.generate({ prompt: PROMPT, maxTokens: 8 });
           // Interleaved rounds, so every configuration samples the same spells of load on a shared machine.
           for (let r = 0; r < o.repeats; r++) {
             for (const name of Object.keys(models)) singleRuns[name]!.push(await singleRun(models[name]!, o.tokens));
+            for (const name of Object.keys(served)) sidecarRuns[name]!.push(await sidecarSingleRun(served[name]!, o.tokens, o.topK));
             const pair = await Promise.all([singleRun(models.a!, o.tokens), singleRun(models.b!, o.tokens)]);
             pairRuns.push(Math.min(...pair.map((p) => p.tps)));
             mixRuns.mix2.push(await mixRun(mixers.mix2, o.tokens));
@@ -222,6 +241,7 @@ export async function benchMixing(o: MixingBenchOptions) {
         const mix3 = mixFigures(mixRuns.mix3, ["a", "b", "c"], single);
         const slowest2 = Math.min(single.a!, single.b!);
         const ahead = [...mixRuns.mix2_lookahead].sort((x, y) => y.tps - x.tps)[0]!;
+        const sidecar = { a: round(Math.max(...sidecarRuns.a!)), b: round(Math.max(...sidecarRuns.b!)) };
         perVocab.push({
           vocab,
           single_tokens_per_s: single,
@@ -231,10 +251,12 @@ export async function benchMixing(o: MixingBenchOptions) {
           overhead_ratio: Math.max(mix2.overhead_ratio, mix3.overhead_ratio),
           mix2_speed_ratio: round(mix2.tokens_per_s / slowest2, 3),
           pair_speed_ratio: round(Math.max(...pairRuns) / slowest2, 3),
+          sidecar_single: { tokens_per_s: sidecar, mix2_speed_ratio: round(mix2.tokens_per_s / Math.min(sidecar.a, sidecar.b), 3) },
           lookahead: { mix2_tokens_per_s: round(ahead.tps), speedup_over_mix2: round(ahead.tps / mix2.tokens_per_s, 2), draft_acceptance: round(ahead.acceptance, 3) },
           prefix_reuse: reuse,
         });
       } finally {
+        for (const m of Object.values(served)) await m.dispose();
         for (const m of Object.values(models)) await m.dispose();
       }
     }
