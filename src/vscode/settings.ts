@@ -36,6 +36,7 @@ export const SETTINGS = {
   sidecarUseOllamaModels: "chorus.sidecar.useOllamaModels",
   sidecarMemoryMb: "chorus.sidecar.memoryMb",
   sidecarThreads: "chorus.sidecar.threads",
+  sidecarLookahead: "chorus.sidecar.lookahead",
   sidecarGpu: "chorus.sidecar.gpu",
   sidecarDemoModels: "chorus.sidecar.demoModels",
   sidecarPresets: "chorus.sidecar.presets",

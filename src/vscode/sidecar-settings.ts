@@ -22,6 +22,7 @@ export function sidecarLaunchSettings(source: SettingsSource, paths: { globalSto
       useOllamaModels: source.get<unknown>(SETTINGS.sidecarUseOllamaModels) !== false,
       memoryMb: source.get<unknown>(SETTINGS.sidecarMemoryMb),
       threads: source.get<unknown>(SETTINGS.sidecarThreads),
+      lookahead: source.get<unknown>(SETTINGS.sidecarLookahead),
       gpu: source.get<unknown>(SETTINGS.sidecarGpu) === false ? false : "auto",
       presets: source.get<unknown>(SETTINGS.sidecarPresets) ?? {},
       adapters: source.get<unknown>(SETTINGS.sidecarAdapters) ?? {},

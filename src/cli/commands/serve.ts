@@ -16,6 +16,7 @@ interface ServeOptions {
   models: string[];
   demo?: boolean;
   threads?: string;
+  lookahead?: string;
   memoryMb?: string;
   ollama: boolean;
   gpu: boolean;
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option("--models <dir>", "a folder of .gguf files (repeat for more)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--demo", "generate the demo models (and serve the chorus/* mixing presets over them)")
     .option("--threads <n>", "CPU threads per model")
+    .option("--lookahead <n>", "draft tokens an evaluation checks, guessed from the text (0 = off; default 4)")
     .option("--memory-mb <mb>", `memory budget for loaded models (default ${SIDECAR_DEFAULTS.memoryMb})`)
     .option("--no-ollama", "do not serve the models Ollama has downloaded")
     .option("--no-gpu", "run on the CPU even when a GPU is found")
@@ -61,6 +63,7 @@ export function register(program: Command): void {
         useOllamaModels: opts.ollama,
         memoryMb: positiveInt(opts.memoryMb, "--memory-mb", 1_048_576) ?? SIDECAR_DEFAULTS.memoryMb,
         threads: positiveInt(opts.threads, "--threads", 256) ?? defaultThreads(availableParallelism()),
+        lookahead: opts.lookahead === undefined ? undefined : wholeNumber("--lookahead", opts.lookahead, 16, 0),
         gpu: opts.gpu ? "auto" : false,
         maxContext: SIDECAR_DEFAULTS.maxContext,
         adapters,

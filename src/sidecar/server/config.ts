@@ -2,6 +2,7 @@
 // extension sets from settings, or the CLI's flags). Every field is checked; a bad one gets a message naming the
 // setting, and a default, so the sidecar still starts and serves what it can.
 
+import { checkLookahead, DEFAULT_LOOKAHEAD, MAX_LOOKAHEAD } from "../mixing/lookahead";
 import { SIDECAR_DEFAULTS } from "./start";
 
 export interface LaunchConfig {
@@ -12,6 +13,8 @@ export interface LaunchConfig {
   memoryMb: number;
   /** CPU threads per model context; always explicit (notes/node-llama-cpp.md). */
   threads: number;
+  /** Draft tokens an evaluation checks (lookahead decoding), 0 = off. */
+  lookahead: number;
   gpu: "auto" | false;
   maxContext: number;
   /** Presets from settings: {name: {strategy, …}}. */
@@ -23,6 +26,17 @@ export interface LaunchConfig {
   /** The corpora the demo models are trained on (test/fixtures/corpora in the extension's folder). */
   corporaDir?: string;
   port?: number;
+}
+
+/** chorus.sidecar.lookahead; unlike the other numbers, 0 is a value (off), not "the default". */
+function lookaheadSetting(v: unknown, problems: string[]): number {
+  if (v === undefined || v === null) return DEFAULT_LOOKAHEAD;
+  try {
+    return checkLookahead(v);
+  } catch {
+    problems.push(`chorus.sidecar.lookahead must be a whole number from 0 to ${MAX_LOOKAHEAD}, not ${JSON.stringify(v)}; using ${DEFAULT_LOOKAHEAD}.`);
+    return DEFAULT_LOOKAHEAD;
+  }
 }
 
 export function defaultThreads(cores: number): number {
@@ -55,6 +69,7 @@ export function parseLaunchConfig(raw: unknown, cores: number): { config: Launch
       ollamaDir: str("ollamaDir"),
       memoryMb: int("memoryMb", "chorus.sidecar.memoryMb", 64, 1_048_576, SIDECAR_DEFAULTS.memoryMb),
       threads: int("threads", "chorus.sidecar.threads", 1, 256, defaultThreads(cores)),
+      lookahead: lookaheadSetting(r.lookahead, problems),
       gpu: r.gpu === false ? false : "auto",
       maxContext: int("maxContext", "chorus.sidecar.maxContext", 64, 1_048_576, SIDECAR_DEFAULTS.maxContext),
       presets: r.presets,

@@ -16,6 +16,8 @@ export interface SidecarServices {
   presets(): readonly Preset[];
   /** Entries read out of llama.cpp per step for a large vocabulary (top K); small vocabularies are read whole. */
   topK: number;
+  /** Draft tokens an evaluation checks (lookahead decoding) unless a request says otherwise; 0 = off. */
+  lookahead: number;
   /** Mixers kept between requests (they hold their models in the registry while cached). */
   mixers: MixerCache;
   /** Problems with the configuration (a preset that does not validate), reported with the model list. */
@@ -43,7 +45,7 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
   const { lookahead, ...mixing } = job.chorus ?? {};
   if (Object.keys(mixing).length > 0)
     throw badRequest(`"chorus" parameters other than lookahead apply to the mixing presets (chorus/<name> models), not to "${job.model}".`, "chorus");
-  const drafts = lookahead === undefined ? undefined : checkLookahead(lookahead);
+  const drafts = lookahead === undefined ? svc.lookahead : checkLookahead(lookahead);
   const lease = await svc.registry.acquire(job.model);
   try {
     return await lease.model.exclusive(async () => {
@@ -79,7 +81,7 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
     const r = await mixer.generate({
       prompt,
       context,
-      lookahead: lookahead === undefined ? undefined : checkLookahead(lookahead),
+      lookahead: lookahead === undefined ? svc.lookahead : checkLookahead(lookahead),
       maxTokens,
       stop,
       topLogprobs: job.options.topLogprobs ?? 0,

@@ -1,6 +1,7 @@
 // Everything a running sidecar is, started from one validated config: the model registry, the presets, and the
 // HTTP server. Shared by the sidecar process (src/sidecar/main.ts), `chorus serve`, and the tests.
 
+import { DEFAULT_LOOKAHEAD } from "../mixing/lookahead";
 import { mergePresets, parsePresets, type Preset } from "../presets";
 import { parseAdaptedModels } from "../registry/adapters";
 import { ModelRegistry } from "../registry/registry";
@@ -11,7 +12,9 @@ import { startHttpServer, type SidecarServer } from "./http";
 import { MixerCache } from "./mixer-cache";
 
 /** The launch settings (checked by parseLaunchConfig) plus what only the process that starts the sidecar knows. */
-export interface SidecarConfig extends Omit<LaunchConfig, "demoCacheDir" | "corporaDir"> {
+export interface SidecarConfig extends Omit<LaunchConfig, "demoCacheDir" | "corporaDir" | "lookahead"> {
+  /** Draft tokens an evaluation checks; default DEFAULT_LOOKAHEAD. */
+  lookahead?: number;
   token: string;
   /** Built-in presets (the demo set), overridden by same-named user presets. */
   builtInPresets?: Preset[];
@@ -49,7 +52,14 @@ export async function startSidecar(config: SidecarConfig): Promise<RunningSideca
   const configProblems = [...user.problems, ...adapted.problems];
   for (const p of configProblems) config.log?.(p);
   const mixers = new MixerCache(registry);
-  const svc: SidecarServices = { registry, presets: () => presets, topK: config.topK ?? SIDECAR_DEFAULTS.topK, mixers, configProblems };
+  const svc: SidecarServices = {
+    registry,
+    presets: () => presets,
+    topK: config.topK ?? SIDECAR_DEFAULTS.topK,
+    lookahead: config.lookahead ?? DEFAULT_LOOKAHEAD,
+    mixers,
+    configProblems,
+  };
   const server = await startHttpServer(svc, { token: config.token, port: config.port, log: config.log });
   return {
     ...server,
