@@ -63,11 +63,25 @@ void describe("re-encoding a model keeps its logits (copyGguf)", () => {
       const after = await withModel(out, (model) => logitsAfterEachToken(model, EVERY_BASE_TOKEN));
       for (const [i, token] of EVERY_BASE_TOKEN.entries()) {
         const k = src.table.rowOf(token);
-        const scale = target === "q8_0" ? Q8_ONE : 1;
-        const decoded = Float64Array.from({ length: V }, (_, v) => w[v * 288 + k]! * scale);
-        assert.ok(maxAbsDiff(after[i]!, decoded) < 2e-3, `${target} after token ${token}: logits = decoded weights`);
+        const decoded = Float64Array.from({ length: V }, (_, v) => w[v * 288 + k]!);
+        // llama.cpp multiplies a Q8_0 weight by a Q8_0-quantized activation, and how that rounds the one-hot 1.0
+        // depends on the CPU kernel that handles the position (fp16(1/127)·127 on AVX2/AVX-512, about 1.0019 in
+        // Sapphire Rapids' AMX tiles, whose batch tail goes the AVX-512 way), so for q8_0 each position's scale is
+        // fitted; every weight must then match to 2e-3.
+        const scale = target === "q8_0" ? fittedScale(after[i]!, decoded) : 1;
+        assert.ok(Math.abs(scale - 1) < 5e-3, `${target} after token ${token}: llama.cpp's activation scale ${scale} is not close to 1`);
+        const expected = decoded.map((x) => x * scale);
+        assert.ok(maxAbsDiff(after[i]!, expected) < 2e-3, `${target} after token ${token}: logits = decoded weights`);
         assert.ok(maxAbsDiff(after[i]!, before[i]!) < (target === "q8_0" ? 0.1 : 0.05), `${target} after token ${token}: close to the F32 model`);
       }
     });
   }
 });
+
+/** The least-squares s in logits ≈ s·decoded. */
+function fittedScale(logits: Float64Array, decoded: Float64Array): number {
+  let num = 0;
+  let den = 0;
+  logits.forEach((x, v) => ((num += x * decoded[v]!), (den += decoded[v]! ** 2)));
+  return num / den;
+}
