@@ -17,8 +17,10 @@
 ;;   $ptrs: k i32 addresses of the input arrays (n halves each); $coefs: k f64 coefficients; $out: n halves.
 ;; weightedSum2 is weightedSum for k = 2 (not for k = 1: adding 0·x would turn −0 into +0 and ∞ into NaN).
 ;; Rebuild the TypeScript module that embeds the binary with `node scripts/build-wasm.mjs` after editing.
+;; The memory is imported and shared, so that a worker thread can run the kernel over the same memory the main
+;; thread reads input chunks into and writes results from (see f16-sum-worker.ts).
 (module
-  (memory (export "memory") 1)
+  (import "env" "memory" (memory 1 65536 shared))
 
   (func (export "weightedSum") (param $ptrs i32) (param $coefs i32) (param $k i32) (param $out i32) (param $n i32)
     (local $off i32) (local $end i32) (local $i i32)
