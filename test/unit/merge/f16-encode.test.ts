@@ -38,16 +38,17 @@ function referenceSum(decoded: Float32Array[], coefficients: number[], round: (x
   return out;
 }
 
-void test("the F16 weighted-sum kernel and weightedSum equal a float32 reference: every half, subnormals, overflow, NaN, odd lengths", () => {
+void test("the F16 weighted-sum kernel and weightedSum equal a float32 reference: every half in every lane, subnormals, overflow, NaN, odd lengths", () => {
   const r = mulberry32(7);
-  // Every one of the 65536 halves against a random partner, then random pairs; 3 extra values leave a tail
-  // that is not a multiple of the kernel's 8-value step.
-  const n = 65536 + 50_003;
+  // Every one of the 65536 halves in each of the kernel's 8 lanes against a random partner, then random pairs;
+  // 3 extra values leave a tail that is not a multiple of the kernel's 8-value step.
+  const every = 8 * 65536;
+  const n = every + 50_003;
   const a = new Uint16Array(n);
   const b = new Uint16Array(n);
   const c = new Uint16Array(n);
   for (let i = 0; i < n; i++) {
-    a[i] = i < 65536 ? i : (r() * 0x10000) & 0xffff;
+    a[i] = i < every ? ((i >>> 3) + (i & 7) * 8191) & 0xffff : (r() * 0x10000) & 0xffff;
     b[i] = (r() * 0x10000) & 0xffff;
     c[i] = (r() * 0x10000) & 0xffff;
   }
