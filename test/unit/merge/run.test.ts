@@ -210,6 +210,22 @@ void test("a cancelled merge leaves no file behind", async () => {
   assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.startsWith("cancelled")), []);
 });
 
+void test("a merge cancelled while the kernel's worker thread sums leaves no file behind", async () => {
+  // dim 128 F16: the first tensors are summed on the worker, so chunks are in flight there when the abort lands.
+  const shape = { dim: 128 };
+  const inputs = [await makeModel(at("cancel-a-f16.gguf"), { seed: 1, type: GgmlType.F16, shape }), await makeModel(at("cancel-b-f16.gguf"), { seed: 2, type: GgmlType.F16, shape })];
+  const ac = new AbortController();
+  const merge = runMerge({
+    plan: planFromFlags({ method: "linear", models: inputs, dtype: "f16" }),
+    out: at("cancelled-f16.gguf"),
+    signal: ac.signal,
+    chunkValues: 40_000,
+    onProgress: () => ac.abort(),
+  });
+  await assert.rejects(merge, (e: Error) => e.name === "AbortError");
+  assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.startsWith("cancelled-f16")), []);
+});
+
 /** A random but valid Q4_K tensor: per 144-byte block, finite F16 scales d and dmin, then random scales and quants. */
 function randomQ4K(values: number, seed: number): Uint8Array {
   const r = mulberry32(seed);
