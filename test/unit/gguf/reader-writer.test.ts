@@ -55,8 +55,9 @@ async function writeSample(out: string, alignment?: number): Promise<void> {
 
 void describe("GGUF writer and reader", () => {
   void it("reads string and scalar arrays that cross the parser's 1 MB read window", async () => {
-    // ~2.6 MB of strings of varied lengths, then floats: items fall across window boundaries at every offset.
-    const strings = Array.from({ length: 200_000 }, (_, i) => "tok".repeat(i % 7) + String(i));
+    // ~2.6 MB of strings of varied lengths (some with 2-, 3- and 4-byte UTF-8), then floats: items fall across
+    // window boundaries at every offset.
+    const strings = Array.from({ length: 200_000 }, (_, i) => "tok".repeat(i % 7) + String(i) + (i % 100 === 0 ? "é✓😀" : ""));
     const floats = Array.from({ length: 300_000 }, (_, i) => Math.fround(i / 7));
     const m: GgufMetadata = new Map([...sampleMetadata()]);
     m.set("t.many.strings", meta.strings(strings));
