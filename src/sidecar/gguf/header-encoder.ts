@@ -53,11 +53,20 @@ class ByteSink {
   f64(v: number): void { const at = this.room(8); this.buf.writeDoubleLE(v, at); }
   u64(v: bigint): void { const at = this.room(8); this.buf.writeBigUInt64LE(v, at); }
   i64(v: bigint): void { const at = this.room(8); this.buf.writeBigInt64LE(v, at); }
+  /** A length, as a uint64 without going through a BigInt (a vocabulary has tens of thousands of them). */
+  length64(v: number): void {
+    const at = this.room(8);
+    this.buf.writeUInt32LE(v % 2 ** 32, at);
+    this.buf.writeUInt32LE(Math.floor(v / 2 ** 32), at + 4);
+  }
   string(s: string): void {
-    const bytes = Buffer.from(s, "utf8");
-    this.u64(BigInt(bytes.length));
-    const at = this.room(bytes.length); // room() may replace this.buf, so take the reference after it
-    bytes.copy(this.buf, at);
+    // Encoded in place after room for its length (UTF-8 takes at most 3 bytes per UTF-16 unit), with no
+    // intermediate Buffer; the unused room is given back, still zero.
+    const at = this.room(8 + 3 * s.length);
+    const n = this.buf.write(s, at + 8, "utf8");
+    this.length = at;
+    this.length64(n);
+    this.length += n;
   }
   padTo(alignment: number): void {
     this.room(alignUp(this.length, alignment) - this.length); // Buffer.alloc zero-fills
@@ -67,13 +76,15 @@ class ByteSink {
   }
 }
 
+/** Thrown from a plain function rather than a closure made per call: arrays call writeScalar once per item. */
+function badValue(type: GgufValueType, value: unknown, key: string): never {
+  throw new GgufError(`metadata ${key}: ${String(value)} is not a valid ${GgufValueType[type] ?? `type ${type}`}`);
+}
+
 function writeScalar(out: ByteSink, type: GgufValueType, value: unknown, key: string): void {
-  const bad = (): never => {
-    throw new GgufError(`metadata ${key}: ${String(value)} is not a valid ${GgufValueType[type] ?? `type ${type}`}`);
-  };
   const range = INT_RANGE[type];
   if (range) {
-    if (typeof value !== "number" || !Number.isInteger(value) || value < range[1] || value > range[2]) bad();
+    if (typeof value !== "number" || !Number.isInteger(value) || value < range[1] || value > range[2]) badValue(type, value, key);
   }
   switch (type) {
     case GgufValueType.UINT8: return out.u8(value as number);
@@ -82,21 +93,21 @@ function writeScalar(out: ByteSink, type: GgufValueType, value: unknown, key: st
     case GgufValueType.INT16: return out.i16(value as number);
     case GgufValueType.UINT32: return out.u32(value as number);
     case GgufValueType.INT32: return out.i32(value as number);
-    case GgufValueType.FLOAT32: return typeof value === "number" ? out.f32(value) : bad();
-    case GgufValueType.FLOAT64: return typeof value === "number" ? out.f64(value) : bad();
+    case GgufValueType.FLOAT32: return typeof value === "number" ? out.f32(value) : badValue(type, value, key);
+    case GgufValueType.FLOAT64: return typeof value === "number" ? out.f64(value) : badValue(type, value, key);
     case GgufValueType.UINT64:
-      return typeof value === "bigint" && value >= 0n && value < 1n << 64n ? out.u64(value) : bad();
+      return typeof value === "bigint" && value >= 0n && value < 1n << 64n ? out.u64(value) : badValue(type, value, key);
     case GgufValueType.INT64:
-      return typeof value === "bigint" && value >= -(1n << 63n) && value < 1n << 63n ? out.i64(value) : bad();
-    case GgufValueType.BOOL: return typeof value === "boolean" ? out.u8(value ? 1 : 0) : bad();
-    case GgufValueType.STRING: return typeof value === "string" ? out.string(value) : bad();
-    default: bad();
+      return typeof value === "bigint" && value >= -(1n << 63n) && value < 1n << 63n ? out.i64(value) : badValue(type, value, key);
+    case GgufValueType.BOOL: return typeof value === "boolean" ? out.u8(value ? 1 : 0) : badValue(type, value, key);
+    case GgufValueType.STRING: return typeof value === "string" ? out.string(value) : badValue(type, value, key);
+    default: badValue(type, value, key);
   }
 }
 
 function writeArray(out: ByteSink, v: GgufArray, key: string): void {
   out.u32(v.itemType);
-  out.u64(BigInt(v.value.length));
+  out.length64(v.value.length);
   if (v.itemType === GgufValueType.ARRAY) {
     (v.value as GgufArray[]).forEach((item, i) => writeArray(out, item, `${key}[${i}]`));
     return;

@@ -81,6 +81,20 @@ class Cursor {
     return utf8.decode(this.buf.subarray(i, i + n));
   }
 
+  /**
+   * A length-prefixed string when it is wholly in the window (the common case), read with no await: a vocabulary
+   * is tens of thousands of strings, and an await each made opening a model take tens of milliseconds.
+   * Otherwise undefined, with nothing consumed, for readString to check and read it.
+   */
+  bufferedString(): string | undefined {
+    if (!this.has(8)) return undefined;
+    const i = this.pos - this.bufStart;
+    const len = this.buf.readBigUInt64LE(i);
+    if (len > BigInt(this.bufStart + this.buf.length - this.pos - 8)) return undefined;
+    this.pos += 8;
+    return this.text(Number(len));
+  }
+
   get remaining(): number {
     return this.fileSize - this.pos;
   }
@@ -152,6 +166,24 @@ async function readValue(c: Cursor, type: number, key: string, file: string, dep
   return readScalar(c, type as GgufValueType);
 }
 
+/** How to read one item of a scalar array (read without a switch or an object per item: vocabularies are long). */
+function scalarReader(type: GgufValueType): (c: Cursor) => number | bigint | boolean {
+  switch (type) {
+    case GgufValueType.UINT8: return (c) => c.u8();
+    case GgufValueType.INT8: return (c) => c.i8();
+    case GgufValueType.UINT16: return (c) => c.u16();
+    case GgufValueType.INT16: return (c) => c.i16();
+    case GgufValueType.UINT32: return (c) => c.u32();
+    case GgufValueType.INT32: return (c) => c.i32();
+    case GgufValueType.FLOAT32: return (c) => c.f32();
+    case GgufValueType.FLOAT64: return (c) => c.f64();
+    case GgufValueType.UINT64: return (c) => c.u64();
+    case GgufValueType.INT64: return (c) => c.i64();
+    case GgufValueType.BOOL: return (c) => c.u8() !== 0;
+    default: throw new Error(`scalarReader: not a scalar type ${type}`);
+  }
+}
+
 function readScalar(c: Cursor, type: GgufValueType): GgufValue {
   switch (type) {
     case GgufValueType.UINT8: return { type, value: c.u8() };
@@ -181,7 +213,7 @@ async function readArray(c: Cursor, key: string, file: string, depth: number): P
   const n = Number(len);
   if (itemType === GgufValueType.STRING) {
     const value: string[] = new Array<string>(n);
-    for (let i = 0; i < n; i++) value[i] = await readString(c, `item ${i} of ${key}`, file);
+    for (let i = 0; i < n; i++) value[i] = c.bufferedString() ?? (await readString(c, `item ${i} of ${key}`, file));
     return { type: GgufValueType.ARRAY, itemType, value };
   }
   if (itemType === GgufValueType.ARRAY) {
@@ -192,9 +224,10 @@ async function readArray(c: Cursor, key: string, file: string, depth: number): P
   const size = SCALAR_SIZE[itemType as GgufValueType];
   if (size === undefined) throw new GgufError(`metadata ${key} is an array of unknown value type ${itemType}`, file);
   const items: (number | bigint | boolean)[] = new Array<number | bigint | boolean>(n);
+  const read = scalarReader(itemType as GgufValueType);
   for (let i = 0; i < n; i++) {
     if (!c.has(size)) await c.fill(size, `item ${i} of ${key}`);
-    items[i] = readScalar(c, itemType as GgufValueType).value as number | bigint | boolean;
+    items[i] = read(c);
   }
   return { type: GgufValueType.ARRAY, itemType, value: items } as GgufArray;
 }

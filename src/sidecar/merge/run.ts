@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { canDequantize } from "../gguf/codecs/index";
 import { GgufReader } from "../gguf/reader";
 import { GgufError, ggmlTypeName } from "../gguf/types";
-import { writeGguf, type GgufTensorSpec } from "../gguf/writer";
+import { writeGguf, type GgufTensorSpec, type WriteGgufResult } from "../gguf/writer";
 import { blockCount, checkMergeable, MergeCompatError } from "./compat";
 import { methodByName } from "./methods";
 import { mergedMetadata, outputTensorSpecs } from "./output-layout";
@@ -95,18 +95,23 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
     const valuesTotal = ref.tensors.reduce((s, t) => s + t.dims.reduce((a, b) => a * b, 1), 0);
     const progress = { valuesDone: 0, tensorsDone: 0 };
     const merger = new TensorMerger(plan, method, baseReader, modelReaders, blocks, o.chunkValues ?? 1 << 20, o.signal);
-    const result = await writeGguf({
-      out: o.out,
-      metadata,
-      tensors: specs,
-      inputs: files,
-      signal: o.signal,
-      data: (spec) => merger.encodedChunks(spec, (values) => {
-        progress.valuesDone += values;
-        o.onProgress?.({ tensorsDone: progress.tensorsDone, tensorsTotal: specs.length, valuesDone: progress.valuesDone, valuesTotal, tensor: spec.name });
-      }),
-      onProgress: (done) => (progress.tensorsDone = done),
-    });
+    let result: WriteGgufResult;
+    try {
+      result = await writeGguf({
+        out: o.out,
+        metadata,
+        tensors: specs,
+        inputs: files,
+        signal: o.signal,
+        data: (spec) => merger.encodedChunks(spec, (values) => {
+          progress.valuesDone += values;
+          o.onProgress?.({ tensorsDone: progress.tensorsDone, tensorsTotal: specs.length, valuesDone: progress.valuesDone, valuesTotal, tensor: spec.name });
+        }),
+        onProgress: (done) => (progress.tensorsDone = done),
+      });
+    } finally {
+      await merger.close();
+    }
     return { path: result.path, bytes: result.bytes, tensors: specs.length, seconds: (performance.now() - started) / 1000 };
   } finally {
     await Promise.all(readers.map((r) => r.close()));

@@ -2,12 +2,14 @@
 // tensor in row chunks, so memory does not depend on tensor size; a few chunks are in flight at once (being
 // read, being merged) while the writer writes the oldest, so reading (on libuv's threads), merging and writing
 // overlap. The fused F16 path reads straight into the WebAssembly kernel's memory and the writer writes straight
-// from it, through a ring of slots: one per chunk in flight plus the one being written.
+// from it, through a ring of slots: one per chunk in flight plus the one being written; the kernel runs on a
+// worker thread (F16SumWorker), so the main thread keeps issuing reads and writes while it sums.
 import { dequantize } from "../gguf/codecs/index";
 import { GgufReader } from "../gguf/reader";
 import { GgmlType, type GgufTensorInfo } from "../gguf/types";
 import type { GgufTensorSpec } from "../gguf/writer";
 import { encodeTensor } from "./f16-encode";
+import { F16SumWorker } from "./f16-sum-worker";
 import { F16SumArena } from "./f16-weighted-sum";
 import type { MergeMethod, TensorJob } from "./methods";
 import { TensorParams, tensorPosition } from "./params";
@@ -20,6 +22,7 @@ const DEPTH = 2;
 export class TensorMerger {
   private readonly inputs: GgufReader[];
   private arena: F16SumArena | undefined;
+  private worker: F16SumWorker | undefined;
 
   constructor(
     private readonly plan: MergePlan,
@@ -68,6 +71,7 @@ export class TensorMerger {
     if (fused) {
       // Resized only here, between tensors, when no chunk of the arena is in use.
       this.arena ??= new F16SumArena(this.inputs.length, DEPTH + 1);
+      this.worker ??= new F16SumWorker(this.arena);
       this.arena.reserve(Math.min(rowsPerChunk, rowCount) * rowLength * 2);
     }
     const inFlight: Promise<Uint8Array>[] = [];
@@ -96,7 +100,13 @@ export class TensorMerger {
     const bytes = rows * GgufReader.rows(infos[0]!).rowBytes;
     await Promise.all(this.inputs.map((r, i) => r.readTensorBytesInto(infos[i]!, rowStart, rows, arena.inputView(slot, i, bytes))));
     this.signal?.throwIfAborted();
-    return arena.sum(slot, bytes, coefficients);
+    return this.worker!.sum(slot, bytes, coefficients);
+  }
+
+  /** Stops the kernel's worker thread, if one was started. */
+  async close(): Promise<void> {
+    await this.worker?.close();
+    this.worker = undefined;
   }
 
   /** A chunk's raw bytes decoded into the job a method merges. */

@@ -54,6 +54,24 @@ async function writeSample(out: string, alignment?: number): Promise<void> {
 }
 
 void describe("GGUF writer and reader", () => {
+  void it("reads string and scalar arrays that cross the parser's 1 MB read window", async () => {
+    // ~2.6 MB of strings of varied lengths (some with 2-, 3- and 4-byte UTF-8), then floats: items fall across
+    // window boundaries at every offset.
+    const strings = Array.from({ length: 200_000 }, (_, i) => "tok".repeat(i % 7) + String(i) + (i % 100 === 0 ? "é✓😀" : ""));
+    const floats = Array.from({ length: 300_000 }, (_, i) => Math.fround(i / 7));
+    const m: GgufMetadata = new Map([...sampleMetadata()]);
+    m.set("t.many.strings", meta.strings(strings));
+    m.set("t.many.floats", meta.f32s(floats));
+    const out = join(dir, "long-arrays.gguf");
+    await writeGguf({ out, metadata: m, tensors, data: (_t, i) => encoded[i]! });
+    const r = await GgufReader.open(out);
+    try {
+      assert.deepEqual([...r.metadata.entries()], [...m.entries()]);
+    } finally {
+      await r.close();
+    }
+  });
+
   void it("round-trips every metadata value type, tensor shapes, types and bytes", async () => {
     const out = join(dir, "sample.gguf");
     await writeSample(out);

@@ -23,28 +23,51 @@ void test("encodeF16 is bit-identical to the codec: random floats across all mag
   assert.deepEqual(encodeF16(e), quantizeF16(e));
 });
 
-void test("the F16 weighted-sum kernel equals decode → weighted sum → encode: every half, subnormals, overflow, NaN, odd lengths", () => {
+/**
+ * Σ cᵢ·xᵢ in float32, written apart from weightedSum: every coefficient, product and sum through Math.fround;
+ * three or more inputs start from +0, one or two from −0 (so the sum's sign of zero is the first product's).
+ * `round` = (x) => x gives the same sum in double precision.
+ */
+function referenceSum(decoded: Float32Array[], coefficients: number[], round: (x: number) => number = Math.fround): Float32Array {
+  const out = new Float32Array(decoded[0]!.length);
+  for (let j = 0; j < out.length; j++) {
+    let s = coefficients.length >= 3 ? 0 : -0;
+    for (let i = 0; i < coefficients.length; i++) s = round(s + round(round(coefficients[i]!) * decoded[i]![j]!));
+    out[j] = s;
+  }
+  return out;
+}
+
+void test("the F16 weighted-sum kernel and weightedSum equal a float32 reference: every half in every lane, subnormals, overflow, NaN, odd lengths", () => {
   const r = mulberry32(7);
-  // Every one of the 65536 halves against a random partner, then random pairs; 3 extra values leave a tail
-  // that is not a multiple of the kernel's 8-value step.
-  const n = 65536 + 50_003;
+  // Every one of the 65536 halves in each of the kernel's 8 lanes against a random partner, then random pairs;
+  // 3 extra values leave a tail that is not a multiple of the kernel's 8-value step.
+  const every = 8 * 65536;
+  const n = every + 50_003;
   const a = new Uint16Array(n);
   const b = new Uint16Array(n);
   const c = new Uint16Array(n);
   for (let i = 0; i < n; i++) {
-    a[i] = i < 65536 ? i : (r() * 0x10000) & 0xffff;
+    a[i] = i < every ? ((i >>> 3) + (i & 7) * 8191) & 0xffff : (r() * 0x10000) & 0xffff;
     b[i] = (r() * 0x10000) & 0xffff;
     c[i] = (r() * 0x10000) & 0xffff;
   }
   for (let i = 0; i < 64; i++) [a[i], b[i]] = [0x7bff, 0x7bff]; // 65504 + 65504 overflows to infinity
   [a[64], b[64]] = [0x7c00, 0xfc00]; // +∞ + −∞ is NaN
-  for (const coefficients of [[0.5, 0.5], [1e-3, -2e-3], [1], [-1], [0.2, 0.3, 0.5], [0.1, -0.7, 1.3, 0.25]]) {
+  for (const coefficients of [[0.5, 0.5], [1e-3, -2e-3], [1], [-1], [0.2, 0.3, 0.5], [0.1, -0.7, 1.3, 0.25], [1.3, -0.3]]) {
     for (const length of [n, 5, 8, 13]) {
       const inputs = [a, b, c, b].slice(0, coefficients.length).map((h) => new Uint8Array(h.slice(0, length).buffer));
       const decoded = inputs.map((bytes) => dequantizeF16(bytes, length));
-      assert.deepEqual(weightedSumF16(inputs, coefficients), encodeF16(weightedSum(decoded, coefficients)), `coefficients ${coefficients.join(",")}, ${length} values`);
+      const expected = encodeF16(referenceSum(decoded, coefficients));
+      const label = `coefficients ${coefficients.join(",")}, ${length} values`;
+      assert.deepEqual(weightedSumF16(inputs, coefficients), expected, `kernel, ${label}`);
+      assert.deepEqual(encodeF16(weightedSum(decoded, coefficients)), expected, `weightedSum, ${label}`);
     }
   }
+  // The data tells float32 from double arithmetic, so a kernel summing in double would fail above.
+  const decoded = [a, b, c].map((h) => dequantizeF16(new Uint8Array(h.buffer), n));
+  for (const coefficients of [[1.3, -0.3], [0.2, 0.3, 0.5]])
+    assert.notDeepEqual(encodeF16(referenceSum(decoded, coefficients, (x) => x)), encodeF16(referenceSum(decoded, coefficients)));
 });
 
 void test("the F16 weighted-sum kernel refuses inputs of different lengths", () => {

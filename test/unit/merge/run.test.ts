@@ -100,7 +100,10 @@ void test("every method runs on Q8_0 inputs and writes what the method computes 
 });
 
 void test("the fused F16 path writes exactly what decode → method → encode would", async () => {
-  const [b16, a16] = [await makeModel(at("base-f16.gguf"), { seed: 1, type: GgmlType.F16 }), await makeModel(at("a-f16.gguf"), { seed: 2, baseSeed: 1, type: GgmlType.F16 })];
+  // dim 128: the token embedding and output tensors (36 864 values) are large enough to be summed on the
+  // kernel's worker thread when merged whole; the small chunks are summed on the main thread.
+  const shape = { dim: 128 };
+  const [b16, a16] = [await makeModel(at("base-f16.gguf"), { seed: 1, type: GgmlType.F16, shape }), await makeModel(at("a-f16.gguf"), { seed: 2, baseSeed: 1, type: GgmlType.F16, shape })];
   for (const method of ["linear", "task_arithmetic"] as const) {
     const spec = methodByName(method)!;
     const plan = planFromFlags({ method, base: method === "linear" ? undefined : b16, models: method === "linear" ? [b16, a16] : [a16], weights: [0.3, 0.9].slice(0, method === "linear" ? 2 : 1), lambda: method === "linear" ? undefined : 1.3, dtype: "f16" });
@@ -205,6 +208,22 @@ void test("a cancelled merge leaves no file behind", async () => {
   });
   await assert.rejects(merge, (e: Error) => e.name === "AbortError");
   assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.startsWith("cancelled")), []);
+});
+
+void test("a merge cancelled while the kernel's worker thread sums leaves no file behind", async () => {
+  // dim 128 F16: the first tensors are summed on the worker, so chunks are in flight there when the abort lands.
+  const shape = { dim: 128 };
+  const inputs = [await makeModel(at("cancel-a-f16.gguf"), { seed: 1, type: GgmlType.F16, shape }), await makeModel(at("cancel-b-f16.gguf"), { seed: 2, type: GgmlType.F16, shape })];
+  const ac = new AbortController();
+  const merge = runMerge({
+    plan: planFromFlags({ method: "linear", models: inputs, dtype: "f16" }),
+    out: at("cancelled-f16.gguf"),
+    signal: ac.signal,
+    chunkValues: 40_000,
+    onProgress: () => ac.abort(),
+  });
+  await assert.rejects(merge, (e: Error) => e.name === "AbortError");
+  assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.startsWith("cancelled-f16")), []);
 });
 
 /** A random but valid Q4_K tensor: per 144-byte block, finite F16 scales d and dmin, then random scales and quants. */

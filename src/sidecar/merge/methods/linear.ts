@@ -2,20 +2,28 @@
 import type { TensorParams } from "../params";
 import type { MergeMethod, TensorJob } from "./types";
 
-/** out = Σ cᵢ·mᵢ, with the common one- and two-model cases as straight loops (merges are bound by this work). */
+/**
+ * out = Σ cᵢ·mᵢ in float32 arithmetic: coefficients rounded to float32, every product and sum rounded to float32
+ * (Math.fround of a double product or sum of two floats is the float32 result), in input order. That is what the
+ * fused F16 kernel computes (kernels/f16-weighted-sum.wat), so both paths write the same bits, and it is within
+ * mergekit's semantics, which computes in the tensors' own dtype. The common one- and two-model cases are
+ * straight loops (merges are bound by this work).
+ */
 export function weightedSum(models: Float32Array[], coefficients: number[]): Float32Array {
+  const f = Math.fround;
   const n = models[0]!.length;
   const out = new Float32Array(n);
   const [m0, m1] = models;
-  const [c0, c1] = coefficients;
+  const cs = coefficients.map(f);
+  const [c0, c1] = cs;
   if (models.length === 1) {
     for (let j = 0; j < n; j++) out[j] = c0! * m0![j]!;
   } else if (models.length === 2) {
-    for (let j = 0; j < n; j++) out[j] = c0! * m0![j]! + c1! * m1![j]!;
+    for (let j = 0; j < n; j++) out[j] = f(c0! * m0![j]!) + f(c1! * m1![j]!);
   } else {
     for (let j = 0; j < n; j++) {
       let s = 0;
-      for (let i = 0; i < models.length; i++) s += coefficients[i]! * models[i]![j]!;
+      for (let i = 0; i < models.length; i++) s = f(s + f(cs[i]! * models[i]![j]!));
       out[j] = s;
     }
   }
