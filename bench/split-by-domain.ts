@@ -5,7 +5,7 @@
 //   node --import tsx bench/split-by-domain.ts IN.jsonl --folds 3 --fold 0 [--seed S] --train OUT_TRAIN --test OUT_TEST
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { mulberry32 } from "../src/sidecar/random";
+import { heldOutDomains } from "./held-out-folds";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -19,15 +19,8 @@ if (!input || !values.train || !values.test || !(folds >= 2) || !(fold >= 0 && f
   throw new Error("usage: split-by-domain.ts IN.jsonl --folds K --fold I (0 ≤ I < K) [--seed N] --train OUT --test OUT");
 const lines = readFileSync(input, "utf8").split("\n").filter((l) => l.trim());
 const domainOf = (l: string): string => String((JSON.parse(l) as { domain?: unknown }).domain ?? "unknown");
-const domains = [...new Set(lines.map(domainOf))].sort();
-if (seed !== undefined) {
-  const rnd = mulberry32(seed);
-  for (let i = domains.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [domains[i], domains[j]] = [domains[j]!, domains[i]!];
-  }
-}
-const testDomains = new Set(domains.filter((_, i) => i % folds === fold));
+const testDomains = heldOutDomains(lines.map(domainOf), { folds, fold, seed });
+const domains = new Set(lines.map(domainOf));
 writeFileSync(values.train, lines.filter((l) => !testDomains.has(domainOf(l))).join("\n") + "\n");
 writeFileSync(values.test, lines.filter((l) => testDomains.has(domainOf(l))).join("\n") + "\n");
-console.error(`${testDomains.size} of ${domains.length} subjects held out: ${[...testDomains].join(", ")}`);
+console.error(`${testDomains.size} of ${domains.size} subjects held out: ${[...testDomains].join(", ")}`);
