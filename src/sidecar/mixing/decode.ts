@@ -1,15 +1,16 @@
 // The lockstep decoding loop: read the lanes, mix, sample, feed the chosen token to every lane, stream text.
 // Times the native evaluations and the JavaScript mixing separately, so the cost of mixing is measured, not guessed.
 //
-// Lookahead: a mix step may also check a few draft tokens guessed from the text (lookahead.ts). The lanes
-// evaluate the chosen token and the drafts in one batch, reading a distribution after each; the mix then chooses
-// position by position as it would have anyway, and a draft counts only while it equals that choice. The sampler
+// Lookahead: a step may also check a few draft tokens guessed from the text (lookahead.ts). The lanes evaluate
+// the chosen token and the drafts in one batch, reading a distribution after each (deferral: the writing lane
+// alone); the mix or deferral then chooses position by position as it would have anyway, and a draft counts
+// only while it equals that choice. The sampler
 // draws once per written token either way, so the reply is the one a token a step writes (up to llama.cpp's float
 // rounding, which differs slightly between a batch of positions and one position, as with KV prefix reuse).
 
 import type { NextTokenDist, TokenId } from "./distribution";
 import { Lookahead } from "./lookahead";
-import { feedAll, readLane, readLanesAhead, truncateLane, type Lane } from "./lockstep";
+import { feedAll, readLane, readLaneAhead, readLanesAhead, truncateLane, type Lane } from "./lockstep";
 import { MixSampler, type SamplingOptions } from "./sampling";
 import type { Mixed, Strategy } from "./strategies/types";
 import { TextAssembler, type Detokenize } from "./text";
@@ -125,6 +126,25 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
     return { token: choice.token, finish: stopped ? "stop" : tokens.length >= req.maxTokens ? "length" : undefined };
   };
 
+  /** The scores to choose from at read position j: the mix of every lane, or deferral's pick. */
+  const scoresAt = async (rows: NextTokenDist[][], j: number): Promise<{ mixed: Mixed; writer: string }> => {
+    if (strategy.kind === "mix") {
+      const mixStart = performance.now();
+      const mixed = strategy.mix(rows.map((r) => r[j]!));
+      mixMs += performance.now() - mixStart;
+      return { mixed, writer: "mix" };
+    }
+    let dist = rows[0]![j]!;
+    let writer = lanes[0]!.role.role;
+    if (strategy.defer(dist)) {
+      const evalStart = performance.now();
+      dist = await readLane(lanes[1]!, topK);
+      evalMs += performance.now() - evalStart;
+      writer = lanes[1]!.role.role;
+    }
+    return { mixed: strategy.pick(dist), writer };
+  };
+
   while (finishReason === undefined && tokens.length < req.maxTokens) {
     if (req.signal?.aborted) {
       finishReason = "cancelled";
@@ -133,48 +153,32 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
     const used = Math.max(...lanes.map((l) => l.evaluated.length + l.pending.length));
     if (used >= setup.contextSize) break;
     const evalStart = performance.now();
-    if (strategy.kind === "mix") {
-      // Drafts never run past the reply's length or the context.
-      const drafts = lookahead.propose(Math.min(req.maxTokens - tokens.length, setup.contextSize - used) - 1);
-      const rows = await readLanesAhead(lanes, topK, drafts);
-      evalMs += performance.now() - evalStart;
-      if (req.signal?.aborted) {
-        finishReason = "cancelled";
-        break;
-      }
-      // Position j's distributions hold while every draft before j was what the mix chose.
-      let j = 0;
-      for (;; j++) {
-        const mixStart = performance.now();
-        const mixed = strategy.mix(rows.map((r) => r[j]!));
-        mixMs += performance.now() - mixStart;
-        const { token, finish } = write(mixed, "mix");
-        // A cancel during onToken stops at this token, as it does between steps.
-        finishReason = finish ?? (req.signal?.aborted ? "cancelled" : undefined);
-        if (finishReason !== undefined || j >= drafts.length || token !== drafts[j]) {
-          // Lanes hold the pending tokens and drafts 0…j−1 that were confirmed; draft j on is dropped.
-          await Promise.all(lanes.map((l) => truncateLane(l, l.evaluated.length - (drafts.length - j))));
-          if (finishReason === undefined) feedAll(lanes, token);
-          break;
-        }
-      }
-      lookahead.confirmed(drafts.length, j);
-    } else {
-      let dist: NextTokenDist = await readLane(lanes[0]!, topK, true);
-      let writer = lanes[0]!.role.role;
-      if (strategy.defer(dist)) {
-        dist = await readLane(lanes[1]!, topK);
-        writer = lanes[1]!.role.role;
-      }
-      evalMs += performance.now() - evalStart;
-      if (req.signal?.aborted) {
-        finishReason = "cancelled";
-        break;
-      }
-      const { token, finish } = write(strategy.pick(dist), writer);
-      finishReason = finish;
-      if (finish === undefined) feedAll(lanes, token);
+    // Drafts never run past the reply's length or the context. A mix checks them on every lane; deferral on the
+    // writing lane alone (the lane it defers to is only ever given confirmed tokens, evaluated when it is read).
+    const drafts = lookahead.propose(Math.min(req.maxTokens - tokens.length, setup.contextSize - used) - 1);
+    const ahead = strategy.kind === "mix" ? lanes : [lanes[0]!];
+    const rows = strategy.kind === "mix" ? await readLanesAhead(lanes, topK, drafts) : [await readLaneAhead(lanes[0]!, topK, true, drafts)];
+    evalMs += performance.now() - evalStart;
+    if (req.signal?.aborted) {
+      finishReason = "cancelled";
+      break;
     }
+    // Position j's distributions hold while every draft before j was what was chosen.
+    let j = 0;
+    for (;; j++) {
+      const { mixed, writer } = await scoresAt(rows, j);
+      const { token, finish } = write(mixed, writer);
+      // A cancel during onToken stops at this token, as it does between steps.
+      finishReason = finish ?? (req.signal?.aborted ? "cancelled" : undefined);
+      if (finishReason !== undefined || j >= drafts.length || token !== drafts[j]) {
+        // The lanes with drafts hold the pending tokens and drafts 0…j−1 that were confirmed; draft j on is dropped.
+        await Promise.all(ahead.map((l) => truncateLane(l, l.evaluated.length - (drafts.length - j))));
+        if (finishReason === undefined) feedAll(lanes, token);
+        break;
+      }
+      for (const l of lanes) if (!ahead.includes(l)) l.pending.push(token);
+    }
+    lookahead.confirmed(drafts.length, j);
   }
   const tail = text.finish();
   const lastToken = tokens[tokens.length - 1];

@@ -1,6 +1,7 @@
 // Lookahead decoding: drafts guessed from the text are checked in the lanes' batches, and the reply is the same
-// token for token as one token a step — greedy and sampled, for every mixing strategy — while repetitive text
-// lets most tokens come from confirmed drafts. Rejected drafts leave the KV caches as if they were never guessed.
+// token for token as one token a step — greedy and sampled, for every mixing strategy and for deferral — while
+// repetitive text lets most tokens come from confirmed drafts. Rejected drafts leave the KV caches as if they were
+// never guessed.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it, test } from "node:test";
@@ -61,6 +62,7 @@ const SPECS: MixSpec[] = [
   { strategy: "dexperts", base: "other", expert: "expert", antiExpert: "amateur", alpha: 2 },
   { strategy: "proxy-tuning", large: "other", tuned: "expert", untuned: "amateur", topK: 16 },
   { strategy: "context-contrastive", model: "expert", beta: 0.5 },
+  { strategy: "deferral", small: "other", large: "expert", tau: 0.5 },
 ];
 
 // A file whose lines repeat, as code does: the guesses have something to find.
@@ -80,6 +82,7 @@ void test("every strategy writes the same tokens with and without lookahead, gre
         assert.deepEqual(b.tokens.map((t) => t.logprob), a.tokens.map((t) => t.logprob), `${what}: the same logprobs`);
         assert.equal(b.text, a.text, what);
         assert.equal(b.finishReason, a.finishReason, what);
+        assert.deepEqual(b.writers, a.writers, `${what}: the same writers`);
         assert.equal(a.timing.draftTokens, 0, `${what}: lookahead 0 guesses nothing`);
       }
     } finally {
