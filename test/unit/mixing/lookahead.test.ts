@@ -148,6 +148,26 @@ void test("on attention models too, drafts checked and dropped leave the same re
   }
 });
 
+void test("through node-llama-cpp's public evaluate path (Vulkan, or when its internals change) lookahead gives the same reply", async () => {
+  for (const spec of [SPECS[0]!, SPECS[5]!]) {
+    const plain = await createMixer(spec, loaded(bed), { lookahead: 0 });
+    const ahead = await createMixer(spec, loaded(bed), { lookahead: 8, nativeBatch: false });
+    try {
+      const req = { prompt: FILE + "export function ", maxTokens: 40, sampling: { temperature: 0.8, seed: 5 } };
+      const a = await plain.generate(req);
+      const b = await ahead.generate(req);
+      assert.deepEqual(b.tokens.map((t) => t.token), a.tokens.map((t) => t.token), spec.strategy);
+      assert.ok(b.timing.draftTokensAccepted > 0, `${spec.strategy}: no draft was confirmed`);
+      const again = await ahead.generate({ ...req, prompt: req.prompt + a.text.slice(0, 9) });
+      const cold = await plain.generate({ ...req, prompt: req.prompt + a.text.slice(0, 9) });
+      assert.deepEqual(again.tokens.map((t) => t.token), cold.tokens.map((t) => t.token), `${spec.strategy}, prefix reused`);
+    } finally {
+      await plain.dispose();
+      await ahead.dispose();
+    }
+  }
+});
+
 void test("a stop string or the token limit inside a run of confirmed drafts ends the reply there", async () => {
   const plain = await createMixer(SPECS[0]!, loaded(bed), { lookahead: 0 });
   const ahead = await createMixer(SPECS[0]!, loaded(bed), { lookahead: 8 });
