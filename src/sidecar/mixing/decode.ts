@@ -70,11 +70,11 @@ export interface DecodeSetup {
   promptTokens: number;
   /** Prompt tokens the lanes have left to evaluate, all lanes together (the rest is reused from their caches). */
   promptTokensEvaluated: number;
-  /** Most draft tokens a step checks (lookahead decoding; 0 or absent = one token a step). */
-  lookahead?: number;
+  /** Most draft tokens a step checks (lookahead decoding; 0 = one token a step). */
+  lookahead: number;
   vocabSize: number;
   /** The text drafts are looked up in: the writing lane's prompt tokens (with the request's context). */
-  history?: readonly TokenId[];
+  history: readonly TokenId[];
 }
 
 export interface DecodeRequest {
@@ -94,7 +94,7 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
   const text = new TextAssembler(setup.detokenize, req.stop, setup.promptTail, setup.piece);
   const tokens: MixedToken[] = [];
   const writers: Record<string, number> = {};
-  const lookahead = new Lookahead(setup.lookahead ?? 0, setup.vocabSize, setup.history ?? []);
+  const lookahead = new Lookahead(setup.lookahead, setup.vocabSize, setup.history);
   let finishReason: FinishReason | undefined;
   let evalMs = 0;
   let mixMs = 0;
