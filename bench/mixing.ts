@@ -23,7 +23,9 @@
 //                   above (which, like the single runs, writes one token a step) and the share of drafts confirmed.
 //                   The replies are identical; only the number of lane evaluations changes. These bigram models'
 //                   greedy replies settle into cycles, which the lookup predicts well: a best case — real code
-//                   models repeat less, though code itself repeats a lot.
+//                   models repeat less, though code itself repeats a lot. single_tokens_per_s and mix2_speed_ratio
+//                   here compare like with like: models a and b served alone by the sidecar with the same lookahead
+//                   (its default settings for both), the mix over the slower of them.
 // The top-level keys are the worst case over vocabularies (max overhead, min speed ratio). Runs are interleaved and repeated
 // and the fastest kept (other work on the machine only ever slows a run down); the load average is reported
 // because it skews every figure. cpu_ms_per_token (this process's CPU time, all threads) shows the work done,
@@ -34,8 +36,8 @@ import { join } from "node:path";
 import type { LlamaModel, Token } from "node-llama-cpp";
 import { createMixer, type Mixer } from "../src/sidecar/mixing/mixer";
 import type { MixSpec } from "../src/sidecar/mixing/spec";
+import { DEFAULT_LOOKAHEAD } from "../src/sidecar/mixing/lookahead";
 import { generate } from "../src/sidecar/generation/generate";
-import { ModelTokenSource } from "../src/sidecar/generation/model-source";
 import { LoadedModel } from "../src/sidecar/registry/loaded-model";
 import { makeBigramModel } from "../src/sidecar/testmodels/bigram";
 
@@ -98,11 +100,11 @@ async function singleRun(model: LlamaModel, tokens: number): Promise<{ tps: numb
   }
 }
 
-/** One model the way the sidecar serves it (generation/model-source.ts), greedy, lookahead off. */
-async function sidecarSingleRun(model: LoadedModel, tokens: number, topK: number): Promise<number> {
+/** One model the way the sidecar serves it (generation/generate.ts), greedy, with the given lookahead. */
+async function sidecarSingleRun(model: LoadedModel, tokens: number, topK: number, lookahead: number): Promise<number> {
   const prompt = [model.model.tokens.bos!, ...model.model.tokenize(PROMPT)];
   const started = performance.now();
-  const r = await generate(new ModelTokenSource(model, topK, 0), prompt, { maxTokens: tokens, temperature: 0, topP: 1, stop: [] }, new AbortController().signal);
+  const r = await generate(model, prompt, { maxTokens: tokens, temperature: 0, topP: 1, stop: [] }, new AbortController().signal, undefined, { topK, lookahead });
   if (r.completionTokens !== tokens) throw new Error(`the model stopped after ${r.completionTokens} tokens`);
   return tokens / ((performance.now() - started) / 1000);
 }
@@ -151,6 +153,9 @@ const productOf = (names: string[], topK: number): MixSpec => ({ strategy: "prod
 
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
+/** The sidecar's default lookahead (DEFAULT_LOOKAHEAD), for the runs that measure it. */
+const LOOKAHEAD = DEFAULT_LOOKAHEAD;
+
 const PREFIX_PROMPT_TOKENS = 1024;
 const PREFIX_REQUESTS = 8;
 const PREFIX_COMPLETION = 16;
@@ -159,7 +164,7 @@ const PREFIX_COMPLETION = 16;
 async function prefixReuse(models: Record<string, LlamaModel>, topK: number) {
   const file = corpus(9).slice(0, PREFIX_PROMPT_TOKENS);
   const figures: Record<string, { median_ms: number; prompt_tokens_evaluated: number }> = {};
-  const variants = { no_reuse: { reusePrefix: false, lookahead: 0 }, reuse: { reusePrefix: true, lookahead: 0 }, reuse_lookahead: { reusePrefix: true, lookahead: 4 } };
+  const variants = { no_reuse: { reusePrefix: false, lookahead: 0 }, reuse: { reusePrefix: true, lookahead: 0 }, reuse_lookahead: { reusePrefix: true, lookahead: LOOKAHEAD } };
   for (const [variant, options] of Object.entries(variants)) {
     const mixer = await createMixer(productOf(["a", "b"], topK), models, { threads: 1, contextSize: PREFIX_PROMPT_TOKENS + 256, ...options });
     try {
@@ -205,19 +210,23 @@ export async function benchMixing(o: MixingBenchOptions) {
         const mixers = {
           mix2: await createMixer(productOf(["a", "b"], o.topK), models, mixOptions),
           mix3: await createMixer(productOf(["a", "b", "c"], o.topK), models, mixOptions),
-          mix2_lookahead: await createMixer(productOf(["a", "b"], o.topK), models, { ...mixOptions, lookahead: 4 }),
+          mix2_lookahead: await createMixer(productOf(["a", "b"], o.topK), models, { ...mixOptions, lookahead: LOOKAHEAD }),
         };
         const singleRuns: Record<string, { tps: number; cpu: number }[]> = { a: [], b: [], c: [] };
         const mixRuns: Record<keyof typeof mixers, MixRun[]> = { mix2: [], mix3: [], mix2_lookahead: [] };
         const pairRuns: number[] = [];
         const sidecarRuns: Record<string, number[]> = { a: [], b: [] };
+        const sidecarAheadRuns: Record<string, number[]> = { a: [], b: [] };
         try {
           for (const name of Object.keys(models)) await singleRun(models[name]!, 8); // warm-up
           for (const m of Object.values(mixers)) await m.generate({ prompt: PROMPT, maxTokens: 8 });
           // Interleaved rounds, so every configuration samples the same spells of load on a shared machine.
           for (let r = 0; r < o.repeats; r++) {
             for (const name of Object.keys(models)) singleRuns[name]!.push(await singleRun(models[name]!, o.tokens));
-            for (const name of Object.keys(served)) sidecarRuns[name]!.push(await sidecarSingleRun(served[name]!, o.tokens, o.topK));
+            for (const name of Object.keys(served)) {
+              sidecarRuns[name]!.push(await sidecarSingleRun(served[name]!, o.tokens, o.topK, 0));
+              sidecarAheadRuns[name]!.push(await sidecarSingleRun(served[name]!, o.tokens, o.topK, LOOKAHEAD));
+            }
             const pair = await Promise.all([singleRun(models.a!, o.tokens), singleRun(models.b!, o.tokens)]);
             pairRuns.push(Math.min(...pair.map((p) => p.tps)));
             mixRuns.mix2.push(await mixRun(mixers.mix2, o.tokens));
@@ -242,6 +251,7 @@ export async function benchMixing(o: MixingBenchOptions) {
         const slowest2 = Math.min(single.a!, single.b!);
         const ahead = [...mixRuns.mix2_lookahead].sort((x, y) => y.tps - x.tps)[0]!;
         const sidecar = { a: round(Math.max(...sidecarRuns.a!)), b: round(Math.max(...sidecarRuns.b!)) };
+        const sidecarAhead = { a: round(Math.max(...sidecarAheadRuns.a!)), b: round(Math.max(...sidecarAheadRuns.b!)) };
         perVocab.push({
           vocab,
           single_tokens_per_s: single,
@@ -252,7 +262,13 @@ export async function benchMixing(o: MixingBenchOptions) {
           mix2_speed_ratio: round(mix2.tokens_per_s / slowest2, 3),
           pair_speed_ratio: round(Math.max(...pairRuns) / slowest2, 3),
           sidecar_single: { tokens_per_s: sidecar, mix2_speed_ratio: round(mix2.tokens_per_s / Math.min(sidecar.a, sidecar.b), 3) },
-          lookahead: { mix2_tokens_per_s: round(ahead.tps), speedup_over_mix2: round(ahead.tps / mix2.tokens_per_s, 2), draft_acceptance: round(ahead.acceptance, 3) },
+          lookahead: {
+            mix2_tokens_per_s: round(ahead.tps),
+            speedup_over_mix2: round(ahead.tps / mix2.tokens_per_s, 2),
+            draft_acceptance: round(ahead.acceptance, 3),
+            single_tokens_per_s: sidecarAhead,
+            mix2_speed_ratio: round(ahead.tps / Math.min(sidecarAhead.a, sidecarAhead.b), 3),
+          },
           prefix_reuse: reuse,
         });
       } finally {

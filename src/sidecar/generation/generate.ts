@@ -1,17 +1,29 @@
-// The decode loop shared by every model and virtual model: ask the source for the next-token distribution,
-// sample, feed the token back, and release text through the stop-sequence filter. Cancellation is checked on
-// every token, so a client that goes away stops the work within one step.
+// A reply from one loaded model. The prompt is checked against the model's context, the model's lane keeps the KV
+// cache of the prefix it shares with the previous request, and the reply is decoded by the mixer's loop
+// (mixing/decode.ts) over that one lane (strategies/single.ts). So a model and a mixing preset decode the same
+// way: one sampler, one stop-string and streaming filter, one lookahead, one set of read-outs.
+//
+// Also the shape every generation hands the HTTP layer (GenerateResult, GeneratedPiece), for models and presets.
 
-import { logprobOf, type TokenId } from "../mixing/distribution";
+import { decode, type MixGenerateResult, type ReplyPiece } from "../mixing/decode";
+import type { TokenId } from "../mixing/distribution";
+import { DEFAULT_LOOKAHEAD } from "../mixing/lookahead";
+import { startLane } from "../mixing/lockstep";
+import { singleModelStrategy } from "../mixing/strategies/single";
+import { textOfModel } from "../mixing/text";
+import type { LoadedModel } from "../registry/loaded-model";
 import { badRequest } from "../server/errors";
-import { createRng, sampleToken, topAlternatives } from "./sampler";
-import { StopSequenceFilter, type LogprobEntry } from "./stop-text";
-import type { TokenSource } from "./token-source";
 
-/** Tokens of context the detokenizer sees before a piece. */
-const LOOKBEHIND = 8;
-/** The longest UTF-8 character, in byte tokens. */
-const MAX_CHAR_TOKENS = 4;
+/** Below this vocabulary size the whole distribution is read out: exact, and still cheap (~0.3 µs per entry). */
+const FULL_READOUT_MAX_VOCAB = 4096;
+/** Tokens of the prompt the detokenizer sees before the first generated token. */
+const PROMPT_TAIL = 8;
+
+export interface LogprobEntry {
+  token: string;
+  logprob: number;
+  top: { token: string; logprob: number }[];
+}
 
 export interface GenerateOptions {
   maxTokens: number;
@@ -23,6 +35,7 @@ export interface GenerateOptions {
   topLogprobs?: number;
 }
 
+/** Text safe to stream and the logprob entries of the tokens whose text starts in it. */
 export interface GeneratedPiece {
   text: string;
   logprobs: LogprobEntry[];
@@ -44,82 +57,79 @@ export class GenerationCancelled extends Error {
   }
 }
 
+export interface ModelDecoding {
+  /** Entries read out per step for a vocabulary above FULL_READOUT_MAX_VOCAB (smaller ones are read whole). */
+  topK: number;
+  /** Draft tokens an evaluation checks (0 = one token a step); the reply is the same either way. */
+  lookahead: number;
+}
+
 export async function generate(
-  source: TokenSource,
+  loaded: LoadedModel,
   prompt: readonly TokenId[],
   opts: GenerateOptions,
   signal: AbortSignal,
   onPiece?: (p: GeneratedPiece) => void,
+  decoding: ModelDecoding = { topK: 40, lookahead: DEFAULT_LOOKAHEAD },
 ): Promise<GenerateResult> {
+  const contextSize = loaded.context.contextSize;
   if (prompt.length === 0) throw badRequest("The prompt is empty.", "prompt");
-  if (prompt.length >= source.contextSize) {
+  if (prompt.length >= contextSize) {
     throw badRequest(
-      `The prompt has ${prompt.length} tokens but ${source.id} holds ${source.contextSize} in all; shorten the prompt.`,
+      `The prompt has ${prompt.length} tokens but ${loaded.id} holds ${contextSize} in all; shorten the prompt.`,
       "messages",
       "context_length_exceeded",
     );
   }
-  // The reply may not outgrow the context: stop early with finish_reason "length", as OpenAI does at its limit.
-  const budget = Math.min(opts.maxTokens, source.contextSize - prompt.length);
-  const rng = createRng(opts.seed);
-  const filter = new StopSequenceFilter(opts.stop);
-  const generated: TokenId[] = [];
-  const tail = prompt.slice(-LOOKBEHIND);
-  /** Tokens whose text is not out yet: the bytes of a character that is still incomplete. */
-  let pending: TokenId[] = [];
-  let text = "";
-  const logprobs: LogprobEntry[] = [];
-  const emit = (p: { text: string; logprobs: LogprobEntry[] }) => {
-    if (p.text === "" && p.logprobs.length === 0) return;
-    text += p.text;
-    logprobs.push(...p.logprobs);
-    onPiece?.({ text: p.text, logprobs: p.logprobs });
-  };
+  if (signal.aborted) throw new GenerationCancelled();
+  const toEvaluate = await startLane(loaded.lane, prompt, true);
+  const withLogprobs = opts.topLogprobs !== undefined;
+  const r = await decode(
+    {
+      strategy: singleModelStrategy(loaded.id),
+      lanes: [loaded.lane],
+      topK: loaded.vocabSize <= FULL_READOUT_MAX_VOCAB ? "all" : decoding.topK,
+      ...textOfModel(loaded.model),
+      promptTail: prompt.slice(-PROMPT_TAIL),
+      contextSize,
+      promptTokens: prompt.length,
+      promptTokensEvaluated: toEvaluate,
+      lookahead: decoding.lookahead,
+      vocabSize: loaded.vocabSize,
+      history: prompt,
+    },
+    {
+      // The reply may not outgrow the context: it stops early with finish_reason "length", as OpenAI does.
+      maxTokens: Math.min(opts.maxTokens, contextSize - prompt.length),
+      stop: opts.stop,
+      sampling: { temperature: opts.temperature, topP: opts.topP, seed: opts.seed },
+      topLogprobs: opts.topLogprobs ?? 0,
+      signal,
+      onPiece: onPiece && ((p) => onPiece(generatedPiece(p, withLogprobs))),
+    },
+  );
+  if (r.finishReason === "cancelled") throw new GenerationCancelled();
+  return generateResult(r, withLogprobs);
+}
 
-  const check = () => {
-    if (signal.aborted) throw new GenerationCancelled();
-  };
-  check();
-  let dist = await source.start(prompt, signal);
-  let finishReason: "stop" | "length" = "length";
-  while (generated.length < budget) {
-    check();
-    const token = sampleToken(dist, opts, rng);
-    if (source.isEndToken(token)) {
-      finishReason = "stop";
-      break;
-    }
-    generated.push(token);
-    pending.push(token);
-    // A multi-byte character split over tokens detokenizes to U+FFFD until its last byte arrives: hold those
-    // tokens back (a character has at most 4 bytes) and detokenize them together, with the tokens before them
-    // as context for the detokenizer's spacing rules. Linear in the reply, unlike re-detokenizing it whole.
-    const before = [...tail, ...generated.slice(0, -pending.length)].slice(-LOOKBEHIND);
-    const pieceText = source.detokenize(pending, before);
-    const incomplete = pieceText.endsWith("\uFFFD") && pending.length < MAX_CHAR_TOKENS && generated.length < budget;
-    const piece = incomplete ? "" : pieceText;
-    if (!incomplete) pending = [];
-    const entry =
-      opts.topLogprobs === undefined
-        ? undefined
-        : {
-            token: source.detokenize([token]),
-            logprob: logprobOf(dist, token),
-            top: topAlternatives(dist, opts.topLogprobs).map((a) => ({ token: source.detokenize([a.token]), logprob: a.logprob })),
-          };
-    const released = filter.push(piece, entry);
-    emit(released);
-    if (released.stopped) {
-      finishReason = "stop";
-      return result();
-    }
-    if (generated.length >= budget) break;
-    dist = await source.accept(token, signal);
-  }
-  emit(filter.flush());
-  return result();
+/** A streamed piece of a model's or a preset's reply, as the HTTP layer sends it. */
+export function generatedPiece(p: ReplyPiece, withLogprobs: boolean): GeneratedPiece {
+  return { text: p.text, logprobs: withLogprobs ? p.tokens.map(logprobEntry) : [] };
+}
 
-  function result(): GenerateResult {
-    return { text, logprobs, finishReason, promptTokens: prompt.length, completionTokens: generated.length, report: source.report?.() };
-  }
+/** A finished (not cancelled) reply of a model or a preset, as the HTTP layer answers it. */
+export function generateResult(r: MixGenerateResult, withLogprobs: boolean, report?: Record<string, unknown>): GenerateResult {
+  if (r.finishReason === "cancelled") throw new GenerationCancelled();
+  return {
+    text: r.text,
+    logprobs: withLogprobs ? r.tokens.map(logprobEntry) : [],
+    finishReason: r.finishReason,
+    promptTokens: r.usage.promptTokens,
+    completionTokens: r.usage.completionTokens,
+    report,
+  };
+}
+
+function logprobEntry(t: MixGenerateResult["tokens"][number]): LogprobEntry {
+  return { token: t.text, logprob: t.logprob, top: t.top.map((a) => ({ token: a.text, logprob: a.logprob })) };
 }

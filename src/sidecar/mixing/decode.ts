@@ -1,4 +1,5 @@
-// The lockstep decoding loop: read the lanes, mix, sample, feed the chosen token to every lane, stream text.
+// The lockstep decoding loop: read the lanes, mix, sample, feed the chosen token to every lane, stream text. It is
+// the sidecar's only decode loop: a real model is decoded here too, as one lane (strategies/single.ts).
 // Times the native evaluations and the JavaScript mixing separately, so the cost of mixing is measured, not guessed.
 //
 // Lookahead: a step may also check a few draft tokens guessed from the text (lookahead.ts). The lanes evaluate
@@ -13,15 +14,16 @@ import { Lookahead } from "./lookahead";
 import { feedAll, readLane, readLaneAhead, readLanesAhead, truncateLane, type Lane } from "./lockstep";
 import { MixSampler, type SamplingOptions } from "./sampling";
 import type { Mixed, Strategy } from "./strategies/types";
-import { TextAssembler, type Detokenize } from "./text";
+import { TextAssembler, type Detokenize, type Released, type TokenPiece } from "./text";
 
 export interface MixedToken {
   token: TokenId;
   /** This token's own text (what OpenAI's logprobs call `token`). */
   text: string;
-  /** Text released to the stream at this step: whole characters, never part of a stop string. May be "". */
-  textDelta: string;
-  /** log-probability of the token under the mixed distribution (temperature 1, renormalised over the candidates). */
+  /**
+   * log-probability of the token under the mixed distribution (temperature 1, renormalised over the candidates);
+   * for one model alone, the model's own log-probability.
+   */
   logprob: number;
   /** Best alternatives under the mixed distribution, best first (empty unless topLogprobs > 0). */
   top: { token: TokenId; text: string; logprob: number }[];
@@ -31,10 +33,18 @@ export interface MixedToken {
 
 export type FinishReason = "stop" | "length" | "cancelled";
 
-export interface MixGenerateResult {
+/** Text released to the stream (whole characters, never part of a stop string) and the tokens whose text starts in it. */
+export interface ReplyPiece {
   text: string;
   tokens: MixedToken[];
+}
+
+export interface MixGenerateResult {
+  text: string;
+  /** The reply's tokens, each with its logprobs; a token wholly inside a cut stop string is not among them. */
+  tokens: MixedToken[];
   finishReason: FinishReason;
+  /** completionTokens counts every token generated, those a stop string cut included. */
   usage: { promptTokens: number; completionTokens: number };
   /** Tokens written per writer ("mix", or the deferral roles). */
   writers: Record<string, number>;
@@ -61,7 +71,7 @@ export interface DecodeSetup {
   topK: number | "all";
   detokenize: Detokenize;
   /** A token's text after other text (cached). */
-  piece: (t: TokenId) => string;
+  piece: TokenPiece;
   /** The prompt's last tokens (detokenizer context for the first generated token). */
   promptTail: TokenId[];
   isEndOfGeneration: (t: TokenId) => boolean;
@@ -83,16 +93,20 @@ export interface DecodeRequest {
   sampling?: SamplingOptions;
   topLogprobs: number;
   signal?: AbortSignal;
-  onToken?: (token: MixedToken) => void;
-  /** At the end, text that was held back (a possible stop-string start, a partial character); streams append it. */
-  onFlush?: (text: string) => void;
+  /** Each piece of the reply as it becomes safe to stream; the pieces' text adds up to the reply's. */
+  onPiece?: (piece: ReplyPiece) => void;
 }
 
 export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<MixGenerateResult> {
   const { strategy, lanes, topK } = setup;
   const sampler = new MixSampler(req.sampling);
-  const text = new TextAssembler(setup.detokenize, req.stop, setup.promptTail, setup.piece);
+  const text = new TextAssembler<MixedToken>(setup.detokenize, req.stop, setup.promptTail, setup.piece);
   const tokens: MixedToken[] = [];
+  let generated = 0;
+  const release = ({ delta, entries }: Released<MixedToken>) => {
+    tokens.push(...entries);
+    if (delta !== "" || entries.length > 0) req.onPiece?.({ text: delta, tokens: entries });
+  };
   const writers: Record<string, number> = {};
   const lookahead = new Lookahead(setup.lookahead, setup.vocabSize, setup.history);
   let finishReason: FinishReason | undefined;
@@ -109,21 +123,20 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
       mixMs += performance.now() - mixStart;
       return { token: choice.token, finish: "stop" };
     }
-    const { delta, stopped } = text.push(choice.token);
     const token: MixedToken = {
       token: choice.token,
       text: setup.piece(choice.token),
-      textDelta: delta,
       logprob: choice.logprob,
       top: choice.top.map((a) => ({ ...a, text: setup.piece(a.token) })),
       writer,
     };
-    tokens.push(token);
+    const { delta, entries, stopped } = text.push(choice.token, token);
+    generated++;
     writers[writer] = (writers[writer] ?? 0) + 1;
     lookahead.written(choice.token);
     mixMs += performance.now() - mixStart;
-    req.onToken?.(token);
-    return { token: choice.token, finish: stopped ? "stop" : tokens.length >= req.maxTokens ? "length" : undefined };
+    release({ delta, entries });
+    return { token: choice.token, finish: stopped ? "stop" : generated >= req.maxTokens ? "length" : undefined };
   };
 
   /** The scores to choose from at read position j: the mix of every lane, or deferral's pick. */
@@ -145,7 +158,7 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
     return { mixed: strategy.pick(dist), writer };
   };
 
-  while (finishReason === undefined && tokens.length < req.maxTokens) {
+  while (finishReason === undefined && generated < req.maxTokens) {
     if (req.signal?.aborted) {
       finishReason = "cancelled";
       break;
@@ -155,7 +168,7 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
     const evalStart = performance.now();
     // Drafts never run past the reply's length or the context. A mix checks them on every lane; deferral on the
     // writing lane alone (the lane it defers to is only ever given confirmed tokens, evaluated when it is read).
-    const drafts = lookahead.propose(Math.min(req.maxTokens - tokens.length, setup.contextSize - used) - 1);
+    const drafts = lookahead.propose(Math.min(req.maxTokens - generated, setup.contextSize - used) - 1);
     const ahead = strategy.kind === "mix" ? lanes : [lanes[0]!];
     const rows = strategy.kind === "mix" ? await readLanesAhead(lanes, topK, drafts) : [await readLaneAhead(lanes[0]!, topK, true, drafts)];
     evalMs += performance.now() - evalStart;
@@ -168,7 +181,7 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
     for (;; j++) {
       const { mixed, writer } = await scoresAt(rows, j);
       const { token, finish } = write(mixed, writer);
-      // A cancel during onToken stops at this token, as it does between steps.
+      // A cancel during onPiece stops at this token, as it does between steps.
       finishReason = finish ?? (req.signal?.aborted ? "cancelled" : undefined);
       if (finishReason !== undefined || j >= drafts.length || token !== drafts[j]) {
         // The lanes with drafts hold the pending tokens and drafts 0…j−1 that were confirmed; draft j on is dropped.
@@ -180,17 +193,12 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
     }
     lookahead.confirmed(drafts.length, j);
   }
-  const tail = text.finish();
-  const lastToken = tokens[tokens.length - 1];
-  if (tail && lastToken) {
-    lastToken.textDelta += tail;
-    req.onFlush?.(tail);
-  }
+  release(text.finish());
   return {
     text: text.fullText,
     tokens,
     finishReason: finishReason ?? "length",
-    usage: { promptTokens: setup.promptTokens, completionTokens: tokens.length },
+    usage: { promptTokens: setup.promptTokens, completionTokens: generated },
     writers,
     timing: {
       evalMs,

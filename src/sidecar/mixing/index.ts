@@ -10,11 +10,11 @@
 //     maxTokens?, stop?, topLogprobs?,   // defaults 128, [], 0 (at most 20)
 //     sampling?: { temperature?, topP?, seed? },   // applied AFTER mixing; temperature 0 (default) = greedy
 //     signal?,                           // abort → finishReason "cancelled", partial result, no rejection
-//     onToken?(t: MixedToken), onFlush?(text),
+//     onPiece?({text, tokens}),          // streamed text, with the tokens whose text starts in it
 //     lookahead?,                        // drafts a step checks (0–16); the mixer's setting by default
 //   });
-//   r.text, r.finishReason ("stop" | "length" | "cancelled"), r.usage, r.tokens[i] = {token, text, textDelta,
-//   logprob, top[], writer}, r.writers (deferral: tokens per model), r.timing (native eval ms vs JS mixing ms,
+//   r.text, r.finishReason ("stop" | "length" | "cancelled"), r.usage, r.tokens[i] = {token, text, logprob, top[],
+//   writer} (a token wholly inside a cut stop string is not among them), r.writers (deferral: tokens per model), r.timing (native eval ms vs JS mixing ms,
 //   promptTokensEvaluated: the prompt tokens the lanes evaluated after reusing their caches; draftTokens and
 //   draftTokensAccepted: lookahead's guesses checked and kept)
 //   await mixer.score({ text, context? })   // teacher-forced mixed log-probs and cross-entropy
@@ -40,7 +40,7 @@
 // vocab.ts, mixer.ts (createMixer).
 
 export { createMixer, MixRequestError, type Mixer, type MixerOptions, type MixGenerateRequest, type ModelSource } from "./mixer";
-export type { FinishReason, MixedToken, MixGenerateResult } from "./decode";
+export type { FinishReason, MixedToken, MixGenerateResult, ReplyPiece } from "./decode";
 export type { ScoreResult } from "./score";
 export { MIX_STRATEGIES, MixSpecError, mixSpecModels, parseMixSpec, type MixSpec, type MixStrategyName } from "./spec";
 export { SamplingError, type SamplingOptions } from "./sampling";

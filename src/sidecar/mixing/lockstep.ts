@@ -35,12 +35,14 @@ export interface Lane {
   pending: TokenId[];
   /** Wall time spent waiting for this lane's evaluations, ms. */
   evalMs: number;
+  /** Tokens this lane has evaluated over its life, drafts included (a reused prefix is not evaluated again). */
+  tokensEvaluated: number;
 }
 
 export function createLane(role: LaneRole, sequence: LlamaContextSequence, vocabSize: number, native?: NativeContext): Lane {
   const sequenceId = native && NativeContext.sequenceId(sequence);
   const direct = native && sequenceId !== undefined ? { context: native, sequenceId, samplers: new Map<ReadKind, NativeSampler>() } : undefined;
-  return { role, sequence, vocabSize, native: direct, evaluated: [], stale: false, pending: [], evalMs: 0 };
+  return { role, sequence, vocabSize, native: direct, evaluated: [], stale: false, pending: [], evalMs: 0, tokensEvaluated: 0 };
 }
 
 /**
@@ -183,7 +185,10 @@ async function timed(jobs: readonly LaneJob[], work: () => Promise<void>): Promi
     const ms = performance.now() - started;
     for (const j of jobs) j.lane.evalMs += ms;
   }
-  for (const j of jobs) for (const t of j.tokens) j.lane.evaluated.push(t);
+  for (const j of jobs) {
+    for (const t of j.tokens) j.lane.evaluated.push(t);
+    j.lane.tokensEvaluated += j.tokens.length;
+  }
 }
 
 function readKind(lane: Lane, topK: number | "all", normalised: boolean): ReadKind {

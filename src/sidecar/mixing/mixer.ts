@@ -3,8 +3,8 @@
 // and serve generate() requests one at a time over those contexts. Each lane keeps its KV cache between requests,
 // so a prompt that extends or shares a start with the previous one only evaluates what changed.
 
-import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
-import { decode, type MixedToken, type MixGenerateResult } from "./decode";
+import type { LlamaContext, LlamaModel } from "node-llama-cpp";
+import { decode, type MixGenerateResult, type ReplyPiece } from "./decode";
 import type { TokenId } from "./distribution";
 import { createLane, startLane, type Lane } from "./lockstep";
 import { checkLookahead, DEFAULT_LOOKAHEAD } from "./lookahead";
@@ -14,6 +14,7 @@ import { scoreTokens, type ScoreResult } from "./score";
 import { parseMixSpec, type MixSpec } from "./spec";
 import { strategyFor } from "./strategies/index";
 import type { LaneRole } from "./strategies/types";
+import { textOfModel } from "./text";
 import { checkSharedVocabulary, vocabularyOf } from "./vocab";
 
 /** Loaded models by registry name, or a loader the registry provides. */
@@ -52,8 +53,8 @@ export interface MixGenerateRequest {
   /** Alternatives per token to report, 0–20. Default 0. */
   topLogprobs?: number;
   signal?: AbortSignal;
-  onToken?: (token: MixedToken) => void;
-  onFlush?: (text: string) => void;
+  /** Each piece of the reply as it becomes safe to stream (text, and the tokens whose text starts in it). */
+  onPiece?: (piece: ReplyPiece) => void;
   /** Overrides the mixer's lookahead for this request (0 = none). */
   lookahead?: number;
 }
@@ -117,8 +118,8 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   lanes.sort((a, b) => strategy.lanes.indexOf(a.role) - strategy.lanes.indexOf(b.role));
 
   let queue: Promise<unknown> = Promise.resolve();
-  // Token id → its text as a continuation (the token after itself), so streaming costs no detokenizer call per token.
-  const pieces = new Map<TokenId, string>();
+  // Lane 0's model writes the text (all lanes share one vocabulary).
+  const writerText = textOfModel(byName.get(lanes[0]!.role.model)!);
   let disposed = false;
   const modelOf = (lane: Lane) => byName.get(lane.role.model)!;
 
@@ -146,21 +147,13 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   async function run(req: MixGenerateRequest): Promise<MixGenerateResult> {
     const r = validateRequest(req, spec, contextSize);
     const { promptTokens, toEvaluate } = await startLanes(r.context, r.prompt, 1);
-    const writer = modelOf(lanes[0]!);
-    const promptTail = promptTokens.slice(-8);
     return decode(
       {
         strategy,
         lanes,
         topK: spec.topK ?? "all",
-        detokenize: (tokens, last) => writer.detokenize(tokens as Token[], false, last as Token[]),
-        piece: (t) => {
-          let text = pieces.get(t);
-          if (text === undefined) pieces.set(t, (text = writer.detokenize([t as Token], false, [t as Token])));
-          return text;
-        },
-        promptTail,
-        isEndOfGeneration: (t: TokenId) => writer.isEogToken(t as Token),
+        ...writerText,
+        promptTail: promptTokens.slice(-8),
         contextSize,
         promptTokens: promptTokens.length,
         promptTokensEvaluated: toEvaluate,

@@ -57,12 +57,17 @@ export class MixSampler {
   choose(mixed: Mixed, topN = 0): Choice {
     const { tokens, scores } = mixed;
     let best = -1;
-    for (let j = 0; j < scores.length; j++) if (scores[j]! > -Infinity && (best < 0 || scores[j]! > scores[best]!)) best = j;
+    // Ties go to the lower token id, so greedy decoding never depends on the order of the read-out.
+    for (let j = 0; j < scores.length; j++) {
+      const sj = scores[j]!;
+      if (sj === -Infinity) continue;
+      if (best < 0 || sj > scores[best]! || (sj === scores[best]! && tokens[j]! < tokens[best]!)) best = j;
+    }
     if (best < 0) throw new SamplingError("the mixed distribution gives every candidate token probability 0; no token can be chosen");
     const max = scores[best]!;
     let sum = 0;
     for (let j = 0; j < scores.length; j++) sum += Math.exp(scores[j]! - max);
-    const logNorm = max + Math.log(sum);
+    const logNorm = mixed.logNorm ?? max + Math.log(sum);
     const index = this.temperature === 0 ? best : this.sample(scores, max);
     return {
       token: tokens[index]!,
@@ -100,15 +105,17 @@ export class MixSampler {
   }
 }
 
-/** The n best candidates by score, best first, in O(candidates · n) without sorting everything. */
+/** The n best candidates by score (ties: the lower token id first), best first, in O(candidates · n) without sorting everything. */
 function topAlternatives(mixed: Mixed, n: number, logNorm: number): Alternative[] {
+  const { tokens, scores } = mixed;
+  /** Whether candidate a ranks above candidate b. */
+  const above = (a: number, b: number) => scores[a]! > scores[b]! || (scores[a]! === scores[b]! && tokens[a]! < tokens[b]!);
   const picked: number[] = [];
-  for (let j = 0; j < mixed.scores.length; j++) {
-    const s = mixed.scores[j]!;
-    if (s === -Infinity) continue;
-    if (picked.length === n && s <= mixed.scores[picked[n - 1]!]!) continue;
+  for (let j = 0; j < scores.length; j++) {
+    if (scores[j] === -Infinity) continue;
+    if (picked.length === n && !above(j, picked[n - 1]!)) continue;
     let at = picked.length;
-    while (at > 0 && mixed.scores[picked[at - 1]!]! < s) at--;
+    while (at > 0 && above(j, picked[at - 1]!)) at--;
     picked.splice(at, 0, j);
     if (picked.length > n) picked.pop();
   }

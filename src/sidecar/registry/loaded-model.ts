@@ -20,8 +20,6 @@ export class LoadedModel {
   private queue: Promise<void> = Promise.resolve();
   lastUsed = Date.now();
   users = 0;
-  /** Prompt and generated tokens evaluated on this model so far (a reused prefix is not evaluated again). */
-  tokensEvaluated = 0;
   /** The sequence as a lane: its KV-cache bookkeeping and read-outs, shared with the mixer's lanes. */
   readonly lane: Lane;
 
@@ -37,6 +35,11 @@ export class LoadedModel {
     private readonly native: NativeContext | undefined,
   ) {
     this.lane = createLane({ role: "model", model: id, withContext: false }, sequence, vocabSize, native);
+  }
+
+  /** Prompt, generated and draft tokens evaluated on this model so far (a reused prefix is not evaluated again). */
+  get tokensEvaluated(): number {
+    return this.lane.tokensEvaluated;
   }
 
   static async load(llama: Llama, id: string, path: string, opts: LoadOptions): Promise<LoadedModel> {

@@ -2,8 +2,7 @@
 // decoded by the mixing engineer's createMixer), and hands back pieces of text as they are released. Both paths
 // hold their models in the registry for exactly the request's duration.
 
-import { generate, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
-import { ModelTokenSource } from "../generation/model-source";
+import { generate, generatedPiece, generateResult, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
 import { chatPrompt, completionPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
 import { checkLookahead } from "../mixing/lookahead";
 import { isVirtualModel, resolvePreset, type Preset } from "../presets";
@@ -52,7 +51,7 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
       const model = lease.model.model;
       const prompt = job.input.kind === "chat" ? await chatPrompt(model, job.input.messages) : completionPrompt(model, job.input.prompt, job.input.suffix);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
-      const r = await generate(new ModelTokenSource(lease.model, svc.topK, drafts), prompt.tokens, options, signal, onPiece);
+      const r = await generate(lease.model, prompt.tokens, options, signal, onPiece, { topK: svc.topK, lookahead: drafts });
       return { ...r, format: prompt.format };
     });
   } finally {
@@ -78,6 +77,7 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
     const prompt = job.input.kind === "chat" ? transcript(job.input.messages) : job.input.prompt;
     const stop = [...job.options.stop, ...(chat ? ["\n\nUser:", "\nUser:"] : [])];
     const maxTokens = Math.max(1, Math.min(job.options.maxTokens, mixer.contextSize - 1));
+    const withLogprobs = job.options.topLogprobs !== undefined;
     const r = await mixer.generate({
       prompt,
       context,
@@ -87,21 +87,10 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
       topLogprobs: job.options.topLogprobs ?? 0,
       sampling: { temperature: job.options.temperature, topP: job.options.topP, seed: job.options.seed },
       signal,
-      onToken: (t) =>
-        onPiece({
-          text: t.textDelta,
-          logprobs: job.options.topLogprobs === undefined ? [] : [{ token: t.text, logprob: t.logprob, top: t.top.map((a) => ({ token: a.text, logprob: a.logprob })) }],
-        }),
-      onFlush: (text) => onPiece({ text, logprobs: [] }),
+      onPiece: (p) => onPiece(generatedPiece(p, withLogprobs)),
     });
-    if (r.finishReason === "cancelled") throw Object.assign(new Error("The client went away; generation stopped."), { name: "AbortError" });
     return {
-      text: r.text,
-      logprobs: r.tokens.map((t) => ({ token: t.text, logprob: t.logprob, top: t.top.map((a) => ({ token: a.text, logprob: a.logprob })) })),
-      finishReason: r.finishReason,
-      promptTokens: r.usage.promptTokens,
-      completionTokens: r.usage.completionTokens,
-      report: { strategy: spec.strategy, writers: r.writers },
+      ...generateResult(r, withLogprobs, { strategy: spec.strategy, writers: r.writers }),
       format: job.input.kind === "chat" ? "transcript" : job.input.suffix ? "prefix-only" : "plain",
     };
   });

@@ -73,8 +73,9 @@ void test("an AbortSignal stops generation at the next token and the mixer keeps
       maxTokens: 200,
       sampling: { temperature: 1, seed: 1 },
       signal: controller.signal,
-      onToken: () => {
-        if (++seen === 3) controller.abort();
+      onPiece: (p) => {
+        seen += p.tokens.length;
+        if (seen >= 3) controller.abort();
       },
     });
     assert.equal(r.finishReason, "cancelled");
@@ -95,10 +96,27 @@ void test("a stop string ends the text before it, even when it arrives split acr
     const stop = free.text.slice(10, 12);
     assert.equal(stop.length, 2);
     let streamed = "";
-    const r = await mixer.generate({ prompt: "const ", maxTokens: 40, sampling: { temperature: 1, seed: 3 }, stop: [stop], onToken: (t) => (streamed += t.textDelta), onFlush: (t) => (streamed += t) });
+    const streamedTokens: string[] = [];
+    const r = await mixer.generate({
+      prompt: "const ",
+      maxTokens: 40,
+      sampling: { temperature: 1, seed: 3 },
+      stop: [stop],
+      onPiece: (p) => {
+        streamed += p.text;
+        streamedTokens.push(...p.tokens.map((t) => t.text));
+      },
+    });
     assert.equal(r.finishReason, "stop");
     assert.equal(r.text, free.text.slice(0, free.text.indexOf(stop)));
     assert.equal(streamed, r.text, "the stream never showed text that was later cut");
+    // Logprob entries go with their text: the tokens kept are those whose text starts before the stop string.
+    const kept = r.tokens.map((t) => t.text);
+    assert.deepEqual(streamedTokens, kept);
+    assert.deepEqual(kept, free.tokens.slice(0, kept.length).map((t) => t.text));
+    const keptText = kept.join("");
+    assert.ok(keptText.startsWith(r.text) && (keptText === r.text || keptText.length - r.text.length < kept.at(-1)!.length), `kept tokens ${JSON.stringify(kept)} for text ${JSON.stringify(r.text)}`);
+    assert.ok(r.usage.completionTokens > kept.length || keptText.length > r.text.length, "the tokens that made the stop string were generated, not kept");
   } finally {
     await mixer.dispose();
   }

@@ -2,6 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MixSampler } from "../../../src/sidecar/mixing/sampling";
+import { distFromLogprobs } from "../../../src/sidecar/mixing/distribution";
+import { ownScores } from "../../../src/sidecar/mixing/strategies/deferral";
+import { singleModelStrategy } from "../../../src/sidecar/mixing/strategies/single";
 import { MixSpecError, parseMixSpec } from "../../../src/sidecar/mixing/spec";
 import type { Mixed } from "../../../src/sidecar/mixing/strategies/types";
 import { TextAssembler } from "../../../src/sidecar/mixing/text";
@@ -39,6 +42,25 @@ void test("greedy at temperature 0; logprob and alternatives under the mixed dis
   const z = Math.log(Math.exp(0) + Math.exp(2) + Math.exp(1));
   assert.ok(Math.abs(c.logprob - (2 - z)) < 1e-12);
   assert.deepEqual(c.top.map((a) => a.token), [2, 3]);
+});
+
+void test("greedy ties go to the lower token id, whatever the order of the read-out", () => {
+  for (const tokens of [[5, 3, 9], [9, 3, 5], [3, 9, 5]]) {
+    const c = new MixSampler({ temperature: 0 }).choose({ tokens, scores: Float64Array.from([1, 1, 1]) }, 3);
+    assert.equal(c.token, 3, `read-out order ${tokens.join(",")}`);
+    assert.deepEqual(c.top.map((a) => a.token), [3, 5, 9]);
+  }
+});
+
+void test("a single model's scores are reported as its own log-probabilities, not renormalised over the read-out", () => {
+  // Top 2 of 4 tokens: p = 0.4, 0.3 (and 0.2, 0.1 unread).
+  const dist = distFromLogprobs([0.4, 0.3, 0.2, 0.1].map(Math.log), 2);
+  const single = new MixSampler({ temperature: 0 }).choose(singleModelStrategy("m").pick(dist), 1);
+  assert.equal(single.token, 0);
+  assert.ok(Math.abs(single.logprob - Math.log(0.4)) < 1e-12, `${single.logprob}`);
+  // Deferral, like a mix, describes what it sampled from: the two candidates renormalised.
+  const deferred = new MixSampler({ temperature: 0 }).choose(ownScores(dist), 1);
+  assert.ok(Math.abs(deferred.logprob - Math.log(0.4 / 0.7)) < 1e-12, `${deferred.logprob}`);
 });
 
 void test("seeded sampling repeats, follows the softmax at T=1, and never picks an excluded token", () => {
@@ -80,11 +102,11 @@ void test("vocabulary mismatch names the sizes or the first differing token", ()
 void test("text assembly holds back a possible stop string and cuts at the stop", () => {
   const pieces = ["foo", "\n", "\n", "bar"];
   const text = new TextAssembler((toks) => toks.map((t) => pieces[t]).join(""), ["\n\n"]);
-  assert.deepEqual(text.push(0), { delta: "foo", stopped: false });
-  assert.deepEqual(text.push(1), { delta: "", stopped: false }, "a lone newline could start the stop string");
-  assert.deepEqual(text.push(2), { delta: "", stopped: true });
+  assert.deepEqual(text.push(0), { delta: "foo", entries: [], stopped: false });
+  assert.deepEqual(text.push(1), { delta: "", entries: [], stopped: false }, "a lone newline could start the stop string");
+  assert.deepEqual(text.push(2), { delta: "", entries: [], stopped: true });
   assert.equal(text.fullText, "foo");
-  assert.equal(text.finish(), "");
+  assert.deepEqual(text.finish(), { delta: "", entries: [] });
 });
 
 void test("text assembly releases a held tail that never became a stop string, and joins split UTF-8", () => {

@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Llama } from "node-llama-cpp";
 import { generate, type GenerateOptions } from "../../../src/sidecar/generation/generate";
-import { ModelTokenSource } from "../../../src/sidecar/generation/model-source";
 import { LoadedModel } from "../../../src/sidecar/registry/loaded-model";
 import { makeBigramModel } from "../../../src/sidecar/testmodels/bigram";
 import { makeRandomModel } from "../../../src/sidecar/testmodels/random";
@@ -43,8 +42,8 @@ const FILE = "function add(a, b) {\n  return a + b;\n}\n".repeat(4);
 const never = new AbortController().signal;
 
 async function reply(model: LoadedModel, lookahead: number, prompt: string, opts: Partial<GenerateOptions> = {}) {
-  const source = new ModelTokenSource(model, 16, lookahead);
-  return generate(source, [model.model.tokens.bos!, ...bytesOf(prompt)], { maxTokens: 40, temperature: 0, topP: 1, stop: [], topLogprobs: 2, ...opts }, never);
+  const tokens = [model.model.tokens.bos!, ...bytesOf(prompt)];
+  return generate(model, tokens, { maxTokens: 40, temperature: 0, topP: 1, stop: [], topLogprobs: 2, ...opts }, never, undefined, { topK: 16, lookahead });
 }
 
 type Logprobs = Awaited<ReturnType<typeof generate>>["logprobs"];

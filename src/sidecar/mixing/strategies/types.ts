@@ -17,6 +17,11 @@ export interface Mixed {
   tokens: TokenId[];
   /** Unnormalised log-weights, one per token; sampling renormalises over the candidates. */
   scores: Float64Array;
+  /**
+   * What reported log-probabilities are relative to: absent = the candidates' log-sum-exp (the distribution
+   * sampled from); 0 = the scores already are log-probabilities over the whole vocabulary (one model alone).
+   */
+  logNorm?: number;
 }
 
 /** Every lane is read on every step and the strategy combines them. */

@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GeneratedPiece } from "../../generation/generate";
-import type { LogprobEntry } from "../../generation/stop-text";
+import type { LogprobEntry } from "../../generation/generate";
 import { errorBody, toApiError } from "../errors";
 import type { Job, JobResult, SidecarServices } from "../generation-service";
 import { runJob } from "../generation-service";

@@ -2,7 +2,7 @@
 // (the npm `openai` package, Chorus's providers, editors) parse our replies without special cases.
 
 import { randomBytes } from "node:crypto";
-import type { LogprobEntry } from "../../generation/stop-text";
+import type { LogprobEntry } from "../../generation/generate";
 
 export function newId(prefix: string): string {
   return `${prefix}-${randomBytes(12).toString("hex")}`;
