@@ -103,10 +103,13 @@ export class TextAssembler<E = never> {
     const delta = this.text.slice(this.emitted, Math.max(this.emitted, safe));
     this.emitted = Math.max(this.emitted, safe);
     // An entry goes with the first character of its token's text; at the end (or a stop) every entry whose text
-    // is still in the reply goes, and those wholly in the cut are dropped.
-    const goes = (e: { start: number }) => e.start < this.emitted || (all && !this.stopped);
-    const out = this.entries.filter(goes).map((e) => e.entry);
-    this.entries = this.stopped || all ? [] : this.entries.filter((e) => !goes(e));
+    // is still in the reply goes, and those wholly in the cut are dropped. Entries are in text order, so the ones
+    // that go are a head of the queue.
+    const upTo = all && !this.stopped ? Infinity : this.emitted;
+    let n = 0;
+    while (n < this.entries.length && this.entries[n]!.start < upTo) n++;
+    const out = n === 0 ? [] : this.entries.splice(0, n).map((e) => e.entry);
+    if (this.stopped || all) this.entries.length = 0;
     return { delta, entries: out };
   }
 
