@@ -22,14 +22,19 @@ interface VirtualModel {
 }
 
 /** The sidecar's models and the configuration problems it reports (a bad preset, a missing model folder). */
-export async function sidecarModels(connection: SidecarConnection, signal?: AbortSignal): Promise<{ virtual: VirtualModel[]; problems: string[] }> {
+/**
+ * The sidecar's presets, its configuration problems, and where llama.cpp computes ("cpu", a GPU backend such as
+ * "cuda", "starting" while its runtime loads; undefined from a sidecar that does not say).
+ */
+export async function sidecarModels(connection: SidecarConnection, signal?: AbortSignal): Promise<{ virtual: VirtualModel[]; problems: string[]; compute?: string }> {
   const c = connection();
   if (!c) return { virtual: [], problems: [] };
   const r = await fetch(`${c.url}/v1/models`, { headers: { authorization: `Bearer ${c.token}` }, signal: signal ?? AbortSignal.timeout(5000) });
   if (!r.ok) throw new Error(`the sidecar answered ${r.status} to /v1/models`);
-  const body = (await r.json()) as { data?: VirtualModel[]; chorus?: { problems?: unknown } };
+  const body = (await r.json()) as { data?: VirtualModel[]; chorus?: { problems?: unknown; compute?: unknown } };
   const problems = Array.isArray(body.chorus?.problems) ? body.chorus.problems.filter((p): p is string => typeof p === "string") : [];
-  return { virtual: (body.data ?? []).filter((m) => m.chorus?.kind === "virtual" && typeof m.id === "string"), problems };
+  const compute = typeof body.chorus?.compute === "string" ? body.chorus.compute : undefined;
+  return { virtual: (body.data ?? []).filter((m) => m.chorus?.kind === "virtual" && typeof m.id === "string"), problems, compute };
 }
 
 export async function listVirtualModels(connection: SidecarConnection, signal?: AbortSignal): Promise<VirtualModel[]> {

@@ -52,12 +52,18 @@ export function registerSidecar(services: ChorusServices): void {
   item.name = "Chorus Sidecar";
   item.command = "chorus.sidecar.actions";
   let lastModels: string[] = [];
-  const render = (s: SidecarState) => renderStatus(item, external ? { kind: "running", url: external.url, pid: 0 } : s, !!external, lastModels);
+  let compute: string | undefined;
+  let computeRetries = 0;
+  const render = (s: SidecarState) => renderStatus(item, external ? { kind: "running", url: external.url, pid: 0 } : s, !!external, lastModels, compute);
 
   let shownProblems = "";
   const learnModels = async () => {
     try {
-      const { virtual, problems } = await sidecarModels(connection);
+      const listed = await sidecarModels(connection);
+      const { virtual, problems } = listed;
+      compute = listed.compute;
+      // llama.cpp's runtime loads in the background after the sidecar starts: ask again shortly for the backend.
+      if (compute === "starting" && computeRetries++ < COMPUTE_RETRIES) setTimeout(() => void learnModels(), COMPUTE_RETRY_MS);
       // Tell the user once per distinct set of problems (a preset that does not validate, a missing folder).
       const text = problems.join("\n");
       if (text && text !== shownProblems) {
@@ -133,7 +139,19 @@ export function registerSidecar(services: ChorusServices): void {
   } else if (read().enabled) supervisor.start();
 }
 
-function renderStatus(item: vscode.StatusBarItem, s: SidecarState, external: boolean, models: string[]): void {
+/** How long after a "starting" answer the status bar asks the sidecar again where llama.cpp computes. */
+const COMPUTE_RETRY_MS = 3000;
+const COMPUTE_RETRIES = 10;
+
+/** The tooltip's line on where models run. */
+function computeLine(compute: string | undefined): string | undefined {
+  if (compute === undefined || compute === "starting") return undefined;
+  if (compute === "cpu") return "Models run on the CPU (no GPU found, or `chorus.sidecar.gpu` is off).";
+  if (compute.startsWith("unavailable")) return `llama.cpp is ${compute}.`;
+  return `Models run on the GPU (${compute}).`;
+}
+
+function renderStatus(item: vscode.StatusBarItem, s: SidecarState, external: boolean, models: string[], compute?: string): void {
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown("**Chorus sidecar** — local GGUF models and logit mixing\n\n");
   item.backgroundColor = undefined;
@@ -142,6 +160,7 @@ function renderStatus(item: vscode.StatusBarItem, s: SidecarState, external: boo
       item.text = "$(server-process) Sidecar";
       md.appendMarkdown(`Running at ${s.url}${external ? " (started outside VS Code)" : ""}.\n\n`);
       if (models.length) md.appendMarkdown(`Mixing presets: ${models.map((m) => `\`${m}\``).join(", ")}\n\n`);
+      if (computeLine(compute)) md.appendMarkdown(`${computeLine(compute)}\n\n`);
       break;
     case "starting":
       item.text = "$(sync~spin) Sidecar";

@@ -54,6 +54,7 @@ export class ModelRegistry {
   private readonly loading = new Map<string, Promise<LoadedModel>>();
   private readonly validate: GgufValidator;
   private readonly pressureHandlers: (() => Promise<void>)[] = [];
+  private computeState: string | undefined;
 
   constructor(private readonly opts: RegistryOptions) {
     this.validate = cachedValidator(opts.validate ?? validateGgufHeader);
@@ -64,7 +65,28 @@ export class ModelRegistry {
   }
 
   llama(): Promise<Llama> {
-    return getRuntime({ gpu: this.opts.gpu });
+    const runtime = getRuntime({ gpu: this.opts.gpu });
+    void runtime.then(
+      (l) => (this.computeState = l.gpu === false ? "cpu" : l.gpu),
+      (e: unknown) => (this.computeState = `unavailable: ${e instanceof Error ? e.message : String(e)}`),
+    );
+    return runtime;
+  }
+
+  /**
+   * Where llama.cpp runs models: "cpu", or the GPU backend node-llama-cpp found ("cuda", "metal", "vulkan");
+   * undefined until the runtime has loaded (warmUp() starts that without loading a model).
+   */
+  compute(): string | undefined {
+    return this.computeState;
+  }
+
+  /** Load llama.cpp's runtime in the background, so the first request does not wait for it and compute() is known. */
+  warmUp(): void {
+    this.llama().then(
+      (l) => this.opts.log?.(`llama.cpp runs models on ${l.gpu === false ? "the CPU (no GPU found, or the GPU is off)" : `the GPU (${l.gpu})`}`),
+      (e: unknown) => this.opts.log?.(`llama.cpp could not start: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }
 
   /** Every model the sources offer now (rescanned at most every few seconds). */

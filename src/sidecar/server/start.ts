@@ -47,6 +47,7 @@ export async function startSidecar(config: SidecarConfig): Promise<RunningSideca
     validate: config.validate,
     log: config.log,
   });
+  registry.warmUp();
   const user = parsePresets(config.presets);
   const presets = mergePresets(config.builtInPresets ?? [], user.presets);
   const configProblems = [...user.problems, ...adapted.problems];

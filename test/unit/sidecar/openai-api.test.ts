@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { APIError, NotFoundError } from "openai";
-import { bytesOf, startFixture, type Fixture } from "./helpers";
+import { bytesOf, startFixture, TOKEN, type Fixture } from "./helpers";
 
 let f: Fixture;
 before(async () => {
@@ -149,5 +149,25 @@ void describe("OpenAI-compatible API over real llama.cpp", () => {
     const one = await f.client.models.retrieve("ts-bigram");
     assert.equal(one.id, "ts-bigram");
     await assert.rejects(f.client.models.retrieve("nope"), (e: unknown) => e instanceof NotFoundError);
+  });
+
+  void it("says where llama.cpp computes, without waiting for a model to load: the CPU, with the GPU off", async () => {
+    // A second sidecar that is never asked for a model: its runtime loads in the background from start-up.
+    const fresh = await startFixture();
+    try {
+      const compute = async () => {
+        const r = await fetch(`${fresh.sidecar.url}/v1/models`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        return ((await r.json()) as { chorus: { compute: string } }).chorus.compute;
+      };
+      let seen = await compute();
+      for (let i = 0; i < 100 && seen === "starting"; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        seen = await compute();
+      }
+      assert.equal(seen, "cpu");
+      assert.deepEqual(fresh.sidecar.registry.loadedIds(), [], "no model was loaded to find out");
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 // GET /v1/models: the GGUF models the registry found and the virtual models (presets), in OpenAI's list shape,
-// with a `chorus` field saying where each comes from.
+// with a `chorus` field saying where each comes from, and (for the whole list) the configuration's problems and
+// where llama.cpp computes ("cpu", a GPU backend such as "cuda", or "starting" while its runtime loads).
 
 import type { SidecarServices } from "../generation-service";
 import { VIRTUAL_PREFIX } from "../../presets";
@@ -26,5 +27,5 @@ export function listModels(svc: SidecarServices) {
     owned_by: "chorus",
     chorus: { kind: "virtual", strategy: p.spec.strategy, description: p.description, spec: p.spec },
   }));
-  return { object: "list", data: [...virtual, ...real], chorus: { problems: [...(svc.configProblems ?? []), ...svc.registry.problems()] } };
+  return { object: "list", data: [...virtual, ...real], chorus: { problems: [...(svc.configProblems ?? []), ...svc.registry.problems()], compute: svc.registry.compute() ?? "starting" } };
 }
