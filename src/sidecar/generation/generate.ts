@@ -86,7 +86,7 @@ export async function generate(
   const withLogprobs = opts.topLogprobs !== undefined;
   const r = await decode(
     {
-      strategy: singleModelStrategy(loaded.id),
+      strategy: singleModelStrategy(loaded.id, { logprobs: withLogprobs }),
       lanes: [loaded.lane],
       topK: loaded.vocabSize <= FULL_READOUT_MAX_VOCAB ? "all" : decoding.topK,
       ...textOfModel(loaded.model),

@@ -55,7 +55,7 @@ void test("greedy ties go to the lower token id, whatever the order of the read-
 void test("a single model's scores are reported as its own log-probabilities, not renormalised over the read-out", () => {
   // Top 2 of 4 tokens: p = 0.4, 0.3 (and 0.2, 0.1 unread).
   const dist = distFromLogprobs([0.4, 0.3, 0.2, 0.1].map(Math.log), 2);
-  const single = new MixSampler({ temperature: 0 }).choose(singleModelStrategy("m").pick(dist), 1);
+  const single = new MixSampler({ temperature: 0 }).choose(singleModelStrategy("m", { logprobs: true }).pick(dist), 1);
   assert.equal(single.token, 0);
   assert.ok(Math.abs(single.logprob - Math.log(0.4)) < 1e-12, `${single.logprob}`);
   // Deferral, like a mix, describes what it sampled from: the two candidates renormalised.

@@ -39,6 +39,11 @@ export interface MixingStrategy {
 export interface DeferringStrategy {
   kind: "defer";
   lanes: LaneRole[];
+  /**
+   * Whether lane 0 is read with the full-vocabulary normaliser (default true: deferral's confidence must be a
+   * true probability). One model alone needs it only to report logprobs; sampling works on relative scores.
+   */
+  normalisedWriter?: boolean;
   defer(first: NextTokenDist): boolean;
   /** Scores from lane 0 alone (not deferred) or from the deferred-to lane. */
   pick(dist: NextTokenDist, required?: TokenId): Mixed;
