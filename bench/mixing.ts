@@ -9,7 +9,7 @@
 // lane_overlap     = Σ each lane's evaluation wall time / the wall time of the lockstep evaluations (1 = the
 //                   models ran one after another, 2 = two ran fully side by side).
 // sidecar_single  = models a and b served alone the way the sidecar serves a model (its lane's direct native
-//                   read-out with the full normaliser, lookahead off): tokens/s, and the mix over the slower of
+//                   read-out, no logprobs asked, lookahead off): tokens/s, and the mix over the slower of
 //                   them — a stricter baseline than node-llama-cpp's own greedy step where that step is slower.
 // pair_speed_ratio = models a and b each run alone as above but both at once (no mixing): the slower one's tokens/s
 //                   over the slower single's. What this machine gives two concurrent single-threaded lanes right now
