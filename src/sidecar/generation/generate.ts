@@ -7,7 +7,6 @@
 
 import { decode, type MixGenerateResult, type ReplyPiece } from "../mixing/decode";
 import type { TokenId } from "../mixing/distribution";
-import { DEFAULT_LOOKAHEAD } from "../mixing/lookahead";
 import { startLane } from "../mixing/lockstep";
 import { singleModelStrategy } from "../mixing/strategies/single";
 import { textOfModel } from "../mixing/text";
@@ -69,8 +68,8 @@ export async function generate(
   prompt: readonly TokenId[],
   opts: GenerateOptions,
   signal: AbortSignal,
-  onPiece?: (p: GeneratedPiece) => void,
-  decoding: ModelDecoding = { topK: 40, lookahead: DEFAULT_LOOKAHEAD },
+  onPiece: ((p: GeneratedPiece) => void) | undefined,
+  decoding: ModelDecoding,
 ): Promise<GenerateResult> {
   const contextSize = loaded.context.contextSize;
   if (prompt.length === 0) throw badRequest("The prompt is empty.", "prompt");
@@ -108,7 +107,6 @@ export async function generate(
       onPiece: onPiece && ((p) => onPiece(generatedPiece(p, withLogprobs))),
     },
   );
-  if (r.finishReason === "cancelled") throw new GenerationCancelled();
   return generateResult(r, withLogprobs);
 }
 

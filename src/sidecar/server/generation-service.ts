@@ -44,7 +44,7 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
   const { lookahead, ...mixing } = job.chorus ?? {};
   if (Object.keys(mixing).length > 0)
     throw badRequest(`"chorus" parameters other than lookahead apply to the mixing presets (chorus/<name> models), not to "${job.model}".`, "chorus");
-  const drafts = lookahead === undefined ? svc.lookahead : checkLookahead(lookahead);
+  const drafts = requestLookahead(svc, lookahead);
   const lease = await svc.registry.acquire(job.model);
   try {
     return await lease.model.exclusive(async () => {
@@ -57,6 +57,11 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
   } finally {
     lease.release();
   }
+}
+
+/** The request's `chorus.lookahead` (checked), or the sidecar's setting. */
+function requestLookahead(svc: SidecarServices, value: unknown): number {
+  return value === undefined ? svc.lookahead : checkLookahead(value);
 }
 
 function transcript(messages: readonly ChatTurn[]): string {
@@ -81,7 +86,7 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
     const r = await mixer.generate({
       prompt,
       context,
-      lookahead: lookahead === undefined ? svc.lookahead : checkLookahead(lookahead),
+      lookahead: requestLookahead(svc, lookahead),
       maxTokens,
       stop,
       topLogprobs: job.options.topLogprobs ?? 0,
