@@ -26,6 +26,11 @@
 //                   models repeat less, though code itself repeats a lot. single_tokens_per_s and mix2_speed_ratio
 //                   here compare like with like: models a and b served alone by the sidecar with the same lookahead
 //                   (its default settings for both), the mix over the slower of them.
+// model_bytes     = one model's GGUF size. WEIGHTS: the models are Q8_0 by default, as quantised GGUFs are what
+//                   people run. A bigram model's step is almost all output matrix (V × d, d ≈ 288): at 32k that is
+//                   9.8 MB read per token in Q8_0 and 37 MB in F32 (--dtype f32). Two models in F32 outgrow the
+//                   last-level cache of a small machine, so the two lanes then share its memory bandwidth
+//                   (pair_speed_ratio shows what that leaves); the mix cannot go faster than that ceiling.
 // The top-level keys are the worst case over vocabularies (max overhead, min speed ratio). Runs are interleaved and repeated
 // and the fastest kept (other work on the machine only ever slows a run down); the load average is reported
 // because it skews every figure. cpu_ms_per_token (this process's CPU time, all threads) shows the work done,
@@ -40,12 +45,15 @@ import { DEFAULT_LOOKAHEAD } from "../src/sidecar/mixing/lookahead";
 import { generate } from "../src/sidecar/generation/generate";
 import { LoadedModel } from "../src/sidecar/registry/loaded-model";
 import { makeBigramModel } from "../src/sidecar/testmodels/bigram";
+import { GgmlType, ggmlTypeName } from "../src/sidecar/gguf";
 
 export interface MixingBenchOptions {
   vocabs: number[];
   tokens: number;
   repeats: number;
   topK: number;
+  /** Type of the bench models' weight matrices (default Q8_0: see WEIGHTS below). */
+  dtype?: GgmlType;
   dir?: string;
   log?: (line: string) => void;
 }
@@ -195,10 +203,12 @@ export async function benchMixing(o: MixingBenchOptions) {
   try {
     for (const vocab of o.vocabs) {
       const models: Record<string, LlamaModel> = {};
+      let modelBytes = 0;
       const served: Record<string, LoadedModel> = {};
       for (const [i, name] of ["a", "b", "c"].entries()) {
         log(`vocab ${vocab}: generating model ${name}`);
-        const made = await makeBigramModel({ corpus: corpus(i + 1), out: join(dir, `bench-${vocab}-${name}.gguf`), smoothing: 0.1 * (i + 1), vocabSize: vocab, contextLength: Math.max(o.tokens, PREFIX_PROMPT_TOKENS) + 256 });
+        const made = await makeBigramModel({ corpus: corpus(i + 1), out: join(dir, `bench-${vocab}-${name}.gguf`), smoothing: 0.1 * (i + 1), vocabSize: vocab, dtype: o.dtype ?? GgmlType.Q8_0, contextLength: Math.max(o.tokens, PREFIX_PROMPT_TOKENS) + 256 });
+        modelBytes = made.bytes;
         models[name] = await llama.loadModel({ modelPath: made.path, gpuLayers: 0 });
         if (name !== "c") served[name] = await LoadedModel.load(llama, name, made.path, { threads: 1, maxContext: o.tokens + 128, gpu: false });
       }
@@ -254,6 +264,7 @@ export async function benchMixing(o: MixingBenchOptions) {
         const sidecarAhead = { a: round(Math.max(...sidecarAheadRuns.a!)), b: round(Math.max(...sidecarAheadRuns.b!)) };
         perVocab.push({
           vocab,
+          model_bytes: modelBytes,
           single_tokens_per_s: single,
           single_cpu_ms_per_token: singleCpu,
           mix2,
@@ -283,6 +294,7 @@ export async function benchMixing(o: MixingBenchOptions) {
     benchmark: "mixing",
     strategy: "product of experts (weights 1), greedy",
     top_k: o.topK,
+    dtype: ggmlTypeName(o.dtype ?? GgmlType.Q8_0),
     tokens_per_run: o.tokens,
     repeats: o.repeats,
     threads_per_model: 1,

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { wholeNumber } from "../options";
 import { benchMixing } from "../../../bench/mixing";
+import { resolveDtype, type DtypeName } from "../../sidecar/testmodels/bigram";
 
 export function registerBench(bench: Command): void {
   bench
@@ -11,9 +12,10 @@ export function registerBench(bench: Command): void {
     .option("--tokens <n>", "tokens generated per run", "128")
     .option("--repeats <n>", "runs per measurement; the fastest counts", "3")
     .option("--top-k <n>", "entries read out of each model per step", "40")
+    .option("--dtype <type>", "type of the models' weight matrices: q8_0 (quantised, as models are usually run), f16, bf16 or f32", "q8_0")
     .option("--dir <dir>", "where to generate the models (default: the OS temp folder, removed afterwards)")
     .option("--json", "print JSON")
-    .action(async (o: { vocab: string; tokens: string; repeats: string; topK: string; dir?: string; json?: boolean }) => {
+    .action(async (o: { vocab: string; tokens: string; repeats: string; topK: string; dtype: string; dir?: string; json?: boolean }) => {
       const vocabs = o.vocab.split(",").map((v) => Number(v.trim()));
       if (vocabs.some((v) => !Number.isInteger(v) || v < 258 || v > 200_000)) throw new Error(`--vocab must list integers from 258 to 200000, not "${o.vocab}"`);
       const result = await benchMixing({
@@ -21,6 +23,7 @@ export function registerBench(bench: Command): void {
         tokens: wholeNumber("--tokens", o.tokens, 4000),
         repeats: wholeNumber("--repeats", o.repeats, 50),
         topK: wholeNumber("--top-k", o.topK, 4096),
+        dtype: resolveDtype(o.dtype as DtypeName), // checked there: an unknown name is an error that lists the types
         dir: o.dir,
         log: (s) => console.error(s),
       });
