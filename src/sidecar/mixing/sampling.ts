@@ -68,7 +68,7 @@ export class MixSampler {
     let sum = 0;
     for (let j = 0; j < scores.length; j++) sum += Math.exp(scores[j]! - max);
     const logNorm = mixed.logNorm ?? max + Math.log(sum);
-    const index = this.temperature === 0 ? best : this.sample(scores, max);
+    const index = this.temperature === 0 ? best : this.sample(mixed, max);
     return {
       token: tokens[index]!,
       logprob: scores[index]! - logNorm,
@@ -76,23 +76,24 @@ export class MixSampler {
     };
   }
 
-  private sample(scores: Float64Array, max: number): number {
+  /** Draws a candidate index; the draw depends on the candidates, never on the order they were read out in. */
+  private sample(mixed: Mixed, max: number): number {
+    const { tokens, scores } = mixed;
     const weights = new Float64Array(scores.length);
     let total = 0;
     for (let j = 0; j < scores.length; j++) total += weights[j] = Math.exp((scores[j]! - max) / this.temperature);
-    let pool: number[];
+    // The pool is walked in a canonical order — by weight for top-p (it keeps the best), else by token id — with
+    // ties to the lower token id, so one seed gives one text whatever order the lanes listed their entries in.
+    let pool = Array.from({ length: scores.length }, (_, j) => j);
     if (this.topP < 1) {
-      const order = Array.from({ length: scores.length }, (_, j) => j).sort((a, b) => weights[b]! - weights[a]! || a - b);
-      pool = [];
+      pool.sort((a, b) => weights[b]! - weights[a]! || tokens[a]! - tokens[b]!);
       let kept = 0;
-      for (const j of order) {
-        pool.push(j);
-        kept += weights[j]!;
-        if (kept >= this.topP * total) break;
-      }
+      let n = 0;
+      while (n < pool.length && kept < this.topP * total) kept += weights[pool[n++]!]!;
+      pool = pool.slice(0, n);
       total = kept;
     } else {
-      pool = Array.from({ length: scores.length }, (_, j) => j);
+      pool.sort((a, b) => tokens[a]! - tokens[b]!);
     }
     let r = this.random() * total;
     for (const j of pool) {

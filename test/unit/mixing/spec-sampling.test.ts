@@ -87,6 +87,23 @@ void test("temperature sharpens and top-p cuts the tail", () => {
   assert.deepEqual([...seen].sort(), [7, 8]);
 });
 
+void test("a seed draws the same tokens whatever order the candidates are listed in", () => {
+  // Scores with a tie (tokens 4 and 9), so an order-dependent tie-break or pool walk would show.
+  const tokens = [4, 9, 2, 7, 5];
+  const scores = [0.5, 0.5, 0.1, -0.4, -2];
+  const permutations = [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [2, 0, 4, 1, 3]];
+  for (const topP of [1, 0.8]) {
+    const draws = permutations.map((order) => {
+      const listed: Mixed = { tokens: order.map((j) => tokens[j]!), scores: Float64Array.from(order.map((j) => scores[j]!)) };
+      const s = new MixSampler({ temperature: 1, topP, seed: 11 });
+      return Array.from({ length: 300 }, () => s.choose(listed).token);
+    });
+    assert.ok(new Set(draws[0]).size >= 3, `top_p ${topP}: the draws vary`);
+    assert.deepEqual(draws[1], draws[0], `top_p ${topP}: reversed order`);
+    assert.deepEqual(draws[2], draws[0], `top_p ${topP}: shuffled order`);
+  }
+});
+
 void test("bad sampling options are refused", () => {
   assert.throws(() => new MixSampler({ temperature: -1 }), /temperature must be a number from 0 to 100/);
   assert.throws(() => new MixSampler({ topP: 0 }), /top_p must be a number above 0/);
