@@ -1,5 +1,7 @@
 // Lint rules that guard the architecture (see DESIGN.md): the engine never imports `vscode`,
-// and no promise is left floating.
+// and no promise is left floating. The build and test scripts (plain ESM JavaScript) get ESLint's recommended rules.
+import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 const noVscode = {
@@ -10,7 +12,13 @@ const noVscode = {
 };
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", ".cache/**", "out/**", "**/*.mjs", "**/*.js"] },
+  { ignores: ["dist/**", "node_modules/**", ".cache/**", "out/**", ".scratch/**", "**/*.js"] },
+  {
+    files: ["**/*.mjs"],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: globals.node },
+    rules: { "no-unused-vars": ["warn", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }] },
+  },
   {
     files: ["**/*.ts"],
     extends: [tseslint.configs.base],
