@@ -298,6 +298,8 @@ export async function benchMixing(o: MixingBenchOptions) {
     tokens_per_run: o.tokens,
     repeats: o.repeats,
     threads_per_model: 1,
+    /** libuv's pool, which runs every native decode and read-out (src/sidecar/thread-pool.ts). */
+    thread_pool: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
     cpu_cores: cpus().length,
     load_average_1m: round(loadavg()[0] ?? 0, 2),
     overhead_ratio: Math.max(...perVocab.map((v) => v.overhead_ratio)),

@@ -1,6 +1,7 @@
 // `chorus`: the Chorus engine without VS Code. Each subcommand lives in src/cli/commands/<name>.ts and exports
 // `register(program)`; add yours to the list below.
 import { Command } from "commander";
+import { threadPoolSize } from "../sidecar/thread-pool";
 import { register as registerAsk } from "./commands/ask";
 import { register as registerBench } from "./commands/bench";
 import { register as registerMakeTestModels } from "./commands/make-test-models";
@@ -9,6 +10,9 @@ import { register as registerModels } from "./commands/models";
 import { register as registerReview } from "./commands/review";
 import { register as registerServe } from "./commands/serve";
 import { register as registerUsage } from "./commands/usage";
+
+// Before anything uses libuv's thread pool (see thread-pool.ts): the bundle's requires are synchronous, so it is unused yet.
+process.env.UV_THREADPOOL_SIZE = threadPoolSize();
 
 const program = new Command()
   .name("chorus")

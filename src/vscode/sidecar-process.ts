@@ -10,6 +10,7 @@ import type { ChorusServices } from "./services";
 import { settingsSource } from "./settings";
 import { sidecarLaunchSettings } from "./sidecar-settings";
 import { SidecarSupervisor, type SidecarState } from "./sidecar-supervisor";
+import { threadPoolSize } from "../sidecar/thread-pool";
 
 export const SIDECAR_STATUS_ID = "chorus.sidecar";
 
@@ -41,6 +42,8 @@ export function registerSidecar(services: ChorusServices): void {
       ELECTRON_RUN_AS_NODE: "1",
       CHORUS_SIDECAR_CONFIG: JSON.stringify(read().config),
       CHORUS_NODE_LLAMA_CPP_DIR: join(context.globalStorageUri.fsPath, "runtime"),
+      // Sized here: the sidecar, an ES module, cannot size the pool its loader has already started.
+      UV_THREADPOOL_SIZE: threadPoolSize(),
     }),
     log: (line) => log.info(line),
   });
