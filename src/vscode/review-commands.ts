@@ -49,7 +49,7 @@ export function registerReview(services: ChorusServices): void {
     const code = doc.getText(new vscode.Range(startLine, 0, endLine, doc.lineAt(endLine).text.length)).replace(/\r\n/g, "\n");
     const file = vscode.workspace.asRelativePath(doc.uri, false);
     try {
-      const setup = await chooseReviewSetup(mode, services.engine.config.models);
+      const setup = await chooseReviewSetup(mode, services.engine.config.models, services.context.workspaceState);
       if (!setup) return;
       const result = await controller.start(
         { mode, file, languageId: doc.languageId, code, startLine: startLine + 1, participants: setup.participants, judge: setup.judge, rounds: setup.rounds },

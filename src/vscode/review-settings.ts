@@ -5,6 +5,7 @@ import * as vscode from "vscode";
 import type { ReviewMode } from "../core/collab/text/events";
 import { MAX_ROUNDS } from "../core/collab/text/review";
 import type { ModelConfig } from "../core/config";
+import { initialParticipants, LAST_PARTICIPANTS_KEY, rememberParticipants } from "./review-participants";
 import { SETTINGS } from "./settings";
 
 export interface ReviewChoice {
@@ -37,9 +38,9 @@ function readSettings(): { participants: string[]; rounds: number; judge?: strin
 
 /**
  * The participants, rounds and judge for a run: from settings, or picked now when chorus.review.participants is
- * empty. Undefined when the user dismissed a picker.
+ * empty (ticking the models picked last time in this workspace, `state`). Undefined when the user dismissed a picker.
  */
-export async function chooseReviewSetup(mode: ReviewMode, models: ModelConfig[]): Promise<ReviewChoice | undefined> {
+export async function chooseReviewSetup(mode: ReviewMode, models: ModelConfig[], state: vscode.Memento): Promise<ReviewChoice | undefined> {
   const s = readSettings();
   const known = new Set(models.map((m) => m.id));
   const unknown = [...s.participants, ...(s.judge ? [s.judge] : [])].filter((id) => !known.has(id));
@@ -58,11 +59,15 @@ export async function chooseReviewSetup(mode: ReviewMode, models: ModelConfig[])
   }
   if (models.length < 2 && mode === "debate")
     throw new ReviewSettingsError(`A debate needs at least two models; only ${models[0]!.id} is configured. Add another to chorus.models.`, SETTINGS.models);
+  const ticked = new Set(initialParticipants(mode, models, state.get(LAST_PARTICIPANTS_KEY)));
+  for (const item of items) item.picked = ticked.has(item.label);
   const picked = await vscode.window.showQuickPick(items, {
     canPickMany: true,
     title: mode === "debate" ? "Chorus: Models for the debate" : "Chorus: Proposers for the mixture of agents",
     placeHolder: "Pick the models that review (set chorus.review.participants to skip this)",
   });
   if (!picked || picked.length === 0) return undefined;
-  return { ...s, participants: picked.map((p) => p.label) };
+  const participants = picked.map((p) => p.label);
+  await state.update(LAST_PARTICIPANTS_KEY, rememberParticipants(mode, participants, state.get(LAST_PARTICIPANTS_KEY)));
+  return { ...s, participants };
 }

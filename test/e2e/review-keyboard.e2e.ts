@@ -1,5 +1,5 @@
 // With no chorus.review.participants set, "Review Selection with Debate" asks which models take part (a
-// multi-select quick pick); the run reviews only the selected lines; the findings are usable from the keyboard:
+// multi-select quick pick that starts with the models ticked); the run reviews only the selected lines; the findings are usable from the keyboard:
 // ↓ moves between findings, Enter reveals a finding's lines in the editor.
 import * as assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -54,8 +54,8 @@ uiTest(
     const rows = wb.quickPickRows();
     await rows.filter({ hasText: "alpha" }).first().waitFor({ timeout: 15_000 });
     assert.match(await wb.page.locator(".quick-input-widget").innerText(), /Models for the debate/);
-    await rows.filter({ hasText: "alpha" }).first().click();
-    await rows.filter({ hasText: "beta" }).first().click();
+    // Both configured models start ticked, so Enter alone starts the run.
+    await wb.until("the picker to tick both models", async () => /2 Selected/.test(await wb.page.locator(".quick-input-widget").innerText()));
     await wb.page.keyboard.press("Enter");
 
     const view = wb.webview();
