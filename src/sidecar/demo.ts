@@ -10,10 +10,10 @@ import { parseMixSpec } from "./mixing/spec";
 import type { Preset } from "./presets";
 import { makeBigramModel } from "./testmodels/bigram";
 import { findCorporaDir } from "./testmodels/corpora";
-import { makeTestModels } from "./testmodels/suite";
+import { makeTestModels, TEST_MODEL_CONTEXT } from "./testmodels/suite";
 
 /** Bump when the corpora or options change, so old caches are regenerated into a new folder. */
-const DEMO_VERSION = 1;
+const DEMO_VERSION = 2;
 
 /** Same names and smoothing as make-test-models' recipes, for the built-in fallback. */
 const FALLBACK = [
@@ -43,7 +43,7 @@ export async function ensureDemoModels(cacheDir: string, corporaDir?: string, lo
     await makeTestModels({ outDir: dir, corporaDir: corpora, log });
     return dir;
   }
-  for (const m of FALLBACK) await makeBigramModel({ corpus: m.corpus, out: join(dir, `${m.name}.gguf`), name: `chorus ${m.name}`, smoothing: m.smoothing });
+  for (const m of FALLBACK) await makeBigramModel({ corpus: m.corpus, out: join(dir, `${m.name}.gguf`), name: `chorus ${m.name}`, smoothing: m.smoothing, contextLength: TEST_MODEL_CONTEXT });
   return dir;
 }
 

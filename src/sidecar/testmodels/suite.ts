@@ -18,6 +18,8 @@ export interface TestModelEntry {
   layers: number;
   dtype: string;
   bytes: number;
+  /** Tokens the model says it can attend to (llama.context_length). */
+  contextLength: number;
   /** Bigram models: the corpora they were trained on and their add-α smoothing. */
   corpora?: string[];
   smoothing?: number;
@@ -51,6 +53,13 @@ interface BigramRecipe {
   dtype?: "f32" | "q8_0";
 }
 
+/**
+ * The context the generated models declare. They read bytes, one token each, so a review prompt for a short file
+ * is already ~2000 tokens; the sidecar caps the context it opens at chorus.sidecar.maxContext (default 4096), so
+ * the models' own limit is never the one a user meets first. The KV cache stays small (one layer, d ≈ 264).
+ */
+export const TEST_MODEL_CONTEXT = 8192;
+
 const RECIPES: BigramRecipe[] = [
   { id: "ts-expert", description: "byte bigram trained on the TypeScript corpus", languages: ["typescript"], smoothing: 0.1 },
   { id: "py-expert", description: "byte bigram trained on the Python corpus", languages: ["python"], smoothing: 0.1 },
@@ -78,24 +87,24 @@ export async function makeTestModels(opts: MakeTestModelsOptions): Promise<TestM
     const file = `${recipe.id}.gguf`;
     const m = await makeBigramModel({
       corpus, out: join(outDir, file), name: `chorus ${recipe.id}`, smoothing: recipe.smoothing,
-      vocabSize: recipe.vocabSize, dtype: recipe.dtype, signal: opts.signal,
+      vocabSize: recipe.vocabSize, dtype: recipe.dtype, contextLength: TEST_MODEL_CONTEXT, signal: opts.signal,
     });
     const heldoutBitsPerByte: Record<string, number> = {};
     for (const [lang, c] of corpora) if (c.heldout.length) heldoutBitsPerByte[lang] = round(crossEntropyBitsPerByte(m.table, c.heldout));
     models.push({
       id: recipe.id, file, kind: "bigram", description: recipe.description, vocabSize: m.table.vocabSize, dim: m.shape.dim,
-      layers: 1, dtype: ggmlTypeName(m.dtype).toLowerCase(), bytes: m.bytes, corpora: recipe.languages, smoothing: recipe.smoothing,
+      layers: 1, dtype: ggmlTypeName(m.dtype).toLowerCase(), bytes: m.bytes, contextLength: m.shape.contextLength, corpora: recipe.languages, smoothing: recipe.smoothing,
       heldoutBitsPerByte,
     });
     log(`wrote ${file} (${(m.bytes / 1e6).toFixed(1)} MB)`);
   }
 
-  const random = await makeRandomModel({ out: join(outDir, "random-small.gguf"), name: "chorus random-small", seed: 1, signal: opts.signal });
+  const random = await makeRandomModel({ out: join(outDir, "random-small.gguf"), name: "chorus random-small", seed: 1, contextLength: TEST_MODEL_CONTEXT, signal: opts.signal });
   models.push({
     id: "random-small", file: "random-small.gguf", kind: "random",
     description: "random weights: real attention, RoPE and KV cache over the byte vocabulary",
     vocabSize: random.shape.vocabSize, dim: random.shape.dim, layers: random.shape.layers, dtype: ggmlTypeName(GgmlType.F32).toLowerCase(),
-    bytes: random.bytes, seed: random.seed,
+    bytes: random.bytes, contextLength: random.shape.contextLength, seed: random.seed,
   });
   log(`wrote random-small.gguf (${(random.bytes / 1e6).toFixed(1)} MB)`);
 

@@ -8,7 +8,8 @@ import { GgufReader } from "../../../src/sidecar/gguf/reader";
 import { findLlamaProblems } from "../../../src/sidecar/gguf/validate";
 import { BOS_ID } from "../../../src/sidecar/testmodels/byte-vocab";
 import { makeRandomModel } from "../../../src/sidecar/testmodels/random";
-import { makeTestModels, type TestModelManifest } from "../../../src/sidecar/testmodels/suite";
+import { makeTestModels, TEST_MODEL_CONTEXT, type TestModelManifest } from "../../../src/sidecar/testmodels/suite";
+import { getNumber } from "../../../src/sidecar/gguf/metadata";
 import { maxAbsDiff, nextLogits, withModel } from "./llama-harness";
 import { tempDir } from "./helpers";
 
@@ -33,6 +34,9 @@ void describe("makeTestModels (chorus make-test-models)", () => {
         assert.equal(r.header.fileSize, m.bytes);
         assert.equal(r.requireTensor("output.weight").dims[1], m.vocabSize);
         assert.equal(r.requireTensor("token_embd.weight").dims[0], m.dim);
+        // Byte tokens: a review prompt for a short file is ~2000 of them, so the models declare room for more.
+        assert.equal(getNumber(r.metadata, "llama.context_length"), m.contextLength);
+        assert.equal(m.contextLength, TEST_MODEL_CONTEXT);
       } finally {
         await r.close();
       }
