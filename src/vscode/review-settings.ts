@@ -64,7 +64,7 @@ export async function chooseReviewSetup(mode: ReviewMode, models: ModelConfig[],
   const picked = await vscode.window.showQuickPick(items, {
     canPickMany: true,
     title: mode === "debate" ? "Chorus: Models for the debate" : "Chorus: Proposers for the mixture of agents",
-    placeHolder: "Pick the models that review (set chorus.review.participants to skip this)",
+    placeHolder: "Reviewers: tick, then Enter (chorus.review.participants skips this)",
   });
   if (!picked || picked.length === 0) return undefined;
   const participants = picked.map((p) => p.label);
