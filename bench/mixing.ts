@@ -196,6 +196,7 @@ async function prefixReuse(models: Record<string, LlamaModel>, topK: number) {
 
 export async function benchMixing(o: MixingBenchOptions) {
   const log = o.log ?? (() => undefined);
+  const dtype = o.dtype ?? GgmlType.Q8_0;
   const dir = o.dir ?? mkdtempSync(join(tmpdir(), "chorus-bench-mixing-"));
   const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
   const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
@@ -207,7 +208,7 @@ export async function benchMixing(o: MixingBenchOptions) {
       const served: Record<string, LoadedModel> = {};
       for (const [i, name] of ["a", "b", "c"].entries()) {
         log(`vocab ${vocab}: generating model ${name}`);
-        const made = await makeBigramModel({ corpus: corpus(i + 1), out: join(dir, `bench-${vocab}-${name}.gguf`), smoothing: 0.1 * (i + 1), vocabSize: vocab, dtype: o.dtype ?? GgmlType.Q8_0, contextLength: Math.max(o.tokens, PREFIX_PROMPT_TOKENS) + 256 });
+        const made = await makeBigramModel({ corpus: corpus(i + 1), out: join(dir, `bench-${vocab}-${name}.gguf`), smoothing: 0.1 * (i + 1), vocabSize: vocab, dtype, contextLength: Math.max(o.tokens, PREFIX_PROMPT_TOKENS) + 256 });
         modelBytes = made.bytes;
         models[name] = await llama.loadModel({ modelPath: made.path, gpuLayers: 0 });
         if (name !== "c") served[name] = await LoadedModel.load(llama, name, made.path, { threads: 1, maxContext: o.tokens + 128, gpu: false });
@@ -294,7 +295,7 @@ export async function benchMixing(o: MixingBenchOptions) {
     benchmark: "mixing",
     strategy: "product of experts (weights 1), greedy",
     top_k: o.topK,
-    dtype: ggmlTypeName(o.dtype ?? GgmlType.Q8_0),
+    dtype: ggmlTypeName(dtype),
     tokens_per_run: o.tokens,
     repeats: o.repeats,
     threads_per_model: 1,

@@ -12,16 +12,20 @@ const DEFAULT_COUNT = 3;
 
 const isMixingPreset = (m: ModelConfig) => m.provider === "sidecar" && m.model.startsWith("chorus/");
 
+/** What workspaceState holds under LAST_PARTICIPANTS_KEY, or an empty map when it holds anything else. */
+function byMode(remembered: unknown): Record<string, unknown> {
+  return typeof remembered === "object" && remembered !== null ? (remembered as Record<string, unknown>) : {};
+}
+
 export function initialParticipants(mode: string, models: readonly ModelConfig[], remembered: unknown): string[] {
   const known = new Set(models.map((m) => m.id));
-  const last = typeof remembered === "object" && remembered !== null ? (remembered as Record<string, unknown>)[mode] : undefined;
+  const last = byMode(remembered)[mode];
   if (Array.isArray(last) && last.length > 0 && last.every((id) => typeof id === "string" && known.has(id))) return last as string[];
   const ordinary = models.filter((m) => !isMixingPreset(m));
   return (ordinary.length > 0 ? ordinary : models).slice(0, DEFAULT_COUNT).map((m) => m.id);
 }
 
 /** The remembered map with this mode's pick replaced. */
-export function rememberParticipants(mode: string, picked: readonly string[], remembered: unknown): Record<string, string[]> {
-  const base = typeof remembered === "object" && remembered !== null ? (remembered as Record<string, string[]>) : {};
-  return { ...base, [mode]: [...picked] };
+export function rememberParticipants(mode: string, picked: readonly string[], remembered: unknown): Record<string, unknown> {
+  return { ...byMode(remembered), [mode]: [...picked] };
 }
