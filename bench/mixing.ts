@@ -6,6 +6,9 @@
 //                   inside the decode loop while no native evaluation runs) / the slowest single model's wall time
 //                   per token.
 // mix2_speed_ratio = 2-model mix tokens/s / the slower of the two models' single tokens/s.
+// mix2_speed_ratio_paired = the same ratio per round (the mix over the slower single model of that round), in
+//                   round order: runs taken seconds apart share the machine's state, so the spread shows how much
+//                   of the best-of figure is the machine's drift rather than the mix.
 // lane_overlap     = Σ each lane's evaluation wall time / the wall time of the lockstep evaluations (1 = the
 //                   models ran one after another, 2 = two ran fully side by side).
 // sidecar_single  = models a and b served alone the way the sidecar serves a model (its lane's direct native
@@ -226,6 +229,8 @@ export async function benchMixing(o: MixingBenchOptions) {
         const singleRuns: Record<string, { tps: number; cpu: number }[]> = { a: [], b: [], c: [] };
         const mixRuns: Record<keyof typeof mixers, MixRun[]> = { mix2: [], mix3: [], mix2_lookahead: [] };
         const pairRuns: number[] = [];
+        /** Per round: the 2-model mix over the slower single model of the same round (paired, so drift cancels). */
+        const pairedRatios: number[] = [];
         const sidecarRuns: Record<string, number[]> = { a: [], b: [] };
         const sidecarAheadRuns: Record<string, number[]> = { a: [], b: [] };
         try {
@@ -241,6 +246,7 @@ export async function benchMixing(o: MixingBenchOptions) {
             const pair = await Promise.all([singleRun(models.a!, o.tokens), singleRun(models.b!, o.tokens)]);
             pairRuns.push(Math.min(...pair.map((p) => p.tps)));
             mixRuns.mix2.push(await mixRun(mixers.mix2, o.tokens));
+            pairedRatios.push(mixRuns.mix2.at(-1)!.tps / Math.min(singleRuns.a!.at(-1)!.tps, singleRuns.b!.at(-1)!.tps));
             mixRuns.mix3.push(await mixRun(mixers.mix3, o.tokens));
             mixRuns.mix2_lookahead.push(await mixRun(mixers.mix2_lookahead, o.tokens));
             log(`vocab ${vocab}: round ${r + 1}/${o.repeats} done`);
@@ -273,6 +279,7 @@ export async function benchMixing(o: MixingBenchOptions) {
           overhead_ratio: Math.max(mix2.overhead_ratio, mix3.overhead_ratio),
           mix2_speed_ratio: round(mix2.tokens_per_s / slowest2, 3),
           pair_speed_ratio: round(Math.max(...pairRuns) / slowest2, 3),
+          mix2_speed_ratio_paired: pairedRatios.map((x) => round(x, 3)),
           sidecar_single: { tokens_per_s: sidecar, mix2_speed_ratio: round(mix2.tokens_per_s / Math.min(sidecar.a, sidecar.b), 3) },
           lookahead: {
             mix2_tokens_per_s: round(ahead.tps),
