@@ -75,7 +75,16 @@ uiTest(
     assert.ok(models.includes(CHEAP) && models.includes(STRONG), `the cheap model answered first, then the strong one (${models.join(", ")})`);
     assert.equal(fimRequests(wb, since).find((r) => r.model === CHEAP)?.body?.logprobs, true, "the cascade asked for logprobs");
   },
-  { settings: (fakes) => ({ "chorus.models": models(fakes), "chorus.modes.completion": "cascade", "chorus.routing.cascadeRulesCompletion": ["logprob"] }) },
+  {
+    // The latency budget (unit-tested in modes.test.ts) would keep the cheap answer whenever a loaded machine makes
+    // the cheap call slow; this test is about escalation, so the budget is out of its way.
+    settings: (fakes) => ({
+      "chorus.models": models(fakes),
+      "chorus.modes.completion": "cascade",
+      "chorus.routing.cascadeRulesCompletion": ["logprob"],
+      "chorus.completion.latencyBudgetMs": 60_000,
+    }),
+  },
 );
 
 uiTest(

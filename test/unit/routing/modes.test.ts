@@ -145,6 +145,32 @@ void test("cascade: escalates when the cheap model's token confidence is low, ke
   }
 });
 
+void test("cascade: inline completions keep the cheap answer when escalating would pass the latency budget, and learn the strong model's real latency", async () => {
+  // The strong model is assumed to take 800 ms until one of its calls is timed.
+  const rig = await startRig({ localReply: () => tokens(-2), collab: { cascadeRules: { completion: ["logprob"], ask: ["logprob"] }, cascadeThreshold: 0.6, completionLatencyBudgetMs: 100 } });
+  try {
+    const kept = await rig.engine.complete(line, signal(), "cascade");
+    assert.equal(kept.decision.model, "small", kept.decision.reason);
+    assert.equal(kept.decision.action, "kept");
+    assert.match(kept.decision.reason, /logprob: mean token probability 0\.14.*would pass the 100 ms latency budget .*strong model takes ~800 ms/);
+    assert.deepEqual(modelRequests(rig.cloud), [], "the strong model was never called");
+    rig.collab.configure({ completionLatencyBudgetMs: 60_000 });
+    const escalated = await rig.engine.complete(line, signal(), "cascade");
+    assert.equal(escalated.decision.action, "escalated", escalated.decision.reason);
+    assert.ok(rig.collab.strongLatency.expectedMs < 100, `the strong call was timed (${rig.collab.strongLatency.expectedMs} ms)`);
+    // Now that the strong model is known to be fast, the same 100 ms budget allows escalating.
+    rig.collab.configure({ completionLatencyBudgetMs: 100 });
+    const fast = await rig.engine.complete(line, signal(), "cascade");
+    assert.equal(fast.decision.action, "escalated", fast.decision.reason);
+    // Ask has no latency budget: a person waits for a better answer, however slow the strong model has become.
+    for (let i = 0; i < 10; i++) rig.collab.strongLatency.observe(10_000);
+    const ask = await rig.engine.ask("What does this do?", { code: "x++", modeId: "cascade" }, signal());
+    assert.equal(ask.decision.action, "escalated", ask.decision.reason);
+  } finally {
+    await rig.close();
+  }
+});
+
 void test("cascade: a verifier that says no escalates an Ask; one that says yes keeps the cheap answer", async () => {
   let verdict = "Yes";
   const rig = await startRig({
