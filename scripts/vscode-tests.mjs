@@ -150,7 +150,7 @@ async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
   const server = await startCodeServer({ stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: testEnv(fakes) });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
-  const wb = new harness.Workbench(page, { resultsDir: RESULTS_DIR, slug, fakes });
+  const wb = new harness.Workbench(page, { resultsDir: RESULTS_DIR, slug, fakes, userDataDir: join(dir, "user-data") });
   try {
     // --vsix=FILE: the UI tests run against Chorus installed from a package, as a user gets it.
     await wb.open(vsix ? `${server.url}/?folder=${encodeURIComponent(workspace)}` : workbenchUrl(server, workspace, { extensionDevelopmentPath: ROOT }));

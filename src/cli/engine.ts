@@ -15,6 +15,8 @@ export interface CliEngine {
   configPath?: string;
   /** True when the models came from Ollama discovery rather than a config file. */
   discovered: boolean;
+  /** The user's routing state (route, cascade and what reviews teach the router). */
+  collab: ApiCollab;
 }
 
 export async function cliEngine(program: Command): Promise<CliEngine> {
@@ -25,15 +27,16 @@ export async function cliEngine(program: Command): Promise<CliEngine> {
     config.models = await discoverOllamaModels(config.ollamaUrl);
     discovered = config.models.length > 0;
   }
+  // Route / cascade / fallback learn per user; the CLI keeps that state beside its ledger.
+  const collab = new ApiCollab(join(cliDataDir(), "routing"), routingOptions(path), (m) => console.error(`chorus: ${m}`));
   const engine = createEngine({
     config,
     providerFactory: (m, key) => createProvider(m, key, { ollamaUrl: config.ollamaUrl, sidecar: sidecarFromEnv }),
     secrets: envSecret,
     ledgerDir: join(cliDataDir(), "ledger"),
-    // Route / cascade / fallback learn per user; the CLI keeps that state beside its ledger.
-    registerModes: [(modes) => registerApiModes(modes, new ApiCollab(join(cliDataDir(), "routing"), routingOptions(path), (m) => console.error(`chorus: ${m}`)))],
+    registerModes: [(modes) => registerApiModes(modes, collab)],
   });
-  return { engine, configPath: path, discovered };
+  return { engine, configPath: path, discovered, collab };
 }
 
 /** `chorus serve` prints these; another shell can export them to reach that sidecar. */

@@ -11,6 +11,7 @@ import { registerReviewModes } from "../core/collab/text/modes";
 import { ReviewInputError } from "../core/collab/text/review";
 import { errorMessage } from "./log";
 import { ReviewController } from "./review-controller";
+import { routerReviewLearner } from "./review-learning";
 import { FIX_PREVIEW_SCHEME, FixPreviewProvider } from "./review-fixes";
 import { REVIEW_VIEW_TYPE } from "./review-panel";
 import { chooseReviewSetup, ReviewSettingsError } from "./review-settings";
@@ -27,7 +28,8 @@ export function registerReview(services: ChorusServices): void {
   const previews = new FixPreviewProvider();
   const snapshot = new ReviewSnapshot(join((services.context.storageUri ?? services.context.globalStorageUri).fsPath, "review-panel.json"), (e) => log.warn(`review panel snapshot not saved: ${String(e)}`));
   services.context.subscriptions.push({ dispose: () => snapshot.dispose() });
-  const controller = new ReviewController(services.context.extensionUri, () => services.engine.models, previews, log, snapshot);
+  const learner = routerReviewLearner(() => services.engine.config.models, log);
+  const controller = new ReviewController(services.context.extensionUri, () => services.engine.models, previews, log, snapshot, learner);
 
   const review = async (mode: ReviewMode, scope: "selection" | "file") => {
     const editor = vscode.window.activeTextEditor;

@@ -1,6 +1,7 @@
 // Runs reviews into the review panel: one panel, one run at a time (a new run cancels the old one). Bridges the
 // panel's Cancel button, the "Chorus: Cancel Review" command and the window closing to one AbortController,
-// and answers the panel's reveal / preview / apply requests from the run's findings.
+// and answers the panel's reveal / preview / apply requests from the run's findings. A finished run and every fix
+// applied from it are reported to the learner (the router learns from review outcomes, review-learning.ts).
 
 import * as vscode from "vscode";
 import type { ReviewResult } from "../core/collab/text/events";
@@ -13,9 +14,17 @@ import { applyFix, previewFix, revealFinding, shiftFindings, type FixPreviewProv
 import { ReviewPanel, restoredRun } from "./review-panel";
 import type { ReviewSnapshot } from "./review-snapshot";
 
+/** Who learns from review outcomes: the run's request and result, and each fix the user applies. */
+export interface ReviewLearner {
+  finished(req: ReviewRequest, result: ReviewResult): void;
+  fixApplied(req: ReviewRequest, finding: Finding): void;
+}
+
 interface RunRecord {
   runId: string;
   uri: vscode.Uri;
+  /** The request that started the run (absent for a run restored after a reload). */
+  request?: ReviewRequest;
   findings: Finding[];
   applied: Set<string>;
   controller?: AbortController;
@@ -31,6 +40,7 @@ export class ReviewController implements vscode.Disposable {
     private readonly previews: FixPreviewProvider,
     private readonly log: Log,
     private readonly snapshot?: ReviewSnapshot,
+    private readonly learner?: ReviewLearner,
   ) {}
 
   /** A panel VS Code restored after a reload: adopt it and keep its findings actionable. */
@@ -81,7 +91,8 @@ export class ReviewController implements vscode.Disposable {
     this.cancel();
     const runId = crypto.randomUUID();
     const controller = new AbortController();
-    const run: RunRecord = { runId, uri, findings: [], applied: new Set(), controller };
+    const request: ReviewRequest = { ...req, runId };
+    const run: RunRecord = { runId, uri, request, findings: [], applied: new Set(), controller };
     this.run = run;
     if (!this.panel) this.panel = this.attach(ReviewPanel.create(this.extensionUri, this.log, (m) => this.onMessage(m), this.snapshot));
     else this.panel.reveal();
@@ -95,14 +106,17 @@ export class ReviewController implements vscode.Disposable {
         async (progress) =>
           runReview(
             this.models(),
-            { ...req, runId },
+            request,
             (event) => {
               if (event.type === "round-started") progress.report({ message: event.label });
               if (event.type === "findings-updated" || event.type === "done") run.findings = event.findings;
               panel.post({ type: "review-event", id: "", data: { runId, event } });
             },
             controller.signal,
-          ),
+          ).then((result) => {
+            this.learner?.finished(request, result);
+            return result;
+          }),
       );
     } finally {
       run.controller = undefined;
@@ -148,6 +162,7 @@ export class ReviewController implements vscode.Disposable {
       else {
         const delta = await applyFix(run.uri, f);
         run.applied.add(f.id);
+        if (run.request) this.learner?.fixApplied(run.request, f);
         run.findings = shiftFindings(run.findings, f, delta);
         this.panel?.post({ type: "fix-applied", id: "", data: { runId: run.runId, findingId: f.id } });
         this.panel?.post({ type: "review-event", id: "", data: { runId: run.runId, event: { type: "findings-updated", round: 0, findings: run.findings } } });

@@ -43,11 +43,16 @@ export class Workbench {
 
   constructor(
     readonly page: Page,
-    private readonly opts: { resultsDir: string; slug: string; fakes: Fakes },
+    private readonly opts: { resultsDir: string; slug: string; fakes: Fakes; userDataDir: string },
   ) {}
 
   get fakes(): Fakes {
     return this.opts.fakes;
+  }
+
+  /** This instance's user-data dir (Chorus's global storage is CHORUS_GLOBAL_STORAGE below it). */
+  get userDataDir(): string {
+    return this.opts.userDataDir;
   }
 
   /** Load the workbench and wait until the editor area and status bar are there. */

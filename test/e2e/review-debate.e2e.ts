@@ -1,11 +1,13 @@
 // "Chorus: Review File" in a real VS Code: two models on the (stand-in) Ollama server debate a file over two
 // rounds, the panel shows the rounds streaming in, a finding that one model disputes shows its dissent, the
-// judge's verdict arrives, and "Apply fix" changes the document (undoably, through a WorkspaceEdit).
+// judge's verdict arrives, and "Apply fix" changes the document (undoably, through a WorkspaceEdit). Alpha is the
+// strong tier and beta the cheap one, so the outcome (alpha's bug kept, beta's style note thrown out) and the fix
+// the user applies teach the router, which saves what it learned.
 import * as assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RecordedRequest } from "../fixtures/fake-ollama";
-import { uiTest, type Workbench } from "./harness";
+import { CHORUS_GLOBAL_STORAGE, uiTest, type Workbench } from "./harness";
 
 const SAMPLE = ["export function divide(a: number, b: number): number {", "  return a / b;", "}", ""].join("\n");
 const ALPHA = "qwen2.5-coder:1.5b";
@@ -32,6 +34,12 @@ async function debateReply(r: RecordedRequest): Promise<string> {
       ? reviewJson([{ lines: [2, 2], severity: "error", category: "bug", title: "Division by zero", rationale: "When `b` is 0 this returns Infinity instead of failing.", patch: '  if (b === 0) throw new RangeError("b must not be 0");\n  return a / b;' }], [], "One bug.")
       : reviewJson([{ lines: [1, 1], severity: "info", category: "readability", title: "No doc comment", rationale: "Exported functions should say what they do." }], [], "Style only.");
   return `fake reply from ${r.model ?? "?"}`;
+}
+
+/** How many lessons the router saved in this instance's global storage (0 before the first). */
+function routerLessons(wb: Workbench): number {
+  const file = join(wb.userDataDir, CHORUS_GLOBAL_STORAGE, "routing", "router.json");
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { seen: number }).seen : 0;
 }
 
 async function openFile(wb: Workbench, name: string): Promise<void> {
@@ -79,6 +87,7 @@ uiTest(
     // The run ends with the judge's verdict; dissent stays visible on both findings.
     await view.locator(".verdict", { hasText: "Verdict by alpha" }).waitFor({ timeout: 30_000 });
     await view.locator(".status", { hasText: "Finished" }).waitFor({ timeout: 10_000 });
+    await wb.until("the router to learn from the finished debate", async () => routerLessons(wb) === 1);
     const f1 = view.locator('article.finding[data-finding="F1"]');
     const f1Text = await f1.innerText();
     assert.match(f1Text, /Disputed by beta/);
@@ -100,6 +109,7 @@ uiTest(
     await f1.locator('vscode-button[data-action="apply-fix"]').click();
     await wb.until("the editor to show the fix", async () => (await wb.page.locator(".monaco-editor .view-lines").first().innerText()).includes("RangeError"));
     await f1.locator('vscode-button[data-action="apply-fix"]', { hasText: "Applied" }).waitFor();
+    await wb.until("the router to learn from the applied fix (F1 was raised by the strong tier alone)", async () => routerLessons(wb) === 2);
     await wb.screenshot("applied");
 
     // One WorkspaceEdit: a single undo in the editor takes the whole fix back, and redo brings it again.
@@ -124,7 +134,7 @@ uiTest(
   {
     settings: (fakes) => ({
       "chorus.models": [
-        { id: "alpha", provider: "ollama", endpoint: fakes.ollama.url, model: ALPHA, tags: ["local"] },
+        { id: "alpha", provider: "ollama", endpoint: fakes.ollama.url, model: ALPHA, tags: ["local", "strong"] },
         { id: "beta", provider: "ollama", endpoint: fakes.ollama.url, model: BETA, tags: ["local"] },
       ],
       "chorus.review.participants": ["alpha", "beta"],

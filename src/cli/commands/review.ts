@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { REVIEW_MODES, type ReviewEvent, type ReviewMode, type ReviewResult } from "../../core/collab/text/events";
 import { agreement } from "../../core/collab/text/findings";
+import { learnFromReviewRun } from "../../core/collab/api/review-lesson";
 import { MAX_ROUNDS, runReview } from "../../core/collab/text/review";
 import { cliEngine, interruptSignal } from "../engine";
 
@@ -86,28 +87,26 @@ export function register(program: Command): void {
       if (!existsSync(file)) throw new Error(`No such file: ${file}`);
       const rounds = opts.rounds === undefined ? undefined : Number(opts.rounds);
       if (rounds !== undefined && !Number.isInteger(rounds)) throw new Error(`--rounds must be a whole number from 1 to ${MAX_ROUNDS}, not "${opts.rounds}".`);
-      const { engine, configPath } = await cliEngine(program);
+      const { engine, configPath, collab } = await cliEngine(program);
       const defaults = reviewDefaults(configPath);
       const participants = opts.models?.split(",").map((s) => s.trim()).filter(Boolean) ?? defaults.participants ?? engine.models.list().map((m) => m.id);
       if (participants.length === 0) throw new Error("No models to review with: add models to the config file (or start Ollama), or pass --models.");
       const all = readFileSync(file, "utf8").split(/\r?\n/);
       const range = opts.lines ? parseLines(opts.lines, all.length) : { start: 1, end: all.length };
       const signal = interruptSignal();
-      const result = await runReview(
-        engine.models,
-        {
-          mode: opts.mode as ReviewMode,
-          file: relative(process.cwd(), file) || file,
-          code: all.slice(range.start - 1, range.end).join("\n"),
-          startLine: range.start,
-          focus: opts.focus,
-          participants,
-          judge: opts.judge ?? defaults.judge,
-          rounds: rounds ?? defaults.rounds ?? 2,
-        },
-        progress,
-        signal,
-      );
+      const request = {
+        mode: opts.mode as ReviewMode,
+        file: relative(process.cwd(), file) || file,
+        code: all.slice(range.start - 1, range.end).join("\n"),
+        startLine: range.start,
+        focus: opts.focus,
+        participants,
+        judge: opts.judge ?? defaults.judge,
+        rounds: rounds ?? defaults.rounds ?? 2,
+      };
+      const result = await runReview(engine.models, request, progress, signal);
+      const lesson = learnFromReviewRun(collab, engine.config.models, request, result);
+      if (lesson) console.error(`chorus: the router learned from this review: ${lesson.why}`);
       if (opts.json) console.log(JSON.stringify(result, null, 2));
       else printHuman(result);
       if (result.status === "failed") process.exitCode = 1;

@@ -24,7 +24,7 @@ void test("chorus review --mode mixture --json: findings with stances, the aggre
     writeFileSync(join(dir, "div.js"), "function div(a, b) {\n  return a / b;\n}\n");
     writeFileSync(
       join(dir, "chorus.json"),
-      JSON.stringify({ models: [{ id: "one", provider: "ollama", model: "m1" }, { id: "two", provider: "ollama", model: "m2" }], ollamaUrl: ollama.url, review: { participants: ["one", "two"], judge: "two" } }),
+      JSON.stringify({ models: [{ id: "one", provider: "ollama", model: "m1", tags: ["local"] }, { id: "two", provider: "ollama", model: "m2", tags: ["strong"] }], ollamaUrl: ollama.url, review: { participants: ["one", "two"], judge: "two" } }),
     );
     const env = { XDG_DATA_HOME: join(dir, "data"), XDG_CONFIG_HOME: join(dir, "config") };
     const r = await cli(["review", "div.js", "--mode", "mixture", "--rounds", "1", "--json"], dir, env);
@@ -42,6 +42,10 @@ void test("chorus review --mode mixture --json: findings with stances, the aggre
     const calls = ledger.filter((e) => e.runId === result.runId);
     assert.equal(calls.length, 3, "every call of the run is in the ledger under its run id");
     assert.ok(calls.every((e) => e.surface === "review" && e.mode === "mixture" && e.ok));
+    // The cheap model ("one", local) raised the finding the run kept: the router learns the cheap tier was enough.
+    assert.match(r.stderr, /the router learned from this review: the cheap tier was enough \(kept, raised by the cheap tier only: F1\)/);
+    const router = JSON.parse(readFileSync(join(dir, "data", "chorus", "routing", "router.json"), "utf8")) as { seen: number };
+    assert.equal(router.seen, 1);
 
     // Human output, and a bad flag named with what to do.
     const human = await cli(["review", "div.js", "--mode", "debate", "--rounds", "1"], dir, env);

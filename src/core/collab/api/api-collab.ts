@@ -1,13 +1,14 @@
 // The state the API-level modes share: the user's learned router and cascade scorer (persisted as JSON in a
 // storage folder), the cost/quality knob, and the link from an answer shown to the user back to the decision
-// that produced it, so acceptance feedback teaches the right model.
+// that produced it, so acceptance feedback teaches the right model; finished reviews teach the router too.
 
 import { join } from "node:path";
 import { ShareCalibrator } from "./calibration";
 import { DEFERRAL_RULES, LatencyEstimate, type DeferralRuleId } from "./cascade";
-import type { FeatureVector } from "./features";
+import type { FeatureVector, RequestFeaturesInput } from "./features";
 import { OnlineLogistic } from "./logistic";
 import { loadLogistic, saveLogistic } from "./model-store";
+import { REVIEW_LESSON_WEIGHT, type ReviewLesson } from "./review-lesson";
 import { loadRouter, RouterModel, saveRouter } from "./router";
 
 export interface ApiCollabOptions {
@@ -115,6 +116,14 @@ export class ApiCollab {
     if (p.served !== "cheap") return false;
     this.cascadeScorer.update(p.features, 1 - good);
     this.save(this.cascadePath(), () => saveLogistic(this.cascadePath(), this.cascadeScorer));
+    return true;
+  }
+
+  /** Learn from a finished review (review-lesson.ts): one example for the router, at the lesson's weight. */
+  learnFromReview(req: RequestFeaturesInput, lesson: ReviewLesson): boolean {
+    if (!this.opts.learn) return false;
+    this.router.feedback(this.router.score(req), lesson.needStrong, REVIEW_LESSON_WEIGHT);
+    this.save(this.routerPath(), () => saveRouter(this.routerPath(), this.router));
     return true;
   }
 
