@@ -4,13 +4,14 @@
 // provider that sleeps a fixed time, so nothing but Chorus's work varies. Also: the time of a cache hit, and the
 // most requests in flight during a burst of keystrokes.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiCollab } from "../src/core/collab/api/api-collab";
 import { registerApiModes } from "../src/core/collab/api/modes";
 import { CompletionEngine, type CompletionTimings } from "../src/core/completion/session";
 import { defaultConfig, type ModelConfig } from "../src/core/config";
+import { mainThreadSchedstat } from "./thread-schedstat";
 import { createEngine } from "../src/core/engine";
 import type { Delta, FimRequest, Provider } from "../src/core/providers/types";
 
@@ -83,18 +84,12 @@ function sleepingProvider(model: ModelConfig, ms: number, onModelTime: (ms: numb
 }
 
 /**
- * How long the main thread has waited for a CPU core, in ms, from the kernel's scheduler statistics; undefined where
- * there are none. Read from the main thread, /proc/thread-self is that thread. (The same file's on-CPU time is only
- * brought up to date at a context switch or timer tick, so it cannot time a sub-millisecond request; the wait is
- * complete whenever the thread is running.)
+ * How long the main thread has waited for a CPU core, in ms; undefined where the OS does not say. (The same file's
+ * on-CPU time is only brought up to date at a context switch or timer tick, so it cannot time a sub-millisecond
+ * request; the wait is complete whenever the thread is running.)
  */
 function cpuWaitMs(): number | undefined {
-  try {
-    const wait = Number(readFileSync("/proc/thread-self/schedstat", "utf8").split(" ")[1]);
-    return Number.isFinite(wait) ? wait / 1e6 : undefined;
-  } catch {
-    return undefined;
-  }
+  return mainThreadSchedstat()?.waitMs;
 }
 
 function cpuWaitFigures(overhead: number[], cpuWait: number[]): Partial<CompletionBenchResult> {

@@ -37,7 +37,10 @@
 // The top-level keys are the worst case over vocabularies (max overhead, min speed ratio). Runs are interleaved and repeated
 // and the fastest kept (other work on the machine only ever slows a run down); the load average is reported
 // because it skews every figure. cpu_ms_per_token (this process's CPU time, all threads) shows the work done,
-// which contention does not inflate the way it inflates wall time.
+// which contention does not inflate the way it inflates wall time; main_thread_cpu_ms_per_token is the part of it
+// spent on the main thread (Linux), which issues and answers every lane's native calls one after another — with
+// two lanes on two cores it is the third thread wanting a core, and at small vocabularies it is what a mix step
+// waits on most.
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,6 +52,7 @@ import { generate } from "../src/sidecar/generation/generate";
 import { LoadedModel } from "../src/sidecar/registry/loaded-model";
 import { makeBigramModel } from "../src/sidecar/testmodels/bigram";
 import { GgmlType, ggmlTypeName } from "../src/sidecar/gguf";
+import { mainThreadSchedstat, type ThreadSchedstat } from "./thread-schedstat";
 
 export interface MixingBenchOptions {
   vocabs: number[];
@@ -64,6 +68,8 @@ export interface MixingBenchOptions {
 interface MixFigures {
   tokens_per_s: number;
   cpu_ms_per_token: number;
+  /** The main thread's part of cpu_ms_per_token: every lane's native calls are issued and answered there. */
+  main_thread_cpu_ms_per_token: number;
   js_ms_per_token: number;
   eval_ms_per_token: number;
   /** Σ each lane's evaluation wall time / the wall time of the lockstep evaluations: 1 = one after another. */
@@ -90,14 +96,29 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
   return (d.user + d.system) / 1000;
 };
 
+/** The main thread's own CPU time since `since` (NaN where the OS does not say). */
+const mainCpuMs = (since: ThreadSchedstat | undefined) => {
+  const now = mainThreadSchedstat();
+  return since && now ? now.onCpuMs - since.onCpuMs : NaN;
+};
+
+interface SingleRun {
+  tps: number;
+  /** CPU ms per token, all threads. */
+  cpu: number;
+  /** The main thread's share of it. */
+  main: number;
+}
+
 /** One model alone, node-llama-cpp choosing each token greedily: the speed a mix is compared with. */
-async function singleRun(model: LlamaModel, tokens: number): Promise<{ tps: number; cpu: number }> {
+async function singleRun(model: LlamaModel, tokens: number): Promise<SingleRun> {
   const ctx = await model.createContext({ contextSize: tokens + 128, threads: 1 });
   try {
     const seq = ctx.getSequence();
     const prompt = [model.tokens.bos!, ...model.tokenize(PROMPT)];
     const started = performance.now();
     const cpu = process.cpuUsage();
+    const main = mainThreadSchedstat();
     const first = await seq.controlledEvaluate(prompt.map((t, i) => (i === prompt.length - 1 ? [t, { generateNext: { token: true } }] : t)));
     let next = first[prompt.length - 1]?.next.token;
     for (let i = 1; i < tokens; i++) {
@@ -105,7 +126,7 @@ async function singleRun(model: LlamaModel, tokens: number): Promise<{ tps: numb
       const out = await seq.controlledEvaluate([[next as Token, { generateNext: { token: true } }]]);
       next = out[0]?.next.token;
     }
-    return { tps: tokens / ((performance.now() - started) / 1000), cpu: cpuMs(cpu) / tokens };
+    return { tps: tokens / ((performance.now() - started) / 1000), cpu: cpuMs(cpu) / tokens, main: mainCpuMs(main) / tokens };
   } finally {
     await ctx.dispose();
   }
@@ -125,6 +146,7 @@ interface MixRun {
   /** Drafts confirmed / proposed (lookahead runs). */
   acceptance: number;
   cpu: number;
+  main: number;
   js: number;
   ev: number;
   overlap: number;
@@ -133,6 +155,7 @@ interface MixRun {
 async function mixRun(mixer: Mixer, tokens: number): Promise<MixRun> {
   const started = performance.now();
   const cpu = process.cpuUsage();
+  const main = mainThreadSchedstat();
   const res = await mixer.generate({ prompt: PROMPT, maxTokens: tokens });
   const seconds = (performance.now() - started) / 1000;
   if (res.tokens.length !== tokens) throw new Error(`the mix stopped after ${res.tokens.length} tokens (${res.finishReason})`);
@@ -141,6 +164,7 @@ async function mixRun(mixer: Mixer, tokens: number): Promise<MixRun> {
     tps: tokens / seconds,
     acceptance: res.timing.draftTokens ? res.timing.draftTokensAccepted / res.timing.draftTokens : 0,
     cpu: cpuMs(cpu) / tokens,
+    main: mainCpuMs(main) / tokens,
     js: res.timing.mixMs / res.timing.steps,
     ev: res.timing.evalMs / res.timing.steps,
     overlap: laneSum / res.timing.evalMs,
@@ -153,6 +177,7 @@ function mixFigures(runs: MixRun[], names: string[], singleTps: Record<string, n
   return {
     tokens_per_s: round(best.tps),
     cpu_ms_per_token: round(best.cpu, 4),
+    main_thread_cpu_ms_per_token: round(best.main, 4),
     js_ms_per_token: round(best.js, 4),
     eval_ms_per_token: round(best.ev, 4),
     lane_overlap: round(best.overlap, 2),
@@ -226,7 +251,7 @@ export async function benchMixing(o: MixingBenchOptions) {
           mix3: await createMixer(productOf(["a", "b", "c"], o.topK), models, mixOptions),
           mix2_lookahead: await createMixer(productOf(["a", "b"], o.topK), models, { ...mixOptions, lookahead: LOOKAHEAD }),
         };
-        const singleRuns: Record<string, { tps: number; cpu: number }[]> = { a: [], b: [], c: [] };
+        const singleRuns: Record<string, SingleRun[]> = { a: [], b: [], c: [] };
         const mixRuns: Record<keyof typeof mixers, MixRun[]> = { mix2: [], mix3: [], mix2_lookahead: [] };
         const pairRuns: number[] = [];
         /** Per round: the 2-model mix over the slower single model of the same round (paired, so drift cancels). */
@@ -258,10 +283,12 @@ export async function benchMixing(o: MixingBenchOptions) {
         const reuse = await prefixReuse(models, o.topK);
         const single: Record<string, number> = {};
         const singleCpu: Record<string, number> = {};
+        const singleMain: Record<string, number> = {};
         for (const [name, runs] of Object.entries(singleRuns)) {
           const best = [...runs].sort((a, b) => b.tps - a.tps)[0]!;
           single[name] = round(best.tps);
           singleCpu[name] = round(best.cpu, 4);
+          singleMain[name] = round(best.main, 4);
         }
         const mix2 = mixFigures(mixRuns.mix2, ["a", "b"], single);
         const mix3 = mixFigures(mixRuns.mix3, ["a", "b", "c"], single);
@@ -274,6 +301,7 @@ export async function benchMixing(o: MixingBenchOptions) {
           model_bytes: modelBytes,
           single_tokens_per_s: single,
           single_cpu_ms_per_token: singleCpu,
+          single_main_thread_cpu_ms_per_token: singleMain,
           mix2,
           mix3,
           overhead_ratio: Math.max(mix2.overhead_ratio, mix3.overhead_ratio),
