@@ -23,8 +23,9 @@ async function debateReply(r: RecordedRequest): Promise<string> {
   if (p.includes("Decide each finding"))
     return JSON.stringify({ summary: "Guard the division; the doc comment is optional.", decisions: [{ finding: "F1", decision: "accept", reason: "b = 0 gives Infinity silently" }, { finding: "F2", decision: "reject", reason: "a one-line function needs no comment" }] });
   if (p.includes("Round 2 of a review debate")) {
-    // Slow enough that the panel visibly shows round 2 being written while round 1 is already there.
-    await new Promise((res) => setTimeout(res, 2500));
+    // Slow enough that the panel visibly shows round 2 being written while round 1 is already there, even when a
+    // loaded machine takes seconds over the checks of round 1 (at 2.5 s the run sometimes finished first).
+    await new Promise((res) => setTimeout(res, 6000));
     return r.model === ALPHA
       ? reviewJson([], [{ finding: "F1", stance: "support", reason: "still a bug" }, { finding: "F2", stance: "dispute", reason: "the name says it all" }], "Keep F1.")
       : reviewJson([], [{ finding: "F1", stance: "dispute", reason: "callers already check b before calling" }, { finding: "F2", stance: "support", reason: "" }], "F1 is handled by callers.");
