@@ -11,9 +11,9 @@ import { ApiCollab } from "../src/core/collab/api/api-collab";
 import { registerApiModes } from "../src/core/collab/api/modes";
 import { CompletionEngine, type CompletionTimings } from "../src/core/completion/session";
 import { defaultConfig, type ModelConfig } from "../src/core/config";
-import { mainThreadSchedstat } from "./thread-schedstat";
 import { createEngine } from "../src/core/engine";
 import type { Delta, FimRequest, Provider } from "../src/core/providers/types";
+import { mainThreadSchedstat } from "./thread-schedstat";
 
 export interface CompletionBenchOptions {
   requests?: number;
@@ -81,15 +81,6 @@ function sleepingProvider(model: ModelConfig, ms: number, onModelTime: (ms: numb
     complete,
     embed: async () => [],
   };
-}
-
-/**
- * How long the main thread has waited for a CPU core, in ms; undefined where the OS does not say. (The same file's
- * on-CPU time is only brought up to date at a context switch or timer tick, so it cannot time a sub-millisecond
- * request; the wait is complete whenever the thread is running.)
- */
-function cpuWaitMs(): number | undefined {
-  return mainThreadSchedstat()?.waitMs;
 }
 
 function cpuWaitFigures(overhead: number[], cpuWait: number[]): Partial<CompletionBenchResult> {
@@ -163,11 +154,13 @@ export async function benchCompletion(opts: CompletionBenchOptions = {}): Promis
     for (let i = 0; i < n; i++) {
       timings = undefined;
       const signal = new AbortController().signal;
-      const w0 = cpuWaitMs();
+      // The main thread's wait for a core is complete whenever it runs (its on-CPU time is not: that is only
+      // brought up to date at a context switch or timer tick, too coarse for a sub-millisecond request).
+      const w0 = mainThreadSchedstat()?.waitMs;
       const c0 = process.cpuUsage();
       const r = await completions.request(docs[i]!, signal);
       const c = process.cpuUsage(c0);
-      const w1 = cpuWaitMs();
+      const w1 = mainThreadSchedstat()?.waitMs;
       cpu.push((c.user + c.system) / 1000);
       if (w0 !== undefined && w1 !== undefined) cpuWait.push(w1 - w0);
       if (!r || r.fromCache || !timings) throw new Error(`request ${i} did not reach the model`);

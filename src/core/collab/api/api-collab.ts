@@ -110,7 +110,7 @@ export class ApiCollab {
       if (p.served === "cheap") this.router.feedback(p, 1 - good);
       else if (good < 0.5) this.router.feedback(p, 0, 0.5);
       else return false;
-      this.save(this.routerPath(), () => saveRouter(this.routerPath(), this.router));
+      this.saveRouter();
       return true;
     }
     if (p.served !== "cheap") return false;
@@ -123,8 +123,12 @@ export class ApiCollab {
   learnFromReview(req: RequestFeaturesInput, lesson: ReviewLesson): boolean {
     if (!this.opts.learn) return false;
     this.router.feedback(this.router.score(req), lesson.needStrong, REVIEW_LESSON_WEIGHT);
-    this.save(this.routerPath(), () => saveRouter(this.routerPath(), this.router));
+    this.saveRouter();
     return true;
+  }
+
+  private saveRouter(): void {
+    this.save(this.routerPath(), () => saveRouter(this.routerPath(), this.router));
   }
 
   private routerPath(): string {

@@ -52,44 +52,46 @@ function kept(f: Finding, result: Pick<ReviewResult, "verdict">): boolean | unde
   return level === "unanimous" || level === "contested" ? true : level === "rejected" ? false : undefined;
 }
 
+type Raisers = "cheap" | "strong" | "both";
+
+/** Which tier raised a finding (undefined: neither, or the review lacks one of the tiers). */
+function raisers(f: Finding, tiers: ReviewTiers): Raisers | undefined {
+  if (tiers.cheap.size === 0 || tiers.strong.size === 0) return undefined;
+  const byCheap = f.raisedBy.some((m) => tiers.cheap.has(m));
+  const byStrong = f.raisedBy.some((m) => tiers.strong.has(m));
+  return byCheap && byStrong ? "both" : byStrong ? "strong" : byCheap ? "cheap" : undefined;
+}
+
 /** The lesson of a finished run, or undefined when it says nothing (one tier only, stopped early, no findings decided). */
 export function reviewLesson(result: Pick<ReviewResult, "status" | "findings" | "verdict">, tiers: ReviewTiers): ReviewLesson | undefined {
   if (result.status !== "completed" && result.status !== "converged") return undefined;
-  if (tiers.cheap.size === 0 || tiers.strong.size === 0) return undefined;
-  const tally = { strongOnlyKept: [] as string[], cheapOnlyKept: [] as string[], strongOnlyDropped: [] as string[], cheapOnlyDropped: [] as string[], sharedKept: [] as string[] };
+  const ids: Record<`${Raisers} ${"kept" | "dropped"}`, string[]> = { "strong kept": [], "strong dropped": [], "cheap kept": [], "cheap dropped": [], "both kept": [], "both dropped": [] };
   for (const f of result.findings) {
+    const by = raisers(f, tiers);
     const verdict = kept(f, result);
-    if (verdict === undefined) continue;
-    const byCheap = f.raisedBy.some((m) => tiers.cheap.has(m));
-    const byStrong = f.raisedBy.some((m) => tiers.strong.has(m));
-    if (byCheap && byStrong) {
-      if (verdict) tally.sharedKept.push(f.id);
-    } else if (byStrong) (verdict ? tally.strongOnlyKept : tally.strongOnlyDropped).push(f.id);
-    else if (byCheap) (verdict ? tally.cheapOnlyKept : tally.cheapOnlyDropped).push(f.id);
+    if (by && verdict !== undefined) ids[`${by} ${verdict ? "kept" : "dropped"}`].push(f.id);
   }
   // Each finding one tier got right and the other missed (or got wrong) counts for the tier that got it right.
-  const forStrong = tally.strongOnlyKept.length + tally.cheapOnlyDropped.length;
-  const forCheap = tally.cheapOnlyKept.length + tally.strongOnlyDropped.length;
-  const list = (label: string, ids: string[]) => (ids.length ? [`${label} ${ids.join(", ")}`] : []);
+  const forStrong = ids["strong kept"].length + ids["cheap dropped"].length;
+  const forCheap = ids["cheap kept"].length + ids["strong dropped"].length;
+  const list = (label: string, found: string[]) => (found.length ? [`${label} ${found.join(", ")}`] : []);
   const detail = [
-    ...list("kept, raised by the strong tier only:", tally.strongOnlyKept),
-    ...list("thrown out, raised by the cheap tier only:", tally.cheapOnlyDropped),
-    ...list("kept, raised by the cheap tier only:", tally.cheapOnlyKept),
-    ...list("thrown out, raised by the strong tier only:", tally.strongOnlyDropped),
-    ...list("kept, raised by both:", tally.sharedKept),
+    ...list("kept, raised by the strong tier only:", ids["strong kept"]),
+    ...list("thrown out, raised by the cheap tier only:", ids["cheap dropped"]),
+    ...list("kept, raised by the cheap tier only:", ids["cheap kept"]),
+    ...list("thrown out, raised by the strong tier only:", ids["strong dropped"]),
+    ...list("kept, raised by both:", ids["both kept"]),
   ].join("; ");
   if (forStrong > forCheap) return { needStrong: 1, why: `the strong tier was needed (${detail})` };
-  if (forStrong < forCheap || tally.sharedKept.length > 0) return { needStrong: 0, why: `the cheap tier was enough (${detail})` };
+  if (forStrong < forCheap || ids["both kept"].length > 0) return { needStrong: 0, why: `the cheap tier was enough (${detail})` };
   return undefined;
 }
 
 /** The lesson of a fix the user applied: the tier that alone raised that finding was right about it. */
 export function appliedFixLesson(f: Finding, tiers: ReviewTiers): ReviewLesson | undefined {
-  if (tiers.cheap.size === 0 || tiers.strong.size === 0) return undefined;
-  const byCheap = f.raisedBy.some((m) => tiers.cheap.has(m));
-  const byStrong = f.raisedBy.some((m) => tiers.strong.has(m));
-  if (byStrong && !byCheap) return { needStrong: 1, why: `you applied ${f.id}, which only the strong tier raised` };
-  if (byCheap && !byStrong) return { needStrong: 0, why: `you applied ${f.id}, which the cheap tier raised and the strong tier did not` };
+  const by = raisers(f, tiers);
+  if (by === "strong") return { needStrong: 1, why: `you applied ${f.id}, which only the strong tier raised` };
+  if (by === "cheap") return { needStrong: 0, why: `you applied ${f.id}, which the cheap tier raised and the strong tier did not` };
   return undefined;
 }
 
@@ -100,12 +102,15 @@ export function reviewRequest(req: ReviewedCode): RequestFeaturesInput {
 
 /** Teach the router what a finished run says; the lesson it learned, if any. */
 export function learnFromReviewRun(collab: ApiCollab, models: ModelConfig[], req: ReviewedCode, result: Pick<ReviewResult, "status" | "findings" | "verdict">): ReviewLesson | undefined {
-  const lesson = reviewLesson(result, reviewTiers(models, req.participants, collab.options));
-  return lesson && collab.learnFromReview(reviewRequest(req), lesson) ? lesson : undefined;
+  return teach(collab, models, req, (tiers) => reviewLesson(result, tiers));
 }
 
 /** Teach the router what a fix the user applied says; the lesson it learned, if any. */
 export function learnFromAppliedFix(collab: ApiCollab, models: ModelConfig[], req: ReviewedCode, finding: Finding): ReviewLesson | undefined {
-  const lesson = appliedFixLesson(finding, reviewTiers(models, req.participants, collab.options));
+  return teach(collab, models, req, (tiers) => appliedFixLesson(finding, tiers));
+}
+
+function teach(collab: ApiCollab, models: ModelConfig[], req: ReviewedCode, lessonOf: (tiers: ReviewTiers) => ReviewLesson | undefined): ReviewLesson | undefined {
+  const lesson = lessonOf(reviewTiers(models, req.participants, collab.options));
   return lesson && collab.learnFromReview(reviewRequest(req), lesson) ? lesson : undefined;
 }
