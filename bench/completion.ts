@@ -119,6 +119,7 @@ export async function benchCompletion(opts: CompletionBenchOptions = {}): Promis
   const modelMs = opts.modelMs ?? 20;
   const mode = opts.mode ?? "route";
   const dir = mkdtempSync(join(tmpdir(), "chorus-bench-completion-"));
+  let disposeEngine: (() => Promise<void>) | undefined;
   let lastModelMs = 0;
   const live = { n: 0, max: 0 };
   try {
@@ -134,6 +135,7 @@ export async function benchCompletion(opts: CompletionBenchOptions = {}): Promis
       ledgerDir: join(dir, "ledger"),
       registerModes: [(r) => registerApiModes(r, collab)],
     });
+    disposeEngine = () => engine.dispose();
     let timings: CompletionTimings | undefined;
     const completions = new CompletionEngine({
       complete: (input, signal) => engine.complete(input, signal, mode),
@@ -209,6 +211,8 @@ export async function benchCompletion(opts: CompletionBenchOptions = {}): Promis
       max_in_flight: Math.max(live.max, bursty.maxInFlight),
     };
   } finally {
+    // The ledger's last batch is written before its folder goes.
+    await disposeEngine?.();
     rmSync(dir, { recursive: true, force: true });
   }
 }
