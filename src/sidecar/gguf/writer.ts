@@ -115,7 +115,12 @@ function chunkIterator(src: TensorBytes): AsyncIterator<Uint8Array> | Iterator<U
 /** Settles with `p`, or rejects as soon as the signal aborts: a source that never answers cannot hang a write. */
 function abortable<T>(p: T | Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return Promise.resolve(p);
-  if (signal.aborted) return Promise.reject(abortError(signal));
+  if (signal.aborted) {
+    // `p` is dropped: its own rejection (a source that stops on the same abort) must not go unhandled, which
+    // would end the process before the caller removes its temp file.
+    if (p instanceof Promise) p.catch(() => undefined);
+    return Promise.reject(abortError(signal));
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(abortError(signal));
     signal.addEventListener("abort", onAbort, { once: true });

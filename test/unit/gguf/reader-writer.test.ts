@@ -208,6 +208,40 @@ void describe("GGUF writer and reader", () => {
     assert.deepEqual(filesIn(sub), []);
   });
 
+  void it("a source that stops on the same abort leaves no unhandled rejection behind (Ctrl-C in a merge)", async () => {
+    const sub = tempDir("gguf-abort-source");
+    const ac = new AbortController();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    // Like a merge's tensor source: its next chunk rejects once the signal has aborted. The abort lands while the
+    // writer awaits the previous chunk's write, so the writer finds the signal already aborted at the next next().
+    async function* stopsOnAbort(): AsyncGenerator<Uint8Array> {
+      yield encoded[1]!.subarray(0, 4);
+      await new Promise((r) => setTimeout(r, 5));
+      ac.signal.throwIfAborted();
+      yield encoded[1]!.subarray(4);
+    }
+    const source = stopsOnAbort();
+    const first = source.next.bind(source);
+    let calls = 0;
+    source.next = () => {
+      if (++calls === 2) ac.abort();
+      return first();
+    };
+    try {
+      await assert.rejects(
+        writeGguf({ out: join(sub, "stopped.gguf"), metadata: sampleMetadata(), tensors, signal: ac.signal, data: (_t, i) => (i === 1 ? source : encoded[i]!) }),
+        (e: unknown) => e instanceof Error && e.name === "AbortError",
+      );
+      await new Promise((r) => setTimeout(r, 30)); // the source's own rejection settles meanwhile
+      assert.deepEqual(unhandled, []);
+      assert.deepEqual(filesIn(sub), []);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
   void it("refuses to overwrite one of its inputs, and leaves the input intact", async () => {
     const input = join(dir, "input.gguf");
     await writeSample(input);
