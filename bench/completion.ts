@@ -136,6 +136,9 @@ export async function benchCompletion(opts: CompletionBenchOptions = {}): Promis
       registerModes: [(r) => registerApiModes(r, collab)],
     });
     disposeEngine = () => engine.dispose();
+    // The engine falls back to another mode for an unknown one; figures under the wrong name would mislead.
+    const served = engine.modes.forSurface("completion").map((m) => m.id);
+    if (!served.includes(mode)) throw new Error(`--mode ${mode} is not a completion mode; use one of ${served.join(", ")}`);
     let timings: CompletionTimings | undefined;
     const completions = new CompletionEngine({
       complete: (input, signal) => engine.complete(input, signal, mode),

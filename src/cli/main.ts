@@ -10,6 +10,7 @@ import { register as registerModels } from "./commands/models";
 import { register as registerReview } from "./commands/review";
 import { register as registerServe } from "./commands/serve";
 import { register as registerUsage } from "./commands/usage";
+import { cliErrorMessage } from "./error-message";
 
 // Before anything uses libuv's thread pool (see thread-pool.ts): the bundle's requires are synchronous, so it is unused yet.
 process.env.UV_THREADPOOL_SIZE = threadPoolSize();
@@ -24,6 +25,6 @@ for (const register of [registerModels, registerAsk, registerUsage, registerMerg
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   // Errors a user can act on: the message, never a stack trace.
-  console.error(`chorus: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`chorus: ${cliErrorMessage(e)}`);
   process.exit(1);
 });

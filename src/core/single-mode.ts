@@ -27,7 +27,7 @@ export function defaultModelFor(models: ModelConfig[], surface: keyof typeof PRE
   if (!first)
     throw new ProviderError(
       "model_missing",
-      "No model is configured. Start Ollama (Chorus finds its models by itself) or add one to the chorus.models setting.",
+      "No model is configured. Start Ollama (Chorus finds its models by itself) or add one to the chorus.models setting (or the models list of chorus.json for the CLI).",
     );
   return first;
 }

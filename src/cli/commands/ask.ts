@@ -1,7 +1,7 @@
 // `chorus ask "question"`: the same Ask as in VS Code, through a chosen collaboration mode.
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
 import { cliEngine, interruptSignal } from "../engine";
+import { readTextFile } from "../options";
 
 export function register(program: Command): void {
   program
@@ -17,7 +17,7 @@ export function register(program: Command): void {
         const known = engine.modes.forSurface("ask").map((m) => m.id).join(", ");
         throw new Error(`Unknown mode "${opts.mode}". Modes that answer questions: ${known}.`);
       }
-      const code = opts.file ? readFileSync(opts.file, "utf8") : undefined;
+      const code = opts.file ? readTextFile(opts.file, "--file") : undefined;
       const out = await engine.ask(
         words.join(" "),
         { code, filePath: opts.file, modeId: opts.mode },

@@ -33,7 +33,7 @@ export function registerBench(bench: Command): void {
       if (!(weakCostRatio >= 0)) throw new Error(`--weak-cost must be a number ≥ 0, not "${o.weakCost}"`);
       const result = runRoutingBench(readRoutingFile(o.train), readRoutingFile(o.test), {
         strategy: o.strategy as RoutingStrategy,
-        epochs: o.epochs === undefined ? undefined : wholeNumber("--epochs", o.epochs),
+        epochs: o.epochs === undefined ? undefined : wholeNumber("--epochs", o.epochs, 1000),
         weakCostRatio,
       });
       print(result, o.json);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { makeTestModels } from "../../sidecar/testmodels/suite";
+import { interruptSignal } from "../engine";
 
 export function register(program: Command): void {
   program
@@ -13,11 +14,17 @@ export function register(program: Command): void {
     .action(async (opts: { out: string; corpora?: string; bigVocab?: boolean; json?: boolean }) => {
       if (existsSync(opts.out) && !statSync(opts.out).isDirectory()) throw new Error(`--out ${opts.out} exists and is not a folder`);
       mkdirSync(opts.out, { recursive: true });
+      const signal = interruptSignal();
       const manifest = await makeTestModels({
         outDir: opts.out,
         corporaDir: opts.corpora,
         bigVocab: opts.bigVocab,
+        signal,
         log: opts.json ? undefined : (line) => console.log(line),
+      }).catch((e: unknown) => {
+        // Each model is written to a temp file and renamed when complete, so a cancel leaves no half a model.
+        if (signal.aborted) throw new Error(`cancelled; the models already listed are complete, the one being written was removed`);
+        throw e;
       });
       if (opts.json) console.log(JSON.stringify(manifest, null, 2));
     });

@@ -1,19 +1,21 @@
 // `chorus merge`: merge GGUF models from flags or a mergekit-shaped YAML plan, with a progress bar on stderr,
 // Ctrl-C to cancel (nothing is left behind), and optional registration of the result with Ollama.
 import type { Command } from "commander";
+import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_OLLAMA_URL } from "../../core/config";
 import { METHOD_DESCRIPTIONS, METHOD_NAMES } from "../../sidecar/merge/methods";
 import { availableParallelism } from "node:os";
 import { crossEntropy } from "../../sidecar/merge/cross-entropy";
 import { readGgufHeader } from "../../sidecar/gguf/reader";
-import { registerWithOllama } from "../../sidecar/merge/ollama-register";
+import { checkOllamaModelName, registerWithOllama } from "../../sidecar/merge/ollama-register";
 import { optimizeMerge } from "../../sidecar/merge/optimize";
 import { collectSample } from "../../sidecar/merge/sample-files";
 import { MergeConfigError } from "../../sidecar/merge/params";
 import { parseDtype, readPlanFile, type MergePlan } from "../../sidecar/merge/plan";
 import { parseNumberList, planFromFlags } from "../../sidecar/merge/plan-from-flags";
 import { runMerge, type MergeProgress, type MergeResult } from "../../sidecar/merge/run";
+import { wholeNumber } from "../options";
 
 interface MergeOpts {
   method?: string;
@@ -99,8 +101,8 @@ async function optimizeForCode(plan: MergePlan, out: string, o: MergeOpts, signa
   if (o.optimize !== "t" && o.optimize !== "weights") throw new MergeConfigError(`--optimize must be "t" or "weights", not "${o.optimize}"`);
   const json = o.progress === "json";
   const say = json ? (status: string) => jsonLine({ status }) : (line: string) => console.error(line);
-  const evaluations = num(o.evaluations, "--evaluations") ?? 7;
-  const threads = num(o.threads, "--threads") ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+  const evaluations = wholeNumber("--evaluations", o.evaluations ?? "7", 100);
+  const threads = o.threads !== undefined ? wholeNumber("--threads", o.threads, 256) : Math.max(1, Math.min(4, availableParallelism() - 1));
   const started = performance.now();
   const sample = await collectSample((o.sample ?? ".").split(",").map((p) => p.trim()));
   say(`sample: ${sample.texts.length} files, ${(sample.bytes / 1024).toFixed(0)} KB`);
@@ -153,6 +155,13 @@ export function register(program: Command): void {
       if (o.name && planFile) plan.name = o.name;
       const out = o.out ? path.resolve(o.out) : plan.out;
       if (!out) throw new MergeConfigError(`--out is required: where to write the merged GGUF file`);
+      // Checked before the merge, not after minutes of work.
+      if (existsSync(out) && statSync(out).isDirectory()) throw new MergeConfigError(`--out ${out} is a folder: give the path of the GGUF file to write`);
+      if (o.progress !== undefined && o.progress !== "bar" && o.progress !== "json") throw new MergeConfigError(`--progress must be "bar" or "json", not "${o.progress}"`);
+      if (o.ollama) {
+        checkOllamaModelName(o.ollama);
+        if (!URL.canParse(o.ollamaUrl ?? DEFAULT_OLLAMA_URL)) throw new MergeConfigError(`--ollama-url "${o.ollamaUrl}" is not a URL; Ollama's is usually ${DEFAULT_OLLAMA_URL}`);
+      }
       const ac = new AbortController();
       const onSigint = () => ac.abort(new DOMException("cancelled with Ctrl-C", "AbortError"));
       process.once("SIGINT", onSigint);

@@ -2,13 +2,14 @@
 // stderr as it happens; the findings and verdict (or, with --json, the whole result) go to stdout. Ctrl-C
 // cancels and still prints what was found so far.
 import type { Command } from "commander";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { REVIEW_MODES, type ReviewEvent, type ReviewMode, type ReviewResult } from "../../core/collab/text/events";
 import { agreement } from "../../core/collab/text/findings";
 import { learnFromReviewRun } from "../../core/collab/api/review-lesson";
 import { MAX_ROUNDS, runReview } from "../../core/collab/text/review";
 import { cliEngine, interruptSignal } from "../engine";
+import { readTextFile } from "../options";
 
 interface ReviewOptions {
   mode: string;
@@ -84,14 +85,15 @@ export function register(program: Command): void {
     .option("--json", "print the whole result (findings with stances, verdict, cost) as JSON")
     .action(async (file: string, opts: ReviewOptions) => {
       if (!(REVIEW_MODES as readonly string[]).includes(opts.mode)) throw new Error(`--mode must be one of ${REVIEW_MODES.join(", ")}, not "${opts.mode}".`);
-      if (!existsSync(file)) throw new Error(`No such file: ${file}`);
+      const text = readTextFile(file, "the file");
       const rounds = opts.rounds === undefined ? undefined : Number(opts.rounds);
       if (rounds !== undefined && !Number.isInteger(rounds)) throw new Error(`--rounds must be a whole number from 1 to ${MAX_ROUNDS}, not "${opts.rounds}".`);
       const { engine, configPath, collab } = await cliEngine(program);
       const defaults = reviewDefaults(configPath);
       const participants = opts.models?.split(",").map((s) => s.trim()).filter(Boolean) ?? defaults.participants ?? engine.models.list().map((m) => m.id);
       if (participants.length === 0) throw new Error("No models to review with: add models to the config file (or start Ollama), or pass --models.");
-      const all = readFileSync(file, "utf8").split(/\r?\n/);
+      // A final newline ends the last line; it does not start another.
+      const all = text.replace(/\r?\n$/, "").split(/\r?\n/);
       const range = opts.lines ? parseLines(opts.lines, all.length) : { start: 1, end: all.length };
       const signal = interruptSignal();
       const request = {

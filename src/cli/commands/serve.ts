@@ -32,7 +32,7 @@ export function register(program: Command): void {
   program
     .command("serve")
     .description("Run the local model server (OpenAI-compatible) with GGUF models and logit-mixing presets.")
-    .option("--port <port>", "port on 127.0.0.1 (default: a free one)")
+    .option("--port <port>", "port on 127.0.0.1 (default, or 0: a free one)")
     .option("--models <dir>", "a folder of .gguf files (repeat for more)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--demo", "generate the demo models (and serve the chorus/* mixing presets over them)")
     .option("--threads <n>", "CPU threads per model")
@@ -48,7 +48,7 @@ export function register(program: Command): void {
       [] as string[],
     )
     .action(async (opts: ServeOptions) => {
-      const port = positiveInt(opts.port, "--port", 65535);
+      const port = opts.port === undefined ? undefined : wholeNumber("--port", opts.port, 65535, 0);
       const adapters = Object.fromEntries(opts.adapter.map(parseAdapterFlag));
       const folders = [...opts.models];
       if (opts.demo) {

@@ -1,5 +1,6 @@
 // `chorus usage`: cost and latency of past model calls from the ledger, by model, mode or surface.
 import type { Command } from "commander";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Ledger, summarize, type LedgerEntry } from "../../core/ledger";
 import { cliDataDir } from "../config-file";
@@ -20,6 +21,9 @@ export function register(program: Command): void {
     .action((opts: { by: string; ledger?: string; json?: boolean }) => {
       const by = KEYS[opts.by];
       if (!by) throw new Error(`--by must be one of ${Object.keys(KEYS).join(", ")}, not "${opts.by}".`);
+      // A folder named on the command line is only read: a mistyped one is an error, not a new empty ledger.
+      if (opts.ledger !== undefined && !(existsSync(opts.ledger) && statSync(opts.ledger).isDirectory()))
+        throw new Error(`--ledger ${opts.ledger} is not a folder; give the folder that holds ledger.jsonl (by default the CLI's data dir)`);
       const rows = summarize(new Ledger(opts.ledger ?? join(cliDataDir(), "ledger")).read(), by);
       if (opts.json) return console.log(JSON.stringify(rows, null, 2));
       if (rows.length === 0) return console.log("No model calls recorded yet.");

@@ -32,6 +32,8 @@ export interface GenerateOptions {
   stop: string[];
   /** undefined: no log-probabilities; n ≥ 0: the chosen token's plus n alternatives. */
   topLogprobs?: number;
+  /** The request field that held the prompt, named by a too-long error (chat's "messages" by default). */
+  promptParam?: "messages" | "prompt";
 }
 
 /** Text safe to stream and the logprob entries of the tokens whose text starts in it. */
@@ -76,7 +78,7 @@ export async function generate(
   if (prompt.length >= contextSize) {
     throw badRequest(
       `The prompt has ${prompt.length} tokens but ${loaded.id} holds ${contextSize} in all; shorten the prompt.`,
-      "messages",
+      opts.promptParam ?? "messages",
       "context_length_exceeded",
     );
   }

@@ -30,6 +30,8 @@ export class GgufReader {
       throw new GgufError(`cannot open: ${(e as Error).message}`, path, { cause: e });
     }
     try {
+      // A folder opens for reading on Linux and fails only at the first read, with no name in the error.
+      if ((await fh.stat()).isDirectory()) throw new GgufError("is a folder, not a GGUF file", path);
       return new GgufReader(path, fh, await parseGgufHeader(fh, path));
     } catch (e) {
       await fh.close();

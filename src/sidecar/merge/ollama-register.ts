@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { Ollama, type CreateRequest } from "ollama";
 
 export interface RegisterOptions {
-  /** Ollama's base URL, e.g. http://127.0.0.1:11434 (chorus.ollama.url). */
+  /** Ollama's base URL, e.g. http://127.0.0.1:11434 (the chorus.ollamaUrl setting). */
   url: string;
   signal?: AbortSignal;
   /** Human-readable steps: "hashing", "uploading", Ollama's own statuses. */
@@ -34,7 +34,7 @@ async function sha256OfFile(file: string, signal?: AbortSignal): Promise<string>
 }
 
 function unreachable(url: string, cause: unknown): OllamaRegisterError {
-  const e = new OllamaRegisterError(`Ollama is not running at ${url} — start it (ollama serve) or change chorus.ollama.url`);
+  const e = new OllamaRegisterError(`Ollama is not running at ${url} — start it (ollama serve), or point Chorus at it: the chorus.ollamaUrl setting, or --ollama-url on the command line`);
   (e as { cause?: unknown }).cause = cause;
   return e;
 }

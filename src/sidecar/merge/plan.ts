@@ -93,7 +93,31 @@ export function validatePlan(plan: MergePlan): MergePlan {
   check(plan.parameters, "parameters");
   plan.models.forEach((m, i) => check(m.parameters, `models[${i}] (${m.path}).parameters`));
   if (!Number.isInteger(plan.seed) || plan.seed < 0) throw new MergeConfigError(`seed must be a non-negative integer, got ${plan.seed}`);
+  checkUsableValues(plan);
   return plan;
+}
+
+/** Every number a parameter value holds: the scalar, a gradient's points, each conditional entry's value. */
+function numbersIn(v: ParamValue | undefined): number[] {
+  if (v === undefined || typeof v === "boolean") return [];
+  if (typeof v === "number") return [v];
+  return v.flatMap((x) => (typeof x === "number" ? [x] : numbersIn(x.value)));
+}
+
+/**
+ * Values that parse but make a merge no one wants: slerp's t outside [0, 1] extrapolates past both models
+ * instead of interpolating between them, and linear weights that are all 0 make every merged value 0.
+ */
+function checkUsableValues(plan: MergePlan): void {
+  if (plan.method === "slerp") {
+    const t = [plan.parameters.t, ...plan.models.map((m) => m.parameters.t)].flatMap(numbersIn).find((x) => x < 0 || x > 1);
+    if (t !== undefined) throw new MergeConfigError(`slerp's t must be from 0 (the base model) to 1 (the other model), got ${t}`);
+  }
+  if (plan.method === "linear") {
+    const weightsOf = (m: PlanModel) => numbersIn(m.parameters.weight ?? plan.parameters.weight ?? 1);
+    if (plan.models.every((m) => weightsOf(m).every((w) => w === 0)))
+      throw new MergeConfigError(`every model's weight is 0, so every merged value would be 0: give at least one model a weight other than 0`);
+  }
 }
 
 interface RawModelEntry {

@@ -24,7 +24,7 @@ export function findGgufFiles(folders: readonly string[]): { models: FolderModel
       /* reported below */
     }
     if (!isDir) {
-      problems.push(`Model folder ${folder} does not exist or is not a folder; fix chorus.sidecar.modelFolders.`);
+      problems.push(`Model folder ${folder} does not exist or is not a folder; fix chorus.sidecar.modelFolders (or chorus serve --models).`);
       continue;
     }
     for (const path of walk(folder, 0)) {

@@ -226,7 +226,7 @@ export class ModelRegistry {
         await validateLoraAdapter(a.path, base);
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
-        throw new ApiError(422, "invalid_request_error", `The LoRA adapter for "${id}" cannot be used: ${why}. Fix or remove it in chorus.sidecar.adapters.`, "adapter_invalid");
+        throw new ApiError(422, "invalid_request_error", `The LoRA adapter for "${id}" cannot be used: ${why}. Fix or remove it in chorus.sidecar.adapters (or chorus serve --adapter).`, "adapter_invalid");
       }
     }
   }

@@ -51,7 +51,8 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
       const model = lease.model.model;
       const prompt = job.input.kind === "chat" ? await chatPrompt(model, job.input.messages) : completionPrompt(model, job.input.prompt, job.input.suffix);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
-      const r = await generate(lease.model, prompt.tokens, options, signal, onPiece, { topK: svc.topK, lookahead: drafts });
+      const promptParam = job.input.kind === "chat" ? "messages" : "prompt";
+      const r = await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
       return { ...r, format: prompt.format };
     });
   } finally {

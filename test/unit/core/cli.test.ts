@@ -1,6 +1,6 @@
 // The `chorus` CLI as a user runs it: config file, real Ollama provider against the NDJSON stand-in, the ledger.
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -68,6 +68,24 @@ void test("errors a user can act on: unknown mode, no models, bad config", async
   const badConfig = await runCli(["models"], bad.dir, bad.env);
   assert.equal(badConfig.code, 1);
   assert.match(badConfig.stderr, /provider.*ollama, openai, sidecar/);
+});
+
+void test("file system mistakes are put in words, with the path: a folder as a file, a missing file, a missing ledger", async () => {
+  const w = workspace({ models: [{ id: "a", provider: "ollama", model: "m" }] });
+  const folder = await runCli(["ask", "--file", w.dir, "what is this?"], w.dir, w.env);
+  assert.equal(folder.code, 1);
+  assert.match(folder.stderr, /^chorus: --file .*chorus-cli-\w+ is a folder; give a file/);
+  const missing = await runCli(["review", join(w.dir, "nope.py")], w.dir, w.env);
+  assert.match(missing.stderr, /^chorus: the file .*nope\.py does not exist/);
+  // usage only reads: a mistyped ledger folder is an error, not a new empty folder.
+  const ledger = join(w.dir, "no-such-ledger");
+  const usage = await runCli(["usage", "--ledger", ledger], w.dir, w.env);
+  assert.equal(usage.code, 1);
+  assert.match(usage.stderr, /--ledger .*no-such-ledger is not a folder/);
+  assert.equal(existsSync(ledger), false);
+  const mode = await runCli(["bench", "completion", "--mode", "bogus", "--requests", "1"], w.dir, w.env);
+  assert.equal(mode.code, 1);
+  assert.match(mode.stderr, /--mode bogus is not a completion mode; use one of .*route/);
 });
 
 void test("single mode keeps a protected file's question on a local model", async () => {

@@ -3,7 +3,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { progressPrinter } from "../../../src/cli/commands/merge";
@@ -49,6 +49,31 @@ void test("chorus merge refuses contradictory or incomplete requests with a mess
   const badWeights = chorus("merge", "--method", "linear", "--models", "a.gguf,b.gguf", "--weights", "1,x", "--out", "y.gguf");
   assert.match(badWeights.stderr, /--weights: "x" is not a number/);
   assert.ok(!existsSync(at("x.gguf")) && !existsSync(at("y.gguf")));
+});
+
+void test("chorus merge checks its output, progress style, Ollama name and optimiser numbers before merging", async () => {
+  await makeModel(at("p.gguf"), { seed: 4 });
+  await makeModel(at("q.gguf"), { seed: 5 });
+  mkdirSync(at("outdir"), { recursive: true });
+  const merge = (...extra: string[]) => chorus("merge", "--method", "linear", "--models", "p.gguf,q.gguf", ...extra);
+  const cases: [string[], RegExp][] = [
+    [["--out", "outdir"], /--out .*outdir is a folder/],
+    [["--out", "z.gguf", "--progress", "xml"], /--progress must be "bar" or "json"/],
+    [["--out", "z.gguf", "--ollama", "bad name!!"], /not a valid Ollama model name/],
+    [["--out", "z.gguf", "--ollama", "mine", "--ollama-url", "not a url"], /--ollama-url "not a url" is not a URL/],
+    [["--out", "z.gguf", "--optimize", "weights", "--evaluations", "0"], /--evaluations must be a whole number from 1 to 100, not "0"/],
+    [["--out", "z.gguf", "--optimize", "weights", "--threads", "2.5"], /--threads must be a whole number/],
+  ];
+  for (const [extra, message] of cases) {
+    const r = merge(...extra);
+    assert.equal(r.status, 1, extra.join(" "));
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /merge: \d+%/, "refused before any merging");
+  }
+  assert.ok(!existsSync(at("z.gguf")));
+  // A folder among the inputs is named, not reported as a bare EISDIR.
+  const dirInput = chorus("merge", "--method", "linear", "--models", "p.gguf,outdir", "--out", "z.gguf");
+  assert.match(dirInput.stderr, /outdir: is a folder, not a GGUF file/);
 });
 
 void test("progress: a bar redrawn in place on a terminal, a line per 10% elsewhere", () => {

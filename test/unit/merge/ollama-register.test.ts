@@ -40,7 +40,7 @@ void test("says clearly when Ollama is not running, and refuses bad names and mi
       s.close(() => resolve(p));
     });
   });
-  await assert.rejects(registerWithOllama(model, "m", { url: `http://127.0.0.1:${port}` }), /Ollama is not running at http:\/\/127\.0\.0\.1:\d+ — start it \(ollama serve\) or change chorus\.ollama\.url/);
+  await assert.rejects(registerWithOllama(model, "m", { url: `http://127.0.0.1:${port}` }), /Ollama is not running at http:\/\/127\.0\.0\.1:\d+ — start it \(ollama serve\), or point Chorus at it: the chorus\.ollamaUrl setting, or --ollama-url/);
   await assert.rejects(registerWithOllama(model, "bad name!", { url: "http://127.0.0.1:1" }), /not a valid Ollama model name/);
   await assert.rejects(registerWithOllama(path.join(tmp.dir, "none.gguf"), "m", { url: "http://127.0.0.1:1" }), /the file does not exist/);
 });

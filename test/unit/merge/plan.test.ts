@@ -72,6 +72,16 @@ void test("plans that cannot be honoured are refused with a message saying what 
   for (const [yaml, message] of bad) assert.throws(() => parsePlanYaml(yaml, "/p"), message, yaml);
 });
 
+void test("values that parse but make a useless merge are refused: slerp's t outside [0, 1], linear weights all 0", () => {
+  assert.throws(() => planFromFlags({ method: "slerp", models: ["x", "y"], t: [2] }), /slerp's t must be from 0 .* to 1 .*got 2/);
+  assert.throws(() => parsePlanYaml("merge_method: slerp\nbase_model: a.gguf\nmodels: [{model: b.gguf}]\nparameters: {t: [{filter: attn, value: [0, -0.5]}, {value: 0.5}]}", "/p"), /got -0.5/);
+  assert.throws(() => planFromFlags({ method: "linear", models: ["x", "y"], weights: [0, 0] }), /every model's weight is 0/);
+  // One model with weight 0 among others is a choice, as is a gradient that is 0 only at one end.
+  assert.doesNotThrow(() => planFromFlags({ method: "linear", models: ["x", "y"], weights: [0, 1] }));
+  assert.doesNotThrow(() => parsePlanYaml("merge_method: linear\nmodels: [{model: a.gguf, parameters: {weight: [0, 1]}}, {model: b.gguf, parameters: {weight: 0}}]", "/p"));
+  assert.doesNotThrow(() => planFromFlags({ method: "slerp", models: ["x", "y"], t: [0, 0.5, 1] }));
+});
+
 void test("CLI flags: per-model lists, one value for all, slerp's first model as base", () => {
   const p = planFromFlags({ method: "dare_ties", models: ["x.gguf", "y.gguf"], base: "b.gguf", weights: [0.3, 0.7], density: [0.5], seed: 9 });
   assert.deepEqual(p.models.map((m) => m.parameters), [{ weight: 0.3, density: 0.5 }, { weight: 0.7, density: 0.5 }]);

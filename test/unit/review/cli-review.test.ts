@@ -56,7 +56,7 @@ void test("chorus review --mode mixture --json: findings with stances, the aggre
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /Rounds must be a whole number from 1 to 10, not 0/);
     const missing = await cli(["review", "nope.js"], dir, env);
-    assert.match(missing.stderr, /No such file: nope\.js/);
+    assert.match(missing.stderr, /the file nope\.js does not exist/);
   } finally {
     await ollama.close();
   }

@@ -139,6 +139,10 @@ void describe("OpenAI-compatible API over real llama.cpp", () => {
     const r = await fetch(`${f.sidecar.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` }, body: "{not json" });
     assert.equal(r.status, 400);
     assert.match(((await r.json()) as { error: { message: string } }).error.message, /not valid JSON/);
+    // A prompt longer than the context names the field that held it, as OpenAI does.
+    const long = "x".repeat(600);
+    await assert.rejects(f.client.completions.create({ model: "ts-bigram", prompt: long, max_tokens: 2 }), (e: unknown) => e instanceof APIError && e.status === 400 && e.code === "context_length_exceeded" && e.param === "prompt");
+    await assert.rejects(f.client.chat.completions.create({ model: "ts-bigram", messages: [{ role: "user", content: long }], max_tokens: 2 }), (e: unknown) => e instanceof APIError && e.code === "context_length_exceeded" && e.param === "messages");
     const ok = await f.client.completions.create({ model: "ts-bigram", prompt: "x", max_tokens: 2, temperature: 0 });
     assert.equal(ok.choices[0]!.text.length, 2);
   });

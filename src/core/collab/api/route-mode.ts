@@ -28,7 +28,7 @@ export function noModelError(filePath: string | undefined): ProviderError {
     "model_missing",
     filePath
       ? `No configured model may see ${filePath}: the privacy rules keep it local and no local model is configured. Add a local model (Ollama or the sidecar).`
-      : "No model is configured. Start Ollama (Chorus finds its models by itself) or add one to the chorus.models setting.",
+      : "No model is configured. Start Ollama (Chorus finds its models by itself) or add one to the chorus.models setting (or the models list of chorus.json for the CLI).",
   );
 }
 
