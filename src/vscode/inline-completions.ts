@@ -99,9 +99,12 @@ export function registerInlineCompletions(services: ChorusServices): void {
   const reportError = (e: unknown): void => {
     const msg = errorMessage(e);
     log.warn(`completion failed: ${msg}`);
-    const last = shownErrors.get(msg) ?? 0;
+    // Repeats are held back by kind, not by wording: the same failure often differs only in a number (token
+    // counts, ports), and a notification per keystroke pause helps no one.
+    const kind = msg.replace(/\d+/g, "#");
+    const last = shownErrors.get(kind) ?? 0;
     if (Date.now() - last < ERROR_QUIET_MS) return;
-    shownErrors.set(msg, Date.now());
+    shownErrors.set(kind, Date.now());
     void vscode.window.showWarningMessage(`Chorus completions: ${msg}`, "Show Log").then((pick) => {
       if (pick) log.show();
     });

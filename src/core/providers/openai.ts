@@ -31,6 +31,12 @@ export interface OpenAIProviderOptions {
   /** FIM template family when the model name does not reveal it ("qwen-coder", "starcoder", …). */
   fimFamily?: string;
   capabilities?: (model: string) => Partial<Capabilities>;
+  /**
+   * Ask the server to drop a completion prompt's oldest lines when it does not fit the model (vLLM's and the Chorus
+   * sidecar's `truncate_prompt_tokens: -1`), instead of refusing it: editor context is sized in characters, not
+   * in the model's tokens. Only for servers known to take the field.
+   */
+  truncatePrompt?: boolean;
 }
 
 // The SDK needs some key; sending a placeholder (never the user's OPENAI_API_KEY from the environment, which the
@@ -104,12 +110,18 @@ export class OpenAIProvider implements Provider {
             ...this.usageOption(),
             ...this.sampling({ ...req, stop }, t, true),
             ...(topN !== undefined ? { logprobs: Math.min(5, topN) } : {}),
+            ...this.truncation(),
           },
           { signal: s },
         );
         return openAIDeltas(stream, "completion", (w) => this.malformed(t, req.model, w), () => this.cut(t, req.model));
       }),
     );
+  }
+
+  /** A field outside the SDK's types, so it is spread from an untyped object. */
+  private truncation(): object {
+    return this.opts.truncatePrompt ? { truncate_prompt_tokens: -1 } : {};
   }
 
   async embed(req: EmbedRequest, signal?: AbortSignal): Promise<number[][]> {

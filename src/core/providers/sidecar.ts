@@ -33,6 +33,7 @@ export function createSidecarProvider(connection: SidecarConnection, opts: Sidec
     if (!c) throw new ProviderError("unreachable", SIDECAR_NOT_RUNNING, { endpoint: "the Chorus sidecar" });
     return { baseURL: sidecarBaseUrl(c.url), apiKey: c.token };
   };
-  // The sidecar implements `suffix` on /v1/completions itself, so FIM never needs a template there.
-  return new OpenAIProvider({ kind: "sidecar", target, fetch: opts.fetch, policy: opts.policy, fim: "suffix", capabilities: opts.capabilities });
+  // The sidecar implements `suffix` on /v1/completions itself, so FIM never needs a template there; and it fits an
+  // editor's prompt to each model's context (small contexts, byte-level test models) when asked to.
+  return new OpenAIProvider({ kind: "sidecar", target, fetch: opts.fetch, policy: opts.policy, fim: "suffix", capabilities: opts.capabilities, truncatePrompt: true });
 }

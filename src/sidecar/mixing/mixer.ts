@@ -4,6 +4,7 @@
 // so a prompt that extends or shares a start with the previous one only evaluates what changed.
 
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
+import { fitByLines, promptTokenLimit, type PromptParts } from "../generation/fit-prompt";
 import { decode, type MixGenerateResult, type ReplyPiece } from "./decode";
 import type { TokenId } from "./distribution";
 import { createLane, startLane, type Lane } from "./lockstep";
@@ -44,6 +45,8 @@ export interface MixerOptions {
 
 export interface MixGenerateRequest {
   prompt: string;
+  /** truncate_prompt_tokens: drop the prompt's oldest whole lines until it fits (see fit-prompt.ts). */
+  truncate?: number;
   /** File/project context placed before the prompt (context-contrastive decoding reads the prompt without it too). */
   context?: string;
   /** Default 128. */
@@ -144,9 +147,17 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     return { promptTokens: prompts[0]!, toEvaluate };
   }
 
+  /** The prompt's last whole lines that fit every lane (context lanes read the context first); all of it if none fits. */
+  function fitPrompt(context: string, prompt: string, limit: number): string {
+    const size = (p: PromptParts) =>
+      Math.max(...lanes.map((lane) => modelOf(lane).tokenize((lane.role.withContext ? context : "") + p.prefix).length + 1));
+    return fitByLines({ prefix: prompt, suffix: "" }, limit, size)?.prefix ?? prompt;
+  }
+
   async function run(req: MixGenerateRequest): Promise<MixGenerateResult> {
     const r = validateRequest(req, spec, contextSize);
-    const { promptTokens, toEvaluate } = await startLanes(r.context, r.prompt, 1);
+    const prompt = r.truncate === undefined ? r.prompt : fitPrompt(r.context, r.prompt, promptTokenLimit(r.truncate, contextSize, r.maxTokens));
+    const { promptTokens, toEvaluate } = await startLanes(r.context, prompt, 1);
     return decode(
       {
         strategy,
@@ -219,6 +230,8 @@ function validateRequest(req: MixGenerateRequest, spec: MixSpec, contextSize: nu
     throw new MixRequestError(`topLogprobs must be an integer from 0 to 20, not ${JSON.stringify(req.topLogprobs)}`);
   validateSampling(req.sampling);
   const lookahead = req.lookahead === undefined ? undefined : checkLookahead(req.lookahead);
+  if (req.truncate !== undefined && (!Number.isInteger(req.truncate) || req.truncate === 0 || req.truncate < -1))
+    throw new MixRequestError(`truncate must be -1 (as many prompt tokens as fit) or a positive number of tokens, not ${JSON.stringify(req.truncate)}`);
   return { ...req, maxTokens, stop, topLogprobs, lookahead, context: req.context ?? "" };
 }
 

@@ -3,6 +3,8 @@
 // hold their models in the registry for exactly the request's duration.
 
 import { generate, generatedPiece, generateResult, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
+import type { LlamaModel } from "node-llama-cpp";
+import { fitByLines, promptTokenLimit, type PromptParts } from "../generation/fit-prompt";
 import { chatPrompt, completionPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
 import { checkLookahead } from "../mixing/lookahead";
 import { isVirtualModel, resolvePreset, type Preset } from "../presets";
@@ -23,7 +25,15 @@ export interface SidecarServices {
   configProblems?: readonly string[];
 }
 
-export type JobInput = { kind: "completion"; prompt: string; suffix?: string } | { kind: "chat"; messages: ChatTurn[] };
+export interface CompletionInput {
+  kind: "completion";
+  prompt: string;
+  suffix?: string;
+  /** truncate_prompt_tokens (see fit-prompt.ts); absent = a prompt too long is an error. */
+  truncate?: number;
+}
+
+export type JobInput = CompletionInput | { kind: "chat"; messages: ChatTurn[] };
 
 export interface Job {
   model: string;
@@ -49,7 +59,8 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
   try {
     return await lease.model.exclusive(async () => {
       const model = lease.model.model;
-      const prompt = job.input.kind === "chat" ? await chatPrompt(model, job.input.messages) : completionPrompt(model, job.input.prompt, job.input.suffix);
+      const contextSize = lease.model.context.contextSize;
+      const prompt = job.input.kind === "chat" ? await chatPrompt(model, job.input.messages) : fittedCompletionPrompt(model, job.input, contextSize, job.options.maxTokens);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
       const promptParam = job.input.kind === "chat" ? "messages" : "prompt";
       const r = await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
@@ -58,6 +69,15 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
   } finally {
     lease.release();
   }
+}
+
+/** A completion's prompt tokens; with `truncate`, whole lines dropped until they fit (fit-prompt.ts). */
+function fittedCompletionPrompt(model: LlamaModel, input: CompletionInput, contextSize: number, maxTokens: number): PromptTokens {
+  const build = (p: PromptParts) => completionPrompt(model, p.prefix, input.suffix === undefined ? undefined : p.suffix);
+  const whole = { prefix: input.prompt, suffix: input.suffix ?? "" };
+  if (input.truncate === undefined) return build(whole);
+  const fitted = fitByLines(whole, promptTokenLimit(input.truncate, contextSize, maxTokens), (p) => build(p).tokens.length);
+  return build(fitted ?? whole);
 }
 
 /** The request's `chorus.lookahead` (checked), or the sidecar's setting. */
@@ -86,6 +106,7 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
     const withLogprobs = job.options.topLogprobs !== undefined;
     const r = await mixer.generate({
       prompt,
+      truncate: job.input.kind === "completion" ? job.input.truncate : undefined,
       context,
       lookahead: requestLookahead(svc, lookahead),
       maxTokens,

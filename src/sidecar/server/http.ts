@@ -68,7 +68,7 @@ async function handle(svc: SidecarServices, req: IncomingMessage, res: ServerRes
       return sendJson(res, 200, listModels(svc));
     case "POST /v1/completions": {
       const p = completionParams(await readJsonBody(req));
-      const job = { model: p.model, input: { kind: "completion" as const, prompt: p.prompt, suffix: p.suffix }, options: p.options, chorus: p.chorus };
+      const job = { model: p.model, input: { kind: "completion" as const, prompt: p.prompt, suffix: p.suffix, truncate: p.truncate }, options: p.options, chorus: p.chorus };
       return handleGeneration(svc, req, res, p, job, completionShape);
     }
     case "POST /v1/chat/completions": {

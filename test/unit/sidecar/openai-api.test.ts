@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { APIError, NotFoundError } from "openai";
+import { createSidecarProvider } from "../../../src/core/providers/sidecar";
 import { bytesOf, startFixture, TOKEN, type Fixture } from "./helpers";
 
 let f: Fixture;
@@ -145,6 +146,28 @@ void describe("OpenAI-compatible API over real llama.cpp", () => {
     await assert.rejects(f.client.chat.completions.create({ model: "ts-bigram", messages: [{ role: "user", content: long }], max_tokens: 2 }), (e: unknown) => e instanceof APIError && e.code === "context_length_exceeded" && e.param === "messages");
     const ok = await f.client.completions.create({ model: "ts-bigram", prompt: "x", max_tokens: 2, temperature: 0 });
     assert.equal(ok.choices[0]!.text.length, 2);
+  });
+
+  void it("fits a completion prompt to the context by whole lines when asked (truncate_prompt_tokens), as Chorus's own client does", async () => {
+    // 20 lines of 40 bytes = 800 byte tokens, over the 512-token context; the bigram reply depends on the last byte only.
+    const line = `${"x".repeat(38)};\n`;
+    const prompt = `${line.repeat(20)}return `;
+    const body = { model: "ts-bigram", prompt, max_tokens: 8, temperature: 0 };
+    const post = (b: object) => fetch(`${f.sidecar.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` }, body: JSON.stringify(b) });
+    assert.equal((await post(body)).status, 400, "without the field, a prompt that does not fit is refused");
+    const r = await post({ ...body, truncate_prompt_tokens: -1 });
+    assert.equal(r.status, 200);
+    const out = (await r.json()) as { choices: { text: string }[]; usage: { prompt_tokens: number } };
+    // BOS + whole lines + the cursor's line, within the context less the reply's room.
+    const kept = out.usage.prompt_tokens - 1 - "return ".length;
+    assert.ok(kept > 0 && kept % line.length === 0 && out.usage.prompt_tokens <= 512 - 8, `prompt_tokens ${out.usage.prompt_tokens}`);
+    assert.equal(out.choices[0]!.text, Buffer.from(greedyByTable(f.ts.table, prompt, 8)).toString("latin1"));
+    assert.equal((await post({ ...body, truncate_prompt_tokens: 0 })).status, 400);
+    // Chorus's provider for the sidecar asks for it on every completion.
+    const provider = createSidecarProvider(() => ({ url: f.sidecar.url, token: TOKEN }));
+    let text = "";
+    for await (const d of provider.complete({ model: "ts-bigram", prefix: prompt, suffix: "", maxTokens: 8, temperature: 0 })) text += d.text ?? "";
+    assert.equal(text, out.choices[0]!.text);
   });
 
   void it("lists the models it found in its folder", async () => {

@@ -73,6 +73,19 @@ void describe("virtual models (presets)", () => {
     assert.deepEqual(served.choices[0]!.logprobs!.token_logprobs, mixed.tokens.map((t) => t.logprob));
   });
 
+  void it("a preset fits a too-long completion prompt by whole lines when asked, and mixes what it kept", async () => {
+    const line = `${"y".repeat(58)};\n`;
+    const cursor = "return ";
+    const prompt = `${line.repeat(60)}${cursor}`; // 3600 byte tokens: over any mixing context here
+    const body = { model: "chorus/poe-ts-py", prompt, max_tokens: 8, temperature: 0 };
+    await assert.rejects(f.client.completions.create(body), (e: unknown) => e instanceof APIError && e.status === 400 && /does not fit/.test(e.message));
+    const served = await f.client.completions.create({ ...body, truncate_prompt_tokens: -1 } as typeof body);
+    const kept = served.usage!.prompt_tokens - 1 - cursor.length; // less BOS and the cursor's line
+    assert.ok(kept > 0 && kept % line.length === 0, `whole lines kept: ${served.usage!.prompt_tokens} prompt tokens`);
+    const mixed = await mixerOutput(parseMixSpec(PRESETS["poe-ts-py"]), `${line.repeat(kept / line.length)}${cursor}`, 8);
+    assert.equal(served.choices[0]!.text, mixed.text);
+  });
+
   void it("streams a sampled contrastive preset identically to the mixer with the same seed", async () => {
     const prompt = "function add(a: number, ";
     const stream = await f.client.chat.completions.create({ model: "chorus/contrastive-ts", messages: [{ role: "user", content: prompt }], max_tokens: 16, temperature: 0.8, seed: 11, stream: true });

@@ -79,6 +79,8 @@ export function commonParams(b: Body, defaultMaxTokens: number, topLogprobs: num
 export interface CompletionParams extends CommonParams {
   prompt: string;
   suffix?: string;
+  /** vLLM's truncate_prompt_tokens: −1 = drop whole lines until the prompt fits, k > 0 = also at most k tokens. */
+  truncate?: number;
 }
 
 export function completionParams(raw: unknown): CompletionParams {
@@ -90,7 +92,9 @@ export function completionParams(raw: unknown): CompletionParams {
   if (suffix !== undefined && suffix !== null && typeof suffix !== "string") throw badRequest('"suffix" must be a string.', "suffix");
   // Legacy completions: `logprobs` is the number of alternatives (0–20); absent means none.
   const lp = int(b, "logprobs", 0, 20);
-  return { ...commonParams(b, 16, lp), prompt, suffix: (suffix ?? undefined) as string | undefined };
+  const truncate = int(b, "truncate_prompt_tokens", -1, 1 << 24);
+  if (truncate === 0) throw badRequest('"truncate_prompt_tokens" must be -1 (as many as fit) or a positive number of tokens, not 0.', "truncate_prompt_tokens");
+  return { ...commonParams(b, 16, lp), prompt, suffix: (suffix ?? undefined) as string | undefined, truncate };
 }
 
 export interface ChatParams extends CommonParams {
