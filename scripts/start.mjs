@@ -76,7 +76,9 @@ async function startDemoSidecar() {
 
 /** First-run settings of the demo instance; the demo sidecar's models become Chorus models. */
 function demoSettings(sidecarModels) {
-  const models = sidecarModels.map((name) => ({ id: name.replace(/^chorus\//, "mix-"), provider: "sidecar", model: name, tags: ["local"] }));
+  // random-small is a random-weights model for tests: it writes noise, so the demo does not offer it.
+  const served = sidecarModels.filter((name) => !name.startsWith("random-"));
+  const models = served.map((name) => ({ id: name.replace(/^chorus\//, "mix-"), provider: "sidecar", model: name, tags: ["local"] }));
   return {
     "workbench.startupEditor": "none",
     "security.workspace.trust.enabled": false,

@@ -29,6 +29,9 @@ export interface ModelConfig {
   keepAlive?: string | number;
 }
 
+/** A sidecar mixing preset ("chorus/<name>"): several local models voting on every token, served as one model. */
+export const isMixingPreset = (m: ModelConfig): boolean => m.provider === "sidecar" && m.model.startsWith("chorus/");
+
 export interface PrivacyConfig {
   /** Glob patterns of files whose content must never reach a cloud model. */
   localOnlyGlobs: string[];

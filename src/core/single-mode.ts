@@ -1,7 +1,7 @@
 // "Single": one model answers, no collaboration. The baseline every other mode is measured against, and the
 // default when nothing else is chosen. Which model: the first one tagged for the job, else the first configured.
 import { askMessages } from "./ask-prompt";
-import type { ModelConfig, PrivacyConfig } from "./config";
+import { isMixingPreset, type ModelConfig, type PrivacyConfig } from "./config";
 import type { ModeRegistry, ModeServices } from "./modes";
 import { allowedModels } from "./privacy";
 import { ProviderError } from "./providers/errors";
@@ -18,7 +18,10 @@ const PREFERENCE = {
  */
 export function defaultModelFor(models: ModelConfig[], surface: keyof typeof PREFERENCE, privacy?: PrivacyConfig, filePath?: string): ModelConfig {
   const allowed = privacy ? allowedModels(models, privacy, filePath) : models;
-  const usable = (allowed.length > 0 ? allowed : models).filter((m) => !m.tags?.includes("embedding"));
+  const candidates = (allowed.length > 0 ? allowed : models).filter((m) => !m.tags?.includes("embedding"));
+  // A mixing preset is several models voting on each token, not one model: chosen only when nothing else is there.
+  const ordinary = candidates.filter((m) => !isMixingPreset(m));
+  const usable = ordinary.length > 0 ? ordinary : candidates;
   for (const tag of PREFERENCE[surface]) {
     const hit = usable.find((m) => m.tags?.includes(tag));
     if (hit) return hit;

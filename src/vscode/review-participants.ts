@@ -3,14 +3,13 @@
 // ordinary models. A sidecar mixing preset (model "chorus/…") is already several models voting on every token,
 // so it is ticked only when there is nothing else to tick.
 
-import type { ModelConfig } from "../core/config";
+import { isMixingPreset, type ModelConfig } from "../core/config";
 
 /** workspaceState key: { [mode]: model ids }. */
 export const LAST_PARTICIPANTS_KEY = "chorus.review.lastParticipants";
 /** Three reviewers, as in the multi-agent debate results (three agents, two rounds). */
 const DEFAULT_COUNT = 3;
 
-const isMixingPreset = (m: ModelConfig) => m.provider === "sidecar" && m.model.startsWith("chorus/");
 
 /** What workspaceState holds under LAST_PARTICIPANTS_KEY, or an empty map when it holds anything else. */
 function byMode(remembered: unknown): Record<string, unknown> {
