@@ -115,9 +115,36 @@ function parse(lines: string[]): LedgerEntry[] {
   return out;
 }
 
+/**
+ * A call that failed. A call stopped because its answer was no longer wanted (the user typed on, a review was
+ * cancelled) is recorded with ok: false and error "cancelled", but nothing went wrong.
+ */
+export const failed = (e: LedgerEntry): boolean => !e.ok && e.error !== "cancelled";
+
+const ERROR_WORDS: Record<string, string> = {
+  unreachable: "the model could not be reached",
+  unauthorized: "the API key was refused",
+  rate_limited: "the provider's rate limit was hit",
+  model_missing: "the model is not available there",
+  context_too_long: "the prompt was too long for the model",
+  malformed: "the reply could not be read",
+  timeout: "the model took too long",
+  cancelled: "cancelled",
+  server: "the server failed",
+  unsupported: "the model cannot do this",
+  budget: "the budget cap stopped it",
+  privacy: "privacy rules allow only local models here",
+};
+
+/** A ledger entry's error (a ProviderErrorKind, "privacy", …) in words for a tooltip or a table. */
+export function errorInWords(error: string | undefined): string {
+  return (error && ERROR_WORDS[error]) ?? error ?? "an error";
+}
+
 export interface UsageRow {
   key: string;
   calls: number;
+  /** Failed calls (cancelled ones not counted: see failed()). */
   errors: number;
   inputTokens: number;
   outputTokens: number;
@@ -141,7 +168,7 @@ export function summarize(entries: LedgerEntry[], by: (e: LedgerEntry) => string
       return {
         key,
         calls: g.length,
-        errors: g.filter((e) => !e.ok).length,
+        errors: g.filter(failed).length,
         inputTokens: g.reduce((s, e) => s + e.inputTokens, 0),
         outputTokens: g.reduce((s, e) => s + e.outputTokens, 0),
         costUsd: g.reduce((s, e) => s + e.costUsd, 0),

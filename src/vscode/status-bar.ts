@@ -1,7 +1,7 @@
 // The Chorus status bar item: the active completion mode and the last decision the engine made (which model
 // answered and why). The tooltip explains it in full; a click opens the mode picker.
 import * as vscode from "vscode";
-import type { LedgerEntry } from "../core/ledger";
+import { errorInWords, type LedgerEntry } from "../core/ledger";
 import type { ModeSurface } from "../core/modes";
 import { activeMode, CHOOSE_MODE_COMMAND } from "./mode-picker";
 import { SURFACES } from "./mode-choice";
@@ -13,14 +13,20 @@ export function registerStatusBar(services: ChorusServices): void {
   const item = vscode.window.createStatusBarItem(STATUS_BAR_ID, vscode.StatusBarAlignment.Right, 100);
   item.name = "Chorus";
   item.command = CHOOSE_MODE_COMMAND;
+  // The item's text names the model of the last answer (a completion or Ask: one model each); a review's many
+  // calls would leave it naming whichever spoke last. The tooltip explains the last decision on any surface. A call
+  // cancelled because its answer was no longer wanted (the user typed on) changes neither.
   let last: LedgerEntry | undefined;
-  const render = () => renderStatus(services, item, last);
+  let lastAnswer: LedgerEntry | undefined;
+  const render = () => renderStatus(services, item, last, lastAnswer);
   services.context.subscriptions.push(
     item,
     services.engineHost.onDidChange(render),
     services.modeChoices.onDidChange(render),
     services.ledger.onRecord((e) => {
+      if (e.error === "cancelled") return;
       last = e;
+      if (e.surface === "completion" || e.surface === "ask") lastAnswer = e;
       render();
     }),
   );
@@ -28,11 +34,12 @@ export function registerStatusBar(services: ChorusServices): void {
   item.show();
 }
 
-function renderStatus(services: ChorusServices, item: vscode.StatusBarItem, last: LedgerEntry | undefined): void {
+function renderStatus(services: ChorusServices, item: vscode.StatusBarItem, last: LedgerEntry | undefined, lastAnswer: LedgerEntry | undefined): void {
   const completion = activeMode(services, "completion");
   const source = services.engineHost.modelSource;
   const noModels = services.engineHost.config.models.length === 0;
-  item.text = `$(${noModels ? "warning" : "layers"}) Chorus: ${completion?.id ?? "no mode"}${last ? ` · ${last.ok ? last.model : "$(error) " + last.model}` : ""}`;
+  const answered = lastAnswer ? ` · ${lastAnswer.ok ? lastAnswer.model : "$(error) " + lastAnswer.model}` : "";
+  item.text = `$(${noModels ? "warning" : "layers"}) Chorus: ${completion?.id ?? "no mode"}${answered}`;
   item.accessibilityInformation = { label: `Chorus, completion mode ${completion?.label ?? "none"}. Click to choose a collaboration mode.` };
   item.backgroundColor = noModels ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
 
@@ -56,7 +63,7 @@ function renderStatus(services: ChorusServices, item: vscode.StatusBarItem, last
     md.appendMarkdown(
       last.ok
         ? `${last.inputTokens}+${last.outputTokens} tokens · ${last.costUsd === 0 ? "no cost" : `$${last.costUsd.toFixed(4)}`} · ${Math.round(last.latencyMs)} ms\n\n`
-        : `Failed: ${escape(last.error ?? "error")}\n\n`,
+        : `Failed: ${escape(errorInWords(last.error))}\n\n`,
     );
   }
   md.appendMarkdown(`[Choose mode](command:${CHOOSE_MODE_COMMAND}) · [Show usage](command:chorus.showUsage) · [Show log](command:chorus.showLog)`);

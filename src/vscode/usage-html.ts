@@ -1,7 +1,7 @@
 // The HTML of "Chorus: Show Usage": cost and latency by model and by mode, as tables and inline-SVG bar charts.
 // Rendered in the extension host from the ledger (no script runs in the webview), styled only with VS Code theme
 // variables so it follows every theme. Free of `vscode` imports so it is unit-tested in plain Node.
-import { summarize, type LedgerEntry, type UsageRow } from "../core/ledger";
+import { failed, summarize, type LedgerEntry, type UsageRow } from "../core/ledger";
 
 export interface UsagePage {
   entries: LedgerEntry[];
@@ -14,7 +14,7 @@ export function renderUsageHtml({ entries, nonce, cspSource }: UsagePage): strin
   const byModel = summarize(entries, (e) => e.model);
   const byMode = summarize(entries, (e) => `${e.surface} · ${e.mode}`);
   const cost = entries.reduce((s, e) => s + e.costUsd, 0);
-  const errors = entries.filter((e) => !e.ok).length;
+  const errors = entries.filter(failed).length;
   const body =
     entries.length === 0
       ? `<p class="empty">No model calls recorded yet. Use an inline completion, Ask or Review, then run <b>Chorus: Show Usage</b> again — this page also updates by itself.</p>`

@@ -42,7 +42,7 @@ describe("review", () => {
     assert.equal(entries.length, 8, JSON.stringify(entries.map((e) => [e.decision, e.reason, e.error])));
     assert.equal(new Set(entries.map((e) => e.runId)).size, 1, "one run id groups the run's calls");
     assert.ok(entries.every((e) => e.mode === "refine" && e.ok && e.model === model && e.costUsd === 0));
-    assert.equal(entries.filter((e) => e.reason === "repair").length, 4);
+    assert.equal(entries.filter((e) => e.reason?.startsWith("asked again")).length, 4);
     assert.ok(entries.some((e) => e.decision === "verdict"));
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
     assert.ok(tabs.includes("Chorus Review: hello.ts"), `tabs: ${tabs.join(", ")}`);

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Ledger, summarize, type LedgerEntry } from "../../../src/core/ledger";
+import { errorInWords, Ledger, summarize, type LedgerEntry } from "../../../src/core/ledger";
 
 const entry = (model: string, costUsd: number, latencyMs: number, ok = true): Omit<LedgerEntry, "ts"> => ({
   surface: "ask", mode: "single", model, provider: "ollama", inputTokens: 10, outputTokens: 5, costUsd, latencyMs, ok,
@@ -123,11 +123,19 @@ void test("records made just before process.exit() are on disk", () => {
 
 void test("summarize groups cost, errors and latency by key", () => {
   const mk = (model: string, cost: number, lat: number, ok = true) => ({ ...entry(model, cost, lat, ok), ts: "" });
-  const rows = summarize([mk("a", 1, 10), mk("a", 2, 30, false), mk("a", 0, 20), mk("b", 0.5, 5)], (e) => e.model);
+  const cancelled = { ...mk("a", 0, 1, false), error: "cancelled" };
+  const rows = summarize([mk("a", 1, 10), mk("a", 2, 30, false), mk("a", 0, 20), mk("b", 0.5, 5), cancelled], (e) => e.model);
   assert.equal(rows[0]?.key, "a");
-  assert.equal(rows[0]?.calls, 3);
-  assert.equal(rows[0]?.errors, 1);
+  assert.equal(rows[0]?.calls, 4);
+  assert.equal(rows[0]?.errors, 1, "a call cancelled because the user typed on is not a failure");
   assert.equal(rows[0]?.costUsd, 3);
-  assert.equal(rows[0]?.latencyP50Ms, 20);
+  assert.equal(rows[0]?.latencyP50Ms, 10);
   assert.equal(rows[1]?.key, "b");
+});
+
+void test("errors read as words in tooltips, unknown ones as they are", () => {
+  assert.equal(errorInWords("context_too_long"), "the prompt was too long for the model");
+  assert.equal(errorInWords("privacy"), "privacy rules allow only local models here");
+  assert.equal(errorInWords("teapot"), "teapot");
+  assert.equal(errorInWords(undefined), "an error");
 });

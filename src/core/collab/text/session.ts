@@ -104,7 +104,7 @@ export class ReviewSession {
       const notes: string[] = [];
       if (!parsed.ok) {
         this.emit({ type: "model-retry", round, model, reason: parsed.error });
-        const again = await this.call(model, round, [...messages, { role: "assistant", content: text }, repairPrompt(parsed.error, verdict)], { ...ctx, reason: "repair" });
+        const again = await this.call(model, round, [...messages, { role: "assistant", content: text }, repairPrompt(parsed.error, verdict)], { ...ctx, reason: "asked again: its reply could not be read as findings" });
         outputTokens += again.usage.outputTokens;
         costUsd += again.costUsd;
         const second = parse(again.text);
