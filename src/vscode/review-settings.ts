@@ -59,15 +59,28 @@ export async function chooseReviewSetup(mode: ReviewMode, models: ModelConfig[],
   }
   if (models.length < 2 && mode === "debate")
     throw new ReviewSettingsError(`A debate needs at least two models; only ${models[0]!.id} is configured. Add another to chorus.models.`, SETTINGS.models);
-  const ticked = new Set(initialParticipants(mode, models, state.get(LAST_PARTICIPANTS_KEY)));
-  for (const item of items) item.picked = ticked.has(item.label);
-  const picked = await vscode.window.showQuickPick(items, {
-    canPickMany: true,
-    title: mode === "debate" ? "Chorus: Models for the debate" : "Chorus: Proposers for the mixture of agents",
-    placeHolder: "Reviewers: tick, then Enter (chorus.review.participants skips this)",
-  });
-  if (!picked || picked.length === 0) return undefined;
-  const participants = picked.map((p) => p.label);
+  let ticked = new Set(initialParticipants(mode, models, state.get(LAST_PARTICIPANTS_KEY)));
+  let placeHolder = "Reviewers: tick, then Enter (chorus.review.participants skips this)";
+  for (;;) {
+    for (const item of items) item.picked = ticked.has(item.label);
+    const picked = await vscode.window.showQuickPick(items, {
+      canPickMany: true,
+      title: mode === "debate" ? "Chorus: Models for the debate" : "Chorus: Proposers for the mixture of agents",
+      placeHolder,
+    });
+    if (!picked || picked.length === 0) return undefined;
+    // A debate of one is no debate: ask again (keeping the pick) rather than fail, and remember only a usable pick.
+    if (mode === "debate" && picked.length < 2) {
+      ticked = new Set(picked.map((p) => p.label));
+      placeHolder = "A debate needs at least two models: tick one more, then Enter";
+      continue;
+    }
+    return remember(mode, picked.map((p) => p.label), s, state);
+  }
+}
+
+/** Keep this pick for the next run of the mode in this workspace. */
+async function remember(mode: ReviewMode, participants: string[], s: ReturnType<typeof readSettings>, state: vscode.Memento): Promise<ReviewChoice> {
   await state.update(LAST_PARTICIPANTS_KEY, rememberParticipants(mode, participants, state.get(LAST_PARTICIPANTS_KEY)));
   return { ...s, participants };
 }

@@ -38,7 +38,7 @@ export function validateReviewRequest(models: ReviewModels, req: ReviewRequest):
     throw new ReviewInputError(`Rounds must be a whole number from 1 to ${MAX_ROUNDS}, not ${req.rounds}.`);
   if (req.participants.length === 0) throw new ReviewInputError("No review participants: set chorus.review.participants to model ids from chorus.models.");
   if (req.mode === "debate" && new Set(req.participants).size < 2)
-    throw new ReviewInputError("A debate needs at least two different models; add another to chorus.review.participants.");
+    throw new ReviewInputError("A debate needs at least two different models taking part: pick another (or list two in chorus.review.participants).");
   if (new Set(req.participants).size !== req.participants.length) throw new ReviewInputError(`A model is listed twice among the participants (${req.participants.join(", ")}).`);
   if (req.code.trim() === "") throw new ReviewInputError("There is no code to review: the selection or file is empty.");
   if (req.code.length > MAX_CODE_CHARS)
