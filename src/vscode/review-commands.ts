@@ -58,7 +58,11 @@ export function registerReview(services: ChorusServices): void {
         doc.uri,
         file,
       );
-      if (result?.status === "failed") void vscode.window.showErrorMessage(`Chorus: the review did not finish — ${result.reason}.`, "Show Log").then((p) => p && log.show());
+      if (result?.status === "failed") {
+        // The run's reason ("every participant failed") says what, the first model's own error says why.
+        const why = result.dropped[0] ? ` ${result.dropped[0].model}: ${result.dropped[0].message.replace(/\.$/, "")}.` : "";
+        void vscode.window.showErrorMessage(`Chorus: the review did not finish — ${result.reason}.${why}`, "Show Log").then((p) => p && log.show());
+      }
       for (const d of result?.dropped ?? []) log.warn(`${d.model} dropped out of review ${result?.runId}: ${d.message}`);
     } catch (e) {
       const setting = e instanceof ReviewSettingsError ? e.setting : e instanceof ReviewInputError ? "chorus.review" : undefined;
