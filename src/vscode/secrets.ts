@@ -33,9 +33,12 @@ export function registerSecrets(services: ChorusServices): void {
     vscode.commands.registerCommand(CLEAR_API_KEY_COMMAND, async (nameArg?: unknown) => {
       const name = typeof nameArg === "string" ? nameArg : await pickSecretName(services, "Which API key do you want to remove?");
       if (!name) return;
+      // Secret storage cannot list its keys, so a mistyped name is caught by asking for it first.
+      const stored = (await context.secrets.get(name)) !== undefined;
       await context.secrets.delete(name);
-      log.info(`API key "${name}" removed from secret storage`);
-      if (typeof nameArg !== "string") void vscode.window.showInformationMessage(`Chorus: API key "${name}" removed.`);
+      if (stored) log.info(`API key "${name}" removed from secret storage`);
+      if (typeof nameArg !== "string")
+        void vscode.window.showInformationMessage(stored ? `Chorus: API key "${name}" removed.` : `Chorus: no API key named "${name}" was stored; nothing was removed.`);
     }),
   );
 }

@@ -107,7 +107,10 @@ export function registerSidecar(services: ChorusServices): void {
       if (external) return void vscode.window.showInformationMessage(`Chorus uses the sidecar at ${external.url} (CHORUS_SIDECAR_URL); restart it where it was started.`);
       await supervisor.restart();
     }),
-    vscode.commands.registerCommand("chorus.sidecar.stop", () => supervisor.stop()),
+    vscode.commands.registerCommand("chorus.sidecar.stop", () => {
+      if (external) return void vscode.window.showInformationMessage(`Chorus uses the sidecar at ${external.url} (CHORUS_SIDECAR_URL); stop it where it was started.`);
+      return supervisor.stop();
+    }),
     vscode.commands.registerCommand("chorus.sidecar.showModels", () => showModels(connection)),
     // Internal (not in the palette): the state for tests and other features. Never the token.
     vscode.commands.registerCommand("chorus.sidecar.state", () => (external ? { kind: "running", url: external.url, external: true } : supervisor.state)),
@@ -116,7 +119,7 @@ export function registerSidecar(services: ChorusServices): void {
       const pick = await vscode.window.showQuickPick(
         [
           { label: "$(server-process) Show Sidecar Models", command: "chorus.sidecar.showModels", enabled: running },
-          { label: "$(debug-restart) Restart Sidecar", command: "chorus.sidecar.restart", enabled: true },
+          { label: "$(debug-restart) Restart Sidecar", command: "chorus.sidecar.restart", enabled: !external },
           { label: "$(debug-stop) Stop Sidecar", command: "chorus.sidecar.stop", enabled: running && !external },
           { label: "$(output) Show Log", command: "chorus.showLog", enabled: true },
           { label: "$(settings-gear) Sidecar Settings", command: "workbench.action.openSettings", arg: "chorus.sidecar", enabled: true },
@@ -200,5 +203,8 @@ async function showModels(connection: () => { url: string; token: string } | und
     detail: m.chorus?.description,
   }));
   for (const p of body.chorus?.problems ?? []) items.push({ label: "$(warning) problem", detail: p });
-  await vscode.window.showQuickPick(items, { placeHolder: `Models the sidecar at ${c.url} serves` });
+  const pick = await vscode.window.showQuickPick(items, { placeHolder: `Models the sidecar at ${c.url} serves — pick one to copy its name` });
+  if (!pick || pick.label.startsWith("$(")) return;
+  await vscode.env.clipboard.writeText(pick.label);
+  void vscode.window.showInformationMessage(`Chorus: copied "${pick.label}". Use it as "model" in a chorus.models entry with "provider": "sidecar".`);
 }
