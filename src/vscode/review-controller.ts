@@ -166,7 +166,7 @@ export class ReviewController implements vscode.Disposable {
         run.findings = shiftFindings(run.findings, f, delta);
         this.panel?.post({ type: "fix-applied", id: "", data: { runId: run.runId, findingId: f.id } });
         this.panel?.post({ type: "review-event", id: "", data: { runId: run.runId, event: { type: "findings-updated", round: 0, findings: run.findings } } });
-        void vscode.window.showInformationMessage(`Chorus: applied the fix for ${f.id}. Undo with Ctrl+Z in the editor.`);
+        void vscode.window.showInformationMessage(`Chorus: applied the fix for ${f.id}. Undo with ${process.platform === "darwin" ? "⌘Z" : "Ctrl+Z"} in the editor.`);
       }
     } catch (e) {
       this.log.warn(`review ${action} ${f.id}: ${errorMessage(e)}`);
