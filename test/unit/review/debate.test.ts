@@ -164,6 +164,18 @@ void test("malformed replies: repaired once, else kept as prose, never a crash",
   assert.equal(r.verdict?.summary, "I think the code is fine overall.");
 });
 
+void test("when no reply at all can be read, 'no findings' says so instead of reading as a clean bill of health", async () => {
+  const s = scriptedModels(["a", "b", "judge"], () => "rererererererinst");
+  const r = await runReview(s.models, req(["a", "b"], 1), () => {});
+  assert.equal(r.status, "completed");
+  assert.equal(r.findings.length, 0);
+  assert.match(r.reason, /but no reply could be read as findings/);
+  // Readable replies that find nothing are a real "no findings".
+  const clean = scriptedModels(["a", "b", "judge"], (model) => (model === "judge" ? JSON.stringify({ summary: "fine", decisions: [] }) : review([])));
+  const ok = await runReview(clean.models, req(["a", "b"], 1), () => {});
+  assert.doesNotMatch(ok.reason, /could be read/);
+});
+
 void test("a judge that fails gives a counted verdict that says so", async () => {
   const s = scriptedModels(["a", "b", "judge"], (model, msgs) => {
     if (model === "judge") return new ProviderError("unreachable", "Ollama is not running");

@@ -73,6 +73,9 @@ export async function runReview(models: ReviewModels, req: ReviewRequest, onEven
     else outcome = { status: "failed", reason: `the review stopped: ${e instanceof Error ? e.message : String(e)}`, roundsRun: s.roundsStarted };
   }
   const findings = s.board.snapshot();
+  // "No findings" from models whose replies could not be read at all is not a clean bill of health: say so.
+  if (outcome.status === "completed" && findings.length === 0 && s.replies.readable === 0 && s.replies.prose > 0)
+    outcome = { ...outcome, reason: `${outcome.reason}, but no reply could be read as findings (the rounds show what the models wrote)` };
   emit({ type: "done", status: outcome.status, reason: outcome.reason, roundsRun: outcome.roundsRun, findings, verdict: outcome.verdict, costUsd: s.costUsd });
   return { runId, mode: req.mode, status: outcome.status, reason: outcome.reason, roundsRun: outcome.roundsRun, findings, verdict: outcome.verdict, dropped: [...s.dropped], costUsd: s.costUsd };
 }

@@ -33,6 +33,8 @@ export class ReviewSession {
   readonly board: FindingBoard;
   readonly active: Set<string>;
   readonly dropped: { model: string; message: string }[] = [];
+  /** Replies read as findings or a verdict (directly or after a repair prompt), and replies kept only as prose. */
+  readonly replies = { readable: 0, prose: 0 };
   readonly range: LineRange;
   costUsd = 0;
   /** Steps started so far (rounds, critiques, the verdict). */
@@ -118,6 +120,7 @@ export class ReviewSession {
         }
       }
       if (parsed.ok) notes.push(...parsed.value.warnings);
+      this.replies[parsed.ok ? "readable" : "prose"]++;
       this.emit({ type: "model-done", round, model, text, form, summary: parsed.ok ? parsed.value.summary : undefined, notes, costUsd, outputTokens });
       return { model, text, form, parsed: parsed.ok ? parsed.value : undefined };
     } catch (e) {
