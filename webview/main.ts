@@ -7,7 +7,7 @@ import "@vscode-elements/elements/dist/vscode-button/index.js";
 import "@vscode-elements/elements/dist/vscode-progress-ring/index.js";
 import type { HostMessage, WebviewMessage } from "../src/core/collab/text/panel-messages";
 import { render } from "./render";
-import { reduce, restoreState } from "./state";
+import { reduce, requestCancel, restoreState } from "./state";
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -36,7 +36,7 @@ function schedule(): void {
 }
 
 function draw(): void {
-  // Redrawing replaces the elements; keep keyboard focus on the same logical element.
+  // A part that changed is built anew (render.ts); keep keyboard focus and open <details> on the same logical element.
   const focusedKey = (document.activeElement as HTMLElement | null)?.dataset?.key;
   const open = [...root.querySelectorAll<HTMLDetailsElement>("details[open]")].map((d) => d.dataset.key);
   render(root, state);
@@ -51,12 +51,19 @@ window.addEventListener("message", (ev: MessageEvent<unknown>) => {
   schedule();
 });
 
+/** Ask the host to stop the run, and say "Cancelling…" at once: the run may take a moment to wind down. */
+function cancelRun(): void {
+  if (!state.runId || !requestCancel(state)) return;
+  vscode.postMessage({ type: "cancel-run", id: "", data: { runId: state.runId } });
+  draw();
+}
+
 function act(target: EventTarget | null): boolean {
   const el = target instanceof Element ? target.closest<HTMLElement>("[data-action]") : null;
   if (!el || el.hasAttribute("disabled") || !state.runId) return false;
   const action = el.dataset.action;
   if (action === "cancel-run") {
-    vscode.postMessage({ type: "cancel-run", id: "", data: { runId: state.runId } });
+    cancelRun();
     return true;
   }
   const findingId = el.closest<HTMLElement>("[data-finding]")?.dataset.finding;
@@ -85,7 +92,7 @@ root.addEventListener("keydown", (ev) => {
   }
 });
 window.addEventListener("keydown", (ev) => {
-  if (ev.key === "Escape" && state.runId && !state.done) vscode.postMessage({ type: "cancel-run", id: "", data: { runId: state.runId } });
+  if (ev.key === "Escape") cancelRun();
 });
 
 draw();

@@ -1,10 +1,13 @@
 // Draws the review panel from its state: a header with the run's status and a Cancel button, the verdict,
 // the findings (agreement indicator, who raised, supported and disputed each, the dissenting reasons, and the
 // fix actions), and the rounds as a timeline with one column per model. Text goes in with textContent; model
-// text goes through the markdown sanitizer. Only VS Code theme variables are used for colour (review.css).
+// text goes through the markdown sanitizer. Only VS Code theme variables are used for colour (review.css). Each
+// piece is a keyed part (patch.ts), so a redraw while tokens stream in rebuilds only what changed.
 
 import { agreement, type Finding } from "../src/core/collab/text/findings";
+import type { Verdict } from "../src/core/collab/text/events";
 import { setMarkdown } from "./markdown";
+import { part, patch, type Part } from "./patch";
 import type { Column, PanelState } from "./state";
 
 type Attrs = Record<string, string | undefined>;
@@ -29,13 +32,22 @@ const STATUS_TEXT = { completed: "Finished", converged: "Converged early", cance
 
 export function render(root: HTMLElement, s: PanelState): void {
   if (!s.runId) {
-    root.replaceChildren(h("p", { class: "empty" }, "No review yet. Run “Chorus: Review Selection with Debate” or “Chorus: Review File” from the command palette."));
+    const empty = "No review yet. Run “Chorus: Review Selection with Debate” or “Chorus: Review File” from the command palette.";
+    patch(root, [part("empty", empty, () => h("p", { class: "empty" }, empty))]);
     return;
   }
-  root.replaceChildren(header(s), verdict(s) ?? "", findings(s), timeline(s));
+  const v = s.verdict;
+  patch(root, [header(s), ...(v ? [part("verdict", JSON.stringify(v), () => verdict(v))] : []), findings(s), timeline(s)]);
 }
 
-function header(s: PanelState): HTMLElement {
+/** A text-only child, built again only when its text changes. */
+function text(key: string, tag: string, content: string, attrs?: Attrs): Part {
+  return part(key, content, () => h(tag, attrs, content));
+}
+
+// The Cancel button and the live status line keep their elements for the whole run: the button so that it can be
+// clicked while tokens stream in, the status line so that a screen reader announces each change to it.
+function header(s: PanelState): Part {
   const running = !s.done;
   const where = s.source?.label ?? s.file ?? "";
   const lines = s.lines ? `:${s.lines.start}–${s.lines.end}` : "";
@@ -44,38 +56,59 @@ function header(s: PanelState): HTMLElement {
   const meta = [who, s.judge ? `${s.mode === "mixture" ? "aggregator" : "judge"}: ${s.judge}` : undefined];
   const status = s.done
     ? `${STATUS_TEXT[s.done.status]} — ${s.done.reason}. ${s.done.costUsd > 0 ? `Cost $${s.done.costUsd.toFixed(4)}.` : s.done.status === "cancelled" ? "" : "No cloud cost."}`
-    : `Running${s.rounds.length ? ` · ${s.rounds.at(-1)!.label}` : ""}…`;
-  return h(
+    : s.cancelling
+      ? "Cancelling…"
+      : `Running${s.rounds.length ? ` · ${s.rounds.at(-1)!.label}` : ""}…`;
+  const statusClass = `status status-${s.done?.status ?? (s.cancelling ? "cancelling" : "running")}`;
+  const row = [
+    ...(running ? [part("ring", "", () => h("vscode-progress-ring", { class: "ring", "aria-label": "Review running" }))] : []),
+    part("status", "", () => h("span", { role: "status", "aria-live": "polite" }), (el) => {
+      if (el.className !== statusClass) el.className = statusClass;
+      if (el.textContent !== status) el.textContent = status;
+    }),
+    ...(running ? [part("cancel", String(Boolean(s.cancelling)), () => cancelButton(Boolean(s.cancelling)))] : []),
+  ];
+  return part(
     "header",
-    { class: "run-header" },
-    h("h1", {}, `${s.mode ? MODE_TITLE[s.mode] : "Review"} · ${where}${lines}`),
-    h("p", { class: "meta" }, meta.filter(Boolean).join(" · ")),
-    h(
-      "div",
-      { class: "status-row" },
-      running ? h("vscode-progress-ring", { class: "ring", "aria-label": "Review running" }) : undefined,
-      h("span", { class: `status status-${s.done?.status ?? "running"}`, role: "status", "aria-live": "polite" }, status),
-      running ? h("vscode-button", { "data-action": "cancel-run", "data-key": "cancel", secondary: "", title: "Stop the review; findings so far are kept" }, "Cancel") : undefined,
-    ),
+    "",
+    () => h("header", { class: "run-header" }),
+    (el) =>
+      patch(el, [
+        text("title", "h1", `${s.mode ? MODE_TITLE[s.mode] : "Review"} · ${where}${lines}`),
+        text("meta", "p", meta.filter(Boolean).join(" · "), { class: "meta" }),
+        part("status-row", "", () => h("div", { class: "status-row" }), (r) => patch(r, row)),
+      ]),
   );
 }
 
-function verdict(s: PanelState): HTMLElement | undefined {
-  if (!s.verdict) return undefined;
-  const v = s.verdict;
+function cancelButton(cancelling: boolean): HTMLElement {
+  return cancelling
+    ? h("vscode-button", { "data-action": "cancel-run", "data-key": "cancel", secondary: "", disabled: "" }, "Cancelling…")
+    : h("vscode-button", { "data-action": "cancel-run", "data-key": "cancel", secondary: "", title: "Stop the review; findings so far are kept" }, "Cancel");
+}
+
+function verdict(v: Verdict): HTMLElement {
   const by = v.form === "fallback" ? "Vote count (the judge did not answer)" : `Verdict by ${v.by}${v.form === "prose" ? " (free text)" : ""}`;
   return h("section", { class: "verdict", "aria-label": "Verdict" }, h("h2", {}, by), md(v.summary, "verdict-text"));
 }
 
-function findings(s: PanelState): HTMLElement {
-  const list = h("div", { class: "finding-list", role: "list" });
-  for (const f of s.findings) list.append(findingCard(s, f));
+function findings(s: PanelState): Part {
   const disputed = s.findings.filter((f) => f.disputedBy.length > 0).length;
-  return h(
-    "section",
-    { class: "findings", "aria-label": "Findings" },
-    h("h2", {}, `Findings (${s.findings.length}${disputed ? `, ${disputed} disputed` : ""})`),
-    s.findings.length ? list : h("p", { class: "empty" }, s.done ? "No findings." : "Findings appear here as the models report them."),
+  const empty = s.done ? "No findings." : "Findings appear here as the models report them.";
+  // A card is keyed by its finding and built again only when what it shows changes.
+  const cards = s.findings.map((f) => {
+    const decision = s.verdict?.decisions.find((d) => d.finding === f.id);
+    return part(f.id, JSON.stringify([f, decision, s.applied.includes(f.id), s.mode]), () => findingCard(s, f));
+  });
+  return part(
+    "findings",
+    "",
+    () => h("section", { class: "findings", "aria-label": "Findings" }),
+    (el) =>
+      patch(el, [
+        text("title", "h2", `Findings (${s.findings.length}${disputed ? `, ${disputed} disputed` : ""})`),
+        cards.length ? part("list", "", () => h("div", { class: "finding-list", role: "list" }), (list) => patch(list, cards)) : text("empty", "p", empty, { class: "empty" }),
+      ]),
   );
 }
 
@@ -154,13 +187,15 @@ function details(key: string, label: string, body: HTMLElement): HTMLElement {
   return h("details", { class: "full-reply", "data-key": key }, h("summary", {}, label), body);
 }
 
-function timeline(s: PanelState): HTMLElement {
-  return h(
-    "section",
-    { class: "timeline", "aria-label": "Rounds" },
-    h("h2", {}, "Rounds"),
-    ...s.rounds.map((r) =>
-      h("div", { class: "round", "data-round": String(r.round) }, h("h3", {}, r.label), h("div", { class: `columns n${Math.min(r.columns.length, 4)}` }, ...r.columns.map((c) => columnView(r.round, c)))),
+// A round's columns are keyed by model: while one model streams, only its column is built again.
+function timeline(s: PanelState): Part {
+  const rounds = s.rounds.map((r) =>
+    part(
+      `round-${r.round}`,
+      `${r.label}\n${r.columns.length}`,
+      () => h("div", { class: "round", "data-round": String(r.round) }, h("h3", {}, r.label), h("div", { class: `columns n${Math.min(r.columns.length, 4)}` })),
+      (el) => patch(el.lastElementChild!, r.columns.map((c) => part(c.model, JSON.stringify(c), () => columnView(r.round, c)))),
     ),
   );
+  return part("timeline", "", () => h("section", { class: "timeline", "aria-label": "Rounds" }), (el) => patch(el, [text("title", "h2", "Rounds"), ...rounds]));
 }

@@ -39,6 +39,8 @@ export interface PanelState {
   verdict?: Verdict;
   done?: { status: RunStatus; reason: string; roundsRun: number; costUsd: number };
   applied: string[];
+  /** The user asked to stop the run and the host has not yet said it stopped (its `done` ends this). */
+  cancelling?: boolean;
 }
 
 export function emptyState(): PanelState {
@@ -100,10 +102,18 @@ export function reduce(s: PanelState, msg: HostMessage): PanelState {
       s.findings = e.findings;
       if (e.verdict) s.verdict = e.verdict;
       s.done = { status: e.status, reason: e.reason, roundsRun: e.roundsRun, costUsd: e.costUsd };
+      delete s.cancelling;
       for (const r of s.rounds) for (const c of r.columns) if (c.status === "streaming" || c.status === "retrying") c.status = "stopped";
       break;
   }
   return s;
+}
+
+/** The user pressed Cancel or Escape: true when the host should be asked to stop (once per run). */
+export function requestCancel(s: PanelState): boolean {
+  if (!s.runId || s.done || s.cancelling) return false;
+  s.cancelling = true;
+  return true;
 }
 
 /** Restore saved state defensively: an older or damaged state starts empty rather than breaking the panel. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { HostMessage } from "../../../src/core/collab/text/panel-messages";
 import { parseWebviewMessage } from "../../../src/core/collab/text/panel-messages";
-import { emptyState, reduce, restoreState } from "../../../webview/state";
+import { emptyState, reduce, requestCancel, restoreState } from "../../../webview/state";
 
 void test("messages from the webview are validated, naming what is wrong", () => {
   assert.deepEqual(parseWebviewMessage({ type: "apply-fix", id: "", data: { runId: "r-1", findingId: "F2" } }), { ok: true, message: { type: "apply-fix", id: "", data: { runId: "r-1", findingId: "F2" } } });
@@ -40,4 +40,17 @@ void test("the panel state follows the events: streaming, retry, failure, cancel
   assert.deepEqual(restoreState(JSON.parse(JSON.stringify(s))), s);
   assert.deepEqual(restoreState({ version: 99 }), emptyState());
   assert.deepEqual(restoreState("garbage"), emptyState());
+});
+
+void test("Cancel asks the host once per run; the host's done ends 'cancelling'", () => {
+  const ev = (event: unknown): HostMessage => ({ type: "review-event", id: "", data: { runId: "r1", event } }) as HostMessage;
+  assert.equal(requestCancel(emptyState()), false, "no run, nothing to cancel");
+  const s = reduce(emptyState(), { type: "run", id: "", data: { runId: "r1", source: { uri: "file:///a.ts", label: "a.ts" } } });
+  assert.equal(requestCancel(s), true);
+  assert.equal(s.cancelling, true);
+  assert.equal(requestCancel(s), false, "a second press (or Escape) while cancelling asks nothing more");
+  reduce(s, ev({ type: "done", status: "cancelled", reason: "stopped on request", roundsRun: 0, findings: [], costUsd: 0 }));
+  assert.equal(s.cancelling, undefined);
+  assert.equal(requestCancel(s), false, "a finished run is not cancelled");
+  assert.equal(reduce(s, { type: "run", id: "", data: { runId: "r2", source: { uri: "file:///a.ts", label: "a.ts" } } }).cancelling, undefined, "a new run starts fresh");
 });

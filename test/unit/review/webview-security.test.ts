@@ -5,11 +5,8 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
-import * as esbuild from "esbuild";
-import { chromium } from "playwright-core";
 import type { HostMessage } from "../../../src/core/collab/text/panel-messages";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+import { CHROMIUM, openPanel } from "./panel-page";
 
 const EVIL = [
   `<script>window.__pwned = "script"</script>`,
@@ -54,26 +51,9 @@ function messages(): HostMessage[] {
 }
 
 void test("model text with script, event handlers and javascript: links is rendered inert", { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, async () => {
-  const built = await esbuild.build({ entryPoints: ["webview/main.ts"], bundle: true, format: "esm", platform: "browser", target: "es2022", write: false, logLevel: "silent" });
-  const bundle = built.outputFiles[0]!.text;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  const { browser, page, errors, send } = await openPanel();
   try {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.setContent(`<!DOCTYPE html><html><body><main id="app"></main></body></html>`);
-    // The webview API VS Code injects, recording what the panel posts and saves.
-    // A string, not a function: tsx's name-keeping helpers do not exist inside the page.
-    await page.evaluate(`
-      window.__posted = [];
-      window.acquireVsCodeApi = () => ({
-        postMessage: (m) => window.__posted.push(m),
-        getState: () => window.__state,
-        setState: (s) => { window.__state = s; },
-      });`);
-    await page.addScriptTag({ content: bundle, type: "module" });
-    await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === "ready"));
-    for (const m of messages()) await page.evaluate((msg) => window.postMessage(msg, "*"), m);
+    await send(...messages());
     await page.locator("article.finding").waitFor();
     await page.locator(".verdict").waitFor();
 
