@@ -175,6 +175,7 @@ export class ReviewController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.snapshot?.close();
     this.cancel();
     this.panel?.dispose();
   }

@@ -14,6 +14,7 @@ const DELTA_WRITE_MS = 300;
 export class ReviewSnapshot {
   private state: PanelState = emptyState();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
 
   constructor(private readonly file: string, private readonly onError: (e: unknown) => void) {}
 
@@ -35,6 +36,7 @@ export class ReviewSnapshot {
 
   /** Fold one message the host posts to the panel. */
   record(m: HostMessage): void {
+    if (this.closed) return;
     // The reducer mutates in place; the message objects are the host's own and must stay untouched.
     this.state = reduce(this.state, structuredClone(m));
     const streaming = m.type === "review-event" && m.data.event.type === "model-delta";
@@ -44,6 +46,16 @@ export class ReviewSnapshot {
 
   dispose(): void {
     if (this.timer) this.write();
+  }
+
+  /**
+   * Write what is pending and record nothing more: the extension is shutting down (a window reload or close). A run
+   * still going must stay saved as running, so that the next window reopens it as interrupted; the cancel that
+   * shutting down causes is not the user's.
+   */
+  close(): void {
+    this.dispose();
+    this.closed = true;
   }
 
   private write(): void {
