@@ -1,52 +1,69 @@
-// "Chorus: Merge Models…": pick GGUF models (from the sidecar's model folders, the workspace, or a file dialog),
-// a merge method and its parameters — or "tune on my code", which searches t or the weights for the lowest
-// cross-entropy on the workspace's own files — and where to write the result; the merge runs in a child process
-// with a cancellable progress notification, and the result can become the completion model or an Ollama model.
-import { readdir } from "node:fs/promises";
+// "Chorus: Merge Models…": pick GGUF models (from the sidecar's model folders, the models the running sidecar
+// serves, the workspace, or file dialogs), a merge method and its parameters — or "tune on my code", which searches
+// t or the weights for the lowest cross-entropy on the workspace's own files — and where to write the result; the
+// merge runs in a child process with a cancellable progress notification, and the result can become the completion
+// model or an Ollama model.
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { METHOD_DESCRIPTIONS, METHOD_NAMES, methodByName } from "../sidecar/merge/methods";
+import type { MergeMethod } from "../sidecar/merge/methods/types";
 import { registerWithOllama } from "../sidecar/merge/ollama-register";
+import { ollamaStoreDir } from "../sidecar/registry/ollama-store";
 import { errorMessage } from "./log";
 import type { OptimizeReport, SearchTarget } from "../sidecar/merge/optimize";
 import { runMergeProcess, type MergeRequest } from "./merge-runner";
+import { askValues } from "./merge-values";
+import { demoCaches, mergeCandidates, servedModels, type MergeCandidate } from "./merge-sources";
 import type { ChorusServices } from "./services";
 import { SETTINGS } from "./settings";
+import { sidecarEndpoint } from "./sidecar-process";
 
 export const MERGE_COMMAND = "chorus.mergeModels";
 const BROWSE = "$(folder-opened) Browse for GGUF files…";
 
-/** GGUF files in the sidecar's model folders (three levels deep, as the sidecar searches) and the workspace. */
-async function knownModels(): Promise<string[]> {
-  const found = new Set<string>();
-  const walk = async (dir: string, depth: number): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return; // a configured folder that does not exist (yet) simply has no models
-    }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isFile() && e.name.endsWith(".gguf")) found.add(p);
-      else if (e.isDirectory() && depth < 3 && !e.name.startsWith(".")) await walk(p, depth + 1);
-    }
-  };
-  for (const folder of vscode.workspace.getConfiguration().get<string[]>(SETTINGS.sidecarModelFolders) ?? []) await walk(folder, 1);
-  for (const uri of await vscode.workspace.findFiles("**/*.gguf", "**/node_modules/**", 200)) found.add(uri.fsPath);
-  return [...found].sort();
+async function knownModels({ context }: ChorusServices): Promise<MergeCandidate[]> {
+  return mergeCandidates({
+    modelFolders: vscode.workspace.getConfiguration().get<string[]>(SETTINGS.sidecarModelFolders) ?? [],
+    served: await servedModels(sidecarEndpoint()),
+    demoCaches: demoCaches({ globalStorage: context.globalStorageUri.fsPath, extensionRoot: context.extensionUri.fsPath }),
+    ollamaStore: ollamaStoreDir(),
+    workspaceFiles: (await vscode.workspace.findFiles("**/*.gguf", "**/node_modules/**", 200)).map((u) => u.fsPath),
+  });
 }
 
-async function pickModels(): Promise<string[] | undefined> {
-  const known = await knownModels();
+/** Step 1: two or more models, ticked in a list of the known ones, or chosen in file dialogs. */
+async function pickModels(services: ChorusServices): Promise<MergeCandidate[] | undefined> {
+  const known = await knownModels(services);
+  let chosen: MergeCandidate[] = [];
   if (known.length > 0) {
-    const items: vscode.QuickPickItem[] = [...known.map((f) => ({ label: path.basename(f), description: path.dirname(f) })), { label: BROWSE }];
-    const picked = await vscode.window.showQuickPick(items, { title: "Merge Models (1/5): the models to merge", canPickMany: true, ignoreFocusOut: true, placeHolder: "Tick two or more GGUF models" });
+    const items: (vscode.QuickPickItem & { model?: MergeCandidate })[] = [...known.map((m) => ({ label: m.label, description: m.where, model: m })), { label: BROWSE }];
+    const picked = await vscode.window.showQuickPick(items, { title: "Merge Models (1): the models to merge", canPickMany: true, ignoreFocusOut: true, placeHolder: "Tick two or more GGUF models" });
     if (!picked) return undefined;
-    if (!picked.some((p) => p.label === BROWSE)) return picked.map((p) => path.join(p.description!, p.label));
+    chosen = picked.flatMap((p) => (p.model ? [p.model] : []));
+    if (chosen.length >= 2 && !picked.some((p) => p.label === BROWSE)) return chosen;
   }
-  const uris = await vscode.window.showOpenDialog({ title: "Choose the GGUF models to merge", canSelectMany: true, filters: { "GGUF models": ["gguf"] }, openLabel: "Merge These" });
-  return uris?.map((u) => u.fsPath);
+  return browseForModels(chosen);
+}
+
+/**
+ * The file dialog, opened again until at least two models are chosen: a desktop dialog selects many files at once,
+ * but the browser's (code-server, vscode.dev) only one (microsoft/vscode#186637).
+ */
+async function browseForModels(chosen: readonly MergeCandidate[]): Promise<MergeCandidate[] | undefined> {
+  const all = [...chosen];
+  do {
+    const names = all.map((m) => m.label).join(", ");
+    const title =
+      all.length === 0
+        ? "Merge Models (1): choose the GGUF models to merge (at least two)"
+        : `Merge Models (1): choose ${all.length < 2 ? "another GGUF model" : "more GGUF models"} to merge with ${names} (at least two in all)`;
+    const near = all.findLast((m) => !m.fromOllama); // the next model is likely beside the last one
+    const defaultUri = near && vscode.Uri.file(path.dirname(near.path));
+    const uris = await vscode.window.showOpenDialog({ title, defaultUri, canSelectMany: true, filters: { "GGUF models": ["gguf"] }, openLabel: "Merge These" });
+    if (!uris) return undefined;
+    for (const { fsPath } of uris) if (!all.some((m) => m.path === fsPath)) all.push({ label: path.basename(fsPath), path: fsPath, where: path.dirname(fsPath) });
+  } while (all.length < 2);
+  return all;
 }
 
 async function pickMethod(count: number): Promise<string | undefined> {
@@ -58,24 +75,19 @@ async function pickMethod(count: number): Promise<string | undefined> {
   });
   const picked = await vscode.window.showQuickPick(
     fits.map((name) => ({ label: name, detail: METHOD_DESCRIPTIONS[name] })),
-    { title: "Merge Models (2/5): method", ignoreFocusOut: true, matchOnDetail: true },
+    { title: "Merge Models (2): method", ignoreFocusOut: true, matchOnDetail: true },
   );
   return picked?.label;
 }
 
-function numberList(raw: string, count: number, range: [number, number]): string | undefined {
-  const parts = raw.split(",").map((s) => s.trim());
-  if (parts.length !== 1 && parts.length !== count) return `Give one number, or ${count} separated by commas`;
-  for (const p of parts) {
-    const v = Number(p);
-    if (p === "" || !Number.isFinite(v) || v < range[0] || v > range[1]) return `"${p}" is not a number between ${range[0]} and ${range[1]}`;
-  }
-  return undefined;
-}
-
-async function askNumbers(title: string, prompt: string, value: string, count: number, range: [number, number]): Promise<number[] | undefined> {
-  const raw = await vscode.window.showInputBox({ title, prompt, value, ignoreFocusOut: true, validateInput: (v) => numberList(v, count, range) });
-  return raw === undefined ? undefined : raw.split(",").map((s) => Number(s.trim()));
+/**
+ * Titles "Merge Models (3/6): …" for the steps the chosen method shows. The count is known only once the method
+ * is, so steps 1 and 2 show their number alone (as VS Code does for a step without a total).
+ */
+function stepTitles(spec: MergeMethod): (step: string, text: string) => string {
+  const params = ["t", "weight", "density"].filter((p) => spec.parameters.includes(p));
+  const steps = ["models", "method", ...(spec.base === "required" ? ["base"] : []), ...params, "dtype", "save"];
+  return (step, text) => `Merge Models (${steps.indexOf(step) + 1}/${steps.length}): ${text}`;
 }
 
 /** What "merge for my code" can search for this method: slerp's t, or the per-model weights. */
@@ -85,19 +97,8 @@ function tunableParameter(method: string, parameters: readonly string[], models:
   return undefined;
 }
 
-/** True to tune on the workspace's code, false to type the values, undefined when the user backs out. */
-async function askToTune(target: SearchTarget): Promise<boolean | undefined> {
-  const what = target === "t" ? "t" : "the weights";
-  const tune = "$(beaker) Tune on my code";
-  const picked = await vscode.window.showQuickPick(
-    [
-      { label: `$(edit) Set ${what} myself`, detail: "Type the values" },
-      { label: tune, detail: `Merge for my code: try several values of ${what} and keep the merge that predicts this workspace's files best (lowest cross-entropy, measured with llama.cpp)` },
-    ],
-    { title: `Merge Models (4/5): ${what}`, ignoreFocusOut: true, matchOnDetail: true },
-  );
-  return picked === undefined ? undefined : picked.label === tune;
-}
+const tuneDetail = (what: string) =>
+  `Merge for my code: try several values of ${what} and keep the merge that predicts this workspace's files best (lowest cross-entropy, measured with llama.cpp)`;
 
 /** "tuned weights 0.62, 0.38: 2.913 bits/byte on your code, 4.1% better than a.gguf, as good as b.gguf". */
 export function describeReport(report: OptimizeReport): string {
@@ -110,47 +111,42 @@ export function describeReport(report: OptimizeReport): string {
 }
 
 /** Everything a merge needs, asked step by step; undefined when the user backs out. */
-async function askRequest(): Promise<MergeRequest | undefined> {
-  const models = await pickModels();
-  if (!models) return undefined;
-  if (models.length < 2) {
-    void vscode.window.showWarningMessage("Chorus: pick at least two GGUF models to merge.");
-    return undefined;
-  }
-  const method = await pickMethod(models.length);
+async function askRequest(services: ChorusServices): Promise<MergeRequest | undefined> {
+  const picked = await pickModels(services);
+  if (!picked) return undefined;
+  const method = await pickMethod(picked.length);
   if (!method) return undefined;
   const spec = methodByName(method)!;
-  let base: string | undefined;
+  const title = stepTitles(spec);
+  let base: MergeCandidate | undefined;
   if (spec.base === "required") {
-    const b = await vscode.window.showQuickPick(models.map((m) => ({ label: path.basename(m), description: path.dirname(m) })), {
-      title: `Merge Models (3/5): the base model${method === "slerp" ? " (t = 0)" : " (the task vectors are measured from it)"}`,
+    const b = await vscode.window.showQuickPick(picked.map((m) => ({ label: m.label, description: m.where, model: m })), {
+      title: title("base", `the base model${method === "slerp" ? " (t = 0)" : " (the task vectors are measured from it)"}`),
       ignoreFocusOut: true,
     });
     if (!b) return undefined;
-    base = path.join(b.description!, b.label);
+    base = b.model;
   }
-  const merged = models.filter((m) => m !== base);
-  const request: MergeRequest = { method, models: merged, base, dtype: "f16", out: "" };
-  const target = tunableParameter(method, spec.parameters, merged.length);
+  const merged = picked.filter((m) => m !== base);
+  const request: MergeRequest = { method, models: merged.map((m) => m.path), base: base?.path, dtype: "f16", out: "" };
   const workspace = vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath) ?? [];
-  if (target && workspace.length > 0) {
-    const tune = await askToTune(target);
-    if (tune === undefined) return undefined;
-    if (tune) request.optimize = { target, sample: workspace };
-  }
-  if (spec.parameters.includes("t") && !request.optimize) {
-    const t = await askNumbers("Merge Models (4/5): t", "0 = the base model, 1 = the other model", "0.5", 1, [0, 1]);
+  const target = workspace.length > 0 ? tunableParameter(method, spec.parameters, merged.length) : undefined;
+  if (spec.parameters.includes("t")) {
+    const t = await askValues({ title: title("t", "t"), prompt: "0 = the base model, 1 = the other model", value: "0.5", count: 1, range: [0, 1], tune: target === "t" ? tuneDetail("t") : undefined });
     if (!t) return undefined;
-    request.t = t[0];
+    if (t === "tune") request.optimize = { target: "t", sample: workspace };
+    else request.t = t[0];
   }
-  if (spec.parameters.includes("weight") && !request.optimize) {
-    const w = await askNumbers("Merge Models (4/5): weights", `One weight per model (${merged.map((m) => path.basename(m)).join(", ")}), or one for all`, "1", merged.length, [-10, 10]);
+  if (spec.parameters.includes("weight")) {
+    const prompt = `One weight per model (${merged.map((m) => m.label).join(", ")}), or one for all`;
+    const w = await askValues({ title: title("weight", "weights"), prompt, value: "1", count: merged.length, range: [-10, 10], tune: target === "weights" ? tuneDetail("the weights") : undefined });
     if (!w) return undefined;
-    request.weights = w;
+    if (w === "tune") request.optimize = { target: "weights", sample: workspace };
+    else request.weights = w;
   }
   if (spec.parameters.includes("density")) {
-    const d = await askNumbers("Merge Models (4/5): density", "Fraction of each task vector kept (0–1)", "0.5", 1, [0.01, 1]);
-    if (!d) return undefined;
+    const d = await askValues({ title: title("density", "density"), prompt: "Fraction of each task vector kept (0–1)", value: "0.5", count: 1, range: [0.01, 1] });
+    if (!d || d === "tune") return undefined;
     request.density = d[0];
   }
   const dtype = await vscode.window.showQuickPick(
@@ -160,12 +156,15 @@ async function askRequest(): Promise<MergeRequest | undefined> {
       { label: "bf16", detail: "bfloat16" },
       { label: "f32", detail: "full precision, twice the size of F16" },
     ],
-    { title: "Merge Models (5/5): output type", ignoreFocusOut: true },
+    { title: title("dtype", "output type"), ignoreFocusOut: true },
   );
   if (!dtype) return undefined;
   request.dtype = dtype.label;
-  const defaultOut = vscode.Uri.file(path.join(path.dirname(models[0]!), `${method}-merge.gguf`));
-  const out = await vscode.window.showSaveDialog({ title: "Save the merged model as", defaultUri: defaultOut, filters: { "GGUF models": ["gguf"] }, saveLabel: "Merge" });
+  // Beside the first model, unless that is a blob in Ollama's store: then in the workspace.
+  const first = picked.find((m) => !m.fromOllama);
+  const folder = first ? path.dirname(first.path) : (workspace[0] ?? path.dirname(picked[0]!.path));
+  const defaultUri = vscode.Uri.file(path.join(folder, `${method}-merge.gguf`));
+  const out = await vscode.window.showSaveDialog({ title: title("save", "save the merged model as"), defaultUri, filters: { "GGUF models": ["gguf"] }, saveLabel: "Merge" });
   if (!out) return undefined;
   request.out = out.fsPath.endsWith(".gguf") ? out.fsPath : `${out.fsPath}.gguf`;
   return request;
@@ -206,7 +205,7 @@ export function registerMergeCommand(services: ChorusServices): void {
   const cli = services.context.asAbsolutePath(path.join("dist", "cli.js"));
   services.context.subscriptions.push(
     vscode.commands.registerCommand(MERGE_COMMAND, async (given?: MergeRequest) => {
-      const request = given ?? (await askRequest());
+      const request = given ?? (await askRequest(services));
       if (!request) return;
       let result;
       try {
