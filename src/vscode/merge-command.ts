@@ -8,12 +8,11 @@ import * as vscode from "vscode";
 import { METHOD_DESCRIPTIONS, METHOD_NAMES, methodByName } from "../sidecar/merge/methods";
 import type { MergeMethod } from "../sidecar/merge/methods/types";
 import { registerWithOllama } from "../sidecar/merge/ollama-register";
-import { ollamaStoreDir } from "../sidecar/registry/ollama-store";
 import { errorMessage } from "./log";
 import type { OptimizeReport, SearchTarget } from "../sidecar/merge/optimize";
 import { runMergeProcess, type MergeRequest } from "./merge-runner";
 import { askValues } from "./merge-values";
-import { demoCaches, mergeCandidates, servedModels, type MergeCandidate } from "./merge-sources";
+import { mergeCandidates, servedModels, type MergeCandidate } from "./merge-sources";
 import type { ChorusServices } from "./services";
 import { SETTINGS } from "./settings";
 import { sidecarEndpoint } from "./sidecar-process";
@@ -21,19 +20,17 @@ import { sidecarEndpoint } from "./sidecar-process";
 export const MERGE_COMMAND = "chorus.mergeModels";
 const BROWSE = "$(folder-opened) Browse for GGUF files…";
 
-async function knownModels({ context }: ChorusServices): Promise<MergeCandidate[]> {
+async function knownModels(): Promise<MergeCandidate[]> {
   return mergeCandidates({
     modelFolders: vscode.workspace.getConfiguration().get<string[]>(SETTINGS.sidecarModelFolders) ?? [],
     served: await servedModels(sidecarEndpoint()),
-    demoCaches: demoCaches({ globalStorage: context.globalStorageUri.fsPath, extensionRoot: context.extensionUri.fsPath }),
-    ollamaStore: ollamaStoreDir(),
     workspaceFiles: (await vscode.workspace.findFiles("**/*.gguf", "**/node_modules/**", 200)).map((u) => u.fsPath),
   });
 }
 
 /** Step 1: two or more models, ticked in a list of the known ones, or chosen in file dialogs. */
-async function pickModels(services: ChorusServices): Promise<MergeCandidate[] | undefined> {
-  const known = await knownModels(services);
+async function pickModels(): Promise<MergeCandidate[] | undefined> {
+  const known = await knownModels();
   let chosen: MergeCandidate[] = [];
   if (known.length > 0) {
     const items: (vscode.QuickPickItem & { model?: MergeCandidate })[] = [...known.map((m) => ({ label: m.label, description: m.where, model: m })), { label: BROWSE }];
@@ -111,8 +108,8 @@ export function describeReport(report: OptimizeReport): string {
 }
 
 /** Everything a merge needs, asked step by step; undefined when the user backs out. */
-async function askRequest(services: ChorusServices): Promise<MergeRequest | undefined> {
-  const picked = await pickModels(services);
+async function askRequest(): Promise<MergeRequest | undefined> {
+  const picked = await pickModels();
   if (!picked) return undefined;
   const method = await pickMethod(picked.length);
   if (!method) return undefined;
@@ -205,7 +202,7 @@ export function registerMergeCommand(services: ChorusServices): void {
   const cli = services.context.asAbsolutePath(path.join("dist", "cli.js"));
   services.context.subscriptions.push(
     vscode.commands.registerCommand(MERGE_COMMAND, async (given?: MergeRequest) => {
-      const request = given ?? (await askRequest(services));
+      const request = given ?? (await askRequest());
       if (!request) return;
       let result;
       try {

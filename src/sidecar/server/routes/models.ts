@@ -16,6 +16,8 @@ export function listModels(svc: SidecarServices) {
       kind: "model",
       source: m.source,
       size_bytes: m.sizeBytes,
+      // The file behind it (the caller holds this launch's token): what "Merge Models…" merges.
+      path: m.path,
       loaded: svc.registry.loadedIds().includes(m.id),
       ...(m.adapters ? { base: m.base, adapters: m.adapters.map((a) => ({ path: a.path, scale: a.scale })) } : {}),
     },
