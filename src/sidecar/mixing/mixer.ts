@@ -4,7 +4,7 @@
 // so a prompt that extends or shares a start with the previous one only evaluates what changed.
 
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
-import { fitByLines, promptTokenLimit, type PromptParts } from "../generation/fit-prompt";
+import { fitByLines, promptTokenLimit } from "../generation/fit-prompt";
 import { decode, type MixGenerateResult, type ReplyPiece } from "./decode";
 import type { TokenId } from "./distribution";
 import { createLane, startLane, type Lane } from "./lockstep";
@@ -126,38 +126,47 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   let disposed = false;
   const modelOf = (lane: Lane) => byName.get(lane.role.model)!;
 
+  /** Each lane's prompt tokens: BOS + (its context) + prompt. */
+  function laneTokens(context: string, prompt: string): TokenId[][] {
+    if (disposed) throw new MixRequestError("this mixer has been disposed; create a new one");
+    return lanes.map((lane) => {
+      const model = modelOf(lane);
+      const bos = model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos] : [];
+      return [...bos, ...model.tokenize(lane.role.withContext ? context + prompt : prompt)];
+    });
+  }
+
   /**
-   * Each lane's prompt = BOS + (context) + prompt; its pending tokens are what its KV cache does not already hold.
+   * The lanes' prompt tokens; with a `limit`, a prompt too long for it keeps only its last whole lines that fit every
+   * lane (fit-prompt.ts). A prompt that fits is tokenized once, as on every inline completion.
+   */
+  function fittedTokens(context: string, prompt: string, limit: number | undefined): TokenId[][] {
+    const longest = (tokens: TokenId[][]) => Math.max(...tokens.map((t) => t.length));
+    const whole = laneTokens(context, prompt);
+    if (limit === undefined || longest(whole) <= limit) return whole;
+    const fitted = fitByLines({ prefix: prompt, suffix: "" }, limit, (p) => longest(laneTokens(context, p.prefix)));
+    return fitted ? laneTokens(context, fitted.prefix) : whole;
+  }
+
+  /**
+   * Start each lane on its prompt tokens; its pending tokens are what its KV cache does not already hold.
    * Returns the prompt's tokens (lane 0's) and how many prompt tokens all lanes together will evaluate.
    */
-  async function startLanes(context: string, prompt: string, reserve: number): Promise<{ promptTokens: TokenId[]; toEvaluate: number }> {
-    if (disposed) throw new MixRequestError("this mixer has been disposed; create a new one");
-    const prompts = lanes.map((lane) => {
-      const model = modelOf(lane);
-      const text = lane.role.withContext ? context + prompt : prompt;
-      const bos = model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos] : [];
-      const tokens: TokenId[] = [...bos, ...model.tokenize(text)];
+  async function startLanes(prompts: TokenId[][], reserve: number): Promise<{ promptTokens: TokenId[]; toEvaluate: number }> {
+    for (const tokens of prompts) {
       if (tokens.length === 0) throw new MixRequestError("the prompt is empty and the model adds no start token; give a prompt");
       if (tokens.length + reserve > contextSize)
         throw new MixRequestError(`the prompt is ${tokens.length} tokens, which with ${reserve} more does not fit the ${contextSize}-token mixing context; shorten the prompt or context`);
-      return tokens;
-    });
+    }
     let toEvaluate = 0;
     for (const [i, lane] of lanes.entries()) toEvaluate += await startLane(lane, prompts[i]!, reusePrefix);
     return { promptTokens: prompts[0]!, toEvaluate };
   }
 
-  /** The prompt's last whole lines that fit every lane (context lanes read the context first); all of it if none fits. */
-  function fitPrompt(context: string, prompt: string, limit: number): string {
-    const size = (p: PromptParts) =>
-      Math.max(...lanes.map((lane) => modelOf(lane).tokenize((lane.role.withContext ? context : "") + p.prefix).length + 1));
-    return fitByLines({ prefix: prompt, suffix: "" }, limit, size)?.prefix ?? prompt;
-  }
-
   async function run(req: MixGenerateRequest): Promise<MixGenerateResult> {
     const r = validateRequest(req, spec, contextSize);
-    const prompt = r.truncate === undefined ? r.prompt : fitPrompt(r.context, r.prompt, promptTokenLimit(r.truncate, contextSize, r.maxTokens));
-    const { promptTokens, toEvaluate } = await startLanes(r.context, prompt, 1);
+    const limit = r.truncate === undefined ? undefined : promptTokenLimit(r.truncate, contextSize, r.maxTokens);
+    const { promptTokens, toEvaluate } = await startLanes(fittedTokens(r.context, r.prompt, limit), 1);
     return decode(
       {
         strategy,
@@ -181,7 +190,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     if (req.context !== undefined && typeof req.context !== "string") throw new MixRequestError("context must be a string when given");
     if (spec.strategy === "context-contrastive" && !req.context) throw new MixRequestError("context-contrastive scoring needs a non-empty context");
     const target = modelOf(lanes[0]!).tokenize(req.text);
-    await startLanes(req.context ?? "", "", target.length);
+    await startLanes(laneTokens(req.context ?? "", ""), target.length);
     return scoreTokens(strategy, lanes, spec.topK ?? "all", target);
   }
 

@@ -71,13 +71,17 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
   }
 }
 
-/** A completion's prompt tokens; with `truncate`, whole lines dropped until they fit (fit-prompt.ts). */
+/**
+ * A completion's prompt tokens; with `truncate`, whole lines dropped until they fit (fit-prompt.ts). A prompt that
+ * fits is tokenized once, as on every inline completion.
+ */
 function fittedCompletionPrompt(model: LlamaModel, input: CompletionInput, contextSize: number, maxTokens: number): PromptTokens {
   const build = (p: PromptParts) => completionPrompt(model, p.prefix, input.suffix === undefined ? undefined : p.suffix);
-  const whole = { prefix: input.prompt, suffix: input.suffix ?? "" };
-  if (input.truncate === undefined) return build(whole);
-  const fitted = fitByLines(whole, promptTokenLimit(input.truncate, contextSize, maxTokens), (p) => build(p).tokens.length);
-  return build(fitted ?? whole);
+  const whole = build({ prefix: input.prompt, suffix: input.suffix ?? "" });
+  const limit = input.truncate === undefined ? undefined : promptTokenLimit(input.truncate, contextSize, maxTokens);
+  if (limit === undefined || whole.tokens.length <= limit) return whole;
+  const fitted = fitByLines({ prefix: input.prompt, suffix: input.suffix ?? "" }, limit, (p) => build(p).tokens.length);
+  return fitted ? build(fitted) : whole;
 }
 
 /** The request's `chorus.lookahead` (checked), or the sidecar's setting. */
