@@ -66,8 +66,7 @@ const VARIANTS: Record<string, (c: Scoring, i: number) => number> = {
 const LEXICAL = /^(?:w|w2|c4):/;
 
 function topicFree(v: FeatureVector): FeatureVector {
-  const keep = v.name.flatMap((n, j) => (LEXICAL.test(n) ? [] : [j]));
-  return { idx: keep.map((j) => v.idx[j]!), val: keep.map((j) => v.val[j]!), name: keep.map((j) => v.name[j]!) };
+  return v.select(v.name.flatMap((n, j) => (LEXICAL.test(n) ? [] : [j])));
 }
 
 function main(): void {

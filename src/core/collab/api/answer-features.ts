@@ -145,12 +145,11 @@ export function answerFeatures(input: AnswerFeaturesInput): FeatureVector {
   const numbersInPrompt = new Set(input.text.match(/\d+(?:\.\d+)?/g) ?? []);
   const used = [...numbersInPrompt].filter((n) => numbersInAnswer.has(n)).length;
   if (numbersInPrompt.size > 0) f.add("a:prompt-numbers-used", used / numbersInPrompt.size);
-  f.addGroup("aw", [...new Set(aw)], 0.5);
+  f.addGroup("aw", aw, 0.5);
   const conf = logprobConfidence(input.logprobs);
   if (conf !== undefined) {
     f.add("a:logprob-conf", conf);
     f.add(`a:logprob-bin${Math.min(9, Math.floor(conf * 10))}`);
   }
-  const ans = f.build();
-  return { idx: [...req.idx, ...ans.idx], val: [...req.val, ...ans.val], name: [...req.name, ...ans.name] };
+  return req.concat(f.build());
 }

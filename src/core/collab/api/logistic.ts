@@ -62,14 +62,17 @@ export class OnlineLogistic {
     this.seen++;
   }
 
-  /** The features that pushed this score most, strongest first, for "why this model". */
+  /** The features that pushed this score most, strongest first, for "why this model". Only those are named. */
   explain(x: FeatureVector, top = 3): Contribution[] {
-    const parts: Contribution[] = [];
+    const parts: { i: number; value: number }[] = [];
     for (let i = 0; i < x.idx.length; i++) {
       const v = (this.w.get(x.idx[i]!)?.[0] ?? 0) * x.val[i]!;
-      if (v !== 0) parts.push({ name: x.name[i] ?? String(x.idx[i]), value: v });
+      if (v !== 0) parts.push({ i, value: v });
     }
-    return parts.sort((a, b) => Math.abs(b.value) - Math.abs(a.value)).slice(0, top);
+    return parts
+      .sort((a, b) => Math.abs(b.value) - Math.abs(a.value))
+      .slice(0, top)
+      .map(({ i, value }) => ({ name: x.nameOf(i), value }));
   }
 
   toJSON(): LogisticState {
