@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { FeatureBuilder, hashName, requestFeatures } from "../../../src/core/collab/api/features";
 import { OnlineLogistic } from "../../../src/core/collab/api/logistic";
 
-test("every feature's index is the hash of the name it spells, so names and learned weights agree", () => {
+void test("every feature's index is the hash of the name it spells, so names and learned weights agree", () => {
   const v = requestFeatures({ text: "Prove that the sum of two even numbers is even. Explain why.", surface: "ask", languageId: "markdown", filePath: "/a/b.MD" });
   assert.ok(v.idx.length > 20);
   v.idx.forEach((h, i) => assert.equal(h, hashName(v.nameOf(i)), `feature ${i} (${v.nameOf(i)})`));
@@ -12,7 +12,7 @@ test("every feature's index is the hash of the name it spells, so names and lear
   assert.equal(new Set(v.name).size, v.name.length, "no name twice");
 });
 
-test("groups are deduplicated and scaled to their weight whatever their size", () => {
+void test("groups are deduplicated and scaled to their weight whatever their size", () => {
   const f = new FeatureBuilder();
   f.addGroup("w", ["a", "b", "a", "c"], 1);
   f.addBigrams("w2", ["x", "y", "x", "y"], 0.3);
@@ -25,7 +25,7 @@ test("groups are deduplicated and scaled to their weight whatever their size", (
   assert.ok(Math.abs(value("c4:abcd")! - 0.3 / Math.sqrt(3)) < 1e-12);
 });
 
-test("the same name added twice is one feature with the values summed", () => {
+void test("the same name added twice is one feature with the values summed", () => {
   const f = new FeatureBuilder();
   f.add("w:a", 2);
   f.addGroup("w", ["a"], 1);
@@ -35,7 +35,7 @@ test("the same name added twice is one feature with the values summed", () => {
   assert.equal(v.val[0], 3);
 });
 
-test("concat and select keep each feature's name with its index and value", () => {
+void test("concat and select keep each feature's name with its index and value", () => {
   const a = requestFeatures({ text: "why", surface: "ask" });
   const b = requestFeatures({ text: "compute 2+2", surface: "ask" });
   const ab = a.concat(b);
@@ -47,7 +47,7 @@ test("concat and select keep each feature's name with its index and value", () =
   assert.deepEqual(s.val, [ab.val[keep[0]!], ab.val[0]]);
 });
 
-test("an explanation names the strongest learned drivers", () => {
+void test("an explanation names the strongest learned drivers", () => {
   const m = new OnlineLogistic({ learningRate: 0.5 });
   const hard = requestFeatures({ text: "prove the theorem", surface: "ask" });
   for (let i = 0; i < 20; i++) m.update(hard, 1);
