@@ -77,7 +77,7 @@ export function reduce(s: PanelState, msg: HostMessage): PanelState {
       const c = column(s, e.round, e.model);
       if (c) {
         c.status = "retrying";
-        c.notes.push(`Unreadable reply (${e.reason}); asked again.`);
+        c.notes.push(e.cause === "context" ? `The prompt was too long for this model's context; asked again with ${e.reason}.` : `Unreadable reply (${e.reason}); asked again.`);
         c.text = "";
       }
       break;

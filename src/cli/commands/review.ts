@@ -47,7 +47,8 @@ function progress(e: ReviewEvent): void {
   const say = (s: string) => process.stderr.write(`${s}\n`);
   if (e.type === "run-started") say(`${e.mode} review of ${e.file}:${e.lines.start}-${e.lines.end} by ${e.participants.join(", ")} (judge: ${e.judge})`);
   else if (e.type === "round-started") say(`— ${e.label}: ${e.models.join(", ")}`);
-  else if (e.type === "model-retry") say(`  ${e.model}: unreadable reply (${e.reason}); asking again`);
+  else if (e.type === "model-retry")
+    say(e.cause === "context" ? `  ${e.model}: the prompt is too long for its context; asking again with ${e.reason}` : `  ${e.model}: unreadable reply (${e.reason}); asking again`);
   else if (e.type === "model-done") say(`  ${e.model}: ${e.summary ?? "answered"}${e.form === "prose" ? " (kept as prose)" : ""}`);
   else if (e.type === "model-failed") say(`  ${e.model} dropped out: ${e.message}`);
 }

@@ -113,6 +113,46 @@ void test("debate: a participant that fails drops out with a note and the run go
   assert.ok(s.ledger.read().some((e) => e.model === "c" && !e.ok && e.error === "server"));
 });
 
+void test("debate: a round prompt too long for a model's context is sent again with shorter quotes, not dropped", async () => {
+  // Each reviewer's first reply is long; "small" holds 3,000 characters of prompt, like the demo's 4,096-token models.
+  const long = `${"A long explanation of the division. ".repeat(120)}`;
+  const small = (msgs: { content: string }[]): boolean => msgs.reduce((n, m) => n + m.content.length, 0) > 3000;
+  const s = scriptedModels(["a", "small", "judge"], (model, msgs) => {
+    if (model === "small" && small(msgs)) return new ProviderError("context_too_long", "The prompt is too long for small: the prompt has 4873 tokens");
+    if (model === "judge") return verdict("ok");
+    if (roundOf(lastUser(msgs)) === 1) return review(model === "a" ? [DIV_BUG] : [], [], long);
+    return review([], [{ finding: "F1", stance: "support", reason: "y" }]);
+  });
+  const events: ReviewEvent[] = [];
+  const r = await runReview(s.models, req(["a", "small"], 2, { runId: "fit" }), (e) => events.push(e));
+  assert.deepEqual(r.dropped, [], "nobody drops out");
+  assert.deepEqual(r.findings[0]!.supportedBy, ["small"], "small's round-2 vote counted");
+  const round2 = s.calls.filter((c) => c.model === "small" && roundOf(lastUser(c.messages)) === 2).map((c) => lastUser(c.messages));
+  assert.ok(round2.length >= 2, "asked again");
+  assert.ok(round2[0]!.includes(long.slice(0, 3000)), "first asked with the long quote");
+  assert.ok(round2.at(-1)!.length < round2[0]!.length, "then with a shorter one");
+  assert.match(round2.at(-1)!, /F1 \[error\/bug\]/, "the findings are still in the prompt");
+  const retries = events.filter((e): e is Extract<ReviewEvent, { type: "model-retry" }> => e.type === "model-retry");
+  assert.ok(retries.length >= 1 && retries.every((e) => e.cause === "context" && e.model === "small"));
+  const ledger = s.ledger.read().filter((e) => e.runId === "fit" && e.model === "small");
+  assert.ok(ledger.some((e) => !e.ok && e.error === "context_too_long"), "the refused call is in the ledger");
+  assert.ok(ledger.some((e) => e.ok && /shorter quotes/.test(e.reason ?? "")), "and the retry says why it was made");
+});
+
+void test("debate: a model whose prompt is too long even without quotes drops out with the model's own error", async () => {
+  const s = scriptedModels(["a", "tiny", "judge"], (model, msgs) => {
+    if (model === "judge") return verdict("ok");
+    if (model === "tiny" && roundOf(lastUser(msgs)) === 2) return new ProviderError("context_too_long", "The prompt is too long for tiny");
+    return review([DIV_BUG]);
+  });
+  const events: ReviewEvent[] = [];
+  const r = await runReview(s.models, req(["a", "tiny"], 2), (e) => events.push(e));
+  assert.deepEqual(r.dropped.map((d) => d.model), ["tiny"]);
+  assert.match(r.dropped[0]!.message, /too long for tiny/);
+  assert.equal(events.filter((e) => e.type === "model-retry").length, 3, "4,000 → 1,200 → 300 → none");
+  assert.match(lastUser(s.calls.filter((c) => c.model === "tiny").at(-1)!.messages), /not quoted, to keep the prompt short/);
+});
+
 void test("debate: every participant failing ends the run as failed, with a done event", async () => {
   const s = scriptedModels(["a", "b", "judge"], () => new Error("boom"));
   const events: ReviewEvent[] = [];

@@ -30,7 +30,7 @@ export async function runDebate(s: ReviewSession, rounds: number, judge: string,
       models.map((m) =>
         round === 1
           ? s.askReview(m, round, initialReviewPrompt(m, s.code))
-          : s.askReview(m, round, debateRoundPrompt(m, s.code, s.board.snapshot(), previous.filter((p) => p.model !== m), round)),
+          : s.askReview(m, round, (quote) => debateRoundPrompt(m, s.code, s.board.snapshot(), previous.filter((p) => p.model !== m), round, quote)),
       ),
     );
     s.checkCancelled();

@@ -35,7 +35,11 @@ export type ReviewEvent =
   | { type: "round-started"; round: number; label: string; models: string[] }
   | { type: "model-delta"; round: number; model: string; text: string }
   /** The reply was not readable structured output; a repair prompt follows and its text streams anew. */
-  | { type: "model-retry"; round: number; model: string; reason: string }
+  /**
+   * A model is asked again: its reply could not be read (`cause` "unreadable", or absent in older snapshots), or
+   * the prompt was too long for its context and is sent with shorter quotes (`cause` "context"; `reason` says how).
+   */
+  | { type: "model-retry"; round: number; model: string; reason: string; cause?: "unreadable" | "context" }
   /** `summary` is the model's own one-line summary when the reply was structured. */
   | { type: "model-done"; round: number; model: string; text: string; form: ReplyForm; summary?: string; notes: string[]; costUsd: number; outputTokens: number }
   | { type: "model-failed"; round: number; model: string; message: string }

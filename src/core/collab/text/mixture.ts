@@ -19,7 +19,7 @@ export async function runMixture(s: ReviewSession, layers: number, aggregator: s
       models.map((m) =>
         layer === 1
           ? s.askReview(m, layer, initialReviewPrompt(m, s.code))
-          : s.askReview(m, layer, debateRoundPrompt(m, s.code, s.board.snapshot(), previous.filter((p) => p.model !== m), layer)),
+          : s.askReview(m, layer, (quote) => debateRoundPrompt(m, s.code, s.board.snapshot(), previous.filter((p) => p.model !== m), layer, quote)),
       ),
     );
     s.checkCancelled();
@@ -29,6 +29,6 @@ export async function runMixture(s: ReviewSession, layers: number, aggregator: s
   }
   if (previous.length === 0) return { status: "failed", reason: "every proposer failed", roundsRun: layers };
   const proposals = previous.map((p) => ({ model: p.model, text: p.text }));
-  const verdict = await runVerdict(s, aggregator, layers + 1, "Aggregation", aggregatePrompt(aggregator, s.code, s.board.snapshot(), proposals), emit);
+  const verdict = await runVerdict(s, aggregator, layers + 1, "Aggregation", (quote) => aggregatePrompt(aggregator, s.code, s.board.snapshot(), proposals, quote), emit);
   return { status: "completed", reason: `${layers === 1 ? "one layer" : `${layers} layers`} of proposals aggregated by ${aggregator}`, roundsRun: layers, verdict };
 }

@@ -63,9 +63,18 @@ export function initialReviewPrompt(model: string, c: CodeUnderReview): ChatMess
   return [system(model, "an expert code reviewer."), { role: "user", content: `Review this code.\n\n${codeBlock(c)}\n\n${REVIEW_SCHEMA}` }];
 }
 
+/**
+ * How much of another model's reply a prompt quotes, longest first. The findings block already carries what each
+ * reply found, so when a prompt is too long for a model's context the quotes shrink before anything else does.
+ */
+export const QUOTE_CHARS = [4000, 1200, 300, 0] as const;
+
+/** A prompt built for a quote length, so it can be rebuilt shorter (see QUOTE_CHARS). */
+export type QuotingPrompt = (quoteChars: number) => ChatMessage[];
+
 /** A later debate round: the code, the findings so far, and what the other reviewers said last round. */
-export function debateRoundPrompt(model: string, c: CodeUnderReview, findings: Finding[], others: { model: string; text: string }[], round: number): ChatMessage[] {
-  const said = others.length ? others.map((o) => `--- ${o.model} said:\n${clip(o.text, 4000)}`).join("\n\n") : "(the other reviewers gave no answer)";
+export function debateRoundPrompt(model: string, c: CodeUnderReview, findings: Finding[], others: { model: string; text: string }[], round: number, quoteChars: number = QUOTE_CHARS[0]): ChatMessage[] {
+  const said = others.length ? others.map((o) => `--- ${o.model} said:\n${clip(o.text, quoteChars)}`).join("\n\n") : "(the other reviewers gave no answer)";
   return [
     system(model, "one of several code reviewers in a debate."),
     {
@@ -79,13 +88,13 @@ export function debateRoundPrompt(model: string, c: CodeUnderReview, findings: F
 }
 
 /** Refine: the critic reviews the author's findings. */
-export function critiquePrompt(model: string, c: CodeUnderReview, findings: Finding[], authorText: string): ChatMessage[] {
+export function critiquePrompt(model: string, c: CodeUnderReview, findings: Finding[], authorText: string, quoteChars: number = QUOTE_CHARS[0]): ChatMessage[] {
   return [
     system(model, "a critical senior reviewer checking another reviewer's work."),
     {
       role: "user",
       content:
-        `${codeBlock(c)}\n\nThe author's review:\n${clip(authorText, 4000)}\n\nFindings:\n${findingsBlock(findings)}\n\n` +
+        `${codeBlock(c)}\n\nThe author's review:\n${clip(authorText, quoteChars)}\n\nFindings:\n${findingsBlock(findings)}\n\n` +
         `Check each finding: "support" if it is right, "dispute" if it is wrong or its patch is wrong (say what to change). ` +
         `Add findings the author missed.\n\n${REVIEW_SCHEMA}`,
     },
@@ -93,13 +102,13 @@ export function critiquePrompt(model: string, c: CodeUnderReview, findings: Find
 }
 
 /** Refine: the author revises after the critic's feedback. */
-export function revisePrompt(model: string, c: CodeUnderReview, findings: Finding[], criticText: string): ChatMessage[] {
+export function revisePrompt(model: string, c: CodeUnderReview, findings: Finding[], criticText: string, quoteChars: number = QUOTE_CHARS[0]): ChatMessage[] {
   return [
     system(model, "a code reviewer revising your review after feedback."),
     {
       role: "user",
       content:
-        `${codeBlock(c)}\n\nFindings:\n${findingsBlock(findings)}\n\nThe critic's feedback:\n${clip(criticText, 4000)}\n\n` +
+        `${codeBlock(c)}\n\nFindings:\n${findingsBlock(findings)}\n\nThe critic's feedback:\n${clip(criticText, quoteChars)}\n\n` +
         `Vote "support" to keep a finding or "dispute" to withdraw it, with your reason; add corrected or new findings.\n\n${REVIEW_SCHEMA}`,
     },
   ];
@@ -119,8 +128,8 @@ export function judgePrompt(model: string, c: CodeUnderReview, findings: Finding
 }
 
 /** Mixture-of-agents: the aggregator synthesises the proposers' reviews into one. */
-export function aggregatePrompt(model: string, c: CodeUnderReview, findings: Finding[], proposals: { model: string; text: string }[]): ChatMessage[] {
-  const props = proposals.map((p) => `--- ${p.model}:\n${clip(p.text, 4000)}`).join("\n\n");
+export function aggregatePrompt(model: string, c: CodeUnderReview, findings: Finding[], proposals: { model: string; text: string }[], quoteChars: number = QUOTE_CHARS[0]): ChatMessage[] {
+  const props = proposals.map((p) => `--- ${p.model}:\n${clip(p.text, quoteChars)}`).join("\n\n");
   return [
     system(model, "the aggregator of several independent code reviews."),
     {
@@ -142,5 +151,6 @@ export function repairPrompt(error: string, verdict: boolean): ChatMessage {
 }
 
 function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}\n…(cut)`;
+  if (text.length <= max) return text;
+  return max > 0 ? `${text.slice(0, max)}\n…(cut)` : "(not quoted, to keep the prompt short: its findings and votes are in the findings list)";
 }

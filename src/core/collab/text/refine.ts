@@ -21,7 +21,7 @@ export async function runRefine(s: ReviewSession, author: string, critic: string
   for (; r <= rounds; r++) {
     step++;
     s.startRound(step, `Critique ${r}`, [critic]);
-    const critique = await s.askReview(critic, step, critiquePrompt(critic, s.code, s.board.snapshot(), authorText));
+    const critique = await s.askReview(critic, step, (quote) => critiquePrompt(critic, s.code, s.board.snapshot(), authorText, quote));
     if (!critique) {
       status = "completed";
       reason = `the critic ${critic} failed in round ${r}; the review stands as revised so far`;
@@ -37,7 +37,7 @@ export async function runRefine(s: ReviewSession, author: string, critic: string
     }
     step++;
     s.startRound(step, `Revision ${r}`, [author]);
-    const revision = await s.askReview(author, step, revisePrompt(author, s.code, s.board.snapshot(), critique.text));
+    const revision = await s.askReview(author, step, (quote) => revisePrompt(author, s.code, s.board.snapshot(), critique.text, quote));
     if (!revision) {
       reason = `the author ${author} failed while revising in round ${r}`;
       break;

@@ -4,12 +4,15 @@
 
 import { callCost } from "../../config";
 import type { CallContext, Models } from "../../models";
-import { isAbortError } from "../../providers/errors";
+import { isAbortError, isProviderError } from "../../providers/errors";
 import type { ChatMessage, Completion, GenerationOptions } from "../../providers/types";
 import type { ReviewEvent, ReviewMode, ReplyForm } from "./events";
 import { FindingBoard, type LineRange } from "./findings";
 import { parseReviewReply, parseVerdictReply, type ParseOutcome, type ReviewReply, type VerdictReply } from "./parse";
-import { repairPrompt, type CodeUnderReview } from "./prompts";
+import { QUOTE_CHARS, repairPrompt, type CodeUnderReview, type QuotingPrompt } from "./prompts";
+
+/** A prompt, or one that quotes other replies and can be rebuilt with shorter quotes when it is too long. */
+export type ReviewPrompt = ChatMessage[] | QuotingPrompt;
 
 /** The part of Models a review needs (every call is recorded in the ledger there). */
 export type ReviewModels = Pick<Models, "chat" | "get">;
@@ -66,12 +69,12 @@ export class ReviewSession {
     this.emit({ type: "round-started", round, label, models });
   }
 
-  askReview(model: string, round: number, messages: ChatMessage[]): Promise<Reply<ReviewReply> | undefined> {
-    return this.ask(model, round, messages, (t) => parseReviewReply(t, this.range), false);
+  askReview(model: string, round: number, prompt: ReviewPrompt): Promise<Reply<ReviewReply> | undefined> {
+    return this.ask(model, round, prompt, (t) => parseReviewReply(t, this.range), false);
   }
 
-  askVerdict(model: string, round: number, messages: ChatMessage[]): Promise<Reply<VerdictReply> | undefined> {
-    return this.ask(model, round, messages, parseVerdictReply, true);
+  askVerdict(model: string, round: number, prompt: ReviewPrompt): Promise<Reply<VerdictReply> | undefined> {
+    return this.ask(model, round, prompt, parseVerdictReply, true);
   }
 
   /** Put a review reply on the board; returns how many findings it added. */
@@ -90,14 +93,14 @@ export class ReviewSession {
   private async ask<T extends { warnings: string[]; summary: string }>(
     model: string,
     round: number,
-    messages: ChatMessage[],
+    prompt: ReviewPrompt,
     parse: (text: string) => ParseOutcome<T>,
     verdict: boolean,
   ): Promise<Reply<T> | undefined> {
     this.checkCancelled();
     const ctx: CallContext = { surface: "review", mode: this.mode, runId: this.runId, decision: verdict ? "verdict" : `round-${round}`, filePath: this.code.file };
     try {
-      const first = await this.call(model, round, messages, ctx);
+      const { messages, reply: first } = await this.callFitting(model, round, prompt, ctx);
       let text = first.text;
       let outputTokens = first.usage.outputTokens;
       let costUsd = first.costUsd;
@@ -105,7 +108,7 @@ export class ReviewSession {
       let form: ReplyForm = "json";
       const notes: string[] = [];
       if (!parsed.ok) {
-        this.emit({ type: "model-retry", round, model, reason: parsed.error });
+        this.emit({ type: "model-retry", round, model, reason: parsed.error, cause: "unreadable" });
         const again = await this.call(model, round, [...messages, { role: "assistant", content: text }, repairPrompt(parsed.error, verdict)], { ...ctx, reason: "asked again: its reply could not be read as findings" });
         outputTokens += again.usage.outputTokens;
         costUsd += again.costUsd;
@@ -130,6 +133,27 @@ export class ReviewSession {
       this.dropped.push({ model, message });
       this.emit({ type: "model-failed", round, model, message });
       return undefined;
+    }
+  }
+
+  /**
+   * The first call of a step. A prompt that quotes other replies and is too long for the model's context (the demo's
+   * small local models hold 4,096 tokens; four quoted replies can be more) is asked again with shorter quotes, down
+   * to none; any other error, or a prompt still too long without quotes, drops the model as before.
+   */
+  private async callFitting(model: string, round: number, prompt: ReviewPrompt, ctx: CallContext): Promise<{ messages: ChatMessage[]; reply: Completion & { costUsd: number } }> {
+    if (Array.isArray(prompt)) return { messages: prompt, reply: await this.call(model, round, prompt, ctx) };
+    for (let i = 0; ; i++) {
+      const messages = prompt(QUOTE_CHARS[i]!);
+      const shorter = QUOTE_CHARS[i + 1];
+      const retryCtx = i === 0 ? ctx : { ...ctx, reason: "asked again with shorter quotes: the prompt was too long for its context" };
+      try {
+        return { messages, reply: await this.call(model, round, messages, retryCtx) };
+      } catch (e) {
+        if (shorter === undefined || !isProviderError(e) || e.kind !== "context_too_long") throw e;
+        const how = shorter > 0 ? `the other replies quoted up to ${shorter} characters` : "the other replies left out (their findings and votes stay in the prompt)";
+        this.emit({ type: "model-retry", round, model, reason: how, cause: "context" });
+      }
     }
   }
 

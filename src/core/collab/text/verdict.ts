@@ -1,14 +1,13 @@
 // The final verdict of a run: the judge's (or aggregator's) reply, or, when that model fails, a count of the
 // reviewers' votes that says plainly it is only a count.
 
-import type { ChatMessage } from "../../providers/types";
 import type { ReviewEvent, Verdict } from "./events";
 import { agreement, type Finding } from "./findings";
-import type { ReviewSession } from "./session";
+import type { ReviewPrompt, ReviewSession } from "./session";
 
-export async function runVerdict(session: ReviewSession, judge: string, round: number, label: string, messages: ChatMessage[], emit: (e: ReviewEvent) => void): Promise<Verdict> {
+export async function runVerdict(session: ReviewSession, judge: string, round: number, label: string, prompt: ReviewPrompt, emit: (e: ReviewEvent) => void): Promise<Verdict> {
   session.startRound(round, label, [judge]);
-  const reply = await session.askVerdict(judge, round, messages);
+  const reply = await session.askVerdict(judge, round, prompt);
   let verdict: Verdict;
   if (!reply) {
     const why = session.dropped.find((d) => d.model === judge)?.message ?? "it failed";
