@@ -153,6 +153,22 @@ void test("debate: a model whose prompt is too long even without quotes drops ou
   assert.match(lastUser(s.calls.filter((c) => c.model === "tiny").at(-1)!.messages), /not quoted, to keep the prompt short/);
 });
 
+void test("a repair prompt that fails keeps the first reply as prose instead of dropping the model", async () => {
+  const s = scriptedModels(["a", "b", "judge"], (model, msgs) => {
+    if (model === "judge") return verdict("ok");
+    // b's first reply is not JSON; asking again (a longer prompt: it quotes the reply) is refused.
+    if (model === "b") return msgs.some((m) => m.role === "assistant") ? new ProviderError("context_too_long", "The prompt is too long for b") : "I think line 2 divides by zero.";
+    return review([DIV_BUG]);
+  });
+  const events: ReviewEvent[] = [];
+  const r = await runReview(s.models, req(["a", "b"], 1), (e) => events.push(e));
+  assert.deepEqual(r.dropped, []);
+  const done = events.find((e): e is Extract<ReviewEvent, { type: "model-done" }> => e.type === "model-done" && e.model === "b")!;
+  assert.equal(done.form, "prose");
+  assert.equal(done.text, "I think line 2 divides by zero.");
+  assert.ok(done.notes.some((n) => /asking again failed \(The prompt is too long for b\)/.test(n)), done.notes.join(" | "));
+});
+
 void test("debate: every participant failing ends the run as failed, with a done event", async () => {
   const s = scriptedModels(["a", "b", "judge"], () => new Error("boom"));
   const events: ReviewEvent[] = [];

@@ -108,18 +108,24 @@ export class ReviewSession {
       let form: ReplyForm = "json";
       const notes: string[] = [];
       if (!parsed.ok) {
-        this.emit({ type: "model-retry", round, model, reason: parsed.error, cause: "unreadable" });
-        const again = await this.call(model, round, [...messages, { role: "assistant", content: text }, repairPrompt(parsed.error, verdict)], { ...ctx, reason: "asked again: its reply could not be read as findings" });
-        outputTokens += again.usage.outputTokens;
-        costUsd += again.costUsd;
-        const second = parse(again.text);
-        if (second.ok) {
-          text = again.text;
-          parsed = second;
-          form = "repaired";
-        } else {
+        const firstError = parsed.error;
+        this.emit({ type: "model-retry", round, model, reason: firstError, cause: "unreadable" });
+        const again = await this.repair(model, round, [...messages, { role: "assistant", content: text }, repairPrompt(firstError, verdict)], ctx);
+        if ("failed" in again) {
           form = "prose";
-          notes.push(`Kept as prose: ${parsed.error}, and again after a repair prompt (${second.error}).`);
+          notes.push(`Kept as prose: ${firstError}; asking again failed (${again.failed}).`);
+        } else {
+          outputTokens += again.usage.outputTokens;
+          costUsd += again.costUsd;
+          const second = parse(again.text);
+          if (second.ok) {
+            text = again.text;
+            parsed = second;
+            form = "repaired";
+          } else {
+            form = "prose";
+            notes.push(`Kept as prose: ${firstError}, and again after a repair prompt (${second.error}).`);
+          }
         }
       }
       if (parsed.ok) notes.push(...parsed.value.warnings);
@@ -133,6 +139,20 @@ export class ReviewSession {
       this.dropped.push({ model, message });
       this.emit({ type: "model-failed", round, model, message });
       return undefined;
+    }
+  }
+
+  /**
+   * The repair call: only a second chance, so when it fails (its prompt holds the first reply too, and may no longer
+   * fit the model's context) the first reply is kept as prose instead of the model being dropped. Cancelling still
+   * ends the run.
+   */
+  private async repair(model: string, round: number, messages: ChatMessage[], ctx: CallContext): Promise<(Completion & { costUsd: number }) | { failed: string }> {
+    try {
+      return await this.call(model, round, messages, { ...ctx, reason: "asked again: its reply could not be read as findings" });
+    } catch (e) {
+      if (isAbortError(e) || this.signal?.aborted) throw e;
+      return { failed: e instanceof Error ? e.message : String(e) };
     }
   }
 
