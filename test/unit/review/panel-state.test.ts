@@ -31,7 +31,9 @@ void test("the panel state follows the events: streaming, retry, failure, cancel
   const cols = s.rounds[0]!.columns;
   assert.equal(cols[0]!.text, "Hello");
   assert.equal(cols[1]!.status, "retrying");
-  assert.match(cols[1]!.notes[0]!, /no JSON/);
+  assert.match(cols[1]!.notes[0]!, /^Unreadable reply \(no JSON\); asked again/);
+  s = reduce(s, ev("r1", { type: "model-retry", round: 1, model: "b", reason: "the other replies quoted up to 1200 characters", cause: "context" }));
+  assert.equal(cols[1]!.notes[1], "The prompt was too long for this model's context; asked again with the other replies quoted up to 1200 characters.");
   assert.deepEqual([cols[2]!.status, cols[2]!.error], ["failed", "HTTP 500"]);
   s = reduce(s, ev("r1", { type: "done", status: "cancelled", reason: "cancelled", roundsRun: 1, findings: [], costUsd: 0 }));
   assert.equal(cols[0]!.status, "stopped", "a reply cut off by a cancel is marked stopped, not done");
