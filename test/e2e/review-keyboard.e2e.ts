@@ -1,5 +1,6 @@
 // With no chorus.review.participants set, "Review Selection with Debate" asks which models take part (a
-// multi-select quick pick that starts with the models ticked); the run reviews only the selected lines; the findings are usable from the keyboard:
+// multi-select quick pick that starts with the models ticked, and asks again when only one is left ticked); the run
+// reviews only the selected lines; the findings are usable from the keyboard:
 // ↓ moves between findings, Enter reveals a finding's lines in the editor.
 import * as assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -56,6 +57,16 @@ uiTest(
     assert.match(await wb.page.locator(".quick-input-widget").innerText(), /Models for the debate/);
     // Both configured models start ticked, so Enter alone starts the run.
     await wb.until("the picker to tick both models", async () => /2 Selected/.test(await wb.page.locator(".quick-input-widget").innerText()));
+    // A debate of one is no debate: with beta unticked, Enter asks again (alpha still ticked) instead of failing.
+    const tick = (model: string) => rows.filter({ hasText: model }).first().locator('.quick-input-list-checkbox, input[type="checkbox"], .monaco-custom-toggle').first().click();
+    await tick("beta");
+    await wb.until("beta to be unticked", async () => /1 Selected/.test(await wb.page.locator(".quick-input-widget").innerText()));
+    await wb.page.keyboard.press("Enter");
+    await wb.until("the picker to ask again for a second model", async () =>
+      (await wb.quickInput().getAttribute("placeholder"))?.includes("A debate needs at least two models") === true && /1 Selected/.test(await wb.page.locator(".quick-input-widget").innerText()),
+    );
+    await tick("beta");
+    await wb.until("the picker to tick both models again", async () => /2 Selected/.test(await wb.page.locator(".quick-input-widget").innerText()));
     await wb.page.keyboard.press("Enter");
 
     const view = wb.webview();
