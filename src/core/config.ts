@@ -19,7 +19,7 @@ export interface ModelConfig {
   tags?: ModelTag[];
   /** Name of the secret (SecretStorage key / env var in the CLI) holding the API key, if the endpoint needs one. */
   apiKeySecret?: string;
-  /** Override what Chorus assumes the model can do (FIM, logprobs, embeddings, max context). */
+  /** Override what Chorus assumes the model can do (FIM, logprobs, embeddings). */
   capabilities?: Partial<Capabilities>;
   /** OpenAI-compatible FIM: "auto" (default), "suffix" (native /v1/completions suffix) or "template". */
   fim?: "auto" | "suffix" | "template";

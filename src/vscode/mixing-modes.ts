@@ -57,7 +57,8 @@ async function completeWithContext(connection: SidecarConnection, model: string,
   const r = await fetch(`${c.url}/v1/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${c.token}`, "content-type": "application/json" },
-    body: JSON.stringify({ model, prompt, max_tokens: maxTokens, temperature: 0, stop, ...(context ? { chorus: { context: context + "\n" } } : {}) }),
+    // truncate_prompt_tokens as on every Chorus completion: the prompt's oldest lines give way if it does not fit.
+    body: JSON.stringify({ model, prompt, max_tokens: maxTokens, temperature: 0, stop, truncate_prompt_tokens: -1, ...(context ? { chorus: { context: context + "\n" } } : {}) }),
     signal,
   });
   const body = (await r.json()) as { choices?: { text: string; finish_reason: string }[]; usage?: { prompt_tokens: number; completion_tokens: number }; error?: { message: string } };

@@ -72,7 +72,6 @@ export interface Capabilities {
   fim: boolean;
   logprobs: boolean;
   embeddings: boolean;
-  maxContext?: number;
 }
 
 export type ProviderKind = "ollama" | "openai" | "sidecar";

@@ -39,7 +39,7 @@
 // decode.ts (the loop), lookahead.ts (drafts looked up in the text, and how many to check), score.ts (teacher forcing), sampling.ts, text.ts (streaming text, stop strings),
 // vocab.ts, mixer.ts (createMixer).
 
-export { createMixer, MixRequestError, type Mixer, type MixerOptions, type MixGenerateRequest, type ModelSource } from "./mixer";
+export { createMixer, MixContextError, MixRequestError, type Mixer, type MixerOptions, type MixGenerateRequest, type ModelSource } from "./mixer";
 export type { FinishReason, MixedToken, MixGenerateResult, ReplyPiece } from "./decode";
 export type { ScoreResult } from "./score";
 export { MIX_STRATEGIES, MixSpecError, mixSpecModels, parseMixSpec, type MixSpec, type MixStrategyName } from "./spec";

@@ -78,6 +78,11 @@ export class MixRequestError extends Error {
   override readonly name = "MixRequestError";
 }
 
+/** The prompt does not fit the mixing context: the same refusal a single model gives (context_length_exceeded). */
+export class MixContextError extends Error {
+  override readonly name = "MixContextError";
+}
+
 export async function createMixer(specInput: MixSpec, source: ModelSource, options: MixerOptions = {}): Promise<Mixer> {
   const spec = parseMixSpec(specInput);
   const strategy = strategyFor(spec);
@@ -156,7 +161,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     for (const tokens of prompts) {
       if (tokens.length === 0) throw new MixRequestError("the prompt is empty and the model adds no start token; give a prompt");
       if (tokens.length + reserve > contextSize)
-        throw new MixRequestError(`the prompt is ${tokens.length} tokens, which with ${reserve} more does not fit the ${contextSize}-token mixing context; shorten the prompt or context`);
+        throw new MixContextError(`the prompt is ${tokens.length} tokens, which with ${reserve} more does not fit the ${contextSize}-token mixing context; shorten the prompt or context`);
     }
     let toEvaluate = 0;
     for (const [i, lane] of lanes.entries()) toEvaluate += await startLane(lane, prompts[i]!, reusePrefix);

@@ -35,6 +35,9 @@ export function toApiError(e: unknown): ApiError {
   // A GGUF that failed validation is the caller's (or the user's) file, not a server fault.
   if (e instanceof Error && e.name === "GgufError") return new ApiError(422, "invalid_request_error", message, "model_invalid");
   // The mixer's own validation: a bad parameter, an unusable pairing of models.
+  // Too long for the mixing context: the code a single model's refusal has, so clients (Chorus's review retry
+  // among them) treat a preset like any model.
+  if (e instanceof Error && e.name === "MixContextError") return new ApiError(400, "invalid_request_error", message, "context_length_exceeded");
   if (e instanceof Error && e.name === "VocabularyMismatchError") return new ApiError(400, "invalid_request_error", message, "vocabulary_mismatch");
   if (e instanceof Error && ["MixRequestError", "MixSpecError", "SamplingError", "LookaheadError"].includes(e.name)) return new ApiError(400, "invalid_request_error", message, "invalid_mix");
   return new ApiError(500, "server_error", `The sidecar failed: ${message}`, "internal_error");

@@ -78,7 +78,7 @@ void describe("virtual models (presets)", () => {
     const cursor = "return ";
     const prompt = `${line.repeat(60)}${cursor}`; // 3600 byte tokens: over any mixing context here
     const body = { model: "chorus/poe-ts-py", prompt, max_tokens: 8, temperature: 0 };
-    await assert.rejects(f.client.completions.create(body), (e: unknown) => e instanceof APIError && e.status === 400 && /does not fit/.test(e.message));
+    await assert.rejects(f.client.completions.create(body), (e: unknown) => e instanceof APIError && e.status === 400 && e.code === "context_length_exceeded" && /does not fit/.test(e.message));
     const served = await f.client.completions.create({ ...body, truncate_prompt_tokens: -1 } as typeof body);
     const kept = served.usage!.prompt_tokens - 1 - cursor.length; // less BOS and the cursor's line
     assert.ok(kept > 0 && kept % line.length === 0, `whole lines kept: ${served.usage!.prompt_tokens} prompt tokens`);
