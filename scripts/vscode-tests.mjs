@@ -7,8 +7,8 @@
 // Options: --no-build, --only=host|ui, --grep=TEXT (test titles), --keep (keep state dirs), --vsix=FILE (UI tests
 // against Chorus installed from that package instead of this checkout), CHORUS_E2E_HEADED=1.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { format } from "node:util";
 import { chromium } from "playwright-core";
 import { installCodeServer, installExtension, ROOT, startCodeServer } from "./code-server.mjs";
@@ -161,12 +161,34 @@ async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
   } catch (e) {
     const shot = await wb.screenshot(attempt > 1 ? `failure-${attempt}` : "failure").catch(() => undefined);
     writeFileSync(join(RESULTS_DIR, `${slug}-server${attempt > 1 ? `-${attempt}` : ""}.log`), server.output());
+    keepExtensionRecords(join(dir, "user-data"), `${slug}${attempt > 1 ? `-${attempt}` : ""}`);
     return `${shortStack(e)}${shot ? `\n  screenshot: ${relative(ROOT, shot)}` : ""}`;
   } finally {
     const t = Date.now();
     await context.close();
     await server.stop();
     if (process.env.CHORUS_E2E_TRACE) console.log(`    · closed and stopped in ${Date.now() - t} ms`);
+  }
+}
+
+/**
+ * After a failure, what the extension itself recorded: its "Chorus" log channel (VS Code writes it under the user
+ * data's logs) and its ledger of model calls (metadata only, never code), so a failure seen only in CI can be read.
+ */
+function keepExtensionRecords(userData, name) {
+  const found = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === "Chorus.log" || /^ledger.*\.jsonl$/.test(e.name)) found.push(p);
+    }
+  };
+  try {
+    walk(userData);
+    for (const [i, p] of found.entries()) copyFileSync(p, join(RESULTS_DIR, `${name}-${i}-${basename(p)}`));
+  } catch (e) {
+    console.log(`    (could not keep the extension's log and ledger: ${e instanceof Error ? e.message : e})`);
   }
 }
 
