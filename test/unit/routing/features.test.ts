@@ -56,3 +56,17 @@ void test("an explanation names the strongest learned drivers", () => {
   assert.ok(top[0]!.value >= top[1]!.value && top[1]!.value > 0);
   for (const c of top) assert.ok(hard.name.includes(c.name), c.name);
 });
+
+void test("one piece of online feedback moves a decision's log-odds by at most maxStep; without it, by the full first AdaGrad step", () => {
+  const x = requestFeatures({ text: "export const answer = ", surface: "completion", languageId: "typescript", filePath: "/w/hello.ts", cursor: { atLineEnd: true, multiline: false, prefixChars: 122, suffixChars: 0 } });
+  const capped = new OnlineLogistic({ learningRate: 0.15, maxStep: 0.5 });
+  const free = new OnlineLogistic({ learningRate: 0.15 });
+  const prior = Math.log(0.15 / 0.85);
+  capped.update(x, 1, 1, prior);
+  free.update(x, 1, 1, prior);
+  assert.ok(Math.abs(capped.margin(x) - 0.5) < 1e-9, `capped: ${capped.margin(x)}`);
+  assert.ok(free.margin(x) > 2, `uncapped, one example moved it by ${free.margin(x)}`);
+  // Repeated feedback still adds up: the cap bounds a step, not what is learned.
+  for (let i = 0; i < 5; i++) capped.update(x, 1, 1, prior);
+  assert.ok(capped.margin(x) > 2);
+});

@@ -9,7 +9,7 @@ import type { FeatureVector, RequestFeaturesInput } from "./features";
 import { OnlineLogistic } from "./logistic";
 import { loadLogistic, saveLogistic } from "./model-store";
 import { REVIEW_LESSON_WEIGHT, type ReviewLesson } from "./review-lesson";
-import { loadRouter, RouterModel, saveRouter } from "./router";
+import { loadRouter, ROUTER_LEARNING, RouterModel, saveRouter } from "./router";
 
 export interface ApiCollabOptions {
   /** Target share of requests the router sends to the strong model (0..1). */
@@ -68,7 +68,7 @@ export class ApiCollab {
   ) {
     this.opts = { ...defaultApiCollabOptions(), ...opts };
     this.router = storageDir ? loadRouter(this.routerPath(), onProblem) : new RouterModel();
-    this.cascadeScorer = storageDir ? loadLogistic(this.cascadePath(), { learningRate: 0.15 }, onProblem) : new OnlineLogistic({ learningRate: 0.15 });
+    this.cascadeScorer = storageDir ? loadLogistic(this.cascadePath(), ROUTER_LEARNING, onProblem) : new OnlineLogistic(ROUTER_LEARNING);
     this.calibrator = new ShareCalibrator(this.opts.strongShare);
   }
 

@@ -15,6 +15,12 @@ export interface LogisticState {
 export interface LogisticOptions {
   learningRate?: number;
   l2?: number;
+  /**
+   * The most one example may move its own score, in log-odds (unbounded when absent). AdaGrad's first step on a
+   * feature is the full learning rate whatever the gradient, and a request has a dozen dense cues at value 1, so a
+   * single user signal (one completion typed over) moved the router from p 0.15 to 0.78; online feedback caps it.
+   */
+  maxStep?: number;
 }
 
 export interface Contribution {
@@ -27,10 +33,12 @@ export class OnlineLogistic {
   seen = 0;
   private readonly lr: number;
   private readonly l2: number;
+  private readonly maxStep: number;
 
   constructor(opts: LogisticOptions = {}) {
     this.lr = opts.learningRate ?? 0.1;
     this.l2 = opts.l2 ?? 1e-5;
+    this.maxStep = opts.maxStep ?? Infinity;
   }
 
   /** The raw score (log-odds). */
@@ -51,14 +59,24 @@ export class OnlineLogistic {
   update(x: FeatureVector, label: number, weight = 1, offset = 0): void {
     const y = Math.min(1, Math.max(0, label));
     const g = (sigmoid(offset + this.margin(x)) - y) * weight;
+    const cells: [number, number][] = [];
+    const steps: number[] = [];
+    let moved = 0;
     for (let i = 0; i < x.idx.length; i++) {
       const k = x.idx[i]!;
+      // Stored at once, so a feature whose hash appears twice in x updates one cell.
       const cell = this.w.get(k) ?? [0, 1e-8];
+      this.w.set(k, cell);
       const grad = g * x.val[i]! + this.l2 * cell[0];
       cell[1] += grad * grad;
-      cell[0] -= (this.lr * grad) / Math.sqrt(cell[1]);
-      this.w.set(k, cell);
+      const step = (this.lr * grad) / Math.sqrt(cell[1]);
+      cells.push(cell);
+      steps.push(step);
+      moved += step * x.val[i]!;
     }
+    // Shrink the whole step when it would move this example's score by more than maxStep (see LogisticOptions).
+    const scale = Math.abs(moved) > this.maxStep ? this.maxStep / Math.abs(moved) : 1;
+    for (let i = 0; i < x.idx.length; i++) cells[i]![0] -= scale * steps[i]!;
     this.seen++;
   }
 

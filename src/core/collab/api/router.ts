@@ -7,6 +7,9 @@ import { routerFeatures, type FeatureVector, type RequestFeaturesInput } from ".
 import { logit, OnlineLogistic, sigmoid } from "./logistic";
 import { loadLogistic, saveLogistic } from "./model-store";
 
+/** Online learning from one user's feedback: one signal moves a decision's log-odds by at most 0.5. */
+export const ROUTER_LEARNING = { learningRate: 0.15, maxStep: 0.5 };
+
 export interface RouteScore {
   /** Probability that the request needs the strong model. */
   p: number;
@@ -50,7 +53,7 @@ export function zeroShotPrior(req: RequestFeaturesInput): { p: number; why: stri
 }
 
 export class RouterModel {
-  constructor(readonly learned: OnlineLogistic = new OnlineLogistic({ learningRate: 0.15 })) {}
+  constructor(readonly learned: OnlineLogistic = new OnlineLogistic(ROUTER_LEARNING)) {}
 
   score(req: RequestFeaturesInput): RouteScore {
     const prior = zeroShotPrior(req);
@@ -107,7 +110,6 @@ export function describeFeature(name: string): string {
   }
 }
 
-export const ROUTER_LEARNING = { learningRate: 0.15 };
 
 /** Load a user's router from disk (see model-store.ts for what happens to a missing or corrupt file). */
 export function loadRouter(path: string, onProblem?: (msg: string) => void): RouterModel {
