@@ -68,9 +68,9 @@ export interface RequestFeaturesInput {
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** FNV-1a over `s[from, to)`, continuing from the state `h`: hashing "w:" then "prove" equals hashing "w:prove". */
-function fnv(h: number, s: string, from = 0, to = s.length): number {
-  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+/** FNV-1a over `s`, continuing from the state `h`: hashing "w:" then "prove" equals hashing "w:prove". */
+function fnv(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h;
 }
 
@@ -123,7 +123,7 @@ export class FeatureBuilder {
   /** Adjacent word pairs `a_b`, deduplicated, as one group. */
   addBigrams(group: string, ws: string[], weight: number): void {
     const g = groupHash(group);
-    const pair = (i: number): number => fnv(Math.imul(fnv(g, ws[i - 1]!) ^ 0x5f, FNV_PRIME), ws[i]!);
+    const pair = (i: number): number => fnv(fnv(fnv(g, ws[i - 1]!), "_"), ws[i]!);
     // Two passes over the same hashes: the first counts distinct pairs for the group's scale, the second adds each
     // at its first occurrence (deleting it from the set) so no list of pairs is ever built.
     const distinct = new Set<number>();
@@ -190,8 +190,9 @@ export class FeatureBuilder {
   }
 }
 
+/** The hash state after "group:", from which a group's items continue. */
 function groupHash(group: string): number {
-  return Math.imul(fnv(FNV_OFFSET, group) ^ 0x3a, FNV_PRIME);
+  return fnv(fnv(FNV_OFFSET, group), ":");
 }
 
 /** FNV-1a of characters [i, i + n) of `<w>`, continuing from `h`, without building the padded word. */
