@@ -99,6 +99,18 @@ export class Workbench {
     }
   }
 
+  /**
+   * Run a command from the command palette without first clicking into the workbench, so the editor keeps its
+   * cursor and gets the focus back when the palette closes (editor commands such as "Trigger Inline Suggestion").
+   */
+  async runEditorCommand(title: string): Promise<void> {
+    await this.page.keyboard.press("F1");
+    await this.quickInput().fill(`>${title}`);
+    await this.quickPickRows().filter({ hasText: title }).first().waitFor({ timeout: 10_000 });
+    await this.page.keyboard.press("Enter");
+    this.trace(`ran "${title}" in the editor`);
+  }
+
   /** The quick input's text box (command palette, quick picks, input boxes). */
   quickInput(): Locator {
     return this.page.locator(".quick-input-widget input.input");

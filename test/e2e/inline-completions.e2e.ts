@@ -15,7 +15,10 @@ const models = (fakes: Fakes): unknown[] => [
   { id: "fake-down", provider: "ollama", endpoint: "http://127.0.0.1:47", model: "gone:1b", tags: ["local"] },
 ];
 
-async function typeAndAccept(wb: Workbench, expectedModel: string): Promise<void> {
+async function typeAndAccept(wb: Workbench, expectedModel: string, mode: string): Promise<void> {
+  // Chorus activates after startup (onStartupFinished); the status bar names the mode once its completion provider
+  // is registered. Typing before that would test VS Code's trigger rules, not Chorus.
+  await wb.until(`the status bar to show the ${mode} mode`, async () => (await wb.statusBarItem(/Chorus:/).innerText()).includes(`Chorus: ${mode}`), 60_000);
   await wb.page.keyboard.press("Control+P");
   await wb.quickInput().fill("hello.ts");
   await wb.quickPickRows().filter({ hasText: "hello.ts" }).first().waitFor();
@@ -29,7 +32,9 @@ async function typeAndAccept(wb: Workbench, expectedModel: string): Promise<void
   // Monaco renders ghost text in spans with non-breaking spaces: compare with whitespace normalised.
   const ghost = wb.page.locator(".ghost-text-decoration, .ghost-text");
   // VS Code asks on its own after typing; on a loaded machine that request can be lost to cancellation, so every
-  // 10 s without ghost text the test asks again the way a user would (Alt+\, "Trigger Inline Suggestion").
+  // 10 s without ghost text the test asks again the way a user would, with "Trigger Inline Suggestion" from the
+  // command palette. (Its key, Alt+\, does not reach the editor in code-server under Chromium: measured, no
+  // request followed four presses.)
   let lastTrigger = Date.now();
   await wb.until(
     `ghost text from ${expectedModel}`,
@@ -37,7 +42,7 @@ async function typeAndAccept(wb: Workbench, expectedModel: string): Promise<void
       if ((await ghost.allInnerTexts()).join("").replace(/\s+/g, " ").includes(`from ${expectedModel}`)) return true;
       if (Date.now() - lastTrigger > 10_000) {
         lastTrigger = Date.now();
-        await wb.page.keyboard.press("Alt+Backslash");
+        await wb.runEditorCommand("Trigger Inline Suggestion");
       }
       return false;
     },
@@ -56,7 +61,7 @@ uiTest(
   async (wb) => {
     wb.fakes.ollama.setReply((r) => `fake reply from ${r.model ?? "?"}`);
     const since = wb.fakes.ollama.requests.length;
-    await typeAndAccept(wb, CHEAP);
+    await typeAndAccept(wb, CHEAP, "route");
     assert.ok(fimRequests(wb, since).every((r) => r.model === CHEAP), "a short single-line completion is routed to the cheap model only");
   },
   { settings: (fakes) => ({ "chorus.models": models(fakes), "chorus.modes.completion": "route" }) },
@@ -70,7 +75,7 @@ uiTest(
       r.model === CHEAP ? { tokens: ["maybe ", "this"].map((token) => ({ token, logprob: -2.5 })) } : `fake reply from ${r.model ?? "?"}`,
     );
     const since = wb.fakes.ollama.requests.length;
-    await typeAndAccept(wb, STRONG);
+    await typeAndAccept(wb, STRONG, "cascade");
     const models = fimRequests(wb, since).map((r) => r.model);
     assert.ok(models.includes(CHEAP) && models.includes(STRONG), `the cheap model answered first, then the strong one (${models.join(", ")})`);
     assert.equal(fimRequests(wb, since).find((r) => r.model === CHEAP)?.body?.logprobs, true, "the cascade asked for logprobs");
@@ -91,7 +96,7 @@ uiTest(
   "inline completions: fallback mode skips an unreachable model and shows the next model's ghost text",
   async (wb) => {
     wb.fakes.ollama.setReply((r) => `fake reply from ${r.model ?? "?"}`);
-    await typeAndAccept(wb, STRONG);
+    await typeAndAccept(wb, STRONG, "fallback");
   },
   {
     settings: (fakes) => ({
