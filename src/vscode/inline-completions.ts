@@ -43,6 +43,8 @@ export function registerInlineCompletions(services: ChorusServices): void {
       modeKey: () => engine.config.modes.completion,
       multiline: () => settings.completion.multiline,
       debounce: { ...settings.completion.debounce, rate: 1.5 },
+      // "Why is there no ghost text?": with the log level at Debug, Chorus: Show Log answers it per request.
+      onSkip: (why) => log.debug(`no ghost text: ${why}`),
     });
   let completions = makeEngine();
   const tracker = new AcceptanceTracker({
@@ -79,6 +81,7 @@ export function registerInlineCompletions(services: ChorusServices): void {
         const filePath = document.uri.scheme === "file" ? document.uri.fsPath : document.uri.path;
         const r = await completions.request({ editorKey, prefix, suffix, languageId: document.languageId, filePath }, controller.signal);
         if (!r || token.isCancellationRequested) return undefined;
+        log.debug(`ghost text from ${r.output.decision.model}${r.fromCache ? " (cached)" : ""}: ${r.output.decision.reason}`);
         const id = feedbackIds.get(r.output);
         tracker.offered(editorKey, id, prefix, r.text);
         const item = new vscode.InlineCompletionItem(r.text, new vscode.Range(position, position), {

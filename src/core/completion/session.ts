@@ -47,6 +47,8 @@ export interface CompletionEngineOptions {
   multiline?: () => MultilinePolicy;
   now?: () => number;
   onTimings?: (t: CompletionTimings) => void;
+  /** Why a request shows nothing (for the log: "why is there no ghost text?"). */
+  onSkip?: (why: string) => void;
 }
 
 interface EditorState {
@@ -59,6 +61,8 @@ interface EditorState {
 }
 
 const TYPE_AHEAD_MAX = 32;
+const SUPERSEDED = "a newer keystroke replaced the request before the model was asked";
+const CANCELLED_IN_FLIGHT = "cancelled while the model was answering (the user typed on)";
 
 export class CompletionEngine {
   private readonly cache: LruCache<string, CompletionOutput>;
@@ -99,7 +103,7 @@ export class CompletionEngine {
     ed.debounce.keystroke(t0);
     const generation = ++ed.generation;
     const shape = cursorShape(doc.prefix, doc.suffix, this.opts.multiline?.() ?? "auto");
-    if (shape.skip) return undefined;
+    if (shape.skip) return this.skip(shape.skip);
     const fim = assembleFim(doc.prefix, doc.suffix, this.opts.budget ?? DEFAULT_FIM_BUDGET);
     const mode = this.opts.modeKey?.() ?? "";
     const keyOf = (prefix: string): string => `${mode}\u0000${doc.languageId}\u0000${prefix}\u0000${fim.suffix}`;
@@ -115,8 +119,8 @@ export class CompletionEngine {
     const tDebounce = this.now();
     const delay = ed.debounce.delayMs();
     // A zero delay (benchmarks, "debounce off") must not pay a timer tick.
-    if (delay > 0 && (!(await sleep(delay, signal)) || generation !== ed.generation)) return undefined;
-    if (signal.aborted) return undefined;
+    if (delay > 0 && (!(await sleep(delay, signal)) || generation !== ed.generation)) return this.skip(SUPERSEDED);
+    if (signal.aborted) return this.skip(SUPERSEDED);
     const debounceMs = this.now() - tDebounce;
 
     // One in flight per editor: abort the older request and let it settle before starting this one.
@@ -127,7 +131,7 @@ export class CompletionEngine {
       await prev.settled;
     }
     const waitMs = this.now() - tWait;
-    if (signal.aborted || generation !== ed.generation) return undefined;
+    if (signal.aborted || generation !== ed.generation) return this.skip(SUPERSEDED);
 
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
@@ -146,7 +150,7 @@ export class CompletionEngine {
     try {
       output = await call;
     } catch (e) {
-      if (controller.signal.aborted) return undefined;
+      if (controller.signal.aborted) return this.skip(CANCELLED_IN_FLIGHT);
       throw e;
     } finally {
       this.inFlightCount--;
@@ -159,7 +163,8 @@ export class CompletionEngine {
     this.cache.set(key, output);
     ed.lastPrefix = fim.prefix;
     this.report(t0, debounceMs, waitMs, modelMs, false);
-    if (text === "" || controller.signal.aborted) return undefined;
+    if (controller.signal.aborted) return this.skip(CANCELLED_IN_FLIGHT);
+    if (text === "") return this.skip(`${output.decision.model} answered nothing to show (empty, or only what already follows the cursor)`);
     return { text, output, fromCache: false };
   }
 
@@ -181,6 +186,11 @@ export class CompletionEngine {
     if (!earlier || !earlier.text.startsWith(typed) || earlier.text.length <= typed.length) return undefined;
     const text = cleanCompletion(earlier.text.slice(typed.length), suffix, multiline);
     return text ? { text, output: earlier } : undefined;
+  }
+
+  private skip(why: string): undefined {
+    this.opts.onSkip?.(why);
+    return undefined;
   }
 
   private report(t0: number, debounceMs: number, waitMs: number, modelMs: number, fromCache: boolean): void {

@@ -111,3 +111,30 @@ void test("type-ahead: typing the start of a cached completion still hits the ca
   assert.equal(typed?.fromCache, true);
   assert.equal(calls, 1);
 });
+
+void test("a request that shows nothing says why (the log's answer to 'why no ghost text?')", async () => {
+  const skipped: string[] = [];
+  let reply = "y;";
+  const engine = new CompletionEngine({
+    complete: async () => ({ text: reply, decision: { model: "fake-local", action: "routed", reason: "" } }),
+    debounce: { minMs: 20, maxMs: 20, rate: 0 },
+    onSkip: (why) => skipped.push(why),
+  });
+  const never = new AbortController().signal;
+
+  assert.equal(await engine.request(doc("const x = ", "y;\n"), never), undefined);
+  assert.deepEqual(skipped, ["the cursor is in the middle of a line"]);
+
+  // A second keystroke in the same editor during the first one's debounce replaces it.
+  const first = engine.request(doc("const x = "), never);
+  const second = engine.request(doc("const x = 1"), never);
+  assert.equal(await first, undefined);
+  assert.match(skipped[1] ?? "", /newer keystroke/);
+  assert.equal((await second)?.text, "y;");
+
+  // The model repeats only what already follows the cursor: nothing to show, and the log names the model.
+  reply = ");";
+  assert.equal(await engine.request(doc("f(a", ");\n"), never), undefined);
+  assert.match(skipped[2] ?? "", /^fake-local answered nothing to show/);
+  assert.equal(skipped.length, 3, "an answered request reports no skip");
+});
