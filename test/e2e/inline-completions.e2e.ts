@@ -1,7 +1,10 @@
 // Inline completions in a real VS Code through the route, cascade and fallback modes: type in a file, see ghost
 // text whose words name the model that wrote it (the stand-in Ollama server replies "fake reply from <model>"),
-// accept it with Tab, and find it in the document.
+// accept it with Tab, and find it in the document. In route mode, with the "Chorus" log set to Debug from the
+// palette, the log names the model that wrote the ghost text.
 import * as assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { FakeReply, RecordedRequest } from "../fixtures/fake-ollama";
 import { uiTest, type Fakes, type Workbench } from "./harness";
 
@@ -15,10 +18,14 @@ const models = (fakes: Fakes): unknown[] => [
   { id: "fake-down", provider: "ollama", endpoint: "http://127.0.0.1:47", model: "gone:1b", tags: ["local"] },
 ];
 
-async function typeAndAccept(wb: Workbench, expectedModel: string, mode: string): Promise<void> {
-  // Chorus activates after startup (onStartupFinished); the status bar names the mode once its completion provider
-  // is registered. Typing before that would test VS Code's trigger rules, not Chorus.
+/** Chorus activates after startup (onStartupFinished); the status bar names the mode once its completion provider
+ *  is registered. Typing before that would test VS Code's trigger rules, not Chorus. */
+async function waitForMode(wb: Workbench, mode: string): Promise<void> {
   await wb.until(`the status bar to show the ${mode} mode`, async () => (await wb.statusBarItem(/Chorus:/).innerText()).includes(`Chorus: ${mode}`), 60_000);
+}
+
+async function typeAndAccept(wb: Workbench, expectedModel: string, mode: string): Promise<void> {
+  await waitForMode(wb, mode);
   await wb.page.keyboard.press("Control+P");
   await wb.quickInput().fill("hello.ts");
   await wb.quickPickRows().filter({ hasText: "hello.ts" }).first().waitFor();
@@ -56,13 +63,37 @@ async function typeAndAccept(wb: Workbench, expectedModel: string, mode: string)
 
 const fimRequests = (wb: Workbench, since: number): RecordedRequest[] => wb.fakes.ollama.requests.slice(since).filter((r) => r.path === "/api/generate");
 
+/** Set the "Chorus" output channel's log level the way a user does: Developer: Set Log Level… → Chorus → level. */
+async function setChorusLogLevel(wb: Workbench, level: string): Promise<void> {
+  await wb.runCommand("Developer: Set Log Level...");
+  await wb.pick("Chorus");
+  await wb.pick(level);
+}
+
+/** The text of the "Chorus" channel's log file (VS Code writes it under the instance's user-data logs). */
+function chorusLog(wb: Workbench): string {
+  const found: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (e.name.endsWith("Chorus.log")) found.push(readFileSync(join(dir, e.name), "utf8"));
+    }
+  };
+  walk(join(wb.userDataDir, "logs"));
+  return found.join("\n");
+}
+
 uiTest(
   "inline completions: route mode shows ghost text from the routed (cheap) model and Tab accepts it",
   async (wb) => {
     wb.fakes.ollama.setReply((r) => `fake reply from ${r.model ?? "?"}`);
     const since = wb.fakes.ollama.requests.length;
+    // With the log at Debug, Chorus: Show Log answers "which model wrote this ghost text, and why?".
+    await waitForMode(wb, "route");
+    await setChorusLogLevel(wb, "Debug");
     await typeAndAccept(wb, CHEAP, "route");
     assert.ok(fimRequests(wb, since).every((r) => r.model === CHEAP), "a short single-line completion is routed to the cheap model only");
+    await wb.until("the Chorus log to name the model that wrote the ghost text", async () => chorusLog(wb).includes(`[debug] [chorus/completion] ghost text from fake-local`));
   },
   { settings: (fakes) => ({ "chorus.models": models(fakes), "chorus.modes.completion": "route" }) },
 );
