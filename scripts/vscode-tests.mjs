@@ -161,7 +161,7 @@ async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
   } catch (e) {
     const shot = await wb.screenshot(attempt > 1 ? `failure-${attempt}` : "failure").catch(() => undefined);
     writeFileSync(join(RESULTS_DIR, `${slug}-server${attempt > 1 ? `-${attempt}` : ""}.log`), server.output());
-    keepExtensionRecords(join(dir, "user-data"), `${slug}${attempt > 1 ? `-${attempt}` : ""}`);
+    keepExtensionRecords(harness, join(dir, "user-data"), `${slug}${attempt > 1 ? `-${attempt}` : ""}`);
     return `${shortStack(e)}${shot ? `\n  screenshot: ${relative(ROOT, shot)}` : ""}`;
   } finally {
     const t = Date.now();
@@ -175,17 +175,9 @@ async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
  * After a failure, what the extension itself recorded: its "Chorus" log channel (VS Code writes it under the user
  * data's logs) and its ledger of model calls (metadata only, never code), so a failure seen only in CI can be read.
  */
-function keepExtensionRecords(userData, name) {
-  const found = [];
-  const walk = (d) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name === "Chorus.log" || /^ledger.*\.jsonl$/.test(e.name)) found.push(p);
-    }
-  };
+function keepExtensionRecords(harness, userData, name) {
   try {
-    walk(userData);
+    const found = harness.filesUnder(userData, (n) => n === "Chorus.log" || /^ledger.*\.jsonl$/.test(n));
     for (const [i, p] of found.entries()) copyFileSync(p, join(RESULTS_DIR, `${name}-${i}-${basename(p)}`));
   } catch (e) {
     console.log(`    (could not keep the extension's log and ledger: ${e instanceof Error ? e.message : e})`);

@@ -1,7 +1,7 @@
 // The UI-test harness: a real VS Code workbench (code-server) in headless Chromium, driven like a user would.
 // scripts/vscode-tests.mjs starts a fresh code-server per test, opens the workbench and calls `run(wb)`.
 // See test/e2e/README.md for how to write a UI test.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FrameLocator, Locator, Page } from "playwright-core";
 import type { FakeServer } from "../fixtures/fake-ollama";
@@ -38,6 +38,13 @@ export function registeredTests(): readonly UiTest[] {
   return tests;
 }
 
+/** Every file below `dir` (recursively) whose name passes `match`: where VS Code put an instance's logs, say. */
+export function filesUnder(dir: string, match: (name: string) => boolean): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name), match) : match(e.name) ? [join(dir, e.name)] : [],
+  );
+}
+
 export class Workbench {
   private shots = 0;
 
@@ -53,6 +60,13 @@ export class Workbench {
   /** This instance's user-data dir (Chorus's global storage is CHORUS_GLOBAL_STORAGE below it). */
   get userDataDir(): string {
     return this.opts.userDataDir;
+  }
+
+  /** What the extension wrote to its "Chorus" output channel (VS Code keeps it under the user data's logs). */
+  chorusLog(): string {
+    return filesUnder(join(this.userDataDir, "logs"), (name) => name.endsWith("Chorus.log"))
+      .map((f) => readFileSync(f, "utf8"))
+      .join("\n");
   }
 
   /** Load the workbench and wait until the editor area and status bar are there. */

@@ -3,8 +3,6 @@
 // accept it with Tab, and find it in the document. In route mode, with the "Chorus" log set to Debug from the
 // palette, the log names the model that wrote the ghost text.
 import * as assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { FakeReply, RecordedRequest } from "../fixtures/fake-ollama";
 import { uiTest, type Fakes, type Workbench } from "./harness";
 
@@ -70,19 +68,6 @@ async function setChorusLogLevel(wb: Workbench, level: string): Promise<void> {
   await wb.pick(level);
 }
 
-/** The text of the "Chorus" channel's log file (VS Code writes it under the instance's user-data logs). */
-function chorusLog(wb: Workbench): string {
-  const found: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(dir, e.name));
-      else if (e.name.endsWith("Chorus.log")) found.push(readFileSync(join(dir, e.name), "utf8"));
-    }
-  };
-  walk(join(wb.userDataDir, "logs"));
-  return found.join("\n");
-}
-
 uiTest(
   "inline completions: route mode shows ghost text from the routed (cheap) model and Tab accepts it",
   async (wb) => {
@@ -93,7 +78,7 @@ uiTest(
     await setChorusLogLevel(wb, "Debug");
     await typeAndAccept(wb, CHEAP, "route");
     assert.ok(fimRequests(wb, since).every((r) => r.model === CHEAP), "a short single-line completion is routed to the cheap model only");
-    await wb.until("the Chorus log to name the model that wrote the ghost text", async () => chorusLog(wb).includes(`[debug] [chorus/completion] ghost text from fake-local`));
+    await wb.until("the Chorus log to name the model that wrote the ghost text", async () => wb.chorusLog().includes(`[debug] [chorus/completion] ghost text from fake-local`));
   },
   { settings: (fakes) => ({ "chorus.models": models(fakes), "chorus.modes.completion": "route" }) },
 );
