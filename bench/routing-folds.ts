@@ -8,8 +8,8 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { foldSet, heldOutDomains } from "./held-out-folds";
-import { runRoutingBench } from "./routing";
-import { readRoutingFile } from "./routing-data";
+import { runRoutingBench } from "../src/bench/routing";
+import { readRoutingFile } from "../src/bench/routing-data";
 
 function main(): void {
   const { values, positionals } = parseArgs({

@@ -10,9 +10,9 @@ import { routerFeatures, type FeatureVector } from "../src/core/collab/api/featu
 import { OnlineLogistic } from "../src/core/collab/api/logistic";
 import { foldSet, heldOutDomains } from "./held-out-folds";
 import { neighbourMean, PromptIndex } from "./prompt-knn";
-import { ROUTER_EPOCHS, ROUTER_L2, shuffled } from "./routing";
-import { readRoutingFile } from "./routing-data";
-import { routingMetrics } from "./routing-metrics";
+import { ROUTER_EPOCHS, ROUTER_L2, shuffled } from "../src/bench/routing";
+import { readRoutingFile } from "../src/bench/routing-data";
+import { routingMetrics } from "../src/bench/routing-metrics";
 
 /** What a variant can read for held-out row `i`: head probabilities by name, and kNN means over training rows. */
 interface Scoring {

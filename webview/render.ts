@@ -4,8 +4,7 @@
 // text goes through the markdown sanitizer. Only VS Code theme variables are used for colour (review.css). Each
 // piece is a keyed part (patch.ts), so a redraw while tokens stream in rebuilds only what changed.
 
-import { agreement, type Finding } from "../src/core/collab/text/findings";
-import type { Verdict } from "../src/core/collab/text/events";
+import { agreement, type Finding, type Verdict } from "../src/core/collab/text/panel-messages";
 import { setMarkdown } from "./markdown";
 import { part, patch, type Part } from "./patch";
 import type { Column, PanelState } from "./state";

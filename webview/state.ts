@@ -2,9 +2,7 @@
 // object is saved with setState, so a reloaded panel redraws exactly what it showed (and the host can read the
 // findings back from it to keep "Apply fix" working after a reload).
 
-import type { ReplyForm, ReviewEvent, ReviewMode, RunStatus, Verdict } from "../src/core/collab/text/events";
-import type { Finding } from "../src/core/collab/text/findings";
-import type { HostMessage } from "../src/core/collab/text/panel-messages";
+import type { Finding, HostMessage, ReplyForm, ReviewEvent, ReviewMode, RunStatus, Verdict } from "../src/core/collab/text/panel-messages";
 
 export type ColumnStatus = "streaming" | "retrying" | "done" | "failed" | "stopped";
 

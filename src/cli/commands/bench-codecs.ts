@@ -1,7 +1,7 @@
 // `chorus bench codecs`: throughput of the GGUF tensor codecs (decode every readable type, encode every writable one).
 import type { Command } from "commander";
 import { wholeNumber } from "../options";
-import { benchCodecs } from "../../../bench/codecs";
+import { benchCodecs } from "../../bench/codecs";
 
 export function registerBench(bench: Command): void {
   bench

@@ -1,7 +1,7 @@
 // `chorus bench merge`: merge speed against raw read+write speed, and peak memory, on generated F16 models.
 import type { Command } from "commander";
 import { wholeNumber } from "../options";
-import { benchMerge } from "../../../bench/merge";
+import { benchMerge } from "../../bench/merge";
 
 export function registerBench(bench: Command): void {
   bench

@@ -1,7 +1,7 @@
 // `chorus bench mixing`: tokens/s of single models and of 2- and 3-model logit mixes on generated bigram GGUFs.
 import type { Command } from "commander";
 import { wholeNumber } from "../options";
-import { benchMixing } from "../../../bench/mixing";
+import { benchMixing } from "../../bench/mixing";
 import { resolveDtype, type DtypeName } from "../../sidecar/testmodels/bigram";
 
 export function registerBench(bench: Command): void {

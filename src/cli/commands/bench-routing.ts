@@ -1,10 +1,10 @@
-// `chorus bench routing` and `chorus bench completion`: the API-level collaboration benchmarks (bench/routing.ts,
-// bench/completion.ts).
+// `chorus bench routing` and `chorus bench completion`: the API-level collaboration benchmarks (src/bench/routing.ts,
+// src/bench/completion.ts).
 import type { Command } from "commander";
 import { wholeNumber } from "../options";
-import { benchCompletion } from "../../../bench/completion";
-import { runRoutingBench, type RoutingStrategy } from "../../../bench/routing";
-import { readRoutingFile } from "../../../bench/routing-data";
+import { benchCompletion } from "../../bench/completion";
+import { runRoutingBench, type RoutingStrategy } from "../../bench/routing";
+import { readRoutingFile } from "../../bench/routing-data";
 
 function positive(name: string, v: string): number {
   const n = Number(v);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { runRoutingBench } from "../../../bench/routing";
-import { parseRoutingRows, type RoutingRow } from "../../../bench/routing-data";
-import { routingMetrics } from "../../../bench/routing-metrics";
+import { runRoutingBench } from "../../../src/bench/routing";
+import { parseRoutingRows, type RoutingRow } from "../../../src/bench/routing-data";
+import { routingMetrics } from "../../../src/bench/routing-metrics";
 
 const outcomes = [
   { weakCorrect: false, strongCorrect: true },

@@ -1,9 +1,19 @@
-// Messages between the extension host and the review webview, declared once for both sides. They ride the
-// protocol envelope {type, id, data} (src/core/protocol.ts) with id "" (events, no reply). Everything the
-// webview sends is untrusted input: the host accepts it only through parseWebviewMessage.
+// Messages between the extension host and the review webview, declared once for both sides, and the one module
+// the webview imports from src/ (lint-enforced): the data types it renders are re-exported here. Every message is
+// an envelope {type, id, data} with id "" (events, no reply). Everything the webview sends is untrusted input: the
+// host accepts it only through parseWebviewMessage.
 
-import type { Envelope } from "../../protocol";
 import type { ReviewEvent } from "./events";
+
+export type { ReplyForm, ReviewEvent, ReviewMode, RunStatus, Verdict } from "./events";
+export { agreement, type Finding } from "./findings";
+
+/** One message: what it is, a request id ("" for events), and its payload. */
+export interface Envelope<T extends string = string, D = unknown> {
+  type: T;
+  id: string;
+  data: D;
+}
 
 /** Host → webview. */
 export type HostMessage =

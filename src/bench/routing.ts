@@ -2,9 +2,9 @@
 // report RouteLLM's metrics on another. The same feature code and online learner as the extension are used, so
 // the figures describe what users get; training is several shuffled passes of the online updates.
 
-import { answerFeatures } from "../src/core/collab/api/answer-features";
-import { routerFeatures, type FeatureVector } from "../src/core/collab/api/features";
-import { OnlineLogistic } from "../src/core/collab/api/logistic";
+import { answerFeatures } from "../core/collab/api/answer-features";
+import { routerFeatures, type FeatureVector } from "../core/collab/api/features";
+import { OnlineLogistic } from "../core/collab/api/logistic";
 import type { RoutingRow } from "./routing-data";
 import { routingMetrics, type RoutingMetrics } from "./routing-metrics";
 

@@ -1,9 +1,9 @@
 // `chorus bench codecs`: decode and encode throughput of every GGUF tensor codec, in millions of values per
 // second and MB/s of encoded bytes (best of several runs, one thread). K-quant and legacy blocks are random bytes
 // with sane fp16 scales; only speed is measured here, correctness lives in test/unit/gguf.
-import { dequantize, quantize, READABLE_TYPES, WRITABLE_TYPES } from "../src/sidecar/gguf/codecs/index";
-import { f32ToF16Bits } from "../src/sidecar/gguf/codecs/half";
-import { GgmlType, blockLayout, ggmlTypeName } from "../src/sidecar/gguf/types";
+import { dequantize, quantize, READABLE_TYPES, WRITABLE_TYPES } from "../sidecar/gguf/codecs/index";
+import { f32ToF16Bits } from "../sidecar/gguf/codecs/half";
+import { GgmlType, blockLayout, ggmlTypeName } from "../sidecar/gguf/types";
 
 /** Throughput per second of CPU time (the machine may be shared: wall-clock figures are given too). */
 export interface CodecFigures {

@@ -6,14 +6,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { open, statfs, unlink } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
-import { GgufReader } from "../src/sidecar/gguf/reader";
-import { GgmlType } from "../src/sidecar/gguf/types";
-import { writeGguf, type GgufTensorSpec } from "../src/sidecar/gguf/writer";
-import { outputTensorSpecs } from "../src/sidecar/merge/output-layout";
-import { planFromFlags } from "../src/sidecar/merge/plan-from-flags";
-import { runMerge } from "../src/sidecar/merge/run";
-import { byteTokenizerMetadata } from "../src/sidecar/testmodels/byte-vocab";
-import { llamaMetadata, llamaTensors, type LlamaShape } from "../src/sidecar/testmodels/llama-arch";
+import { GgufReader } from "../sidecar/gguf/reader";
+import { GgmlType } from "../sidecar/gguf/types";
+import { writeGguf, type GgufTensorSpec } from "../sidecar/gguf/writer";
+import { outputTensorSpecs } from "../sidecar/merge/output-layout";
+import { planFromFlags } from "../sidecar/merge/plan-from-flags";
+import { runMerge } from "../sidecar/merge/run";
+import { byteTokenizerMetadata } from "../sidecar/testmodels/byte-vocab";
+import { llamaMetadata, llamaTensors, type LlamaShape } from "../sidecar/testmodels/llama-arch";
 
 export interface MergeBenchOptions {
   modelMb: number;

@@ -45,13 +45,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LlamaModel, Token } from "node-llama-cpp";
-import { createMixer, type Mixer } from "../src/sidecar/mixing/mixer";
-import type { MixSpec } from "../src/sidecar/mixing/spec";
-import { DEFAULT_LOOKAHEAD } from "../src/sidecar/mixing/lookahead";
-import { generate } from "../src/sidecar/generation/generate";
-import { LoadedModel } from "../src/sidecar/registry/loaded-model";
-import { makeBigramModel } from "../src/sidecar/testmodels/bigram";
-import { GgmlType, ggmlTypeName } from "../src/sidecar/gguf";
+import { createMixer, type Mixer } from "../sidecar/mixing/mixer";
+import type { MixSpec } from "../sidecar/mixing/spec";
+import { DEFAULT_LOOKAHEAD } from "../sidecar/mixing/lookahead";
+import { generate } from "../sidecar/generation/generate";
+import { LoadedModel } from "../sidecar/registry/loaded-model";
+import { makeBigramModel } from "../sidecar/testmodels/bigram";
+import { GgmlType, ggmlTypeName } from "../sidecar/gguf";
 import { mainThreadSchedstat, type ThreadSchedstat } from "./thread-schedstat";
 
 export interface MixingBenchOptions {

@@ -7,12 +7,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ApiCollab } from "../src/core/collab/api/api-collab";
-import { registerApiModes } from "../src/core/collab/api/modes";
-import { CompletionEngine, type CompletionTimings } from "../src/core/completion/session";
-import { defaultConfig, type ModelConfig } from "../src/core/config";
-import { createEngine } from "../src/core/engine";
-import type { Delta, FimRequest, Provider } from "../src/core/providers/types";
+import { ApiCollab } from "../core/collab/api/api-collab";
+import { registerApiModes } from "../core/collab/api/modes";
+import { CompletionEngine, type CompletionTimings } from "../core/completion/session";
+import { defaultConfig, type ModelConfig } from "../core/config";
+import { createEngine } from "../core/engine";
+import type { Delta, FimRequest, Provider } from "../core/providers/types";
 import { mainThreadSchedstat } from "./thread-schedstat";
 
 export interface CompletionBenchOptions {
