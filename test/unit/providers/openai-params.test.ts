@@ -202,7 +202,6 @@ void describe("Azure OpenAI", () => {
     assert.equal((await collect(p.chat({ model: "gpt4o-prod", messages: ask }))).text, "from gpt4o-prod");
     const r = fake.requests.at(-1)!;
     assert.equal(r.path, "/openai/deployments/gpt4o-prod/chat/completions");
-    assert.match(r.headers.host ?? "", /127\.0\.0\.1/);
   });
 
   void it("takes the v1 API base (/openai/v1) with the model in the body", async () => {
