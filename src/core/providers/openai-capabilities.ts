@@ -6,7 +6,7 @@
  */
 
 import { fimTemplateByFamily, fimTemplateFor } from "./fim-templates";
-import { hostFamily, hostOf } from "./openai-endpoints";
+import { hostFamily, hostOf } from "./openai-hosts";
 import { isReasoningModelName } from "./openai-params";
 import type { Capabilities } from "./types";
 

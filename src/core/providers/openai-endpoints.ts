@@ -1,40 +1,10 @@
 /**
- * What differs between the clouds that speak the OpenAI API, decided from the endpoint URL: which family a host
- * belongs to (for the parameter rules in openai-params.ts), Azure OpenAI's URL shape and key header, DeepSeek's
- * separate base URL for fill-in-the-middle, and Gemini's error bodies that the SDK cannot read.
+ * The SDK side of the clouds that speak the OpenAI API: Azure OpenAI's URL shape and key header, and Gemini's error
+ * bodies that the SDK cannot read. Which cloud a URL is comes from openai-hosts.ts.
  */
 
 import OpenAI, { AzureOpenAI } from "openai";
-import type { HostFamily } from "./openai-params";
-
-export function hostOf(endpoint: string): string {
-  try {
-    return new URL(endpoint).hostname.toLowerCase();
-  } catch {
-    return "";
-  }
-}
-
-// Azure OpenAI resources (classic and AI Foundry hosts).
-const AZURE_HOST = /\.(?:openai\.azure\.com|cognitiveservices\.azure\.com|services\.ai\.azure\.com)$/;
-
-export function hostFamily(endpoint: string): HostFamily {
-  const host = hostOf(endpoint);
-  if (host === "api.openai.com") return "openai";
-  if (AZURE_HOST.test(host)) return "azure";
-  if (host === "api.deepseek.com") return "deepseek";
-  return "other";
-}
-
-/**
- * DeepSeek serves FIM completions only under its beta base URL (api-docs.deepseek.com, "Create FIM Completion
- * (Beta)": "User must set base_url="https://api.deepseek.com/beta""); chat stays on the normal one.
- */
-export function fimBaseURL(baseURL: string): string {
-  if (hostFamily(baseURL) !== "deepseek") return baseURL;
-  const u = new URL(baseURL);
-  return `${u.origin}/beta`;
-}
+import { hostFamily } from "./openai-hosts";
 
 // The latest generally-available Azure OpenAI data-plane version; a URL that names its own api-version wins.
 export const DEFAULT_AZURE_API_VERSION = "2024-10-21";

@@ -8,6 +8,7 @@
  */
 
 import { isProviderError } from "./errors";
+import type { HostFamily } from "./openai-hosts";
 
 /** Optional parameters a model may refuse; Chorus then sends the request without them. */
 export type DroppableParam = "temperature" | "top_p" | "seed" | "stop" | "logprobs" | "stream_options" | "reasoning_effort";
@@ -26,7 +27,6 @@ export interface ParamProfile {
 /** What one refusal teaches. */
 export type Lesson = { drop: DroppableParam } | { limitField: TokenLimitField };
 
-export type HostFamily = "openai" | "azure" | "deepseek" | "other";
 
 /** o1, o3-mini, o4-mini, gpt-5, gpt-5-mini… also behind a router prefix ("openai/o3-mini"). */
 export function isReasoningModelName(model: string): boolean {

@@ -217,6 +217,13 @@ void describe("Azure OpenAI", () => {
     assert.equal(fake.requests.at(-1)!.body!.temperature, undefined);
   });
 
+  void it("says a missing deployment is a deployment, and where its name comes from", async () => {
+    const e = await streamError(azure(az).chat({ model: "gpt-4o", messages: ask }));
+    assert.ok(e instanceof ProviderError);
+    assert.equal(e.kind, "model_missing");
+    assert.match(e.message, /^Deployment 'gpt-4o' does not exist at https:\/\/contoso\.openai\.azure\.com — an Azure OpenAI model's name is its deployment's name/);
+  });
+
   void it("says the key was rejected in Azure's words", async () => {
     const p = new OpenAIProvider({ target: { baseURL: az, apiKey: "wrong" }, fetch: via(fake, az), policy: { retry: noRetry } });
     const e = await streamError(p.chat({ model: "gpt4o-prod", messages: ask }));
