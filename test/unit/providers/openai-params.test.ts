@@ -9,6 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { startFakeOpenAI, type FakeServer } from "../../fixtures/fake-openai";
 import { OpenAIProvider } from "../../../src/core/providers/openai";
 import { ProviderError } from "../../../src/core/providers/errors";
+import { lessonFrom } from "../../../src/core/providers/openai-params";
 import { collect } from "../../../src/core/providers/types";
 import { failOnUnhandledRejections, streamError } from "./guard";
 
@@ -230,5 +231,23 @@ void describe("Azure OpenAI", () => {
     assert.ok(e instanceof ProviderError);
     assert.equal(e.kind, "unauthorized");
     assert.match(e.message, /Set API Key/);
+  });
+});
+
+void describe("lessonFrom: which refusals teach what", () => {
+  const refusal = (status: number, message: string, extra: { param?: string | null; code?: string | null } = {}): ProviderError =>
+    new ProviderError("server", `x rejected the request (HTTP ${status}) (server said: ${message}).`, { status, cause: Object.assign(new Error(`${status} ${message}`), extra) });
+
+  void it("reads OpenAI's, DeepSeek's, Gemini's and vLLM's wording, and nothing else", () => {
+    assert.deepEqual(lessonFrom(refusal(400, "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported.", { param: "temperature", code: "unsupported_value" })), { drop: "temperature" });
+    assert.deepEqual(lessonFrom(refusal(400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", { param: "max_tokens", code: "unsupported_parameter" })), { limitField: "max_completion_tokens" });
+    assert.deepEqual(lessonFrom(refusal(400, "deepseek-reasoner does not support the parameter `logprobs`")), { drop: "logprobs" });
+    assert.deepEqual(lessonFrom(refusal(400, "Logprobs is not enabled for models/gemini-2.5-pro")), { drop: "logprobs" });
+    assert.deepEqual(lessonFrom(refusal(400, "[{'type': 'extra_forbidden', 'loc': ('body', 'stream_options'), 'msg': 'Extra inputs are not permitted'}]")), { drop: "stream_options" });
+    assert.deepEqual(lessonFrom(refusal(400, "Unsupported parameter: 'top_logprobs' is not supported with this model.", { param: "top_logprobs", code: "unsupported_parameter" })), { drop: "logprobs" });
+    // A parameter Chorus needs (the messages), a value the user chose wrongly, a server failure: no lesson.
+    assert.equal(lessonFrom(refusal(400, "Invalid 'messages': empty array.", { param: "messages", code: "empty_array" })), undefined);
+    assert.equal(lessonFrom(refusal(400, "Invalid 'temperature': decimal above maximum value.", { param: "temperature", code: "decimal_above_max_value" })), undefined);
+    assert.equal(lessonFrom(refusal(500, "Unsupported value: 'temperature'")), undefined);
   });
 });
