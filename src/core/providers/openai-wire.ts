@@ -65,8 +65,8 @@ export interface StreamErrors {
   bad: Bad;
   /** The stream ended without a finish_reason. */
   cut: () => ProviderError;
-  /** The output limit ran out before any answer text (all of it spent on reasoning, when `usage` says so). */
-  noAnswer: (usage: Usage | undefined) => ProviderError;
+  /** The output limit ran out before any answer text: the error to end in, or undefined to end quietly (not a reasoning model). */
+  noAnswer: (usage: Usage | undefined) => ProviderError | undefined;
 }
 
 function usageOf(u: NonNullable<ChunkLike["usage"]>): Usage {
@@ -107,7 +107,8 @@ export async function* openAIDeltas(stream: AsyncIterable<unknown>, shape: "chat
     if (d.text !== "" || d.logprobs || d.usage || d.finishReason) yield d;
   }
   if (!finished) throw errors.cut();
-  // A reasoning model whose limit ran out while it was still thinking sends finish_reason "length" and no content
-  // (OpenAI's reasoning guide: "you may not see any visible output tokens"); an empty reply is no answer.
-  if (finish === "length" && !anyText) throw errors.noAnswer(usage);
+  // A reasoning model whose limit ran out while it was still thinking sends finish_reason "length", empty content and
+  // usage with reasoning_tokens equal to completion_tokens (o4-mini: community.openai.com/t/1359002); that is no answer.
+  const noAnswer = finish === "length" && !anyText ? errors.noAnswer(usage) : undefined;
+  if (noAnswer) throw noAnswer;
 }

@@ -213,14 +213,19 @@ export class OpenAIProvider implements Provider {
     return { bad: (w) => this.malformed(t, req.model, w), cut: () => this.cut(t, req.model), noAnswer: (u) => this.noAnswer(t, req, u) };
   }
 
-  /** The limit ran out before any answer: say where it went and which setting raises it. */
-  private noAnswer(t: OpenAITarget, req: GenerationOptions & { model: string }, usage: Usage | undefined): ProviderError {
+  /**
+   * The limit ran out before any answer: for a reasoning model (by name, or by the reasoning tokens it reports), say
+   * where the tokens went and which setting raises the limit. Other models' empty replies stay empty replies.
+   */
+  private noAnswer(t: OpenAITarget, req: GenerationOptions & { model: string }, usage: Usage | undefined): ProviderError | undefined {
+    const reasoning = this.params.profile(req.model).reasoning;
+    if (!reasoning && !usage?.reasoningTokens) return undefined;
     const limit = this.opts.maxOutputTokens ?? req.maxTokens;
     const of = limit !== undefined ? ` of ${limit}` : "";
     const spent = usage?.reasoningTokens
       ? `spent its whole output limit (${usage.reasoningTokens}${of} tokens) on reasoning and wrote no answer`
       : `reached its output limit${limit !== undefined ? ` (${limit} tokens)` : ""} before writing any answer`;
-    const effort = this.params.profile(req.model).reasoning ? ', or set its "reasoningEffort" to "low"' : "";
+    const effort = reasoning ? ', or set its "reasoningEffort" to "low"' : "";
     return new ProviderError(
       "output_limit",
       `'${req.model}' at ${t.baseURL} ${spent} — raise "maxOutputTokens" for this model in chorus.models${effort}.`,

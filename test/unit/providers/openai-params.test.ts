@@ -70,6 +70,16 @@ void describe("OpenAI reasoning models (o-series, gpt-5)", () => {
     assert.equal(body.reasoning_effort, "low");
   });
 
+  void it("leave other models' empty replies cut by the limit as empty replies, not errors", async () => {
+    fake.setReply(() => ({ tokens: [{ token: "", logprob: 0 }, { token: "x", logprob: 0 }] }));
+    try {
+      const c = await collect(openai().chat({ model: "gpt-4o-mini", messages: ask, maxTokens: 1 }));
+      assert.deepEqual([c.text, c.finishReason], ["", "length"]);
+    } finally {
+      fake.setReply(() => "because it is");
+    }
+  });
+
   void it("leave other OpenAI models their sampling parameters", async () => {
     await collect(openai().chat({ model: "gpt-4o-mini", messages: ask, maxTokens: 20, temperature: 0.2, topLogprobs: 0 }));
     const body = fake.requests.at(-1)!.body!;
