@@ -27,6 +27,10 @@ export interface ModelConfig {
   fimFamily?: string;
   /** Ollama keep_alive for this model ("30m", seconds, -1 = keep loaded). */
   keepAlive?: string | number;
+  /** OpenAI-compatible: the output token limit of every request to this model, reasoning tokens included. */
+  maxOutputTokens?: number;
+  /** OpenAI reasoning models: "minimal", "low", "medium" or "high" (sent as reasoning_effort). */
+  reasoningEffort?: string;
 }
 
 /** A sidecar mixing preset ("chorus/<name>"): several local models voting on every token, served as one model. */
@@ -102,6 +106,12 @@ export function parseModelConfig(raw: unknown, where: string): ModelConfig {
   const keepAlive = r.keepAlive;
   if (keepAlive !== undefined && typeof keepAlive !== "string" && typeof keepAlive !== "number")
     throw new ConfigError(`${where}: "keepAlive" must be a duration like "30m" or a number of seconds`);
+  const maxOutputTokens = num("maxOutputTokens");
+  if (maxOutputTokens !== undefined && (!Number.isInteger(maxOutputTokens) || maxOutputTokens < 1))
+    throw new ConfigError(`${where}: "maxOutputTokens" must be a whole number of tokens ≥ 1`);
+  const reasoningEffort = str("reasoningEffort", false);
+  if (reasoningEffort !== undefined && !["minimal", "low", "medium", "high"].includes(reasoningEffort))
+    throw new ConfigError(`${where}: "reasoningEffort" must be minimal, low, medium or high`);
   const caps = r.capabilities;
   if (caps !== undefined && (typeof caps !== "object" || caps === null || Array.isArray(caps)))
     throw new ConfigError(`${where}: "capabilities" must be an object like {"fim": true, "logprobs": false}`);
@@ -118,6 +128,8 @@ export function parseModelConfig(raw: unknown, where: string): ModelConfig {
     priceOut: num("priceOut"),
     tags: tags as string[] | undefined,
     apiKeySecret: str("apiKeySecret", false),
+    ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
+    ...(reasoningEffort !== undefined ? { reasoningEffort } : {}),
   };
 }
 

@@ -15,6 +15,8 @@ export interface LedgerEntry {
   provider: string;
   inputTokens: number;
   outputTokens: number;
+  /** Of outputTokens, those a reasoning model spent thinking (billed, never shown); absent when none. */
+  reasoningTokens?: number;
   costUsd: number;
   latencyMs: number;
   ok: boolean;
@@ -133,6 +135,7 @@ const ERROR_WORDS: Record<string, string> = {
   server: "the server failed",
   unsupported: "the model cannot do this",
   budget: "the budget cap stopped it",
+  output_limit: "the token limit ran out before an answer",
   privacy: "privacy rules allow only local models here",
 };
 
@@ -148,6 +151,8 @@ export interface UsageRow {
   errors: number;
   inputTokens: number;
   outputTokens: number;
+  /** Of outputTokens, spent on hidden reasoning. */
+  reasoningTokens: number;
   costUsd: number;
   latencyP50Ms: number;
   latencyMeanMs: number;
@@ -171,6 +176,7 @@ export function summarize(entries: LedgerEntry[], by: (e: LedgerEntry) => string
         errors: g.filter(failed).length,
         inputTokens: g.reduce((s, e) => s + e.inputTokens, 0),
         outputTokens: g.reduce((s, e) => s + e.outputTokens, 0),
+        reasoningTokens: g.reduce((s, e) => s + (e.reasoningTokens ?? 0), 0),
         costUsd: g.reduce((s, e) => s + e.costUsd, 0),
         latencyP50Ms: lat[Math.floor((lat.length - 1) / 2)] ?? 0,
         latencyMeanMs: lat.reduce((s, x) => s + x, 0) / Math.max(1, lat.length),

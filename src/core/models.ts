@@ -3,10 +3,10 @@
 
 import { BudgetGuard } from "./collab/api/budget";
 import { callCost, type ChorusConfig, type ModelConfig } from "./config";
-import type { Ledger, Surface } from "./ledger";
+import type { Ledger, LedgerEntry, Surface } from "./ledger";
 import { enforcePrivacy, isPrivacyBlocked } from "./privacy";
 import { isAbortError, isProviderError, ProviderError } from "./providers/errors";
-import { collect, type ChatMessage, type Completion, type Delta, type GenerationOptions, type Provider } from "./providers/types";
+import { collect, type ChatMessage, type Completion, type Delta, type GenerationOptions, type Provider, type Usage } from "./providers/types";
 
 /** Builds a provider for a model; the API key (if any) is looked up by the host (SecretStorage or env). */
 export type ProviderFactory = (model: ModelConfig, apiKey: string | undefined) => Provider;
@@ -118,25 +118,15 @@ export class Models {
     const start = performance.now();
     try {
       const c = await run();
-      this.ledger.record({
-        ...ctx,
-        model: m.id,
-        provider: p.kind,
-        inputTokens: c.usage.inputTokens,
-        outputTokens: c.usage.outputTokens,
-        costUsd: callCost(m, c.usage.inputTokens, c.usage.outputTokens),
-        latencyMs: performance.now() - start,
-        ok: true,
-      });
+      this.ledger.record({ ...ctx, model: m.id, provider: p.kind, ...tokens(m, c.usage), latencyMs: performance.now() - start, ok: true });
       return c;
     } catch (e) {
+      // A call can fail after it was billed (a reasoning model that thought until its limit and wrote nothing).
       this.ledger.record({
         ...ctx,
         model: m.id,
         provider: p.kind,
-        inputTokens: 0,
-        outputTokens: 0,
-        costUsd: 0,
+        ...tokens(m, isProviderError(e) ? e.details.usage : undefined),
         latencyMs: performance.now() - start,
         ok: false,
         error: isAbortError(e) ? "cancelled" : isProviderError(e) ? e.kind : "error",
@@ -144,4 +134,15 @@ export class Models {
       throw e;
     }
   }
+}
+
+/** A call's token counts and cost for the ledger; reasoning tokens are part of the billed output. */
+function tokens(m: ModelConfig, usage: Usage | undefined): Pick<LedgerEntry, "inputTokens" | "outputTokens" | "reasoningTokens" | "costUsd"> {
+  if (!usage) return { inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  return {
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    ...(usage.reasoningTokens ? { reasoningTokens: usage.reasoningTokens } : {}),
+    costUsd: callCost(m, usage.inputTokens, usage.outputTokens),
+  };
 }

@@ -5,6 +5,7 @@
  */
 
 import { ProviderError, type ProviderErrorKind } from "./errors";
+import { hostFamily } from "./openai-hosts";
 import { parseRetryAfter } from "./retry";
 import type { ProviderKind } from "./types";
 
@@ -158,6 +159,8 @@ export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): 
   if (MODEL_MISSING.test(text)) {
     const m = ctx.model ?? "the model";
     if (ctx.provider === "ollama") return make("model_missing", `Model '${m}' is not pulled in Ollama — run \`ollama pull ${m}\`.`);
+    if (hostFamily(ctx.endpoint) === "azure")
+      return make("model_missing", `Deployment '${m}' does not exist at ${ctx.endpoint} — an Azure OpenAI model's name is its deployment's name (Azure portal → Deployments); check it in chorus.models${said(f.serverMessage)}.`);
     return make("model_missing", `Model '${m}' does not exist at ${ctx.endpoint} — check the model name in chorus.models${said(f.serverMessage)}.`);
   }
   if (f.status === 404) {

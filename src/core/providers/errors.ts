@@ -1,6 +1,8 @@
 // Provider failures, classified so that callers (fallback chains, the UI) can act on the kind,
 // and worded so that a user knows what to do.
 
+import type { Usage } from "./types";
+
 export type ProviderErrorKind =
   | "unreachable"
   | "unauthorized"
@@ -13,6 +15,8 @@ export type ProviderErrorKind =
   | "server"
   /** The model or endpoint cannot do what was asked (fill-in-the-middle, embeddings, logprobs). */
   | "unsupported"
+  /** The output token limit ran out before the model wrote any answer (a reasoning model that spent it all thinking). */
+  | "output_limit"
   | "budget";
 
 export class ProviderError extends Error {
@@ -20,7 +24,15 @@ export class ProviderError extends Error {
   constructor(
     readonly kind: ProviderErrorKind,
     message: string,
-    readonly details: { endpoint?: string; model?: string; status?: number; retryAfterMs?: number; cause?: unknown } = {},
+    readonly details: {
+      endpoint?: string;
+      model?: string;
+      status?: number;
+      retryAfterMs?: number;
+      cause?: unknown;
+      /** Tokens the failed call was still billed for, so the ledger counts them. */
+      usage?: Usage;
+    } = {},
   ) {
     super(message, { cause: details.cause });
   }

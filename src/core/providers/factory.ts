@@ -45,7 +45,14 @@ export function createProvider(model: ModelConfig & ProviderTuning, apiKey: stri
     case "ollama":
       return new OllamaProvider({ url: model.endpoint ?? opts.ollamaUrl, keepAlive: model.keepAlive ?? opts.ollamaKeepAlive, ...common });
     case "openai":
-      return new OpenAIProvider({ target: { baseURL: model.endpoint ?? DEFAULT_OPENAI_URL, apiKey }, fim: model.fim, fimFamily: model.fimFamily, ...common });
+      return new OpenAIProvider({
+        target: { baseURL: model.endpoint ?? DEFAULT_OPENAI_URL, apiKey },
+        fim: model.fim,
+        fimFamily: model.fimFamily,
+        maxOutputTokens: model.maxOutputTokens,
+        reasoningEffort: model.reasoningEffort,
+        ...common,
+      });
     case "sidecar":
       // A model with its own endpoint points at a sidecar someone started by hand (`chorus serve`), key and all.
       if (model.endpoint)

@@ -6,6 +6,8 @@
  */
 
 import { fimTemplateByFamily, fimTemplateFor } from "./fim-templates";
+import { hostFamily, hostOf } from "./openai-hosts";
+import { isReasoningModelName } from "./openai-params";
 import type { Capabilities } from "./types";
 
 /** "auto": `suffix` where the endpoint is known to honour it, else a template; "suffix"/"template" force one. */
@@ -15,13 +17,6 @@ export type FimMode = "auto" | "suffix" | "template";
 // plain continuation that ignores the code after the cursor, so a known template is the safer default there.
 const SUFFIX_HOSTS = new Set(["api.openai.com", "api.deepseek.com"]);
 
-function hostOf(endpoint: string): string {
-  try {
-    return new URL(endpoint).hostname;
-  } catch {
-    return "";
-  }
-}
 
 /** Whether "auto" FIM should try the native `suffix` parameter first. */
 export function prefersNativeSuffix(kind: "openai" | "sidecar", endpoint: string): boolean {
@@ -30,10 +25,15 @@ export function prefersNativeSuffix(kind: "openai" | "sidecar", endpoint: string
 
 export function defaultCapabilities(kind: "openai" | "sidecar", endpoint: string, model: string, fim: FimMode, fimFamily?: string): Capabilities {
   const host = hostOf(endpoint);
-  if (host === "api.openai.com")
-    return { fim: /instruct|davinci|babbage/i.test(model), logprobs: !/^(o\d|gpt-5)/i.test(model), embeddings: /embedding/i.test(model) };
+  const family = hostFamily(endpoint);
+  // Azure OpenAI serves OpenAI's models under deployment names, with the same capabilities.
+  if (family === "openai" || family === "azure")
+    return { fim: /instruct|davinci|babbage/i.test(model), logprobs: !isReasoningModelName(model), embeddings: /embedding/i.test(model) };
   if (host === "openrouter.ai") return { fim: false, logprobs: true, embeddings: /embed/i.test(model) };
-  if (host === "api.deepseek.com") return { fim: true, logprobs: true, embeddings: false };
+  // deepseek-chat does FIM (on the /beta base URL) and logprobs; the reasoner does neither.
+  if (family === "deepseek") return { fim: !/reasoner/i.test(model), logprobs: !/reasoner/i.test(model), embeddings: false };
+  // Gemini's OpenAI layer has chat and embeddings but no /completions; logprobs are learned from its refusals.
+  if (host === "generativelanguage.googleapis.com") return { fim: false, logprobs: true, embeddings: /embedding/i.test(model) };
   const template = fimFamily ? fimTemplateByFamily(fimFamily) : fimTemplateFor(model);
   return { fim: kind === "sidecar" || fim === "suffix" || template !== undefined, logprobs: true, embeddings: true };
 }

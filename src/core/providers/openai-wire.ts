@@ -6,13 +6,13 @@
  */
 
 import { ProviderError } from "./errors";
-import type { Delta, TokenLogprob } from "./types";
+import type { Delta, TokenLogprob, Usage } from "./types";
 
 type Bad = (what: string) => ProviderError;
 
 interface ChunkLike {
   choices?: unknown;
-  usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null;
+  usage?: { prompt_tokens?: unknown; completion_tokens?: unknown; completion_tokens_details?: { reasoning_tokens?: unknown } | null } | null;
 }
 
 interface ChoiceLike {
@@ -60,14 +60,29 @@ export function completionLogprobs(raw: unknown): TokenLogprob[] | undefined {
   });
 }
 
-/** Map a streamed chat or completions reply to deltas; `cut` builds the error for a stream with no end. */
-export async function* openAIDeltas(
-  stream: AsyncIterable<unknown>,
-  shape: "chat" | "completion",
-  bad: Bad,
-  cut: () => ProviderError,
-): AsyncGenerator<Delta> {
+/** The errors a stream can end in, built by the provider that knows the endpoint and model. */
+export interface StreamErrors {
+  bad: Bad;
+  /** The stream ended without a finish_reason. */
+  cut: () => ProviderError;
+  /** The output limit ran out before any answer text: the error to end in, or undefined to end quietly (not a reasoning model). */
+  noAnswer: (usage: Usage | undefined) => ProviderError | undefined;
+}
+
+function usageOf(u: NonNullable<ChunkLike["usage"]>): Usage {
+  const usage: Usage = { inputTokens: num(u.prompt_tokens), outputTokens: num(u.completion_tokens) };
+  const reasoning = num(u.completion_tokens_details?.reasoning_tokens);
+  if (reasoning > 0) usage.reasoningTokens = reasoning;
+  return usage;
+}
+
+/** Map a streamed chat or completions reply to deltas. */
+export async function* openAIDeltas(stream: AsyncIterable<unknown>, shape: "chat" | "completion", errors: StreamErrors): AsyncGenerator<Delta> {
+  const bad = errors.bad;
   let finished = false;
+  let finish: string | undefined;
+  let anyText = false;
+  let usage: Usage | undefined;
   for await (const raw of stream) {
     if (typeof raw !== "object" || raw === null || !Array.isArray((raw as ChunkLike).choices)) throw bad("a streamed chunk has no `choices` list");
     const chunk = raw as ChunkLike;
@@ -78,16 +93,22 @@ export async function* openAIDeltas(
       if (text !== undefined && text !== null) {
         if (typeof text !== "string") throw bad("a streamed chunk's text is not a string");
         d.text = text;
+        if (text !== "") anyText = true;
       }
       const lp = shape === "chat" ? chatLogprobs(choice.logprobs) : completionLogprobs(choice.logprobs);
       if (lp) d.logprobs = lp;
       if (typeof choice.finish_reason === "string") {
         d.finishReason = choice.finish_reason;
+        finish = choice.finish_reason;
         finished = true;
       }
     }
-    if (chunk.usage) d.usage = { inputTokens: num(chunk.usage.prompt_tokens), outputTokens: num(chunk.usage.completion_tokens) };
+    if (chunk.usage) d.usage = usage = usageOf(chunk.usage);
     if (d.text !== "" || d.logprobs || d.usage || d.finishReason) yield d;
   }
-  if (!finished) throw cut();
+  if (!finished) throw errors.cut();
+  // A reasoning model whose limit ran out while it was still thinking sends finish_reason "length", empty content and
+  // usage with reasoning_tokens equal to completion_tokens (o4-mini: community.openai.com/t/1359002); that is no answer.
+  const noAnswer = finish === "length" && !anyText ? errors.noAnswer(usage) : undefined;
+  if (noAnswer) throw noAnswer;
 }

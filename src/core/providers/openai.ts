@@ -1,18 +1,22 @@
 /**
- * Any OpenAI-compatible endpoint (OpenAI, OpenRouter, vLLM, LM Studio, llama.cpp server, the Chorus sidecar)
- * through the official npm `openai` client: /v1/models, streamed chat with usage, logprobs, FIM on
- * /v1/completions (openai-fim.ts decides between `suffix` and a template), and embeddings. The SDK's own retries
- * are off: guarded.ts does timeouts, retries and error classification the same way for every provider.
+ * Any OpenAI-compatible endpoint (OpenAI, Azure OpenAI, DeepSeek, Gemini's OpenAI layer, OpenRouter, vLLM, LM Studio,
+ * llama.cpp server, the Chorus sidecar) through the official npm `openai` client: /v1/models, streamed chat with
+ * usage, logprobs, FIM on /v1/completions (openai-fim.ts decides between `suffix` and a template), and embeddings.
+ * Each model's accepted parameters are kept in a profile (openai-params.ts) that its server's refusals correct.
+ * The SDK's own retries are off: guarded.ts does timeouts, retries and error classification for every provider.
  */
 
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { ErrorContext } from "./classify";
-import { isProviderError, ProviderError } from "./errors";
+import { ProviderError } from "./errors";
 import { DEFAULT_POLICY, guardedCall, guardedStream, type CallPolicy } from "./guarded";
 import { defaultCapabilities, type FimMode } from "./openai-capabilities";
+import { sdkClient, unwrappingErrorLists } from "./openai-endpoints";
+import { fimBaseURL, hostFamily } from "./openai-hosts";
 import { fimStream } from "./openai-fim";
-import { openAIDeltas } from "./openai-wire";
-import type { Capabilities, ChatRequest, Delta, EmbedRequest, FimRequest, GenerationOptions, ModelInfo, Provider, ProviderKind } from "./types";
+import { lessonFrom, ParamProfiles, shapeBody } from "./openai-params";
+import { openAIDeltas, type StreamErrors } from "./openai-wire";
+import type { Capabilities, ChatRequest, Delta, EmbedRequest, FimRequest, GenerationOptions, ModelInfo, Provider, ProviderKind, Usage } from "./types";
 
 /** Where to send requests. A function is asked on every call, so a sidecar that restarts on a new port is found. */
 export interface OpenAITarget {
@@ -37,6 +41,10 @@ export interface OpenAIProviderOptions {
    * in the model's tokens. Only for servers known to take the field.
    */
   truncatePrompt?: boolean;
+  /** OpenAI reasoning models: `reasoning_effort` ("minimal", "low", "medium", "high"), sent only when set. */
+  reasoningEffort?: string;
+  /** The output token limit for every request to this model (reasoning included), instead of each caller's own. */
+  maxOutputTokens?: number;
 }
 
 // The SDK needs some key; sending a placeholder (never the user's OPENAI_API_KEY from the environment, which the
@@ -49,7 +57,8 @@ export class OpenAIProvider implements Provider {
   private readonly policy: CallPolicy;
   /** Models whose server refused `suffix`: later FIM requests go straight to a template. */
   readonly suffixRejected = new Set<string>();
-  private streamOptionsRejected = false;
+  /** What each model accepts, from its name and from the server's refusals. */
+  readonly params = new ParamProfiles(() => hostFamily(this.endpoint));
 
   constructor(private readonly opts: OpenAIProviderOptions) {
     this.kind = opts.kind ?? "openai";
@@ -65,7 +74,10 @@ export class OpenAIProvider implements Provider {
   }
 
   capabilities(model: string): Capabilities {
-    return { ...defaultCapabilities(this.kind, this.endpoint, model, this.opts.fim ?? "auto", this.opts.fimFamily), ...this.opts.capabilities?.(model) };
+    const caps = { ...defaultCapabilities(this.kind, this.endpoint, model, this.opts.fim ?? "auto", this.opts.fimFamily), ...this.opts.capabilities?.(model) };
+    // A server that refused logprobs for this model has the last word, whatever the defaults or the user assumed.
+    if (this.params.profile(model).refused.has("logprobs")) caps.logprobs = false;
+    return caps;
   }
 
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
@@ -80,41 +92,40 @@ export class OpenAIProvider implements Provider {
   }
 
   chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<Delta> {
-    return this.stream(req.model, req, signal, async (client, s, t) => {
+    return this.stream(req, signal, false, async (client, s, t) => {
       const topN = req.topLogprobs;
-      const stream = await client.chat.completions.create(
-        {
-          model: req.model,
-          messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
-          stream: true,
-          ...this.usageOption(),
-          ...this.sampling(req, t),
-          ...(topN !== undefined ? { logprobs: true, ...(topN > 0 ? { top_logprobs: Math.min(20, topN) } : {}) } : {}),
-        },
-        { signal: s },
-      );
-      return openAIDeltas(stream, "chat", (w) => this.malformed(t, req.model, w), () => this.cut(t, req.model));
+      const body = {
+        model: req.model,
+        messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+        stream: true,
+        stream_options: { include_usage: true },
+        ...this.sampling(req),
+        ...(topN !== undefined ? { logprobs: true, ...(topN > 0 ? { top_logprobs: Math.min(20, topN) } : {}) } : {}),
+        ...(this.opts.reasoningEffort ? { reasoning_effort: this.opts.reasoningEffort } : {}),
+      };
+      const shaped = shapeBody(body, this.params.profile(req.model), true) as unknown as OpenAI.ChatCompletionCreateParamsStreaming;
+      const stream = await client.chat.completions.create(shaped, { signal: s });
+      return openAIDeltas(stream, "chat", this.streamErrors(t, req));
     });
   }
 
   complete(req: FimRequest, signal?: AbortSignal): AsyncIterable<Delta> {
     return fimStream(this, this.opts.fim ?? "auto", this.opts.fimFamily, req, (prompt, suffix, stop) =>
-      this.stream(req.model, req, signal, async (client, s, t) => {
+      this.stream(req, signal, true, async (client, s, t) => {
         const topN = req.topLogprobs;
-        const stream = await client.completions.create(
-          {
-            model: req.model,
-            prompt,
-            ...(suffix !== undefined ? { suffix } : {}),
-            stream: true,
-            ...this.usageOption(),
-            ...this.sampling({ ...req, stop }, t, true),
-            ...(topN !== undefined ? { logprobs: Math.min(5, topN) } : {}),
-            ...this.truncation(),
-          },
-          { signal: s },
-        );
-        return openAIDeltas(stream, "completion", (w) => this.malformed(t, req.model, w), () => this.cut(t, req.model));
+        const body = {
+          model: req.model,
+          prompt,
+          ...(suffix !== undefined ? { suffix } : {}),
+          stream: true,
+          stream_options: { include_usage: true },
+          ...this.sampling({ ...req, stop }),
+          ...(topN !== undefined ? { logprobs: Math.min(5, topN) } : {}),
+          ...this.truncation(),
+        };
+        const shaped = shapeBody(body, this.params.profile(req.model), false) as unknown as OpenAI.CompletionCreateParamsStreaming;
+        const stream = await client.completions.create(shaped, { signal: s });
+        return openAIDeltas(stream, "completion", this.streamErrors(t, req));
       }),
     );
   }
@@ -148,62 +159,78 @@ export class OpenAIProvider implements Provider {
     return { baseURL: t.baseURL.replace(/\/+$/, ""), apiKey: t.apiKey ? t.apiKey : undefined };
   }
 
-  /** `stream_options` asks for the usage chunk; a server that refuses the field once is not sent it again. */
-  private usageOption(): { stream_options?: { include_usage: boolean } } {
-    return this.streamOptionsRejected ? {} : { stream_options: { include_usage: true } };
-  }
-
+  /**
+   * One streamed call. A 400 that names a parameter the model refuses (temperature on a reasoning model, logprobs
+   * on Gemini, stream_options on a strict proxy) teaches the model's profile, and the call is made again without
+   * it — once per lesson, and only while nothing of the reply has been passed on.
+   */
   private async *stream(
-    model: string,
-    req: GenerationOptions,
+    req: GenerationOptions & { model: string },
     signal: AbortSignal | undefined,
+    fim: boolean,
     open: (client: OpenAI, signal: AbortSignal, t: OpenAITarget) => Promise<AsyncIterable<Delta>>,
   ): AsyncGenerator<Delta> {
     const policy = req.timeoutMs !== undefined ? { ...this.policy, timeoutMs: req.timeoutMs } : this.policy;
     let t: OpenAITarget | undefined;
     const run = (): AsyncGenerator<Delta> =>
-      guardedStream(policy, () => this.ctx(t, model), signal, (s) => {
+      guardedStream(policy, () => this.ctx(t, req.model), signal, (s) => {
         t = this.target(); // per attempt: a retry after a sidecar restart goes to the new port
+        if (fim) t = { ...t, baseURL: fimBaseURL(t.baseURL) };
         return open(this.client(t), s, t);
       });
-    if (this.streamOptionsRejected) return yield* run();
-    let started = false;
-    try {
-      for await (const d of run()) {
-        started = true;
-        yield d;
+    for (;;) {
+      let started = false;
+      try {
+        for await (const d of run()) {
+          started = true;
+          yield d;
+        }
+        return;
+      } catch (e) {
+        const lesson = started ? undefined : lessonFrom(e);
+        if (!lesson || !this.params.learn(req.model, lesson)) throw e;
       }
-    } catch (e) {
-      // Older or stricter servers (some proxies, old vLLM) reject the unknown field: go on without usage.
-      const refused = !started && isProviderError(e) && (e.details.status === 400 || e.details.status === 422) && /stream_options/i.test(e.message);
-      if (!refused) throw e;
-      this.streamOptionsRejected = true;
-      yield* run();
     }
   }
 
   private client(t: OpenAITarget): OpenAI {
-    return new OpenAI({
-      baseURL: t.baseURL,
-      apiKey: t.apiKey ?? NO_KEY,
-      organization: null,
-      project: null,
-      fetch: this.opts.fetch,
-      maxRetries: 0,
-      timeout: SDK_TIMEOUT_MS,
-      logLevel: "off",
-    });
+    return sdkClient({ baseURL: t.baseURL, apiKey: t.apiKey ?? NO_KEY, fetch: unwrappingErrorLists(this.opts.fetch ?? fetch), timeout: SDK_TIMEOUT_MS });
   }
 
-  private sampling(req: GenerationOptions, t: OpenAITarget, legacy = false): Record<string, unknown> {
+  /** Generic names; shapeBody() renames the limit and leaves out what the model refuses. */
+  private sampling(req: GenerationOptions): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    // OpenAI's own chat API wants max_completion_tokens (reasoning models reject max_tokens); others know max_tokens.
-    if (req.maxTokens !== undefined) out[!legacy && isOpenAIHost(t.baseURL) ? "max_completion_tokens" : "max_tokens"] = req.maxTokens;
+    const limit = this.opts.maxOutputTokens ?? req.maxTokens;
+    if (limit !== undefined) out.max_tokens = limit;
     if (req.temperature !== undefined) out.temperature = req.temperature;
     if (req.topP !== undefined) out.top_p = req.topP;
     if (req.seed !== undefined) out.seed = req.seed;
     if (req.stop?.length) out.stop = req.stop;
     return out;
+  }
+
+  private streamErrors(t: OpenAITarget, req: GenerationOptions & { model: string }): StreamErrors {
+    return { bad: (w) => this.malformed(t, req.model, w), cut: () => this.cut(t, req.model), noAnswer: (u) => this.noAnswer(t, req, u) };
+  }
+
+  /**
+   * The limit ran out before any answer: for a reasoning model (by name, or by the reasoning tokens it reports), say
+   * where the tokens went and which setting raises the limit. Other models' empty replies stay empty replies.
+   */
+  private noAnswer(t: OpenAITarget, req: GenerationOptions & { model: string }, usage: Usage | undefined): ProviderError | undefined {
+    const reasoning = this.params.profile(req.model).reasoning;
+    if (!reasoning && !usage?.reasoningTokens) return undefined;
+    const limit = this.opts.maxOutputTokens ?? req.maxTokens;
+    const of = limit !== undefined ? ` of ${limit}` : "";
+    const spent = usage?.reasoningTokens
+      ? `spent its whole output limit (${usage.reasoningTokens}${of} tokens) on reasoning and wrote no answer`
+      : `reached its output limit${limit !== undefined ? ` (${limit} tokens)` : ""} before writing any answer`;
+    const effort = reasoning ? ', or set its "reasoningEffort" to "low"' : "";
+    return new ProviderError(
+      "output_limit",
+      `'${req.model}' at ${t.baseURL} ${spent} — raise "maxOutputTokens" for this model in chorus.models${effort}.`,
+      { endpoint: t.baseURL, model: req.model, usage },
+    );
   }
 
   private ctx(t: OpenAITarget | undefined, model: string | undefined): ErrorContext {
@@ -219,13 +246,5 @@ export class OpenAIProvider implements Provider {
 
   private cut(t: OpenAITarget, model: string): ProviderError {
     return new ProviderError("malformed", `The reply from '${model}' at ${t.baseURL} ended before it was complete — try again.`, { endpoint: t.baseURL, model });
-  }
-}
-
-export function isOpenAIHost(url: string): boolean {
-  try {
-    return new URL(url).hostname === "api.openai.com";
-  } catch {
-    return false;
   }
 }

@@ -17,7 +17,10 @@ export interface TokenLogprob {
 
 export interface Usage {
   inputTokens: number;
+  /** Everything the model generated and is billed for, hidden reasoning included. */
   outputTokens: number;
+  /** Of outputTokens, how many a reasoning model spent thinking (OpenAI's completion_tokens_details.reasoning_tokens). */
+  reasoningTokens?: number;
 }
 
 /** A piece of a streamed reply. `text` may be empty on the final delta that only carries usage. */

@@ -36,3 +36,11 @@ void test("CLI config file: defaults fill what is missing, bad values are named"
   assert.throws(() => parseConfigObject({ budgetUsd: "x" }, "chorus.json"), /budgetUsd/);
   assert.throws(() => parseConfigObject([], "chorus.json"), /JSON object/);
 });
+
+void test("reasoning-model settings: maxOutputTokens and reasoningEffort are read, bad values named", () => {
+  const [m] = parseModelConfigs([{ id: "o3", provider: "openai", model: "o3-mini", maxOutputTokens: 16000, reasoningEffort: "low" }]);
+  assert.equal(m?.maxOutputTokens, 16000);
+  assert.equal(m?.reasoningEffort, "low");
+  assert.throws(() => parseModelConfigs([{ id: "o3", provider: "openai", model: "o3-mini", maxOutputTokens: 0.5 }]), /"maxOutputTokens" must be a whole number/);
+  assert.throws(() => parseModelConfigs([{ id: "o3", provider: "openai", model: "o3-mini", reasoningEffort: "max" }]), /"reasoningEffort" must be minimal, low, medium or high/);
+});

@@ -7,7 +7,7 @@ import type { Completion } from "../../providers/types";
 import { answerFeatures } from "./answer-features";
 import type { ApiCollab } from "./api-collab";
 import { askText, askWithFallback, completeWithFallback, completionText, supportsLogprobs, type CallPlan } from "./calls";
-import { agreementVerdict, decide, learnedVerdict, logprobVerdict, parseVerification, verificationPrompt, type CascadeDecision, type Verdict } from "./cascade";
+import { agreementVerdict, decide, learnedVerdict, logprobVerdict, parseVerification, rulesFor, verificationPrompt, type CascadeDecision, type DeferralRuleId, type Verdict } from "./cascade";
 import type { FeatureVector } from "./features";
 import { feedbackIds } from "./feedback-ids";
 import { allowedTiers, withSkips } from "./route-mode";
@@ -22,8 +22,14 @@ interface CascadeRun {
   call: (plan: CallPlan, extra: { topLogprobs?: number; temperature?: number }) => Promise<{ value: Completion; model: string; skipped: { model: string; why: string }[] }>;
 }
 
-async function judge(services: ModeServices, collab: ApiCollab, run: CascadeRun, cheapChain: string[], first: Completion, runId: string, signal: AbortSignal): Promise<{ decision: CascadeDecision; features: FeatureVector }> {
-  const rules = collab.options.cascadeRules[run.surface];
+async function judge(services: ModeServices, collab: ApiCollab, run: CascadeRun, cheapChain: string[], first: { value: Completion; model: string }, runId: string, signal: AbortSignal): Promise<{ decision: CascadeDecision; features: FeatureVector }> {
+  const { rules, note } = rulesFor(collab.options.cascadeRules[run.surface], first.value.logprobs.length > 0, first.model);
+  const decision = await runRules(services, collab, run, rules, cheapChain, first.value, runId, signal);
+  if (note) decision.decision.why = `${note}; ${decision.decision.why}`;
+  return decision;
+}
+
+async function runRules(services: ModeServices, collab: ApiCollab, run: CascadeRun, rules: DeferralRuleId[], cheapChain: string[], first: Completion, runId: string, signal: AbortSignal): Promise<{ decision: CascadeDecision; features: FeatureVector }> {
   const verdicts: Verdict[] = [];
   const features = answerFeatures({ text: run.question, surface: run.surface, languageId: run.languageId, filePath: run.filePath, answer: first.text, logprobs: first.logprobs, finishReason: first.finishReason });
   for (const rule of rules) {
@@ -60,7 +66,7 @@ async function cascade(services: ModeServices, collab: ApiCollab, run: CascadeRu
   const cheapChain = chainFrom(tiers.cheap, []);
   const wantsLogprobs = collab.options.cascadeRules[run.surface].includes("logprob") && (await supportsLogprobs(services.models, cheapChain[0]!));
   const first = await run.call({ chain: cheapChain, mode: "cascade", decision: `cascade:cheap:${cheapChain[0]}`, reason: "the cheap model answers first", runId }, { topLogprobs: wantsLogprobs ? 0 : undefined });
-  const { decision, features } = await judge(services, collab, run, cheapChain, first.value, runId, signal);
+  const { decision, features } = await judge(services, collab, run, cheapChain, first, runId, signal);
   const strongChain = chainFrom(tiers.strong, []).filter((id) => id !== first.model);
   let why = withSkips(decision.why, first.skipped);
   if (!decision.escalate || strongChain.length === 0) {

@@ -23,6 +23,19 @@ export function logprobVerdict(c: Pick<Completion, "logprobs">): Verdict | undef
   return { rule: "logprob", confidence: conf, why: `mean token probability ${conf.toFixed(2)}` };
 }
 
+/**
+ * The rules that judge one cheap answer. A model that returns no logprobs (OpenAI's reasoning models, DeepSeek's
+ * reasoner, Gemini models that refuse them) cannot be judged by the logprob rule, and an answer no rule judges
+ * would always be kept; so the verifier, else a second opinion, takes its place, and `note` says so.
+ */
+export function rulesFor(rules: readonly DeferralRuleId[], hasLogprobs: boolean, model: string): { rules: DeferralRuleId[]; note?: string } {
+  if (hasLogprobs || !rules.includes("logprob")) return { rules: [...rules] };
+  const standIn = (["verify", "agreement"] as const).find((r) => !rules.includes(r));
+  const rest = rules.filter((r) => r !== "logprob");
+  if (!standIn) return { rules: rest, note: `${model} gives no logprobs, so the logprob rule was skipped` };
+  return { rules: rules.map((r) => (r === "logprob" ? standIn : r)), note: `${model} gives no logprobs, so the ${standIn} rule judged instead` };
+}
+
 /** How alike two answers are: their final numbers when both state one, else word overlap. */
 export function answerSimilarity(a: string, b: string): number {
   const na = finalNumber(a);
