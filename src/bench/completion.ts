@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiCollab } from "../core/collab/api/api-collab";
-import { registerApiModes } from "../core/collab/api/modes";
 import { CompletionEngine, type CompletionTimings } from "../core/completion/session";
 import { defaultConfig, type ModelConfig } from "../core/config";
 import { createEngine } from "../core/engine";
@@ -136,7 +135,7 @@ export async function benchCompletion(opts: CompletionBenchOptions = {}): Promis
       providerFactory: (m) => sleepingProvider(m, delay, (t) => (lastModelMs = t), live),
       secrets: async () => undefined,
       ledgerDir: join(dir, "ledger"),
-      registerModes: [(r) => registerApiModes(r, collab)],
+      collab,
     });
     disposeEngine = () => engine.dispose();
     // The engine falls back to another mode for an unknown one; figures under the wrong name would mislead.

@@ -1,10 +1,10 @@
 // Builds the engine for a CLI command: the config file (or, with none, the models Ollama already has),
-// API keys from the environment, the ledger in the user's data dir.
+// API keys from the environment, the ledger in the user's data dir, and the mixing presets of the sidecar that
+// CHORUS_SIDECAR_URL/TOKEN name (`chorus serve` prints them) as `mix:<preset>` modes.
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiCollab, type ApiCollabOptions } from "../core/collab/api/api-collab";
-import { registerApiModes } from "../core/collab/api/modes";
 import { discoverOllamaModels } from "../core/discovery";
 import { createEngine, type Engine } from "../core/engine";
 import { createProvider } from "../core/providers/factory";
@@ -19,7 +19,7 @@ export interface CliEngine {
   collab: ApiCollab;
 }
 
-export async function cliEngine(program: Command): Promise<CliEngine> {
+export async function cliEngine(program: Command, opts: { sidecarPresets?: boolean } = {}): Promise<CliEngine> {
   const { config: configOpt } = program.opts<{ config?: string }>();
   const { config, path } = loadConfigFile(configOpt);
   let discovered = false;
@@ -34,9 +34,22 @@ export async function cliEngine(program: Command): Promise<CliEngine> {
     providerFactory: (m, key) => createProvider(m, key, { ollamaUrl: config.ollamaUrl, sidecar: sidecarFromEnv }),
     secrets: envSecret,
     ledgerDir: join(cliDataDir(), "ledger"),
-    registerModes: [(modes) => registerApiModes(modes, collab)],
+    collab,
+    sidecar: sidecarFromEnv,
   });
+  if (opts.sidecarPresets) await learnPresets(engine);
   return { engine, configPath: path, discovered, collab };
+}
+
+/** The sidecar's presets become modes; a sidecar that does not answer costs its modes, not the command. */
+async function learnPresets(engine: Engine): Promise<void> {
+  if (!sidecarFromEnv()) return;
+  try {
+    const { problems } = await engine.learnSidecarPresets();
+    for (const p of problems) console.error(`chorus: sidecar: ${p}`);
+  } catch (e) {
+    console.error(`chorus: no mixing modes: the sidecar at ${process.env.CHORUS_SIDECAR_URL} did not list its presets (${e instanceof Error ? e.message : String(e)}). Start it with \`chorus serve\` and export the CHORUS_SIDECAR_URL/TOKEN it prints.`);
+  }
 }
 
 /** `chorus serve` prints these; another shell can export them to reach that sidecar. */

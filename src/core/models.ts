@@ -6,7 +6,7 @@ import { callCost, type ChorusConfig, type ModelConfig } from "./config";
 import type { Ledger, LedgerEntry, Surface } from "./ledger";
 import { enforcePrivacy, isPrivacyBlocked } from "./privacy";
 import { isAbortError, isProviderError, ProviderError } from "./providers/errors";
-import { collect, type ChatMessage, type Completion, type Delta, type GenerationOptions, type Provider, type Usage } from "./providers/types";
+import { collect, type ChatMessage, type Completion, type Delta, type FimRequest, type GenerationOptions, type Provider, type Usage } from "./providers/types";
 
 /** Builds a provider for a model; the API key (if any) is looked up by the host (SecretStorage or env). */
 export type ProviderFactory = (model: ModelConfig, apiKey: string | undefined) => Provider;
@@ -26,6 +26,8 @@ export interface CallContext {
 
 export class Models {
   private readonly providers = new Map<string, Provider>();
+  /** Models the engine learned while running (the sidecar's mixing presets), beside the configured ones. */
+  private readonly learned = new Map<string, ModelConfig>();
   /** The monthly cloud cap; checked here, beside the privacy rules, so no strategy can skip either. */
   readonly budget: BudgetGuard;
 
@@ -48,8 +50,13 @@ export class Models {
     return this.config.models;
   }
 
+  /** A model that is not configured but served (a sidecar preset); a configured model of the same id wins. */
+  learn(model: ModelConfig): void {
+    this.learned.set(model.id, model);
+  }
+
   get(id: string): ModelConfig {
-    const m = this.config.models.find((x) => x.id === id);
+    const m = this.config.models.find((x) => x.id === id) ?? this.learned.get(id);
     if (!m) throw new ProviderError("model_missing", `No model with the id "${id}" is configured. Add it to chorus.models or pick another.`);
     return m;
   }
@@ -72,8 +79,8 @@ export class Models {
     return this.recorded(m, p, ctx, () => collect(p.chat({ model: m.model, messages, ...opts }, signal), onDelta));
   }
 
-  /** Fill-in-the-middle completion, recorded. */
-  async complete(id: string, prefix: string, suffix: string, opts: GenerationOptions, ctx: CallContext, signal?: AbortSignal): Promise<Completion> {
+  /** Fill-in-the-middle completion, recorded. `context`: see FimRequest (context-contrastive mixing presets). */
+  async complete(id: string, prefix: string, suffix: string, opts: GenerationOptions & Pick<FimRequest, "context">, ctx: CallContext, signal?: AbortSignal): Promise<Completion> {
     const m = this.get(id);
     this.enforce(m, ctx);
     const p = await this.provider(id);

@@ -3,10 +3,8 @@
 // notification; afterwards the user can rate it, which teaches the router.
 
 import * as vscode from "vscode";
-import { feedbackIds } from "../core/collab/api/feedback-ids";
 import type { AskOutput } from "../core/modes";
 import { isAbortError } from "../core/providers/errors";
-import { routingState } from "./inline-completions";
 import { errorMessage } from "./log";
 import type { ChorusServices } from "./services";
 
@@ -63,11 +61,11 @@ export function registerAskCommand(services: ChorusServices): void {
         });
         return;
       }
-      const id = feedbackIds.get(out);
+      const id = out.feedbackId;
       if (!id) return;
       // Rating is optional and never blocks: the notification simply goes away if ignored.
       void vscode.window.showInformationMessage(`Chorus: answered by ${out.decision.model}. Was it helpful?`, "Helpful", "Not helpful").then((pick) => {
-        if (pick) routingState()?.feedback(id, { kind: "rating", good: pick === "Helpful" });
+        if (pick) services.engine.collab?.feedback(id, { kind: "rating", good: pick === "Helpful" });
       });
     }),
   );

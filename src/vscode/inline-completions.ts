@@ -1,13 +1,10 @@
-// Inline completions (ghost text) through the active completion mode, and the API-level modes they can use.
-// Registers "route", "cascade" and "fallback", the InlineCompletionItemProvider (the engine side — cache,
-// debounce, one request in flight, FIM budgets — is src/core/completion), and acceptance tracking that teaches
-// the router: accepted with Tab, rejected by typing on, or partly kept after 30 s.
+// Inline completions (ghost text) through the active completion mode: the InlineCompletionItemProvider (the
+// engine side — cache, debounce, one request in flight, FIM budgets — is src/core/completion; the call goes on
+// through Engine.complete → the mode's strategy → Models.complete → the provider), the chorus.routing.* settings
+// applied to the engine's routing state, and acceptance tracking that teaches the router: accepted with Tab,
+// rejected by typing on, or partly kept after 30 s.
 
-import { join } from "node:path";
 import * as vscode from "vscode";
-import { ApiCollab } from "../core/collab/api/api-collab";
-import { feedbackIds } from "../core/collab/api/feedback-ids";
-import { registerApiModes } from "../core/collab/api/modes";
 import { AcceptanceTracker } from "../core/completion/acceptance";
 import { CompletionEngine } from "../core/completion/session";
 import { isAbortError } from "../core/providers/errors";
@@ -22,20 +19,11 @@ const LINES_AFTER = 120;
 /** The same error is shown at most this often; completions fire on every pause in typing. */
 const ERROR_QUIET_MS = 5 * 60_000;
 
-let shared: ApiCollab | undefined;
-
-/** The routing state of this window, for other features (Ask reports ratings through it); set at registration. */
-export function routingState(): ApiCollab | undefined {
-  return shared;
-}
-
 export function registerInlineCompletions(services: ChorusServices): void {
   const { context, engine } = services;
   const log = services.log.child("completion");
   let settings: RoutingSettings = readRoutingSettings(vscode.workspace.getConfiguration());
-  const collab = new ApiCollab(join(context.globalStorageUri.fsPath, "routing"), settings.collab, (m) => log.warn(m));
-  shared = collab;
-  registerApiModes(services.modes, collab);
+  const collab = engine.collab;
 
   const makeEngine = (): CompletionEngine =>
     new CompletionEngine({
@@ -49,7 +37,7 @@ export function registerInlineCompletions(services: ChorusServices): void {
   let completions = makeEngine();
   const tracker = new AcceptanceTracker({
     onFeedback: (id, fb) => {
-      if (collab.feedback(id, fb)) log.debug(`learned from a ${fb.kind} completion`);
+      if (collab?.feedback(id, fb)) log.debug(`learned from a ${fb.kind} completion`);
     },
   });
   const shownErrors = new Map<string, number>();
@@ -58,7 +46,7 @@ export function registerInlineCompletions(services: ChorusServices): void {
     settings = readRoutingSettings(vscode.workspace.getConfiguration());
     for (const p of settings.problems) log.warn(`${p}; using the default`);
     try {
-      collab.configure(settings.collab);
+      collab?.configure(settings.collab);
     } catch (e) {
       log.warn(errorMessage(e));
     }
@@ -82,7 +70,7 @@ export function registerInlineCompletions(services: ChorusServices): void {
         const r = await completions.request({ editorKey, prefix, suffix, languageId: document.languageId, filePath }, controller.signal);
         if (!r || token.isCancellationRequested) return undefined;
         log.debug(`ghost text from ${r.output.decision.model}${r.fromCache ? " (cached)" : ""}: ${r.output.decision.reason}`);
-        const id = feedbackIds.get(r.output);
+        const id = r.output.feedbackId;
         tracker.offered(editorKey, id, prefix, r.text);
         const item = new vscode.InlineCompletionItem(r.text, new vscode.Range(position, position), {
           command: ACCEPTED_COMMAND,

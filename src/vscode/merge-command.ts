@@ -15,22 +15,24 @@ import { askValues } from "./merge-values";
 import { mergeCandidates, servedModels, type MergeCandidate } from "./merge-sources";
 import type { ChorusServices } from "./services";
 import { SETTINGS } from "./settings";
-import { sidecarEndpoint } from "./sidecar-process";
 
 export const MERGE_COMMAND = "chorus.mergeModels";
 const BROWSE = "$(folder-opened) Browse for GGUF files…";
 
-async function knownModels(): Promise<MergeCandidate[]> {
+/** Where the running sidecar listens, if one does: the models it serves are merge candidates too. */
+type SidecarEndpoint = ChorusServices["engineHost"]["sidecarEndpoint"];
+
+async function knownModels(sidecar: SidecarEndpoint): Promise<MergeCandidate[]> {
   return mergeCandidates({
     modelFolders: vscode.workspace.getConfiguration().get<string[]>(SETTINGS.sidecarModelFolders) ?? [],
-    served: await servedModels(sidecarEndpoint()),
+    served: await servedModels(sidecar()),
     workspaceFiles: (await vscode.workspace.findFiles("**/*.gguf", "**/node_modules/**", 200)).map((u) => u.fsPath),
   });
 }
 
 /** Step 1: two or more models, ticked in a list of the known ones, or chosen in file dialogs. */
-async function pickModels(): Promise<MergeCandidate[] | undefined> {
-  const known = await knownModels();
+async function pickModels(sidecar: SidecarEndpoint): Promise<MergeCandidate[] | undefined> {
+  const known = await knownModels(sidecar);
   let chosen: MergeCandidate[] = [];
   if (known.length > 0) {
     const items: (vscode.QuickPickItem & { model?: MergeCandidate })[] = [...known.map((m) => ({ label: m.label, description: m.where, model: m })), { label: BROWSE }];
@@ -108,8 +110,8 @@ export function describeReport(report: OptimizeReport): string {
 }
 
 /** Everything a merge needs, asked step by step; undefined when the user backs out. */
-async function askRequest(): Promise<MergeRequest | undefined> {
-  const picked = await pickModels();
+async function askRequest(sidecar: SidecarEndpoint): Promise<MergeRequest | undefined> {
+  const picked = await pickModels(sidecar);
   if (!picked) return undefined;
   const method = await pickMethod(picked.length);
   if (!method) return undefined;
@@ -202,7 +204,7 @@ export function registerMergeCommand(services: ChorusServices): void {
   const cli = services.context.asAbsolutePath(path.join("dist", "cli.js"));
   services.context.subscriptions.push(
     vscode.commands.registerCommand(MERGE_COMMAND, async (given?: MergeRequest) => {
-      const request = given ?? (await askRequest());
+      const request = given ?? (await askRequest(() => services.engineHost.sidecarEndpoint()));
       if (!request) return;
       let result;
       try {

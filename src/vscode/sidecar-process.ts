@@ -1,11 +1,11 @@
 // The sidecar as part of the editor: started with VS Code (process.execPath running dist/sidecar.mjs as plain
 // Node), its address and per-launch token handed to the engine's sidecar provider, its state in the status bar,
 // restarted after a crash and when its settings change, stopped with VS Code. A sidecar already announced through
-// CHORUS_SIDECAR_URL/TOKEN (`npm start`, `chorus serve`) is used instead of spawning a second one.
+// CHORUS_SIDECAR_URL/TOKEN (`npm start`, `chorus serve`) is used instead of spawning a second one. Each time it
+// runs, the engine learns its mixing presets as `mix:<preset>` modes (Engine.learnSidecarPresets).
 
 import { join } from "node:path";
 import * as vscode from "vscode";
-import { registerMixingModes, sidecarModels } from "./mixing-modes";
 import type { ChorusServices } from "./services";
 import { settingsSource } from "./settings";
 import { sidecarLaunchSettings } from "./sidecar-settings";
@@ -13,13 +13,6 @@ import { SidecarSupervisor, type SidecarState } from "./sidecar-supervisor";
 import { threadPoolSize } from "../sidecar/thread-pool";
 
 export const SIDECAR_STATUS_ID = "chorus.sidecar";
-
-let current: (() => { url: string; token: string } | undefined) | undefined;
-
-/** Where the running sidecar listens and its token; undefined while none runs. */
-export function sidecarEndpoint(): { url: string; token: string } | undefined {
-  return current?.();
-}
 
 function externalSidecar(): { url: string; token: string } | undefined {
   const url = process.env.CHORUS_SIDECAR_URL;
@@ -48,7 +41,6 @@ export function registerSidecar(services: ChorusServices): void {
     log: (line) => log.info(line),
   });
   const connection = () => external ?? supervisor.endpoint();
-  current = connection;
   services.engineHost.setSidecarEndpoint(connection);
 
   const item = vscode.window.createStatusBarItem(SIDECAR_STATUS_ID, vscode.StatusBarAlignment.Right, 99);
@@ -62,8 +54,8 @@ export function registerSidecar(services: ChorusServices): void {
   let shownProblems = "";
   const learnModels = async () => {
     try {
-      const listed = await sidecarModels(connection);
-      const { virtual, problems } = listed;
+      const listed = await services.engine.learnSidecarPresets();
+      const { presets, problems, added } = listed;
       compute = listed.compute;
       // llama.cpp's runtime loads in the background after the sidecar starts: ask again shortly for the backend.
       if (compute === "starting" && computeRetries++ < COMPUTE_RETRIES) setTimeout(() => void learnModels(), COMPUTE_RETRY_MS);
@@ -77,8 +69,7 @@ export function registerSidecar(services: ChorusServices): void {
         });
       }
       shownProblems = text;
-      lastModels = virtual.map((m) => m.id);
-      const added = registerMixingModes(services.modes, virtual, connection, services.ledger);
+      lastModels = presets.map((m) => m.id);
       if (added.length) log.info(`mixing modes: ${added.join(", ")}`);
       render(supervisor.state);
     } catch (e) {

@@ -56,6 +56,12 @@ export interface FimRequest extends GenerationOptions {
   model: string;
   prefix: string;
   suffix: string;
+  /**
+   * Text read before the prompt that context-contrastive decoding contrasts the prompt against (the rest of the
+   * file). The OpenAI wire format has no field for it: only the Chorus sidecar takes it (as `chorus.context`);
+   * other providers ignore it.
+   */
+  context?: string;
 }
 
 export interface EmbedRequest {
