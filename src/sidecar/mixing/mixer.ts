@@ -1,10 +1,13 @@
 // createMixer: bind a MixSpec to loaded models (the caller's registry owns loading and unloading), check they
 // share a vocabulary, make one context per distinct model (one sequence per lane on it, threads set explicitly),
 // and serve generate() requests one at a time over those contexts. Each lane keeps its KV cache between requests,
-// so a prompt that extends or shares a start with the previous one only evaluates what changed.
+// so a prompt that extends or shares a start with the previous one only evaluates what changed. Each lane reads the
+// prompt its own model expects, as a single model does (generation/prompts.ts): fill-in-the-middle in its FIM tokens
+// when a suffix is given, a conversation in its chat template.
 
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
 import { fitByLines, promptTokenLimit } from "../generation/fit-prompt";
+import { chatPrompt, completionPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
 import { decode, type MixGenerateResult, type ReplyPiece } from "./decode";
 import type { TokenId } from "./distribution";
 import { createLane, startLane, type Lane } from "./lockstep";
@@ -44,7 +47,12 @@ export interface MixerOptions {
 }
 
 export interface MixGenerateRequest {
+  /** The text before the cursor (or the whole prompt); ignored when `messages` is given. */
   prompt: string;
+  /** The text after the cursor: each lane gets its model's fill-in-the-middle layout (its prefix alone without FIM tokens). */
+  suffix?: string;
+  /** A conversation: each lane gets it through its model's chat template (a plain transcript without one). */
+  messages?: ChatTurn[];
   /** truncate_prompt_tokens: drop the prompt's oldest whole lines until it fits (see fit-prompt.ts). */
   truncate?: number;
   /** File/project context placed before the prompt (context-contrastive decoding reads the prompt without it too). */
@@ -62,12 +70,15 @@ export interface MixGenerateRequest {
   lookahead?: number;
 }
 
+/** A reply, and how the writing lane's prompt was built ("fim", "template", … as for a single model). */
+export type MixReply = MixGenerateResult & { format: PromptTokens["format"] };
+
 export interface Mixer {
   readonly spec: MixSpec;
   readonly lanes: readonly LaneRole[];
   readonly vocabSize: number;
   readonly contextSize: number;
-  generate(req: MixGenerateRequest): Promise<MixGenerateResult>;
+  generate(req: MixGenerateRequest): Promise<MixReply>;
   /** The mixed log-probability of each token of `text` after `context` (teacher forcing), and the cross-entropy. */
   score(req: { text: string; context?: string }): Promise<ScoreResult>;
   /** Frees the contexts (not the models: they belong to the caller). */
@@ -131,26 +142,33 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   let disposed = false;
   const modelOf = (lane: Lane) => byName.get(lane.role.model)!;
 
-  /** Each lane's prompt tokens: BOS + (its context) + prompt. */
-  function laneTokens(context: string, prompt: string): TokenId[][] {
+  function checkOpen(): void {
     if (disposed) throw new MixRequestError("this mixer has been disposed; create a new one");
-    return lanes.map((lane) => {
-      const model = modelOf(lane);
-      const bos = model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos] : [];
-      return [...bos, ...model.tokenize(lane.role.withContext ? context + prompt : prompt)];
-    });
+  }
+
+  /** Each lane's prompt: (its context +) the prefix, with the suffix in its model's FIM layout when there is one. */
+  function completionPrompts(context: string, prompt: string, suffix: string | undefined): PromptTokens[] {
+    checkOpen();
+    return lanes.map((lane) => completionPrompt(modelOf(lane), lane.role.withContext ? context + prompt : prompt, suffix));
+  }
+
+  /** Each lane's prompt: the conversation in its model's chat template (a lane that reads the context gets it first). */
+  async function chatPrompts(context: string, messages: readonly ChatTurn[]): Promise<PromptTokens[]> {
+    checkOpen();
+    const withContext: ChatTurn[] = context ? [{ role: "system", content: context }, ...messages] : [...messages];
+    return Promise.all(lanes.map((lane) => chatPrompt(modelOf(lane), lane.role.withContext ? withContext : messages)));
   }
 
   /**
-   * The lanes' prompt tokens; with a `limit`, a prompt too long for it keeps only its last whole lines that fit every
-   * lane (fit-prompt.ts). A prompt that fits is tokenized once, as on every inline completion.
+   * The lanes' prompts; with a `limit`, a prompt too long for it keeps only the whole lines nearest the cursor that
+   * fit every lane (fit-prompt.ts). A prompt that fits is tokenized once, as on every inline completion.
    */
-  function fittedTokens(context: string, prompt: string, limit: number | undefined): TokenId[][] {
-    const longest = (tokens: TokenId[][]) => Math.max(...tokens.map((t) => t.length));
-    const whole = laneTokens(context, prompt);
+  function fittedPrompts(context: string, prompt: string, suffix: string | undefined, limit: number | undefined): PromptTokens[] {
+    const longest = (prompts: PromptTokens[]) => Math.max(...prompts.map((p) => p.tokens.length));
+    const whole = completionPrompts(context, prompt, suffix);
     if (limit === undefined || longest(whole) <= limit) return whole;
-    const fitted = fitByLines({ prefix: prompt, suffix: "" }, limit, (p) => longest(laneTokens(context, p.prefix)));
-    return fitted ? laneTokens(context, fitted.prefix) : whole;
+    const fitted = fitByLines({ prefix: prompt, suffix: suffix ?? "" }, limit, (p) => longest(completionPrompts(context, p.prefix, suffix === undefined ? undefined : p.suffix)));
+    return fitted ? completionPrompts(context, fitted.prefix, suffix === undefined ? undefined : fitted.suffix) : whole;
   }
 
   /**
@@ -168,11 +186,14 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     return { promptTokens: prompts[0]!, toEvaluate };
   }
 
-  async function run(req: MixGenerateRequest): Promise<MixGenerateResult> {
+  async function run(req: MixGenerateRequest): Promise<MixReply> {
     const r = validateRequest(req, spec, contextSize);
     const limit = r.truncate === undefined ? undefined : promptTokenLimit(r.truncate, contextSize, r.maxTokens);
-    const { promptTokens, toEvaluate } = await startLanes(fittedTokens(r.context, r.prompt, limit), 1);
-    return decode(
+    const prompts = r.messages ? await chatPrompts(r.context, r.messages) : fittedPrompts(r.context, r.prompt, r.suffix, limit);
+    const { promptTokens, toEvaluate } = await startLanes(prompts.map((p) => p.tokens), 1);
+    // Every lane's format implies its stops (a template's end of turn); whichever lane's turn ends, the reply does.
+    const stop = [...new Set([...r.stop, ...prompts.flatMap((p) => p.stops)])];
+    const reply = await decode(
       {
         strategy,
         lanes,
@@ -186,8 +207,9 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
         vocabSize,
         history: promptTokens,
       },
-      r,
+      { ...r, stop },
     );
+    return { ...reply, format: prompts[0]!.format };
   }
 
   async function score(req: { text: string; context?: string }): Promise<ScoreResult> {
@@ -195,7 +217,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     if (req.context !== undefined && typeof req.context !== "string") throw new MixRequestError("context must be a string when given");
     if (spec.strategy === "context-contrastive" && !req.context) throw new MixRequestError("context-contrastive scoring needs a non-empty context");
     const target = modelOf(lanes[0]!).tokenize(req.text);
-    await startLanes(laneTokens(req.context ?? "", ""), target.length);
+    await startLanes(completionPrompts(req.context ?? "", "", undefined).map((p) => p.tokens), target.length);
     return scoreTokens(strategy, lanes, spec.topK ?? "all", target);
   }
 
@@ -229,7 +251,10 @@ async function resolveModel(source: ModelSource, role: LaneRole): Promise<LlamaM
 }
 
 function validateRequest(req: MixGenerateRequest, spec: MixSpec, contextSize: number) {
-  if (typeof req.prompt !== "string") throw new MixRequestError("prompt must be a string");
+  if (req.messages === undefined && typeof req.prompt !== "string") throw new MixRequestError("prompt must be a string");
+  if (req.suffix !== undefined && typeof req.suffix !== "string") throw new MixRequestError("suffix must be a string when given");
+  if (req.messages !== undefined && (!Array.isArray(req.messages) || req.messages.length === 0 || req.messages.some((m) => typeof m?.content !== "string")))
+    throw new MixRequestError("messages must be a non-empty list of chat turns with string content");
   if (req.context !== undefined && typeof req.context !== "string") throw new MixRequestError("context must be a string when given");
   if (spec.strategy === "context-contrastive" && !req.context)
     throw new MixRequestError("context-contrastive decoding needs a non-empty context (the file or project text to contrast against)");

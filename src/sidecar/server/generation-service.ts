@@ -89,11 +89,6 @@ function requestLookahead(svc: SidecarServices, value: unknown): number {
   return value === undefined ? svc.lookahead : checkLookahead(value);
 }
 
-function transcript(messages: readonly ChatTurn[]): string {
-  const label = { system: "System", user: "User", assistant: "Assistant" } as const;
-  return messages.map((m) => `${label[m.role]}: ${m.content}`).join("\n\n") + "\n\nAssistant:";
-}
-
 async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, onPiece: (p: GeneratedPiece) => void): Promise<JobResult> {
   // `context` is request data for context-contrastive decoding (the file/project text read before the prompt),
   // and `lookahead` a decoding option (how many drafted tokens a step checks), not preset parameters.
@@ -101,20 +96,17 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
   if (context !== undefined && typeof context !== "string") throw badRequest('"chorus.context" must be a string (the file or project text).', "chorus");
   const spec = resolvePreset(svc.presets(), job.model, Object.keys(overrides).length ? overrides : undefined);
   return svc.mixers.use(spec, async (mixer) => {
-    // The mixer reads text prompts; chat becomes a plain transcript and FIM keeps the prefix (mixing works on
-    // the shared vocabulary, and not every family has FIM tokens).
-    const chat = job.input.kind === "chat";
-    const prompt = job.input.kind === "chat" ? transcript(job.input.messages) : job.input.prompt;
-    const stop = [...job.options.stop, ...(chat ? ["\n\nUser:", "\nUser:"] : [])];
+    // Each lane reads the prompt its own model expects, as a single model would: the suffix in its FIM layout, a
+    // conversation in its chat template (mixer.ts).
+    const input = job.input;
     const maxTokens = Math.max(1, Math.min(job.options.maxTokens, mixer.contextSize - 1));
     const withLogprobs = job.options.topLogprobs !== undefined;
     const r = await mixer.generate({
-      prompt,
-      truncate: job.input.kind === "completion" ? job.input.truncate : undefined,
+      ...(input.kind === "chat" ? { prompt: "", messages: input.messages } : { prompt: input.prompt, suffix: input.suffix, truncate: input.truncate }),
       context,
       lookahead: requestLookahead(svc, lookahead),
       maxTokens,
-      stop,
+      stop: job.options.stop,
       topLogprobs: job.options.topLogprobs ?? 0,
       sampling: { temperature: job.options.temperature, topP: job.options.topP, seed: job.options.seed },
       signal,
@@ -122,7 +114,7 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
     });
     return {
       ...generateResult(r, withLogprobs, { strategy: spec.strategy, writers: r.writers }),
-      format: job.input.kind === "chat" ? "transcript" : job.input.suffix ? "prefix-only" : "plain",
+      format: r.format,
     };
   });
 }
