@@ -23,11 +23,9 @@ export interface ErrorContext {
 /** Why our side stopped the request, if it did: decides between "timeout" and "cancelled" for an abort. */
 export type StopReason = "timeout" | "cancelled" | undefined;
 
-const retryable = new WeakSet<ProviderError>();
-
 /** Worth retrying the same request on the same endpoint right away (after backoff). */
 export function isRetryable(e: ProviderError): boolean {
-  return retryable.has(e);
+  return e.details.retryable === true;
 }
 
 const REFUSED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
@@ -110,9 +108,7 @@ export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): 
   const Where = where.charAt(0).toUpperCase() + where.slice(1);
   const base = { endpoint: ctx.endpoint, model: ctx.model, status: f.status, cause: e };
   const make = (kind: ProviderErrorKind, message: string, extra: { retryAfterMs?: number; retry?: boolean } = {}): ProviderError => {
-    const err = new ProviderError(kind, message, { ...base, retryAfterMs: extra.retryAfterMs });
-    if (extra.retry) retryable.add(err);
-    return err;
+    return new ProviderError(kind, message, { ...base, retryAfterMs: extra.retryAfterMs, ...(extra.retry ? { retryable: true } : {}) });
   };
 
   if (stop === "cancelled") return make("cancelled", `The request to ${modelName(ctx)} at ${ctx.endpoint} was cancelled.`);

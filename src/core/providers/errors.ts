@@ -32,6 +32,8 @@ export class ProviderError extends Error {
       cause?: unknown;
       /** Tokens the failed call was still billed for, so the ledger counts them. */
       usage?: Usage;
+      /** Worth retrying the same request on the same endpoint right away (classify.ts decides; guarded.ts retries). */
+      retryable?: boolean;
     } = {},
   ) {
     super(message, { cause: details.cause });
