@@ -96,50 +96,36 @@ export class Models {
   }
 
   /** Privacy rules and the budget cap, before anything is sent. A refusal is recorded and thrown. */
-  private enforce(m: ModelConfig, full: CallContext): void {
+  private enforce(m: ModelConfig, ctx: CallContext): void {
     try {
-      enforcePrivacy(m, this.config.privacy, full.filePath);
+      enforcePrivacy(m, this.config.privacy, ctx.filePath);
       this.budget.check(m);
     } catch (e) {
-      const { filePath: _path, ...ctx } = full;
       const privacy = isPrivacyBlocked(e);
-      this.ledger.record({
-        ...ctx,
-        model: m.id,
-        provider: m.provider,
-        inputTokens: 0,
-        outputTokens: 0,
-        costUsd: 0,
-        latencyMs: 0,
-        ok: false,
-        decision: privacy ? "privacy-block" : "budget-stop",
-        reason: (e as Error).message,
-        error: privacy ? "privacy" : "budget",
-      });
+      const refusal = { decision: privacy ? "privacy-block" : "budget-stop", reason: (e as Error).message, error: privacy ? "privacy" : "budget" };
+      this.record(m, m.provider, ctx, { ...tokens(m, undefined), latencyMs: 0, ok: false, ...refusal });
       throw e;
     }
   }
 
-  private async recorded(m: ModelConfig, p: Provider, full: CallContext, run: () => Promise<Completion>): Promise<Completion> {
-    const { filePath: _path, ...ctx } = full;
+  private async recorded(m: ModelConfig, p: Provider, ctx: CallContext, run: () => Promise<Completion>): Promise<Completion> {
     const start = performance.now();
     try {
       const c = await run();
-      this.ledger.record({ ...ctx, model: m.id, provider: p.kind, ...tokens(m, c.usage), latencyMs: performance.now() - start, ok: true });
+      this.record(m, p.kind, ctx, { ...tokens(m, c.usage), latencyMs: performance.now() - start, ok: true });
       return c;
     } catch (e) {
       // A call can fail after it was billed (a reasoning model that thought until its limit and wrote nothing).
-      this.ledger.record({
-        ...ctx,
-        model: m.id,
-        provider: p.kind,
-        ...tokens(m, isProviderError(e) ? e.details.usage : undefined),
-        latencyMs: performance.now() - start,
-        ok: false,
-        error: isAbortError(e) ? "cancelled" : isProviderError(e) ? e.kind : "error",
-      });
+      const error = isAbortError(e) ? "cancelled" : isProviderError(e) ? e.kind : "error";
+      this.record(m, p.kind, ctx, { ...tokens(m, isProviderError(e) ? e.details.usage : undefined), latencyMs: performance.now() - start, ok: false, error });
       throw e;
     }
+  }
+
+  /** The one way a call becomes a ledger record: who called and what happened; the file's path is never written. */
+  private record(m: ModelConfig, provider: LedgerEntry["provider"], full: CallContext, outcome: Omit<LedgerEntry, "ts" | "surface" | "mode" | "model" | "provider">): void {
+    const { filePath: _path, ...ctx } = full;
+    this.ledger.record({ ...ctx, model: m.id, provider, ...outcome });
   }
 }
 

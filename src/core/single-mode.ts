@@ -1,6 +1,7 @@
 // "Single": one model answers, no collaboration. The baseline every other mode is measured against, and the
 // default when nothing else is chosen. Which model: the first one tagged for the job, else the first configured.
 import { askMessages } from "./ask-prompt";
+import { completionOptions } from "./completion/options";
 import { isMixingPreset, type ModelConfig, type PrivacyConfig } from "./config";
 import type { ModeRegistry, ModeServices } from "./modes";
 import { allowedModels } from "./privacy";
@@ -49,7 +50,7 @@ export function registerSingleMode(modes: ModeRegistry): void {
           m.id,
           input.prefix,
           input.suffix,
-          { maxTokens: input.multiline ? 256 : 64, temperature: 0.2, stop: input.multiline ? ["\n\n\n"] : ["\n"] },
+          completionOptions(input),
           { surface: "completion", mode: "single", decision: `single:${m.id}`, reason },
           signal,
         );
