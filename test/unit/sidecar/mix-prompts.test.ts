@@ -7,16 +7,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { copyGguf } from "../../../src/sidecar/gguf/copy";
-import { meta } from "../../../src/sidecar/gguf/metadata";
 import { makeBigramModel } from "../../../src/sidecar/testmodels/bigram";
-import { startFixture, TS_CORPUS, type Fixture } from "./helpers";
+import { startFixture, TS_CORPUS, writeFimModel, writeTemplatedModel, type Fixture } from "./helpers";
 
-// Three spare ids after the 258 byte/control tokens serve as <PRE>, <SUF>, <MID> (as in fim.test.ts).
-const PRE = 258;
-const SUF = 259;
-const MID = 260;
-const TEMPLATE = "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
 const solo = (model: string, silent: string) => ({ strategy: "product", models: [{ model, weight: 1 }, { model: silent, weight: 0 }] });
 
 let f: Fixture;
@@ -32,24 +25,8 @@ before(async () => {
     },
     async (dir) => {
       const fim = await makeBigramModel({ corpus: TS_CORPUS, out: join(dir, "plain-261.gguf"), vocabSize: 261 });
-      await copyGguf({
-        input: fim.path,
-        out: join(dir, "fim-bigram.gguf"),
-        editMetadata: (m) => {
-          m.set("tokenizer.ggml.fim_pre_token_id", meta.u32(PRE));
-          m.set("tokenizer.ggml.fim_suf_token_id", meta.u32(SUF));
-          m.set("tokenizer.ggml.fim_mid_token_id", meta.u32(MID));
-          return m;
-        },
-      });
-      await copyGguf({
-        input: join(dir, "ts-bigram.gguf"),
-        out: join(dir, "templated.gguf"),
-        editMetadata: (m) => {
-          m.set("tokenizer.chat_template", meta.str(TEMPLATE));
-          return m;
-        },
-      });
+      await writeFimModel(fim.path, join(dir, "fim-bigram.gguf"));
+      await writeTemplatedModel(join(dir, "ts-bigram.gguf"), join(dir, "templated.gguf"));
     },
   );
 });
