@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startFixture, writeTemplatedModel, type Fixture } from "./helpers";
 
-
 let f: Fixture;
 before(async () => {
   f = await startFixture({}, async (dir) => {
