@@ -143,7 +143,7 @@ export async function benchCompletion(opts: CompletionBenchOptions = {}): Promis
     if (!served.includes(mode)) throw new Error(`--mode ${mode} is not a completion mode; use one of ${served.join(", ")}`);
     let timings: CompletionTimings | undefined;
     const completions = new CompletionEngine({
-      complete: (input, signal) => engine.complete(input, signal, mode),
+      engine,
       modeKey: () => mode,
       debounce: { minMs: 0, maxMs: 0, rate: 0 },
       onTimings: (t) => (timings = t),
@@ -190,7 +190,7 @@ export async function benchCompletion(opts: CompletionBenchOptions = {}): Promis
       if (!r?.fromCache) throw new Error(`request ${i} should have been a cache hit`);
     }
     // A burst: keystrokes 0–15 ms apart with the real adaptive debounce; VS Code cancels each previous request.
-    const bursty = new CompletionEngine({ complete: (input, signal) => engine.complete(input, signal, mode), modeKey: () => mode });
+    const bursty = new CompletionEngine({ engine, modeKey: () => mode });
     live.max = 0;
     let calls = 0;
     const sub = engine.ledger.onRecord(() => calls++);

@@ -27,7 +27,7 @@ export function registerInlineCompletions(services: ChorusServices): void {
 
   const makeEngine = (): CompletionEngine =>
     new CompletionEngine({
-      complete: (input, signal) => engine.complete(input, signal),
+      engine,
       modeKey: () => engine.config.modes.completion,
       multiline: () => settings.completion.multiline,
       debounce: { ...settings.completion.debounce, rate: 1.5 },

@@ -3,6 +3,7 @@
 // an LRU cache keyed on the assembled prefix and suffix (with type-ahead: typing the start of a cached completion
 // still hits), FIM prompt assembly and the single/multi-line policy.
 
+import type { Engine } from "../engine";
 import type { CompletionInput, CompletionOutput } from "../modes";
 import { AdaptiveDebounce, DEFAULT_DEBOUNCE, type DebounceOptions } from "./debounce";
 import { assembleFim, DEFAULT_FIM_BUDGET, type FimBudget } from "./fim";
@@ -38,8 +39,10 @@ export interface CompletionTimings {
 }
 
 export interface CompletionEngineOptions {
-  complete: (input: CompletionInput, signal: AbortSignal) => Promise<CompletionOutput>;
-  /** Part of the cache key, so switching modes does not serve another mode's answers. */
+  /** What answers a request: the Engine (src/core/engine.ts), or a stand-in in tests. */
+  engine: Pick<Engine, "complete">;
+  /** The mode that answers (the engine's configured one when absent); also part of the cache key, so switching modes
+   *  does not serve another mode's answers. */
   modeKey?: () => string;
   cacheSize?: number;
   budget?: FimBudget;
@@ -138,7 +141,7 @@ export class CompletionEngine {
     signal.addEventListener("abort", onAbort, { once: true });
     const input: CompletionInput = { prefix: fim.prefix, suffix: fim.suffix, languageId: doc.languageId, filePath: doc.filePath, atLineEnd: shape.atLineEnd, multiline: shape.multiline };
     const tModel = this.now();
-    const call = this.opts.complete(input, controller.signal);
+    const call = this.opts.engine.complete(input, controller.signal, this.opts.modeKey?.());
     const settled = call.then(
       () => undefined,
       () => undefined,

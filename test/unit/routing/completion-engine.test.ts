@@ -74,7 +74,7 @@ void test("a burst of keystrokes: one request in flight, stale ones cancelled, t
       });
     });
   };
-  const engine = new CompletionEngine({ complete, debounce: { minMs: 1, maxMs: 5, rate: 1 } });
+  const engine = new CompletionEngine({ engine: { complete }, debounce: { minMs: 1, maxMs: 5, rate: 1 } });
   const results: Promise<unknown>[] = [];
   const controllers: AbortController[] = [];
   let prefix = "let total = ";
@@ -101,7 +101,7 @@ void test("a burst of keystrokes: one request in flight, stale ones cancelled, t
 void test("type-ahead: typing the start of a cached completion still hits the cache", async () => {
   let calls = 0;
   const engine = new CompletionEngine({
-    complete: async () => (calls++, { text: "items.length;", decision: { model: "m", action: "single", reason: "" } }),
+    engine: { complete: async () => (calls++, { text: "items.length;", decision: { model: "m", action: "single", reason: "" } }) },
     debounce: { minMs: 0, maxMs: 0, rate: 0 },
   });
   const first = await engine.request(doc("return "), new AbortController().signal);
@@ -116,7 +116,7 @@ void test("a request that shows nothing says why (the log's answer to 'why no gh
   const skipped: string[] = [];
   let reply = "y;";
   const engine = new CompletionEngine({
-    complete: async () => ({ text: reply, decision: { model: "fake-local", action: "routed", reason: "" } }),
+    engine: { complete: async () => ({ text: reply, decision: { model: "fake-local", action: "routed", reason: "" } }) },
     debounce: { minMs: 20, maxMs: 20, rate: 0 },
     onSkip: (why) => skipped.push(why),
   });
