@@ -1,0 +1,47 @@
+// Keeping the line numbers the review panel shows in step with the file. A finding with a fix is found again by
+// its anchor (its lines follow its code, wherever edits moved it); one without a fix can only be shifted by the
+// fixes Chorus itself applied above it.
+
+import { locateFix, rebaseAnchor } from "./fix-anchor";
+import type { Finding, LineRange } from "./findings";
+import type { LineChange } from "./patch";
+
+function shifted(lines: LineRange, by: number): LineRange {
+  return { start: lines.start + by, end: lines.end + by };
+}
+
+/** The finding as its fix sits now in `doc`, or undefined when the fix cannot be placed there. */
+export function followFinding(doc: string[], f: Finding): Finding | undefined {
+  if (!f.fix) return undefined;
+  try {
+    const at = locateFix(doc, f.fix);
+    return { ...f, lines: shifted(f.lines, at.startLine - f.fix.change.startLine), fix: rebaseAnchor(f.fix, at) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The finding's lines in `doc` now: where its fix is found, else the lines it was last known at. */
+export function currentLines(doc: string[], f: Finding): LineRange {
+  return followFinding(doc, f)?.lines ?? f.lines;
+}
+
+/**
+ * The findings after the fix of `appliedId` was applied as `change` (located in the file before the edit);
+ * `after` is the file's lines once it was. The applied finding moves to where its fix went; the others are found
+ * again by their anchors, and those that cannot be shift with the lines the fix added or removed above them.
+ */
+export function findingsAfterFix(findings: Finding[], appliedId: string, change: LineChange, after: string[]): Finding[] {
+  const removed = change.endLine - change.startLine + 1;
+  const delta = change.lines.length - removed;
+  return findings.map((f) => {
+    if (f.id === appliedId) {
+      if (!f.fix) return f;
+      return { ...f, lines: shifted(f.lines, change.startLine - f.fix.change.startLine), fix: rebaseAnchor(f.fix, change) };
+    }
+    const found = followFinding(after, f);
+    if (found) return found;
+    // Below the replaced lines (an insertion: at or below the line it goes before) the code moved by delta.
+    return f.lines.start > change.endLine ? { ...f, lines: shifted(f.lines, delta) } : f;
+  });
+}
