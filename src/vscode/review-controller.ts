@@ -162,11 +162,11 @@ export class ReviewController implements vscode.Disposable {
       else if (run.applied.has(f.id)) void vscode.window.showInformationMessage(`Chorus: the fix for ${f.id} is already applied.`);
       else {
         const change = await applyFix(run.uri, f);
-        run.applied.add(f.id);
-        if (run.request) this.learner?.fixApplied(run.request, f);
         // The panel's line numbers follow the code: the fix moved what lies below it, and earlier edits may have too.
         const after = docLines(await vscode.workspace.openTextDocument(run.uri));
         run.findings = findingsAfterFix(run.findings, f.id, change, after);
+        run.applied.add(f.id);
+        if (run.request) this.learner?.fixApplied(run.request, f);
         this.panel?.post({ type: "fix-applied", id: "", data: { runId: run.runId, findingId: f.id } });
         this.panel?.post({ type: "review-event", id: "", data: { runId: run.runId, event: { type: "findings-updated", round: 0, findings: run.findings } } });
         void vscode.window.showInformationMessage(`Chorus: applied the fix for ${f.id}. Undo with ${process.platform === "darwin" ? "⌘Z" : "Ctrl+Z"} in the editor.`);

@@ -26,12 +26,17 @@ void test("after a line was typed above and F1 applied, every finding shows the 
   const change = locateFix(edited, f1!.fix!);
   const after = applyChange(edited, change);
   const [g1, g2, g3] = findingsAfterFix(findings(), "F1", change, after);
-  assert.deepEqual(g1!.lines, { start: 3, end: 3 }, "F1 where its fix went");
+  assert.deepEqual(g1!.lines, { start: 3, end: 4 }, "F1 names the lines its fix wrote");
   assert.deepEqual(g2!.lines, { start: 8, end: 8 }, "F2 followed its code: one typed line + one added by F1");
   assert.equal(after[g2!.lines.start - 1], "  return y * y;");
   assert.deepEqual(g3!.lines, { start: 10, end: 10 }, "F3 has no fix: it shifts only by the line F1 added");
   // The next fix is placed where F2's code is now.
-  assert.equal(applyChange(after, locateFix(after, g2!.fix!))[7], "  return y ** 2;");
+  const change2 = locateFix(after, g2!.fix!);
+  const after2 = applyChange(after, change2);
+  assert.equal(after2[7], "  return y ** 2;");
+  // F1, fixed already, follows what its fix wrote (not its old anchor, whose "  return x / 0;" is still there).
+  const typedAgain = ["// and again", ...after2];
+  assert.deepEqual(currentLines(typedAgain, findingsAfterFix([g1!, g2!, g3!], "F2", change2, after2)[0]!), { start: 4, end: 5 });
 });
 
 void test("a finding whose code a fix replaced keeps its lines; one above the fix does not move", () => {

@@ -45,7 +45,7 @@ void test("lines deleted above the finding: the fix follows its code up", () => 
 void test("the finding's own lines edited since the review: refused, saying what to do", () => {
   const a = anchorFix(REVIEWED, { start: 3, end: 3 }, "  return b === 0 ? NaN : a / b;");
   const edited = FILE.map((l) => (l === "  return a / b;" ? "  return a / (b || 1);" : l));
-  assert.throws(() => locateFix(edited, a), (e: unknown) => e instanceof FixMovedError && /code at lines 3–3 changed since the review.*run the review again/.test(e.message));
+  assert.throws(() => locateFix(edited, a), (e: unknown) => e instanceof FixMovedError && /code at line 3 changed since the review.*run the review again/.test(e.message));
 });
 
 void test("the same code elsewhere in the file: its context picks the reviewed copy, even when the copy is nearer", () => {

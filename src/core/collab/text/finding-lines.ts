@@ -2,7 +2,7 @@
 // its anchor (its lines follow its code, wherever edits moved it); one without a fix can only be shifted by the
 // fixes Chorus itself applied above it.
 
-import { locateFix, rebaseAnchor } from "./fix-anchor";
+import { anchorLines, locateFix, rebaseAnchor } from "./fix-anchor";
 import type { Finding, LineRange } from "./findings";
 import type { LineChange } from "./patch";
 
@@ -28,16 +28,16 @@ export function currentLines(doc: string[], f: Finding): LineRange {
 
 /**
  * The findings after the fix of `appliedId` was applied as `change` (located in the file before the edit);
- * `after` is the file's lines once it was. The applied finding moves to where its fix went; the others are found
- * again by their anchors, and those that cannot be shift with the lines the fix added or removed above them.
+ * `after` is the file's lines once it was. The applied finding now names, and is anchored to, the lines its fix
+ * wrote. The others are found again by their anchors; those that cannot be (no fix, or their code changed) shift
+ * with the lines this fix added or removed above them.
  */
 export function findingsAfterFix(findings: Finding[], appliedId: string, change: LineChange, after: string[]): Finding[] {
-  const removed = change.endLine - change.startLine + 1;
-  const delta = change.lines.length - removed;
+  const delta = change.lines.length - (change.endLine - change.startLine + 1);
   return findings.map((f) => {
     if (f.id === appliedId) {
-      if (!f.fix) return f;
-      return { ...f, lines: shifted(f.lines, change.startLine - f.fix.change.startLine), fix: rebaseAnchor(f.fix, change) };
+      const written = { start: change.startLine, end: change.startLine + change.lines.length - 1 };
+      return { ...f, lines: { start: written.start, end: Math.max(written.start, written.end) }, fix: anchorLines(after, written.start, written.end) };
     }
     const found = followFinding(after, f);
     if (found) return found;

@@ -54,6 +54,16 @@ export function anchorFix(reviewed: ReviewedText, lines: { start: number; end: n
   };
 }
 
+/**
+ * An anchor for lines `start`..`end` of `doc` as they are (an empty range, end = start - 1, anchors the gap before
+ * `start`). After a fix is applied, its finding is anchored to what the fix wrote, so its lines keep following
+ * the code; its `change` rewrites nothing.
+ */
+export function anchorLines(doc: string[], start: number, end: number): FixAnchor {
+  const original = doc.slice(start - 1, end);
+  return { change: { startLine: start, endLine: end, lines: [...original] }, original, before: doc.slice(Math.max(0, start - 1 - CONTEXT_LINES), start - 1), after: doc.slice(end, end + CONTEXT_LINES) };
+}
+
 /** `c` widened to replace every line of `lines` too (the widened lines get their own text back). */
 function covering(code: string[], firstLine: number, c: LineChange, lines: { start: number; end: number }): LineChange {
   const startLine = Math.min(c.startLine, lines.start);
@@ -99,7 +109,7 @@ function candidates(doc: string[], a: FixAnchor): Candidate[] {
 
 function where(a: FixAnchor): string {
   const c = a.change;
-  return c.endLine >= c.startLine ? `lines ${c.startLine}–${c.endLine}` : `line ${c.startLine}`;
+  return c.endLine > c.startLine ? `lines ${c.startLine}–${c.endLine}` : `line ${c.startLine}`;
 }
 
 /**
