@@ -107,7 +107,11 @@ export async function applyFix(uri: vscode.Uri, f: Finding): Promise<LineChange>
   }
   if (!applied) {
     const moved = doc.version !== version;
-    throw new Error(moved ? "the file changed while the fix was being applied, so it was not applied; try Apply fix again." : "VS Code refused the edit; the file may be read-only. Nothing was changed.");
+    throw new Error(
+      moved
+        ? "the file changed while the fix was being applied, so nothing was changed; try Apply fix again."
+        : "VS Code refused the edit (the file may be read-only, or it changed at that moment); nothing was changed. Try Apply fix again.",
+    );
   }
   const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: true });
   const shownEnd = Math.max(c.startLine - 1, c.startLine - 1 + c.lines.length - 1);
