@@ -5,8 +5,7 @@
 
 import * as vscode from "vscode";
 import type { Finding } from "../core/collab/text/findings";
-import { currentLines } from "../core/collab/text/finding-lines";
-import { locateFix } from "../core/collab/text/fix-anchor";
+import { currentLines, fixChange } from "../core/collab/text/finding-lines";
 import { applyChange, type LineChange } from "../core/collab/text/patch";
 
 export const FIX_PREVIEW_SCHEME = "chorus-review-fix";
@@ -35,18 +34,6 @@ export function docLines(doc: vscode.TextDocument): string[] {
   return doc.getText().split(/\r?\n/);
 }
 
-/**
- * Where the finding's fix goes in the document as it is now: found by the text it was computed for, never by
- * line numbers alone. Throws an error saying what to do when it cannot be placed safely.
- */
-export function changeFor(lines: string[], f: Finding): LineChange {
-  if (!f.patch) throw new Error(`Finding ${f.id} has no suggested fix.`);
-  if (f.fixError) throw new Error(`${f.fixError}. Run the review again.`);
-  // A finding saved by an older Chorus has no record of the text its fix was written for: never apply it blind.
-  if (!f.fix) throw new Error("this fix was saved without the code it was written for, so it cannot be placed safely; run the review again.");
-  return locateFix(lines, f.fix);
-}
-
 export async function revealFinding(uri: vscode.Uri, f: Finding): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(uri);
   const lines = currentLines(docLines(doc), f);
@@ -63,7 +50,7 @@ function eolOf(doc: vscode.TextDocument): string {
 export async function previewFix(uri: vscode.Uri, f: Finding, previews: FixPreviewProvider): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(uri);
   const lines = docLines(doc);
-  const fixed = applyChange(lines, changeFor(lines, f)).join(eolOf(doc));
+  const fixed = applyChange(lines, fixChange(lines, f)).join(eolOf(doc));
   const name = uri.path.split("/").pop() ?? "file";
   const virtual = vscode.Uri.from({ scheme: FIX_PREVIEW_SCHEME, path: `/${f.id}/${name}`, query: uri.toString() });
   previews.set(virtual, fixed);
@@ -97,7 +84,7 @@ function editFor(doc: vscode.TextDocument, c: LineChange): vscode.WorkspaceEdit 
 export async function applyFix(uri: vscode.Uri, f: Finding): Promise<LineChange> {
   const doc = await vscode.workspace.openTextDocument(uri);
   const version = doc.version;
-  const c = changeFor(docLines(doc), f);
+  const c = fixChange(docLines(doc), f);
   const edit = editFor(doc, c);
   let applied: boolean;
   try {

@@ -3,7 +3,7 @@
 // the applied finding's stale review-time lines, so after an edit above it the wrong findings moved).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { currentLines, findingsAfterFix } from "../../../src/core/collab/text/finding-lines";
+import { currentLines, findingsAfterFix, fixChange } from "../../../src/core/collab/text/finding-lines";
 import { locateFix } from "../../../src/core/collab/text/fix-anchor";
 import { FindingBoard, type Finding } from "../../../src/core/collab/text/findings";
 import { applyChange } from "../../../src/core/collab/text/patch";
@@ -45,4 +45,16 @@ void test("a finding whose code a fix replaced keeps its lines; one above the fi
   const moved = findingsAfterFix(all, "F2", change, applyChange(FILE, change));
   assert.deepEqual(moved[0]!.lines, { start: 2, end: 2 });
   assert.deepEqual(moved[2]!.lines, { start: 9, end: 9 });
+});
+
+void test("a fix is refused, never applied by its line numbers, when it has no anchor or did not fit the reviewed code", () => {
+  const [f1] = findings();
+  // Through the panel's JSON snapshot (a window reload) the anchor comes back and still places the fix.
+  const restored = JSON.parse(JSON.stringify(f1)) as Finding;
+  assert.deepEqual(fixChange(["// new", ...FILE], restored).startLine, 3);
+  // A finding saved by an older Chorus (no anchor) is refused with what to do.
+  const { fix: _fix, ...old } = f1!;
+  assert.throws(() => fixChange(FILE, old), /saved without the code it was written for.*run the review again/);
+  assert.throws(() => fixChange(FILE, { ...old, fixError: "the suggested fix does not fit the code that was reviewed: x" }), /does not fit the code that was reviewed: x\. Run the review again\./);
+  assert.throws(() => fixChange(FILE, { ...old, patch: undefined }), /F1 has no suggested fix/);
 });

@@ -1,6 +1,6 @@
-// Keeping the line numbers the review panel shows in step with the file. A finding with a fix is found again by
-// its anchor (its lines follow its code, wherever edits moved it); one without a fix can only be shifted by the
-// fixes Chorus itself applied above it.
+// A finding's place in the file as it is now. Its fix is found by its anchor, and the line numbers the review panel
+// shows are kept in step with the file: a finding with a fix follows its code wherever edits moved it; one without
+// a fix can only be shifted by the fixes Chorus itself applied above it.
 
 import { anchorLines, locateFix, rebaseAnchor } from "./fix-anchor";
 import type { Finding, LineRange } from "./findings";
@@ -8,6 +8,18 @@ import type { LineChange } from "./patch";
 
 function shifted(lines: LineRange, by: number): LineRange {
   return { start: lines.start + by, end: lines.end + by };
+}
+
+/**
+ * Where the finding's fix goes in `doc` (the file's lines now): found by the text it was computed for, never by
+ * line numbers alone. Throws an error saying what to do when it cannot be placed safely.
+ */
+export function fixChange(doc: string[], f: Finding): LineChange {
+  if (!f.patch) throw new Error(`Finding ${f.id} has no suggested fix.`);
+  if (f.fixError) throw new Error(`${f.fixError}. Run the review again.`);
+  // A finding saved by an older Chorus has no record of the text its fix was written for: never apply it blind.
+  if (!f.fix) throw new Error("this fix was saved without the code it was written for, so it cannot be placed safely; run the review again.");
+  return locateFix(doc, f.fix);
 }
 
 /** The finding as its fix sits now in `doc`, or undefined when the fix cannot be placed there. */
