@@ -138,8 +138,8 @@ void test("row chunks give the same file as whole tensors (element-wise, statist
     planFromFlags({ method: "task_arithmetic", base: m.base, models: [m.a, m.b], dtype: "f16" }),
     planFromFlags({ method: "slerp", base: m.base, models: [m.a], t: [0.2, 0.9], dtype: "f32" }),
     planFromFlags({ method: "model_stock", base: m.base, models: [m.a, m.b, m.c], dtype: "f32" }),
-    // DARE adds up whole-tensor L1 sums first; DELLA works within rows. Both draw per value, from the chunk's
-    // place in the tensor.
+    // DARE and DELLA add up whole-tensor L1 sums first (DELLA ranks within rows). Both draw per value, from the
+    // chunk's place in the tensor.
     planFromFlags({ method: "dare_ties", base: m.base, models: [m.a, m.b], density: [0.4], seed: 3, dtype: "f32" }),
     planFromFlags({ method: "dare_linear", base: m.base, models: [m.a, m.b], density: [0.6, 0.3], seed: 4, dtype: "f16" }),
     planFromFlags({ method: "della", base: m.base, models: [m.a, m.b], density: [0.5], seed: 5, dtype: "f32" }),
