@@ -24,7 +24,6 @@ export function refTopK(delta: V, density: number): V {
 
 export function refDare(delta: V, density: number, rng: Rng): V {
   const kept = delta.map((v) => (rng() < density ? v : 0));
-  const l1 = (x: V) => x.reduce((s, v) => s + Math.abs(v), 0);
   return rescaledL1(delta, kept);
 }
 
