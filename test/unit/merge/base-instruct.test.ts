@@ -5,6 +5,7 @@
 // 289-token instruct whose one added token, <|im_end|>, is its EOS.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { getArray, getNumber, getString, meta } from "../../../src/sidecar/gguf/metadata";
 import { GgufReader } from "../../../src/sidecar/gguf/reader";
@@ -132,4 +133,15 @@ void test("tokenizers that give an id different tokens are still refused, naming
   await assert.rejects(runMerge({ plan: planFromFlags({ method: "ties", base: m.base, models: [other], density: [0.5] }), out: at("bad.gguf") }), /token 100 is "d" in one and "<\|other\|>" in the other/);
   const pre = await makeModel(at("other-pre.gguf"), { seed: 5, baseSeed: 1, extraMetadata: new Map([["tokenizer.ggml.pre", meta.str("qwen2")]]) });
   await assert.rejects(runMerge({ plan: planFromFlags({ method: "ties", base: m.base, models: [pre], density: [0.5] }), out: at("bad2.gguf") }), /tokenizer\.ggml\.pre is gpt-2 vs qwen2/);
+});
+
+void test("row chunks that cross into the added rows give the same file as whole tensors", async () => {
+  const m = await ready;
+  for (const method of ["ties", "dare_linear", "task_arithmetic"] as const) {
+    const plan = planFromFlags({ method, base: m.base, models: [m.instruct, m.coder], density: method === "task_arithmetic" ? undefined : [0.5], seed: 2, dtype: "f32", tokenizerSource: m.instruct });
+    const whole = await runMerge({ plan, out: at(`whole-${method}.gguf`) });
+    // 200 values: chunks of 3 rows, one of which straddles row 288.
+    const chunked = await runMerge({ plan, out: at(`chunked-${method}.gguf`), chunkValues: 200 });
+    assert.deepEqual(readFileSync(chunked.path), readFileSync(whole.path), method);
+  }
 });
