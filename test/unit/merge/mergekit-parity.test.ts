@@ -1,11 +1,16 @@
 // Where a mergekit plan's numbers come from, checked against mergekit's own code (arcee-ai/mergekit): which gradient
 // value each tensor takes, which tensors a filter selects, and the places where Chorus differs on purpose because
 // mergekit's result is not defined (division by zero) or throws away a whole task vector.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { methodByName } from "../../../src/sidecar/merge/methods";
 import { filterMatches, resolveValue, tensorPosition } from "../../../src/sidecar/merge/params";
+import { planFromFlags } from "../../../src/sidecar/merge/plan-from-flags";
+import { runMerge } from "../../../src/sidecar/merge/run";
 import { assertClose, fineTune, job, randomTensor } from "./helpers";
+import { makeModel, readEach, tempDir } from "./models";
 import { refBreadcrumbs, refCombine } from "./reference";
 
 /** The gradient value mergekit evaluates at t (mergekit/config.py evaluate_setting: i0 = int(t·(n−1)), then lerp). */
@@ -85,4 +90,20 @@ void test("on purpose unlike mergekit: model_stock keeps the base where mergekit
   const out = methodByName("model_stock")!.merge(job({ models: [plus, minus], base }));
   assert.ok(Array.from(out).every(Number.isFinite));
   assertClose(out, base, 1e-6);
+});
+
+void test("on purpose unlike mergekit: TIES with density·n < 1 keeps none of the task vector (the base), whole or in row chunks", async () => {
+  // mergekit/sparsify.py magnitude: k = int(density·numel); `assert k > 0, "not gonna zero out the whole tensor
+  // buddy"` stops the merge. Chorus writes the base's values for such a tensor.
+  const tmp = tempDir();
+  after(tmp.cleanup);
+  const at = (name: string) => path.join(tmp.dir, name);
+  const base = await makeModel(at("base.gguf"), { seed: 1 });
+  const a = await makeModel(at("a.gguf"), { seed: 2, baseSeed: 1 });
+  const plan = planFromFlags({ method: "ties", base, models: [a], density: [1e-5], dtype: "f32" });
+  const whole = await runMerge({ plan, out: at("whole.gguf") });
+  const chunked = await runMerge({ plan, out: at("chunked.gguf"), chunkValues: 200 });
+  assert.deepEqual(readFileSync(chunked.path), readFileSync(whole.path));
+  const [merged, original] = await readEach([whole.path, base]);
+  for (const [name, values] of original) assert.deepEqual(merged.get(name), values, name);
 });
