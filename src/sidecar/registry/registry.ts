@@ -108,7 +108,8 @@ export class ModelRegistry {
     if (this.opts.useOllama) {
       const store = findOllamaModels(this.opts.ollamaDir ?? ollamaStoreDir());
       const ids = new Set(entries.map((e) => e.id));
-      for (const m of store.models) if (!ids.has(m.name)) entries.push({ id: m.name, path: m.path, source: "ollama", sizeBytes: m.sizeBytes });
+      for (const m of store.models)
+        if (!ids.has(m.name)) entries.push({ id: m.name, path: m.path, source: "ollama", sizeBytes: m.sizeBytes, adapters: m.adapters?.map((path) => ({ path, scale: 1 })) });
       problems.push(...store.problems);
     }
     entries.push(...this.adaptedEntries(entries, problems));
@@ -213,7 +214,7 @@ export class ModelRegistry {
       const base = found.find((e) => e.id === spec.base);
       if (found.some((e) => e.id === spec.name)) problems.push(`chorus.sidecar.adapters: "${spec.name}" is already the name of a model file; choose another name.`);
       else if (!base) problems.push(`chorus.sidecar.adapters.${spec.name}: the base model "${spec.base}" was not found in the model folders or Ollama.`);
-      else out.push({ id: spec.name, path: base.path, source: "adapted", sizeBytes: base.sizeBytes + spec.adapters.reduce((s, a) => s + fileSize(a.path), 0), base: base.id, adapters: spec.adapters });
+      else out.push({ id: spec.name, path: base.path, source: "adapted", sizeBytes: base.sizeBytes + spec.adapters.reduce((s, a) => s + fileSize(a.path), 0), base: base.id, adapters: [...(base.adapters ?? []), ...spec.adapters] });
     }
     return out;
   }
