@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { getNumber, getString } from "../gguf/metadata";
 import type { GgufHeader } from "../gguf/types";
 import { EMBEDDING_TENSORS } from "./merge-layout";
-import { checkTokenizers, TokenizerMismatchError } from "./vocab";
+import { checkTokenizers, TokenizerMismatchError, type VocabularyMatch } from "./vocab";
 
 export interface NamedHeader {
   file: string;
@@ -58,10 +58,10 @@ function checkTensors(ref: NamedHeader, other: NamedHeader): void {
 
 /**
  * Throws MergeCompatError naming the first mismatch between the tokenizer source (files[source], by default the
- * first: the base, or the first model) and any other file. Returns notes on the tokenizer settings that differ,
- * which the output takes from the source.
+ * first: the base, or the first model) and any other file. Returns notes on the tokenizer settings that differ
+ * (the output takes the source's) and the embedding rows each file takes from the source.
  */
-export function checkMergeable(files: NamedHeader[], source = 0): string[] {
+export function checkMergeable(files: NamedHeader[], source = 0): VocabularyMatch {
   const ref = files[source];
   if (!ref) throw new MergeCompatError("no models to merge");
   const arch = getString(ref.header.metadata, "general.architecture");

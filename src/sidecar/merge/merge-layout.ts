@@ -1,7 +1,7 @@
 // Which rows of which input tensor feed each output tensor, once the inputs are known to be mergeable:
 // - the output takes the tokenizer source's vocabulary; rows of the token embeddings (and output matrix) that every
-//   model has are merged, and a model that lacks a row (a token the source added) contributes the source's own
-//   row there — so that row's task vector is zero and the merged row is the source's, which is what mergekit's
+//   model has are merged, and a model that lacks a token the source has (past its own rows, or in place of its
+//   padding) contributes the source's own row there — so that row's task vector is zero and the merged row is the source's, which is what mergekit's
 //   PermutedEmbeddings gives a token that only the source has (mergekit/tokenizer/embed.py);
 // - a model with tied embeddings (no output.weight: Qwen2.5 0.5B–3B, Llama 3.2 1B/3B, Gemma) reads its
 //   token_embd.weight as its output matrix when another model has one, as mergekit reads lm_head's tied name
@@ -27,6 +27,8 @@ export interface InputRows {
   info: GgufTensorInfo;
   /** Rows of `info`; rows from here on come from `fallback`. */
   ownRows: number;
+  /** Rows below ownRows that also come from `fallback` (tokens the source has there and this model lacks). */
+  borrowed: readonly number[];
   fallback?: { reader: GgufReader; info: GgufTensorInfo };
 }
 
@@ -46,11 +48,15 @@ export interface TensorLayout {
 /** Rows [rowStart, rowStart + count) of one input, decoded to float32. */
 export async function readInputRows(input: InputRows, rowLength: number, rowStart: number, count: number): Promise<Float32Array> {
   const ownCount = Math.max(0, Math.min(count, input.ownRows - rowStart));
-  if (ownCount === count) return input.reader.readTensorFloat32(input.info, rowStart, count);
-  const out = new Float32Array(count * rowLength);
-  if (ownCount > 0) out.set(await input.reader.readTensorFloat32(input.info, rowStart, ownCount));
+  const out = ownCount === count ? await input.reader.readTensorFloat32(input.info, rowStart, count) : new Float32Array(count * rowLength);
+  if (ownCount === count && input.borrowed.length === 0) return out;
   const fb = input.fallback!;
-  out.set(await fb.reader.readTensorFloat32(fb.info, rowStart + ownCount, count - ownCount), ownCount * rowLength);
+  if (ownCount < count) {
+    if (ownCount > 0) out.set(await input.reader.readTensorFloat32(input.info, rowStart, ownCount));
+    out.set(await fb.reader.readTensorFloat32(fb.info, rowStart + ownCount, count - ownCount), ownCount * rowLength);
+  }
+  for (const id of input.borrowed)
+    if (id >= rowStart && id < rowStart + ownCount) out.set(await fb.reader.readTensorFloat32(fb.info, id, 1), (id - rowStart) * rowLength);
   return out;
 }
 
@@ -68,7 +74,7 @@ function partsOf(name: string, dims: number[], rowCount: number): number {
  * The output's tensors in the source's order (plus output.weight when the source ties it but another model has
  * one), each with where its inputs' rows come from. Assumes checkMergeable passed.
  */
-export function mergeLayout(readers: GgufReader[], source: number): TensorLayout[] {
+export function mergeLayout(readers: GgufReader[], source: number, borrowed: readonly (readonly number[])[] = []): TensorLayout[] {
   const src = readers[source]!;
   const arch = getString(src.metadata, "general.architecture") ?? "";
   const names = src.tensors.map((t) => t.name);
@@ -76,10 +82,12 @@ export function mergeLayout(readers: GgufReader[], source: number): TensorLayout
   return names.map((name) => {
     const own = inputTensor(src, name)!;
     const { rowLength, rowCount } = GgufReader.rows(own);
-    const inputs = readers.map((r): InputRows => {
+    const inputs = readers.map((r, i): InputRows => {
       const info = inputTensor(r, name)!;
       const ownRows = GgufReader.rows(info).rowCount;
-      return { reader: r, info, ownRows, fallback: ownRows < rowCount ? { reader: src, info: own } : undefined };
+      const rowsBorrowed = EMBEDDING_TENSORS.has(name) ? (borrowed[i] ?? []) : [];
+      const fallback = ownRows < rowCount || rowsBorrowed.length ? { reader: src, info: own } : undefined;
+      return { reader: r, info, ownRows, borrowed: rowsBorrowed, fallback };
     });
     return {
       name,

@@ -88,12 +88,12 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
   const readers = await openAll(files);
   try {
     const source = plan.tokenizerSource ? files.indexOf(plan.tokenizerSource) : 0;
-    const notes = checkMergeable(readers.map((r) => ({ file: r.path, header: r.header })), source);
+    const { notes, borrowed } = checkMergeable(readers.map((r) => ({ file: r.path, header: r.header })), source);
     checkDecodable(readers);
     const baseReader = plan.base ? readers[0] : undefined;
     const modelReaders = plan.base ? readers.slice(1) : readers;
     const ref = readers[source]!;
-    const layouts = mergeLayout(readers, source);
+    const layouts = mergeLayout(readers, source, borrowed);
     const specs = outputTensorSpecs(plan.dtype, layouts);
     await checkFreeSpace(o.out, estimateBytes(specs));
     const metadata = mergedMetadata(plan, ref, readers.map((r) => ({ file: r.path, metadata: r.metadata })));

@@ -125,12 +125,35 @@ void test("tied embeddings: a model without output.weight merges its token embed
   }
 });
 
-void test("tokenizers that give an id different tokens are still refused, naming the token", async () => {
+void test("a token the source has where another model has one of its own: that model takes the source's row there", async () => {
+  // As when a fine-tune put its own special token in place of one of Llama 3's <|reserved_special_token_N|>:
+  // mergekit gives a token only the source has the source's row (mergekit/tokenizer/embed.py), so its task vector is 0.
   const m = await ready;
   const { tokens } = byteVocab(BASE_VOCAB);
-  tokens[100] = "<|other|>";
-  const other = await makeModel(at("other-vocab.gguf"), { seed: 5, baseSeed: 1, extraMetadata: new Map([["tokenizer.ggml.tokens", meta.strings(tokens)]]) });
-  await assert.rejects(runMerge({ plan: planFromFlags({ method: "ties", base: m.base, models: [other], density: [0.5] }), out: at("bad.gguf") }), /token 100 is "d" in one and "<\|other\|>" in the other/);
+  tokens[270] = "<|tool_call|>";
+  const tuned = await makeModel(at("llama-3.1-tool-tune.gguf"), { seed: 5, baseSeed: 1, extraMetadata: new Map([["tokenizer.ggml.tokens", meta.strings(tokens)]]) });
+  const result = await runMerge({ plan: planFromFlags({ method: "task_arithmetic", base: m.base, models: [tuned], weights: [0.5], dtype: "f32" }), out: at("borrow.gguf") });
+  const [base, t, out] = await readEach([m.base, tuned, result.path]);
+  const e = (x: Map<string, Float32Array>, id: number) => rows(x.get("token_embd.weight")!, id, id + 1);
+  assertClose(e(out, 270), e(base, 270), 1e-6, "row 270 is the base's");
+  assertClose(e(out, 269), Array.from(e(base, 269), (v, j) => v + 0.5 * (e(t, 269)[j]! - v)), 1e-5, "row 269 is merged");
+  const tiesPlan = planFromFlags({ method: "ties", base: m.base, models: [tuned], density: [0.5], dtype: "f32" });
+  const [whole, chunked] = [await runMerge({ plan: tiesPlan, out: at("borrow-whole.gguf") }), await runMerge({ plan: tiesPlan, out: at("borrow-chunked.gguf"), chunkValues: 200 })];
+  assert.deepEqual(readFileSync(chunked.path), readFileSync(whole.path), "row chunks read the borrowed row as the whole tensor does");
+  assert.ok(result.notes?.some((n) => /llama-3\.1-tool-tune\.gguf lacks 1 token\(s\) that qwen-coder-base\.gguf has .*"<\|pad_270\|>" at 270/.test(n)), result.notes?.join("\n"));
+});
+
+void test("tokenizers that disagree on ids are refused, naming the token: one token moved, another vocabulary, another pre-tokenizer", async () => {
+  const m = await ready;
+  const swapped = byteVocab(BASE_VOCAB).tokens;
+  [swapped[100], swapped[101]] = [swapped[101]!, swapped[100]!];
+  const moved = await makeModel(at("moved.gguf"), { seed: 5, baseSeed: 1, extraMetadata: new Map([["tokenizer.ggml.tokens", meta.strings(swapped)]]) });
+  await assert.rejects(runMerge({ plan: planFromFlags({ method: "ties", base: m.base, models: [moved], density: [0.5] }), out: at("bad.gguf") }), /token "d" is id 100 in one and 101 in the other/);
+  // 300 tokens renamed: another vocabulary of the same size, not a fine-tune's additions.
+  const renamed = byteVocab(BASE_VOCAB + 300).tokens.map((t, i) => (i >= BASE_VOCAB ? `<|other_${i}|>` : t));
+  const other = await makeModel(at("other-vocab.gguf"), { seed: 6, shape: { vocabSize: BASE_VOCAB + 300 }, extraMetadata: new Map([["tokenizer.ggml.tokens", meta.strings(renamed)], ["tokenizer.ggml.token_type", meta.i32s(renamed.map(() => 1))]]) });
+  const bigBase = await makeModel(at("big-base.gguf"), { seed: 7, shape: { vocabSize: BASE_VOCAB + 300 } });
+  await assert.rejects(runMerge({ plan: planFromFlags({ method: "ties", base: bigBase, models: [other], density: [0.5] }), out: at("bad3.gguf") }), /300 of 588 tokens of big-base\.gguf are not in other-vocab\.gguf/);
   const pre = await makeModel(at("other-pre.gguf"), { seed: 5, baseSeed: 1, extraMetadata: new Map([["tokenizer.ggml.pre", meta.str("qwen2")]]) });
   await assert.rejects(runMerge({ plan: planFromFlags({ method: "ties", base: m.base, models: [pre], density: [0.5] }), out: at("bad2.gguf") }), /tokenizer\.ggml\.pre is gpt-2 vs qwen2/);
 });
