@@ -184,7 +184,7 @@ export class ModelRegistry {
     } catch (e) {
       throw new ApiError(422, "invalid_request_error", `The model file for "${id}" cannot be used: ${e instanceof Error ? e.message : String(e)}. Replace or remove the file.`, "model_invalid");
     }
-    if (entry.adapters) await this.checkAdapters(id, entry.path, entry.adapters);
+    if (entry.adapters) await this.checkAdapters(entry);
     const budget = this.opts.memoryMb * 1024 * 1024;
     if (entry.sizeBytes > budget) {
       throw new ApiError(
@@ -220,14 +220,15 @@ export class ModelRegistry {
   }
 
   /** llama.cpp asserts (ends the process) on some malformed adapters: each one is checked against the base first. */
-  private async checkAdapters(id: string, basePath: string, adapters: readonly AdapterRef[]): Promise<void> {
+  private async checkAdapters({ id, path: basePath, adapters = [], source }: ModelEntry): Promise<void> {
     const base = await validateForLlama(basePath);
+    const fix = source === "ollama" ? "Recreate the model in Ollama with a LoRA adapter for its base (ollama create)" : "Fix or remove it in chorus.sidecar.adapters (or chorus serve --adapter)";
     for (const a of adapters) {
       try {
         await validateLoraAdapter(a.path, base);
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
-        throw new ApiError(422, "invalid_request_error", `The LoRA adapter for "${id}" cannot be used: ${why}. Fix or remove it in chorus.sidecar.adapters (or chorus serve --adapter).`, "adapter_invalid");
+        throw new ApiError(422, "invalid_request_error", `The LoRA adapter for "${id}" cannot be used: ${why}. ${fix}.`, "adapter_invalid");
       }
     }
   }
