@@ -243,6 +243,8 @@ export function registerMergeCommand(services: ChorusServices): void {
         return;
       }
       log.info(`merged ${request.models.length + (request.base ? 1 : 0)} models with ${request.method} into ${result.path} in ${result.seconds.toFixed(1)} s`);
+      // Where the inputs' tokenizers differed (a base with its instruct), which model's settings the file took.
+      for (const note of result.notes ?? []) log.info(`merge: ${note}`);
       const tuned = result.report ? `; ${describeReport(result.report)}` : "";
       if (result.report) log.info(`merge for my code tried ${result.report.tried.map((t) => `[${t.value.map((v) => v.toFixed(3)).join(", ")}] → ${t.bitsPerByte.toFixed(4)}`).join("; ")}`);
       const use = "Use for Completions";

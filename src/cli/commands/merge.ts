@@ -36,6 +36,7 @@ interface MergeOpts {
   sample?: string;
   evaluations?: string;
   threads?: string;
+  tokenizerSource?: string;
 }
 
 /** A bar redrawn in place on a terminal; on a pipe or a log file, a plain line every 10%. */
@@ -73,8 +74,8 @@ function num(raw: string | undefined, flag: string): number | undefined {
 
 function planOf(planFile: string | undefined, o: MergeOpts): Promise<MergePlan> | MergePlan {
   if (planFile) {
-    const conflicting = (["method", "models", "base", "weights", "density", "t", "lambda"] as const).filter((k) => o[k] !== undefined);
-    if (conflicting.length) throw new MergeConfigError(`give either a plan file or --${conflicting[0]}, not both: put the parameters in the plan`);
+    const conflicting = (["method", "models", "base", "weights", "density", "t", "lambda", "tokenizerSource"] as const).filter((k) => o[k] !== undefined);
+    if (conflicting.length) throw new MergeConfigError(`give either a plan file or --${conflicting[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}, not both: put the parameters in the plan`);
     return readPlanFile(planFile);
   }
   if (!o.method) throw new MergeConfigError(`give a plan file (chorus merge plan.yaml) or --method and --models`);
@@ -91,6 +92,7 @@ function planOf(planFile: string | undefined, o: MergeOpts): Promise<MergePlan> 
     dtype: o.dtype,
     seed,
     name: o.name,
+    tokenizerSource: o.tokenizerSource ? path.resolve(o.tokenizerSource) : undefined,
   });
 }
 
@@ -141,6 +143,7 @@ export function register(program: Command): void {
     .option("--dtype <type>", "output type: f32, f16, bf16 or q8_0 (default f16)")
     .option("--seed <n>", "seed for DARE/DELLA's random drops (default 0)")
     .option("--name <name>", "general.name of the merged model")
+    .option("--tokenizer-source <file>", "the model whose tokenizer and metadata (EOS, chat template, added tokens) the output takes (default: the base, else the first model)")
     .option("--optimize <param>", "merge for my code: search t (slerp) or weights to minimise cross-entropy on --sample")
     .option("--sample <paths>", "comma-separated files or folders of your code for --optimize (default: the current folder)")
     .option("--evaluations <n>", "merges to try with --optimize", "7")
@@ -178,6 +181,7 @@ export function register(program: Command): void {
         } else {
           const result = await runMerge({ plan, out, signal: ac.signal, onProgress });
           if (o.progress === "json") jsonLine({ result });
+          for (const note of result.notes ?? []) console.error(`note: ${note}`);
           console.log(`merged ${plan.models.length + (plan.base ? 1 : 0)} models with ${plan.method} into ${result.path} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.seconds.toFixed(1)} s)`);
         }
         if (o.ollama) {

@@ -5,11 +5,13 @@
 import { statfs } from "node:fs/promises";
 import * as path from "node:path";
 import { canDequantize } from "../gguf/codecs/index";
+import { getString } from "../gguf/metadata";
 import { GgufReader } from "../gguf/reader";
 import { GgufError, ggmlTypeName } from "../gguf/types";
 import { writeGguf, type GgufTensorSpec, type WriteGgufResult } from "../gguf/writer";
 import { blockCount, checkMergeable, MergeCompatError } from "./compat";
 import { methodByName } from "./methods";
+import { mergeLayout } from "./merge-layout";
 import { mergedMetadata, outputTensorSpecs } from "./output-layout";
 import type { MergePlan } from "./plan";
 import { planInputs } from "./plan";
@@ -38,6 +40,8 @@ export interface MergeResult {
   bytes: number;
   tensors: number;
   seconds: number;
+  /** What the merge chose where the inputs differ (e.g. which model's end-of-sequence token the output has). */
+  notes?: string[];
 }
 
 async function openAll(files: string[]): Promise<GgufReader[]> {
@@ -83,18 +87,21 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
   const files = planInputs(plan);
   const readers = await openAll(files);
   try {
-    checkMergeable(readers.map((r) => ({ file: r.path, header: r.header })));
+    const source = plan.tokenizerSource ? files.indexOf(plan.tokenizerSource) : 0;
+    const { notes, borrowed } = checkMergeable(readers.map((r) => ({ file: r.path, header: r.header })), source);
     checkDecodable(readers);
     const baseReader = plan.base ? readers[0] : undefined;
     const modelReaders = plan.base ? readers.slice(1) : readers;
-    const ref = readers[0]!;
-    const specs = outputTensorSpecs(plan.dtype, ref.tensors);
+    const ref = readers[source]!;
+    const layouts = mergeLayout(readers, source, borrowed);
+    const specs = outputTensorSpecs(plan.dtype, layouts);
     await checkFreeSpace(o.out, estimateBytes(specs));
-    const metadata = mergedMetadata(plan, ref.metadata, readers.map((r) => ({ file: r.path, metadata: r.metadata })));
+    const metadata = mergedMetadata(plan, ref, readers.map((r) => ({ file: r.path, metadata: r.metadata })));
     const blocks = blockCount(ref.header);
-    const valuesTotal = ref.tensors.reduce((s, t) => s + t.dims.reduce((a, b) => a * b, 1), 0);
+    const arch = getString(ref.metadata, "general.architecture") ?? "";
+    const valuesTotal = layouts.reduce((s, t) => s + t.rowCount * t.rowLength, 0);
     const progress = { valuesDone: 0, tensorsDone: 0 };
-    const merger = new TensorMerger(plan, method, baseReader, modelReaders, blocks, o.chunkValues ?? 1 << 20, o.signal);
+    const merger = new TensorMerger(plan, method, baseReader, modelReaders, blocks, arch, o.chunkValues ?? 1 << 20, o.signal);
     let result: WriteGgufResult;
     try {
       result = await writeGguf({
@@ -103,7 +110,7 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
         tensors: specs,
         inputs: files,
         signal: o.signal,
-        data: (spec) => merger.encodedChunks(spec, (values) => {
+        data: (spec, i) => merger.encodedChunks(spec, layouts[i]!, (values) => {
           progress.valuesDone += values;
           o.onProgress?.({ tensorsDone: progress.tensorsDone, tensorsTotal: specs.length, valuesDone: progress.valuesDone, valuesTotal, tensor: spec.name });
         }),
@@ -112,7 +119,7 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
     } finally {
       await merger.close();
     }
-    return { path: result.path, bytes: result.bytes, tensors: specs.length, seconds: (performance.now() - started) / 1000 };
+    return { path: result.path, bytes: result.bytes, tensors: specs.length, seconds: (performance.now() - started) / 1000, notes };
   } finally {
     await Promise.all(readers.map((r) => r.close()));
   }
