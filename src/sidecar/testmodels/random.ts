@@ -27,7 +27,7 @@ export interface RandomModelOptions {
   /** No output.weight: llama.cpp then uses token_embd.weight for the output too (a tied output). */
   tiedOutput?: boolean;
   /**
-   * Output rows [from, to) point along a component every hidden state shares (each embedding gets +3 on
+   * Output rows [from, to) point along a component every hidden state shares (each embedding gets +8 on
    * dimension 0), `scale` times: those ids get the highest logits (families.ts: padding the mixer must skip).
    */
   paddingLogit?: { from: number; to: number; scale: number };
@@ -94,9 +94,9 @@ export async function makeRandomModel(opts: RandomModelOptions): Promise<RandomM
   return { path, bytes, shape, seed };
 }
 
-/** paddingLogit: a shared +3 on dimension 0 of every embedding, and output rows [from, to) along it. */
+/** paddingLogit: a shared +8 on dimension 0 of every embedding, and output rows [from, to) along it. */
 function steerTowards(tensor: string, values: Float32Array, dim: number, p: { from: number; to: number; scale: number }): void {
-  if (tensor === "token_embd.weight") for (let i = 0; i < values.length; i += dim) values[i]! += 3;
+  if (tensor === "token_embd.weight") for (let i = 0; i < values.length; i += dim) values[i]! += 8;
   if (tensor !== "output.weight") return;
   values.fill(0, p.from * dim, p.to * dim);
   for (let t = p.from; t < p.to; t++) values[t * dim] = p.scale;
