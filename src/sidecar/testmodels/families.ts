@@ -12,6 +12,7 @@
 // the rest are distinct names that no text tokenizes to (no merges), so text is tokenized byte by byte.
 import { meta } from "../gguf/metadata";
 import type { GgufMetadata } from "../gguf/types";
+import type { DtypeName } from "./bigram";
 import { byteToUnicode } from "./byte-vocab";
 import { makeRandomModel, type RandomModel } from "./random";
 
@@ -95,6 +96,8 @@ export interface QwenCoderModelOptions {
    * were never trained down. The mixer must still never choose one.
    */
   paddingLogit?: number;
+  /** Weight type (default f16). */
+  dtype?: DtypeName;
   signal?: AbortSignal;
 }
 
@@ -114,7 +117,7 @@ export async function makeQwenCoderModel(o: QwenCoderModelOptions): Promise<Rand
     kvHeads: 2,
     ffn: dim * 2,
     vocabSize,
-    dtype: "f16",
+    dtype: o.dtype ?? "f16",
     tokenizer: vocab.metadata,
     tiedOutput: tied,
     paddingLogit: o.paddingLogit === undefined ? undefined : { ...vocab.padding, scale: o.paddingLogit },
