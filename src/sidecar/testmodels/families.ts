@@ -98,6 +98,7 @@ export interface QwenCoderModelOptions {
   paddingLogit?: number;
   /** Weight type (default f16). */
   dtype?: DtypeName;
+  contextLength?: number;
   signal?: AbortSignal;
 }
 
@@ -117,6 +118,7 @@ export async function makeQwenCoderModel(o: QwenCoderModelOptions): Promise<Rand
     kvHeads: 2,
     ffn: dim * 2,
     vocabSize,
+    contextLength: o.contextLength,
     dtype: o.dtype ?? "f16",
     tokenizer: vocab.metadata,
     tiedOutput: tied,
