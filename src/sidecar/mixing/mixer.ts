@@ -1,8 +1,8 @@
 // createMixer: bind a MixSpec to loaded models (the caller's registry owns loading and unloading), check they
 // share a vocabulary (one tokenizer, perhaps padded to different lengths: vocab.ts), make one context per distinct
 // model (one sequence per lane on it, threads set explicitly), and serve generate() requests one at a time over
-// those contexts. Each lane keeps its KV cache between requests,
-// so a prompt that extends or shares a start with the previous one only evaluates what changed.
+// those contexts. Each lane keeps its KV cache between requests, so a prompt that extends or shares a start with the
+// previous one only evaluates what changed.
 
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
 import { fitByLines, promptTokenLimit } from "../generation/fit-prompt";
