@@ -29,6 +29,7 @@ before(async () => {
           "file-mix": { strategy: "product", models: [{ model: "ts-bigram", weight: 1 }, { model: "py-padded", weight: 1 }] },
           "shared-name": { strategy: "deferral", small: "ts-bigram", large: "py-padded" },
           broken: { strategy: "contrastive", expert: "ts-bigram" },
+          ghost: { strategy: "deferral", small: "ts-bigram", large: "not-served" },
         },
       },
     }),
@@ -43,7 +44,7 @@ interface Served {
   stderr: () => string;
 }
 
-/** Start `chorus serve` and wait for the URL and token it prints. */
+/** Start `chorus serve` and wait for the URL and token it prints (and its last line, after any warnings). */
 function serve(args: string[]): Promise<Served> {
   const child = spawn(process.execPath, [...CLI, "-c", config, "serve", "--models", dir, "--no-ollama", "--no-gpu", "--threads", "1", "--port", "0", ...args], { cwd: ROOT });
   let out = "";
@@ -56,7 +57,7 @@ function serve(args: string[]): Promise<Served> {
       out += d.toString();
       const url = /listening on (http\S+)/.exec(out)?.[1];
       const token = /Token: (\S+)/.exec(out)?.[1];
-      if (url && token) {
+      if (url && token && out.includes("Press Ctrl+C")) {
         clearTimeout(timer);
         resolve({ child, url, token, stderr: () => err });
       }
@@ -83,6 +84,7 @@ void test("presets from the config file and from --preset are served as chorus/N
     // The flag wins over the config file's entry of the same name.
     assert.match(JSON.stringify(models.data.find((m) => m.id === "chorus/shared-name")), /Product of experts/);
     assert.match(s.stderr(), /warning: .*chorus\.json: sidecar\.presets\.broken/, "the broken entry is reported, naming the file");
+    assert.match(s.stderr(), /warning: preset chorus\/ghost uses "not-served", which this server does not serve/);
     for (const model of ["chorus/flag-mix", "chorus/file-mix"]) {
       const res = await fetch(`${s.url}/v1/completions`, { method: "POST", headers: auth, body: JSON.stringify({ model, prompt: "export function ", max_tokens: 6, temperature: 0 }) });
       const body = (await res.json()) as { choices?: { text: string }[]; error?: { message: string } };
