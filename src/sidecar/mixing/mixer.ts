@@ -1,13 +1,14 @@
 // createMixer: bind a MixSpec to loaded models (the caller's registry owns loading and unloading), check they
-// share a vocabulary, make one context per distinct model (one sequence per lane on it, threads set explicitly),
-// and serve generate() requests one at a time over those contexts. Each lane keeps its KV cache between requests,
-// so a prompt that extends or shares a start with the previous one only evaluates what changed.
+// share a vocabulary (one tokenizer, perhaps padded to different lengths: vocab.ts), make one context per distinct
+// model (one sequence per lane on it, threads set explicitly), and serve generate() requests one at a time over
+// those contexts. Each lane keeps its KV cache between requests, so a prompt that extends or shares a start with the
+// previous one only evaluates what changed.
 
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
 import { fitByLines, promptTokenLimit } from "../generation/fit-prompt";
 import { decode, type MixGenerateResult, type ReplyPiece } from "./decode";
 import type { TokenId } from "./distribution";
-import { createLane, startLane, type Lane } from "./lockstep";
+import { createLane, laneVocabulary, startLane, type Lane } from "./lockstep";
 import { checkLookahead, DEFAULT_LOOKAHEAD } from "./lookahead";
 import { NativeContext } from "./native-batch";
 import { validateSampling, type SamplingOptions } from "./sampling";
@@ -16,7 +17,7 @@ import { parseMixSpec, type MixSpec } from "./spec";
 import { strategyFor } from "./strategies/index";
 import type { LaneRole } from "./strategies/types";
 import { textOfModel } from "./text";
-import { checkSharedVocabulary, vocabularyOf } from "./vocab";
+import { sharedVocabulary, vocabularyOf } from "./vocab";
 
 /** Loaded models by registry name, or a loader the registry provides. */
 export type ModelSource = Readonly<Record<string, LlamaModel>> | ((name: string) => Promise<LlamaModel>);
@@ -94,9 +95,10 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     if (byName.has(role.model)) continue;
     byName.set(role.model, await resolveModel(source, role));
   }
-  checkSharedVocabulary([...byName].map(([name, model]) => ({ name, tokens: vocabularyOf(model, name) })));
-  const firstModel = byName.get(strategy.lanes[0]!.model)!;
-  const vocabSize = vocabularyOf(firstModel, strategy.lanes[0]!.model).length;
+  // Models of one family may differ in vocabulary length (padding): they mix over the ids they share (vocab.ts).
+  const vocabs = new Map([...byName].map(([name, model]) => [name, vocabularyOf(model, name)]));
+  const shared = sharedVocabulary([...vocabs.values()]);
+  const vocabSize = shared.size;
   const contextSize = Math.min(options.contextSize ?? 2048, ...[...byName.values()].map((m) => m.trainContextSize));
 
   const reusePrefix = options.reusePrefix ?? true;
@@ -115,7 +117,8 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
       const attached = options.nativeBatch === false ? undefined : NativeContext.attach(ctx, model);
       const native = attached && sequences.every((s) => NativeContext.sequenceId(s) !== undefined) ? attached : undefined;
       if (native) natives.push(native);
-      roles.forEach((role, i) => lanes.push(createLane(role, sequences[i]!, vocabSize, native)));
+      const vocab = laneVocabulary(vocabs.get(name)!.tokens.length, shared);
+      roles.forEach((role, i) => lanes.push(createLane(role, sequences[i]!, vocab, native)));
     }
   } catch (e) {
     for (const n of natives) n.dispose();
@@ -126,7 +129,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   lanes.sort((a, b) => strategy.lanes.indexOf(a.role) - strategy.lanes.indexOf(b.role));
 
   let queue: Promise<unknown> = Promise.resolve();
-  // Lane 0's model writes the text (all lanes share one vocabulary).
+  // Lane 0's model writes the text (every id the mix may choose means the same text in all lanes).
   const writerText = textOfModel(byName.get(lanes[0]!.role.model)!);
   let disposed = false;
   const modelOf = (lane: Lane) => byName.get(lane.role.model)!;
