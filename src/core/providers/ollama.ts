@@ -11,6 +11,8 @@ import { DEFAULT_POLICY, guardedCall, guardedStream, type CallPolicy } from "./g
 import { ProviderError } from "./errors";
 import type { Capabilities, ChatRequest, Delta, EmbedRequest, FimRequest, GenerationOptions, ModelInfo, Provider, TokenLogprob } from "./types";
 import { DEFAULT_OLLAMA_URL } from "../config";
+import { FactCache } from "./fact-cache";
+import { factsFromShow, isOllamaCloudName, runsRemotely, type OllamaModelFacts } from "./ollama-facts";
 
 export interface OllamaProviderOptions {
   url?: string;
@@ -45,6 +47,10 @@ interface OllamaChunk {
   logprobs?: unknown;
 }
 
+/** /api/show reads a manifest on disk: it answers fast or not at all. A failed one is asked again after a while. */
+const SHOW_TIMEOUT_MS = 3_000;
+const FACTS_RETRY_MS = 30_000;
+
 const EMBEDDING_NAME = /embed|minilm|bge-|e5-|gte-|arctic-embed/i;
 
 export class OllamaProvider implements Provider {
@@ -52,6 +58,7 @@ export class OllamaProvider implements Provider {
   readonly endpoint: string;
   private readonly fetchImpl: typeof fetch;
   private readonly policy: CallPolicy;
+  private readonly factCache = new FactCache<OllamaModelFacts>(FACTS_RETRY_MS);
 
   constructor(private readonly opts: OllamaProviderOptions = {}) {
     this.endpoint = (opts.url ?? DEFAULT_OLLAMA_URL).replace(/\/+$/, "");
@@ -70,7 +77,14 @@ export class OllamaProvider implements Provider {
     if (!Array.isArray(list?.models)) throw this.malformed(undefined, "/api/tags has no `models` list");
     return list.models.map((m): ModelInfo => {
       if (typeof m?.name !== "string") throw this.malformed(undefined, "a model in /api/tags has no name");
-      return { name: m.name, sizeBytes: typeof m.size === "number" ? m.size : undefined, family: m.details?.family || undefined };
+      // remote_host (Ollama ≥ 0.12, api/types.go ListModelResponse): Ollama forwards this model's requests there.
+      const remoteHost = (m as { remote_host?: unknown }).remote_host;
+      return {
+        name: m.name,
+        sizeBytes: typeof m.size === "number" ? m.size : undefined,
+        family: m.details?.family || undefined,
+        remoteHost: typeof remoteHost === "string" && remoteHost !== "" ? remoteHost : undefined,
+      };
     });
   }
 
@@ -101,6 +115,29 @@ export class OllamaProvider implements Provider {
       });
       return this.deltas(stream, req.model, (c) => c.response);
     });
+  }
+
+  /** What Ollama says about a model (one /api/show per model, cached); undefined while Ollama cannot be asked. */
+  facts(model: string): Promise<OllamaModelFacts | undefined> {
+    return this.factCache.get(model, () => this.show(model));
+  }
+
+  /** The facts if they are already known, without asking (for the synchronous capabilities()). */
+  knownFacts(model: string): OllamaModelFacts | undefined {
+    return this.factCache.known(model);
+  }
+
+  async runsRemotely(model: string): Promise<boolean | undefined> {
+    if (isOllamaCloudName(model)) return true;
+    const f = await this.facts(model);
+    return f === undefined ? undefined : runsRemotely(model, f);
+  }
+
+  private async show(model: string): Promise<OllamaModelFacts> {
+    const seen: Seen = {};
+    const policy: CallPolicy = { ...this.policy, timeoutMs: Math.min(this.policy.timeoutMs, SHOW_TIMEOUT_MS), retry: { ...this.policy.retry, retries: 0 } };
+    const raw = await guardedCall(policy, this.ctx(model, seen), undefined, (s) => this.client(s, seen).show({ model }));
+    return factsFromShow(raw);
   }
 
   async embed(req: EmbedRequest, signal?: AbortSignal): Promise<number[][]> {

@@ -66,6 +66,8 @@ export interface ModelInfo {
   name: string;
   sizeBytes?: number;
   family?: string;
+  /** Where the server forwards this model's requests, if it does not run it itself (Ollama's `*-cloud` models). */
+  remoteHost?: string;
 }
 
 export interface Capabilities {
@@ -85,6 +87,9 @@ export interface Provider {
   chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<Delta>;
   complete(req: FimRequest, signal?: AbortSignal): AsyncIterable<Delta>;
   embed(req: EmbedRequest, signal?: AbortSignal): Promise<number[][]>;
+  /** For a server that may forward a model elsewhere (Ollama): true when it does, false when it runs it itself,
+   *  undefined when the server could not be asked. Providers without this never forward. */
+  runsRemotely?(model: string): Promise<boolean | undefined>;
 }
 
 /** A whole reply gathered from a stream. */
