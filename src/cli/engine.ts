@@ -37,6 +37,7 @@ export async function cliEngine(program: Command): Promise<CliEngine> {
     secrets: envSecret,
     ledgerDir: join(cliDataDir(), "ledger"),
     registerModes: [(modes) => registerApiModes(modes, collab)],
+    onNotice: (m) => console.error(`chorus: ${m}`),
   });
   return { engine, configPath: path, discovered, collab };
 }

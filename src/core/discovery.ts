@@ -3,19 +3,27 @@
 // itself (since 0.12, `*-cloud` models with a `remote_host`): those are cloud models, for privacy and the budget.
 import { asCloud, type ModelConfig } from "./config";
 import { OllamaProvider } from "./providers/ollama";
-import { runsRemotely } from "./providers/ollama-facts";
+import { runsRemotely, type OllamaModelFacts } from "./providers/ollama-facts";
 import { DEFAULT_RETRY } from "./providers/retry";
 import type { ModelInfo } from "./providers/types";
 
-/** Names that look like code models get the "code" tag; embedding models are kept out of chat/completion picks. */
-function tagsFor(info: ModelInfo): string[] {
-  const tags = [forwarded(info) ? "cloud" : "local"];
-  if (/embed|nomic|bge|e5-|minilm/i.test(info.name)) tags.push("embedding");
-  else if (/coder|code|starcoder|deepseek|codestral|qwen2\.5-coder/i.test(info.name)) tags.push("code", ...(forwarded(info) ? [] : ["fast"]));
+const forwarded = (info: ModelInfo): boolean => info.remoteHost !== undefined || runsRemotely(info.name, undefined);
+
+/**
+ * Tags from the name and, where Ollama answered /api/show, its capabilities: a model Ollama forwards is "cloud";
+ * one that cannot write text is "embedding"; a thinking model (qwen3, deepseek-r1, gpt-oss: they think by default
+ * since Ollama 0.12.4) is "thinking" and never "fast", so it is not picked for ghost text by default.
+ */
+function tagsFor(info: ModelInfo, facts: OllamaModelFacts | undefined): string[] {
+  const caps = facts?.capabilities.size ? facts.capabilities : undefined;
+  const cloud = forwarded(info) || facts?.remoteHost !== undefined;
+  const tags = [cloud ? "cloud" : "local"];
+  if (caps ? !caps.has("completion") : /embed|nomic|bge|e5-|minilm/i.test(info.name)) return [...tags, "embedding"];
+  const thinking = caps?.has("thinking") ?? false;
+  if (thinking) tags.push("thinking");
+  if (/coder|code|starcoder|deepseek|codestral|qwen2\.5-coder/i.test(info.name)) tags.push("code", ...(cloud || thinking ? [] : ["fast"]));
   return tags;
 }
-
-const forwarded = (info: ModelInfo): boolean => info.remoteHost !== undefined || runsRemotely(info.name, undefined);
 
 /** One quick try, no retries: a missing Ollama must not hold up activation. */
 function quickOllama(ollamaUrl: string, opts: { fetch?: typeof fetch; timeoutMs?: number }): OllamaProvider {
@@ -28,8 +36,12 @@ function quickOllama(ollamaUrl: string, opts: { fetch?: typeof fetch; timeoutMs?
  */
 export async function discoverOllamaModels(ollamaUrl: string, opts: { fetch?: typeof fetch; timeoutMs?: number } = {}): Promise<ModelConfig[]> {
   try {
-    const found = await quickOllama(ollamaUrl, opts).listModels();
-    return found.map((info) => ({ id: `ollama:${info.name}`, provider: "ollama", endpoint: ollamaUrl, model: info.name, priceIn: 0, priceOut: 0, tags: tagsFor(info) }));
+    const ollama = quickOllama(ollamaUrl, opts);
+    const found = await ollama.listModels();
+    // One /api/show per local model, all at once (a cloud model's would be forwarded to its host); a model Ollama
+    // does not describe keeps the tags its name gives.
+    const facts = await Promise.all(found.map((info) => (forwarded(info) ? undefined : ollama.facts(info.name))));
+    return found.map((info, i) => ({ id: `ollama:${info.name}`, provider: "ollama", endpoint: ollamaUrl, model: info.name, priceIn: 0, priceOut: 0, tags: tagsFor(info, facts[i]) }));
   } catch {
     return [];
   }

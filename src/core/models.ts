@@ -29,11 +29,16 @@ export class Models {
   /** The monthly cloud cap; checked here, beside the privacy rules, so no strategy can skip either. */
   readonly budget: BudgetGuard;
 
+  /** Notes already passed to onNotice, so each is said once per session. */
+  private readonly noticed = new Set<string>();
+
   constructor(
     private config: ChorusConfig,
     private readonly factory: ProviderFactory,
     private readonly secrets: SecretLookup,
     readonly ledger: Ledger,
+    /** Where a provider's note about how it answered goes (the log): e.g. a model that completes from the prefix only. */
+    private readonly onNotice: (message: string) => void = () => undefined,
   ) {
     this.budget = new BudgetGuard(ledger, () => this.config.budgetUsd);
   }
@@ -148,8 +153,13 @@ export class Models {
     const start = performance.now();
     try {
       const c = await run();
+      if (c.note !== undefined && !this.noticed.has(`${m.id}\u0000${c.note}`)) {
+        this.noticed.add(`${m.id}\u0000${c.note}`);
+        this.onNotice(c.note);
+      }
       this.ledger.record({
         ...ctx,
+        ...(c.note !== undefined ? { reason: ctx.reason ? `${ctx.reason}; ${c.note}` : c.note } : {}),
         model: m.id,
         provider: p.kind,
         inputTokens: c.usage.inputTokens,

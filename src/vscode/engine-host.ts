@@ -44,6 +44,7 @@ export class EngineHost implements vscode.Disposable {
       providerFactory: (m, key) => createProvider(m, key, { ollamaUrl: this.engine.config.ollamaUrl, sidecar: () => this.sidecar() }),
       secrets: async (name) => this.context.secrets.get(name),
       ledgerDir: vscode.Uri.joinPath(context.globalStorageUri, "ledger").fsPath,
+      onNotice: (m) => this.log.info(m),
     });
     this.log.info(`ledger at ${vscode.Uri.joinPath(context.globalStorageUri, "ledger").fsPath}`);
     this.disposables.push(

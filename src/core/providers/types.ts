@@ -26,6 +26,8 @@ export interface Delta {
   logprobs?: TokenLogprob[];
   usage?: Usage;
   finishReason?: "stop" | "length" | "cancelled" | string;
+  /** Something the user should know about how this reply was made (e.g. "completed from the prefix only"). */
+  note?: string;
 }
 
 export interface GenerationOptions {
@@ -98,6 +100,7 @@ export interface Completion {
   logprobs: TokenLogprob[];
   usage: Usage;
   finishReason?: string;
+  note?: string;
 }
 
 /** Drain a stream into one Completion, calling `onDelta` as pieces arrive. */
@@ -106,12 +109,14 @@ export async function collect(stream: AsyncIterable<Delta>, onDelta?: (d: Delta)
   const logprobs: TokenLogprob[] = [];
   let usage: Usage = { inputTokens: 0, outputTokens: 0 };
   let finishReason: string | undefined;
+  let note: string | undefined;
   for await (const d of stream) {
+    if (d.note) note = d.note;
     onDelta?.(d);
     text += d.text;
     if (d.logprobs) logprobs.push(...d.logprobs);
     if (d.usage) usage = d.usage;
     if (d.finishReason) finishReason = d.finishReason;
   }
-  return { text, logprobs, usage, finishReason };
+  return { text, logprobs, usage, finishReason, ...(note !== undefined ? { note } : {}) };
 }
