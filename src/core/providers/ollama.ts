@@ -115,13 +115,15 @@ export class OllamaProvider implements Provider {
     const seen: Seen = {};
     return guardedStream(this.policyFor(req), () => this.ctx(req.model, seen), signal, async (s) => {
       const facts = await this.facts(req.model);
+      const budget = thinkingBudget(req, facts);
       // Chat templates add a few tokens around each message.
       const tokens = req.messages.reduce((n, m) => n + estimateTokens(m.content) + 8, 0);
       const stream = await this.client(s, seen).chat({
         model: req.model,
         messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
         stream: true,
-        ...this.common(req, this.sized(req, tokens, facts)),
+        ...(budget.think === false ? { think: false } : {}),
+        ...this.common({ ...req, maxTokens: budget.maxTokens }, this.sized({ ...req, maxTokens: budget.maxTokens }, tokens, facts)),
       });
       // A thinking model's thoughts arrive in message.thinking: kept out of the answer; their tokens are in eval_count.
       return this.deltas(stream, req.model, (c) => c.message?.content);
@@ -263,6 +265,22 @@ export class OllamaProvider implements Provider {
       model,
     });
   }
+}
+
+/** An answer this short (a cascade's yes/no check) is not worth thinking for. */
+const SHORT_ANSWER_TOKENS = 64;
+/** Tokens a thinking model may think before its answer's own budget starts. */
+const THINKING_ALLOWANCE = 4096;
+
+/**
+ * Thinking models (capability "thinking") think by default since Ollama 0.12.4, and the thinking counts against
+ * num_predict: a review's token budget could be spent before the answer starts. A short answer is asked for
+ * without thinking; a longer one gets room to think on top of its own budget.
+ */
+function thinkingBudget(req: GenerationOptions, facts: OllamaModelFacts | undefined): { think?: false; maxTokens?: number } {
+  if (!facts?.capabilities.has("thinking") || req.maxTokens === undefined) return { maxTokens: req.maxTokens };
+  if (req.maxTokens <= SHORT_ANSWER_TOKENS) return { think: false, maxTokens: req.maxTokens };
+  return { maxTokens: req.maxTokens + THINKING_ALLOWANCE };
 }
 
 /** What to send for each FIM plan. */

@@ -103,6 +103,18 @@ void describe("Ollama models: FIM, thinking and context", () => {
     assert.equal(chat.usage.outputTokens, 3 + 5, "the five thinking tokens are counted with the answer's three");
   });
 
+  void it("a thinking model's thinking does not eat the answer's token budget", async () => {
+    // A cascade's 3-token check: asked without thinking, so the five thinking tokens cannot use up the budget.
+    const short = await collect(p.chat({ model: "qwen3:8b", messages: [{ role: "user", content: "ok?" }], maxTokens: 3 }));
+    assert.equal(short.text, "reply from qwen3:8b");
+    assert.equal(fake.requests.at(-1)?.body?.think, false);
+    // A review-sized budget keeps thinking, with room for it on top of the answer's own budget.
+    const long = await collect(p.chat({ model: "qwen3:8b", messages: [{ role: "user", content: "review" }], maxTokens: 100 }));
+    assert.equal(long.text, "reply from qwen3:8b");
+    assert.equal(long.usage.outputTokens, 3 + 5);
+    assert.ok(((fake.requests.at(-1)?.body?.options as { num_predict?: number }).num_predict ?? 0) > 100);
+  });
+
   void it("a long prompt gets a num_ctx that holds it, so Ollama does not cut its head off", async () => {
     const instructions = "REVIEW-INSTRUCTIONS keep this";
     const c = await collect(p.chat({ model: "qwen2.5-coder:1.5b", messages: [{ role: "system", content: instructions }, { role: "user", content: words(6000) }], maxTokens: 512 }));
