@@ -45,6 +45,8 @@ void describe("Ollama cloud models", () => {
         { name: "qwen3-coder:480b-cloud", remoteHost: REMOTE },
         // Created FROM a cloud model: the name says nothing, only Ollama knows (remote_host in /api/tags and /api/show).
         { name: "team-coder:latest", remoteHost: REMOTE },
+        { name: "gpt-oss:120b-cloud", remoteHost: REMOTE, cloudRefusal: "signed-out" },
+        { name: "gpt-oss:20b-cloud", remoteHost: REMOTE, cloudRefusal: "disabled" },
       ],
     });
   });
@@ -131,6 +133,20 @@ void describe("Ollama cloud models", () => {
     try {
       await assert.rejects(engine.models.chat("by-ollama", [{ role: "user", content: "hi" }], {}, { surface: "ask", mode: "single" }), /local-only mode is on/);
       assert.equal(prompts(fake, "team-coder:latest").length, before);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  void it("Ollama's refusals of a cloud model say what to do (sign in, or cloud turned off), not 'set an API key'", async () => {
+    const engine = engineFor([
+      { id: "out", provider: "ollama", endpoint: fake.url, model: "gpt-oss:120b-cloud" },
+      { id: "off", provider: "ollama", endpoint: fake.url, model: "gpt-oss:20b-cloud" },
+    ]);
+    try {
+      const ask = (id: string) => engine.models.chat(id, [{ role: "user", content: "hi" }], {}, { surface: "ask", mode: "single" });
+      await assert.rejects(ask("out"), /not signed in to ollama\.com — run `ollama signin`, or choose a local model/);
+      await assert.rejects(ask("off"), /cloud use is turned off in this Ollama — turn it on, or choose a local model/);
     } finally {
       await engine.dispose();
     }
