@@ -31,6 +31,7 @@ interface MergeOpts {
   name?: string;
   ollama?: string;
   ollamaUrl?: string;
+  ollamaLike?: string;
   progress?: string;
   optimize?: string;
   sample?: string;
@@ -151,6 +152,7 @@ export function register(program: Command): void {
     .option("--progress <style>", "progress on stderr: bar (default) or json (one JSON object per line, for programs)")
     .option("--ollama <name>", "register the result with Ollama under this name")
     .option("--ollama-url <url>", "Ollama's address", DEFAULT_OLLAMA_URL)
+    .option("--ollama-like <model>", "with --ollama: keep this Ollama model's template, parameters and system prompt (the model merged from), so FIM and chat keep working")
     .addHelpText("after", `\nMethods:\n${METHOD_NAMES.map((m) => `  ${m.padEnd(17)} ${METHOD_DESCRIPTIONS[m]}`).join("\n")}\n\nExample:\n  chorus merge --method slerp --models a.gguf,b.gguf --t 0.3 --out ab.gguf`)
     .action(async (planFile: string | undefined, o: MergeOpts) => {
       const plan = await planOf(planFile, o);
@@ -185,7 +187,7 @@ export function register(program: Command): void {
           console.log(`merged ${plan.models.length + (plan.base ? 1 : 0)} models with ${plan.method} into ${result.path} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.seconds.toFixed(1)} s)`);
         }
         if (o.ollama) {
-          await registerWithOllama(out, o.ollama, { url: o.ollamaUrl ?? DEFAULT_OLLAMA_URL, signal: ac.signal, onStatus: (s) => console.error(`ollama: ${s}`) });
+          await registerWithOllama(out, o.ollama, { url: o.ollamaUrl ?? DEFAULT_OLLAMA_URL, like: o.ollamaLike, signal: ac.signal, onStatus: (s) => console.error(`ollama: ${s}`) });
           console.log(`registered with Ollama as ${o.ollama}`);
         }
       } catch (e) {

@@ -101,6 +101,20 @@ const CONTEXT = /context length|context window|maximum context|context_length_ex
 const UNSUPPORTED = /does not support (?:insert|generate|chat|embed|fim|suffix)|suffix.{0,40}not (?:currently )?supported|not support(?:ed)? (?:suffix|embeddings|logprobs)|unsupported (?:parameter|argument).{0,20}suffix|logprobs.{0,40}not supported/i;
 const CUT = /did not receive done|ended before|premature|unexpected end/i;
 
+/**
+ * Ollama forwards a cloud model's request to ollama.com; it answers 401 {"error": "unauthorized", "signin_url": …}
+ * when this machine is not signed in, and 403 "ollama cloud is disabled: …" when cloud use is turned off
+ * (server/routes.go GenerateHandler/ChatHandler, internal/cloud/policy.go). Neither is about an API key.
+ */
+function ollamaCloudRefusal(f: Facts, ctx: ErrorContext): string | undefined {
+  const m = ctx.model ?? "this model";
+  if (/^ollama cloud is disabled/i.test(f.serverMessage ?? ""))
+    return `Ollama runs ${m} in its cloud, and cloud use is turned off in this Ollama — turn it on, or choose a local model.`;
+  if (f.status === 401 && /^unauthorized$/i.test(f.serverMessage ?? ""))
+    return `Ollama runs ${m} in its cloud and this machine is not signed in to ollama.com — run \`ollama signin\`, or choose a local model.`;
+  return undefined;
+}
+
 export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): ProviderError {
   // Our own stop wins over whatever it caused: the openai SDK ends an aborted stream quietly, which would
   // otherwise read as a reply cut short.
@@ -141,6 +155,8 @@ export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): 
   }
 
   if (f.status === 401 || f.status === 403) {
+    const cloud = ctx.provider === "ollama" ? ollamaCloudRefusal(f, ctx) : undefined;
+    if (cloud) return make("unauthorized", cloud);
     if (ctx.provider === "sidecar")
       return make("unauthorized", `The Chorus sidecar at ${ctx.endpoint} rejected Chorus's access token — restart the sidecar ('Chorus: Restart Sidecar').`);
     if (ctx.hasApiKey === false)
