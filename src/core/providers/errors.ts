@@ -1,6 +1,8 @@
 // Provider failures, classified so that callers (fallback chains, the UI) can act on the kind,
 // and worded so that a user knows what to do.
 
+import { safeMessage } from "../quote";
+
 export type ProviderErrorKind =
   | "unreachable"
   | "unauthorized"
@@ -22,7 +24,7 @@ export class ProviderError extends Error {
     message: string,
     readonly details: { endpoint?: string; model?: string; status?: number; retryAfterMs?: number; cause?: unknown } = {},
   ) {
-    super(message, { cause: details.cause });
+    super(safeMessage(message), { cause: details.cause });
   }
 
   /** Worth trying the same request again later (or on another model in a fallback chain). */

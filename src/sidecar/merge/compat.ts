@@ -2,6 +2,7 @@
 // the same tokenizer, can be merged tensor by tensor; anything else would produce a file that llama.cpp refuses
 // or, worse, loads and answers nonsense with. The error names the first mismatch and the two files involved.
 import * as path from "node:path";
+import { safeMessage } from "../../core/quote";
 import { getNumber, getString } from "../gguf/metadata";
 import { GgufValueType, type GgufHeader, type GgufValue } from "../gguf/types";
 
@@ -12,6 +13,10 @@ export interface NamedHeader {
 
 export class MergeCompatError extends Error {
   override readonly name = "MergeCompatError";
+  constructor(message: string) {
+    // Quotes tensor names and metadata from the input files: escaped and capped.
+    super(safeMessage(message));
+  }
 }
 
 /** Hyperparameters that shapes do not reveal but that change how the weights are used. */

@@ -6,6 +6,8 @@
 // llama.cpp's names ("attn_q", "ffn_up"), so a filter also matches through the alias table below — users keep
 // the plans they already have.
 
+import { safeMessage } from "../../core/quote";
+
 export type Gradient = number[];
 export type Scalar = number | boolean;
 export interface ConditionalValue {
@@ -17,6 +19,10 @@ export type ParamMap = Record<string, ParamValue>;
 
 export class MergeConfigError extends Error {
   override readonly name = "MergeConfigError";
+  constructor(message: string) {
+    // Quotes plan files and tensor names: escaped and capped.
+    super(safeMessage(message));
+  }
 }
 
 const HF_TO_GGUF: Record<string, string[]> = {

@@ -3,6 +3,7 @@
 // and serve generate() requests one at a time over those contexts. Each lane keeps its KV cache between requests,
 // so a prompt that extends or shares a start with the previous one only evaluates what changed.
 
+import { quoteValue } from "../../core/quote";
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
 import { fitByLines, promptTokenLimit } from "../generation/fit-prompt";
 import { decode, type MixGenerateResult, type ReplyPiece } from "./decode";
@@ -235,17 +236,17 @@ function validateRequest(req: MixGenerateRequest, spec: MixSpec, contextSize: nu
     throw new MixRequestError("context-contrastive decoding needs a non-empty context (the file or project text to contrast against)");
   const maxTokens = req.maxTokens ?? 128;
   if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens >= contextSize)
-    throw new MixRequestError(`maxTokens must be an integer from 1 to ${contextSize - 1}, not ${JSON.stringify(req.maxTokens)}`);
+    throw new MixRequestError(`maxTokens must be an integer from 1 to ${contextSize - 1}, not ${quoteValue(req.maxTokens)}`);
   const stop = req.stop ?? [];
   if (!Array.isArray(stop) || stop.length > 16 || stop.some((s) => typeof s !== "string" || s === ""))
     throw new MixRequestError("stop must be a list of at most 16 non-empty strings");
   const topLogprobs = req.topLogprobs ?? 0;
   if (!Number.isInteger(topLogprobs) || topLogprobs < 0 || topLogprobs > 20)
-    throw new MixRequestError(`topLogprobs must be an integer from 0 to 20, not ${JSON.stringify(req.topLogprobs)}`);
+    throw new MixRequestError(`topLogprobs must be an integer from 0 to 20, not ${quoteValue(req.topLogprobs)}`);
   validateSampling(req.sampling);
   const lookahead = req.lookahead === undefined ? undefined : checkLookahead(req.lookahead);
   if (req.truncate !== undefined && (!Number.isInteger(req.truncate) || req.truncate === 0 || req.truncate < -1))
-    throw new MixRequestError(`truncate must be -1 (as many prompt tokens as fit) or a positive number of tokens, not ${JSON.stringify(req.truncate)}`);
+    throw new MixRequestError(`truncate must be -1 (as many prompt tokens as fit) or a positive number of tokens, not ${quoteValue(req.truncate)}`);
   return { ...req, maxTokens, stop, topLogprobs, lookahead, context: req.context ?? "" };
 }
 

@@ -1,17 +1,21 @@
 // Reading request bodies and writing JSON replies, with a size cap so a huge or endless body cannot exhaust memory.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { safeText } from "../../core/quote";
 import { ApiError, badRequest } from "./errors";
 
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+/** `close`: end the connection after this reply (a refusal sent before the request body was read). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, opts: { close?: boolean } = {}): void {
   if (res.headersSent) {
     if (!res.writableEnded) res.end();
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store" });
+  const headers: Record<string, string | number> = { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store" };
+  if (opts.close) headers.Connection = "close";
+  res.writeHead(status, headers);
   res.end(text);
 }
 
@@ -29,6 +33,7 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw badRequest(`The request body is not valid JSON: ${e instanceof Error ? e.message : String(e)}.`);
+    // V8's message quotes the body around the fault: capped and escaped like every quoted text.
+    throw badRequest(`The request body is not valid JSON: ${safeText(e instanceof Error ? e.message : String(e))}.`);
   }
 }
