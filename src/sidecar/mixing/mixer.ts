@@ -5,7 +5,8 @@
 
 import { quoteValue } from "../../core/quote";
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
-import { fitByLines, promptTokenLimit } from "../generation/fit-prompt";
+import { buildFittedPrompt } from "../generation/fit-large-prompt";
+import { promptTokenLimit } from "../generation/fit-prompt";
 import { decode, type MixGenerateResult, type ReplyPiece } from "./decode";
 import type { TokenId } from "./distribution";
 import { createLane, startLane, type Lane } from "./lockstep";
@@ -146,12 +147,14 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
    * The lanes' prompt tokens; with a `limit`, a prompt too long for it keeps only its last whole lines that fit every
    * lane (fit-prompt.ts). A prompt that fits is tokenized once, as on every inline completion.
    */
-  function fittedTokens(context: string, prompt: string, limit: number | undefined): TokenId[][] {
-    const longest = (tokens: TokenId[][]) => Math.max(...tokens.map((t) => t.length));
-    const whole = laneTokens(context, prompt);
-    if (limit === undefined || longest(whole) <= limit) return whole;
-    const fitted = fitByLines({ prefix: prompt, suffix: "" }, limit, (p) => longest(laneTokens(context, p.prefix)));
-    return fitted ? laneTokens(context, fitted.prefix) : whole;
+  async function fittedTokens(context: string, prompt: string, limit: number | undefined): Promise<TokenId[][]> {
+    const built = await buildFittedPrompt({ prefix: prompt, suffix: "" }, limit, contextSize, {
+      build: (p) => laneTokens(context, p.prefix),
+      tokens: (lanesTokens) => Math.max(...lanesTokens.map((t) => t.length)),
+      count: (text) => Math.max(...lanes.map((lane) => modelOf(lane).tokenize(text).length)),
+    });
+    if ("tooLong" in built) throw new MixContextError(`the prompt is ${built.tooLong} tokens, which does not fit the ${contextSize}-token mixing context; shorten the prompt or context`);
+    return built.prompt;
   }
 
   /**
@@ -172,7 +175,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   async function run(req: MixGenerateRequest): Promise<MixGenerateResult> {
     const r = validateRequest(req, spec, contextSize);
     const limit = r.truncate === undefined ? undefined : promptTokenLimit(r.truncate, contextSize, r.maxTokens);
-    const { promptTokens, toEvaluate } = await startLanes(fittedTokens(r.context, r.prompt, limit), 1);
+    const { promptTokens, toEvaluate } = await startLanes(await fittedTokens(r.context, r.prompt, limit), 1);
     return decode(
       {
         strategy,
