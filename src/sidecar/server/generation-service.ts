@@ -4,7 +4,7 @@
 
 import { generate, generatedPiece, generateResult, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
 import type { LlamaModel } from "node-llama-cpp";
-import { buildFittedPrompt } from "../generation/fit-large-prompt";
+import { buildFittedPrompt, countUpTo, estimateCeiling, SYNC_FIT_CHARS } from "../generation/fit-large-prompt";
 import { promptTokenLimit } from "../generation/fit-prompt";
 import { chatPrompt, completionPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
 import { checkLookahead } from "../mixing/lookahead";
@@ -61,7 +61,10 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
     return await lease.model.exclusive(async () => {
       const model = lease.model.model;
       const contextSize = lease.model.context.contextSize;
-      const prompt = job.input.kind === "chat" ? await chatPrompt(model, job.input.messages) : await fittedCompletionPrompt(lease.model.id, model, job.input, contextSize, job.options.maxTokens);
+      const prompt =
+        job.input.kind === "chat"
+          ? await measuredChatPrompt(lease.model.id, model, job.input.messages, contextSize)
+          : await fittedCompletionPrompt(lease.model.id, model, job.input, contextSize, job.options.maxTokens);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
       const promptParam = job.input.kind === "chat" ? "messages" : "prompt";
       const r = await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
@@ -84,9 +87,30 @@ async function fittedCompletionPrompt(id: string, model: LlamaModel, input: Comp
     tokens: (p) => p.tokens.length,
     count: (text) => model.tokenize(text).length,
   });
-  // The refusal generate() gives a prompt too long, for one measured only as far as needed.
-  if ("tooLong" in built) throw badRequest(`The prompt has ${built.tooLong} tokens but ${id} holds ${contextSize} in all; shorten the prompt.`, "prompt", "context_length_exceeded");
+  if ("tooLong" in built) throw promptTooLong(id, contextSize, built.tooLong, "prompt");
   return built.prompt;
+}
+
+/**
+ * A chat's prompt tokens. Messages above SYNC_FIT_CHARS in all are counted in pieces first, and refused without
+ * being tokenized whole when they cannot fit: a chat has no truncation, and megabytes tokenized at once would hold
+ * every other request.
+ */
+async function measuredChatPrompt(id: string, model: LlamaModel, messages: ChatTurn[], contextSize: number): Promise<PromptTokens> {
+  if (messages.reduce((n, m) => n + m.content.length, 0) > SYNC_FIT_CHARS) {
+    const ceiling = estimateCeiling(contextSize);
+    let tokens = 0;
+    for (const m of messages) {
+      tokens += await countUpTo(m.content, ceiling - tokens, (text) => model.tokenize(text).length);
+      if (tokens > ceiling) throw promptTooLong(id, contextSize, `more than ${ceiling}`, "messages");
+    }
+  }
+  return chatPrompt(model, messages);
+}
+
+/** The refusal generate() gives a prompt too long, for one measured only as far as needed. */
+function promptTooLong(id: string, contextSize: number, tokens: string, param: string): Error {
+  return badRequest(`The prompt has ${tokens} tokens but ${id} holds ${contextSize} in all; shorten the prompt.`, param, "context_length_exceeded");
 }
 
 /** The request's `chorus.lookahead` (checked), or the sidecar's setting. */

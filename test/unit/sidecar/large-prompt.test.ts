@@ -30,13 +30,14 @@ function call(path: string, method = "GET", body?: Buffer): Promise<{ status: nu
 }
 
 /** Records when the model's tokenizer works on a text longer than `minChars` (the big prompt's fitting). */
-async function watchTokenizer(model: string, minChars: number): Promise<{ first: number; last: number; restore(): void }> {
+async function watchTokenizer(model: string, minChars: number): Promise<{ first: number; last: number; longest: number; restore(): void }> {
   const lease = await f.sidecar.registry.acquire(model);
   const m: LlamaModel = lease.model.model;
   lease.release();
   const original = m.tokenize.bind(m);
-  const seen = { first: Infinity, last: -Infinity };
+  const seen = { first: Infinity, last: -Infinity, longest: 0 };
   m.tokenize = ((text: string, ...rest: unknown[]) => {
+    seen.longest = Math.max(seen.longest, text.length);
     if (text.length >= minChars) {
       seen.first = Math.min(seen.first, performance.now());
       seen.last = performance.now();
@@ -85,4 +86,19 @@ void test("a 7.5 MB prompt without truncate_prompt_tokens is refused as too long
   const error = r.json.error as { code: string; message: string };
   assert.equal(error.code, "context_length_exceeded");
   assert.match(error.message, /more than \d+ tokens but ts-bigram holds 512/);
+});
+
+void test("a 7.5 MB chat message is refused as too long without being tokenized whole", async () => {
+  const watch = await watchTokenizer("ts-bigram", 0);
+  try {
+    const body = { model: "ts-bigram", max_tokens: 3, messages: [{ role: "system", content: "Be brief." }, { role: "user", content: BIG }] };
+    const r = await call("/v1/chat/completions", "POST", Buffer.from(JSON.stringify(body)));
+    assert.equal(r.status, 400);
+    const error = r.json.error as { code: string; param: string };
+    assert.equal(error.code, "context_length_exceeded");
+    assert.equal(error.param, "messages");
+  } finally {
+    watch.restore();
+  }
+  assert.ok(watch.longest <= 16 * 1024, `one synchronous tokenization took ${watch.longest} characters`);
 });
