@@ -5,7 +5,7 @@
 
 import { quoteValue } from "../../core/quote";
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
-import { buildFittedPrompt } from "../generation/fit-large-prompt";
+import { buildFittedPrompt, countUpTo, estimateCeiling, SYNC_FIT_CHARS } from "../generation/fit-large-prompt";
 import { promptTokenLimit } from "../generation/fit-prompt";
 import { decode, type MixGenerateResult, type ReplyPiece } from "./decode";
 import type { TokenId } from "./distribution";
@@ -145,13 +145,18 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
 
   /**
    * The lanes' prompt tokens; with a `limit`, a prompt too long for it keeps only its last whole lines that fit every
-   * lane (fit-prompt.ts). A prompt that fits is tokenized once, as on every inline completion.
+   * lane (fit-prompt.ts). A prompt that fits is tokenized once, as on every inline completion. Large texts are
+   * counted in pieces first (fit-large-prompt.ts), the context too: it is never cut, so one that cannot fit is refused.
    */
   async function fittedTokens(context: string, prompt: string, limit: number | undefined): Promise<TokenId[][]> {
+    const count = (text: string) => Math.max(...lanes.map((lane) => modelOf(lane).tokenize(text).length));
+    const ceiling = estimateCeiling(contextSize);
+    if (context.length > SYNC_FIT_CHARS && (await countUpTo(context, ceiling, count)) > ceiling)
+      throw new MixContextError(`the context is more than ${ceiling} tokens, which does not fit the ${contextSize}-token mixing context; send less context`);
     const built = await buildFittedPrompt({ prefix: prompt, suffix: "" }, limit, contextSize, {
       build: (p) => laneTokens(context, p.prefix),
       tokens: (lanesTokens) => Math.max(...lanesTokens.map((t) => t.length)),
-      count: (text) => Math.max(...lanes.map((lane) => modelOf(lane).tokenize(text).length)),
+      count,
     });
     if ("tooLong" in built) throw new MixContextError(`the prompt is ${built.tooLong} tokens, which does not fit the ${contextSize}-token mixing context; shorten the prompt or context`);
     return built.prompt;

@@ -10,7 +10,7 @@ import { startFixture, TS_CORPUS, type Fixture } from "./helpers";
 
 let f: Fixture;
 before(async () => {
-  f = await startFixture();
+  f = await startFixture({ presets: { "ccd-ts": { strategy: "context-contrastive", model: "ts-bigram", beta: 0.5 } } });
 });
 after(async () => {
   await f?.close();
@@ -97,6 +97,20 @@ void test("a 7.5 MB chat message is refused as too long without being tokenized 
     const error = r.json.error as { code: string; param: string };
     assert.equal(error.code, "context_length_exceeded");
     assert.equal(error.param, "messages");
+  } finally {
+    watch.restore();
+  }
+  assert.ok(watch.longest <= 16 * 1024, `one synchronous tokenization took ${watch.longest} characters`);
+});
+
+void test("a virtual model (a mixing preset) fits a 7.5 MB prompt, and refuses a 7.5 MB context, in bounded steps", async () => {
+  const watch = await watchTokenizer("ts-bigram", 0);
+  try {
+    const fitted = await call("/v1/completions", "POST", Buffer.from(JSON.stringify({ model: "chorus/ccd-ts", prompt: BIG, max_tokens: 2, temperature: 0, truncate_prompt_tokens: -1, chorus: { context: "const x = 1;\n" } })));
+    assert.equal(fitted.status, 200, JSON.stringify(fitted.json).slice(0, 300));
+    const refused = await call("/v1/completions", "POST", Buffer.from(JSON.stringify({ model: "chorus/ccd-ts", prompt: "const y = ", max_tokens: 2, chorus: { context: BIG } })));
+    assert.equal(refused.status, 400);
+    assert.equal((refused.json.error as { code: string }).code, "context_length_exceeded");
   } finally {
     watch.restore();
   }
