@@ -78,10 +78,14 @@ async function linesInReach(text: string, fromEnd: boolean, budget: number, coun
   while (!done() && tokens <= budget) {
     const group: number[] = [];
     let groupEdge = edge;
-    do {
-      groupEdge = fromEnd ? lineStart(text, groupEdge) : lineEnd(text, groupEdge);
-      group.push(groupEdge);
-    } while (Math.abs(groupEdge - edge) < PIECE_CHARS && (fromEnd ? groupEdge > 0 : groupEdge < text.length));
+    for (;;) {
+      const next = fromEnd ? lineStart(text, groupEdge) : lineEnd(text, groupEdge);
+      // A long line after short ones starts a group of its own, where it is counted in pieces.
+      if (group.length > 0 && Math.abs(next - edge) > PIECE_CHARS) break;
+      group.push(next);
+      groupEdge = next;
+      if (Math.abs(groupEdge - edge) >= PIECE_CHARS || (fromEnd ? groupEdge === 0 : groupEdge === text.length)) break;
+    }
     const piece = fromEnd ? text.slice(groupEdge, edge) : text.slice(edge, groupEdge);
     const longLine = group.length === 1 && piece.length > PIECE_CHARS;
     const n = longLine ? await countUpTo(piece, budget - tokens, count) : count(piece);
@@ -141,6 +145,8 @@ export interface PromptBuilder<T> {
   tokens(prompt: T): number;
   /** Tokens of one piece of text on its own. */
   count(text: string): number;
+  /** The prompt leaves the suffix out (a model without fill-in-the-middle tokens): it costs no tokens. */
+  ignoresSuffix?: boolean;
 }
 
 /** A prompt built, or, for a large one, the words for how many tokens it has when it cannot fit (for the refusal). */
@@ -160,11 +166,14 @@ export async function buildFittedPrompt<T>(parts: PromptParts, limit: number | u
     const fitted = fitByLines(parts, limit, size);
     return { prompt: fitted ? b.build(fitted) : whole };
   }
+  // A suffix the prompt leaves out is kept whole, as fitByLines keeps it (it never changes the size).
+  const counted = b.ignoresSuffix ? { prefix: parts.prefix, suffix: "" } : parts;
   if (limit === undefined) {
     const ceiling = estimateCeiling(contextSize);
-    const estimate = (await countUpTo(parts.prefix, ceiling, b.count)) + (await countUpTo(parts.suffix, ceiling, b.count));
+    const estimate = (await countUpTo(counted.prefix, ceiling, b.count)) + (await countUpTo(counted.suffix, ceiling, b.count));
     return estimate > ceiling ? { tooLong: `more than ${ceiling}` } : { prompt: b.build(parts) };
   }
-  const fitted = await fitByLinesIncrementally(parts, limit, { size, count: b.count });
-  return fitted ? { prompt: b.build(fitted) } : { tooLong: `more than ${limit} (the line at the cursor alone)` };
+  const fitted = await fitByLinesIncrementally(counted, limit, { size, count: b.count });
+  if (!fitted) return { tooLong: `more than ${limit} (the line at the cursor alone)` };
+  return { prompt: b.build(b.ignoresSuffix ? { prefix: fitted.prefix, suffix: parts.suffix } : fitted) };
 }

@@ -6,7 +6,7 @@ import { generate, generatedPiece, generateResult, type GeneratedPiece, type Gen
 import type { LlamaModel } from "node-llama-cpp";
 import { buildFittedPrompt, countUpTo, estimateCeiling, SYNC_FIT_CHARS } from "../generation/fit-large-prompt";
 import { promptTokenLimit } from "../generation/fit-prompt";
-import { chatPrompt, completionPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
+import { chatPrompt, completionPrompt, hasFimTokens, type ChatTurn, type PromptTokens } from "../generation/prompts";
 import { checkLookahead } from "../mixing/lookahead";
 import { isVirtualModel, resolvePreset, type Preset } from "../presets";
 import type { ModelRegistry } from "../registry/registry";
@@ -86,6 +86,7 @@ async function fittedCompletionPrompt(id: string, model: LlamaModel, input: Comp
     build: (p) => completionPrompt(model, p.prefix, input.suffix === undefined ? undefined : p.suffix),
     tokens: (p) => p.tokens.length,
     count: (text) => model.tokenize(text).length,
+    ignoresSuffix: !hasFimTokens(model),
   });
   if ("tooLong" in built) throw promptTooLong(id, contextSize, built.tooLong, "prompt");
   return built.prompt;

@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import type { LlamaModel } from "node-llama-cpp";
 import { buildFittedPrompt, fitByLinesIncrementally, SYNC_FIT_CHARS } from "../../../src/sidecar/generation/fit-large-prompt";
 import { fitByLines, type PromptParts } from "../../../src/sidecar/generation/fit-prompt";
-import { completionPrompt } from "../../../src/sidecar/generation/prompts";
+import { completionPrompt, hasFimTokens } from "../../../src/sidecar/generation/prompts";
 import { createRng } from "../../../src/sidecar/random";
 import { startFixture, TS_CORPUS, type Fixture } from "./helpers";
 
@@ -50,18 +50,23 @@ after(async () => {
   await f?.close();
 });
 
-/** The real model's tokenizer, with every synchronous call's input length and the number of event-loop turns between calls recorded. */
+/** The real model, with the length of every text its tokenizer is given (one synchronous call each) recorded. */
 function watchedTokenizer(m: LlamaModel) {
   const calls: number[] = [];
-  const build = (p: PromptParts) => {
-    calls.push(p.prefix.length + p.suffix.length);
-    return completionPrompt(m, p.prefix, p.suffix);
-  };
-  const count = (text: string) => {
-    calls.push(text.length);
-    return m.tokenize(text).length;
-  };
-  return { calls, builder: { build, tokens: (p: { tokens: unknown[] }) => p.tokens.length, count } };
+  const watched = new Proxy(m, {
+    get(target, key) {
+      if (key === "tokenize")
+        return (text: string, ...rest: unknown[]) => {
+          calls.push(text.length);
+          return (target.tokenize as (...a: unknown[]) => ReturnType<LlamaModel["tokenize"]>)(text, ...rest);
+        };
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const build = (p: PromptParts) => completionPrompt(watched, p.prefix, p.suffix);
+  const count = (text: string) => watched.tokenize(text).length;
+  return { calls, builder: { build, tokens: (p: { tokens: unknown[] }) => p.tokens.length, count, ignoresSuffix: !hasFimTokens(m) } };
 }
 
 const CODE = TS_CORPUS.repeat(Math.ceil(7.5e6 / TS_CORPUS.length));
@@ -83,6 +88,19 @@ void test("a 7.5 MB prompt is fitted in bounded synchronous steps, timers run me
   assert.ok(built.prompt.tokens.length <= limit && built.prompt.tokens.length > limit - 80, `${built.prompt.tokens.length} tokens`);
   assert.ok(longest <= 16 * 1024, `one synchronous tokenization took ${longest} characters (the plain fitting's first took ${CODE.length})`);
   assert.ok(ticks > 0, "a 1 ms timer fired while the prompt was fitted");
+});
+
+void test("a 7.5 MB line behind a few short ones is counted in pieces; the short ones are kept", async () => {
+  const short = "let a = 1;\n".repeat(10) + "let b = ";
+  for (const suffix of ["", `\n${"y".repeat(7.5e6)}`]) {
+    const { calls, builder } = watchedTokenizer(model);
+    const built = await buildFittedPrompt({ prefix: `${"x".repeat(7.5e6)}\n${short}`, suffix }, 400, 512, builder);
+    const longest = Math.max(...calls);
+    const plain = fitByLines({ prefix: `${"x".repeat(5000)}\n${short}`, suffix: suffix.slice(0, 5000) }, 400, (p) => builder.tokens(builder.build(p)));
+    assert.ok("prompt" in built && plain);
+    assert.deepEqual(built.prompt.tokens, completionPrompt(model, plain.prefix, plain.suffix).tokens);
+    assert.ok(longest <= 16 * 1024, `one synchronous tokenization took ${longest} characters`);
+  }
 });
 
 void test("a 7.5 MB prompt that cannot fit is refused after counting only what is needed", async () => {
