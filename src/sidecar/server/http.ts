@@ -47,9 +47,8 @@ export async function startHttpServer(svc: SidecarServices, opts: ServeOptions):
   });
   // Slow or stuck clients must not pin sockets: the headers and the whole body must arrive in bounded time (Node
   // answers 408 and closes). requestTimeout ends when the request is received, so a long generation is not cut.
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
+  server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, server.requestTimeout);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, "127.0.0.1", () => {
