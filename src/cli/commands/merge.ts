@@ -97,6 +97,9 @@ function planOf(planFile: string | undefined, o: MergeOpts): Promise<MergePlan> 
   });
 }
 
+/** The signals that stop a merge; SIGKILL cannot be caught, and the next merge removes what it leaves. */
+const STOP_SIGNALS: NodeJS.Signals[] = process.platform === "win32" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP"];
+
 /** Writes one JSON object per line on stderr, for a program that runs the CLI (the VS Code command). */
 const jsonLine = (message: object) => process.stderr.write(`${JSON.stringify(message)}\n`);
 
@@ -168,8 +171,10 @@ export function register(program: Command): void {
         if (!URL.canParse(o.ollamaUrl ?? DEFAULT_OLLAMA_URL)) throw new MergeConfigError(`--ollama-url "${o.ollamaUrl}" is not a URL; Ollama's is usually ${DEFAULT_OLLAMA_URL}`);
       }
       const ac = new AbortController();
-      const onSigint = () => ac.abort(new DOMException("cancelled with Ctrl-C", "AbortError"));
-      process.once("SIGINT", onSigint);
+      // Every signal that ends a process from outside (Ctrl-C, `kill`, a closed terminal) cancels the merge the same
+      // way, so the temp file is removed; without a handler, SIGTERM and SIGHUP ended the process on the spot.
+      const onSignal = (signal: NodeJS.Signals) => ac.abort(new DOMException(`cancelled by ${signal === "SIGINT" ? "Ctrl-C" : signal}`, "AbortError"));
+      for (const s of STOP_SIGNALS) process.once(s, onSignal);
       // A parent that forked this CLI (the VS Code command) cancels with a message: signals do not reach a
       // child the same way on every platform.
       const onMessage = (m: unknown) => {
@@ -194,7 +199,7 @@ export function register(program: Command): void {
         if (ac.signal.aborted) throw new Error(`merge cancelled; nothing was written to ${out}`);
         throw e;
       } finally {
-        process.off("SIGINT", onSigint);
+        for (const s of STOP_SIGNALS) process.off(s, onSignal);
         process.off("message", onMessage);
         // The IPC channel of a forked CLI would keep the process alive after the work is done.
         process.disconnect?.();

@@ -4,6 +4,7 @@
  * user what to do. Shared by every provider so the same failure reads the same everywhere.
  */
 
+import { safeText } from "../quote";
 import { ProviderError, type ProviderErrorKind } from "./errors";
 import { hostFamily } from "./openai-hosts";
 import { parseRetryAfter } from "./retry";
@@ -92,8 +93,8 @@ function modelName(ctx: ErrorContext): string {
 
 function said(msg: string | undefined): string {
   if (!msg) return "";
-  const short = msg.length > 300 ? `${msg.slice(0, 300)}…` : msg;
-  return ` (server said: ${short})`;
+  // A server's error body can be a 120 KB HTML page or carry terminal escapes: quoted escaped and capped.
+  return ` (server said: ${safeText(msg, 300)})`;
 }
 
 const MODEL_MISSING = /model.*not found|model_not_found|does not exist|no such model|unknown model|not a valid model/i;
@@ -195,6 +196,6 @@ export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): 
     return make("malformed", `The reply from ${modelName(ctx)} at ${ctx.endpoint} ended before it was complete — try again.`);
   if (f.serverMessage !== undefined || f.name === "Error" || f.name === "APIError")
     // An error the server reported inside an otherwise fine stream (Ollama's {"error": …} line, an SSE error event).
-    return make("server", `${Where} reported an error: ${f.serverMessage ?? f.message}`);
+    return make("server", `${Where} reported an error: ${safeText(f.serverMessage ?? f.message, 300)}`);
   return make("malformed", `${Where} failed unexpectedly: ${f.message}`);
 }

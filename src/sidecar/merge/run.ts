@@ -1,7 +1,8 @@
 // The merge driver: opens every input, checks they can be merged, then streams the output tensor by tensor —
 // each tensor is decoded to float32 from every input, merged, encoded and written before the next is read, and
 // element-wise methods take large tensors in row chunks, so memory stays flat however big the models are.
-// Output goes through writeGguf (temp file + rename; inputs refused as output; nothing left on error or cancel).
+// Output goes through writeGguf (temp file + rename; inputs refused as output; nothing left on error or cancel;
+// what a killed merge left is removed by the next one: stale-temp-files.ts).
 import { statfs } from "node:fs/promises";
 import * as path from "node:path";
 import { canDequantize } from "../gguf/codecs/index";
@@ -15,6 +16,7 @@ import { mergeLayout } from "./merge-layout";
 import { mergedMetadata, outputTensorSpecs } from "./output-layout";
 import type { MergePlan } from "./plan";
 import { planInputs } from "./plan";
+import { removeStaleTempFiles } from "./stale-temp-files";
 import { TensorMerger } from "./tensor-merger";
 
 export interface MergeProgress {
@@ -85,6 +87,8 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
   const method = methodByName(plan.method);
   if (!method) throw new MergeCompatError(`unknown merge method ${plan.method}`);
   const files = planInputs(plan);
+  // A merge killed with SIGKILL could not remove its temp file; this one does, if that process is gone.
+  await removeStaleTempFiles(o.out);
   const readers = await openAll(files);
   try {
     const source = plan.tokenizerSource ? files.indexOf(plan.tokenizerSource) : 0;
