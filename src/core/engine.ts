@@ -26,6 +26,8 @@ export interface EngineOptions {
   collab?: ApiCollab;
   /** Where the running sidecar listens; its mixing presets become `mix:<preset>` modes (learnSidecarPresets). */
   sidecar?: SidecarConnection;
+  /** Told once per model about how it answers, when the user would want to know (the extension's log, stderr). */
+  onNotice?: (message: string) => void;
 }
 
 export class Engine {
@@ -39,7 +41,7 @@ export class Engine {
   constructor(opts: EngineOptions) {
     this.current = opts.config;
     this.ledger = new Ledger(opts.ledgerDir);
-    this.models = new Models(opts.config, opts.providerFactory, opts.secrets, this.ledger);
+    this.models = new Models(opts.config, opts.providerFactory, opts.secrets, this.ledger, opts.onNotice);
     this.collab = opts.collab;
     this.sidecar = opts.sidecar ?? (() => undefined);
     registerSingleMode(this.modes);

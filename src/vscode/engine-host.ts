@@ -5,7 +5,7 @@ import { join } from "node:path";
 import * as vscode from "vscode";
 import { ApiCollab } from "../core/collab/api/api-collab";
 import type { ChorusConfig, ModelConfig } from "../core/config";
-import { discoverOllamaModels } from "../core/discovery";
+import { discoverOllamaModels, markOllamaCloudModels } from "../core/discovery";
 import { createEngine, type Engine } from "../core/engine";
 import type { ModeSurface } from "../core/modes";
 import { createProvider } from "../core/providers/factory";
@@ -52,6 +52,7 @@ export class EngineHost implements vscode.Disposable {
       ledgerDir: vscode.Uri.joinPath(context.globalStorageUri, "ledger").fsPath,
       collab,
       sidecar: () => this.sidecar(),
+      onNotice: (m) => this.log.info(m),
     });
     this.log.info(`ledger at ${vscode.Uri.joinPath(context.globalStorageUri, "ledger").fsPath}`);
     this.disposables.push(
@@ -94,6 +95,7 @@ export class EngineHost implements vscode.Disposable {
     const discover = vscode.workspace.getConfiguration().get<boolean>(SETTINGS.discoverOllama) ?? true;
     if (config.models.length > 0) {
       this.source = { kind: "settings" };
+      config.models = await markOllamaCloudModels(config.models, config.ollamaUrl);
     } else if (discover) {
       const found: ModelConfig[] = await discoverOllamaModels(config.ollamaUrl);
       config.models = found;

@@ -10,7 +10,8 @@ import type { WebviewMessage } from "../core/collab/text/panel-messages";
 import { runReview, validateReviewRequest, type ReviewRequest } from "../core/collab/text/review";
 import type { Models } from "../core/models";
 import { errorMessage, type Log } from "./log";
-import { applyFix, previewFix, revealFinding, shiftFindings, type FixPreviewProvider } from "./review-fixes";
+import { findingsAfterFix } from "../core/collab/text/finding-lines";
+import { applyFix, docLines, previewFix, revealFinding, type FixPreviewProvider } from "./review-fixes";
 import { ReviewPanel, restoredRun } from "./review-panel";
 import type { ReviewSnapshot } from "./review-snapshot";
 
@@ -160,10 +161,12 @@ export class ReviewController implements vscode.Disposable {
       else if (action === "preview-fix") await previewFix(run.uri, f, this.previews);
       else if (run.applied.has(f.id)) void vscode.window.showInformationMessage(`Chorus: the fix for ${f.id} is already applied.`);
       else {
-        const delta = await applyFix(run.uri, f);
+        const change = await applyFix(run.uri, f);
+        // The panel's line numbers follow the code: the fix moved what lies below it, and earlier edits may have too.
+        const after = docLines(await vscode.workspace.openTextDocument(run.uri));
+        run.findings = findingsAfterFix(run.findings, f.id, change, after);
         run.applied.add(f.id);
         if (run.request) this.learner?.fixApplied(run.request, f);
-        run.findings = shiftFindings(run.findings, f, delta);
         this.panel?.post({ type: "fix-applied", id: "", data: { runId: run.runId, findingId: f.id } });
         this.panel?.post({ type: "review-event", id: "", data: { runId: run.runId, event: { type: "findings-updated", round: 0, findings: run.findings } } });
         void vscode.window.showInformationMessage(`Chorus: applied the fix for ${f.id}. Undo with ${process.platform === "darwin" ? "⌘Z" : "Ctrl+Z"} in the editor.`);

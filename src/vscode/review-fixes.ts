@@ -1,10 +1,12 @@
 // Acting on a finding in the editor: reveal its lines, preview its fix as a diff against a virtual document,
-// and apply it as one WorkspaceEdit (so Ctrl+Z undoes it). The patch is re-read against the document as it is
-// now, so a file edited since the review gets a clear error instead of a fix in the wrong place.
+// and apply it as one WorkspaceEdit (so Ctrl+Z undoes it). Every action finds the fix by the text it was computed
+// for (fix-anchor.ts): where that text moved the fix follows it, where it changed the user gets a clear error
+// instead of a fix in the wrong place.
 
 import * as vscode from "vscode";
 import type { Finding } from "../core/collab/text/findings";
-import { applyChange, patchToChange, type LineChange } from "../core/collab/text/patch";
+import { currentLines, fixChange } from "../core/collab/text/finding-lines";
+import { applyChange, type LineChange } from "../core/collab/text/patch";
 
 export const FIX_PREVIEW_SCHEME = "chorus-review-fix";
 
@@ -28,53 +30,78 @@ export class FixPreviewProvider implements vscode.TextDocumentContentProvider {
   }
 }
 
-function docLines(doc: vscode.TextDocument): string[] {
+export function docLines(doc: vscode.TextDocument): string[] {
   return doc.getText().split(/\r?\n/);
-}
-
-export function changeFor(doc: vscode.TextDocument, f: Finding): LineChange {
-  if (!f.patch) throw new Error(`Finding ${f.id} has no suggested fix.`);
-  return patchToChange(docLines(doc), f.lines, f.patch);
 }
 
 export async function revealFinding(uri: vscode.Uri, f: Finding): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(uri);
-  const last = Math.min(f.lines.end, doc.lineCount) - 1;
-  const range = new vscode.Range(Math.max(0, f.lines.start - 1), 0, Math.max(0, last), doc.lineAt(Math.max(0, last)).text.length);
+  const lines = currentLines(docLines(doc), f);
+  const last = Math.min(lines.end, doc.lineCount) - 1;
+  const range = new vscode.Range(Math.max(0, lines.start - 1), 0, Math.max(0, last), doc.lineAt(Math.max(0, last)).text.length);
   const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: range, preserveFocus: false });
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }
 
+function eolOf(doc: vscode.TextDocument): string {
+  return doc.eol === vscode.EndOfLine.CRLF ? "\r\n" : "\n";
+}
+
 export async function previewFix(uri: vscode.Uri, f: Finding, previews: FixPreviewProvider): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(uri);
-  const fixed = applyChange(docLines(doc), changeFor(doc, f)).join(doc.eol === vscode.EndOfLine.CRLF ? "\r\n" : "\n");
+  const lines = docLines(doc);
+  const fixed = applyChange(lines, fixChange(lines, f)).join(eolOf(doc));
   const name = uri.path.split("/").pop() ?? "file";
   const virtual = vscode.Uri.from({ scheme: FIX_PREVIEW_SCHEME, path: `/${f.id}/${name}`, query: uri.toString() });
   previews.set(virtual, fixed);
   await vscode.commands.executeCommand("vscode.diff", uri, virtual, `${name} ↔ fix ${f.id} (Chorus)`, { viewColumn: vscode.ViewColumn.One, preview: true });
 }
 
-/** Apply the fix; returns how many lines the edit added (negative: removed), for shifting later findings. */
-export async function applyFix(uri: vscode.Uri, f: Finding): Promise<number> {
-  const doc = await vscode.workspace.openTextDocument(uri);
-  const c = changeFor(doc, f);
-  const eol = doc.eol === vscode.EndOfLine.CRLF ? "\r\n" : "\n";
+/** The one edit that makes `c`, in the document's own line ending. */
+function editFor(doc: vscode.TextDocument, c: LineChange): vscode.WorkspaceEdit {
+  const eol = eolOf(doc);
   const edit = new vscode.WorkspaceEdit();
   if (c.endLine >= c.startLine) {
     const end = doc.lineAt(c.endLine - 1).range.end;
-    edit.replace(uri, new vscode.Range(c.startLine - 1, 0, end.line, end.character), c.lines.join(eol));
+    edit.replace(doc.uri, new vscode.Range(c.startLine - 1, 0, end.line, end.character), c.lines.join(eol));
+  } else if (c.startLine > doc.lineCount) {
+    // Inserting after the last line: the new lines follow it, each after a line break.
+    const end = doc.lineAt(doc.lineCount - 1).range.end;
+    edit.insert(doc.uri, end, c.lines.map((l) => eol + l).join(""));
   } else {
-    edit.insert(uri, new vscode.Position(c.startLine - 1, 0), c.lines.map((l) => l + eol).join(""));
+    edit.insert(doc.uri, new vscode.Position(c.startLine - 1, 0), c.lines.map((l) => l + eol).join(""));
   }
-  if (!(await vscode.workspace.applyEdit(edit))) throw new Error(`VS Code refused the edit for ${f.id}; the file may be read-only.`);
+  return edit;
+}
+
+/**
+ * Apply the fix as one WorkspaceEdit (Ctrl+Z undoes it). It is placed and applied against one version of the
+ * document: VS Code sends that version with the edit and refuses it when the document changed in between
+ * (extHostBulkEdits passes the document's version; the workbench's bulk text edit throws "has changed in the
+ * meantime"), and that refusal is reported, never taken for success. Returns where the fix went, in the
+ * document as it was just before.
+ */
+export async function applyFix(uri: vscode.Uri, f: Finding): Promise<LineChange> {
+  const doc = await vscode.workspace.openTextDocument(uri);
+  const version = doc.version;
+  const c = fixChange(docLines(doc), f);
+  const edit = editFor(doc, c);
+  let applied: boolean;
+  try {
+    applied = await vscode.workspace.applyEdit(edit);
+  } catch {
+    applied = false;
+  }
+  if (!applied) {
+    const moved = doc.version !== version;
+    throw new Error(
+      moved
+        ? "the file changed while the fix was being applied, so nothing was changed; try Apply fix again."
+        : "VS Code refused the edit (the file may be read-only, or it changed at that moment); nothing was changed. Try Apply fix again.",
+    );
+  }
   const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: true });
   const shownEnd = Math.max(c.startLine - 1, c.startLine - 1 + c.lines.length - 1);
   editor.revealRange(new vscode.Range(c.startLine - 1, 0, shownEnd, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  return c.lines.length - (c.endLine - c.startLine + 1);
-}
-
-/** After a fix changed the line count, findings below it move with their code. */
-export function shiftFindings(findings: Finding[], applied: Finding, delta: number): Finding[] {
-  if (delta === 0) return findings;
-  return findings.map((f) => (f.id !== applied.id && f.lines.start > applied.lines.end ? { ...f, lines: { start: f.lines.start + delta, end: f.lines.end + delta } } : f));
+  return c;
 }

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import type { Finding } from "../core/collab/text/findings";
+import { isFixAnchor } from "../core/collab/text/fix-anchor";
 import { parseWebviewMessage, type HostMessage, type WebviewMessage } from "../core/collab/text/panel-messages";
 import type { Log } from "./log";
 import type { ReviewSnapshot } from "./review-snapshot";
@@ -104,7 +105,7 @@ export function restoredRun(state: unknown): RestoredRun | undefined {
   } catch {
     return undefined;
   }
-  const findings = s.findings.filter(isFinding);
+  const findings = s.findings.filter(isFinding).map(withCheckedFix);
   const applied = Array.isArray(s.applied) ? s.applied.filter((a): a is string => typeof a === "string") : [];
   return { runId: s.runId, uri, findings, applied, interrupted: s.done === undefined };
 }
@@ -121,6 +122,15 @@ function isFinding(f: unknown): f is Finding {
     Array.isArray(x.supportedBy) &&
     Array.isArray(x.disputedBy)
   );
+}
+
+/** A saved fix anchor that does not look right is dropped: its finding's fix is then refused, never applied blind. */
+function withCheckedFix(f: Finding): Finding {
+  const { fix, fixError, ...rest } = f;
+  const checked: Finding = rest;
+  if (isFixAnchor(fix)) checked.fix = fix;
+  if (typeof fixError === "string") checked.fixError = fixError;
+  return checked;
 }
 
 function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {

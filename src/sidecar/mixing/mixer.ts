@@ -1,16 +1,18 @@
 // createMixer: bind a MixSpec to loaded models (the caller's registry owns loading and unloading), check they
-// share a vocabulary, make one context per distinct model (one sequence per lane on it, threads set explicitly),
-// and serve generate() requests one at a time over those contexts. Each lane keeps its KV cache between requests,
-// so a prompt that extends or shares a start with the previous one only evaluates what changed. Each lane reads the
-// prompt its own model expects, as a single model does (generation/prompts.ts): fill-in-the-middle in its FIM tokens
-// when a suffix is given, a conversation in its chat template.
+// share a vocabulary (one tokenizer, perhaps padded to different lengths: vocab.ts), make one context per distinct
+// model (one sequence per lane on it, threads set explicitly), and serve generate() requests one at a time over
+// those contexts. Each lane keeps its KV cache between requests, so a prompt that extends or shares a start with the
+// previous one only evaluates what changed. Each lane reads the prompt its own model expects, as a single model does
+// (generation/prompts.ts): fill-in-the-middle in its FIM tokens when a suffix is given, a chat in its chat template.
 
+import { quoteValue } from "../../core/quote";
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
-import { fitByLines, promptTokenLimit } from "../generation/fit-prompt";
-import { chatPrompt, completionPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
+import { buildFittedPrompt, countUpTo, estimateCeiling, SYNC_FIT_CHARS } from "../generation/fit-large-prompt";
+import { promptTokenLimit } from "../generation/fit-prompt";
+import { chatPrompt, completionPrompt, hasFimTokens, type ChatTurn, type PromptTokens } from "../generation/prompts";
 import { decode, type MixGenerateResult, type ReplyPiece } from "./decode";
 import type { TokenId } from "./distribution";
-import { createLane, startLane, type Lane } from "./lockstep";
+import { createLane, laneVocabulary, startLane, type Lane } from "./lockstep";
 import { checkLookahead, DEFAULT_LOOKAHEAD } from "./lookahead";
 import { NativeContext } from "./native-batch";
 import { validateSampling, type SamplingOptions } from "./sampling";
@@ -19,7 +21,7 @@ import { parseMixSpec, type MixSpec } from "./spec";
 import { strategyFor } from "./strategies/index";
 import type { LaneRole } from "./strategies/types";
 import { textOfModel } from "./text";
-import { checkSharedVocabulary, vocabularyOf } from "./vocab";
+import { sharedVocabulary, vocabularyOf } from "./vocab";
 
 /** Loaded models by registry name, or a loader the registry provides. */
 export type ModelSource = Readonly<Record<string, LlamaModel>> | ((name: string) => Promise<LlamaModel>);
@@ -105,9 +107,10 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     if (byName.has(role.model)) continue;
     byName.set(role.model, await resolveModel(source, role));
   }
-  checkSharedVocabulary([...byName].map(([name, model]) => ({ name, tokens: vocabularyOf(model, name) })));
-  const firstModel = byName.get(strategy.lanes[0]!.model)!;
-  const vocabSize = vocabularyOf(firstModel, strategy.lanes[0]!.model).length;
+  // Models of one family may differ in vocabulary length (padding): they mix over the ids they share (vocab.ts).
+  const vocabs = new Map([...byName].map(([name, model]) => [name, vocabularyOf(model, name)]));
+  const shared = sharedVocabulary([...vocabs.values()]);
+  const vocabSize = shared.size;
   const contextSize = Math.min(options.contextSize ?? 2048, ...[...byName.values()].map((m) => m.trainContextSize));
 
   const reusePrefix = options.reusePrefix ?? true;
@@ -126,7 +129,8 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
       const attached = options.nativeBatch === false ? undefined : NativeContext.attach(ctx, model);
       const native = attached && sequences.every((s) => NativeContext.sequenceId(s) !== undefined) ? attached : undefined;
       if (native) natives.push(native);
-      roles.forEach((role, i) => lanes.push(createLane(role, sequences[i]!, vocabSize, native)));
+      const vocab = laneVocabulary(vocabs.get(name)!.tokens.length, shared);
+      roles.forEach((role, i) => lanes.push(createLane(role, sequences[i]!, vocab, native)));
     }
   } catch (e) {
     for (const n of natives) n.dispose();
@@ -137,7 +141,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   lanes.sort((a, b) => strategy.lanes.indexOf(a.role) - strategy.lanes.indexOf(b.role));
 
   let queue: Promise<unknown> = Promise.resolve();
-  // Lane 0's model writes the text (all lanes share one vocabulary).
+  // Lane 0's model writes the text (every id the mix may choose means the same text in all lanes).
   const writerText = textOfModel(byName.get(lanes[0]!.role.model)!);
   let disposed = false;
   const modelOf = (lane: Lane) => byName.get(lane.role.model)!;
@@ -146,29 +150,52 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     if (disposed) throw new MixRequestError("this mixer has been disposed; create a new one");
   }
 
+  /** The most tokens any lane's model makes of a text. */
+  const count = (text: string) => Math.max(...lanes.map((lane) => modelOf(lane).tokenize(text).length));
+
   /** Each lane's prompt: (its context +) the prefix, with the suffix in its model's FIM layout when there is one. */
   function completionPrompts(context: string, prompt: string, suffix: string | undefined): PromptTokens[] {
     checkOpen();
     return lanes.map((lane) => completionPrompt(modelOf(lane), lane.role.withContext ? context + prompt : prompt, suffix));
   }
 
-  /** Each lane's prompt: the conversation in its model's chat template (a lane that reads the context gets it first). */
+  /**
+   * Each lane's prompt: the conversation in its model's chat template (a lane that reads the context gets it first).
+   * Messages above SYNC_FIT_CHARS are counted in pieces first and refused when they cannot fit, as for one model.
+   */
   async function chatPrompts(context: string, messages: readonly ChatTurn[]): Promise<PromptTokens[]> {
     checkOpen();
     const withContext: ChatTurn[] = context ? [{ role: "system", content: context }, ...messages] : [...messages];
+    if (withContext.reduce((n, m) => n + m.content.length, 0) > SYNC_FIT_CHARS) {
+      const ceiling = estimateCeiling(contextSize);
+      let tokens = 0;
+      for (const m of withContext) {
+        tokens += await countUpTo(m.content, ceiling - tokens, count);
+        if (tokens > ceiling) throw new MixContextError(`the messages are more than ${ceiling} tokens, which does not fit the ${contextSize}-token mixing context; shorten them`);
+      }
+    }
     return Promise.all(lanes.map((lane) => chatPrompt(modelOf(lane), lane.role.withContext ? withContext : messages)));
   }
 
   /**
    * The lanes' prompts; with a `limit`, a prompt too long for it keeps only the whole lines nearest the cursor that
-   * fit every lane (fit-prompt.ts). A prompt that fits is tokenized once, as on every inline completion.
+   * fit every lane (fit-prompt.ts). A prompt that fits is tokenized once, as on every inline completion. Large texts
+   * are counted in pieces first (fit-large-prompt.ts), the context too: it is never cut, so one that cannot fit is
+   * refused.
    */
-  function fittedPrompts(context: string, prompt: string, suffix: string | undefined, limit: number | undefined): PromptTokens[] {
-    const longest = (prompts: PromptTokens[]) => Math.max(...prompts.map((p) => p.tokens.length));
-    const whole = completionPrompts(context, prompt, suffix);
-    if (limit === undefined || longest(whole) <= limit) return whole;
-    const fitted = fitByLines({ prefix: prompt, suffix: suffix ?? "" }, limit, (p) => longest(completionPrompts(context, p.prefix, suffix === undefined ? undefined : p.suffix)));
-    return fitted ? completionPrompts(context, fitted.prefix, suffix === undefined ? undefined : fitted.suffix) : whole;
+  async function fittedPrompts(context: string, prompt: string, suffix: string | undefined, limit: number | undefined): Promise<PromptTokens[]> {
+    const ceiling = estimateCeiling(contextSize);
+    if (context.length > SYNC_FIT_CHARS && (await countUpTo(context, ceiling, count)) > ceiling)
+      throw new MixContextError(`the context is more than ${ceiling} tokens, which does not fit the ${contextSize}-token mixing context; send less context`);
+    const built = await buildFittedPrompt({ prefix: prompt, suffix: suffix ?? "" }, limit, contextSize, {
+      build: (p) => completionPrompts(context, p.prefix, suffix === undefined ? undefined : p.suffix),
+      tokens: (prompts) => Math.max(...prompts.map((x) => x.tokens.length)),
+      count,
+      // No lane with FIM tokens reads the suffix: it costs nothing and is kept whole.
+      ignoresSuffix: !lanes.some((lane) => hasFimTokens(modelOf(lane))),
+    });
+    if ("tooLong" in built) throw new MixContextError(`the prompt is ${built.tooLong} tokens, which does not fit the ${contextSize}-token mixing context; shorten the prompt or context`);
+    return built.prompt;
   }
 
   /**
@@ -189,7 +216,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   async function run(req: MixGenerateRequest): Promise<MixReply> {
     const r = validateRequest(req, spec, contextSize);
     const limit = r.truncate === undefined ? undefined : promptTokenLimit(r.truncate, contextSize, r.maxTokens);
-    const prompts = r.messages ? await chatPrompts(r.context, r.messages) : fittedPrompts(r.context, r.prompt, r.suffix, limit);
+    const prompts = r.messages ? await chatPrompts(r.context, r.messages) : await fittedPrompts(r.context, r.prompt, r.suffix, limit);
     const { promptTokens, toEvaluate } = await startLanes(prompts.map((p) => p.tokens), 1);
     // Every lane's format implies its stops (a template's end of turn); whichever lane's turn ends, the reply does.
     const stop = [...new Set([...r.stop, ...prompts.flatMap((p) => p.stops)])];
@@ -260,17 +287,17 @@ function validateRequest(req: MixGenerateRequest, spec: MixSpec, contextSize: nu
     throw new MixRequestError("context-contrastive decoding needs a non-empty context (the file or project text to contrast against)");
   const maxTokens = req.maxTokens ?? 128;
   if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens >= contextSize)
-    throw new MixRequestError(`maxTokens must be an integer from 1 to ${contextSize - 1}, not ${JSON.stringify(req.maxTokens)}`);
+    throw new MixRequestError(`maxTokens must be an integer from 1 to ${contextSize - 1}, not ${quoteValue(req.maxTokens)}`);
   const stop = req.stop ?? [];
   if (!Array.isArray(stop) || stop.length > 16 || stop.some((s) => typeof s !== "string" || s === ""))
     throw new MixRequestError("stop must be a list of at most 16 non-empty strings");
   const topLogprobs = req.topLogprobs ?? 0;
   if (!Number.isInteger(topLogprobs) || topLogprobs < 0 || topLogprobs > 20)
-    throw new MixRequestError(`topLogprobs must be an integer from 0 to 20, not ${JSON.stringify(req.topLogprobs)}`);
+    throw new MixRequestError(`topLogprobs must be an integer from 0 to 20, not ${quoteValue(req.topLogprobs)}`);
   validateSampling(req.sampling);
   const lookahead = req.lookahead === undefined ? undefined : checkLookahead(req.lookahead);
   if (req.truncate !== undefined && (!Number.isInteger(req.truncate) || req.truncate === 0 || req.truncate < -1))
-    throw new MixRequestError(`truncate must be -1 (as many prompt tokens as fit) or a positive number of tokens, not ${JSON.stringify(req.truncate)}`);
+    throw new MixRequestError(`truncate must be -1 (as many prompt tokens as fit) or a positive number of tokens, not ${quoteValue(req.truncate)}`);
   return { ...req, maxTokens, stop, topLogprobs, lookahead, context: req.context ?? "" };
 }
 

@@ -1,6 +1,9 @@
 // Structured review findings and the board that tracks who raised, supported or disputed each one.
 // The board records stances exactly as the models state them: it never merges a dispute away, so dissent
-// stays visible to the user until the model that disputes changes its own mind.
+// stays visible to the user until the model that disputes changes its own mind. Each patch is tied to the text
+// it was written for as soon as it arrives (fix-anchor.ts), so a fix can later be applied where that text is now.
+
+import { anchorFix, type FixAnchor, type ReviewedText } from "./fix-anchor";
 
 export type Severity = "error" | "warning" | "info";
 export const SEVERITIES: readonly Severity[] = ["error", "warning", "info"];
@@ -43,6 +46,10 @@ export interface Finding extends CandidateFinding {
   notes: StanceNote[];
   /** The round it was first raised in. */
   round: number;
+  /** The patch computed against the reviewed text; absent without a patch (or from an older saved panel). */
+  fix?: FixAnchor;
+  /** Why the patch could not be computed against the reviewed text (then it can be read, not applied). */
+  fixError?: string;
 }
 
 export interface Vote {
@@ -72,7 +79,11 @@ function sameIssue(f: Finding, c: CandidateFinding, file: string): boolean {
 export class FindingBoard {
   private readonly findings: Finding[] = [];
 
-  constructor(private readonly file: string) {}
+  /** `reviewed`: the text the models were shown, which every patch is computed against (without it, none is). */
+  constructor(
+    private readonly file: string,
+    private readonly reviewed?: ReviewedText,
+  ) {}
 
   /**
    * A model raises a finding. When another model already raised the same issue (same file, overlapping lines,
@@ -84,12 +95,14 @@ export class FindingBoard {
     if (existing) {
       if (existing.raisedBy.includes(model)) {
         // A model raising its own finding again is revising it (refine's author after critique): take the new text.
-        Object.assign(existing, { severity: c.severity, title: c.title, rationale: c.rationale, patch: c.patch ?? existing.patch });
+        Object.assign(existing, { severity: c.severity, title: c.title, rationale: c.rationale });
+        if (c.patch) this.attachPatch(existing, c.lines, c.patch);
         this.setStance(existing, model, "support", "", round);
       } else {
         this.setStance(existing, model, "support", c.rationale, round);
         // Another model's patch only fills a gap: the raiser's fix stays unless the raiser revises it.
-        if (!existing.patch && c.patch) existing.patch = c.patch;
+        // The patch was written for the candidate's own lines, which may differ from the finding's.
+        if (!existing.patch && c.patch) this.attachPatch(existing, c.lines, c.patch);
       }
       return { id: existing.id, created: false };
     }
@@ -101,13 +114,13 @@ export class FindingBoard {
       category: c.category,
       title: c.title,
       rationale: c.rationale,
-      patch: c.patch,
       raisedBy: [model],
       supportedBy: [],
       disputedBy: [],
       notes: [],
       round,
     };
+    if (c.patch) this.attachPatch(f, c.lines, c.patch);
     this.findings.push(f);
     return { id: f.id, created: true };
   }
@@ -123,7 +136,7 @@ export class FindingBoard {
   /** Replace a finding's patch (an aggregator may synthesise a better fix). */
   setPatch(id: string, patch: string): void {
     const f = this.findings.find((x) => x.id === id);
-    if (f) f.patch = patch;
+    if (f) this.attachPatch(f, f.lines, patch);
   }
 
   get(id: string): Finding | undefined {
@@ -146,6 +159,19 @@ export class FindingBoard {
     return out;
   }
 
+  /** Set a finding's patch, written for `lines`, with its fix computed against the reviewed text. */
+  private attachPatch(f: Finding, lines: LineRange, patch: string): void {
+    f.patch = patch;
+    delete f.fix;
+    delete f.fixError;
+    if (!this.reviewed) return;
+    try {
+      f.fix = anchorFix(this.reviewed, lines, patch);
+    } catch (e) {
+      f.fixError = `the suggested fix does not fit the code that was reviewed: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
   private setStance(f: Finding, model: string, stance: Stance, reason: string, round: number): void {
     const raiser = f.raisedBy.includes(model);
     f.supportedBy = f.supportedBy.filter((m) => m !== model);
@@ -157,5 +183,7 @@ export class FindingBoard {
 }
 
 function clone(f: Finding): Finding {
-  return { ...f, lines: { ...f.lines }, raisedBy: [...f.raisedBy], supportedBy: [...f.supportedBy], disputedBy: [...f.disputedBy], notes: f.notes.map((n) => ({ ...n })) };
+  const copy: Finding = { ...f, lines: { ...f.lines }, raisedBy: [...f.raisedBy], supportedBy: [...f.supportedBy], disputedBy: [...f.disputedBy], notes: f.notes.map((n) => ({ ...n })) };
+  if (f.fix) copy.fix = structuredClone(f.fix);
+  return copy;
 }

@@ -25,16 +25,27 @@ function unfence(text: string): string {
   return m ? m[1]! : text;
 }
 
-/** The change a finding's patch makes to `docLines` (the whole file, split into lines). Throws PatchError. */
-export function patchToChange(docLines: string[], lines: { start: number; end: number }, patch: string): LineChange {
-  if (lines.start < 1 || lines.end > docLines.length || lines.start > lines.end)
-    throw new PatchError(`The finding's lines ${lines.start}–${lines.end} are outside the file (${docLines.length} lines); run the review again.`);
-  if (isUnifiedDiff(patch)) return minimalChange(docLines, applyUnifiedDiff(docLines, patch));
-  const replacement = unfence(patch.replace(/\r\n/g, "\n")).replace(/\n$/, "").split("\n");
-  return minimalChange(docLines, [...docLines.slice(0, lines.start - 1), ...replacement, ...docLines.slice(lines.end)]);
+/**
+ * The change a finding's patch makes to `docLines`: the whole file, or the part of it that was reviewed when
+ * `firstLine` (the file's number for docLines[0]) says where that part starts. `lines` and the returned change
+ * use the file's line numbers. Throws PatchError.
+ */
+export function patchToChange(docLines: string[], lines: { start: number; end: number }, patch: string, firstLine = 1): LineChange {
+  const last = firstLine + docLines.length - 1;
+  if (lines.start < firstLine || lines.end > last || lines.start > lines.end)
+    throw new PatchError(`The finding's lines ${lines.start}–${lines.end} are outside the ${firstLine === 1 ? `file (${docLines.length} lines)` : `reviewed lines ${firstLine}–${last}`}; run the review again.`);
+  const after = isUnifiedDiff(patch)
+    ? applyUnifiedDiff(docLines, patch, firstLine)
+    : [...docLines.slice(0, lines.start - firstLine), ...replacementLines(patch), ...docLines.slice(lines.end - firstLine + 1)];
+  const c = minimalChange(docLines, after);
+  return { startLine: c.startLine + firstLine - 1, endLine: c.endLine + firstLine - 1, lines: c.lines };
 }
 
-function applyUnifiedDiff(docLines: string[], diff: string): string[] {
+function replacementLines(patch: string): string[] {
+  return unfence(patch.replace(/\r\n/g, "\n")).replace(/\n$/, "").split("\n");
+}
+
+function applyUnifiedDiff(docLines: string[], diff: string, firstLine: number): string[] {
   const out: string[] = [];
   let cursor = 0; // index into docLines of the next line not yet copied
   const rows = diff.replace(/\r\n/g, "\n").split("\n");
@@ -60,7 +71,7 @@ function applyUnifiedDiff(docLines: string[], diff: string): string[] {
       oldLines.pop();
       newLines.pop();
     }
-    const at = findHunk(docLines, oldLines, Number(h[1]) - 1, cursor);
+    const at = findHunk(docLines, oldLines, Number(h[1]) - firstLine, cursor);
     if (at < 0) throw new PatchError(`The suggested diff does not match the file near line ${h[1]}; the file may have changed. Run the review again.`);
     out.push(...docLines.slice(cursor, at), ...newLines);
     cursor = at + oldLines.length;

@@ -53,7 +53,7 @@ export class ReviewSession {
     readonly signal: AbortSignal | undefined,
     private readonly options: GenerationOptions,
   ) {
-    this.board = new FindingBoard(code.file);
+    this.board = new FindingBoard(code.file, code);
     this.active = new Set(participants);
     this.range = { start: code.startLine, end: code.startLine + code.code.split("\n").length - 1 };
   }
