@@ -24,6 +24,9 @@ export interface LogprobEntry {
   top: { token: string; logprob: number }[];
 }
 
+/** A reply's entry, or an echoed prompt token's: null for one nothing predicts (the first), as OpenAI reports it. */
+export type AnyLogprobEntry = Omit<LogprobEntry, "logprob"> & { logprob: number | null };
+
 export interface GenerateOptions {
   maxTokens: number;
   temperature: number;
@@ -39,7 +42,7 @@ export interface GenerateOptions {
 /** Text safe to stream and the logprob entries of the tokens whose text starts in it. */
 export interface GeneratedPiece {
   text: string;
-  logprobs: LogprobEntry[];
+  logprobs: AnyLogprobEntry[];
 }
 
 export interface GenerateResult {
@@ -74,14 +77,7 @@ export async function generate(
   decoding: ModelDecoding,
 ): Promise<GenerateResult> {
   const contextSize = loaded.context.contextSize;
-  if (prompt.length === 0) throw badRequest("The prompt is empty.", "prompt");
-  if (prompt.length >= contextSize) {
-    throw badRequest(
-      `The prompt has ${prompt.length} tokens but ${loaded.id} holds ${contextSize} in all; shorten the prompt.`,
-      opts.promptParam ?? "messages",
-      "context_length_exceeded",
-    );
-  }
+  checkPromptFits(loaded, prompt, opts.promptParam ?? "messages");
   if (signal.aborted) throw new GenerationCancelled();
   const toEvaluate = await startLane(loaded.lane, prompt, true);
   const withLogprobs = opts.topLogprobs !== undefined;
@@ -89,7 +85,7 @@ export async function generate(
     {
       strategy: singleModelStrategy(loaded.id, { logprobs: withLogprobs }),
       lanes: [loaded.lane],
-      topK: loaded.vocabSize <= FULL_READOUT_MAX_VOCAB ? "all" : decoding.topK,
+      topK: decodingReadout(loaded, decoding.topK),
       ...textOfModel(loaded.model),
       promptTail: prompt.slice(-PROMPT_TAIL),
       contextSize,
@@ -110,6 +106,19 @@ export async function generate(
     },
   );
   return generateResult(r, withLogprobs);
+}
+
+/** Refuses a prompt that is empty or leaves no room in the model's context. */
+export function checkPromptFits(loaded: LoadedModel, prompt: readonly TokenId[], param: "messages" | "prompt"): void {
+  const contextSize = loaded.context.contextSize;
+  if (prompt.length === 0) throw badRequest("The prompt is empty.", "prompt");
+  if (prompt.length >= contextSize)
+    throw badRequest(`The prompt has ${prompt.length} tokens but ${loaded.id} holds ${contextSize} in all; shorten the prompt.`, param, "context_length_exceeded");
+}
+
+/** The entries decoding reads out of this model per step: the whole vocabulary when small, else the top K. */
+export function decodingReadout(loaded: LoadedModel, topK: number): number | "all" {
+  return loaded.vocabSize <= FULL_READOUT_MAX_VOCAB ? "all" : topK;
 }
 
 /** A streamed piece of a model's or a preset's reply, as the HTTP layer sends it. */

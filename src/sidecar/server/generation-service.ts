@@ -2,7 +2,8 @@
 // decoded by the mixing engineer's createMixer), and hands back pieces of text as they are released. Both paths
 // hold their models in the registry for exactly the request's duration.
 
-import { generate, generatedPiece, generateResult, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
+import { decodingReadout, generate, generatedPiece, generateResult, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
+import { echoedPrompt, scoreModelPrompt, scoringReport, type PromptScores } from "../generation/score-prompt";
 import type { LlamaModel } from "node-llama-cpp";
 import { fitByLines, promptTokenLimit, type PromptParts } from "../generation/fit-prompt";
 import { chatPrompt, completionPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
@@ -11,6 +12,8 @@ import { isVirtualModel, resolvePreset, type Preset } from "../presets";
 import type { ModelRegistry } from "../registry/registry";
 import { badRequest } from "./errors";
 import type { MixerCache } from "./mixer-cache";
+import type { Mixer } from "../mixing/mixer";
+import { textOfModel } from "../mixing/text";
 
 export interface SidecarServices {
   registry: ModelRegistry;
@@ -40,10 +43,22 @@ export interface Job {
   input: JobInput;
   options: GenerateOptions;
   chorus?: Record<string, unknown>;
+  /**
+   * OpenAI's `echo` (completions only): the prompt comes back before the reply, scored when logprobs are asked
+   * for. With options.maxTokens 0 nothing is generated: the request only scores its prompt.
+   */
+  echo?: boolean;
 }
 
 export interface JobResult extends GenerateResult {
   format: PromptTokens["format"];
+  /** The echoed prompt (also the first piece streamed). */
+  echoed?: GeneratedPiece;
+}
+
+/** A reply of no tokens: what a scoring-only request (max_tokens 0) answers besides its echoed prompt. */
+function nothingGenerated(promptTokens: number): GenerateResult {
+  return { text: "", logprobs: [], finishReason: "length", promptTokens, completionTokens: 0 };
 }
 
 export async function runJob(svc: SidecarServices, job: Job, signal: AbortSignal, onPiece: (p: GeneratedPiece) => void): Promise<JobResult> {
@@ -63,8 +78,15 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
       const prompt = job.input.kind === "chat" ? await chatPrompt(model, job.input.messages) : fittedCompletionPrompt(model, job.input, contextSize, job.options.maxTokens);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
       const promptParam = job.input.kind === "chat" ? "messages" : "prompt";
-      const r = await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
-      return { ...r, format: prompt.format };
+      let echoed: GeneratedPiece | undefined;
+      if (job.echo && job.input.kind === "completion") {
+        const topN = job.options.topLogprobs;
+        const scores = topN === undefined ? undefined : await scoreModelPrompt(lease.model, prompt.tokens, topN);
+        onPiece((echoed = echoedPrompt(job.input.prompt, scores, textOfModel(model).piece)));
+      }
+      const r = options.maxTokens === 0 ? nothingGenerated(prompt.tokens.length) : await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
+      // One model's logprobs are read normalised: its own, exact, whatever part of the vocabulary is read out.
+      return { ...r, format: prompt.format, echoed, report: job.echo ? { scoring: scoringReport("all") } : r.report };
     });
   } finally {
     lease.release();
@@ -108,6 +130,11 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
     const stop = [...job.options.stop, ...(chat ? ["\n\nUser:", "\nUser:"] : [])];
     const maxTokens = Math.max(1, Math.min(job.options.maxTokens, mixer.contextSize - 1));
     const withLogprobs = job.options.topLogprobs !== undefined;
+    const echo = job.echo && job.input.kind === "completion" ? await echoMix(mixer, prompt, context, job.options.topLogprobs) : undefined;
+    if (echo) onPiece(echo.echoed);
+    const report = { strategy: spec.strategy, ...(echo ? { scoring: scoringReport(spec.topK ?? "all") } : {}) };
+    const format = job.input.kind === "chat" ? "transcript" : job.input.suffix ? "prefix-only" : "plain";
+    if (echo && job.options.maxTokens === 0) return { ...nothingGenerated(echo.promptTokens), report, echoed: echo.echoed, format };
     const r = await mixer.generate({
       prompt,
       truncate: job.input.kind === "completion" ? job.input.truncate : undefined,
@@ -120,9 +147,23 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
       signal,
       onPiece: (p) => onPiece(generatedPiece(p, withLogprobs)),
     });
-    return {
-      ...generateResult(r, withLogprobs, { strategy: spec.strategy, writers: r.writers }),
-      format: job.input.kind === "chat" ? "transcript" : job.input.suffix ? "prefix-only" : "plain",
-    };
+    return { ...generateResult(r, withLogprobs, { ...report, writers: r.writers }), format, echoed: echo?.echoed };
   });
+}
+
+/**
+ * A preset's echoed prompt, scored under the mix when logprobs are asked for: the start token (logprob null) and
+ * the prompt's tokens; a context read before the prompt conditions them but is not echoed.
+ */
+async function echoMix(mixer: Mixer, prompt: string, context: string | undefined, topN: number | undefined): Promise<{ echoed: GeneratedPiece; promptTokens: number }> {
+  if (topN === undefined) return { echoed: { text: prompt, logprobs: [] }, promptTokens: 0 };
+  if (prompt === "") throw badRequest("The prompt is empty: there is nothing to score.", "prompt");
+  const s = await mixer.score({ text: prompt, context, topLogprobs: topN });
+  const listed = context ? [] : s.prefix;
+  const scores: PromptScores = {
+    tokens: [...listed, ...s.unscored, ...s.target],
+    logprobs: [...[...listed, ...s.unscored].map(() => null), ...s.logprobs],
+    top: [...[...listed, ...s.unscored].map(() => []), ...s.top],
+  };
+  return { echoed: echoedPrompt(prompt, scores, mixer.tokenText), promptTokens: s.prefix.length + s.unscored.length + s.target.length };
 }

@@ -2,7 +2,7 @@
 // (the npm `openai` package, Chorus's providers, editors) parse our replies without special cases.
 
 import { randomBytes } from "node:crypto";
-import type { LogprobEntry } from "../../generation/generate";
+import type { AnyLogprobEntry } from "../../generation/generate";
 
 export function newId(prefix: string): string {
   return `${prefix}-${randomBytes(12).toString("hex")}`;
@@ -21,7 +21,7 @@ export function usage(prompt: number, completion: number): Usage {
 const bytes = (s: string) => [...Buffer.from(s, "utf8")];
 
 /** Chat logprobs: {content: [{token, logprob, bytes, top_logprobs: [...]}], refusal: null}. */
-export function chatLogprobs(entries: readonly LogprobEntry[]) {
+export function chatLogprobs(entries: readonly AnyLogprobEntry[]) {
   return {
     content: entries.map((e) => ({
       token: e.token,
@@ -34,7 +34,7 @@ export function chatLogprobs(entries: readonly LogprobEntry[]) {
 }
 
 /** Legacy completion logprobs: parallel lists, top_logprobs as {token: logprob} objects. */
-export function completionLogprobs(entries: readonly LogprobEntry[], startOffset: number) {
+export function completionLogprobs(entries: readonly AnyLogprobEntry[], startOffset: number) {
   const text_offset: number[] = [];
   let at = startOffset;
   for (const e of entries) {
@@ -44,7 +44,8 @@ export function completionLogprobs(entries: readonly LogprobEntry[], startOffset
   return {
     tokens: entries.map((e) => e.token),
     token_logprobs: entries.map((e) => e.logprob),
-    top_logprobs: entries.map((e) => Object.fromEntries(e.top.map((a) => [a.token, a.logprob]))),
+    // An echoed prompt's first token has no distribution: null, as its logprob is.
+    top_logprobs: entries.map((e) => (e.logprob === null ? null : Object.fromEntries(e.top.map((a) => [a.token, a.logprob])))),
     text_offset,
   };
 }
