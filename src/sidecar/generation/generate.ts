@@ -12,6 +12,7 @@ import { singleModelStrategy } from "../mixing/strategies/single";
 import { textOfModel } from "../mixing/text";
 import type { LoadedModel } from "../registry/loaded-model";
 import { badRequest } from "../server/errors";
+import type { TokenLabeler } from "./token-labels";
 
 /** Below this vocabulary size the whole distribution is read out: exact, and still cheap (~0.3 µs per entry). */
 const FULL_READOUT_MAX_VOCAB = 4096;
@@ -19,9 +20,11 @@ const FULL_READOUT_MAX_VOCAB = 4096;
 const PROMPT_TAIL = 8;
 
 export interface LogprobEntry {
+  /** A name no other token shares (token-labels.ts), and the token's exact bytes. */
   token: string;
+  bytes: number[];
   logprob: number;
-  top: { token: string; logprob: number }[];
+  top: { token: string; bytes: number[]; logprob: number }[];
 }
 
 /** A reply's entry, or an echoed prompt token's: null for one nothing predicts (the first), as OpenAI reports it. */
@@ -102,10 +105,10 @@ export async function generate(
       sampling: { temperature: opts.temperature, topP: opts.topP, seed: opts.seed },
       topLogprobs: opts.topLogprobs ?? 0,
       signal,
-      onPiece: onPiece && ((p) => onPiece(generatedPiece(p, withLogprobs))),
+      onPiece: onPiece && ((p) => onPiece(generatedPiece(p, withLogprobs, loaded.label))),
     },
   );
-  return generateResult(r, withLogprobs);
+  return generateResult(r, withLogprobs, loaded.label);
 }
 
 /** Refuses a prompt that is empty or leaves no room in the model's context. */
@@ -122,16 +125,16 @@ export function decodingReadout(loaded: LoadedModel, topK: number): number | "al
 }
 
 /** A streamed piece of a model's or a preset's reply, as the HTTP layer sends it. */
-export function generatedPiece(p: ReplyPiece, withLogprobs: boolean): GeneratedPiece {
-  return { text: p.text, logprobs: withLogprobs ? p.tokens.map(logprobEntry) : [] };
+export function generatedPiece(p: ReplyPiece, withLogprobs: boolean, label: TokenLabeler): GeneratedPiece {
+  return { text: p.text, logprobs: withLogprobs ? p.tokens.map((t) => logprobEntry(t, label)) : [] };
 }
 
 /** A finished (not cancelled) reply of a model or a preset, as the HTTP layer answers it. */
-export function generateResult(r: MixGenerateResult, withLogprobs: boolean, report?: Record<string, unknown>): GenerateResult {
+export function generateResult(r: MixGenerateResult, withLogprobs: boolean, label: TokenLabeler, report?: Record<string, unknown>): GenerateResult {
   if (r.finishReason === "cancelled") throw new GenerationCancelled();
   return {
     text: r.text,
-    logprobs: withLogprobs ? r.tokens.map(logprobEntry) : [],
+    logprobs: withLogprobs ? r.tokens.map((t) => logprobEntry(t, label)) : [],
     finishReason: r.finishReason,
     promptTokens: r.usage.promptTokens,
     completionTokens: r.usage.completionTokens,
@@ -139,6 +142,6 @@ export function generateResult(r: MixGenerateResult, withLogprobs: boolean, repo
   };
 }
 
-function logprobEntry(t: MixGenerateResult["tokens"][number]): LogprobEntry {
-  return { token: t.text, logprob: t.logprob, top: t.top.map((a) => ({ token: a.text, logprob: a.logprob })) };
+function logprobEntry(t: MixGenerateResult["tokens"][number], label: TokenLabeler): LogprobEntry {
+  return { ...label(t.token), logprob: t.logprob, top: t.top.map((a) => ({ ...label(a.token), logprob: a.logprob })) };
 }

@@ -9,9 +9,9 @@ import { startLane } from "../mixing/lockstep";
 import type { Alternative } from "../mixing/sampling";
 import { scoreTokens } from "../mixing/score";
 import { singleModelStrategy } from "../mixing/strategies/single";
-import type { TokenPiece } from "../mixing/text";
 import type { LoadedModel } from "../registry/loaded-model";
 import { checkPromptFits, type AnyLogprobEntry, type GeneratedPiece } from "./generate";
+import type { TokenLabeler } from "./token-labels";
 
 /** Each listed token's log-probability given the tokens before it (null: nothing before it), and its alternatives. */
 export interface PromptScores {
@@ -32,12 +32,12 @@ export async function scoreModelPrompt(loaded: LoadedModel, tokens: readonly Tok
 }
 
 /** The echoed prompt as the HTTP layer sends it: its text and, when scored, one entry per prompt token. */
-export function echoedPrompt(text: string, scores: PromptScores | undefined, tokenText: TokenPiece): GeneratedPiece {
+export function echoedPrompt(text: string, scores: PromptScores | undefined, label: TokenLabeler): GeneratedPiece {
   if (!scores) return { text, logprobs: [] };
   const logprobs: AnyLogprobEntry[] = scores.tokens.map((t, i) => ({
-    token: tokenText(t),
+    ...label(t),
     logprob: scores.logprobs[i] ?? null,
-    top: (scores.top[i] ?? []).map((a) => ({ token: tokenText(a.token), logprob: a.logprob })),
+    top: (scores.top[i] ?? []).map((a) => ({ ...label(a.token), logprob: a.logprob })),
   }));
   return { text, logprobs };
 }

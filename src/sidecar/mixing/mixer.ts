@@ -16,7 +16,8 @@ import { scoreTokens, type ScoreResult } from "./score";
 import { parseMixSpec, type MixSpec } from "./spec";
 import { strategyFor } from "./strategies/index";
 import type { LaneRole } from "./strategies/types";
-import { textOfModel, type TokenPiece } from "./text";
+import { textOfModel } from "./text";
+import { tokenLabeler, type TokenLabeler } from "../generation/token-labels";
 import { sharedVocabulary, vocabularyOf } from "./vocab";
 
 /** Loaded models by registry name, or a loader the registry provides. */
@@ -68,8 +69,8 @@ export interface Mixer {
   readonly lanes: readonly LaneRole[];
   readonly vocabSize: number;
   readonly contextSize: number;
-  /** A token's text as the mix writes it (lane 0's model). */
-  readonly tokenText: TokenPiece;
+  /** Each token's name and bytes for logprobs (lane 0's model: every id means the same in all lanes). */
+  readonly label: TokenLabeler;
   generate(req: MixGenerateRequest): Promise<MixGenerateResult>;
   /**
    * The mixed log-probability of each token of `text` after `context` (teacher forcing), and the cross-entropy:
@@ -241,7 +242,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     lanes: strategy.lanes,
     vocabSize,
     contextSize,
-    tokenText: writerText.piece,
+    label: tokenLabeler(byName.get(lanes[0]!.role.model)!),
     generate: (req) => serialized(() => run(req)),
     score: (req) => serialized(() => score(req)),
     async dispose() {

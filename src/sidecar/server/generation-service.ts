@@ -2,7 +2,7 @@
 // decoded by the mixing engineer's createMixer), and hands back pieces of text as they are released. Both paths
 // hold their models in the registry for exactly the request's duration.
 
-import { decodingReadout, generate, generatedPiece, generateResult, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
+import { generate, generatedPiece, generateResult, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
 import { echoedPrompt, scoreModelPrompt, scoringReport, type PromptScores } from "../generation/score-prompt";
 import type { LlamaModel } from "node-llama-cpp";
 import { fitByLines, promptTokenLimit, type PromptParts } from "../generation/fit-prompt";
@@ -13,7 +13,6 @@ import type { ModelRegistry } from "../registry/registry";
 import { badRequest } from "./errors";
 import type { MixerCache } from "./mixer-cache";
 import type { Mixer } from "../mixing/mixer";
-import { textOfModel } from "../mixing/text";
 
 export interface SidecarServices {
   registry: ModelRegistry;
@@ -82,7 +81,7 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
       if (job.echo && job.input.kind === "completion") {
         const topN = job.options.topLogprobs;
         const scores = topN === undefined ? undefined : await scoreModelPrompt(lease.model, prompt.tokens, topN);
-        onPiece((echoed = echoedPrompt(job.input.prompt, scores, textOfModel(model).piece)));
+        onPiece((echoed = echoedPrompt(job.input.prompt, scores, lease.model.label)));
       }
       const r = options.maxTokens === 0 ? nothingGenerated(prompt.tokens.length) : await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
       // One model's logprobs are read normalised: its own, exact, whatever part of the vocabulary is read out.
@@ -145,9 +144,9 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
       topLogprobs: job.options.topLogprobs ?? 0,
       sampling: { temperature: job.options.temperature, topP: job.options.topP, seed: job.options.seed },
       signal,
-      onPiece: (p) => onPiece(generatedPiece(p, withLogprobs)),
+      onPiece: (p) => onPiece(generatedPiece(p, withLogprobs, mixer.label)),
     });
-    return { ...generateResult(r, withLogprobs, { ...report, writers: r.writers }), format, echoed: echo?.echoed };
+    return { ...generateResult(r, withLogprobs, mixer.label, { ...report, writers: r.writers }), format, echoed: echo?.echoed };
   });
 }
 
@@ -165,5 +164,5 @@ async function echoMix(mixer: Mixer, prompt: string, context: string | undefined
     logprobs: [...[...listed, ...s.unscored].map(() => null), ...s.logprobs],
     top: [...[...listed, ...s.unscored].map(() => []), ...s.top],
   };
-  return { echoed: echoedPrompt(prompt, scores, mixer.tokenText), promptTokens: s.prefix.length + s.unscored.length + s.target.length };
+  return { echoed: echoedPrompt(prompt, scores, mixer.label), promptTokens: s.prefix.length + s.unscored.length + s.target.length };
 }

@@ -7,7 +7,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { APIError } from "openai";
-import { BOS_ID } from "../../../src/sidecar/testmodels/byte-vocab";
+import { join } from "node:path";
+import { tokenLabeler } from "../../../src/sidecar/generation/token-labels";
+import { getRuntime } from "../../../src/sidecar/registry/llama-runtime";
+import { BOS_ID, EOS_ID } from "../../../src/sidecar/testmodels/byte-vocab";
 import { logSumExp } from "../mixing/helpers";
 import { bytesOf, startFixture, type Fixture } from "./helpers";
 
@@ -130,5 +133,28 @@ void describe("scoring text through the sidecar (echo + logprobs)", () => {
     // And the server still answers.
     const ok = await score("ts-bigram", "ab", 0);
     assert.equal(ok.choices[0]!.text, "ab");
+  });
+
+  void it("names every token apart in logprobs: half a UTF-8 character by its bytes, a control token by its text", async () => {
+    const c = await score("ts-bigram", "é!", 2);
+    const lp = c.choices[0]!.logprobs as Lp;
+    // "é" is the byte tokens C3 A9: each alone is not UTF-8, so each is named by its byte, not "�".
+    assert.deepEqual(lp.tokens, ["<|bos|>", "bytes:\\xc3", "bytes:\\xa9", "!"]);
+    // Offsets count characters: the start token and a half character write none.
+    assert.deepEqual(lp.text_offset, [0, 0, 0, 1]);
+    assert.ok(Math.abs(lp.token_logprobs![2]! - f.ts.table.logProb(0xc3, 0xa9)) < TOL);
+
+    const llama = await getRuntime({ gpu: false });
+    const model = await llama.loadModel({ modelPath: join(f.dir, "ts-bigram.gguf"), gpuLayers: 0 });
+    try {
+      const label = tokenLabeler(model);
+      assert.deepEqual(label(EOS_ID), { token: "<|endoftext|>", bytes: [] }, "end-of-text is not the empty string");
+      assert.deepEqual(label(0x41), { token: "A", bytes: [0x41] });
+      assert.deepEqual(label(0x20), { token: " ", bytes: [0x20] });
+      const names = new Set(Array.from({ length: 258 }, (_, t) => label(t).token));
+      assert.equal(names.size, 258, "no two tokens share a name, so top_logprobs keys never collide");
+    } finally {
+      await model.dispose();
+    }
   });
 });

@@ -2,6 +2,7 @@
 // (the npm `openai` package, Chorus's providers, editors) parse our replies without special cases.
 
 import { randomBytes } from "node:crypto";
+import { StringDecoder } from "node:string_decoder";
 import type { AnyLogprobEntry } from "../../generation/generate";
 
 export function newId(prefix: string): string {
@@ -18,16 +19,14 @@ export function usage(prompt: number, completion: number): Usage {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-const bytes = (s: string) => [...Buffer.from(s, "utf8")];
-
 /** Chat logprobs: {content: [{token, logprob, bytes, top_logprobs: [...]}], refusal: null}. */
 export function chatLogprobs(entries: readonly AnyLogprobEntry[]) {
   return {
     content: entries.map((e) => ({
       token: e.token,
       logprob: e.logprob,
-      bytes: bytes(e.token),
-      top_logprobs: e.top.map((a) => ({ token: a.token, logprob: a.logprob, bytes: bytes(a.token) })),
+      bytes: e.bytes,
+      top_logprobs: e.top.map((a) => ({ token: a.token, logprob: a.logprob, bytes: a.bytes })),
     })),
     refusal: null,
   };
@@ -35,11 +34,14 @@ export function chatLogprobs(entries: readonly AnyLogprobEntry[]) {
 
 /** Legacy completion logprobs: parallel lists, top_logprobs as {token: logprob} objects. */
 export function completionLogprobs(entries: readonly AnyLogprobEntry[], startOffset: number) {
+  // Offsets count the text's characters: a byte token that ends a character moves on by it, one that starts
+  // one waits for the rest (the decoder holds partial characters back).
   const text_offset: number[] = [];
+  const text = new StringDecoder("utf8");
   let at = startOffset;
   for (const e of entries) {
     text_offset.push(at);
-    at += e.token.length;
+    at += text.write(Buffer.from(e.bytes)).length;
   }
   return {
     tokens: entries.map((e) => e.token),
