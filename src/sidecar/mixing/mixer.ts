@@ -224,7 +224,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     // With no start token and no context nothing predicts the first token: it becomes the prefix, left unscored.
     const unscored = prefixes[0]!.length === 0 ? text.slice(0, 1) : [];
     const target = text.slice(unscored.length);
-    if (target.length === 0) return { logprobs: [], top: [], crossEntropy: NaN, writers: {}, prefix: prefixes[0]!, unscored, target };
+    if (target.length === 0) return { logprobs: [], top: [], ranks: [], crossEntropy: NaN, writers: {}, prefix: prefixes[0]!, unscored, target };
     await startLanes(prefixes.map((p) => [...p, ...unscored]), target.length);
     // Always the whole vocabulary: a top-K read-out would bound a token it left out, not give its probability.
     return { ...(await scoreTokens(strategy, lanes, "all", target, req.topLogprobs ?? 0)), prefix: prefixes[0]!, unscored, target };

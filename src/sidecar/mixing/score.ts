@@ -12,6 +12,8 @@ import type { Mixed, Strategy } from "./strategies/types";
 export interface ScoreResult {
   /** Mixed log-probability (nats) of each scored token, in order. */
   logprobs: number[];
+  /** Each scored token's rank among the candidates (1 = the most likely; ties share the better rank), as vLLM reports it. */
+  ranks: number[];
   /** The best `topN` alternatives at each position (best first), as decoding reports them; empty lists for topN 0. */
   top: Alternative[][];
   /** Mean negative log-probability per token, nats. */
@@ -34,6 +36,7 @@ export async function scoreTokens(strategy: Strategy, lanes: Lane[], topK: numbe
   );
   const logprobs: number[] = [];
   const top: Alternative[][] = [];
+  const ranks: number[] = [];
   const writers: Record<string, number> = {};
   for (let j = 0; j < target.length; j++) {
     const t = target[j]!;
@@ -50,10 +53,11 @@ export async function scoreTokens(strategy: Strategy, lanes: Lane[], topK: numbe
     writers[writer] = (writers[writer] ?? 0) + 1;
     const logNorm = normaliser(mixed);
     logprobs.push(logprobWithin(mixed, t, logNorm));
+    ranks.push(rankWithin(mixed, t));
     top.push(topN > 0 ? topAlternatives(mixed, topN, logNorm) : []);
   }
   const crossEntropy = -logprobs.reduce((a, b) => a + b, 0) / logprobs.length;
-  return { logprobs, top, crossEntropy, writers };
+  return { logprobs, top, ranks, crossEntropy, writers };
 }
 
 /** The normaliser decoding uses for these scores (sampling.ts); a mix that rules out every candidate has none. */
@@ -61,6 +65,15 @@ function normaliser(mixed: Mixed): number {
   let max = -Infinity;
   for (const s of mixed.scores) if (s > max) max = s;
   return max === -Infinity ? Infinity : candidateLogNorm(mixed, max);
+}
+
+/** 1 + how many candidates score above token t. */
+function rankWithin(mixed: Mixed, t: TokenId): number {
+  const j = mixed.tokens.indexOf(t);
+  const own = j < 0 ? -Infinity : mixed.scores[j]!;
+  let above = 0;
+  for (const s of mixed.scores) if (s > own) above++;
+  return above + 1;
 }
 
 /** The log-probability of token t (which the strategy was asked to include) among the mixed candidates. */

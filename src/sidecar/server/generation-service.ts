@@ -3,7 +3,7 @@
 // hold their models in the registry for exactly the request's duration.
 
 import { generate, generatedPiece, generateResult, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
-import { echoedPrompt, scoreModelPrompt, scoringReport, type PromptScores } from "../generation/score-prompt";
+import { alternativesToScore, promptAnswer, scoreModelPrompt, scoringReport, type PromptScores, type PromptWants, type VllmPromptLogprobs } from "../generation/score-prompt";
 import type { LlamaModel } from "node-llama-cpp";
 import { fitByLines, promptTokenLimit, type PromptParts } from "../generation/fit-prompt";
 import { chatPrompt, completionPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
@@ -47,12 +47,21 @@ export interface Job {
    * for. With options.maxTokens 0 nothing is generated: the request only scores its prompt.
    */
   echo?: boolean;
+  /** vLLM's `prompt_logprobs` (completions only): the prompt's scores with this many alternatives. */
+  promptLogprobs?: number;
 }
 
 export interface JobResult extends GenerateResult {
   format: PromptTokens["format"];
   /** The echoed prompt (also the first piece streamed). */
   echoed?: GeneratedPiece;
+  promptLogprobs?: VllmPromptLogprobs;
+}
+
+/** What a completion job asks of its prompt; nothing for chat. */
+function promptWants(job: Job): PromptWants | undefined {
+  if (job.input.kind !== "completion" || (!job.echo && job.promptLogprobs === undefined)) return undefined;
+  return { echo: job.echo === true, echoTop: job.options.topLogprobs, promptLogprobs: job.promptLogprobs };
 }
 
 /** A reply of no tokens: what a scoring-only request (max_tokens 0) answers besides its echoed prompt. */
@@ -77,15 +86,14 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
       const prompt = job.input.kind === "chat" ? await chatPrompt(model, job.input.messages) : fittedCompletionPrompt(model, job.input, contextSize, job.options.maxTokens);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
       const promptParam = job.input.kind === "chat" ? "messages" : "prompt";
-      let echoed: GeneratedPiece | undefined;
-      if (job.echo && job.input.kind === "completion") {
-        const topN = job.options.topLogprobs;
-        const scores = topN === undefined ? undefined : await scoreModelPrompt(lease.model, prompt.tokens, topN);
-        onPiece((echoed = echoedPrompt(job.input.prompt, scores, lease.model.label)));
-      }
+      const wants = promptWants(job);
+      const topN = wants && alternativesToScore(wants);
+      const scores = topN === undefined ? undefined : await scoreModelPrompt(lease.model, prompt.tokens, topN);
+      const answer = wants && job.input.kind === "completion" ? promptAnswer(job.input.prompt, scores, lease.model.label, wants) : {};
+      if (answer.echoed) onPiece(answer.echoed);
       const r = options.maxTokens === 0 ? nothingGenerated(prompt.tokens.length) : await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
       // One model's logprobs are read normalised: its own, exact, whatever part of the vocabulary is read out.
-      return { ...r, format: prompt.format, echoed, report: job.echo ? { scoring: scoringReport("all") } : r.report };
+      return { ...r, format: prompt.format, ...answer, report: wants ? { scoring: scoringReport("all") } : r.report };
     });
   } finally {
     lease.release();
@@ -129,11 +137,13 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
     const stop = [...job.options.stop, ...(chat ? ["\n\nUser:", "\nUser:"] : [])];
     const maxTokens = Math.max(1, Math.min(job.options.maxTokens, mixer.contextSize - 1));
     const withLogprobs = job.options.topLogprobs !== undefined;
-    const echo = job.echo && job.input.kind === "completion" ? await echoMix(mixer, prompt, context, job.options.topLogprobs) : undefined;
-    if (echo) onPiece(echo.echoed);
-    const report = { strategy: spec.strategy, ...(echo ? { scoring: scoringReport(spec.topK ?? "all") } : {}) };
+    const wants = promptWants(job);
+    const scored = wants ? await scoreMixPrompt(mixer, prompt, context, alternativesToScore(wants)) : undefined;
+    const answer = wants && scored ? promptAnswer(prompt, scored.scores, mixer.label, wants) : {};
+    if (answer.echoed) onPiece(answer.echoed);
+    const report = { strategy: spec.strategy, ...(wants ? { scoring: scoringReport(spec.topK ?? "all") } : {}) };
     const format = job.input.kind === "chat" ? "transcript" : job.input.suffix ? "prefix-only" : "plain";
-    if (echo && job.options.maxTokens === 0) return { ...nothingGenerated(echo.promptTokens), report, echoed: echo.echoed, format };
+    if (scored && job.options.maxTokens === 0) return { ...nothingGenerated(scored.promptTokens), report, ...answer, format };
     const r = await mixer.generate({
       prompt,
       truncate: job.input.kind === "completion" ? job.input.truncate : undefined,
@@ -146,23 +156,25 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
       signal,
       onPiece: (p) => onPiece(generatedPiece(p, withLogprobs, mixer.label)),
     });
-    return { ...generateResult(r, withLogprobs, mixer.label, { ...report, writers: r.writers }), format, echoed: echo?.echoed };
+    return { ...generateResult(r, withLogprobs, mixer.label, { ...report, writers: r.writers }), format, ...answer };
   });
 }
 
 /**
- * A preset's echoed prompt, scored under the mix when logprobs are asked for: the start token (logprob null) and
- * the prompt's tokens; a context read before the prompt conditions them but is not echoed.
+ * A preset's prompt scored under the mix (when `topN` says scores are wanted): the start token (logprob null) and
+ * the prompt's tokens; a context read before the prompt conditions them but is not listed.
  */
-async function echoMix(mixer: Mixer, prompt: string, context: string | undefined, topN: number | undefined): Promise<{ echoed: GeneratedPiece; promptTokens: number }> {
-  if (topN === undefined) return { echoed: { text: prompt, logprobs: [] }, promptTokens: 0 };
+async function scoreMixPrompt(mixer: Mixer, prompt: string, context: string | undefined, topN: number | undefined): Promise<{ scores?: PromptScores; promptTokens: number }> {
+  if (topN === undefined) return { promptTokens: 0 };
   if (prompt === "") throw badRequest("The prompt is empty: there is nothing to score.", "prompt");
   const s = await mixer.score({ text: prompt, context, topLogprobs: topN });
   const listed = context ? [] : s.prefix;
+  const unscored = [...listed, ...s.unscored];
   const scores: PromptScores = {
-    tokens: [...listed, ...s.unscored, ...s.target],
-    logprobs: [...[...listed, ...s.unscored].map(() => null), ...s.logprobs],
-    top: [...[...listed, ...s.unscored].map(() => []), ...s.top],
+    tokens: [...unscored, ...s.target],
+    logprobs: [...unscored.map(() => null), ...s.logprobs],
+    ranks: [...unscored.map(() => null), ...s.ranks],
+    top: [...unscored.map(() => []), ...s.top],
   };
-  return { echoed: echoedPrompt(prompt, scores, mixer.label), promptTokens: s.prefix.length + s.unscored.length + s.target.length };
+  return { scores, promptTokens: s.prefix.length + s.unscored.length + s.target.length };
 }

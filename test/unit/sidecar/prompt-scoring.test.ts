@@ -128,11 +128,32 @@ void describe("scoring text through the sidecar (echo + logprobs)", () => {
     await refused(() => f.client.completions.create({ ...base, max_tokens: 0 }), /"echo": true/);
     await refused(() => f.client.completions.create({ ...base, echo: true, suffix: "x", max_tokens: 0 }), /suffix/);
     await refused(() => f.client.completions.create({ ...base, echo: true, max_tokens: 0, truncate_prompt_tokens: 5 } as never), /truncate_prompt_tokens/);
-    await refused(() => f.client.completions.create({ ...base, max_tokens: 0, prompt_logprobs: 2 } as never), /"echo": true with "logprobs"/);
+    await refused(() => f.client.completions.create({ ...base, max_tokens: 0, prompt_logprobs: 2, stream: true } as never), /not streamed/);
+    await refused(() => f.client.completions.create({ ...base, max_tokens: 0, prompt_logprobs: 21 } as never), /"prompt_logprobs" must be an integer from 0 to 20/);
     await refused(() => f.client.chat.completions.create({ model: "ts-bigram", messages: [{ role: "user", content: "hi" }], echo: true } as never), /\/v1\/completions/);
     // And the server still answers.
     const ok = await score("ts-bigram", "ab", 0);
     assert.equal(ok.choices[0]!.text, "ab");
+  });
+
+  void it("vLLM's prompt_logprobs: null first, then each token's logprob and rank by id, with its alternatives", async () => {
+    const c = (await f.client.completions.create({ model: "ts-bigram", prompt: "ab", max_tokens: 0, prompt_logprobs: 2 } as never)) as unknown as {
+      choices: { text: string; prompt_logprobs: (Record<string, { logprob: number; rank: number; decoded_token: string }> | null)[] }[];
+    };
+    const pl = c.choices[0]!.prompt_logprobs;
+    assert.equal(c.choices[0]!.text, "", "prompt_logprobs does not echo the text");
+    assert.equal(pl.length, 3);
+    assert.equal(pl[0], null);
+    const tokens = [BOS_ID, 0x61, 0x62];
+    for (let i = 1; i < 3; i++) {
+      const row = [...f.ts.table.row(tokens[i - 1]!)];
+      const own = pl[i]![String(tokens[i])]!;
+      assert.ok(Math.abs(own.logprob - row[tokens[i]!]!) < TOL);
+      assert.equal(own.rank, 1 + row.filter((v) => v > row[tokens[i]!]! + 1e-4).length, `rank at ${i}`);
+      assert.equal(own.decoded_token, String.fromCharCode(tokens[i]!));
+      const entries = Object.keys(pl[i]!).length;
+      assert.ok(entries === 2 || entries === 3, "the token and the 2 best (which may include it)");
+    }
   });
 
   void it("names every token apart in logprobs: half a UTF-8 character by its bytes, a control token by its text", async () => {

@@ -25,7 +25,7 @@ export interface RouteShape {
 }
 
 export async function handleGeneration(svc: SidecarServices, req: IncomingMessage, res: ServerResponse, params: CommonParams, requested: Job, shape: RouteShape): Promise<void> {
-  const job: Job = { ...requested, echo: params.echo };
+  const job: Job = { ...requested, echo: params.echo, promptLogprobs: params.promptLogprobs };
   const abort = new AbortController();
   // "close" on the response fires when the socket goes away; a finished reply has writableFinished set.
   res.on("close", () => {
@@ -102,6 +102,7 @@ export const completionShape: RouteShape = {
         text: (r.echoed?.text ?? "") + r.text,
         logprobs: wantLogprobs ? completionLogprobs([...(r.echoed?.logprobs ?? []), ...r.logprobs], 0) : null,
         finish_reason: r.finishReason,
+        ...(r.promptLogprobs ? { prompt_logprobs: r.promptLogprobs } : {}),
       },
     ],
   }),

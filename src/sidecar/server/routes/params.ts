@@ -17,6 +17,8 @@ export interface CommonParams {
   chorus?: Record<string, unknown>;
   /** Completions' `echo`: the prompt comes back first (scored when logprobs are asked for). */
   echo?: boolean;
+  /** vLLM's `prompt_logprobs` (completions only): score the prompt, with this many alternatives per token. */
+  promptLogprobs?: number;
 }
 
 const MAX_STOPS = 16;
@@ -98,8 +100,9 @@ export function completionParams(raw: unknown): CompletionParams {
   const truncate = int(b, "truncate_prompt_tokens", -1, 1 << 24);
   if (truncate === 0) throw badRequest('"truncate_prompt_tokens" must be -1 (as many as fit) or a positive number of tokens, not 0.', "truncate_prompt_tokens");
   const echo = echoParam(b, suffix, truncate);
-  const common = commonParams(b, 16, lp, echo ? 0 : 1);
-  return { ...common, echo, prompt, suffix: (suffix ?? undefined) as string | undefined, truncate };
+  const promptLogprobs = promptLogprobsParam(b, suffix, truncate);
+  const common = commonParams(b, 16, lp, echo || promptLogprobs !== undefined ? 0 : 1);
+  return { ...common, echo, promptLogprobs, prompt, suffix: (suffix ?? undefined) as string | undefined, truncate };
 }
 
 /**
@@ -109,15 +112,27 @@ export function completionParams(raw: unknown): CompletionParams {
 function echoParam(b: Body, suffix: unknown, truncate: number | undefined): boolean {
   const echo = b.echo;
   if (echo !== undefined && echo !== null && typeof echo !== "boolean") throw badRequest('"echo" must be true or false.', "echo");
-  if (b.prompt_logprobs !== undefined && b.prompt_logprobs !== null)
-    throw badRequest('"prompt_logprobs" is not supported; to score the prompt send "echo": true with "logprobs": N (0–20), and "max_tokens": 0 to score only.', "prompt_logprobs");
-  if (echo !== true) {
-    if (b.max_tokens === 0 || b.max_completion_tokens === 0) throw badRequest('"max_tokens": 0 generates nothing; add "echo": true with "logprobs": N to score the prompt instead.', "max_tokens");
-    return false;
-  }
-  if (typeof suffix === "string" && suffix !== "") throw badRequest('"echo" cannot be combined with "suffix": a fill-in-the-middle prompt is not one text to echo or score.', "echo");
-  if (truncate !== undefined) throw badRequest('"echo" cannot be combined with "truncate_prompt_tokens": the echoed prompt must be the one sent.', "echo");
+  const scoring = echo === true || (b.prompt_logprobs !== undefined && b.prompt_logprobs !== null);
+  if (!scoring && (b.max_tokens === 0 || b.max_completion_tokens === 0))
+    throw badRequest('"max_tokens": 0 generates nothing; add "echo": true with "logprobs": N to score the prompt instead.', "max_tokens");
+  if (echo !== true) return false;
+  promptMustBeWhole(suffix, truncate, "echo");
   return true;
+}
+
+/** vLLM's `prompt_logprobs`: N alternatives (0–20) per prompt token, answered whole (vLLM refuses it streamed). */
+function promptLogprobsParam(b: Body, suffix: unknown, truncate: number | undefined): number | undefined {
+  const n = int(b, "prompt_logprobs", 0, 20);
+  if (n === undefined) return undefined;
+  if (b.stream === true) throw badRequest('"prompt_logprobs" is answered whole, not streamed (as vLLM does); drop "stream" or use "echo" with "logprobs".', "prompt_logprobs");
+  promptMustBeWhole(suffix, truncate, "prompt_logprobs");
+  return n;
+}
+
+/** Scoring covers the prompt as sent: one text, not cut. */
+function promptMustBeWhole(suffix: unknown, truncate: number | undefined, field: string): void {
+  if (typeof suffix === "string" && suffix !== "") throw badRequest(`"${field}" cannot be combined with "suffix": a fill-in-the-middle prompt is not one text to score.`, field);
+  if (truncate !== undefined) throw badRequest(`"${field}" cannot be combined with "truncate_prompt_tokens": the scored prompt must be the one sent.`, field);
 }
 
 export interface ChatParams extends CommonParams {
