@@ -138,7 +138,9 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
     const maxTokens = Math.max(1, Math.min(job.options.maxTokens, mixer.contextSize - 1));
     const withLogprobs = job.options.topLogprobs !== undefined;
     const wants = promptWants(job);
-    const scored = wants ? await scoreMixPrompt(mixer, prompt, context, alternativesToScore(wants)) : undefined;
+    // A request that generates nothing is still scored (with no alternatives), so its usage counts the prompt.
+    const scoreTop = wants && (alternativesToScore(wants) ?? (job.options.maxTokens === 0 ? 0 : undefined));
+    const scored = wants ? await scoreMixPrompt(mixer, prompt, context, scoreTop) : undefined;
     const answer = wants && scored ? promptAnswer(prompt, scored.scores, mixer.label, wants) : {};
     if (answer.echoed) onPiece(answer.echoed);
     const report = { strategy: spec.strategy, ...(wants ? { scoring: scoringReport(spec.topK ?? "all") } : {}) };

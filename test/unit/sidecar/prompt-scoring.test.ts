@@ -131,6 +131,11 @@ void describe("scoring text through the sidecar (echo + logprobs)", () => {
     await refused(() => f.client.completions.create({ ...base, max_tokens: 0, prompt_logprobs: 2, stream: true } as never), /not streamed/);
     await refused(() => f.client.completions.create({ ...base, max_tokens: 0, prompt_logprobs: 21 } as never), /"prompt_logprobs" must be an integer from 0 to 20/);
     await refused(() => f.client.chat.completions.create({ model: "ts-bigram", messages: [{ role: "user", content: "hi" }], echo: true } as never), /\/v1\/completions/);
+    // Echo alone (no logprobs) with nothing generated still counts the prompt's tokens, for a preset too.
+    const bare = await f.client.completions.create({ model: "chorus/poe-top8", prompt: "ab", echo: true, max_tokens: 0 });
+    assert.equal(bare.choices[0]!.text, "ab");
+    assert.equal(bare.choices[0]!.logprobs, null);
+    assert.equal(bare.usage?.prompt_tokens, 3);
     // And the server still answers.
     const ok = await score("ts-bigram", "ab", 0);
     assert.equal(ok.choices[0]!.text, "ab");
