@@ -112,6 +112,8 @@ async function optimizeForCode(plan: MergePlan, out: string, o: MergeOpts, signa
   const started = performance.now();
   const sample = await collectSample((o.sample ?? ".").split(",").map((p) => p.trim()));
   say(`sample: ${sample.texts.length} files, ${(sample.bytes / 1024).toFixed(0)} KB`);
+  for (const s of sample.skipped.slice(0, 10)) say(`  skipped ${s.file}: ${s.reason}`);
+  if (sample.skipped.length > 10) say(`  … and ${sample.skipped.length - 10} more files skipped`);
   const report = await optimizeMerge({
     plan,
     target: o.optimize,

@@ -21,6 +21,7 @@ import { parseMixSpec, type MixSpec } from "./spec";
 import { strategyFor } from "./strategies/index";
 import type { LaneRole } from "./strategies/types";
 import { textOfModel } from "./text";
+import { tokenLabeler, type TokenLabeler } from "../generation/token-labels";
 import { sharedVocabulary, vocabularyOf } from "./vocab";
 
 /** Loaded models by registry name, or a loader the registry provides. */
@@ -80,11 +81,32 @@ export interface Mixer {
   readonly lanes: readonly LaneRole[];
   readonly vocabSize: number;
   readonly contextSize: number;
+  /** Each token's name and bytes for logprobs (lane 0's model: every id means the same in all lanes). */
+  readonly label: TokenLabeler;
   generate(req: MixGenerateRequest): Promise<MixReply>;
-  /** The mixed log-probability of each token of `text` after `context` (teacher forcing), and the cross-entropy. */
-  score(req: { text: string; context?: string }): Promise<ScoreResult>;
+  /**
+   * The mixed log-probability of each token of `text` after `context` (teacher forcing), and the cross-entropy:
+   * the exact distribution (every lane read whole), whatever the spec's topK for decoding.
+   */
+  score(req: ScoreRequest): Promise<MixScore>;
   /** Frees the contexts (not the models: they belong to the caller). */
   dispose(): Promise<void>;
+}
+
+export interface ScoreRequest {
+  text: string;
+  context?: string;
+  /** Alternatives per position to report, as decoding does (0–20). Default 0. */
+  topLogprobs?: number;
+}
+
+export interface MixScore extends ScoreResult {
+  /** Lane 0's tokens before the text (start token, context): what the first scored token is predicted from. */
+  prefix: TokenId[];
+  /** The text's first token when nothing precedes it (no start token, no context): not scored. */
+  unscored: TokenId[];
+  /** The text's tokens that were scored (logprobs[i] is target[i]'s). */
+  target: TokenId[];
 }
 
 export class MixRequestError extends Error {
@@ -239,13 +261,19 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     return { ...reply, format: prompts[0]!.format };
   }
 
-  async function score(req: { text: string; context?: string }): Promise<ScoreResult> {
+  async function score(req: ScoreRequest): Promise<MixScore> {
     if (typeof req.text !== "string" || req.text === "") throw new MixRequestError("text to score must be a non-empty string");
     if (req.context !== undefined && typeof req.context !== "string") throw new MixRequestError("context must be a string when given");
     if (spec.strategy === "context-contrastive" && !req.context) throw new MixRequestError("context-contrastive scoring needs a non-empty context");
-    const target = modelOf(lanes[0]!).tokenize(req.text);
-    await startLanes(completionPrompts(req.context ?? "", "", undefined).map((p) => p.tokens), target.length);
-    return scoreTokens(strategy, lanes, spec.topK ?? "all", target);
+    const text = modelOf(lanes[0]!).tokenize(req.text);
+    const prefixes = completionPrompts(req.context ?? "", "", undefined).map((p) => p.tokens);
+    // With no start token and no context nothing predicts the first token: it becomes the prefix, left unscored.
+    const unscored = prefixes[0]!.length === 0 ? text.slice(0, 1) : [];
+    const target = text.slice(unscored.length);
+    if (target.length === 0) return { logprobs: [], top: [], ranks: [], crossEntropy: NaN, writers: {}, prefix: prefixes[0]!, unscored, target };
+    await startLanes(prefixes.map((p) => [...p, ...unscored]), target.length);
+    // Always the whole vocabulary: a top-K read-out would bound a token it left out, not give its probability.
+    return { ...(await scoreTokens(strategy, lanes, "all", target, req.topLogprobs ?? 0)), prefix: prefixes[0]!, unscored, target };
   }
 
   // One request at a time over the shared contexts; a failed one does not block the next.
@@ -260,6 +288,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     lanes: strategy.lanes,
     vocabSize,
     contextSize,
+    label: tokenLabeler(byName.get(lanes[0]!.role.model)!),
     generate: (req) => serialized(() => run(req)),
     score: (req) => serialized(() => score(req)),
     async dispose() {

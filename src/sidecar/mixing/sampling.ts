@@ -66,9 +66,7 @@ export class MixSampler {
     }
     if (best < 0) throw new SamplingError("the mixed distribution gives every candidate token probability 0; no token can be chosen");
     const max = scores[best]!;
-    let sum = 0;
-    for (let j = 0; j < scores.length; j++) sum += Math.exp(scores[j]! - max);
-    const logNorm = mixed.logNorm ?? max + Math.log(sum);
+    const logNorm = candidateLogNorm(mixed, max);
     const index = this.temperature === 0 ? best : this.sample(mixed, max);
     return {
       token: tokens[index]!,
@@ -107,8 +105,19 @@ export class MixSampler {
   }
 }
 
+/**
+ * What a candidate's score is relative to: the scores' own normaliser (the distribution sampled from) unless the
+ * strategy says they already are log-probabilities (logNorm 0). `max` is the largest finite score.
+ */
+export function candidateLogNorm(mixed: Mixed, max: number): number {
+  if (mixed.logNorm !== undefined) return mixed.logNorm;
+  let sum = 0;
+  for (const s of mixed.scores) sum += Math.exp(s - max);
+  return max + Math.log(sum);
+}
+
 /** The n best candidates by score (ties: the lower token id first), best first, in O(candidates · n) without sorting everything. */
-function topAlternatives(mixed: Mixed, n: number, logNorm: number): Alternative[] {
+export function topAlternatives(mixed: Mixed, n: number, logNorm: number): Alternative[] {
   const { tokens, scores } = mixed;
   /** Whether candidate a ranks above candidate b. */
   const above = (a: number, b: number) => scores[a]! > scores[b]! || (scores[a]! === scores[b]! && tokens[a]! < tokens[b]!);

@@ -3,6 +3,7 @@
 // hold their models in the registry for exactly the request's duration.
 
 import { generate, generatedPiece, generateResult, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
+import { alternativesToScore, promptAnswer, scoreModelPrompt, scoringReport, type PromptScores, type PromptWants, type VllmPromptLogprobs } from "../generation/score-prompt";
 import type { LlamaModel } from "node-llama-cpp";
 import { buildFittedPrompt, countUpTo, estimateCeiling, SYNC_FIT_CHARS } from "../generation/fit-large-prompt";
 import { promptTokenLimit } from "../generation/fit-prompt";
@@ -12,6 +13,7 @@ import { isVirtualModel, resolvePreset, type Preset } from "../presets";
 import type { ModelRegistry } from "../registry/registry";
 import { badRequest } from "./errors";
 import type { MixerCache } from "./mixer-cache";
+import type { Mixer } from "../mixing/mixer";
 
 export interface SidecarServices {
   registry: ModelRegistry;
@@ -41,10 +43,31 @@ export interface Job {
   input: JobInput;
   options: GenerateOptions;
   chorus?: Record<string, unknown>;
+  /**
+   * OpenAI's `echo` (completions only): the prompt comes back before the reply, scored when logprobs are asked
+   * for. With options.maxTokens 0 nothing is generated: the request only scores its prompt.
+   */
+  echo?: boolean;
+  /** vLLM's `prompt_logprobs` (completions only): the prompt's scores with this many alternatives. */
+  promptLogprobs?: number;
 }
 
 export interface JobResult extends GenerateResult {
   format: PromptTokens["format"];
+  /** The echoed prompt (also the first piece streamed). */
+  echoed?: GeneratedPiece;
+  promptLogprobs?: VllmPromptLogprobs;
+}
+
+/** What a completion job asks of its prompt; nothing for chat. */
+function promptWants(job: Job): PromptWants | undefined {
+  if (job.input.kind !== "completion" || (!job.echo && job.promptLogprobs === undefined)) return undefined;
+  return { echo: job.echo === true, echoTop: job.options.topLogprobs, promptLogprobs: job.promptLogprobs };
+}
+
+/** A reply of no tokens: what a scoring-only request (max_tokens 0) answers besides its echoed prompt. */
+function nothingGenerated(promptTokens: number): GenerateResult {
+  return { text: "", logprobs: [], finishReason: "length", promptTokens, completionTokens: 0 };
 }
 
 export async function runJob(svc: SidecarServices, job: Job, signal: AbortSignal, onPiece: (p: GeneratedPiece) => void): Promise<JobResult> {
@@ -67,8 +90,14 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
           : await fittedCompletionPrompt(lease.model.id, model, job.input, contextSize, job.options.maxTokens);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
       const promptParam = job.input.kind === "chat" ? "messages" : "prompt";
-      const r = await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
-      return { ...r, format: prompt.format };
+      const wants = promptWants(job);
+      const topN = wants && alternativesToScore(wants);
+      const scores = topN === undefined ? undefined : await scoreModelPrompt(lease.model, prompt.tokens, topN);
+      const answer = wants && job.input.kind === "completion" ? promptAnswer(job.input.prompt, scores, lease.model.label, wants) : {};
+      if (answer.echoed) onPiece(answer.echoed);
+      const r = options.maxTokens === 0 ? nothingGenerated(prompt.tokens.length) : await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
+      // One model's logprobs are read normalised: its own, exact, whatever part of the vocabulary is read out.
+      return { ...r, format: prompt.format, ...answer, report: wants ? { scoring: scoringReport("all") } : r.report };
     });
   } finally {
     lease.release();
@@ -131,6 +160,16 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
     const input = job.input;
     const maxTokens = Math.max(1, Math.min(job.options.maxTokens, mixer.contextSize - 1));
     const withLogprobs = job.options.topLogprobs !== undefined;
+    const wants = promptWants(job);
+    // Scoring (echo, prompt_logprobs) is for completions only: params.ts refuses it on chat and with a suffix.
+    const prompt = input.kind === "completion" ? input.prompt : "";
+    // A request that generates nothing is still scored (with no alternatives), so its usage counts the prompt.
+    const scoreTop = wants && (alternativesToScore(wants) ?? (job.options.maxTokens === 0 ? 0 : undefined));
+    const scored = wants ? await scoreMixPrompt(mixer, prompt, context, scoreTop) : undefined;
+    const answer = wants && scored ? promptAnswer(prompt, scored.scores, mixer.label, wants) : {};
+    if (answer.echoed) onPiece(answer.echoed);
+    const report = { strategy: spec.strategy, ...(wants ? { scoring: scoringReport(spec.topK ?? "all") } : {}) };
+    if (scored && job.options.maxTokens === 0) return { ...nothingGenerated(scored.promptTokens), report, ...answer, format: "plain" };
     const r = await mixer.generate({
       ...(input.kind === "chat" ? { prompt: "", messages: input.messages } : { prompt: input.prompt, suffix: input.suffix, truncate: input.truncate }),
       context,
@@ -140,11 +179,27 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
       topLogprobs: job.options.topLogprobs ?? 0,
       sampling: { temperature: job.options.temperature, topP: job.options.topP, seed: job.options.seed },
       signal,
-      onPiece: (p) => onPiece(generatedPiece(p, withLogprobs)),
+      onPiece: (p) => onPiece(generatedPiece(p, withLogprobs, mixer.label)),
     });
-    return {
-      ...generateResult(r, withLogprobs, { strategy: spec.strategy, writers: r.writers }),
-      format: r.format,
-    };
+    return { ...generateResult(r, withLogprobs, mixer.label, { ...report, writers: r.writers }), format: r.format, ...answer };
   });
+}
+
+/**
+ * A preset's prompt scored under the mix (when `topN` says scores are wanted): the start token (logprob null) and
+ * the prompt's tokens; a context read before the prompt conditions them but is not listed.
+ */
+async function scoreMixPrompt(mixer: Mixer, prompt: string, context: string | undefined, topN: number | undefined): Promise<{ scores?: PromptScores; promptTokens: number }> {
+  if (topN === undefined) return { promptTokens: 0 };
+  if (prompt === "") throw badRequest("The prompt is empty: there is nothing to score.", "prompt");
+  const s = await mixer.score({ text: prompt, context, topLogprobs: topN });
+  const listed = context ? [] : s.prefix;
+  const unscored = [...listed, ...s.unscored];
+  const scores: PromptScores = {
+    tokens: [...unscored, ...s.target],
+    logprobs: [...unscored.map(() => null), ...s.logprobs],
+    ranks: [...unscored.map(() => null), ...s.ranks],
+    top: [...unscored.map(() => []), ...s.top],
+  };
+  return { scores, promptTokens: s.prefix.length + s.unscored.length + s.target.length };
 }
