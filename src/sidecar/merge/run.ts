@@ -6,7 +6,7 @@ import { statfs } from "node:fs/promises";
 import * as path from "node:path";
 import { canDequantize } from "../gguf/codecs/index";
 import { GgufReader } from "../gguf/reader";
-import { GgufError, ggmlTypeName } from "../gguf/types";
+import { GgufError, ggmlTypeName, tensorByteSize } from "../gguf/types";
 import { writeGguf, type GgufTensorSpec, type WriteGgufResult } from "../gguf/writer";
 import { blockCount, checkMergeable, MergeCompatError } from "./compat";
 import { methodByName } from "./methods";
@@ -71,8 +71,7 @@ async function checkFreeSpace(out: string, bytes: number): Promise<void> {
 }
 
 function estimateBytes(specs: GgufTensorSpec[]): number {
-  const per: Record<string, number> = { F32: 4, F16: 2, BF16: 2, Q8_0: 34 / 32 };
-  return specs.reduce((s, t) => s + t.dims.reduce((a, b) => a * b, 1) * (per[ggmlTypeName(t.type)] ?? 4), 0) + (1 << 20);
+  return specs.reduce((s, t) => s + tensorByteSize(t.type, t.dims), 0) + (1 << 20);
 }
 
 export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
@@ -88,7 +87,7 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
     const baseReader = plan.base ? readers[0] : undefined;
     const modelReaders = plan.base ? readers.slice(1) : readers;
     const ref = readers[0]!;
-    const specs = outputTensorSpecs(plan.dtype, ref.tensors);
+    const specs = outputTensorSpecs(plan.dtype, ref.tensors, ref.metadata);
     await checkFreeSpace(o.out, estimateBytes(specs));
     const metadata = mergedMetadata(plan, ref.metadata, readers.map((r) => ({ file: r.path, metadata: r.metadata })));
     const blocks = blockCount(ref.header);

@@ -3,6 +3,7 @@
 // is given) step for step in float32, so the blocks are byte-identical to llama.cpp's. Layouts: ggml-common.h.
 import { f16Table, f32ToF16Bits } from "./half";
 import { GROUP_MAX_EPS, makeQkx2Quants, makeQxQuants, nearestInt } from "./kquant-fit";
+import { scaleMinK4 } from "./kquants";
 
 const f = Math.fround;
 const QK_K = 256;
@@ -59,15 +60,14 @@ function encodeAsymmetricBlock(k: AsymmetricK, x: Float32Array, o: number, out: 
       out[sc + j + 4] = lm;
     } else {
       out[sc + j + 4] = (ls & 0xf) | ((lm & 0xf) << 4);
-      out[sc + j - 4] |= (ls >> 4) << 6;
-      out[sc + j] |= (lm >> 4) << 6;
+      out[sc + j - 4] = out[sc + j - 4]! | ((ls >> 4) << 6);
+      out[sc + j] = out[sc + j]! | ((lm >> 4) << 6);
     }
   }
   const d = putHalf(out, p, f(maxScale / 63));
   const dmin = putHalf(out, p + 2, f(maxMin / 63));
   for (let j = 0; j < 8; j++) {
-    const s = j < 4 ? out[sc + j]! & 63 : (out[sc + j + 4]! & 0xf) | ((out[sc + j - 4]! >> 6) << 4);
-    const m = j < 4 ? out[sc + j + 4]! & 63 : (out[sc + j + 4]! >> 4) | ((out[sc + j]! >> 6) << 4);
+    const [s, m] = scaleMinK4(j, out, sc);
     const dj = f(d * s);
     // A zero scale keeps the quants the fit chose (ggml skips the sub-block too).
     if (!dj) continue;
@@ -95,8 +95,8 @@ const Q5_K: AsymmetricK = {
       for (let j = 0; j < 32; j++) {
         const l1 = L[n + j]!;
         const l2 = L[n + j + 32]!;
-        if (l1 > 15) out[qh + j] |= m1;
-        if (l2 > 15) out[qh + j] |= m1 << 1;
+        if (l1 > 15) out[qh + j] = out[qh + j]! | m1;
+        if (l2 > 15) out[qh + j] = out[qh + j]! | (m1 << 1);
         out[ql + j] = (l1 & 15) | ((l2 & 15) << 4);
       }
     }
