@@ -2,7 +2,7 @@
 // (ggml-quants.c quantize_row_q4_K_ref / q5_K_ref / q6_K_ref, which llama-quantize uses when no importance matrix
 // is given) step for step in float32, so the blocks are byte-identical to llama.cpp's. Layouts: ggml-common.h.
 import { f16Table, f32ToF16Bits } from "./half";
-import { GROUP_MAX_EPS, makeQkx2Quants, makeQxQuants, nearestInt } from "./kquant-fit";
+import { GROUP_MAX_EPS, clamp, makeQkx2Quants, makeQxQuants, nearestInt } from "./kquant-fit";
 import { scaleMinK4 } from "./kquants";
 
 const f = Math.fround;
@@ -72,7 +72,7 @@ function encodeAsymmetricBlock(k: AsymmetricK, x: Float32Array, o: number, out: 
     // A zero scale keeps the quants the fit chose (ggml skips the sub-block too).
     if (!dj) continue;
     const dm = f(dmin * m);
-    for (let i = 0; i < 32; i++) L[32 * j + i] = Math.max(0, Math.min(k.nmax, nearestInt(f(f(x[o + 32 * j + i]! + dm) / dj))));
+    for (let i = 0; i < 32; i++) L[32 * j + i] = clamp(nearestInt(f(f(x[o + 32 * j + i]! + dm) / dj)), 0, k.nmax);
   }
   k.pack(out, p);
 }
@@ -141,7 +141,7 @@ function encodeQ6KBlock(x: Float32Array, o: number, out: Uint8Array, p: number):
   for (let j = 0; j < 16; j++) {
     const dj = f(d * ((out[p + 192 + j]! << 24) >> 24));
     if (!dj) continue;
-    for (let i = 0; i < 16; i++) L[16 * j + i] = Math.max(-32, Math.min(31, nearestInt(f(x[o + 16 * j + i]! / dj)))) + 32;
+    for (let i = 0; i < 16; i++) L[16 * j + i] = clamp(nearestInt(f(x[o + 16 * j + i]! / dj)), -32, 31) + 32;
   }
   for (let j = 0, ql = p, qh = p + 128; j < QK_K; j += 128, ql += 64, qh += 32) {
     for (let l = 0; l < 32; l++) {

@@ -10,17 +10,30 @@ const f = Math.fround;
 /** ggml's GROUP_MAX_EPS: a group whose largest magnitude is below it is all zero. */
 export const GROUP_MAX_EPS = f(1e-15);
 
+/** 1.5·2²³: adding it to a float32 of magnitude below 2²² leaves the nearest integer in the low mantissa bits. */
+const MAGIC = 12582912;
+
 /**
- * ggml's nearest_int: float32 `v` rounded to the nearest integer, ties to even (it adds 1.5·2²³ and reads the
- * mantissa, so the FPU's round-to-nearest-even decides). Callers pass a value already rounded to float32.
+ * ggml's nearest_int: `v` (already a float32) rounded to the nearest integer, ties to even — ggml adds 1.5·2²³ in
+ * float32 and reads the mantissa, so the FPU's round-to-nearest-even decides; so does Math.fround here. (The double
+ * sum is exact wherever the rounding matters, |v| ≥ 0.5, so rounding it once more to float32 is the C result.)
  */
 export function nearestInt(v: number): number {
-  const r = Math.round(v); // ties towards +∞
-  return r - v === 0.5 && (r & 1) !== 0 ? r - 1 : r;
+  return f(v + MAGIC) - MAGIC;
 }
 
-/** Scratch for the candidate quants of make_qkx2_quants (its Laux). */
+/** v limited to [lo, hi] (ternaries: cheaper than Math.max/min in the hot loops). */
+export function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}
+
+/** Scratch for the candidate quants of make_qkx2_quants (its Laux), and x − min for the current min. */
 const laux = new Uint8Array(32);
+const shifted = new Float32Array(32);
+
+function shiftBy(x: Float32Array, o: number, n: number, min: number): void {
+  for (let i = 0; i < n; i++) shifted[i] = x[o + i]! - min; // the store rounds to float32, as C's float subtraction
+}
 
 /**
  * make_qkx2_quants: fits x[o..o+n) ≈ scale·L − min with L in [0, nmax] and min ≥ 0, by trying nstep+1 candidate
@@ -53,23 +66,31 @@ export function makeQkx2Quants(
   let bestError = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[o + i]!;
-    const l = Math.max(0, Math.min(nmax, nearestInt(f(iscale * f(xi - min)))));
+    const l = clamp(nearestInt(f(iscale * f(xi - min))), 0, nmax);
     L[lo + i] = l;
     const diff = f(f(f(scale * l) + min) - xi);
     bestError = f(bestError + f(w[i]! * f(diff * diff)));
   }
+  shiftBy(x, o, n, min);
   for (let is = 0; is <= nstep; is++) {
     // ggml measures the range from the best min so far (which a better candidate replaces), not the data's min.
     iscale = f(f(f(rmin + f(rdelta * is)) + nmax) / f(max - min));
+    let changed = is === 0;
+    for (let i = 0; i < n; i++) {
+      const l = clamp(nearestInt(f(iscale * shifted[i]!)), 0, nmax);
+      if (l !== laux[i]) changed = true;
+      laux[i] = l;
+    }
+    // The same quants as the previous candidate give the same sums, scale, min and error, which lost (or won and
+    // cannot beat itself): skipping them changes nothing and saves most of the work.
+    if (!changed) continue;
     let sumL = 0, sumL2 = 0, sumXL = 0;
     for (let i = 0; i < n; i++) {
-      const xi = x[o + i]!;
-      const l = Math.max(0, Math.min(nmax, nearestInt(f(iscale * f(xi - min)))));
-      laux[i] = l;
+      const l = laux[i]!;
       const wl = f(w[i]! * l);
       sumL = f(sumL + wl);
       sumL2 = f(sumL2 + f(wl * l));
-      sumXL = f(sumXL + f(wl * xi));
+      sumXL = f(sumXL + f(wl * x[o + i]!));
     }
     const D = f(f(sumW * sumL2) - f(sumL * sumL));
     if (!(D > 0)) continue;
@@ -89,6 +110,7 @@ export function makeQkx2Quants(
       bestError = error;
       scale = thisScale;
       min = thisMin;
+      shiftBy(x, o, n, min);
     }
   }
   minOut[mi] = -min;
@@ -119,7 +141,7 @@ export function makeQxQuants(n: number, nmax: number, x: Float32Array, o: number
   let sumL2 = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[o + i]!;
-    const l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(f(iscale * xi))));
+    const l = clamp(nearestInt(f(iscale * xi)), -nmax, nmax - 1);
     L[lo + i] = l + nmax;
     const w = f(xi * xi);
     sumLX = f(sumLX + f(f(w * xi) * l));
@@ -134,13 +156,13 @@ export function makeQxQuants(n: number, nmax: number, x: Float32Array, o: number
     sumL2 = 0;
     for (let i = 0; i < n; i++) {
       const xi = x[o + i]!;
-      const l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(f(iscale * xi))));
+      const l = clamp(nearestInt(f(iscale * xi)), -nmax, nmax - 1);
       const w = f(xi * xi);
       sumLX = f(sumLX + f(f(w * xi) * l));
       sumL2 = f(sumL2 + f(f(w * l) * l));
     }
     if (sumL2 > 0 && f(sumLX * sumLX) > f(best * sumL2)) {
-      for (let i = 0; i < n; i++) L[lo + i] = nmax + Math.max(-nmax, Math.min(nmax - 1, nearestInt(f(iscale * x[o + i]!))));
+      for (let i = 0; i < n; i++) L[lo + i] = nmax + clamp(nearestInt(f(iscale * x[o + i]!)), -nmax, nmax - 1);
       scale = f(sumLX / sumL2);
       best = f(scale * sumLX);
     }
