@@ -24,7 +24,7 @@ function encodeSymmetric(values: Float32Array, bits: 4 | 5): Uint8Array {
   const half = 1 << (bits - 1);
   const size = bits === 5 ? 22 : 18;
   const out = new Uint8Array((values.length / QK) * size);
-  for (let b = 0, o = 0, p = 0; o < values.length; b++, o += QK, p += size) {
+  for (let o = 0, p = 0; o < values.length; o += QK, p += size) {
     let amax = 0;
     let max = 0;
     for (let j = 0; j < QK; j++) {
