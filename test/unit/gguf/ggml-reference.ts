@@ -33,3 +33,11 @@ export function ggmlQuantize(type: GgmlType, values: Float32Array, rowLength: nu
 export function llamaQuantizeModel(input: string, out: string, fileType: number): void {
   execFileSync("python3", [SCRIPT, "model", LIB_DIR, String(fileType), input, out], { timeout: 120_000, stdio: ["ignore", "ignore", "pipe"] });
 }
+
+/** dequantize_row_<name>(bytes): llama.cpp's decoding of `count` values. */
+export function ggmlDequantize(name: string, bytes: Uint8Array, count: number, scratch: string): Float32Array {
+  writeFileSync(`${scratch}.bin`, bytes);
+  execFileSync("python3", [SCRIPT, "dequant", LIB_DIR, name, String(count), `${scratch}.bin`, `${scratch}.f32`], { timeout: 60_000 });
+  const out = readFileSync(`${scratch}.f32`);
+  return new Float32Array(out.buffer, out.byteOffset, count);
+}

@@ -5,6 +5,7 @@ import { quantizeQ4_K, quantizeQ5_K, quantizeQ6_K } from "./kquant-encode";
 import { dequantizeQ4_K, dequantizeQ5_K, dequantizeQ6_K } from "./kquants";
 import { dequantizeQ4_0, dequantizeQ4_1, dequantizeQ5_0, dequantizeQ5_1 } from "./legacy";
 import { quantizeQ4_0, quantizeQ4_1, quantizeQ5_0, quantizeQ5_1 } from "./legacy-encode";
+import { dequantizeIQ4_NL, dequantizeIQ4_XS, dequantizeMXFP4, dequantizeQ2_K, dequantizeQ3_K } from "./more-quants";
 import { dequantizeQ8_0, quantizeQ8_0 } from "./q8_0";
 
 type Decoder = (bytes: Uint8Array, count: number) => Float32Array;
@@ -22,6 +23,11 @@ const DECODERS: Partial<Record<GgmlType, Decoder>> = {
   [GgmlType.Q4_K]: dequantizeQ4_K,
   [GgmlType.Q5_K]: dequantizeQ5_K,
   [GgmlType.Q6_K]: dequantizeQ6_K,
+  [GgmlType.Q2_K]: dequantizeQ2_K,
+  [GgmlType.Q3_K]: dequantizeQ3_K,
+  [GgmlType.IQ4_NL]: dequantizeIQ4_NL,
+  [GgmlType.IQ4_XS]: dequantizeIQ4_XS,
+  [GgmlType.MXFP4]: dequantizeMXFP4,
 };
 
 const ENCODERS: Partial<Record<GgmlType, Encoder>> = {
