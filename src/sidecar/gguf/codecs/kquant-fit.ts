@@ -1,9 +1,12 @@
 // The scale-fitting searches of ggml's reference k-quant encoders (ggml-quants.c: nearest_int, make_qkx2_quants,
 // make_qx_quants), re-implemented so that Chorus writes the very bytes llama.cpp's quantizer writes. ggml does
 // this arithmetic in float32, one rounding per operation and in source order (the reference code is built without
-// fast-math, so nothing is fused or reordered); every operation here is therefore wrapped in Math.fround, which on
-// float32 operands gives exactly the float32 result (a double holds the exact sum/product/quotient's rounding).
+// fast-math, so nothing is fused or reordered). make_qkx2_quants, the hot one, runs as WebAssembly f32 code; here
+// every operation is wrapped in Math.fround, which on float32 operands gives exactly the float32 result (a double
+// holds the exact sum/product/quotient's rounding).
 // Tests compare the bytes with llama.cpp's own library (test/unit/gguf/kquant-parity.test.ts).
+
+import { wasmBase64 } from "./kernels/qkx2-fit.wasm";
 
 const f = Math.fround;
 
@@ -27,93 +30,38 @@ export function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
-/** Scratch for the candidate quants of make_qkx2_quants (its Laux), and x − min for the current min. */
-const laux = new Uint8Array(32);
-const shifted = new Float32Array(32);
+interface Qkx2Kernel {
+  memory: WebAssembly.Memory;
+  qkx2: (n: number, nmax: number, rmin: number, rdelta: number, nstep: number) => number;
+}
 
-function shiftBy(x: Float32Array, o: number, n: number, min: number): void {
-  for (let i = 0; i < n; i++) shifted[i] = x[o + i]! - min; // the store rounds to float32, as C's float subtraction
+let kernel: { exports: Qkx2Kernel; x: Float32Array; w: Float32Array; L: Uint8Array; min: Float32Array } | undefined;
+
+function qkx2Kernel(): NonNullable<typeof kernel> {
+  if (!kernel) {
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasmBase64, "base64"))).exports as unknown as Qkx2Kernel;
+    const buf = exports.memory.buffer;
+    kernel = { exports, x: new Float32Array(buf, 0, 32), w: new Float32Array(buf, 128, 32), L: new Uint8Array(buf, 256, 32), min: new Float32Array(buf, 320, 1) };
+  }
+  return kernel;
 }
 
 /**
  * make_qkx2_quants: fits x[o..o+n) ≈ scale·L − min with L in [0, nmax] and min ≥ 0, by trying nstep+1 candidate
  * scales around nmax/(max−min) and keeping the one with the least weighted squared error (least-squares scale and
  * min for each candidate's quants). Writes the quants to L[lo..lo+n) and the min to `minOut[mi]`; returns the scale.
+ * Runs in WebAssembly (kernels/qkx2-fit.wat): its f32 arithmetic is the C code's, without Math.fround's round trips.
  */
 export function makeQkx2Quants(
   n: number, nmax: number, x: Float32Array, o: number, w: Float32Array,
   L: Uint8Array, lo: number, minOut: Float32Array, mi: number, rmin: number, rdelta: number, nstep: number,
 ): number {
-  let min = x[o]!;
-  let max = min;
-  let sumW = w[0]!;
-  let sumX = f(sumW * min);
-  for (let i = 1; i < n; i++) {
-    const xi = x[o + i]!;
-    if (xi < min) min = xi;
-    if (xi > max) max = xi;
-    sumW = f(sumW + w[i]!);
-    sumX = f(sumX + f(w[i]! * xi));
-  }
-  if (min > 0) min = 0;
-  if (max === min) {
-    L.fill(0, lo, lo + n);
-    minOut[mi] = -min;
-    return 0;
-  }
-  let iscale = f(nmax / f(max - min));
-  let scale = f(1 / iscale);
-  let bestError = 0;
-  for (let i = 0; i < n; i++) {
-    const xi = x[o + i]!;
-    const l = clamp(nearestInt(f(iscale * f(xi - min))), 0, nmax);
-    L[lo + i] = l;
-    const diff = f(f(f(scale * l) + min) - xi);
-    bestError = f(bestError + f(w[i]! * f(diff * diff)));
-  }
-  shiftBy(x, o, n, min);
-  for (let is = 0; is <= nstep; is++) {
-    // ggml measures the range from the best min so far (which a better candidate replaces), not the data's min.
-    iscale = f(f(f(rmin + f(rdelta * is)) + nmax) / f(max - min));
-    let changed = is === 0;
-    for (let i = 0; i < n; i++) {
-      const l = clamp(nearestInt(f(iscale * shifted[i]!)), 0, nmax);
-      if (l !== laux[i]) changed = true;
-      laux[i] = l;
-    }
-    // The same quants as the previous candidate give the same sums, scale, min and error, which lost (or won and
-    // cannot beat itself): skipping them changes nothing and saves most of the work.
-    if (!changed) continue;
-    let sumL = 0, sumL2 = 0, sumXL = 0;
-    for (let i = 0; i < n; i++) {
-      const l = laux[i]!;
-      const wl = f(w[i]! * l);
-      sumL = f(sumL + wl);
-      sumL2 = f(sumL2 + f(wl * l));
-      sumXL = f(sumXL + f(wl * x[o + i]!));
-    }
-    const D = f(f(sumW * sumL2) - f(sumL * sumL));
-    if (!(D > 0)) continue;
-    let thisScale = f(f(f(sumW * sumXL) - f(sumX * sumL)) / D);
-    let thisMin = f(f(f(sumL2 * sumX) - f(sumL * sumXL)) / D);
-    if (thisMin > 0) {
-      thisMin = 0;
-      thisScale = f(sumXL / sumL2);
-    }
-    let error = 0;
-    for (let i = 0; i < n; i++) {
-      const diff = f(f(f(thisScale * laux[i]!) + thisMin) - x[o + i]!);
-      error = f(error + f(w[i]! * f(diff * diff)));
-    }
-    if (error < bestError) {
-      L.set(laux.subarray(0, n), lo);
-      bestError = error;
-      scale = thisScale;
-      min = thisMin;
-      shiftBy(x, o, n, min);
-    }
-  }
-  minOut[mi] = -min;
+  const k = qkx2Kernel();
+  k.x.set(x.subarray(o, o + n));
+  k.w.set(w.subarray(0, n));
+  const scale = k.exports.qkx2(n, nmax, rmin, rdelta, nstep);
+  L.set(k.L.subarray(0, n), lo);
+  minOut[mi] = k.min[0]!;
   return scale;
 }
 
