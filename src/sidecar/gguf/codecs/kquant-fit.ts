@@ -6,7 +6,7 @@
 // holds the exact sum/product/quotient's rounding).
 // Tests compare the bytes with llama.cpp's own library (test/unit/gguf/kquant-parity.test.ts).
 
-import { wasmBase64 } from "./kernels/qkx2-fit.wasm";
+import { wasmBase64 } from "./kernels/kquant-fit.wasm";
 
 const f = Math.fround;
 
@@ -30,16 +30,17 @@ export function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
-interface Qkx2Kernel {
+interface FitKernel {
   memory: WebAssembly.Memory;
   qkx2: (n: number, nmax: number, rmin: number, rdelta: number, nstep: number) => number;
+  qx: (n: number, nmax: number) => number;
 }
 
-let kernel: { exports: Qkx2Kernel; x: Float32Array; w: Float32Array; L: Uint8Array; min: Float32Array } | undefined;
+let kernel: { exports: FitKernel; x: Float32Array; w: Float32Array; L: Uint8Array; min: Float32Array } | undefined;
 
-function qkx2Kernel(): NonNullable<typeof kernel> {
+function fitKernel(): NonNullable<typeof kernel> {
   if (!kernel) {
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasmBase64, "base64"))).exports as unknown as Qkx2Kernel;
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasmBase64, "base64"))).exports as unknown as FitKernel;
     const buf = exports.memory.buffer;
     kernel = { exports, x: new Float32Array(buf, 0, 32), w: new Float32Array(buf, 128, 32), L: new Uint8Array(buf, 256, 32), min: new Float32Array(buf, 320, 1) };
   }
@@ -50,13 +51,13 @@ function qkx2Kernel(): NonNullable<typeof kernel> {
  * make_qkx2_quants: fits x[o..o+n) ≈ scale·L − min with L in [0, nmax] and min ≥ 0, by trying nstep+1 candidate
  * scales around nmax/(max−min) and keeping the one with the least weighted squared error (least-squares scale and
  * min for each candidate's quants). Writes the quants to L[lo..lo+n) and the min to `minOut[mi]`; returns the scale.
- * Runs in WebAssembly (kernels/qkx2-fit.wat): its f32 arithmetic is the C code's, without Math.fround's round trips.
+ * Runs in WebAssembly (kernels/kquant-fit.wat): its f32 arithmetic is the C code's, without Math.fround's round trips.
  */
 export function makeQkx2Quants(
   n: number, nmax: number, x: Float32Array, o: number, w: Float32Array,
   L: Uint8Array, lo: number, minOut: Float32Array, mi: number, rmin: number, rdelta: number, nstep: number,
 ): number {
-  const k = qkx2Kernel();
+  const k = fitKernel();
   k.x.set(x.subarray(o, o + n));
   k.w.set(w.subarray(0, n));
   const scale = k.exports.qkx2(n, nmax, rmin, rdelta, nstep);
@@ -71,49 +72,9 @@ export function makeQkx2Quants(
  * magnitude). Writes L[lo..lo+n) (offset by nmax) and returns the scale.
  */
 export function makeQxQuants(n: number, nmax: number, x: Float32Array, o: number, L: Uint8Array, lo: number): number {
-  let max = 0;
-  let amax = 0;
-  for (let i = 0; i < n; i++) {
-    const ax = Math.abs(x[o + i]!);
-    if (ax > amax) {
-      amax = ax;
-      max = x[o + i]!;
-    }
-  }
-  if (amax < GROUP_MAX_EPS) {
-    L.fill(0, lo, lo + n);
-    return 0;
-  }
-  let iscale = f(-nmax / max);
-  let sumLX = 0;
-  let sumL2 = 0;
-  for (let i = 0; i < n; i++) {
-    const xi = x[o + i]!;
-    const l = clamp(nearestInt(f(iscale * xi)), -nmax, nmax - 1);
-    L[lo + i] = l + nmax;
-    const w = f(xi * xi);
-    sumLX = f(sumLX + f(f(w * xi) * l));
-    sumL2 = f(sumL2 + f(f(w * l) * l));
-  }
-  let scale = sumL2 ? f(sumLX / sumL2) : 0;
-  let best = f(scale * sumLX);
-  for (let is = -9; is <= 9; is++) {
-    if (is === 0) continue;
-    iscale = f(-f(nmax + f(f(0.1) * is)) / max);
-    sumLX = 0;
-    sumL2 = 0;
-    for (let i = 0; i < n; i++) {
-      const xi = x[o + i]!;
-      const l = clamp(nearestInt(f(iscale * xi)), -nmax, nmax - 1);
-      const w = f(xi * xi);
-      sumLX = f(sumLX + f(f(w * xi) * l));
-      sumL2 = f(sumL2 + f(f(w * l) * l));
-    }
-    if (sumL2 > 0 && f(sumLX * sumLX) > f(best * sumL2)) {
-      for (let i = 0; i < n; i++) L[lo + i] = nmax + clamp(nearestInt(f(iscale * x[o + i]!)), -nmax, nmax - 1);
-      scale = f(sumLX / sumL2);
-      best = f(scale * sumLX);
-    }
-  }
+  const k = fitKernel();
+  k.x.set(x.subarray(o, o + n));
+  const scale = k.exports.qx(n, nmax);
+  L.set(k.L.subarray(0, n), lo);
   return scale;
 }

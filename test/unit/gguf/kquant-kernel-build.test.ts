@@ -7,8 +7,8 @@ import { join } from "node:path";
 // @ts-expect-error: a plain ESM script without type declarations
 import { embeddedModuleText } from "../../../scripts/build-wasm.mjs";
 
-void test("the embedded make_qkx2_quants kernel binary is built from the current .wat source", async () => {
+void test("the embedded k-quant fitting kernel binary is built from the current .wat source", async () => {
   const dir = join(import.meta.dirname, "../../../src/sidecar/gguf/codecs/kernels");
-  const expected = (await embeddedModuleText(join(dir, "qkx2-fit.wat"))) as string;
-  assert.equal(readFileSync(join(dir, "qkx2-fit.wasm.ts"), "utf8"), expected, "run node scripts/build-wasm.mjs");
+  const expected = (await embeddedModuleText(join(dir, "kquant-fit.wat"))) as string;
+  assert.equal(readFileSync(join(dir, "kquant-fit.wasm.ts"), "utf8"), expected, "run node scripts/build-wasm.mjs");
 });
