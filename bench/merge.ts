@@ -27,6 +27,8 @@ export interface MergeBenchOptions {
   method?: string;
   dir?: string;
   repeats?: number;
+  /** Merge only the large pair (skips the memory comparison with a quarter-size pair). */
+  largeOnly?: boolean;
   log?: (line: string) => void;
 }
 
@@ -225,7 +227,8 @@ export async function benchMerge(o: MergeBenchOptions): Promise<Record<string, u
       log("measuring the k-quant encoders…");
       result.encode = encoderSpeeds();
     }
-    for (const [label, shape] of [["small", small], ["large", big]] as const) {
+    const pairs = o.largeOnly ? ([["large", big]] as const) : ([["small", small], ["large", big]] as const);
+    for (const [label, shape] of pairs) {
       const inputs = [path.join(dir, `${label}-a.gguf`), path.join(dir, `${label}-b.gguf`)];
       log(`generating two ${label} ${dtype.toUpperCase()} models (${shape.layers} layers)…`);
       for (const [i, f] of inputs.entries()) await generateModel(f, shape, i + 1, dtype);
@@ -249,6 +252,7 @@ export async function benchMerge(o: MergeBenchOptions): Promise<Record<string, u
         const r0 = await timed(() => rawReadWrite(inputs, out, specs));
         raw.push(r0.seconds);
         rawCpu.push(r0.cpuSeconds);
+        log(`${label}: raw read+write took ${round(r0.seconds, 2)} s`);
         await unlink(out);
       };
       const runMergeOnce = async (r: number) => {
@@ -256,6 +260,7 @@ export async function benchMerge(o: MergeBenchOptions): Promise<Record<string, u
         const m = await timed(() => runMerge({ plan, out }));
         merge.push(m.seconds);
         mergeCpu.push(m.cpuSeconds);
+        log(`${label}: merge took ${round(m.seconds, 1)} s (${round(m.cpuSeconds, 1)} CPU s), peak RSS ${round(m.peakRssMb, 1)} MB`);
         peak = Math.max(peak, m.peakRssMb);
         await unlink(out);
       };
