@@ -155,6 +155,8 @@ async function askRequest(sidecar: SidecarEndpoint): Promise<MergeRequest | unde
     [
       { label: "f16", detail: "half precision: what llama.cpp's converter writes (default)" },
       { label: "q8_0", detail: "8-bit: half the size of F16, nearly the same quality" },
+      { label: "q4_k_m", detail: "llama.cpp's 4-bit k-quant mix, as Ollama ships models: about 30% of F16 (slower to write)" },
+      { label: "q5_k_m", detail: "llama.cpp's 5-bit k-quant mix: about 35% of F16, closer to F16's quality" },
       { label: "bf16", detail: "bfloat16" },
       { label: "f32", detail: "full precision, twice the size of F16" },
     ],

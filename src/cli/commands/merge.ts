@@ -146,7 +146,7 @@ export function register(program: Command): void {
     .option("--t <t>", "slerp interpolation: one value, or several spread over the layers")
     .option("--lambda <l>", "scale of the merged task vector")
     .option("--out <file>", "output GGUF file (never one of the inputs)")
-    .option("--dtype <type>", "output type: f32, f16, bf16 or q8_0 (default f16)")
+    .option("--dtype <type>", "output type: f32, f16, bf16, q8_0, or a llama.cpp k-quant mix: q4_k_m (as Ollama ships), q4_k_s, q5_k_m, q5_k_s, q6_k (default f16)")
     .option("--seed <n>", "seed for DARE/DELLA's random drops (default 0)")
     .option("--name <name>", "general.name of the merged model")
     .option("--tokenizer-source <file>", "the model whose tokenizer and metadata (EOS, chat template, added tokens) the output takes (default: the base, else the first model)")

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { canDequantize } from "../gguf/codecs/index";
 import { getString } from "../gguf/metadata";
 import { GgufReader } from "../gguf/reader";
-import { GgufError, ggmlTypeName } from "../gguf/types";
+import { GgufError, ggmlTypeName, tensorByteSize } from "../gguf/types";
 import { writeGguf, type GgufTensorSpec, type WriteGgufResult } from "../gguf/writer";
 import { blockCount, checkMergeable, MergeCompatError } from "./compat";
 import { methodByName } from "./methods";
@@ -77,8 +77,7 @@ async function checkFreeSpace(out: string, bytes: number): Promise<void> {
 }
 
 function estimateBytes(specs: GgufTensorSpec[]): number {
-  const per: Record<string, number> = { F32: 4, F16: 2, BF16: 2, Q8_0: 34 / 32 };
-  return specs.reduce((s, t) => s + t.dims.reduce((a, b) => a * b, 1) * (per[ggmlTypeName(t.type)] ?? 4), 0) + (1 << 20);
+  return specs.reduce((s, t) => s + tensorByteSize(t.type, t.dims), 0) + (1 << 20);
 }
 
 export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
@@ -98,7 +97,8 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
     const modelReaders = plan.base ? readers.slice(1) : readers;
     const ref = readers[source]!;
     const layouts = mergeLayout(readers, source, borrowed);
-    const specs = outputTensorSpecs(plan.dtype, layouts);
+    // The output stores each tensor as the tokenizer source does (its type steers a k-quant mix's float fallbacks).
+    const specs = outputTensorSpecs(plan.dtype, layouts.map((l) => ({ name: l.name, dims: l.dims, type: l.inputs[source]!.info.type })), ref.metadata);
     await checkFreeSpace(o.out, estimateBytes(specs));
     const metadata = mergedMetadata(plan, ref, readers.map((r) => ({ file: r.path, metadata: r.metadata })));
     const blocks = blockCount(ref.header);
