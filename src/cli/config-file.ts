@@ -8,6 +8,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { defaultApiCollabOptions, type ApiCollabOptions } from "../core/collab/api/api-collab";
 import { ConfigError, defaultConfig, readChorusConfig, type ChorusConfig } from "../core/config";
+import { readReviewSettings, type ReviewSettings } from "../core/settings/review";
 import { readRoutingSettings } from "../core/settings/routing";
 import { jsonSettingsReader, type SettingProblem } from "../core/settings/section";
 import { parsePresets, type Preset } from "../sidecar/presets";
@@ -21,6 +22,8 @@ export interface LoadedConfig {
   config: ChorusConfig;
   /** The "routing" section, shaped like the chorus.routing.* settings. */
   routing: ApiCollabOptions;
+  /** The "review" section, shaped like the chorus.review.* settings. */
+  review: ReviewSettings;
   /** Bad values, each replaced by its default: the CLI prints them and goes on, as the extension does. */
   problems: string[];
   path?: string;
@@ -28,7 +31,7 @@ export interface LoadedConfig {
 
 export function loadConfigFile(explicit?: string): LoadedConfig {
   const file = readConfigJson(explicit);
-  return file ? { ...parseConfigObject(file.raw, file.path), path: file.path } : { config: defaultConfig(), routing: defaultApiCollabOptions(), problems: [] };
+  return file ? { ...parseConfigObject(file.raw, file.path), path: file.path } : { config: defaultConfig(), routing: defaultApiCollabOptions(), review: readReviewSettings(jsonSettingsReader({}, ""), []), problems: [] };
 }
 
 /** The config file's JSON (the explicit one, else the first default that exists), or undefined when there is none. */
@@ -58,15 +61,20 @@ export function loadConfigPresets(explicit?: string): { presets: Preset[]; probl
 
 /**
  * A settings-shaped object, read by the same schemas as the extension's settings; unknown keys are ignored so that
- * newer files still load. Only a file that is not an object at all is refused.
+ * newer files still load. Only a file that is not an object, or whose "models" are broken, is refused.
  */
 export function parseConfigObject(raw: unknown, where: string): Omit<LoadedConfig, "path"> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(`${where}: expected a JSON object`);
   const found: SettingProblem[] = [];
   const reader = jsonSettingsReader(raw, where);
   const config = readChorusConfig(reader, found);
+  // Unlike a bad value elsewhere, a bad "models" stops the command: run on, it would fall back to whatever
+  // Ollama serves (cloud models included), which is not what the file asked for.
+  const badModels = found.find((p) => p.setting === reader.name("models"));
+  if (badModels) throw new ConfigError(badModels.message);
   const { collab } = readRoutingSettings(reader, found);
-  return { config, routing: collab, problems: found.map((p) => p.message) };
+  const review = readReviewSettings(reader, found);
+  return { config, routing: collab, review, problems: found.map((p) => p.message) };
 }
 
 /** CLI secrets: the environment variable named by apiKeySecret (or CHORUS_KEY_<NAME>). */

@@ -7,6 +7,7 @@ import { registerApiModes } from "../core/collab/api/modes";
 import { discoverOllamaModels, markOllamaCloudModels } from "../core/discovery";
 import { createEngine, type Engine } from "../core/engine";
 import { createProvider } from "../core/providers/factory";
+import type { ReviewSettings } from "../core/settings/review";
 import { cliDataDir, envSecret, loadConfigFile } from "./config-file";
 
 export interface CliEngine {
@@ -16,11 +17,13 @@ export interface CliEngine {
   discovered: boolean;
   /** The user's routing state (route, cascade and what reviews teach the router). */
   collab: ApiCollab;
+  /** The config file's "review" section (participants, rounds, judge), defaults where it has none. */
+  review: ReviewSettings;
 }
 
 export async function cliEngine(program: Command): Promise<CliEngine> {
   const { config: configOpt } = program.opts<{ config?: string }>();
-  const { config, routing, problems, path } = loadConfigFile(configOpt);
+  const { config, routing, review, problems, path } = loadConfigFile(configOpt);
   for (const p of problems) console.error(`chorus: ${p}`);
   let discovered = false;
   if (config.models.length === 0) {
@@ -39,7 +42,7 @@ export async function cliEngine(program: Command): Promise<CliEngine> {
     registerModes: [(modes) => registerApiModes(modes, collab)],
     onNotice: (m) => console.error(`chorus: ${m}`),
   });
-  return { engine, configPath: path, discovered, collab };
+  return { engine, configPath: path, discovered, collab, review };
 }
 
 /** `chorus serve` prints these; another shell can export them to reach that sidecar. */

@@ -62,7 +62,7 @@ export interface SettingsProblem {
 }
 
 /** Settings the editor alone has (the CLI's config file has no such keys). */
-const EDITOR_SETTINGS = {
+export const EDITOR_SETTINGS = {
   discoverOllama: setting(z.boolean(), true, "true or false"),
 };
 

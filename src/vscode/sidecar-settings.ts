@@ -17,7 +17,7 @@ export interface SidecarLaunchSettings {
   problems: string[];
 }
 
-const EXTENSION_SIDECAR_SETTINGS = {
+export const EXTENSION_SIDECAR_SETTINGS = {
   enabled: setting(z.boolean(), true, "true or false"),
   demoModels: setting(z.boolean(), true, "true or false"),
 };

@@ -43,7 +43,7 @@ const count = (min: number, max: number, fallback: number) =>
 const path = z.string().transform((s) => s.trim() || undefined);
 
 /** The chorus.sidecar.* settings the sidecar reads, plus what its launcher adds (ollamaDir, demo folders, port). */
-function launchSettings(cores: number) {
+export function launchSettings(cores: number) {
   return {
     modelFolders: setting(z.array(z.string()).transform((fs) => fs.filter((f) => f.trim() !== "")), () => [], "a list of folder paths"),
     useOllamaModels: setting(z.boolean(), true, "true or false"),
@@ -55,8 +55,8 @@ function launchSettings(cores: number) {
     // The setting is a boolean; "auto" is what the launch JSON carries for true.
     gpu: setting(z.union([z.literal(false), z.literal(true).transform(() => "auto" as const), z.literal("auto")]), "auto" as const, "true or false"),
     maxContext: count(64, 1_048_576, SIDECAR_DEFAULTS.maxContext),
-    presets: setting(z.unknown(), undefined, "an object of presets"),
-    adapters: setting(z.unknown(), undefined, "an object of adapted models"),
+    presets: setting(z.unknown(), () => ({}), "an object of presets"),
+    adapters: setting(z.unknown(), () => ({}), "an object of adapted models"),
     demoCacheDir: setting(path, undefined, "a folder path"),
     corporaDir: setting(path, undefined, "a folder path"),
     port: setting(z.number().int().min(0).max(65535).transform((p) => p || undefined), undefined, "a port number from 1 to 65535"),
