@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { readSection, setting, type SettingProblem } from "../core/settings/section";
+import { launchSettings } from "../sidecar/server/config";
 import { settingsReader, type SettingsSource } from "./settings";
 
 export interface SidecarLaunchSettings {
@@ -35,4 +36,10 @@ export function sidecarLaunchSettings(source: SettingsSource, paths: { globalSto
   // when the extension folder has them, else from the sidecar's built-in ones.
   if (demoModels) Object.assign(config, { demoCacheDir: paths.globalStorage, ...(existsSync(corpora) ? { corporaDir: corpora } : {}) });
   return { enabled, config, problems: found.map((p) => p.message) };
+}
+
+/** chorus.sidecar.modelFolders as the sidecar reads it (a bad value is the sidecar's to report: here, none). */
+export function sidecarModelFolders(source: SettingsSource): string[] {
+  const { modelFolders } = launchSettings(1);
+  return readSection({ modelFolders }, "sidecar", settingsReader(source), []).modelFolders;
 }
