@@ -1,8 +1,11 @@
 // Chorus configuration as the engine sees it. VS Code settings (src/vscode/settings.ts) and the CLI's JSON
-// config file (src/cli/config-file.ts) both produce this one shape, validated here.
+// config file (src/cli/config-file.ts) both produce this one shape through readChorusConfig, from the schemas in
+// ./settings.
 
 import { isOllamaCloudName } from "./providers/ollama-facts";
 import type { Capabilities, ProviderKind } from "./providers/types";
+import { GENERAL_SETTINGS, type GeneralSettings } from "./settings/general";
+import { readSection, sectionDefaults, type SettingProblem, type SettingsReader } from "./settings/section";
 
 export type ModelTag = "local" | "cloud" | "fast" | "strong" | "cheap" | "code" | "embedding" | string;
 
@@ -54,16 +57,35 @@ export interface ChorusConfig {
   budgetUsd: number;
 }
 
-export const DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434";
+export { DEFAULT_OLLAMA_URL } from "./settings/general";
 export const DEFAULT_OPENAI_URL = "https://api.openai.com/v1";
 
 export function defaultConfig(): ChorusConfig {
+  return chorusConfig(sectionDefaults(GENERAL_SETTINGS), []);
+}
+
+/**
+ * chorus.* settings (or the CLI's config file, shaped like them) → ChorusConfig. A bad value never stops Chorus:
+ * that setting keeps its default (a bad chorus.models, no models) and a problem names it.
+ */
+export function readChorusConfig(reader: SettingsReader, problems: SettingProblem[]): ChorusConfig {
+  const general = readSection(GENERAL_SETTINGS, "", reader, problems);
+  let models: ModelConfig[] = [];
+  try {
+    models = parseModelConfigs(reader.get("models"), reader.name("models"));
+  } catch (e) {
+    problems.push({ setting: reader.name("models"), message: e instanceof ConfigError ? e.message : String(e) });
+  }
+  return chorusConfig(general, models);
+}
+
+function chorusConfig(g: GeneralSettings, models: ModelConfig[]): ChorusConfig {
   return {
-    models: [],
-    ollamaUrl: DEFAULT_OLLAMA_URL,
-    privacy: { localOnlyGlobs: ["**/.env", "**/.env.*", "**/*.pem", "**/*.key", "**/secrets/**"], localOnly: false },
-    modes: { completion: "single", ask: "single", review: "debate" },
-    budgetUsd: 0,
+    models,
+    ollamaUrl: g.ollamaUrl,
+    privacy: { localOnlyGlobs: g["privacy.localOnlyGlobs"], localOnly: g["privacy.localOnly"] },
+    modes: { completion: g["modes.completion"], ask: g["modes.ask"], review: g["modes.review"] },
+    budgetUsd: g.budgetUsd,
   };
 }
 

@@ -11,7 +11,7 @@ import type { ModeSurface } from "../core/modes";
 import { createProvider } from "../core/providers/factory";
 import type { Log } from "./log";
 import { readRoutingSettings } from "./routing-settings";
-import { readConfig, settingsSource, SETTINGS, type SettingsProblem } from "./settings";
+import { readConfig, settingsSource, type SettingsProblem } from "./settings";
 
 /** Where the running sidecar listens; set by the sidecar process manager, undefined while none runs. */
 export type SidecarEndpoint = () => { url: string; token: string } | undefined;
@@ -90,9 +90,8 @@ export class EngineHost implements vscode.Disposable {
   }
 
   private async doRefresh(why: string): Promise<void> {
-    const { config, problems } = readConfig(settingsSource(vscode.workspace.getConfiguration()));
+    const { config, discoverOllama: discover, problems } = readConfig(settingsSource(vscode.workspace.getConfiguration()));
     this.reportProblems(problems);
-    const discover = vscode.workspace.getConfiguration().get<boolean>(SETTINGS.discoverOllama) ?? true;
     if (config.models.length > 0) {
       this.source = { kind: "settings" };
       config.models = await markOllamaCloudModels(config.models, config.ollamaUrl);

@@ -14,7 +14,8 @@ import { runMergeProcess, type MergeRequest } from "./merge-runner";
 import { askValues } from "./merge-values";
 import { mergeCandidates, servedModels, type MergeCandidate } from "./merge-sources";
 import type { ChorusServices } from "./services";
-import { SETTINGS } from "./settings";
+import { settingsSource, SETTINGS } from "./settings";
+import { sidecarModelFolders } from "./sidecar-settings";
 
 export const MERGE_COMMAND = "chorus.mergeModels";
 const BROWSE = "$(folder-opened) Browse for GGUF files…";
@@ -24,7 +25,7 @@ type SidecarEndpoint = ChorusServices["engineHost"]["sidecarEndpoint"];
 
 async function knownModels(sidecar: SidecarEndpoint): Promise<MergeCandidate[]> {
   return mergeCandidates({
-    modelFolders: vscode.workspace.getConfiguration().get<string[]>(SETTINGS.sidecarModelFolders) ?? [],
+    modelFolders: sidecarModelFolders(settingsSource(vscode.workspace.getConfiguration())),
     served: await servedModels(sidecar()),
     workspaceFiles: (await vscode.workspace.findFiles("**/*.gguf", "**/node_modules/**", 200)).map((u) => u.fsPath),
   });

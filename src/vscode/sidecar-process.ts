@@ -25,6 +25,11 @@ export function registerSidecar(services: ChorusServices): void {
   const log = services.log.child("sidecar");
   const read = () =>
     sidecarLaunchSettings(settingsSource(vscode.workspace.getConfiguration()), { globalStorage: context.globalStorageUri.fsPath, extensionRoot: context.extensionUri.fsPath });
+  const launchConfig = () => {
+    const settings = read();
+    for (const p of settings.problems) log.warn(p);
+    return settings.config;
+  };
   const external = externalSidecar();
   const supervisor = new SidecarSupervisor({
     command: process.execPath,
@@ -33,7 +38,7 @@ export function registerSidecar(services: ChorusServices): void {
     // A packaged Chorus carries no native llama.cpp: the sidecar also looks in this runtime folder for it.
     env: () => ({
       ELECTRON_RUN_AS_NODE: "1",
-      CHORUS_SIDECAR_CONFIG: JSON.stringify(read().config),
+      CHORUS_SIDECAR_CONFIG: JSON.stringify(launchConfig()),
       CHORUS_NODE_LLAMA_CPP_DIR: join(context.globalStorageUri.fsPath, "runtime"),
       // Sized here: the sidecar, an ES module, cannot size the pool its loader has already started.
       UV_THREADPOOL_SIZE: threadPoolSize(),

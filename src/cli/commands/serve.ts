@@ -12,8 +12,8 @@ import { demoPresets, ensureDemoModels } from "../../sidecar/demo";
 import { mergePresets, PRESET_FLAG_SYNTAX, presetModels, presetsFromFlags } from "../../sidecar/presets";
 import { parseAdapterFlag } from "../../sidecar/registry/adapters";
 import { loadConfigPresets } from "../config-file";
-import { defaultThreads } from "../../sidecar/server/config";
-import { SIDECAR_DEFAULTS, startSidecar } from "../../sidecar/server/start";
+import { defaultThreads, SIDECAR_DEFAULTS } from "../../sidecar/server/config";
+import { startSidecar } from "../../sidecar/server/start";
 
 interface ServeOptions {
   port?: string;

@@ -6,7 +6,7 @@ import { mergePresets, parsePresets, type Preset } from "../presets";
 import { parseAdaptedModels } from "../registry/adapters";
 import { ModelRegistry } from "../registry/registry";
 import type { GgufValidator } from "../registry/validate";
-import type { LaunchConfig } from "./config";
+import { SIDECAR_DEFAULTS, type LaunchConfig } from "./config";
 import type { SidecarServices } from "./generation-service";
 import { startHttpServer, type SidecarServer } from "./http";
 import { MixerCache } from "./mixer-cache";
@@ -32,8 +32,6 @@ export interface RunningSidecar extends SidecarServer {
   problems(): string[];
   stop(): Promise<void>;
 }
-
-export const SIDECAR_DEFAULTS = { memoryMb: 8192, threads: 4, maxContext: 4096, topK: 64 } as const;
 
 export async function startSidecar(config: SidecarConfig): Promise<RunningSidecar> {
   const adapted = parseAdaptedModels(config.adapters);
