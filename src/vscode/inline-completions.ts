@@ -32,6 +32,8 @@ export function routingState(): ApiCollab | undefined {
 export function registerInlineCompletions(services: ChorusServices): void {
   const { context, engine } = services;
   const log = services.log.child("completion");
+  /** Skip reasons already said at Info level in this window. */
+  const toldSkips = new Set<string>();
   let settings: RoutingSettings = readRoutingSettings(vscode.workspace.getConfiguration());
   const collab = new ApiCollab(join(context.globalStorageUri.fsPath, "routing"), settings.collab, (m) => log.warn(m));
   shared = collab;
@@ -43,8 +45,14 @@ export function registerInlineCompletions(services: ChorusServices): void {
       modeKey: () => engine.config.modes.completion,
       multiline: () => settings.completion.multiline,
       debounce: { ...settings.completion.debounce, rate: 1.5 },
-      // "Why is there no ghost text?": with the log level at Debug, Chorus: Show Log answers it per request.
-      onSkip: (why) => log.debug(`no ghost text: ${why}`),
+      // "Why is there no ghost text?": with the log level at Debug, Chorus: Show Log answers it per request. A reason
+      // the user can act on is said once at Info level (per reason and mode), so the default log answers it too.
+      onSkip: (why, userCanAct) => {
+        const key = `${engine.config.modes.completion}\u0000${why}`;
+        if (!userCanAct || toldSkips.has(key)) return log.debug(`no ghost text: ${why}`);
+        toldSkips.add(key);
+        log.info(`no ghost text: ${why}. Try another completion mode or model (Chorus: Choose Collaboration Mode); repeats are logged at Debug level.`);
+      },
     });
   let completions = makeEngine();
   const tracker = new AcceptanceTracker({
