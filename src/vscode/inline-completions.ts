@@ -14,6 +14,7 @@ import { isAbortError } from "../core/providers/errors";
 import { errorMessage } from "./log";
 import { readRoutingSettings, type RoutingSettings } from "./routing-settings";
 import type { ChorusServices } from "./services";
+import { markStepDone } from "./walkthrough";
 
 export const ACCEPTED_COMMAND = "chorus.completion.accepted";
 /** Context lines either side of the cursor read from the document; the FIM budget clips further. */
@@ -124,6 +125,7 @@ export function registerInlineCompletions(services: ChorusServices): void {
   context.subscriptions.push(
     vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, provider),
     vscode.commands.registerCommand(ACCEPTED_COMMAND, (editorKey: string, id: string | undefined, text: string, offset: number) => {
+      markStepDone("demo");
       tracker.accepted(editorKey, id, text, offset, () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === editorKey)?.getText());
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {

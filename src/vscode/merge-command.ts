@@ -14,6 +14,7 @@ import { runMergeProcess, type MergeRequest } from "./merge-runner";
 import { askValues } from "./merge-values";
 import { mergeCandidates, servedModels, type MergeCandidate } from "./merge-sources";
 import type { ChorusServices } from "./services";
+import { markStepDone } from "./walkthrough";
 import { SETTINGS } from "./settings";
 import { sidecarEndpoint } from "./sidecar-process";
 
@@ -242,6 +243,7 @@ export function registerMergeCommand(services: ChorusServices): void {
         void vscode.window.showErrorMessage(`Chorus could not merge: ${errorMessage(e)}`);
         return;
       }
+      markStepDone("merge");
       log.info(`merged ${request.models.length + (request.base ? 1 : 0)} models with ${request.method} into ${result.path} in ${result.seconds.toFixed(1)} s`);
       const tuned = result.report ? `; ${describeReport(result.report)}` : "";
       if (result.report) log.info(`merge for my code tried ${result.report.tried.map((t) => `[${t.value.map((v) => v.toFixed(3)).join(", ")}] → ${t.bitsPerByte.toFixed(4)}`).join("; ")}`);
