@@ -39,9 +39,15 @@ export function openWalkthrough(): Thenable<unknown> {
 
 export function registerWalkthrough(services: ChorusServices): void {
   const state = services.context.globalState;
-  // VS Code's own switch for walkthroughs opening after an install is respected (the UI tests turn it off).
-  const allowed = vscode.workspace.getConfiguration("workbench.welcomePage").get<boolean>("walkthroughs.openOnInstall", true);
-  if (state.get<boolean>(OPENED_KEY) || !allowed) return;
+  if (state.get<boolean>(OPENED_KEY) || !openOnInstall()) return;
   void state.update(OPENED_KEY, true);
   void openWalkthrough();
+}
+
+/**
+ * VS Code's own switch for walkthroughs opening after an install (the UI tests turn it off). It is machine-scoped:
+ * a remote extension host (code-server) reads it from the remote's Machine settings.
+ */
+function openOnInstall(): boolean {
+  return vscode.workspace.getConfiguration().get<boolean>("workbench.welcomePage.walkthroughs.openOnInstall") !== false;
 }

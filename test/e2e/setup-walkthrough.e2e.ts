@@ -45,8 +45,9 @@ uiTest(
     await wb.screenshot("saved");
   },
   {
+    // The other UI tests turn VS Code's machine-scoped openOnInstall off (scripts/vscode-test-setup.mjs); on here.
+    userDataFiles: { "Machine/settings.json": JSON.stringify({ "workbench.welcomePage.walkthroughs.openOnInstall": true }) },
     settings: (fakes) => ({
-      "workbench.welcomePage.walkthroughs.openOnInstall": true,
       "chorus.models": [
         { id: "fake-local", provider: "ollama", endpoint: fakes.ollama.url, model: "qwen2.5-coder:1.5b", tags: ["local", "fast"] },
         { id: "cloud-gpt", provider: "openai", endpoint: "http://127.0.0.1:9/v1", model: "gpt-4o-mini", tags: ["cloud", "strong"], apiKeySecret: "OPENAI_API_KEY" },
