@@ -31,7 +31,13 @@ export async function compileSuites() {
 /** Start the stand-in servers; `cleanups` receives their stop functions. */
 export async function startFakes(cleanups) {
   const { startFakeOllama } = await importTs("../test/fixtures/fake-ollama.ts");
-  const ollama = await startFakeOllama({ models: ["qwen2.5-coder:1.5b", "llama3.2:1b"], replyPrefix: REPLY_PREFIX });
+  // A pulled Ollama cloud model is listed like the others but with a remote_host (Ollama ≥ 0.12): Ollama forwards
+  // its requests to ollama.com, so the privacy UI test checks that protected content never reaches it.
+  const cloud = { name: "qwen3-coder:480b-cloud", remoteHost: "https://ollama.com:443" };
+  // llama3.2 has no FIM in Ollama (its template has no .Suffix, so /api/show lists no "insert" and a suffix gets
+  // 400 "does not support insert"); qwen2.5-coder has.
+  const llama = { name: "llama3.2:1b", family: "llama", fim: false };
+  const ollama = await startFakeOllama({ models: ["qwen2.5-coder:1.5b", llama, cloud], replyPrefix: REPLY_PREFIX });
   cleanups.push(() => ollama.close());
   // An OpenAI-compatible endpoint that wants a key: tests add a model on it and store the key with Set API Key.
   const { startFakeOpenAI } = await importTs("../test/fixtures/fake-openai.ts");

@@ -1,11 +1,13 @@
 // The CLI's config: a JSON file with the same shape as the chorus.* settings, e.g.
 //   { "models": [{ "id": "local", "provider": "ollama", "model": "qwen2.5-coder:1.5b", "tags": ["local", "fast"] }],
-//     "ollamaUrl": "http://127.0.0.1:11434", "modes": { "ask": "route" }, "budgetUsd": 5 }
+//     "ollamaUrl": "http://127.0.0.1:11434", "modes": { "ask": "route" }, "budgetUsd": 5,
+//     "sidecar": { "presets": { "qwen-cd": { "strategy": "contrastive", "expert": "…", "amateur": "…" } } } }
 // API keys never live in it: a model's apiKeySecret names an environment variable instead.
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { ConfigError, defaultConfig, parseModelConfigs, type ChorusConfig } from "../core/config";
+import { parsePresets, type Preset } from "../sidecar/presets";
 
 export function defaultConfigPaths(): string[] {
   const xdg = process.env.XDG_CONFIG_HOME ?? join(homedir(), ".config");
@@ -13,16 +15,33 @@ export function defaultConfigPaths(): string[] {
 }
 
 export function loadConfigFile(explicit?: string): { config: ChorusConfig; path?: string } {
+  const file = readConfigJson(explicit);
+  return file ? { config: parseConfigObject(file.raw, file.path), path: file.path } : { config: defaultConfig() };
+}
+
+/** The config file's JSON (the explicit one, else the first default that exists), or undefined when there is none. */
+function readConfigJson(explicit?: string): { raw: unknown; path: string } | undefined {
   const path = explicit ? resolve(explicit) : defaultConfigPaths().find((p) => existsSync(p));
-  if (!path) return { config: defaultConfig() };
+  if (!path) return undefined;
   if (!existsSync(path)) throw new ConfigError(`The config file ${path} does not exist.`);
-  let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
+    return { raw: JSON.parse(readFileSync(path, "utf8")), path };
   } catch (e) {
     throw new ConfigError(`The config file ${path} is not valid JSON: ${(e as Error).message}`);
   }
-  return { config: parseConfigObject(raw, path), path };
+}
+
+/**
+ * The mixing presets of the config file's "sidecar": {"presets": {…}}, shaped like chorus.sidecar.presets and
+ * parsed by the same parser as the extension's; a broken entry is a problem to report, the others still load.
+ */
+export function loadConfigPresets(explicit?: string): { presets: Preset[]; problems: string[]; path?: string } {
+  const file = readConfigJson(explicit);
+  if (!file) return { presets: [], problems: [] };
+  const sidecar = (file.raw as { sidecar?: unknown } | null)?.sidecar;
+  if (sidecar !== undefined && (typeof sidecar !== "object" || sidecar === null || Array.isArray(sidecar)))
+    return { presets: [], problems: [`${file.path}: "sidecar" must be an object, like {"presets": {…}}`], path: file.path };
+  return { ...parsePresets((sidecar as { presets?: unknown } | undefined)?.presets, `${file.path}: sidecar.presets`), path: file.path };
 }
 
 /** Validate a settings-shaped object; unknown keys are ignored so that newer files still load. */

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiCollab, type ApiCollabOptions } from "../core/collab/api/api-collab";
 import { registerApiModes } from "../core/collab/api/modes";
-import { discoverOllamaModels } from "../core/discovery";
+import { discoverOllamaModels, markOllamaCloudModels } from "../core/discovery";
 import { createEngine, type Engine } from "../core/engine";
 import { createProvider } from "../core/providers/factory";
 import { cliDataDir, envSecret, loadConfigFile } from "./config-file";
@@ -26,6 +26,8 @@ export async function cliEngine(program: Command): Promise<CliEngine> {
   if (config.models.length === 0) {
     config.models = await discoverOllamaModels(config.ollamaUrl);
     discovered = config.models.length > 0;
+  } else {
+    config.models = await markOllamaCloudModels(config.models, config.ollamaUrl);
   }
   // Route / cascade / fallback learn per user; the CLI keeps that state beside its ledger.
   const collab = new ApiCollab(join(cliDataDir(), "routing"), routingOptions(path), (m) => console.error(`chorus: ${m}`));
@@ -35,6 +37,7 @@ export async function cliEngine(program: Command): Promise<CliEngine> {
     secrets: envSecret,
     ledgerDir: join(cliDataDir(), "ledger"),
     registerModes: [(modes) => registerApiModes(modes, collab)],
+    onNotice: (m) => console.error(`chorus: ${m}`),
   });
   return { engine, configPath: path, discovered, collab };
 }

@@ -1,6 +1,7 @@
 // Chorus configuration as the engine sees it. VS Code settings (src/vscode/settings.ts) and the CLI's JSON
 // config file (src/cli/config-file.ts) both produce this one shape, validated here.
 
+import { isOllamaCloudName } from "./providers/ollama-facts";
 import type { Capabilities, ProviderKind } from "./providers/types";
 
 export type ModelTag = "local" | "cloud" | "fast" | "strong" | "cheap" | "code" | "embedding" | string;
@@ -126,7 +127,7 @@ export function parseModelConfig(raw: unknown, where: string): ModelConfig {
     endpoint,
     priceIn: num("priceIn"),
     priceOut: num("priceOut"),
-    tags: tags as string[] | undefined,
+    tags: provider === "ollama" && isOllamaCloudName(str("model", true)!) ? asCloud({ tags: tags as string[] | undefined }).tags : (tags as string[] | undefined),
     apiKeySecret: str("apiKeySecret", false),
     ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
     ...(reasoningEffort !== undefined ? { reasoningEffort } : {}),
@@ -145,9 +146,20 @@ export function parseModelConfigs(raw: unknown, where = "chorus.models"): ModelC
   return models;
 }
 
+/**
+ * Whether a model runs on this machine. An Ollama model is not local just because Ollama serves it: since Ollama
+ * 0.12 a `*-cloud` model is proxied to ollama.com, so its name decides here (a "local" tag on it is ignored), and
+ * Models asks Ollama about the others before sending anything (see Models.located).
+ */
 export function isLocal(m: ModelConfig): boolean {
   if (m.tags?.includes("cloud")) return false;
+  if (m.provider === "ollama") return !isOllamaCloudName(m.model);
   return m.provider !== "openai" || (m.tags?.includes("local") ?? false);
+}
+
+/** The same model marked as running in the cloud: "cloud" tag on, "local" tag off (routing tiers read the tags). */
+export function asCloud<T extends Pick<ModelConfig, "tags">>(m: T): T {
+  return { ...m, tags: [...(m.tags ?? []).filter((t) => t !== "local" && t !== "cloud"), "cloud"] };
 }
 
 /** Cost in USD of one call. */

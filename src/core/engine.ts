@@ -17,6 +17,8 @@ export interface EngineOptions {
   ledgerDir: string;
   /** Extra mode registrations (features that live outside src/core add theirs here). */
   registerModes?: ((modes: ModeRegistry) => void)[];
+  /** Told once per model about how it answers, when the user would want to know (the extension's log, stderr). */
+  onNotice?: (message: string) => void;
 }
 
 /** Every built-in mode registration; features in src/core add theirs to this list. */
@@ -31,7 +33,7 @@ export class Engine {
   constructor(opts: EngineOptions) {
     this.current = opts.config;
     this.ledger = new Ledger(opts.ledgerDir);
-    this.models = new Models(opts.config, opts.providerFactory, opts.secrets, this.ledger);
+    this.models = new Models(opts.config, opts.providerFactory, opts.secrets, this.ledger, opts.onNotice);
     for (const register of [...CORE_MODE_REGISTRARS, ...(opts.registerModes ?? [])]) register(this.modes);
   }
 

@@ -2,9 +2,9 @@
 // cancellation, and records the call in the ledger. Strategies (router, cascade, debate, …) call models only here.
 
 import { BudgetGuard } from "./collab/api/budget";
-import { callCost, type ChorusConfig, type ModelConfig } from "./config";
+import { asCloud, callCost, isLocal, type ChorusConfig, type ModelConfig } from "./config";
 import type { Ledger, LedgerEntry, Surface } from "./ledger";
-import { enforcePrivacy, isPrivacyBlocked } from "./privacy";
+import { enforcePrivacy, isPrivacyBlocked, privacyBlock, PrivacyBlockedError } from "./privacy";
 import { isAbortError, isProviderError, ProviderError } from "./providers/errors";
 import { collect, type ChatMessage, type Completion, type Delta, type GenerationOptions, type Provider, type Usage } from "./providers/types";
 
@@ -29,11 +29,16 @@ export class Models {
   /** The monthly cloud cap; checked here, beside the privacy rules, so no strategy can skip either. */
   readonly budget: BudgetGuard;
 
+  /** Notes already passed to onNotice, so each is said once per session. */
+  private readonly noticed = new Set<string>();
+
   constructor(
     private config: ChorusConfig,
     private readonly factory: ProviderFactory,
     private readonly secrets: SecretLookup,
     readonly ledger: Ledger,
+    /** Where a provider's note about how it answered goes (the log): e.g. a model that completes from the prefix only. */
+    private readonly onNotice: (message: string) => void = () => undefined,
   ) {
     this.budget = new BudgetGuard(ledger, () => this.config.budgetUsd);
   }
@@ -66,26 +71,51 @@ export class Models {
 
   /** Streamed chat; deltas go to `onDelta`, the whole reply is returned and the call recorded. */
   async chat(id: string, messages: ChatMessage[], opts: GenerationOptions, ctx: CallContext, signal?: AbortSignal, onDelta?: (d: Delta) => void): Promise<Completion> {
-    const m = this.get(id);
-    this.enforce(m, ctx);
-    const p = await this.provider(id);
+    const { m, p } = await this.admit(id, ctx);
     return this.recorded(m, p, ctx, () => collect(p.chat({ model: m.model, messages, ...opts }, signal), onDelta));
   }
 
   /** Fill-in-the-middle completion, recorded. */
   async complete(id: string, prefix: string, suffix: string, opts: GenerationOptions, ctx: CallContext, signal?: AbortSignal): Promise<Completion> {
-    const m = this.get(id);
-    this.enforce(m, ctx);
-    const p = await this.provider(id);
+    const { m, p } = await this.admit(id, ctx);
     return this.recorded(m, p, ctx, () => collect(p.complete({ model: m.model, prefix, suffix, ...opts }, signal)));
   }
 
   /** Embeddings (the router's optional semantic features), under the same privacy rules; not billed per token here. */
   async embed(id: string, input: string[], ctx: CallContext, signal?: AbortSignal): Promise<number[][]> {
-    const m = this.get(id);
-    this.enforce(m, ctx);
-    const p = await this.provider(id);
+    const { m, p } = await this.admit(id, ctx);
     return p.embed({ model: m.model, input }, signal);
+  }
+
+  /** The model and its provider, once the call is allowed: where the model runs, the privacy rules and the budget. */
+  private async admit(id: string, ctx: CallContext): Promise<{ m: ModelConfig; p: Provider }> {
+    const configured = this.get(id);
+    const p = await this.provider(id);
+    const m = await this.located(configured, p, ctx);
+    this.enforce(m, ctx);
+    return { m, p };
+  }
+
+  /**
+   * A model the configuration calls local may still run elsewhere: Ollama forwards `*-cloud` models, and models
+   * created FROM one, to another server. Ask the provider (cached per model) and treat such a model as cloud.
+   * When it cannot be asked and this request is one the privacy rules would keep from a cloud model, nothing is
+   * sent: the rules hold even when Ollama is slow to answer.
+   */
+  private async located(m: ModelConfig, p: Provider, ctx: CallContext): Promise<ModelConfig> {
+    if (!isLocal(m) || !p.runsRemotely) return m;
+    const remote = await p.runsRemotely(m.model);
+    if (remote === true) return asCloud(m);
+    if (remote === false) return m;
+    const v = privacyBlock(asCloud(m), this.config.privacy, ctx.filePath);
+    if (!v) return m;
+    const e = new PrivacyBlockedError(
+      `Not sent to "${m.id}": Chorus could not ask ${p.endpoint} whether it runs "${m.model}" on this machine or forwards it to a cloud service, and ${v.why}. Check that Ollama is running and try again.`,
+      m.id,
+      v.rule,
+    );
+    this.refused(m, ctx, e);
+    throw e;
   }
 
   /** Privacy rules and the budget cap, before anything is sent. A refusal is recorded and thrown. */
@@ -94,23 +124,28 @@ export class Models {
       enforcePrivacy(m, this.config.privacy, full.filePath);
       this.budget.check(m);
     } catch (e) {
-      const { filePath: _path, ...ctx } = full;
-      const privacy = isPrivacyBlocked(e);
-      this.ledger.record({
-        ...ctx,
-        model: m.id,
-        provider: m.provider,
-        inputTokens: 0,
-        outputTokens: 0,
-        costUsd: 0,
-        latencyMs: 0,
-        ok: false,
-        decision: privacy ? "privacy-block" : "budget-stop",
-        reason: (e as Error).message,
-        error: privacy ? "privacy" : "budget",
-      });
+      this.refused(m, full, e);
       throw e;
     }
+  }
+
+  /** A call stopped before sending (privacy or budget) is still in the ledger, with why. */
+  private refused(m: ModelConfig, full: CallContext, e: unknown): void {
+    const { filePath: _path, ...ctx } = full;
+    const privacy = isPrivacyBlocked(e);
+    this.ledger.record({
+      ...ctx,
+      model: m.id,
+      provider: m.provider,
+      inputTokens: 0,
+      outputTokens: 0,
+      costUsd: 0,
+      latencyMs: 0,
+      ok: false,
+      decision: privacy ? "privacy-block" : "budget-stop",
+      reason: (e as Error).message,
+      error: privacy ? "privacy" : "budget",
+    });
   }
 
   private async recorded(m: ModelConfig, p: Provider, full: CallContext, run: () => Promise<Completion>): Promise<Completion> {
@@ -118,7 +153,19 @@ export class Models {
     const start = performance.now();
     try {
       const c = await run();
-      this.ledger.record({ ...ctx, model: m.id, provider: p.kind, ...tokens(m, c.usage), latencyMs: performance.now() - start, ok: true });
+      if (c.note !== undefined && !this.noticed.has(`${m.id}\u0000${c.note}`)) {
+        this.noticed.add(`${m.id}\u0000${c.note}`);
+        this.onNotice(c.note);
+      }
+      this.ledger.record({
+        ...ctx,
+        ...(c.note !== undefined ? { reason: ctx.reason ? `${ctx.reason}; ${c.note}` : c.note } : {}),
+        model: m.id,
+        provider: p.kind,
+        ...tokens(m, c.usage),
+        latencyMs: performance.now() - start,
+        ok: true,
+      });
       return c;
     } catch (e) {
       // A call can fail after it was billed (a reasoning model that thought until its limit and wrote nothing).

@@ -19,9 +19,12 @@ const PREFERENCE = {
 export function defaultModelFor(models: ModelConfig[], surface: keyof typeof PREFERENCE, privacy?: PrivacyConfig, filePath?: string): ModelConfig {
   const allowed = privacy ? allowedModels(models, privacy, filePath) : models;
   const candidates = (allowed.length > 0 ? allowed : models).filter((m) => !m.tags?.includes("embedding"));
+  // Ghost text wants a quick plain answer: a thinking model is picked for completions only when nothing else is there.
+  const plain = surface === "completion" ? candidates.filter((m) => !m.tags?.includes("thinking")) : candidates;
+  const pool = plain.length > 0 ? plain : candidates;
   // A mixing preset is several models voting on each token, not one model: chosen only when nothing else is there.
-  const ordinary = candidates.filter((m) => !isMixingPreset(m));
-  const usable = ordinary.length > 0 ? ordinary : candidates;
+  const ordinary = pool.filter((m) => !isMixingPreset(m));
+  const usable = ordinary.length > 0 ? ordinary : pool;
   for (const tag of PREFERENCE[surface]) {
     const hit = usable.find((m) => m.tags?.includes(tag));
     if (hit) return hit;

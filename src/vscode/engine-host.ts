@@ -3,7 +3,7 @@
 // per-workspace mode choice changes. With no models configured it offers the models of a running Ollama.
 import * as vscode from "vscode";
 import type { ChorusConfig, ModelConfig } from "../core/config";
-import { discoverOllamaModels } from "../core/discovery";
+import { discoverOllamaModels, markOllamaCloudModels } from "../core/discovery";
 import { createEngine, type Engine } from "../core/engine";
 import type { ModeSurface } from "../core/modes";
 import { createProvider } from "../core/providers/factory";
@@ -44,6 +44,7 @@ export class EngineHost implements vscode.Disposable {
       providerFactory: (m, key) => createProvider(m, key, { ollamaUrl: this.engine.config.ollamaUrl, sidecar: () => this.sidecar() }),
       secrets: async (name) => this.context.secrets.get(name),
       ledgerDir: vscode.Uri.joinPath(context.globalStorageUri, "ledger").fsPath,
+      onNotice: (m) => this.log.info(m),
     });
     this.log.info(`ledger at ${vscode.Uri.joinPath(context.globalStorageUri, "ledger").fsPath}`);
     this.disposables.push(
@@ -81,6 +82,7 @@ export class EngineHost implements vscode.Disposable {
     const discover = vscode.workspace.getConfiguration().get<boolean>(SETTINGS.discoverOllama) ?? true;
     if (config.models.length > 0) {
       this.source = { kind: "settings" };
+      config.models = await markOllamaCloudModels(config.models, config.ollamaUrl);
     } else if (discover) {
       const found: ModelConfig[] = await discoverOllamaModels(config.ollamaUrl);
       config.models = found;

@@ -128,6 +128,9 @@ async function askRequest(): Promise<MergeRequest | undefined> {
   }
   const merged = picked.filter((m) => m !== base);
   const request: MergeRequest = { method, models: merged.map((m) => m.path), base: base?.path, dtype: "f16", out: "" };
+  // The Ollama model the merge comes from (the base first): registering keeps its template and parameters.
+  const fromOllama = base?.fromOllama ? base : picked.find((m) => m.fromOllama);
+  if (fromOllama) ollamaSourceOf.set(request, fromOllama.label);
   const workspace = vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath) ?? [];
   const target = workspace.length > 0 ? tunableParameter(method, spec.parameters, merged.length) : undefined;
   if (spec.parameters.includes("t")) {
@@ -183,7 +186,10 @@ async function useForCompletions(services: ChorusServices, file: string): Promis
   return id;
 }
 
-async function offerRegistration(services: ChorusServices, file: string): Promise<void> {
+/** Which Ollama model each merge request came from, for offerRegistration. */
+const ollamaSourceOf = new WeakMap<MergeRequest, string>();
+
+async function offerRegistration(services: ChorusServices, file: string, like: string | undefined): Promise<void> {
   const suggested = path.basename(file, ".gguf").toLowerCase().replace(/[^a-z0-9._-]+/g, "-");
   const name = await vscode.window.showInputBox({ title: "Register with Ollama as", value: suggested, ignoreFocusOut: true });
   if (!name) return;
@@ -191,7 +197,7 @@ async function offerRegistration(services: ChorusServices, file: string): Promis
     const ac = new AbortController();
     const sub = token.onCancellationRequested(() => ac.abort());
     try {
-      await registerWithOllama(file, name, { url: services.engine.config.ollamaUrl, signal: ac.signal, onStatus: (s) => progress.report({ message: s }) });
+      await registerWithOllama(file, name, { url: services.engine.config.ollamaUrl, like, signal: ac.signal, onStatus: (s) => progress.report({ message: s }) });
     } finally {
       sub.dispose();
     }
@@ -246,6 +252,8 @@ export function registerMergeCommand(services: ChorusServices): void {
       }
       markStepDone("merge");
       log.info(`merged ${request.models.length + (request.base ? 1 : 0)} models with ${request.method} into ${result.path} in ${result.seconds.toFixed(1)} s`);
+      // Where the inputs' tokenizers differed (a base with its instruct), which model's settings the file took.
+      for (const note of result.notes ?? []) log.info(`merge: ${note}`);
       const tuned = result.report ? `; ${describeReport(result.report)}` : "";
       if (result.report) log.info(`merge for my code tried ${result.report.tried.map((t) => `[${t.value.map((v) => v.toFixed(3)).join(", ")}] → ${t.bitsPerByte.toFixed(4)}`).join("; ")}`);
       const use = "Use for Completions";
@@ -257,7 +265,7 @@ export function registerMergeCommand(services: ChorusServices): void {
         if (pick === use) {
           const id = await useForCompletions(services, result.path);
           void vscode.window.showInformationMessage(`Chorus: inline completions now use ${id} (single mode, served by the sidecar).`);
-        } else if (pick === ollama) await offerRegistration(services, result.path);
+        } else if (pick === ollama) await offerRegistration(services, result.path, ollamaSourceOf.get(request));
       } catch (e) {
         if (e instanceof Error && e.name === "AbortError") return;
         void vscode.window.showErrorMessage(`Chorus: ${errorMessage(e)}`);

@@ -31,11 +31,13 @@ interface MergeOpts {
   name?: string;
   ollama?: string;
   ollamaUrl?: string;
+  ollamaLike?: string;
   progress?: string;
   optimize?: string;
   sample?: string;
   evaluations?: string;
   threads?: string;
+  tokenizerSource?: string;
 }
 
 /** A bar redrawn in place on a terminal; on a pipe or a log file, a plain line every 10%. */
@@ -73,8 +75,8 @@ function num(raw: string | undefined, flag: string): number | undefined {
 
 function planOf(planFile: string | undefined, o: MergeOpts): Promise<MergePlan> | MergePlan {
   if (planFile) {
-    const conflicting = (["method", "models", "base", "weights", "density", "t", "lambda"] as const).filter((k) => o[k] !== undefined);
-    if (conflicting.length) throw new MergeConfigError(`give either a plan file or --${conflicting[0]}, not both: put the parameters in the plan`);
+    const conflicting = (["method", "models", "base", "weights", "density", "t", "lambda", "tokenizerSource"] as const).filter((k) => o[k] !== undefined);
+    if (conflicting.length) throw new MergeConfigError(`give either a plan file or --${conflicting[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}, not both: put the parameters in the plan`);
     return readPlanFile(planFile);
   }
   if (!o.method) throw new MergeConfigError(`give a plan file (chorus merge plan.yaml) or --method and --models`);
@@ -91,8 +93,12 @@ function planOf(planFile: string | undefined, o: MergeOpts): Promise<MergePlan> 
     dtype: o.dtype,
     seed,
     name: o.name,
+    tokenizerSource: o.tokenizerSource ? path.resolve(o.tokenizerSource) : undefined,
   });
 }
+
+/** The signals that stop a merge; SIGKILL cannot be caught, and the next merge removes what it leaves. */
+const STOP_SIGNALS: NodeJS.Signals[] = process.platform === "win32" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** Writes one JSON object per line on stderr, for a program that runs the CLI (the VS Code command). */
 const jsonLine = (message: object) => process.stderr.write(`${JSON.stringify(message)}\n`);
@@ -141,6 +147,7 @@ export function register(program: Command): void {
     .option("--dtype <type>", "output type: f32, f16, bf16 or q8_0 (default f16)")
     .option("--seed <n>", "seed for DARE/DELLA's random drops (default 0)")
     .option("--name <name>", "general.name of the merged model")
+    .option("--tokenizer-source <file>", "the model whose tokenizer and metadata (EOS, chat template, added tokens) the output takes (default: the base, else the first model)")
     .option("--optimize <param>", "merge for my code: search t (slerp) or weights to minimise cross-entropy on --sample")
     .option("--sample <paths>", "comma-separated files or folders of your code for --optimize (default: the current folder)")
     .option("--evaluations <n>", "merges to try with --optimize", "7")
@@ -148,6 +155,7 @@ export function register(program: Command): void {
     .option("--progress <style>", "progress on stderr: bar (default) or json (one JSON object per line, for programs)")
     .option("--ollama <name>", "register the result with Ollama under this name")
     .option("--ollama-url <url>", "Ollama's address", DEFAULT_OLLAMA_URL)
+    .option("--ollama-like <model>", "with --ollama: keep this Ollama model's template, parameters and system prompt (the model merged from), so FIM and chat keep working")
     .addHelpText("after", `\nMethods:\n${METHOD_NAMES.map((m) => `  ${m.padEnd(17)} ${METHOD_DESCRIPTIONS[m]}`).join("\n")}\n\nExample:\n  chorus merge --method slerp --models a.gguf,b.gguf --t 0.3 --out ab.gguf`)
     .action(async (planFile: string | undefined, o: MergeOpts) => {
       const plan = await planOf(planFile, o);
@@ -163,8 +171,10 @@ export function register(program: Command): void {
         if (!URL.canParse(o.ollamaUrl ?? DEFAULT_OLLAMA_URL)) throw new MergeConfigError(`--ollama-url "${o.ollamaUrl}" is not a URL; Ollama's is usually ${DEFAULT_OLLAMA_URL}`);
       }
       const ac = new AbortController();
-      const onSigint = () => ac.abort(new DOMException("cancelled with Ctrl-C", "AbortError"));
-      process.once("SIGINT", onSigint);
+      // Every signal that ends a process from outside (Ctrl-C, `kill`, a closed terminal) cancels the merge the same
+      // way, so the temp file is removed; without a handler, SIGTERM and SIGHUP ended the process on the spot.
+      const onSignal = (signal: NodeJS.Signals) => ac.abort(new DOMException(`cancelled by ${signal === "SIGINT" ? "Ctrl-C" : signal}`, "AbortError"));
+      for (const s of STOP_SIGNALS) process.once(s, onSignal);
       // A parent that forked this CLI (the VS Code command) cancels with a message: signals do not reach a
       // child the same way on every platform.
       const onMessage = (m: unknown) => {
@@ -178,17 +188,18 @@ export function register(program: Command): void {
         } else {
           const result = await runMerge({ plan, out, signal: ac.signal, onProgress });
           if (o.progress === "json") jsonLine({ result });
+          for (const note of result.notes ?? []) console.error(`note: ${note}`);
           console.log(`merged ${plan.models.length + (plan.base ? 1 : 0)} models with ${plan.method} into ${result.path} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.seconds.toFixed(1)} s)`);
         }
         if (o.ollama) {
-          await registerWithOllama(out, o.ollama, { url: o.ollamaUrl ?? DEFAULT_OLLAMA_URL, signal: ac.signal, onStatus: (s) => console.error(`ollama: ${s}`) });
+          await registerWithOllama(out, o.ollama, { url: o.ollamaUrl ?? DEFAULT_OLLAMA_URL, like: o.ollamaLike, signal: ac.signal, onStatus: (s) => console.error(`ollama: ${s}`) });
           console.log(`registered with Ollama as ${o.ollama}`);
         }
       } catch (e) {
         if (ac.signal.aborted) throw new Error(`merge cancelled; nothing was written to ${out}`);
         throw e;
       } finally {
-        process.off("SIGINT", onSigint);
+        for (const s of STOP_SIGNALS) process.off(s, onSignal);
         process.off("message", onMessage);
         // The IPC channel of a forked CLI would keep the process alive after the work is done.
         process.disconnect?.();

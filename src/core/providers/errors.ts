@@ -1,6 +1,7 @@
 // Provider failures, classified so that callers (fallback chains, the UI) can act on the kind,
 // and worded so that a user knows what to do.
 
+import { safeMessage } from "../quote";
 import type { Usage } from "./types";
 
 export type ProviderErrorKind =
@@ -34,7 +35,7 @@ export class ProviderError extends Error {
       usage?: Usage;
     } = {},
   ) {
-    super(message, { cause: details.cause });
+    super(safeMessage(message), { cause: details.cause });
   }
 
   /** Worth trying the same request again later (or on another model in a fallback chain). */

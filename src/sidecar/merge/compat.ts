@@ -1,9 +1,14 @@
 // Can these GGUF files be merged? Only models of one architecture, with the same tensors of the same shapes and
-// the same tokenizer, can be merged tensor by tensor; anything else would produce a file that llama.cpp refuses
-// or, worse, loads and answers nonsense with. The error names the first mismatch and the two files involved.
+// tokenizers that give tokens the same ids (vocab.ts), can be merged tensor by tensor; anything else would produce
+// a file that llama.cpp refuses or, worse, loads and answers nonsense with. The error names the first mismatch and
+// the two files involved. Embeddings may differ by added tokens, and a model may tie its output to its embeddings
+// (merge-layout.ts says how those are merged).
 import * as path from "node:path";
+import { safeMessage } from "../../core/quote";
 import { getNumber, getString } from "../gguf/metadata";
-import { GgufValueType, type GgufHeader, type GgufValue } from "../gguf/types";
+import type { GgufHeader } from "../gguf/types";
+import { EMBEDDING_TENSORS } from "./merge-layout";
+import { checkTokenizers, TokenizerMismatchError, type VocabularyMatch } from "./vocab";
 
 export interface NamedHeader {
   file: string;
@@ -12,6 +17,10 @@ export interface NamedHeader {
 
 export class MergeCompatError extends Error {
   override readonly name = "MergeCompatError";
+  constructor(message: string) {
+    // Quotes tensor names and metadata from the input files: escaped and capped.
+    super(safeMessage(message));
+  }
 }
 
 /** Hyperparameters that shapes do not reveal but that change how the weights are used. */
@@ -25,36 +34,44 @@ const ARCH_KEYS = [
   "expert_count",
 ];
 
-const TOKENIZER_KEYS = ["tokenizer.ggml.model", "tokenizer.ggml.tokens", "tokenizer.ggml.merges", "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id"];
-
 function label(f: NamedHeader): string {
   return path.basename(f.file);
 }
 
-/** A short description of the first difference between two metadata values, or undefined when equal. */
-function valueDifference(a: GgufValue | undefined, b: GgufValue | undefined): string | undefined {
-  if (a === undefined || b === undefined) return a === b ? undefined : a === undefined ? "missing in the first" : "missing in the second";
-  if (a.type !== b.type) return `different value types`;
-  if (a.type === GgufValueType.ARRAY && b.type === GgufValueType.ARRAY) {
-    if (a.value.length !== b.value.length) return `${a.value.length} vs ${b.value.length} entries`;
-    for (let i = 0; i < a.value.length; i++) {
-      const x = a.value[i];
-      const y = b.value[i];
-      if (typeof x === "object" || typeof y === "object" ? JSON.stringify(x) !== JSON.stringify(y) : x !== y)
-        return `entry ${i} differs (${JSON.stringify(x)} vs ${JSON.stringify(y)})`;
+/**
+ * Embedding tensors may differ in their token count (a model's added tokens) and output.weight may be missing
+ * (tied embeddings); every other tensor must be in both with the same shape.
+ */
+function checkTensors(ref: NamedHeader, other: NamedHeader): void {
+  const refTensors = new Map(ref.header.tensors.map((t) => [t.name, t]));
+  const otherTensors = new Map(other.header.tensors.map((t) => [t.name, t]));
+  for (const [name, t] of refTensors) {
+    const o = otherTensors.get(name);
+    if (!o) {
+      if (name === "output.weight" && otherTensors.has("token_embd.weight")) continue;
+      throw new MergeCompatError(`${label(other)} has no tensor ${name}, which ${label(ref)} has; these models have different layouts`);
     }
-    return undefined;
+    const sameShape = EMBEDDING_TENSORS.has(name)
+      ? o.dims.length === 2 && t.dims.length === 2 && o.dims[0] === t.dims[0]
+      : o.dims.length === t.dims.length && o.dims.every((d, i) => d === t.dims[i]);
+    if (!sameShape) throw new MergeCompatError(`tensor ${name} has shape [${t.dims.join(", ")}] in ${label(ref)} but [${o.dims.join(", ")}] in ${label(other)}`);
   }
-  return a.value === b.value ? undefined : `${String(a.value)} vs ${String(b.value)}`;
+  for (const name of otherTensors.keys())
+    if (!refTensors.has(name) && !(name === "output.weight" && refTensors.has("token_embd.weight")))
+      throw new MergeCompatError(`${label(other)} has a tensor ${name} that ${label(ref)} lacks; these models have different layouts`);
 }
 
-/** Throws MergeCompatError naming the first mismatch between the first file and any other. */
-export function checkMergeable(files: NamedHeader[]): void {
-  const ref = files[0];
+/**
+ * Throws MergeCompatError naming the first mismatch between the tokenizer source (files[source], by default the
+ * first: the base, or the first model) and any other file. Returns notes on the tokenizer settings that differ
+ * (the output takes the source's) and the embedding rows each file takes from the source.
+ */
+export function checkMergeable(files: NamedHeader[], source = 0): VocabularyMatch {
+  const ref = files[source];
   if (!ref) throw new MergeCompatError("no models to merge");
   const arch = getString(ref.header.metadata, "general.architecture");
-  const refTensors = new Map(ref.header.tensors.map((t) => [t.name, t]));
-  for (const other of files.slice(1)) {
+  for (const other of files) {
+    if (other === ref) continue;
     const pair = `${label(ref)} and ${label(other)}`;
     const otherArch = getString(other.header.metadata, "general.architecture");
     if (otherArch !== arch) throw new MergeCompatError(`${pair} have different architectures (${arch ?? "none"} vs ${otherArch ?? "none"}); only models of one architecture can be merged`);
@@ -64,19 +81,13 @@ export function checkMergeable(files: NamedHeader[]): void {
       const b = getNumber(other.header.metadata, k);
       if (a !== b) throw new MergeCompatError(`${pair} differ in ${k} (${a ?? "missing"} vs ${b ?? "missing"}); they are not the same model shape`);
     }
-    const otherTensors = new Map(other.header.tensors.map((t) => [t.name, t]));
-    for (const [name, t] of refTensors) {
-      const o = otherTensors.get(name);
-      if (!o) throw new MergeCompatError(`${label(other)} has no tensor ${name}, which ${label(ref)} has; these models have different layouts`);
-      if (o.dims.length !== t.dims.length || o.dims.some((d, i) => d !== t.dims[i]))
-        throw new MergeCompatError(`tensor ${name} has shape [${t.dims.join(", ")}] in ${label(ref)} but [${o.dims.join(", ")}] in ${label(other)}`);
-    }
-    for (const name of otherTensors.keys())
-      if (!refTensors.has(name)) throw new MergeCompatError(`${label(other)} has a tensor ${name} that ${label(ref)} lacks; these models have different layouts`);
-    for (const key of TOKENIZER_KEYS) {
-      const diff = valueDifference(ref.header.metadata.get(key), other.header.metadata.get(key));
-      if (diff) throw new MergeCompatError(`${pair} have different tokenizers: ${key} ${diff}; merged weights would not match the tokens`);
-    }
+    checkTensors(ref, other);
+  }
+  try {
+    return checkTokenizers(files, source);
+  } catch (e) {
+    if (e instanceof TokenizerMismatchError) throw new MergeCompatError(e.message);
+    throw e;
   }
 }
 

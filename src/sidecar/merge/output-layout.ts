@@ -21,7 +21,7 @@ export function outputTypeFor(dtype: OutputDtype, t: Pick<GgufTensorInfo, "dims"
   return type;
 }
 
-export function outputTensorSpecs(dtype: OutputDtype, tensors: readonly GgufTensorInfo[]): GgufTensorSpec[] {
+export function outputTensorSpecs(dtype: OutputDtype, tensors: readonly Pick<GgufTensorInfo, "name" | "dims">[]): GgufTensorSpec[] {
   return tensors.map((t) => ({ name: t.name, dims: [...t.dims], type: outputTypeFor(dtype, t) }));
 }
 
@@ -29,9 +29,13 @@ function modelLabel(file: string, metadata: GgufMetadata): string {
   return getString(metadata, "general.name") ?? path.basename(file, path.extname(file));
 }
 
-/** The reference model's metadata (architecture, tokenizer…) with the merge's name and provenance added. */
-export function mergedMetadata(plan: MergePlan, ref: GgufMetadata, inputs: { file: string; metadata: GgufMetadata }[]): GgufMetadata {
-  const m: GgufMetadata = new Map(ref);
+/**
+ * The tokenizer source's metadata (architecture, tokenizer, chat template…) with the merge's name and provenance
+ * added, and the source named in chorus.merge.tokenizer_source.
+ */
+export function mergedMetadata(plan: MergePlan, source: { path: string; metadata: GgufMetadata }, inputs: { file: string; metadata: GgufMetadata }[]): GgufMetadata {
+  const m: GgufMetadata = new Map(source.metadata);
+  m.set("chorus.merge.tokenizer_source", meta.str(path.basename(source.path)));
   const labels = inputs.map((i) => modelLabel(i.file, i.metadata));
   m.set("general.name", meta.str(plan.name ?? `${plan.method} merge of ${labels.join(" + ")}`));
   m.set("general.file_type", meta.u32(FILE_TYPE_OF[plan.dtype]));

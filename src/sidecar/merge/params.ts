@@ -3,8 +3,11 @@
 // A value is a number, a boolean, a gradient (a list of numbers interpolated over the layers' depth), or a list
 // of conditional entries `{filter, value}` whose first matching filter wins and whose filter-less entry is the
 // default. mergekit matches filters against Hugging Face tensor names ("self_attn", "mlp"); GGUF files use
-// llama.cpp's names ("attn_q", "ffn_up"), so a filter also matches through the alias table below — users keep
-// the plans they already have.
+// llama.cpp's names ("attn_q", "ffn_up"), so a filter is matched against each tensor's Hugging Face name
+// (hf-names.ts) — users keep the plans they already have, with mergekit's results.
+import { HF_NAME_PARTS, hfTensorName } from "./hf-names";
+
+import { safeMessage } from "../../core/quote";
 
 export type Gradient = number[];
 export type Scalar = number | boolean;
@@ -17,49 +20,44 @@ export type ParamMap = Record<string, ParamValue>;
 
 export class MergeConfigError extends Error {
   override readonly name = "MergeConfigError";
-}
-
-const HF_TO_GGUF: Record<string, string[]> = {
-  self_attn: ["attn_"],
-  mlp: ["ffn_"],
-  embed_tokens: ["token_embd"],
-  lm_head: ["output.weight"],
-  input_layernorm: ["attn_norm"],
-  post_attention_layernorm: ["ffn_norm"],
-  q_proj: ["attn_q."],
-  k_proj: ["attn_k."],
-  v_proj: ["attn_v."],
-  o_proj: ["attn_output"],
-  gate_proj: ["ffn_gate"],
-  up_proj: ["ffn_up"],
-  down_proj: ["ffn_down"],
-  layernorm: ["_norm"],
-};
-
-/** Does a plan's `filter` select this GGUF tensor? Substring match as in mergekit, plus the HF→GGUF aliases. */
-export function filterMatches(filter: string, tensorName: string): boolean {
-  if (tensorName.includes(filter)) return true;
-  for (const [hf, ggufParts] of Object.entries(HF_TO_GGUF)) {
-    if (filter.includes(hf) && ggufParts.some((g) => tensorName.includes(g))) return true;
+  constructor(message: string) {
+    // Quotes plan files and tensor names: escaped and capped.
+    super(safeMessage(message));
   }
-  return false;
 }
 
-/** Where a tensor sits in the network, 0 (embeddings) … 1 (output), for evaluating gradients. */
+/**
+ * Does a plan's `filter` select this tensor? As in mergekit: a substring of the tensor's Hugging Face name, or
+ * "*". A filter that is no part of any Hugging Face name (e.g. "attn_q", "blk.3.") is matched against the GGUF
+ * name instead, so plans written for GGUF files work too.
+ */
+export function filterMatches(filter: string, pos: Pick<TensorPosition, "name" | "hfName">): boolean {
+  if (filter === "*") return true;
+  const mergekitStyle = HF_NAME_PARTS.some((f) => f.includes(filter));
+  if (mergekitStyle) return pos.hfName !== undefined && pos.hfName.includes(filter);
+  return pos.name.includes(filter) || (pos.hfName?.includes(filter) ?? false);
+}
+
+/** Where a tensor sits in the network, for evaluating gradients, and its names for filters. */
 export interface TensorPosition {
   name: string;
-  /** 0…1: block i of n is i/(n−1); token embeddings 0; output and final norm 1. */
+  /** Its Hugging Face name (what mergekit's filters see), when known. */
+  hfName?: string;
+  /** 0…1: block i of n is i/(n−1) (1 for a one-block model); every tensor outside the blocks 0. */
   depth: number;
 }
 
-export function tensorPosition(name: string, blockCount: number): TensorPosition {
+/**
+ * mergekit evaluates gradients at t = i/(n−1) for layer i of n, t = 1 when there is one layer, and t = 0 for the
+ * tensors before and after the layers — embeddings, final norm and lm_head alike (mergekit/plan.py: plan_slice,
+ * and plan_module's pre_weights/post_weights read with the t = 0 ConfigReader).
+ */
+export function tensorPosition(name: string, blockCount: number, arch = ""): TensorPosition {
+  const hfName = hfTensorName(name, arch);
   const m = /^blk\.(\d+)\./.exec(name);
-  if (m) {
-    const layer = Number(m[1]);
-    return { name, depth: blockCount > 1 ? Math.min(1, layer / (blockCount - 1)) : 0 };
-  }
-  // Non-block tensors: the input side (token embeddings, rope tables) at 0, the output side at 1.
-  return { name, depth: name.startsWith("output") ? 1 : 0 };
+  if (!m) return { name, hfName, depth: 0 };
+  const layer = Number(m[1]);
+  return { name, hfName, depth: blockCount > 1 ? Math.min(1, layer / (blockCount - 1)) : 1 };
 }
 
 /** Linear interpolation inside a gradient list at depth 0…1 (mergekit's anchors, evenly spread). */
@@ -81,7 +79,7 @@ export function resolveValue(v: ParamValue, pos: TensorPosition): Scalar | undef
   if (typeof v === "number" || typeof v === "boolean") return v;
   if (isConditionalList(v)) {
     for (const entry of v) {
-      if (entry.filter === undefined || filterMatches(entry.filter, pos.name)) return resolveValue(entry.value, pos);
+      if (entry.filter === undefined || filterMatches(entry.filter, pos)) return resolveValue(entry.value, pos);
     }
     return undefined;
   }

@@ -17,6 +17,8 @@ export interface MergeFlags {
   dtype?: string;
   seed?: number;
   name?: string;
+  /** The model whose tokenizer and metadata the output takes (default: the base, else the first model). */
+  tokenizerSource?: string;
 }
 
 /** "0.3,0.7" → [0.3, 0.7], naming the flag when a value is not a number. */
@@ -61,5 +63,6 @@ export function planFromFlags(f: MergeFlags): MergePlan {
     dtype: parseDtype(f.dtype ?? "f16", "--dtype"),
     seed: f.seed ?? 0,
     name: f.name,
+    tokenizerSource: f.tokenizerSource,
   });
 }

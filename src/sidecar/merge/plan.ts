@@ -28,6 +28,11 @@ export interface MergePlan {
   name?: string;
   /** Output path, when the plan names one (the CLI's --out wins). */
   out?: string;
+  /**
+   * The model whose tokenizer and metadata the output takes (mergekit's tokenizer_source), as a path; undefined
+   * is mergekit's default: the base model, or the first model when there is none.
+   */
+  tokenizerSource?: string;
 }
 
 const DTYPE_ALIASES: Record<string, OutputDtype> = {
@@ -93,6 +98,8 @@ export function validatePlan(plan: MergePlan): MergePlan {
   check(plan.parameters, "parameters");
   plan.models.forEach((m, i) => check(m.parameters, `models[${i}] (${m.path}).parameters`));
   if (!Number.isInteger(plan.seed) || plan.seed < 0) throw new MergeConfigError(`seed must be a non-negative integer, got ${plan.seed}`);
+  if (plan.tokenizerSource !== undefined && !planInputs(plan).includes(plan.tokenizerSource))
+    throw new MergeConfigError(`tokenizer_source ${plan.tokenizerSource} is not one of the models merged; name the base or one of the models`);
   checkUsableValues(plan);
   return plan;
 }
@@ -141,6 +148,24 @@ function modelsOf(doc: Record<string, unknown>): RawModelEntry[] {
   throw new MergeConfigError(`the plan lists no models: add "models:" (or mergekit's "slices: - sources:")`);
 }
 
+/**
+ * mergekit's `tokenizer_source` (or `tokenizer: {source}`): "base", or a model. "union" would need a vocabulary
+ * built from several (new token ids, every embedding permuted), which Chorus does not do.
+ */
+function tokenizerSourceOf(d: Record<string, unknown>, base: string | undefined, resolve: (p: unknown, where: string) => string): string | undefined {
+  const raw = d.tokenizer_source ?? (d.tokenizer as { source?: unknown } | undefined)?.source;
+  if (raw === undefined || raw === null) return undefined;
+  if (raw === "union")
+    throw new MergeConfigError(
+      `tokenizer_source "union" is not supported: Chorus does not build a new vocabulary; use "base" or one of the models (its added tokens keep that model's embedding rows)`,
+    );
+  if (raw === "base") {
+    if (!base) throw new MergeConfigError(`tokenizer_source "base" needs a base_model; name one of the models instead`);
+    return base;
+  }
+  return resolve(raw, "tokenizer_source");
+}
+
 /** Parse mergekit-shaped YAML text. Relative model paths resolve against `baseDir` (the plan's folder). */
 export function parsePlanYaml(text: string, baseDir: string): MergePlan {
   let doc: unknown;
@@ -152,9 +177,6 @@ export function parsePlanYaml(text: string, baseDir: string): MergePlan {
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new MergeConfigError(`the merge plan must be a YAML mapping`);
   const d = doc as Record<string, unknown>;
   if (typeof d.merge_method !== "string") throw new MergeConfigError(`the plan needs "merge_method" (one of ${METHOD_NAMES.join(", ")})`);
-  const tokenizerSource = d.tokenizer_source ?? (d.tokenizer as { source?: unknown } | undefined)?.source;
-  if (tokenizerSource !== undefined && tokenizerSource !== "base")
-    throw new MergeConfigError(`tokenizer_source "${String(tokenizerSource)}" is not supported: Chorus merges models that share one tokenizer`);
   const resolve = (p: unknown, where: string): string => {
     if (typeof p !== "string" || p.trim() === "") throw new MergeConfigError(`${where} must be a path to a GGUF file`);
     return path.resolve(baseDir, p);
@@ -177,6 +199,7 @@ export function parsePlanYaml(text: string, baseDir: string): MergePlan {
     seed: typeof seed === "number" ? seed : NaN,
     name: typeof d.name === "string" ? d.name : undefined,
     out: d.out === undefined ? undefined : resolve(d.out, "out"),
+    tokenizerSource: tokenizerSourceOf(d, base, resolve),
   });
 }
 

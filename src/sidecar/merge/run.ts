@@ -1,18 +1,22 @@
 // The merge driver: opens every input, checks they can be merged, then streams the output tensor by tensor —
 // each tensor is decoded to float32 from every input, merged, encoded and written before the next is read, and
 // element-wise methods take large tensors in row chunks, so memory stays flat however big the models are.
-// Output goes through writeGguf (temp file + rename; inputs refused as output; nothing left on error or cancel).
+// Output goes through writeGguf (temp file + rename; inputs refused as output; nothing left on error or cancel;
+// what a killed merge left is removed by the next one: stale-temp-files.ts).
 import { statfs } from "node:fs/promises";
 import * as path from "node:path";
 import { canDequantize } from "../gguf/codecs/index";
+import { getString } from "../gguf/metadata";
 import { GgufReader } from "../gguf/reader";
 import { GgufError, ggmlTypeName } from "../gguf/types";
 import { writeGguf, type GgufTensorSpec, type WriteGgufResult } from "../gguf/writer";
 import { blockCount, checkMergeable, MergeCompatError } from "./compat";
 import { methodByName } from "./methods";
+import { mergeLayout } from "./merge-layout";
 import { mergedMetadata, outputTensorSpecs } from "./output-layout";
 import type { MergePlan } from "./plan";
 import { planInputs } from "./plan";
+import { removeStaleTempFiles } from "./stale-temp-files";
 import { TensorMerger } from "./tensor-merger";
 
 export interface MergeProgress {
@@ -38,6 +42,8 @@ export interface MergeResult {
   bytes: number;
   tensors: number;
   seconds: number;
+  /** What the merge chose where the inputs differ (e.g. which model's end-of-sequence token the output has). */
+  notes?: string[];
 }
 
 async function openAll(files: string[]): Promise<GgufReader[]> {
@@ -81,20 +87,25 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
   const method = methodByName(plan.method);
   if (!method) throw new MergeCompatError(`unknown merge method ${plan.method}`);
   const files = planInputs(plan);
+  // A merge killed with SIGKILL could not remove its temp file; this one does, if that process is gone.
+  await removeStaleTempFiles(o.out);
   const readers = await openAll(files);
   try {
-    checkMergeable(readers.map((r) => ({ file: r.path, header: r.header })));
+    const source = plan.tokenizerSource ? files.indexOf(plan.tokenizerSource) : 0;
+    const { notes, borrowed } = checkMergeable(readers.map((r) => ({ file: r.path, header: r.header })), source);
     checkDecodable(readers);
     const baseReader = plan.base ? readers[0] : undefined;
     const modelReaders = plan.base ? readers.slice(1) : readers;
-    const ref = readers[0]!;
-    const specs = outputTensorSpecs(plan.dtype, ref.tensors);
+    const ref = readers[source]!;
+    const layouts = mergeLayout(readers, source, borrowed);
+    const specs = outputTensorSpecs(plan.dtype, layouts);
     await checkFreeSpace(o.out, estimateBytes(specs));
-    const metadata = mergedMetadata(plan, ref.metadata, readers.map((r) => ({ file: r.path, metadata: r.metadata })));
+    const metadata = mergedMetadata(plan, ref, readers.map((r) => ({ file: r.path, metadata: r.metadata })));
     const blocks = blockCount(ref.header);
-    const valuesTotal = ref.tensors.reduce((s, t) => s + t.dims.reduce((a, b) => a * b, 1), 0);
+    const arch = getString(ref.metadata, "general.architecture") ?? "";
+    const valuesTotal = layouts.reduce((s, t) => s + t.rowCount * t.rowLength, 0);
     const progress = { valuesDone: 0, tensorsDone: 0 };
-    const merger = new TensorMerger(plan, method, baseReader, modelReaders, blocks, o.chunkValues ?? 1 << 20, o.signal);
+    const merger = new TensorMerger(plan, method, baseReader, modelReaders, blocks, arch, o.chunkValues ?? 1 << 20, o.signal);
     let result: WriteGgufResult;
     try {
       result = await writeGguf({
@@ -103,7 +114,7 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
         tensors: specs,
         inputs: files,
         signal: o.signal,
-        data: (spec) => merger.encodedChunks(spec, (values) => {
+        data: (spec, i) => merger.encodedChunks(spec, layouts[i]!, (values) => {
           progress.valuesDone += values;
           o.onProgress?.({ tensorsDone: progress.tensorsDone, tensorsTotal: specs.length, valuesDone: progress.valuesDone, valuesTotal, tensor: spec.name });
         }),
@@ -112,7 +123,7 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
     } finally {
       await merger.close();
     }
-    return { path: result.path, bytes: result.bytes, tensors: specs.length, seconds: (performance.now() - started) / 1000 };
+    return { path: result.path, bytes: result.bytes, tensors: specs.length, seconds: (performance.now() - started) / 1000, notes };
   } finally {
     await Promise.all(readers.map((r) => r.close()));
   }

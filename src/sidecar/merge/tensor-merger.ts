@@ -4,17 +4,30 @@
 // overlap. The fused F16 path reads straight into the WebAssembly kernel's memory and the writer writes straight
 // from it, through a ring of slots: one per chunk in flight plus the one being written; the kernel runs on a
 // worker thread (F16SumWorker), so the main thread keeps issuing reads and writes while it sums.
-import { dequantize } from "../gguf/codecs/index";
 import { GgufReader } from "../gguf/reader";
-import { GgmlType, type GgufTensorInfo } from "../gguf/types";
+import { GgmlType } from "../gguf/types";
 import type { GgufTensorSpec } from "../gguf/writer";
 import { encodeTensor } from "./f16-encode";
 import { F16SumWorker } from "./f16-sum-worker";
 import { F16SumArena } from "./f16-weighted-sum";
+import { readInputRows, type TensorLayout } from "./merge-layout";
 import type { MergeMethod, TensorJob } from "./methods";
 import { TensorParams, tensorPosition } from "./params";
 import type { MergePlan } from "./plan";
 import { tensorRng } from "./rng";
+
+/** One expert of an `_exps` tensor, or the whole tensor: its rows [first, first + rows), and the name its draws use. */
+interface Part {
+  name: string;
+  first: number;
+  rows: number;
+}
+
+/** Adds `offset` to every value in place (Gemma's stored norm offset); returns the array. */
+function addOffset(values: Float32Array, offset: number): Float32Array {
+  if (offset !== 0) for (let i = 0; i < values.length; i++) values[i]! += offset;
+  return values;
+}
 
 /** Chunks being read or merged while the writer writes another. */
 const DEPTH = 2;
@@ -30,22 +43,36 @@ export class TensorMerger {
     private readonly base: GgufReader | undefined,
     private readonly models: GgufReader[],
     private readonly blocks: number,
+    private readonly arch: string,
     private readonly chunkValues: number,
     private readonly signal: AbortSignal | undefined,
   ) {
     this.inputs = base ? [base, ...models] : models;
   }
 
-  async *encodedChunks(spec: GgufTensorSpec, onValues: (n: number) => void): AsyncGenerator<Uint8Array> {
-    const infos = this.inputs.map((r) => r.requireTensor(spec.name));
-    const { rowLength, rowCount } = GgufReader.rows(infos[0]!);
+  /** The output tensor's bytes; an `_exps` tensor one expert after another (each a tensor of its own to the method). */
+  async *encodedChunks(spec: GgufTensorSpec, layout: TensorLayout, onValues: (n: number) => void): AsyncGenerator<Uint8Array> {
+    const rowsPerPart = layout.rowCount / layout.parts;
+    for (let part = 0; part < layout.parts; part++) {
+      const name = layout.parts > 1 ? `${spec.name}#expert${part}` : spec.name;
+      yield* this.partChunks(spec, layout, { name, first: part * rowsPerPart, rows: rowsPerPart }, onValues);
+    }
+  }
+
+  private async *partChunks(spec: GgufTensorSpec, layout: TensorLayout, part: Part, onValues: (n: number) => void): AsyncGenerator<Uint8Array> {
+    const { rowLength } = layout;
+    const rowCount = part.rows;
     const streaming = this.method.streaming;
     const rowsPerChunk = this.method.chunkable || streaming ? Math.max(1, Math.floor(this.chunkValues / rowLength)) : rowCount;
-    const params = new TensorParams(this.plan.parameters, this.plan.models.map((m) => m.parameters), tensorPosition(spec.name, this.blocks));
+    const params = new TensorParams(this.plan.parameters, this.plan.models.map((m) => m.parameters), tensorPosition(spec.name, this.blocks, this.arch));
     const coefficients = this.method.linearCoefficients?.(params, this.models.length);
-    const fused = coefficients !== undefined && spec.type === GgmlType.F16 && infos.every((t) => t.type === GgmlType.F16);
+    const fused =
+      coefficients !== undefined &&
+      layout.storedOffset === 0 &&
+      spec.type === GgmlType.F16 &&
+      layout.inputs.every((input) => input.info.type === GgmlType.F16 && !input.fallback);
     const readRows = (rowStart: number) =>
-      Promise.all(this.inputs.map((r, i) => r.readTensorBytes(infos[i]!, rowStart, Math.min(rowsPerChunk, rowCount - rowStart))));
+      Promise.all(layout.inputs.map((input) => readInputRows(input, rowLength, part.first + rowStart, Math.min(rowsPerChunk, rowCount - rowStart))));
     // Statistics first (passes over the chunks) when the method needs whole-tensor figures and the tensor is
     // larger than one chunk; a tensor that fits in one chunk is merged whole.
     let stats: Float64Array | undefined;
@@ -54,19 +81,20 @@ export class TensorMerger {
       for (let pass = 0; pass < (streaming.passes ?? 1); pass++) {
         for (let rowStart = 0; rowStart < rowCount; rowStart += rowsPerChunk) {
           this.signal?.throwIfAborted();
-          streaming.accumulate(this.job(spec, rowLength, rowStart, params, await readRows(rowStart), infos), stats, pass);
+          streaming.accumulate(this.job(part.name, layout, rowStart, params, await readRows(rowStart)), stats, pass);
         }
         streaming.finishPass?.(stats, pass, params, this.models.length, rowCount * rowLength);
       }
     }
     const merge = async (rowStart: number, slot: number): Promise<Uint8Array> => {
-      if (fused) return this.fusedChunk(infos, rowStart, Math.min(rowsPerChunk, rowCount - rowStart), slot, coefficients);
-      const bytes = await readRows(rowStart);
+      if (fused) return this.fusedChunk(layout, part.first + rowStart, Math.min(rowsPerChunk, rowCount - rowStart), slot, coefficients);
+      const values = await readRows(rowStart);
       // Merge on a later turn of the event loop, so that the writer's pending write proceeds meanwhile.
       await new Promise((resolve) => setImmediate(resolve));
       this.signal?.throwIfAborted();
-      const job = this.job(spec, rowLength, rowStart, params, bytes, infos);
-      return encodeTensor(spec.type, stats && streaming ? streaming.mergeWithStats(job, stats) : this.method.merge(job));
+      const job = this.job(part.name, layout, rowStart, params, values);
+      const merged = stats && streaming ? streaming.mergeWithStats(job, stats) : this.method.merge(job);
+      return encodeTensor(spec.type, addOffset(merged, layout.storedOffset));
     };
     if (fused) {
       // Resized only here, between tensors, when no chunk of the arena is in use.
@@ -95,10 +123,10 @@ export class TensorMerger {
   }
 
   /** Rows of an all-F16 tensor read into an arena slot and summed there; the result is a view into the slot. */
-  private async fusedChunk(infos: GgufTensorInfo[], rowStart: number, rows: number, slot: number, coefficients: number[]): Promise<Uint8Array> {
+  private async fusedChunk(layout: TensorLayout, rowStart: number, rows: number, slot: number, coefficients: number[]): Promise<Uint8Array> {
     const arena = this.arena!;
-    const bytes = rows * GgufReader.rows(infos[0]!).rowBytes;
-    await Promise.all(this.inputs.map((r, i) => r.readTensorBytesInto(infos[i]!, rowStart, rows, arena.inputView(slot, i, bytes))));
+    const bytes = rows * GgufReader.rows(layout.inputs[0]!.info).rowBytes;
+    await Promise.all(layout.inputs.map(({ reader, info }, i) => reader.readTensorBytesInto(info, rowStart, rows, arena.inputView(slot, i, bytes))));
     this.signal?.throwIfAborted();
     return this.worker!.sum(slot, bytes, coefficients);
   }
@@ -109,20 +137,21 @@ export class TensorMerger {
     this.worker = undefined;
   }
 
-  /** A chunk's raw bytes decoded into the job a method merges. */
-  private job(spec: GgufTensorSpec, rowLength: number, rowStart: number, params: TensorParams, bytes: Buffer[], infos: GgufTensorInfo[]): TensorJob {
-    const values = bytes.map((b, i) => {
-      const t = infos[i]!;
-      return dequantize(t.type, b, (b.length / GgufReader.rows(t).rowBytes) * rowLength);
-    });
+  /**
+   * A chunk's values as the method merges them: offsets of the stored values removed, positions and draws counted
+   * from the start of the part (`rowStart` is relative to it).
+   */
+  private job(name: string, layout: TensorLayout, rowStart: number, params: TensorParams, values: Float32Array[]): TensorJob {
+    if (layout.storedOffset !== 0) for (const v of values) addOffset(v, -layout.storedOffset);
+    const offset = rowStart * layout.rowLength;
     return {
-      name: spec.name,
-      rowLength,
+      name: layout.name,
+      rowLength: layout.rowLength,
       models: this.base ? values.slice(1) : values,
       base: this.base ? values[0] : undefined,
       params,
-      offset: rowStart * rowLength,
-      rng: (i) => tensorRng(this.plan.seed, spec.name, i, rowStart * rowLength),
+      offset,
+      rng: (i) => tensorRng(this.plan.seed, name, i, offset),
     };
   }
 }

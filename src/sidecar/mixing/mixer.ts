@@ -1,13 +1,16 @@
 // createMixer: bind a MixSpec to loaded models (the caller's registry owns loading and unloading), check they
-// share a vocabulary, make one context per distinct model (one sequence per lane on it, threads set explicitly),
-// and serve generate() requests one at a time over those contexts. Each lane keeps its KV cache between requests,
-// so a prompt that extends or shares a start with the previous one only evaluates what changed.
+// share a vocabulary (one tokenizer, perhaps padded to different lengths: vocab.ts), make one context per distinct
+// model (one sequence per lane on it, threads set explicitly), and serve generate() requests one at a time over
+// those contexts. Each lane keeps its KV cache between requests, so a prompt that extends or shares a start with the
+// previous one only evaluates what changed.
 
+import { quoteValue } from "../../core/quote";
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
-import { fitByLines, promptTokenLimit } from "../generation/fit-prompt";
+import { buildFittedPrompt, countUpTo, estimateCeiling, SYNC_FIT_CHARS } from "../generation/fit-large-prompt";
+import { promptTokenLimit } from "../generation/fit-prompt";
 import { decode, type MixGenerateResult, type ReplyPiece } from "./decode";
 import type { TokenId } from "./distribution";
-import { createLane, startLane, type Lane } from "./lockstep";
+import { createLane, laneVocabulary, startLane, type Lane } from "./lockstep";
 import { checkLookahead, DEFAULT_LOOKAHEAD } from "./lookahead";
 import { NativeContext } from "./native-batch";
 import { validateSampling, type SamplingOptions } from "./sampling";
@@ -16,7 +19,7 @@ import { parseMixSpec, type MixSpec } from "./spec";
 import { strategyFor } from "./strategies/index";
 import type { LaneRole } from "./strategies/types";
 import { textOfModel } from "./text";
-import { checkSharedVocabulary, vocabularyOf } from "./vocab";
+import { sharedVocabulary, vocabularyOf } from "./vocab";
 
 /** Loaded models by registry name, or a loader the registry provides. */
 export type ModelSource = Readonly<Record<string, LlamaModel>> | ((name: string) => Promise<LlamaModel>);
@@ -94,9 +97,10 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     if (byName.has(role.model)) continue;
     byName.set(role.model, await resolveModel(source, role));
   }
-  checkSharedVocabulary([...byName].map(([name, model]) => ({ name, tokens: vocabularyOf(model, name) })));
-  const firstModel = byName.get(strategy.lanes[0]!.model)!;
-  const vocabSize = vocabularyOf(firstModel, strategy.lanes[0]!.model).length;
+  // Models of one family may differ in vocabulary length (padding): they mix over the ids they share (vocab.ts).
+  const vocabs = new Map([...byName].map(([name, model]) => [name, vocabularyOf(model, name)]));
+  const shared = sharedVocabulary([...vocabs.values()]);
+  const vocabSize = shared.size;
   const contextSize = Math.min(options.contextSize ?? 2048, ...[...byName.values()].map((m) => m.trainContextSize));
 
   const reusePrefix = options.reusePrefix ?? true;
@@ -115,7 +119,8 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
       const attached = options.nativeBatch === false ? undefined : NativeContext.attach(ctx, model);
       const native = attached && sequences.every((s) => NativeContext.sequenceId(s) !== undefined) ? attached : undefined;
       if (native) natives.push(native);
-      roles.forEach((role, i) => lanes.push(createLane(role, sequences[i]!, vocabSize, native)));
+      const vocab = laneVocabulary(vocabs.get(name)!.tokens.length, shared);
+      roles.forEach((role, i) => lanes.push(createLane(role, sequences[i]!, vocab, native)));
     }
   } catch (e) {
     for (const n of natives) n.dispose();
@@ -126,7 +131,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   lanes.sort((a, b) => strategy.lanes.indexOf(a.role) - strategy.lanes.indexOf(b.role));
 
   let queue: Promise<unknown> = Promise.resolve();
-  // Lane 0's model writes the text (all lanes share one vocabulary).
+  // Lane 0's model writes the text (every id the mix may choose means the same text in all lanes).
   const writerText = textOfModel(byName.get(lanes[0]!.role.model)!);
   let disposed = false;
   const modelOf = (lane: Lane) => byName.get(lane.role.model)!;
@@ -143,14 +148,21 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
 
   /**
    * The lanes' prompt tokens; with a `limit`, a prompt too long for it keeps only its last whole lines that fit every
-   * lane (fit-prompt.ts). A prompt that fits is tokenized once, as on every inline completion.
+   * lane (fit-prompt.ts). A prompt that fits is tokenized once, as on every inline completion. Large texts are
+   * counted in pieces first (fit-large-prompt.ts), the context too: it is never cut, so one that cannot fit is refused.
    */
-  function fittedTokens(context: string, prompt: string, limit: number | undefined): TokenId[][] {
-    const longest = (tokens: TokenId[][]) => Math.max(...tokens.map((t) => t.length));
-    const whole = laneTokens(context, prompt);
-    if (limit === undefined || longest(whole) <= limit) return whole;
-    const fitted = fitByLines({ prefix: prompt, suffix: "" }, limit, (p) => longest(laneTokens(context, p.prefix)));
-    return fitted ? laneTokens(context, fitted.prefix) : whole;
+  async function fittedTokens(context: string, prompt: string, limit: number | undefined): Promise<TokenId[][]> {
+    const count = (text: string) => Math.max(...lanes.map((lane) => modelOf(lane).tokenize(text).length));
+    const ceiling = estimateCeiling(contextSize);
+    if (context.length > SYNC_FIT_CHARS && (await countUpTo(context, ceiling, count)) > ceiling)
+      throw new MixContextError(`the context is more than ${ceiling} tokens, which does not fit the ${contextSize}-token mixing context; send less context`);
+    const built = await buildFittedPrompt({ prefix: prompt, suffix: "" }, limit, contextSize, {
+      build: (p) => laneTokens(context, p.prefix),
+      tokens: (lanesTokens) => Math.max(...lanesTokens.map((t) => t.length)),
+      count,
+    });
+    if ("tooLong" in built) throw new MixContextError(`the prompt is ${built.tooLong} tokens, which does not fit the ${contextSize}-token mixing context; shorten the prompt or context`);
+    return built.prompt;
   }
 
   /**
@@ -171,7 +183,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   async function run(req: MixGenerateRequest): Promise<MixGenerateResult> {
     const r = validateRequest(req, spec, contextSize);
     const limit = r.truncate === undefined ? undefined : promptTokenLimit(r.truncate, contextSize, r.maxTokens);
-    const { promptTokens, toEvaluate } = await startLanes(fittedTokens(r.context, r.prompt, limit), 1);
+    const { promptTokens, toEvaluate } = await startLanes(await fittedTokens(r.context, r.prompt, limit), 1);
     return decode(
       {
         strategy,
@@ -235,17 +247,17 @@ function validateRequest(req: MixGenerateRequest, spec: MixSpec, contextSize: nu
     throw new MixRequestError("context-contrastive decoding needs a non-empty context (the file or project text to contrast against)");
   const maxTokens = req.maxTokens ?? 128;
   if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens >= contextSize)
-    throw new MixRequestError(`maxTokens must be an integer from 1 to ${contextSize - 1}, not ${JSON.stringify(req.maxTokens)}`);
+    throw new MixRequestError(`maxTokens must be an integer from 1 to ${contextSize - 1}, not ${quoteValue(req.maxTokens)}`);
   const stop = req.stop ?? [];
   if (!Array.isArray(stop) || stop.length > 16 || stop.some((s) => typeof s !== "string" || s === ""))
     throw new MixRequestError("stop must be a list of at most 16 non-empty strings");
   const topLogprobs = req.topLogprobs ?? 0;
   if (!Number.isInteger(topLogprobs) || topLogprobs < 0 || topLogprobs > 20)
-    throw new MixRequestError(`topLogprobs must be an integer from 0 to 20, not ${JSON.stringify(req.topLogprobs)}`);
+    throw new MixRequestError(`topLogprobs must be an integer from 0 to 20, not ${quoteValue(req.topLogprobs)}`);
   validateSampling(req.sampling);
   const lookahead = req.lookahead === undefined ? undefined : checkLookahead(req.lookahead);
   if (req.truncate !== undefined && (!Number.isInteger(req.truncate) || req.truncate === 0 || req.truncate < -1))
-    throw new MixRequestError(`truncate must be -1 (as many prompt tokens as fit) or a positive number of tokens, not ${JSON.stringify(req.truncate)}`);
+    throw new MixRequestError(`truncate must be -1 (as many prompt tokens as fit) or a positive number of tokens, not ${quoteValue(req.truncate)}`);
   return { ...req, maxTokens, stop, topLogprobs, lookahead, context: req.context ?? "" };
 }
 

@@ -2,6 +2,7 @@
 // given seed always gives the same text. Also reports the chosen token's mixed log-probability (log-softmax of the
 // scores at temperature 1, over the candidates) and the best alternatives, for OpenAI-style logprobs.
 
+import { quoteValue } from "../../core/quote";
 import type { TokenId } from "./distribution";
 import type { Mixed } from "./strategies/types";
 import { createRng } from "../random";
@@ -33,12 +34,12 @@ export function validateSampling(o: SamplingOptions | undefined): Required<Omit<
   const temperature = o?.temperature ?? 0;
   const topP = o?.topP ?? 1;
   if (typeof temperature !== "number" || !Number.isFinite(temperature) || temperature < 0 || temperature > 100)
-    throw new SamplingError(`temperature must be a number from 0 to 100 (0 = greedy), not ${JSON.stringify(temperature)}`);
+    throw new SamplingError(`temperature must be a number from 0 to 100 (0 = greedy), not ${quoteValue(temperature)}`);
   if (typeof topP !== "number" || !Number.isFinite(topP) || topP <= 0 || topP > 1)
-    throw new SamplingError(`top_p must be a number above 0 and at most 1, not ${JSON.stringify(topP)}`);
+    throw new SamplingError(`top_p must be a number above 0 and at most 1, not ${quoteValue(topP)}`);
   const seed = o?.seed;
   if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed)))
-    throw new SamplingError(`seed must be an integer, not ${JSON.stringify(seed)}`);
+    throw new SamplingError(`seed must be an integer, not ${quoteValue(seed)}`);
   return { temperature, topP, seed };
 }
 

@@ -4,7 +4,7 @@
 // The sequence is driven as a lockstep lane (mixing/lockstep.ts), the same fast path a mix's models take.
 
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
-import { createLane, type Lane } from "../mixing/lockstep";
+import { createLane, wholeVocabulary, type Lane } from "../mixing/lockstep";
 import { NativeContext } from "../mixing/native-batch";
 
 export interface LoadOptions {
@@ -34,7 +34,7 @@ export class LoadedModel {
     readonly sizeBytes: number,
     private readonly native: NativeContext | undefined,
   ) {
-    this.lane = createLane({ role: "model", model: id, withContext: false }, sequence, vocabSize, native);
+    this.lane = createLane({ role: "model", model: id, withContext: false }, sequence, wholeVocabulary(vocabSize), native);
   }
 
   /** Prompt, generated and draft tokens evaluated on this model so far (a reused prefix is not evaluated again). */

@@ -108,7 +108,8 @@ export class ModelRegistry {
     if (this.opts.useOllama) {
       const store = findOllamaModels(this.opts.ollamaDir ?? ollamaStoreDir());
       const ids = new Set(entries.map((e) => e.id));
-      for (const m of store.models) if (!ids.has(m.name)) entries.push({ id: m.name, path: m.path, source: "ollama", sizeBytes: m.sizeBytes });
+      for (const m of store.models)
+        if (!ids.has(m.name)) entries.push({ id: m.name, path: m.path, source: "ollama", sizeBytes: m.sizeBytes, adapters: m.adapters?.map((path) => ({ path, scale: 1 })) });
       problems.push(...store.problems);
     }
     entries.push(...this.adaptedEntries(entries, problems));
@@ -183,7 +184,7 @@ export class ModelRegistry {
     } catch (e) {
       throw new ApiError(422, "invalid_request_error", `The model file for "${id}" cannot be used: ${e instanceof Error ? e.message : String(e)}. Replace or remove the file.`, "model_invalid");
     }
-    if (entry.adapters) await this.checkAdapters(id, entry.path, entry.adapters);
+    if (entry.adapters) await this.checkAdapters(entry);
     const budget = this.opts.memoryMb * 1024 * 1024;
     if (entry.sizeBytes > budget) {
       throw new ApiError(
@@ -213,20 +214,21 @@ export class ModelRegistry {
       const base = found.find((e) => e.id === spec.base);
       if (found.some((e) => e.id === spec.name)) problems.push(`chorus.sidecar.adapters: "${spec.name}" is already the name of a model file; choose another name.`);
       else if (!base) problems.push(`chorus.sidecar.adapters.${spec.name}: the base model "${spec.base}" was not found in the model folders or Ollama.`);
-      else out.push({ id: spec.name, path: base.path, source: "adapted", sizeBytes: base.sizeBytes + spec.adapters.reduce((s, a) => s + fileSize(a.path), 0), base: base.id, adapters: spec.adapters });
+      else out.push({ id: spec.name, path: base.path, source: "adapted", sizeBytes: base.sizeBytes + spec.adapters.reduce((s, a) => s + fileSize(a.path), 0), base: base.id, adapters: [...(base.adapters ?? []), ...spec.adapters] });
     }
     return out;
   }
 
   /** llama.cpp asserts (ends the process) on some malformed adapters: each one is checked against the base first. */
-  private async checkAdapters(id: string, basePath: string, adapters: readonly AdapterRef[]): Promise<void> {
+  private async checkAdapters({ id, path: basePath, adapters = [], source }: ModelEntry): Promise<void> {
     const base = await validateForLlama(basePath);
+    const fix = source === "ollama" ? "Recreate the model in Ollama with a LoRA adapter for its base (ollama create)" : "Fix or remove it in chorus.sidecar.adapters (or chorus serve --adapter)";
     for (const a of adapters) {
       try {
         await validateLoraAdapter(a.path, base);
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
-        throw new ApiError(422, "invalid_request_error", `The LoRA adapter for "${id}" cannot be used: ${why}. Fix or remove it in chorus.sidecar.adapters (or chorus serve --adapter).`, "adapter_invalid");
+        throw new ApiError(422, "invalid_request_error", `The LoRA adapter for "${id}" cannot be used: ${why}. ${fix}.`, "adapter_invalid");
       }
     }
   }

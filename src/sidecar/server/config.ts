@@ -2,6 +2,7 @@
 // extension sets from settings, or the CLI's flags). Every field is checked; a bad one gets a message naming the
 // setting, and a default, so the sidecar still starts and serves what it can.
 
+import { quoteValue } from "../../core/quote";
 import { checkLookahead, DEFAULT_LOOKAHEAD, MAX_LOOKAHEAD } from "../mixing/lookahead";
 import { SIDECAR_DEFAULTS } from "./start";
 
@@ -34,7 +35,7 @@ function lookaheadSetting(v: unknown, problems: string[]): number {
   try {
     return checkLookahead(v);
   } catch {
-    problems.push(`chorus.sidecar.lookahead must be a whole number from 0 to ${MAX_LOOKAHEAD}, not ${JSON.stringify(v)}; using ${DEFAULT_LOOKAHEAD}.`);
+    problems.push(`chorus.sidecar.lookahead must be a whole number from 0 to ${MAX_LOOKAHEAD}, not ${quoteValue(v)}; using ${DEFAULT_LOOKAHEAD}.`);
     return DEFAULT_LOOKAHEAD;
   }
 }
@@ -52,7 +53,7 @@ export function parseLaunchConfig(raw: unknown, cores: number): { config: Launch
     const v = r[key];
     if (v === undefined || v === null || v === 0) return dflt;
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-      problems.push(`${setting} must be a whole number from ${min} to ${max}, not ${JSON.stringify(v)}; using ${dflt}.`);
+      problems.push(`${setting} must be a whole number from ${min} to ${max}, not ${quoteValue(v)}; using ${dflt}.`);
       return dflt;
     }
     return v;

@@ -4,8 +4,9 @@
 
 import { generate, generatedPiece, generateResult, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
 import type { LlamaModel } from "node-llama-cpp";
-import { fitByLines, promptTokenLimit, type PromptParts } from "../generation/fit-prompt";
-import { chatPrompt, completionPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
+import { buildFittedPrompt, countUpTo, estimateCeiling, SYNC_FIT_CHARS } from "../generation/fit-large-prompt";
+import { promptTokenLimit } from "../generation/fit-prompt";
+import { chatPrompt, completionPrompt, hasFimTokens, type ChatTurn, type PromptTokens } from "../generation/prompts";
 import { checkLookahead } from "../mixing/lookahead";
 import { isVirtualModel, resolvePreset, type Preset } from "../presets";
 import type { ModelRegistry } from "../registry/registry";
@@ -60,7 +61,10 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
     return await lease.model.exclusive(async () => {
       const model = lease.model.model;
       const contextSize = lease.model.context.contextSize;
-      const prompt = job.input.kind === "chat" ? await chatPrompt(model, job.input.messages) : fittedCompletionPrompt(model, job.input, contextSize, job.options.maxTokens);
+      const prompt =
+        job.input.kind === "chat"
+          ? await measuredChatPrompt(lease.model.id, model, job.input.messages, contextSize)
+          : await fittedCompletionPrompt(lease.model.id, model, job.input, contextSize, job.options.maxTokens);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
       const promptParam = job.input.kind === "chat" ? "messages" : "prompt";
       const r = await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
@@ -73,15 +77,41 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
 
 /**
  * A completion's prompt tokens; with `truncate`, whole lines dropped until they fit (fit-prompt.ts). A prompt that
- * fits is tokenized once, as on every inline completion.
+ * fits is tokenized once, as on every inline completion. A prompt above SYNC_FIT_CHARS is measured in pieces first
+ * (fit-large-prompt.ts): tokenizing megabytes at once would hold every other request for seconds.
  */
-function fittedCompletionPrompt(model: LlamaModel, input: CompletionInput, contextSize: number, maxTokens: number): PromptTokens {
-  const build = (p: PromptParts) => completionPrompt(model, p.prefix, input.suffix === undefined ? undefined : p.suffix);
-  const whole = build({ prefix: input.prompt, suffix: input.suffix ?? "" });
+async function fittedCompletionPrompt(id: string, model: LlamaModel, input: CompletionInput, contextSize: number, maxTokens: number): Promise<PromptTokens> {
   const limit = input.truncate === undefined ? undefined : promptTokenLimit(input.truncate, contextSize, maxTokens);
-  if (limit === undefined || whole.tokens.length <= limit) return whole;
-  const fitted = fitByLines({ prefix: input.prompt, suffix: input.suffix ?? "" }, limit, (p) => build(p).tokens.length);
-  return fitted ? build(fitted) : whole;
+  const built = await buildFittedPrompt({ prefix: input.prompt, suffix: input.suffix ?? "" }, limit, contextSize, {
+    build: (p) => completionPrompt(model, p.prefix, input.suffix === undefined ? undefined : p.suffix),
+    tokens: (p) => p.tokens.length,
+    count: (text) => model.tokenize(text).length,
+    ignoresSuffix: !hasFimTokens(model),
+  });
+  if ("tooLong" in built) throw promptTooLong(id, contextSize, built.tooLong, "prompt");
+  return built.prompt;
+}
+
+/**
+ * A chat's prompt tokens. Messages above SYNC_FIT_CHARS in all are counted in pieces first, and refused without
+ * being tokenized whole when they cannot fit: a chat has no truncation, and megabytes tokenized at once would hold
+ * every other request.
+ */
+async function measuredChatPrompt(id: string, model: LlamaModel, messages: ChatTurn[], contextSize: number): Promise<PromptTokens> {
+  if (messages.reduce((n, m) => n + m.content.length, 0) > SYNC_FIT_CHARS) {
+    const ceiling = estimateCeiling(contextSize);
+    let tokens = 0;
+    for (const m of messages) {
+      tokens += await countUpTo(m.content, ceiling - tokens, (text) => model.tokenize(text).length);
+      if (tokens > ceiling) throw promptTooLong(id, contextSize, `more than ${ceiling}`, "messages");
+    }
+  }
+  return chatPrompt(model, messages);
+}
+
+/** The refusal generate() gives a prompt too long, for one measured only as far as needed. */
+function promptTooLong(id: string, contextSize: number, tokens: string, param: string): Error {
+  return badRequest(`The prompt has ${tokens} tokens but ${id} holds ${contextSize} in all; shorten the prompt.`, param, "context_length_exceeded");
 }
 
 /** The request's `chorus.lookahead` (checked), or the sidecar's setting. */

@@ -21,6 +21,8 @@ export interface SidecarConfig extends Omit<LaunchConfig, "demoCacheDir" | "corp
   topK?: number;
   validate?: GgufValidator;
   log?: (message: string) => void;
+  /** Time a client has to send a whole request (http.ts REQUEST_TIMEOUT_MS by default). */
+  requestTimeoutMs?: number;
 }
 
 export interface RunningSidecar extends SidecarServer {
@@ -61,7 +63,7 @@ export async function startSidecar(config: SidecarConfig): Promise<RunningSideca
     mixers,
     configProblems,
   };
-  const server = await startHttpServer(svc, { token: config.token, port: config.port, log: config.log });
+  const server = await startHttpServer(svc, { token: config.token, port: config.port, log: config.log, requestTimeoutMs: config.requestTimeoutMs });
   return {
     ...server,
     registry,

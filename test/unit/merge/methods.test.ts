@@ -74,12 +74,24 @@ void test("breadcrumbs drops the outliers and the smallest entries; breadcrumbs_
   }
 });
 
-void test("della ramps keep probability with magnitude rank within each row", () => {
+void test("della ramps keep probability with magnitude rank within each row, then rescales by one L1 factor per tensor (mergekit)", () => {
   for (const [name, signVote, normalize] of [["della", true, true], ["della_linear", false, false]] as const) {
     const out = method(name).merge(job({ models: [a, b], base, rowLength: 24, global: { density: 0.5, epsilon: 0.2 }, seed: 3 }));
     const deltas = [a, b].map((m, i) => refDella(delta(m), 24, 0.5, 0.2, tensorRng(3, "blk.0.attn_q.weight", i)));
     assertClose(out, refCombine(base, deltas, [1, 1], { signVote, normalize }), 1e-5, name);
   }
+  // mergekit (sparsify.py della_magprune → rescaled_masked_tensor) multiplies every kept entry by the same
+  // ‖δ‖₁/‖kept‖₁; dividing each by its own keep probability (the DELLA paper's reading) gives other numbers.
+  const one = method("della_linear").merge(job({ models: [a], base, rowLength: 24, global: { density: 0.5, epsilon: 0.2 }, seed: 3 }));
+  const kept = refDella(delta(a), 24, 0.5, 0.2, tensorRng(3, "blk.0.attn_q.weight", 0), false);
+  const ratios = Array.from(one, (v, j) => (kept[j] === 0 ? undefined : (v - base[j]!) / kept[j]!)).filter((r) => r !== undefined);
+  assert.ok(ratios.length > 10);
+  for (const r of ratios) assert.ok(Math.abs(r - ratios[0]!) < 1e-3, `kept entries scaled by ${r} and ${ratios[0]}: not one factor`);
+  const l1 = (x: ArrayLike<number>) => Array.from(x).reduce((s, v) => s + Math.abs(v), 0);
+  assert.ok(Math.abs(ratios[0]! - l1(delta(a)) / l1(kept)) < 1e-3);
+  // rescale: false keeps the entries as they are.
+  const raw = method("della_linear").merge(job({ models: [a], base, rowLength: 24, global: { density: 0.5, epsilon: 0.2, rescale: false }, seed: 3 }));
+  assertClose(raw, Array.from(base, (v, j) => v + kept[j]!));
   assert.throws(() => method("della").merge(job({ models: [a], base, global: { density: 0.1, epsilon: 0.15 } })), /epsilon < density/);
 });
 

@@ -21,6 +21,8 @@ export interface ModelOptions {
   shape?: Partial<LlamaShape>;
   name?: string;
   extraMetadata?: GgufMetadata;
+  /** Tied embeddings: no output.weight (as Qwen2.5 0.5B–3B, Llama 3.2 1B/3B and Gemma ship). */
+  tied?: boolean;
 }
 
 /** The float32 values of tensor `index` of a model made with these options (before encoding). */
@@ -32,7 +34,8 @@ export function modelTensorValues(o: ModelOptions, index: number, count: number)
 export async function makeModel(file: string, o: ModelOptions): Promise<string> {
   const shape = { ...SHAPE, ...o.shape };
   const type = o.type ?? GgmlType.F32;
-  const tensors = llamaTensors(shape, { embedding: type, matrix: type, output: type });
+  const all = llamaTensors(shape, { embedding: type, matrix: type, output: type });
+  const tensors = o.tied ? all.filter((t) => t.name !== "output.weight") : all;
   const metadata = llamaMetadata(o.name ?? path.basename(file, ".gguf"), shape, byteTokenizerMetadata(shape.vocabSize));
   for (const [k, v] of o.extraMetadata ?? []) metadata.set(k, v);
   await writeGguf({
@@ -59,4 +62,9 @@ export async function readAllTensors(file: string): Promise<Map<string, Float32A
   } finally {
     await r.close();
   }
+}
+
+/** readAllTensors of each file, as a tuple of the same length. */
+export async function readEach<T extends readonly string[]>(files: readonly [...T]): Promise<{ [K in keyof T]: Map<string, Float32Array> }> {
+  return (await Promise.all(files.map(readAllTensors))) as { [K in keyof T]: Map<string, Float32Array> };
 }

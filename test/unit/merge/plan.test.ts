@@ -93,3 +93,14 @@ void test("CLI flags: per-model lists, one value for all, slerp's first model as
   assert.throws(() => planFromFlags({ method: "linear", models: ["x", "y", "z"], weights: [1, 2] }), /--weights has 2 values for 3 models/);
   assert.throws(() => parseNumberList("0.5,abc", "--weights"), /--weights: "abc" is not a number/);
 });
+
+void test("tokenizer_source: base, a model (the output takes its tokenizer and metadata), never union or a stranger", () => {
+  const plan = (source: string) =>
+    parsePlanYaml(`merge_method: ties\nbase_model: base.gguf\nmodels:\n  - model: instruct.gguf\n    parameters: {density: 0.5}\ntokenizer_source: ${source}\n`, "/p");
+  assert.equal(plan("base").tokenizerSource, path.resolve("/p/base.gguf"));
+  assert.equal(plan("instruct.gguf").tokenizerSource, path.resolve("/p/instruct.gguf"));
+  assert.equal(parsePlanYaml(`merge_method: ties\nbase_model: base.gguf\nmodels: [{model: instruct.gguf}]\ntokenizer: {source: instruct.gguf}\n`, "/p").tokenizerSource, path.resolve("/p/instruct.gguf"));
+  assert.throws(() => plan("union"), /"union" is not supported.*use "base" or one of the models/);
+  assert.throws(() => plan("other.gguf"), /other\.gguf is not one of the models merged/);
+  assert.throws(() => planFromFlags({ method: "linear", models: ["/a.gguf", "/b.gguf"], tokenizerSource: "/c.gguf" }), /not one of the models merged/);
+});

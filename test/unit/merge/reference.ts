@@ -24,8 +24,13 @@ export function refTopK(delta: V, density: number): V {
 
 export function refDare(delta: V, density: number, rng: Rng): V {
   const kept = delta.map((v) => (rng() < density ? v : 0));
+  return rescaledL1(delta, kept);
+}
+
+/** mergekit/sparsify.py rescaled_masked_tensor with norm l1: one factor for the whole tensor, none below 1e-7. */
+export function rescaledL1(delta: V, kept: V): V {
   const l1 = (x: V) => x.reduce((s, v) => s + Math.abs(v), 0);
-  const scale = l1(kept) > 1e-8 ? l1(delta) / l1(kept) : 1;
+  const scale = l1(delta) >= 1e-7 && l1(kept) >= 1e-7 ? l1(delta) / l1(kept) : 1;
   return kept.map((v) => v * scale);
 }
 
@@ -38,7 +43,12 @@ export function refBreadcrumbs(delta: V, density: number, gamma: number): V {
   return delta.map((v, i) => (keep.has(i) ? v : 0));
 }
 
-export function refDella(delta: V, rowLength: number, density: number, eps: number, rng: Rng): V {
+/**
+ * mergekit/sparsify.py della_magprune: per row, keep probability (density − ε) + 2ε·(rank − min)/(max − min) with
+ * rank 1 the smallest magnitude; a Bernoulli mask; then (rescale, on by default for della) the L1 rescale of the
+ * whole tensor — not a division of each kept entry by its own probability.
+ */
+export function refDella(delta: V, rowLength: number, density: number, eps: number, rng: Rng, rescale = true): V {
   const out: V = [];
   for (let s = 0; s < delta.length; s += rowLength) {
     const row = delta.slice(s, s + rowLength);
@@ -46,9 +56,9 @@ export function refDella(delta: V, rowLength: number, density: number, eps: numb
     const ascending = byMagnitudeDesc(row).reverse();
     const p: V = new Array<number>(row.length).fill(0);
     ascending.forEach((idx, rank) => (p[idx] = density - eps + (2 * eps * rank) / (row.length - 1)));
-    row.forEach((v, j) => out.push(rng() < p[j]! ? v / p[j]! : 0));
+    row.forEach((v, j) => out.push(rng() < p[j]! ? v : 0));
   }
-  return out;
+  return rescale ? rescaledL1(delta, out) : out;
 }
 
 /** base + λ·(Σ masked wᵢδᵢ) / divisor, with an optional majority-sign mask. */

@@ -138,8 +138,8 @@ void test("row chunks give the same file as whole tensors (element-wise, statist
     planFromFlags({ method: "task_arithmetic", base: m.base, models: [m.a, m.b], dtype: "f16" }),
     planFromFlags({ method: "slerp", base: m.base, models: [m.a], t: [0.2, 0.9], dtype: "f32" }),
     planFromFlags({ method: "model_stock", base: m.base, models: [m.a, m.b, m.c], dtype: "f32" }),
-    // DARE adds up whole-tensor L1 sums first; DELLA works within rows. Both draw per value, from the chunk's
-    // place in the tensor.
+    // DARE and DELLA add up whole-tensor L1 sums first (DELLA ranks within rows). Both draw per value, from the
+    // chunk's place in the tensor.
     planFromFlags({ method: "dare_ties", base: m.base, models: [m.a, m.b], density: [0.4], seed: 3, dtype: "f32" }),
     planFromFlags({ method: "dare_linear", base: m.base, models: [m.a, m.b], density: [0.6, 0.3], seed: 4, dtype: "f16" }),
     planFromFlags({ method: "della", base: m.base, models: [m.a, m.b], density: [0.5], seed: 5, dtype: "f32" }),
@@ -181,9 +181,9 @@ void test("mismatched models are refused, naming the first mismatch", async () =
   const wide = await makeModel(at("wide.gguf"), { seed: 9, shape: { dim: 96, heads: 4, kvHeads: 4 } });
   await assert.rejects(runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, wide] }), out: at("x1.gguf") }), /llama\.embedding_length \(64 vs 96\)/);
   const tokens = byteVocab(288).tokens;
-  tokens[65] = "Z";
+  [tokens[65], tokens[66]] = [tokens[66]!, tokens[65]!];
   const otherTok = await makeModel(at("tok.gguf"), { seed: 9, extraMetadata: new Map([["tokenizer.ggml.tokens", meta.strings(tokens)]]) });
-  await assert.rejects(runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, otherTok] }), out: at("x2.gguf") }), /different tokenizers: tokenizer\.ggml\.tokens entry 65 differs/);
+  await assert.rejects(runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, otherTok] }), out: at("x2.gguf") }), /different tokenizers: token "A" is id 65 in one and 66 in the other/);
   await assert.rejects(runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, at("missing.gguf")] }), out: at("x3.gguf") }), /missing\.gguf: cannot open/);
   for (const f of ["x1.gguf", "x2.gguf", "x3.gguf"]) assert.ok(!readdirSync(tmp.dir).some((n) => n.startsWith(f)), `${f} was left behind`);
 });

@@ -59,7 +59,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   };
 }
 
-/** Requests that carried content to a model (not model listings). */
+/** Requests that carried content to a model (not model listings, nor Ollama's /api/show about a model). */
 export function modelRequests(s: FakeServer): FakeServer["requests"] {
-  return s.requests.filter((r) => r.method === "POST");
+  return s.requests.filter((r) => r.method === "POST" && r.path !== "/api/show");
 }

@@ -7,7 +7,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { findOllamaModels, OLLAMA_MODEL_LAYER, ollamaStoreDir } from "../../../src/sidecar/registry/ollama-store";
+import { readGgufHeader } from "../../../src/sidecar/gguf/reader";
+import { findOllamaModels, OLLAMA_ADAPTER_LAYER, OLLAMA_MODEL_LAYER, ollamaStoreDir } from "../../../src/sidecar/registry/ollama-store";
+import { tokenBoostTarget, writeLoraAdapter } from "../../../src/sidecar/testmodels/lora";
 import { startFixture, type Fixture } from "./helpers";
 
 let store: string;
@@ -37,6 +39,15 @@ before(async () => {
     manifest("registry.ollama.ai", "library", "gone", "latest", { layers: [{ mediaType: OLLAMA_MODEL_LAYER, digest: `sha256:${"a".repeat(64)}` }] });
     manifest("registry.ollama.ai", "library", "evil", "latest", { layers: [{ mediaType: OLLAMA_MODEL_LAYER, digest: "sha256:../../etc/passwd" }] });
     manifest("registry.ollama.ai", "library", "garbled", "latest", "{nope");
+    // `ollama create` with a Modelfile `FROM tiny-coder` + `ADAPTER boost.gguf` adds an adapter layer.
+    const [dim = 0, vocabSize = 0] = (await readGgufHeader(gguf)).tensors.find((t) => t.name === "output.weight")!.dims;
+    const lora = join(dir, "boost.gguf");
+    await writeLoraAdapter({ out: lora, alpha: 1, targets: [tokenBoostTarget({ dim, vocabSize }, "Z".charCodeAt(0), 40)] });
+    const loraDigest = createHash("sha256").update(readFileSync(lora)).digest("hex");
+    copyFileSync(lora, join(store, "blobs", `sha256-${loraDigest}`));
+    const adapter = { mediaType: OLLAMA_ADAPTER_LAYER, digest: `sha256:${loraDigest}`, size: 1 };
+    manifest("registry.ollama.ai", "library", "tiny-z", "latest", { schemaVersion: 2, layers: [...layers, adapter] });
+    manifest("registry.ollama.ai", "library", "tiny-lost-adapter", "latest", { schemaVersion: 2, layers: [...layers, { ...adapter, digest: `sha256:${"b".repeat(64)}` }] });
   });
   await f.close(); // only the generated GGUF was needed; each test starts what it uses
 });
@@ -48,11 +59,15 @@ void describe("Ollama store lookup", () => {
   void it("maps each manifest's model layer to its blob and names models as Ollama does", () => {
     const { models, problems } = findOllamaModels(store);
     const names = models.map((m) => m.name).sort();
-    assert.deepEqual(names, ["hf.co/org/model:v1", "someone/tiny-coder:q8", "tiny-coder:latest"]);
+    assert.deepEqual(names, ["hf.co/org/model:v1", "someone/tiny-coder:q8", "tiny-coder:latest", "tiny-z:latest"]);
     const tiny = models.find((m) => m.name === "tiny-coder:latest")!;
     assert.equal(tiny.path, join(store, "blobs", `sha256-${digest}`));
     assert.ok(tiny.sizeBytes > 1000);
-    assert.equal(problems.length, 3);
+    const z = models.find((m) => m.name === "tiny-z:latest")!;
+    assert.equal(z.adapters?.length, 1);
+    assert.ok(z.sizeBytes > tiny.sizeBytes);
+    assert.equal(problems.length, 4);
+    assert.ok(problems.some((p) => /tiny-lost-adapter:latest/.test(p) && /LoRA adapter \(ADAPTER\) blob .* is missing/.test(p)));
     assert.ok(problems.some((p) => /gone:latest/.test(p) && /missing/.test(p) && /ollama pull/.test(p)));
     assert.ok(problems.some((p) => /evil:latest/.test(p) && /sha256/.test(p)));
     assert.ok(problems.some((p) => /garbled:latest/.test(p) && /JSON/.test(p)));
@@ -71,6 +86,9 @@ void describe("Ollama store lookup", () => {
       const fromStore = await g.client.completions.create({ model: "tiny-coder:latest", prompt: "return ", max_tokens: 8, temperature: 0 });
       const fromFolder = await g.client.completions.create({ model: "ts-bigram", prompt: "return ", max_tokens: 8, temperature: 0 });
       assert.equal(fromStore.choices[0]!.text, fromFolder.choices[0]!.text);
+      // The ADAPTER layer is applied (scale 1, as Ollama passes --lora): its +40 on "Z" makes every next token Z.
+      const adapted = await g.client.completions.create({ model: "tiny-z:latest", prompt: "return ", max_tokens: 8, temperature: 0 });
+      assert.equal(adapted.choices[0]!.text, "ZZZZZZZZ");
     } finally {
       await g.close();
     }

@@ -35,7 +35,10 @@ function combine(models: Float32Array[], base: Float32Array, from: number, to: n
     cosSum += Math.max(-1, Math.min(1, cos));
   }
   const cos = cosSum / pairs;
-  const t = (n * cos) / (1 + (n - 1) * cos);
+  // mergekit divides by 1 + (N−1)·cosθ, which is 0 when the task vectors cancel out (two opposite ones); there
+  // the merge keeps the base rather than writing infinities.
+  const denominator = 1 + (n - 1) * cos;
+  const t = Math.abs(denominator) < 1e-6 ? 0 : (n * cos) / denominator;
   for (let j = from; j < to; j++) {
     let mean = 0;
     for (const m of models) mean += m[j]!;

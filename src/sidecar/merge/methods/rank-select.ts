@@ -129,8 +129,9 @@ export function keepRankBand(delta: Float32Array, offset: number, stats: Float64
   for (let j = 0; j < bits.length; j++) {
     const key = bits[j]! & 0x7fffffff;
     const index = offset + j;
-    const aboveLower = ranks[0] <= 0 || atOrAbove(stats, lower, key, index);
-    const belowUpper = ranks[1] >= values || !atOrAbove(stats, upper, key, index);
+    // A boundary at either end of the range needs no selection: rank ≤ 0 is below every entry, rank ≥ n above.
+    const aboveLower = ranks[0] <= 0 || (ranks[0] < values && atOrAbove(stats, lower, key, index));
+    const belowUpper = ranks[1] >= values || (ranks[1] > 0 && !atOrAbove(stats, upper, key, index));
     if (aboveLower && belowUpper) out[j] = delta[j]!;
   }
   return out;

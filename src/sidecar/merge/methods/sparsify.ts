@@ -24,56 +24,56 @@ export function magnitudeTopK(delta: Float32Array, density: number): Float32Arra
   return out;
 }
 
-/** The factor that gives the kept entries the L1 norm of the original (undefined when either is negligible). */
+/**
+ * The factor that gives the kept entries the L1 norm of the original; undefined when either norm is below 1e-7,
+ * where mergekit leaves the kept entries unscaled (mergekit/sparsify.py rescaled_masked_tensor, eps = 1e-7).
+ */
 function l1Scale(before: number, after: number): number | undefined {
-  return before >= 1e-8 && after >= 1e-8 ? before / after : undefined;
+  return before >= 1e-7 && after >= 1e-7 ? before / after : undefined;
 }
 
-/** Scale `kept` so its L1 norm equals that of `original` (when both are non-negligible). */
-export function rescaleL1(original: Float32Array, kept: Float32Array): void {
-  let before = 0;
-  let after = 0;
-  for (let i = 0; i < original.length; i++) {
-    before += Math.abs(original[i]!);
-    after += Math.abs(kept[i]!);
-  }
-  const s = l1Scale(before, after);
-  if (s !== undefined) for (let i = 0; i < kept.length; i++) kept[i]! *= s;
+/** Whole-tensor L1 norms of a task vector and of its kept entries, for a tensor sparsified in chunks. */
+export interface L1Sums {
+  before: number;
+  after: number;
 }
 
 /**
- * DARE: keep each entry with probability `density` (one rng draw per entry, in order), then L1 rescale. A tensor
- * merged in chunks passes its whole-tensor L1 sums (accumulateRandomDropL1) instead of each chunk's own.
+ * Scales `kept` in place so its L1 norm equals that of `original` — one factor for the whole tensor, as mergekit's
+ * rescale does; `l1` gives the whole tensor's norms when `kept` is one chunk of it.
  */
-export function randomDrop(delta: Float32Array, density: number, rng: Rng, rescale: boolean, l1?: { before: number; after: number }): Float32Array {
+export function rescaleL1(original: Float32Array, kept: Float32Array, l1?: L1Sums): Float32Array {
+  let sums = l1;
+  if (!sums) {
+    sums = { before: 0, after: 0 };
+    addL1(original, kept, sums);
+  }
+  const s = l1Scale(sums.before, sums.after);
+  if (s !== undefined) for (let i = 0; i < kept.length; i++) kept[i]! *= s;
+  return kept;
+}
+
+/** Adds a chunk's L1 norms (all entries, kept entries) to `sums`, value by value in order. */
+export function addL1(original: Float32Array, kept: Float32Array, sums: L1Sums): void {
+  for (let i = 0; i < original.length; i++) {
+    sums.before += Math.abs(original[i]!);
+    sums.after += Math.abs(kept[i]!);
+  }
+}
+
+/** DARE's drop: keep each entry with probability `density` (one rng draw per entry, in order). */
+export function randomKeep(delta: Float32Array, density: number, rng: Rng): Float32Array {
   if (density >= 1) return delta.slice();
   const out = new Float32Array(delta.length);
   for (let i = 0; i < delta.length; i++) if (rng() < density) out[i] = delta[i]!;
-  if (!rescale) return out;
-  if (!l1) {
-    rescaleL1(delta, out);
-    return out;
-  }
-  const s = l1Scale(l1.before, l1.after);
-  if (s !== undefined) for (let i = 0; i < out.length; i++) out[i]! *= s;
   return out;
 }
 
-/**
- * DARE's L1 sums of a chunk added to sums[at] (all entries) and sums[at + 1] (the kept ones), value by value in
- * order with the same draws as randomDrop, so the chunks of a tensor add up to exactly the whole tensor's sums.
- */
-export function accumulateRandomDropL1(delta: Float32Array, density: number, rng: Rng, sums: Float64Array, at: number): void {
-  if (density >= 1) return;
-  let before = sums[at]!;
-  let after = sums[at + 1]!;
-  for (let i = 0; i < delta.length; i++) {
-    const a = Math.abs(delta[i]!);
-    before += a;
-    if (rng() < density) after += a;
-  }
-  sums[at] = before;
-  sums[at + 1] = after;
+/** DARE: randomKeep, then (with `rescale`) the L1 rescale; `l1`: the whole tensor's norms for a chunk. */
+export function randomDrop(delta: Float32Array, density: number, rng: Rng, rescale: boolean, l1?: L1Sums): Float32Array {
+  if (density >= 1) return delta.slice();
+  const kept = randomKeep(delta, density, rng);
+  return rescale ? rescaleL1(delta, kept, l1) : kept;
 }
 
 /**
@@ -100,18 +100,11 @@ export function magnitudeOutliers(delta: Float32Array, density: number, gamma: n
 }
 
 /**
- * DELLA (MAGPRUNE): within each row, rank entries by magnitude; the keep probability ramps linearly with rank
- * from density−ε (smallest) to density+ε (largest). Kept entries are divided by their keep probability, so each
- * entry is unchanged in expectation. Draws: one per entry, row by row, in index order.
+ * DELLA's MAGPRUNE drop (mergekit/sparsify.py della_magprune): within each row, rank entries by magnitude; the keep
+ * probability ramps linearly with rank from density−ε (smallest) to density+ε (largest). Draws: one per entry,
+ * row by row, in index order. A 1-D tensor is one row.
  */
-export function rankMagnitudeSampling(
-  delta: Float32Array,
-  rowLength: number,
-  density: number,
-  epsilon: number,
-  rng: Rng,
-  rescale: boolean,
-): Float32Array {
+export function rankMagnitudeKeep(delta: Float32Array, rowLength: number, density: number, epsilon: number, rng: Rng): Float32Array {
   if (density >= 1) return delta.slice();
   if (density - epsilon <= 0 || density + epsilon >= 1)
     throw new RangeError(`della needs epsilon < density < 1 − epsilon (density ${density}, epsilon ${epsilon}); lower epsilon or change density`);
@@ -124,10 +117,25 @@ export function rankMagnitudeSampling(
       const norm = row > 1 ? r / (row - 1) : 0;
       prob[order[r]! - start] = density - epsilon + norm * 2 * epsilon;
     }
-    for (let j = 0; j < row; j++) {
-      const p = prob[j]!;
-      if (rng() < p) out[start + j] = rescale ? delta[start + j]! / p : delta[start + j]!;
-    }
+    for (let j = 0; j < row; j++) if (rng() < prob[j]!) out[start + j] = delta[start + j]!;
   }
   return out;
+}
+
+/**
+ * DELLA: rankMagnitudeKeep, then (with `rescale`) one L1 factor for the whole tensor, as mergekit applies
+ * (rescaled_masked_tensor) — not each entry divided by its own keep probability, as the DELLA paper describes.
+ */
+export function rankMagnitudeSampling(
+  delta: Float32Array,
+  rowLength: number,
+  density: number,
+  epsilon: number,
+  rng: Rng,
+  rescale: boolean,
+  l1?: L1Sums,
+): Float32Array {
+  if (density >= 1) return delta.slice();
+  const kept = rankMagnitudeKeep(delta, rowLength, density, epsilon, rng);
+  return rescale ? rescaleL1(delta, kept, l1) : kept;
 }

@@ -4,7 +4,7 @@
 import type { TensorParams } from "../params";
 import { accumulateRanks, finishRankPass, keepRankBand, newRankStats, RANK_SELECT_PASSES, rankStatsValues } from "./rank-select";
 import { weightedSum } from "./linear";
-import { accumulateRandomDropL1, magnitudeOutliers, magnitudeTopK, randomDrop, rankMagnitudeSampling } from "./sparsify";
+import { addL1, magnitudeOutliers, magnitudeTopK, randomDrop, randomKeep, rankMagnitudeKeep, rankMagnitudeSampling, type L1Sums } from "./sparsify";
 import type { MergeMethod, MethodName, TensorJob } from "./types";
 
 type Sparsify = "none" | "magnitude" | "random" | "outliers" | "rank_magnitude";
@@ -60,7 +60,7 @@ function rankBand(v: Variant, params: TensorParams, i: number, n: number): [numb
   return [bottom, n - top];
 }
 
-/** Statistics gathered over a tensor's chunks: DARE's L1 sums (two per model) or TIES/Breadcrumbs' rank bands. */
+/** Statistics gathered over a tensor's chunks: DARE's/DELLA's L1 sums (two per model) or TIES/Breadcrumbs' rank bands. */
 type ChunkStats = { l1: Float64Array } | { ranks: Float64Array };
 
 /** δᵢ sparsified; `stats` are the whole tensor's when the tensor comes in chunks. */
@@ -73,15 +73,26 @@ function sparsified(v: Variant, job: TensorJob, delta: Float32Array, i: number, 
       return delta;
     case "magnitude":
       return ranks ? keepRankBand(delta, job.offset, ranks, i, rankBand(v, p, i, rankStatsValues(ranks))) : magnitudeTopK(delta, density);
-    case "random": {
-      const l1 = stats && "l1" in stats ? stats.l1 : undefined;
-      return randomDrop(delta, density, job.rng(i), p.bool("rescale", true), l1 && { before: l1[2 * i]!, after: l1[2 * i + 1]! });
-    }
+    case "random":
+      return randomDrop(delta, density, job.rng(i), p.bool("rescale", true), l1Of(stats, i));
     case "outliers":
       return ranks ? keepRankBand(delta, job.offset, ranks, i, rankBand(v, p, i, rankStatsValues(ranks))) : magnitudeOutliers(delta, density, p.num("gamma", 0.01, i));
     case "rank_magnitude":
-      return rankMagnitudeSampling(delta, job.rowLength, density, p.num("epsilon", 0.15, i), job.rng(i), p.bool("rescale", true));
+      return rankMagnitudeSampling(delta, job.rowLength, density, p.num("epsilon", 0.15, i), job.rng(i), p.bool("rescale", true), l1Of(stats, i));
   }
+}
+
+/** Model i's whole-tensor L1 sums, when the tensor comes in chunks. */
+function l1Of(stats: ChunkStats | undefined, i: number): L1Sums | undefined {
+  const l1 = stats && "l1" in stats ? stats.l1 : undefined;
+  return l1 && { before: l1[2 * i]!, after: l1[2 * i + 1]! };
+}
+
+/** The entries DARE or DELLA keep of a chunk, unscaled: the same draws as sparsified() makes. */
+function keptEntries(v: Variant, job: TensorJob, delta: Float32Array, i: number): Float32Array {
+  const density = densityOf(job, i);
+  if (v.sparsify === "random") return randomKeep(delta, density, job.rng(i));
+  return rankMagnitudeKeep(delta, job.rowLength, density, job.params.num("epsilon", 0.15, i), job.rng(i));
 }
 
 /** δᵢ = θᵢ − base for each model whose weight is not 0 (a model of weight 0 contributes nothing and is skipped). */
@@ -156,16 +167,21 @@ function chunkVectors(v: Variant, job: TensorJob): { i: number; w: number; delta
 }
 
 /**
- * Sparsifications that need the whole tensor — DARE's L1 rescale, TIES' and Breadcrumbs' magnitude ranks — take
+ * Sparsifications that need the whole tensor — DARE's and DELLA's L1 rescale, TIES' and Breadcrumbs' magnitude ranks — take
  * a large tensor in row chunks after passes that gather what they need (the L1 sums; the rank bands, see
  * rank-select.ts), so memory does not grow with tensor size. A chunk's draws are the whole tensor's (rng.ts).
  */
 function streamingFor(v: Variant): MergeMethod["streaming"] {
-  if (v.sparsify === "random")
+  if (v.sparsify === "random" || v.sparsify === "rank_magnitude")
     return {
       newStats: (modelCount) => new Float64Array(2 * modelCount),
       accumulate: (job, stats) => {
-        for (const { i, delta } of chunkVectors(v, job)) accumulateRandomDropL1(delta, densityOf(job, i), job.rng(i), stats, 2 * i);
+        for (const { i, delta } of chunkVectors(v, job)) {
+          if (densityOf(job, i) >= 1) continue;
+          const sums = { before: stats[2 * i]!, after: stats[2 * i + 1]! };
+          addL1(delta, keptEntries(v, job, delta, i), sums);
+          [stats[2 * i], stats[2 * i + 1]] = [sums.before, sums.after];
+        }
       },
       mergeWithStats: (job, stats) => mergeTaskVectors(v, job, job.params.bool("rescale", true) ? { l1: stats } : undefined),
     };
@@ -187,8 +203,7 @@ export const taskVectorMethods: MergeMethod[] = VARIANTS.map((v) => ({
   base: "required",
   minModels: 1,
   parameters: ["weight", "normalize", "lambda", ...PARAMS[v.sparsify]],
-  // DELLA ranks within rows and draws per value: chunks of whole rows merge exactly as the whole tensor does.
-  chunkable: v.sparsify === "none" || v.sparsify === "rank_magnitude",
+  chunkable: v.sparsify === "none",
   streaming: streamingFor(v),
   linearCoefficients: v.sparsify === "none" ? taskArithmeticCoefficients : undefined,
   merge: (job: TensorJob) => mergeTaskVectors(v, job),

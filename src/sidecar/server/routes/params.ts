@@ -2,6 +2,7 @@
 // Fields Chorus does not use (user, frequency_penalty, …) are accepted and ignored, as other OpenAI-compatible
 // servers do, so stock clients work unchanged.
 
+import { quoteValue } from "../../../core/quote";
 import type { GenerateOptions } from "../../generation/generate";
 import type { ChatTurn } from "../../generation/prompts";
 import { badRequest } from "../errors";
@@ -27,14 +28,14 @@ export function asBody(raw: unknown): Body {
 function num(b: Body, key: string, min: number, max: number, dflt: number): number {
   const v = b[key];
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) throw badRequest(`"${key}" must be a number from ${min} to ${max}, not ${JSON.stringify(v)}.`, key);
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) throw badRequest(`"${key}" must be a number from ${min} to ${max}, not ${quoteValue(v)}.`, key);
   return v;
 }
 
 function int(b: Body, key: string, min: number, max: number): number | undefined {
   const v = b[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw badRequest(`"${key}" must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}.`, key);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw badRequest(`"${key}" must be an integer from ${min} to ${max}, not ${quoteValue(v)}.`, key);
   return v;
 }
 
@@ -125,7 +126,7 @@ export function chatParams(raw: unknown): ChatParams {
     const role = (m as { role?: unknown })?.role;
     const mapped = role === "developer" ? "system" : role;
     if (mapped !== "system" && mapped !== "user" && mapped !== "assistant")
-      throw badRequest(`messages[${i}].role must be "system", "developer", "user" or "assistant", not ${JSON.stringify(role)}.`, "messages");
+      throw badRequest(`messages[${i}].role must be "system", "developer", "user" or "assistant", not ${quoteValue(role)}.`, "messages");
     return { role: mapped, content: messageText((m as { content?: unknown }).content, i) };
   });
   const logprobs = b.logprobs;
