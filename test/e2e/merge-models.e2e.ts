@@ -34,8 +34,8 @@ uiTest("merge for my code: tune the weights on the workspace from the palette", 
     rmSync(TUNED, { recursive: true, force: true });
   }
 }, {
-  // Port 9 (discard): no Ollama answers there, so the merge must not offer to register with it.
-  settings: () => ({ "chorus.sidecar.modelFolders": [TUNED], "chorus.sidecar.demoModels": false, "chorus.ollamaUrl": "http://127.0.0.1:9" }),
+  // Nothing listens on port 47: no Ollama answers there, so the merge must not offer to register with it.
+  settings: () => ({ "chorus.sidecar.modelFolders": [TUNED], "chorus.sidecar.demoModels": false, "chorus.ollamaUrl": "http://127.0.0.1:47" }),
 });
 
 uiTest("the merge picker offers the models the sidecar serves, in numbered steps", pickServedModels, {
