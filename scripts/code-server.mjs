@@ -6,7 +6,7 @@
 //   node scripts/code-server.mjs install     install (skipped when already installed)
 //   node scripts/code-server.mjs path        print the code-server executable
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -29,11 +29,37 @@ export function isInstalled() {
   return existsSync(STAMP) && existsSync(BIN);
 }
 
+/** The one line that installs what building code-server needs (Debian/Ubuntu package names). */
+export const BUILD_TOOLS_APT = "sudo apt-get install -y ripgrep build-essential python3 libkrb5-dev";
+
+function onPath(cmd) {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).stdout.trim();
+}
+
+/**
+ * Building code-server needs ripgrep (seeded into @vscode/ripgrep's cache), a C++ toolchain and python3 (node-gyp
+ * builds node-pty, kerberos, …) and the Kerberos headers (kerberos' binding). Checked up front, before the build and
+ * the minute-long npm install, so a fresh machine hears in one line what to install instead of failing half way.
+ */
+export function checkBuildTools() {
+  if (isInstalled()) return;
+  const missing = [
+    ["rg", "ripgrep"],
+    ["make", "build-essential"],
+    ["g++", "build-essential"],
+    ["python3", "python3"],
+    ["krb5-config", "libkrb5-dev"],
+  ].filter(([cmd]) => !onPath(cmd));
+  if (missing.length === 0) return;
+  const packages = [...new Set(missing.map(([, pkg]) => pkg))].join(", ");
+  throw new Error(`building code-server (once) needs ${packages}, which this machine lacks. Install them with:\n\n    ${BUILD_TOOLS_APT}\n`);
+}
+
 /** Install code-server locally (not -g) unless the cache already holds this version. */
 export function installCodeServer({ log = console.log } = {}) {
   if (isInstalled()) return BIN;
-  const rg = spawnSync("sh", ["-c", "command -v rg"], { encoding: "utf8" }).stdout.trim();
-  if (!rg) throw new Error("ripgrep (rg) is not installed. Install it first: apt-get install -y ripgrep");
+  checkBuildTools();
+  const rg = onPath("rg");
   mkdirSync(INSTALL_DIR, { recursive: true });
   writeFileSync(join(INSTALL_DIR, "package.json"), JSON.stringify({ name: "chorus-code-server", private: true }, null, 2));
 
@@ -63,6 +89,16 @@ export function installCodeServer({ log = console.log } = {}) {
   writeFileSync(STAMP, new Date().toISOString() + "\n");
   log(`code-server installed in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   return BIN;
+}
+
+/** The user's settings.json, or {} when absent or not plain JSON (VS Code allows comments; then the demo's win). */
+function readSettings(file) {
+  try {
+    const v = JSON.parse(readFileSync(file, "utf8"));
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
 }
 
 export async function freePort() {
@@ -97,10 +133,12 @@ export async function startCodeServer(opts) {
   const configFile = join(dirs.config, "config.yaml");
   writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const settingsFile = join(dirs.userData, "User", "settings.json");
-  // keepSettings: `npm start` keeps what the user changed in an earlier session.
-  if (opts.userSettings && !(opts.keepSettings && existsSync(settingsFile))) {
+  if (opts.userSettings) {
     mkdirSync(join(dirs.userData, "User"), { recursive: true });
-    writeFileSync(settingsFile, JSON.stringify(opts.userSettings, null, 2));
+    // keepSettings: `npm start` keeps what the user changed in an earlier session, except the keys it sets itself
+    // (the demo's models and modes follow the sidecar of this session).
+    const kept = opts.keepSettings ? readSettings(settingsFile) : {};
+    writeFileSync(settingsFile, JSON.stringify({ ...kept, ...opts.userSettings }, null, 2));
   }
   const deadPort = await freePort();
   const args = [

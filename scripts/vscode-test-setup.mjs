@@ -1,7 +1,7 @@
 // What both real-VS-Code runners share: compiling the extension-host suites, the stand-in model servers, the
 // instance's user settings, and fresh state folders. scripts/vscode-tests.mjs (code-server + Chromium) and
 // scripts/vscode-tests-electron.mjs (desktop VS Code through @vscode/test-electron) both use it.
-import { cpSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as esbuild from "esbuild";
 import { tsImport } from "tsx/esm/api";
@@ -87,12 +87,19 @@ export function userSettings(fakes) {
 }
 
 /** A fresh state dir holding a copy of the fixture workspace, so tests may edit files freely. */
+/** Machine settings of every test instance; a UI test may replace the file through userDataFiles. */
+export const MACHINE_SETTINGS = { "workbench.welcomePage.walkthroughs.openOnInstall": false };
+
 export function freshState(name, { keep = false, cleanups }) {
   const dir = join(STATE_ROOT, `${process.pid}-${name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const workspace = join(dir, "workspace");
   cpSync(join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
+  // Machine-scoped settings (such as VS Code's walkthroughs.openOnInstall, which Chorus's first-run walkthrough
+  // respects) reach code-server's extension host only from its Machine settings, not from the user's.
+  mkdirSync(join(dir, "user-data", "Machine"), { recursive: true });
+  writeFileSync(join(dir, "user-data", "Machine", "settings.json"), JSON.stringify(MACHINE_SETTINGS, null, 2));
   if (!keep) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return { dir, workspace };
 }

@@ -25,16 +25,31 @@ function tagsFor(info: ModelInfo, facts: OllamaModelFacts | undefined): string[]
   return tags;
 }
 
-/** One quick try, no retries: a missing Ollama must not hold up activation. */
-function quickOllama(ollamaUrl: string, opts: { fetch?: typeof fetch; timeoutMs?: number }): OllamaProvider {
+interface QuickOptions {
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+/** One quick try, no retries: a missing Ollama must not hold up activation (or an offer to use it). */
+function quickOllama(ollamaUrl: string, opts: QuickOptions): OllamaProvider {
   return new OllamaProvider({ url: ollamaUrl, fetch: opts.fetch, policy: { timeoutMs: opts.timeoutMs ?? 1500, retry: { ...DEFAULT_RETRY, retries: 0 } } });
+}
+
+/** Whether an Ollama server answers at `ollamaUrl` (its model list, /api/tags), before offering to use it. */
+export async function ollamaAnswers(ollamaUrl: string, opts: QuickOptions = {}): Promise<boolean> {
+  try {
+    await quickOllama(ollamaUrl, opts).listModels();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
  * Ask Ollama (through the same provider every Ollama call uses) for its models. Returns [] when Ollama is not
  * running — not an error here: the caller then tells the user how to configure a model.
  */
-export async function discoverOllamaModels(ollamaUrl: string, opts: { fetch?: typeof fetch; timeoutMs?: number } = {}): Promise<ModelConfig[]> {
+export async function discoverOllamaModels(ollamaUrl: string, opts: QuickOptions = {}): Promise<ModelConfig[]> {
   try {
     const ollama = quickOllama(ollamaUrl, opts);
     const found = await ollama.listModels();

@@ -11,6 +11,7 @@ import { isAbortError } from "../core/providers/errors";
 import { errorMessage } from "./log";
 import { readRoutingSettings, type RoutingSettings } from "./routing-settings";
 import type { ChorusServices } from "./services";
+import { markStepDone } from "./walkthrough";
 
 export const ACCEPTED_COMMAND = "chorus.completion.accepted";
 /** Context lines either side of the cursor read from the document; the FIM budget clips further. */
@@ -22,6 +23,8 @@ const ERROR_QUIET_MS = 5 * 60_000;
 export function registerInlineCompletions(services: ChorusServices): void {
   const { context, engine } = services;
   const log = services.log.child("completion");
+  /** Skip reasons already said at Info level in this window. */
+  const toldSkips = new Set<string>();
   let settings: RoutingSettings = readRoutingSettings(vscode.workspace.getConfiguration());
   const collab = engine.collab;
 
@@ -31,8 +34,14 @@ export function registerInlineCompletions(services: ChorusServices): void {
       modeKey: () => engine.config.modes.completion,
       multiline: () => settings.completion.multiline,
       debounce: { ...settings.completion.debounce, rate: 1.5 },
-      // "Why is there no ghost text?": with the log level at Debug, Chorus: Show Log answers it per request.
-      onSkip: (why) => log.debug(`no ghost text: ${why}`),
+      // "Why is there no ghost text?": with the log level at Debug, Chorus: Show Log answers it per request. A reason
+      // the user can act on is said once at Info level (per reason and mode), so the default log answers it too.
+      onSkip: (why, userCanAct) => {
+        const key = `${engine.config.modes.completion}\u0000${why}`;
+        if (!userCanAct || toldSkips.has(key)) return log.debug(`no ghost text: ${why}`);
+        toldSkips.add(key);
+        log.info(`no ghost text: ${why}. Try another completion mode or model (Chorus: Choose Collaboration Mode); repeats are logged at Debug level.`);
+      },
     });
   let completions = makeEngine();
   const tracker = new AcceptanceTracker({
@@ -104,6 +113,7 @@ export function registerInlineCompletions(services: ChorusServices): void {
   context.subscriptions.push(
     vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, provider),
     vscode.commands.registerCommand(ACCEPTED_COMMAND, (editorKey: string, id: string | undefined, text: string, offset: number) => {
+      markStepDone("demo");
       tracker.accepted(editorKey, id, text, offset, () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === editorKey)?.getText());
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {

@@ -8,6 +8,7 @@ import * as vscode from "vscode";
 import { METHOD_DESCRIPTIONS, METHOD_NAMES, methodByName } from "../sidecar/merge/methods";
 import type { MergeMethod } from "../sidecar/merge/methods/types";
 import { registerWithOllama } from "../sidecar/merge/ollama-register";
+import { ollamaAnswers } from "../core/discovery";
 import { errorMessage } from "./log";
 import type { OptimizeReport, SearchTarget } from "../sidecar/merge/optimize";
 import { runMergeProcess, type MergeRequest } from "./merge-runner";
@@ -16,6 +17,7 @@ import { mergeCandidates, servedModels, type MergeCandidate } from "./merge-sour
 import type { ChorusServices } from "./services";
 import { settingsSource, SETTINGS } from "./settings";
 import { sidecarModelFolders } from "./sidecar-settings";
+import { markStepDone } from "./walkthrough";
 
 export const MERGE_COMMAND = "chorus.mergeModels";
 const BROWSE = "$(folder-opened) Browse for GGUF files…";
@@ -253,6 +255,7 @@ export function registerMergeCommand(services: ChorusServices): void {
         void vscode.window.showErrorMessage(`Chorus could not merge: ${errorMessage(e)}`);
         return;
       }
+      markStepDone("merge");
       log.info(`merged ${request.models.length + (request.base ? 1 : 0)} models with ${request.method} into ${result.path} in ${result.seconds.toFixed(1)} s`);
       // Where the inputs' tokenizers differed (a base with its instruct), which model's settings the file took.
       for (const note of result.notes ?? []) log.info(`merge: ${note}`);
@@ -260,7 +263,9 @@ export function registerMergeCommand(services: ChorusServices): void {
       if (result.report) log.info(`merge for my code tried ${result.report.tried.map((t) => `[${t.value.map((v) => v.toFixed(3)).join(", ")}] → ${t.bitsPerByte.toFixed(4)}`).join("; ")}`);
       const use = "Use for Completions";
       const ollama = "Register with Ollama";
-      const pick = await vscode.window.showInformationMessage(`Chorus: merged into ${path.basename(result.path)} (${(result.bytes / 1e6).toFixed(1)} MB)${tuned}.`, use, ollama);
+      // Offered only when Ollama answers: registering with an Ollama that is not running can only fail.
+      const actions = (await ollamaAnswers(services.engine.config.ollamaUrl)) ? [use, ollama] : [use];
+      const pick = await vscode.window.showInformationMessage(`Chorus: merged into ${path.basename(result.path)} (${(result.bytes / 1e6).toFixed(1)} MB)${tuned}.`, ...actions);
       try {
         if (pick === use) {
           const id = await useForCompletions(services, result.path);

@@ -15,6 +15,7 @@ import { FIX_PREVIEW_SCHEME, FixPreviewProvider } from "./review-fixes";
 import { REVIEW_VIEW_TYPE } from "./review-panel";
 import { chooseReviewSetup, ReviewSettingsError } from "./review-settings";
 import type { ChorusServices } from "./services";
+import { markStepDone } from "./walkthrough";
 
 
 export const REOPEN_COMMAND = "chorus.review.reopenInterrupted";
@@ -56,6 +57,7 @@ export function registerReview(services: ChorusServices): void {
         doc.uri,
         file,
       );
+      if (result && result.status !== "failed" && result.status !== "cancelled") markStepDone("review");
       if (result?.status === "failed") {
         // The run's reason ("every participant failed") says what, the first model's own error says why.
         const why = result.dropped[0] ? ` ${result.dropped[0].model}: ${result.dropped[0].message.replace(/\.$/, "")}.` : "";

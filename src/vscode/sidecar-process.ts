@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import * as vscode from "vscode";
 import type { ChorusServices } from "./services";
+import { markStepDone, noteSidecarPresets } from "./walkthrough";
 import { settingsSource } from "./settings";
 import { sidecarLaunchSettings } from "./sidecar-settings";
 import { SidecarSupervisor, type SidecarState } from "./sidecar-supervisor";
@@ -75,6 +76,7 @@ export function registerSidecar(services: ChorusServices): void {
       }
       shownProblems = text;
       lastModels = presets.map((m) => m.id);
+      noteSidecarPresets(lastModels);
       if (added.length) log.info(`mixing modes: ${added.join(", ")}`);
       render(supervisor.state);
     } catch (e) {
@@ -201,6 +203,7 @@ async function showModels(connection: () => { url: string; token: string } | und
   for (const p of body.chorus?.problems ?? []) items.push({ label: "$(warning) problem", detail: p });
   const pick = await vscode.window.showQuickPick(items, { placeHolder: `Models the sidecar at ${c.url} serves — pick one to copy its name` });
   if (!pick || pick.label.startsWith("$(")) return;
+  markStepDone("sidecar");
   await vscode.env.clipboard.writeText(pick.label);
   void vscode.window.showInformationMessage(`Chorus: copied "${pick.label}". Use it as "model" in a chorus.models entry with "provider": "sidecar".`);
 }

@@ -80,3 +80,47 @@ uiTest(
     }),
   },
 );
+
+uiTest(
+  "inline completions: a model that answers nothing is said once in the log at the default Info level",
+  async (wb) => {
+    // Before: the reason was written only at Debug level, so the default log said nothing about missing ghost text.
+    wb.fakes.ollama.setReply(() => "");
+    await waitForMode(wb, "single");
+    await wb.page.keyboard.press("Control+P");
+    await wb.quickInput().fill("hello.ts");
+    await wb.quickPickRows().filter({ hasText: "hello.ts" }).first().waitFor();
+    await wb.page.keyboard.press("Enter");
+    const lines = wb.page.locator(".monaco-editor .view-lines").first();
+    await lines.filter({ hasText: "return a + b" }).waitFor({ timeout: 20_000 });
+    await lines.click();
+    await wb.page.keyboard.press("Control+End");
+    await wb.page.keyboard.press("Enter");
+    await wb.page.keyboard.type("export const total = ", { delay: 40 });
+    const said = /\[info\] \[chorus\/completion\] no ghost text: fake-local answered nothing to show.*Choose Collaboration Mode/g;
+    let lastTrigger = Date.now();
+    await wb.until(
+      "the Info line saying the model answered nothing",
+      async () => {
+        if (said.test(wb.chorusLog())) return true;
+        if (Date.now() - lastTrigger > 10_000) {
+          lastTrigger = Date.now();
+          await wb.runEditorCommand("Trigger Inline Suggestion");
+        }
+        return false;
+      },
+      45_000,
+    );
+    // More empty answers are not repeated at Info level.
+    const asked = wb.fakes.ollama.requests.length;
+    await wb.page.keyboard.type("items", { delay: 40 });
+    await wb.until("another request", async () => {
+      if (wb.fakes.ollama.requests.length > asked) return true;
+      await wb.runEditorCommand("Trigger Inline Suggestion");
+      return false;
+    }, 45_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(wb.chorusLog().match(said)?.length, 1, "said once");
+  },
+  { settings: (fakes) => ({ "chorus.models": models(fakes).slice(0, 1), "chorus.modes.completion": "single" }) },
+);

@@ -50,8 +50,12 @@ export interface CompletionEngineOptions {
   multiline?: () => MultilinePolicy;
   now?: () => number;
   onTimings?: (t: CompletionTimings) => void;
-  /** Why a request shows nothing (for the log: "why is there no ghost text?"). */
-  onSkip?: (why: string) => void;
+  /**
+   * Why a request shows nothing (for the log: "why is there no ghost text?"). `userCanAct` is true when the user
+   * can change the outcome (the model answered nothing: another mode or model may), false for the routine skips
+   * of typing (a newer keystroke, the cursor mid-line) that would flood the log.
+   */
+  onSkip?: (why: string, userCanAct: boolean) => void;
 }
 
 interface EditorState {
@@ -167,7 +171,7 @@ export class CompletionEngine {
     ed.lastPrefix = fim.prefix;
     this.report(t0, debounceMs, waitMs, modelMs, false);
     if (controller.signal.aborted) return this.skip(CANCELLED_IN_FLIGHT);
-    if (text === "") return this.skip(`${output.decision.model} answered nothing to show (empty, or only what already follows the cursor)`);
+    if (text === "") return this.skip(`${output.decision.model} answered nothing to show (empty, or only what already follows the cursor)`, true);
     return { text, output, fromCache: false };
   }
 
@@ -191,8 +195,8 @@ export class CompletionEngine {
     return text ? { text, output: earlier } : undefined;
   }
 
-  private skip(why: string): undefined {
-    this.opts.onSkip?.(why);
+  private skip(why: string, userCanAct = false): undefined {
+    this.opts.onSkip?.(why, userCanAct);
     return undefined;
   }
 
