@@ -26,6 +26,7 @@ export function sidecarLaunchSettings(source: SettingsSource, paths: { globalSto
       gpu: source.get<unknown>(SETTINGS.sidecarGpu) === false ? false : "auto",
       presets: source.get<unknown>(SETTINGS.sidecarPresets) ?? {},
       adapters: source.get<unknown>(SETTINGS.sidecarAdapters) ?? {},
+      cacheDir: paths.globalStorage,
       // The demo models live in the extension's global storage, written once; built from the shipped corpora
       // when the extension folder has them, else from the sidecar's built-in ones.
       ...(demo ? { demoCacheDir: paths.globalStorage, ...(existsSync(corpora) ? { corporaDir: corpora } : {}) } : {}),

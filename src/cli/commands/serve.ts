@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .option("--memory-mb <mb>", `memory budget for loaded models (default ${SIDECAR_DEFAULTS.memoryMb})`)
     .option("--no-ollama", "do not serve the models Ollama has downloaded")
     .option("--no-gpu", "run on the CPU even when a GPU is found")
-    .option("--cache-dir <dir>", "where --demo writes its models (default ~/.cache/chorus)")
+    .option("--cache-dir <dir>", "where --demo writes its models and which model files loaded is remembered (default ~/.cache/chorus)")
     .option(
       "--adapter <NAME=BASE,PATH[@SCALE],...>",
       "serve BASE with GGUF LoRA adapters attached (scale default 1) as the model NAME (repeat for more)",
@@ -51,8 +51,8 @@ export function register(program: Command): void {
       const port = opts.port === undefined ? undefined : wholeNumber("--port", opts.port, 65535, 0);
       const adapters = Object.fromEntries(opts.adapter.map(parseAdapterFlag));
       const folders = [...opts.models];
+      const cache = opts.cacheDir ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "chorus");
       if (opts.demo) {
-        const cache = opts.cacheDir ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "chorus");
         folders.push(await ensureDemoModels(cache, undefined, (line) => console.error(line)));
       }
       const token = randomBytes(24).toString("hex");
@@ -68,6 +68,7 @@ export function register(program: Command): void {
         maxContext: SIDECAR_DEFAULTS.maxContext,
         adapters,
         builtInPresets: opts.demo ? demoPresets() : [],
+        cacheDir: cache,
         log: (m) => console.error(m),
       });
       for (const p of sidecar.problems()) console.error(`warning: ${p}`);

@@ -23,6 +23,8 @@ export interface LaunchConfig {
   adapters?: unknown;
   /** Generate and serve the demo models from this cache folder. */
   demoCacheDir?: string;
+  /** The sidecar's own cache folder (which model files were proven loadable); none: remembered until it stops. */
+  cacheDir?: string;
   /** The corpora the demo models are trained on (test/fixtures/corpora in the extension's folder). */
   corporaDir?: string;
   port?: number;
@@ -75,6 +77,7 @@ export function parseLaunchConfig(raw: unknown, cores: number): { config: Launch
       presets: r.presets,
       adapters: r.adapters,
       demoCacheDir: str("demoCacheDir"),
+      cacheDir: str("cacheDir"),
       corporaDir: str("corporaDir"),
       port: int("port", "port", 1, 65535, 0) || undefined,
     },

@@ -5,7 +5,8 @@
 import { generate, generatedPiece, generateResult, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
 import type { LlamaModel } from "node-llama-cpp";
 import { fitByLines, promptTokenLimit, type PromptParts } from "../generation/fit-prompt";
-import { chatPrompt, completionPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
+import type { ChatTemplates } from "../generation/chat-templates";
+import { chatPrompt, completionPrompt, transcriptText, type ChatTurn, type PromptTokens } from "../generation/prompts";
 import { checkLookahead } from "../mixing/lookahead";
 import { isVirtualModel, resolvePreset, type Preset } from "../presets";
 import type { ModelRegistry } from "../registry/registry";
@@ -21,6 +22,8 @@ export interface SidecarServices {
   lookahead: number;
   /** Mixers kept between requests (they hold their models in the registry while cached). */
   mixers: MixerCache;
+  /** Model chat templates, run in the helper process with bounds. */
+  chatTemplates: ChatTemplates;
   /** Problems with the configuration (a preset that does not validate), reported with the model list. */
   configProblems?: readonly string[];
 }
@@ -60,11 +63,11 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
     return await lease.model.exclusive(async () => {
       const model = lease.model.model;
       const contextSize = lease.model.context.contextSize;
-      const prompt = job.input.kind === "chat" ? await chatPrompt(model, job.input.messages) : fittedCompletionPrompt(model, job.input, contextSize, job.options.maxTokens);
+      const prompt = job.input.kind === "chat" ? await chatPrompt(model, job.input.messages, svc.chatTemplates) : fittedCompletionPrompt(model, job.input, contextSize, job.options.maxTokens);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
       const promptParam = job.input.kind === "chat" ? "messages" : "prompt";
       const r = await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
-      return { ...r, format: prompt.format };
+      return { ...r, format: prompt.format, report: prompt.note ? { ...r.report, prompt_note: prompt.note } : r.report };
     });
   } finally {
     lease.release();
@@ -89,11 +92,6 @@ function requestLookahead(svc: SidecarServices, value: unknown): number {
   return value === undefined ? svc.lookahead : checkLookahead(value);
 }
 
-function transcript(messages: readonly ChatTurn[]): string {
-  const label = { system: "System", user: "User", assistant: "Assistant" } as const;
-  return messages.map((m) => `${label[m.role]}: ${m.content}`).join("\n\n") + "\n\nAssistant:";
-}
-
 async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, onPiece: (p: GeneratedPiece) => void): Promise<JobResult> {
   // `context` is request data for context-contrastive decoding (the file/project text read before the prompt),
   // and `lookahead` a decoding option (how many drafted tokens a step checks), not preset parameters.
@@ -104,7 +102,7 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
     // The mixer reads text prompts; chat becomes a plain transcript and FIM keeps the prefix (mixing works on
     // the shared vocabulary, and not every family has FIM tokens).
     const chat = job.input.kind === "chat";
-    const prompt = job.input.kind === "chat" ? transcript(job.input.messages) : job.input.prompt;
+    const prompt = job.input.kind === "chat" ? transcriptText(job.input.messages) : job.input.prompt;
     const stop = [...job.options.stop, ...(chat ? ["\n\nUser:", "\nUser:"] : [])];
     const maxTokens = Math.max(1, Math.min(job.options.maxTokens, mixer.contextSize - 1));
     const withLogprobs = job.options.topLogprobs !== undefined;
