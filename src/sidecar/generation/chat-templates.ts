@@ -39,14 +39,14 @@ export class ChatTemplates {
   ) {}
 
   /** The prompt the model's template makes, or why it could not be used (the caller falls back). */
-  async render(model: LlamaModel, messages: readonly ChatTurn[]): Promise<RenderedChat | { failure: string }> {
-    const key = stampOf(model.filename ?? "");
+  async render(model: LlamaModel, path: string, messages: readonly ChatTurn[]): Promise<RenderedChat | { failure: string }> {
+    const key = stampOf(path);
     const known = this.failed.get(key);
     if (known) return { failure: known };
     const chars = messages.reduce((s, m) => s + m.content.length, 0);
     try {
       const r = await this.helper.request<ChatRenderResult>(
-        { kind: "chat", path: model.filename ?? "", bosString: model.tokens.bosString, messages: messages.map((m) => ({ role: m.role, content: m.content })), maxChars: 2 * chars + (this.opts.maxExtraChars ?? 1 << 20) },
+        { kind: "chat", path, bosString: model.tokens.bosString, messages: messages.map((m) => ({ role: m.role, content: m.content })), maxChars: 2 * chars + (this.opts.maxExtraChars ?? 1 << 20) },
         this.opts.timeoutMs ?? 10_000,
       );
       const lib = await nodeLlamaCpp();

@@ -45,10 +45,11 @@ function hasChatTemplate(model: LlamaModel): boolean {
   return typeof t === "string" && t.trim() !== "";
 }
 
-export async function chatPrompt(model: LlamaModel, messages: readonly ChatTurn[], templates: ChatTemplates): Promise<PromptTokens> {
+/** `path` is the model's file, whose template the helper process reads and runs. */
+export async function chatPrompt(model: LlamaModel, path: string, messages: readonly ChatTurn[], templates: ChatTemplates): Promise<PromptTokens> {
   let note: string | undefined;
   if (hasChatTemplate(model)) {
-    const rendered = await templates.render(model, messages);
+    const rendered = await templates.render(model, path, messages);
     if (!("failure" in rendered)) return { tokens: rendered.text.tokenize(model.tokenizer), stops: rendered.stops, format: "template" };
     note = rendered.failure;
   }

@@ -104,6 +104,7 @@ export class IsolatedHelper {
     const r = (this.running ??= this.start());
     const id = this.nextId++;
     let timer: NodeJS.Timeout | undefined;
+    holdOpen(r.child, true);
     try {
       await this.started(r);
       r.stderr = "";
@@ -125,6 +126,8 @@ export class IsolatedHelper {
     } finally {
       clearTimeout(timer);
       r.answers.delete(id);
+      // An idle helper must not keep its parent alive (`chorus merge` exits when its work is done).
+      holdOpen(r.child, false);
       this.idleTimer = setTimeout(() => void this.dispose(), this.opts.idleMs ?? 20_000);
       this.idleTimer.unref();
     }
@@ -156,4 +159,13 @@ export class IsolatedHelper {
     this.opts.log?.(`helper process ${how}${said ? `: ${said}` : ""}`);
     return new IsolateError("crashed", `the helper process ${how}${said ? ` (${said})` : ""}`);
   }
+}
+
+function holdOpen(child: ChildProcess, hold: boolean): void {
+  for (const s of [child.stdin, child.stdout, child.stderr] as ({ ref?(): void; unref?(): void } | null)[]) {
+    if (hold) s?.ref?.();
+    else s?.unref?.();
+  }
+  if (hold) child.ref();
+  else child.unref();
 }

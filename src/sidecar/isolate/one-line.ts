@@ -3,7 +3,11 @@
 // inside a hostile model file.
 
 const MAX_CHARS = 240;
-const TELLING = /GGML_ASSERT|assert|error|exception|terminate|fatal|failed|abort|out of memory/i;
+/** llama.cpp's assert and error lines, V8's fatal error: the cause, where the other lines are context. */
+const CAUSE = /GGML_ASSERT|FATAL ERROR|error loading model|terminate called|: error:|llama_model_load: error/;
+const TELLING = /assert|error|exception|fatal|failed|abort|out of memory/i;
+/** A native stack frame ("3: 0xee85e7 v8::…"): never the reason. */
+const FRAME = /^(\d+: 0x[0-9a-f]+|#\d+ |0x[0-9a-f]+ )/;
 
 export function escapeControl(text: string): string {
   // eslint-disable-next-line no-control-regex
@@ -16,8 +20,8 @@ export function capped(text: string, max = MAX_CHARS): string {
 
 /** The most telling line of a process's stderr: the last one naming an assert or error, else the last one. */
 export function tellingLine(stderr: string): string | undefined {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l !== "");
-  const pick = [...lines].reverse().find((l) => TELLING.test(l)) ?? lines[lines.length - 1];
+  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !FRAME.test(l)).reverse();
+  const pick = lines.find((l) => CAUSE.test(l)) ?? lines.find((l) => TELLING.test(l)) ?? lines[0];
   return pick === undefined ? undefined : capped(escapeControl(pick));
 }
 

@@ -63,7 +63,7 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
     return await lease.model.exclusive(async () => {
       const model = lease.model.model;
       const contextSize = lease.model.context.contextSize;
-      const prompt = job.input.kind === "chat" ? await chatPrompt(model, job.input.messages, svc.chatTemplates) : fittedCompletionPrompt(model, job.input, contextSize, job.options.maxTokens);
+      const prompt = job.input.kind === "chat" ? await chatPrompt(model, lease.model.path, job.input.messages, svc.chatTemplates) : fittedCompletionPrompt(model, job.input, contextSize, job.options.maxTokens);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
       const promptParam = job.input.kind === "chat" ? "messages" : "prompt";
       const r = await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
