@@ -34,13 +34,13 @@ async function chat(model: string) {
     body: JSON.stringify({ model, messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hi" }], max_tokens: 4, temperature: 0 }),
   });
   assert.equal(r.status, 200);
-  return (await r.json()) as { usage: { prompt_tokens: number }; chorus: { prompt_format: string } };
+  return (await r.json()) as { usage: { prompt_tokens: number }; chorus: { prompt_format: string; prompt_note?: string } };
 }
 
 void describe("chat prompts", () => {
   void it("use the model's chat template when the GGUF has one", async () => {
     const r = await chat("templated");
-    assert.equal(r.chorus.prompt_format, "template");
+    assert.equal(r.chorus.prompt_format, "template", JSON.stringify(r.chorus));
     // Byte-level vocabulary: one token per byte of the rendered template.
     assert.equal(r.usage.prompt_tokens, Buffer.byteLength("<|system|>be brief\n<|user|>hi\n<|assistant|>"));
   });
