@@ -62,6 +62,7 @@ export class IsolatedHelper {
     const r = this.running;
     this.running = undefined;
     if (r) {
+      holdOpen(r.child, true); // until it has exited: an unreferenced child would let the process end mid-await
       r.child.stdin?.end();
       r.child.kill("SIGKILL");
       await r.exited;
