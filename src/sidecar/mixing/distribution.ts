@@ -26,6 +26,14 @@ export interface NextTokenDist {
   readonly maxLogit: number;
 }
 
+/** A model whose scores are all NaN or infinite: llama.cpp loads NaN weights without complaint (notes/node-llama-cpp.md). */
+export class NonFiniteLogitsError extends Error {
+  override readonly name = "NonFiniteLogitsError";
+  constructor() {
+    super("llama.cpp returned no finite logits for the next token");
+  }
+}
+
 /**
  * Build from node-llama-cpp's read-out. `totalLogitWeight` is Σ exp(logit − maxLogit) computed in C++ over the
  * candidates llama.cpp kept: the full vocabulary (normalised) or the top K.
@@ -37,7 +45,7 @@ export function distFromReadout(logits: ReadonlyMap<TokenId, number>, totalLogit
     if (v > maxLogit) maxLogit = v;
     if (v < minLogit) minLogit = v;
   }
-  if (logits.size === 0 || !Number.isFinite(maxLogit)) throw new Error("llama.cpp returned no finite logits for the next token");
+  if (logits.size === 0 || !Number.isFinite(maxLogit)) throw new NonFiniteLogitsError();
   if (!(totalLogitWeight >= 1)) throw new Error(`llama.cpp returned an invalid total logit weight (${totalLogitWeight})`);
   const complete = logits.size >= vocabSize;
   return { logits, logZ: maxLogit + Math.log(totalLogitWeight), normalised: normalised || complete, complete, minLogit, maxLogit };

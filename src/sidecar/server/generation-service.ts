@@ -10,7 +10,8 @@ import { chatPrompt, completionPrompt, transcriptText, type ChatTurn, type Promp
 import { checkLookahead } from "../mixing/lookahead";
 import { isVirtualModel, resolvePreset, type Preset } from "../presets";
 import type { ModelRegistry } from "../registry/registry";
-import { badRequest } from "./errors";
+import { NonFiniteLogitsError } from "../mixing/distribution";
+import { ApiError, badRequest } from "./errors";
 import type { MixerCache } from "./mixer-cache";
 
 export interface SidecarServices {
@@ -66,7 +67,10 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
       const prompt = job.input.kind === "chat" ? await chatPrompt(model, lease.model.path, job.input.messages, svc.chatTemplates) : fittedCompletionPrompt(model, job.input, contextSize, job.options.maxTokens);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
       const promptParam = job.input.kind === "chat" ? "messages" : "prompt";
-      const r = await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
+      const r = await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts }).catch((e: unknown) => {
+        if (!(e instanceof NonFiniteLogitsError)) throw e;
+        throw new ApiError(422, "invalid_request_error", `The model "${job.model}" cannot be used: its next-token scores are NaN or infinite, so its weights are damaged. Replace or remove the file.`, "model_output_invalid");
+      });
       return { ...r, format: prompt.format, report: prompt.note ? { ...r.report, prompt_note: prompt.note } : r.report };
     });
   } finally {

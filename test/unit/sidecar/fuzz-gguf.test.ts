@@ -16,7 +16,7 @@ import { runFuzz } from "../../fixtures/fuzz-driver";
 /** Per class, the first mutants of the full corpus (same seed, same files). */
 const SUBSET: Record<MutationClass, number> = {
   truncation: 2, "header-bytes": 2, counts: 2, dimensions: 2, offsets: 2, "string-lengths": 2, types: 3,
-  "nan-inf": 1, duplicates: 3, alignment: 2, "metadata-values": 7, templates: 5,
+  "nan-inf": 1, duplicates: 3, alignment: 2, "metadata-values": 5, templates: 5,
 };
 
 const root = mkdtempSync(join(tmpdir(), "chorus-fuzz-"));
@@ -28,7 +28,7 @@ void test("the fuzz subset: no sidecar death, every refusal clear, every merge o
   await writeFuzzBase(join(root, "good.gguf"));
   const mutants = await writeMutants(dir, { basePath: join(root, "good.gguf"), counts: SUBSET });
   renameSync(join(root, "good.gguf"), join(dir, "good.gguf"));
-  const f = await runFuzz({ dir, mutants, goodModel: "good", merge: (m) => m.cls !== "templates" || m.id === "templates-0", log: (l) => console.log(l) });
+  const f = await runFuzz({ dir, mutants, goodModel: "good", merge: (m, i) => m.cls !== "templates" && i % 2 === 0 });
   console.log(JSON.stringify({ files: f.files, byClass: f.byClass, templateFallbacks: f.templateFallbacks, merges: f.merges }));
 
   assert.deepEqual(f.crashedOn, [], "the sidecar process died on these files");
@@ -38,6 +38,8 @@ void test("the fuzz subset: no sidecar death, every refusal clear, every merge o
   assert.deepEqual(f.merges.unloadable, [], "merge outputs llama.cpp cannot load");
   // The corpus really exercises all three outcomes: refused by the header checks or the probe, loaded, merged.
   assert.ok(f.files.refused >= 15 && f.files.loaded >= 5, JSON.stringify(f.files));
+  // Files only the probe could refuse (they pass every header check): llama.cpp ended the helper process on them.
+  assert.ok((f.byClass["metadata-values"]?.refused ?? 0) >= 2, JSON.stringify(f.byClass["metadata-values"]));
   // Hostile templates (loops, heap exhaustion, recursion) fall back to the transcript with a note.
   assert.ok(f.templateFallbacks >= 3, `template fallbacks: ${f.templateFallbacks}`);
   assert.ok(f.merges.written >= 2 && f.merges.refused >= 1, JSON.stringify(f.merges));
