@@ -10,7 +10,6 @@ const TELLING = /assert|error|exception|fatal|failed|abort|out of memory/i;
 const FRAME = /^(\d+: 0x[0-9a-f]+|#\d+ |0x[0-9a-f]+ )/;
 
 export function escapeControl(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 

@@ -8,6 +8,9 @@ import { copyGguf } from "../../../src/sidecar/gguf/copy";
 import { meta } from "../../../src/sidecar/gguf/metadata";
 import { startFixture, type Fixture } from "./helpers";
 
+// A template is code from the model file (Jinja, run by node-llama-cpp): this one loops for ever. Rendered in the
+// sidecar's own process it froze the event loop (and it ignored SIGTERM); now it runs in the helper process.
+const LOOPING = "{% for i in range(100000000) %}{% for j in range(100000000) %}{% endfor %}{% endfor %}x";
 const TEMPLATE = "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
 
 let f: Fixture;
@@ -18,6 +21,14 @@ before(async () => {
       out: join(dir, "templated.gguf"),
       editMetadata: (m) => {
         m.set("tokenizer.chat_template", meta.str(TEMPLATE));
+        return m;
+      },
+    });
+    await copyGguf({
+      input: join(dir, "ts-bigram.gguf"),
+      out: join(dir, "looping.gguf"),
+      editMetadata: (m) => {
+        m.set("tokenizer.chat_template", meta.str(LOOPING));
         return m;
       },
     });
@@ -43,6 +54,21 @@ void describe("chat prompts", () => {
     assert.equal(r.chorus.prompt_format, "template", JSON.stringify(r.chorus));
     // Byte-level vocabulary: one token per byte of the rendered template.
     assert.equal(r.usage.prompt_tokens, Buffer.byteLength("<|system|>be brief\n<|user|>hi\n<|assistant|>"));
+  });
+
+  void it("fall back to the transcript, with a note, when the template loops; the sidecar keeps answering meanwhile", async () => {
+    const pending = chat("looping");
+    // The event loop stays free while the template runs elsewhere: the model list answers at once.
+    const t = Date.now();
+    const list = await f.client.models.list();
+    assert.ok(Date.now() - t < 2000 && list.data.length > 0);
+    const r = await pending;
+    assert.equal(r.chorus.prompt_format, "transcript");
+    assert.match(r.chorus.prompt_note ?? "", /chat template was not used/);
+    // Remembered for this file: the next request does not wait for the template again.
+    const again = Date.now();
+    assert.equal((await chat("looping")).chorus.prompt_format, "transcript");
+    assert.ok(Date.now() - again < 5000);
   });
 
   void it("fall back to a plain transcript without a template", async () => {
