@@ -122,7 +122,11 @@ export class IsolatedHelper {
         throw new IsolateError("timeout", `took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`);
       }
       if ("exit" in outcome) throw this.deathError(outcome.exit, r.stderr);
-      if (!outcome.ok) throw new IsolateError("failed", capped(escapeControl(outcome.error)));
+      if (!outcome.ok) {
+        // node-llama-cpp's error is generic ("Failed to load model"); llama.cpp said why on stderr.
+        const said = tellingLine(r.stderr);
+        throw new IsolateError("failed", capped(escapeControl(said && said !== outcome.error ? `${outcome.error}: ${said}` : outcome.error)));
+      }
       return outcome.result;
     } finally {
       clearTimeout(timer);
