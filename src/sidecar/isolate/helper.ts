@@ -46,6 +46,8 @@ export class IsolatedHelper {
   private queue: Promise<unknown> = Promise.resolve();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Set by dispose(): a request it cut short is not the request's fault (no verdict may be kept). */
+  private disposed = false;
 
   constructor(private readonly opts: HelperOptions = {}) {}
 
@@ -58,6 +60,11 @@ export class IsolatedHelper {
 
   /** Stops the helper now (the sidecar is stopping). */
   async dispose(): Promise<void> {
+    this.disposed = true;
+    await this.stop();
+  }
+
+  private async stop(): Promise<void> {
     clearTimeout(this.idleTimer);
     const r = this.running;
     this.running = undefined;
@@ -121,7 +128,10 @@ export class IsolatedHelper {
         await r.exited;
         throw new IsolateError("timeout", `took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`);
       }
-      if ("exit" in outcome) throw this.deathError(outcome.exit, r.stderr);
+      if ("exit" in outcome) {
+        if (this.disposed) throw new IsolateError("unavailable", "the helper process was stopped with the sidecar");
+        throw this.deathError(outcome.exit, r.stderr);
+      }
       if (!outcome.ok) {
         // node-llama-cpp's error is generic ("Failed to load model"); llama.cpp said why on stderr.
         const said = tellingLine(r.stderr);
@@ -133,7 +143,7 @@ export class IsolatedHelper {
       r.answers.delete(id);
       // An idle helper must not keep its parent alive (`chorus merge` exits when its work is done).
       holdOpen(r.child, false);
-      this.idleTimer = setTimeout(() => void this.dispose(), this.opts.idleMs ?? 20_000);
+      this.idleTimer = setTimeout(() => void this.stop(), this.opts.idleMs ?? 20_000);
       this.idleTimer.unref();
     }
   }

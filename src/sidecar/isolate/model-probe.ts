@@ -16,7 +16,8 @@ export interface ModelProbeOptions {
   log?: (line: string) => void;
 }
 
-/** Loading maps the file; a slow disk or a busy machine gets time in proportion to its size. */
+/** Loading maps the file and starts llama.cpp's runtime: a slow disk or a busy machine gets ample time, more for a
+ *  big file, since a file refused for being slow would be a false verdict. */
 function timeLimitMs(path: string): number {
   let bytes = 0;
   try {
@@ -24,7 +25,7 @@ function timeLimitMs(path: string): number {
   } catch {
     /* the load reports it */
   }
-  return 60_000 + Math.ceil(bytes / 1e9) * 15_000;
+  return 120_000 + Math.ceil(bytes / 1e9) * 15_000;
 }
 
 export class ModelProbe {

@@ -57,7 +57,8 @@ export async function startSidecar(config: SidecarConfig): Promise<RunningSideca
   for (const p of configProblems) config.log?.(p);
   const mixers = new MixerCache(registry);
   // Its own helper process: a slow template never waits behind a model being tested, nor the other way round.
-  const chatTemplates = new ChatTemplates(new IsolatedHelper({ log: config.log }));
+  // Kept for five idle minutes: a chat (Ask, review) comes in bursts, and a fresh helper takes a second to start.
+  const chatTemplates = new ChatTemplates(new IsolatedHelper({ log: config.log, idleMs: 300_000 }));
   const svc: SidecarServices = {
     registry,
     presets: () => presets,

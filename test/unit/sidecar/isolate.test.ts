@@ -64,6 +64,15 @@ void describe("the helper process", () => {
     }
   });
 
+  void it("does not blame the request in flight when the sidecar stops the helper", async () => {
+    const h = new IsolatedHelper({ command });
+    const pending = h.request(probe("hang"), 60_000).then(() => undefined, (x: unknown) => x);
+    await new Promise((r) => setTimeout(r, 500));
+    await h.dispose();
+    const e = await pending;
+    assert.ok(e instanceof IsolateError && e.kind === "unavailable", String(e));
+  });
+
   void it("reports a helper that cannot start as unavailable (no model is to blame)", async () => {
     const h = new IsolatedHelper({ command: { command: process.execPath, args: ["-e", "process.exit(3)"] } });
     const e = await h.request(probe("good"), 10_000).then(() => undefined, (x: unknown) => x);
