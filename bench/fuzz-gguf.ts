@@ -2,9 +2,10 @@
 // sidecar process and the merge (test/fixtures/fuzz-driver.ts); prints the figures as JSON: files tried, refused
 // with a clear error, loaded, crashed (sidecar deaths), and merges tried, refused, written, unloadable.
 // The unit test (test/unit/sidecar/fuzz-gguf.test.ts) runs the first mutants of every class.
-//   node --import tsx bench/fuzz-gguf.ts [--seed N] [--merge-every K]
+//   node --import tsx bench/fuzz-gguf.ts [--seed N] [--merge-every K] [--source]
+// It runs the built sidecar (dist/sidecar.mjs and its helper; `node esbuild.mjs` first) unless --source is given.
 
-import { mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeFuzzBase, writeMutants } from "../src/sidecar/testmodels/mutants";
@@ -16,6 +17,9 @@ function flag(name: string, dflt: number): number {
 }
 
 async function main(): Promise<void> {
+  if (!process.argv.includes("--source") && !existsSync(new URL("../dist/chorus-isolate.mjs", `file://${__filename}`))) {
+    throw new Error("dist/ is not built: run `node esbuild.mjs` first, or pass --source");
+  }
   const seed = flag("--seed", 1);
   const mergeEvery = flag("--merge-every", 3);
   const root = mkdtempSync(join(tmpdir(), "chorus-fuzz-bench-"));
@@ -26,7 +30,7 @@ async function main(): Promise<void> {
     const mutants = await writeMutants(dir, { seed, basePath: join(root, "good.gguf") });
     renameSync(join(root, "good.gguf"), join(dir, "good.gguf"));
     const started = performance.now();
-    const f = await runFuzz({ dir, mutants, goodModel: "good", merge: (_m, i) => i % mergeEvery === 0, log: (l) => process.stderr.write(`${l}\n`) });
+    const f = await runFuzz({ dir, mutants, goodModel: "good", merge: (_m, i) => i % mergeEvery === 0, entry: process.argv.includes("--source") ? "source" : "bundle", log: (l) => process.stderr.write(`${l}\n`) });
     const seconds = Math.round((performance.now() - started) / 1000);
     console.log(JSON.stringify({ seed, seconds, ...f }, null, 2));
     if (f.files.crashed > 0 || f.merges.unloadable.length > 0 || f.unclear.length > 0 || !f.goodModelServedAfter) process.exitCode = 1;
