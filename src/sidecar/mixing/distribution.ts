@@ -29,8 +29,8 @@ export interface NextTokenDist {
 /** A model whose scores are all NaN or infinite: llama.cpp loads NaN weights without complaint (notes/node-llama-cpp.md). */
 export class NonFiniteLogitsError extends Error {
   override readonly name = "NonFiniteLogitsError";
-  constructor() {
-    super("llama.cpp returned no finite logits for the next token");
+  constructor(message = "llama.cpp returned no finite logits for the next token") {
+    super(message);
   }
 }
 
@@ -46,7 +46,8 @@ export function distFromReadout(logits: ReadonlyMap<TokenId, number>, totalLogit
     if (v < minLogit) minLogit = v;
   }
   if (logits.size === 0 || !Number.isFinite(maxLogit)) throw new NonFiniteLogitsError();
-  if (!(totalLogitWeight >= 1)) throw new Error(`llama.cpp returned an invalid total logit weight (${totalLogitWeight})`);
+  // NaN weights leave some logits finite and their sum NaN: the same damaged model.
+  if (!(totalLogitWeight >= 1)) throw new NonFiniteLogitsError(`llama.cpp returned an invalid total logit weight (${totalLogitWeight})`);
   const complete = logits.size >= vocabSize;
   return { logits, logZ: maxLogit + Math.log(totalLogitWeight), normalised: normalised || complete, complete, minLogit, maxLogit };
 }
