@@ -201,7 +201,8 @@ export class ModelRegistry {
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       this.remember(entry.path, why);
-      throw new ApiError(422, "invalid_request_error", `The model file for "${id}" cannot be used: ${why}. Replace or remove the file.`, "model_invalid");
+      // The reason may quote bytes of a damaged file (a key name read with a wrong length): escaped and capped.
+      throw new ApiError(422, "invalid_request_error", `The model file for "${id}" cannot be used: ${oneLine(why, 800)}. Replace or remove the file.`, "model_invalid");
     }
     if (entry.adapters) await this.checkAdapters(id, entry.path, entry.adapters);
     const budget = this.opts.memoryMb * 1024 * 1024;
