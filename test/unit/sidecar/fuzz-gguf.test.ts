@@ -13,9 +13,9 @@ import { after, test } from "node:test";
 import { writeFuzzBase, writeMutants, type MutationClass } from "../../../src/sidecar/testmodels/mutants";
 import { runFuzz } from "../../fixtures/fuzz-driver";
 
-/** Per class, the first mutants of the full corpus (same seed, same files). */
+/** Per class, the first mutants of the full corpus (same seed, same files); string-lengths-15 quotes raw bytes. */
 const SUBSET: Record<MutationClass, number> = {
-  truncation: 2, "header-bytes": 2, counts: 2, dimensions: 2, offsets: 2, "string-lengths": 2, types: 3,
+  truncation: 2, "header-bytes": 2, counts: 2, dimensions: 2, offsets: 2, "string-lengths": 16, types: 3,
   "nan-inf": 3, duplicates: 3, alignment: 2, "metadata-values": 5, templates: 5,
 };
 
