@@ -2,13 +2,13 @@
 // sidecar process and the merge (test/fixtures/fuzz-driver.ts); prints the figures as JSON: files tried, refused
 // with a clear error, loaded, crashed (sidecar deaths), and merges tried, refused, written, unloadable.
 // The unit test (test/unit/sidecar/fuzz-gguf.test.ts) runs the first mutants of every class.
-//   node --import tsx bench/fuzz-gguf.ts [--seed N] [--merge-every K] [--source]
+//   node --import tsx bench/fuzz-gguf.ts [--seed N] [--merge-every K] [--classes a,b] [--source]
 // It runs the built sidecar (dist/sidecar.mjs and its helper; `node esbuild.mjs` first) unless --source is given.
 
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeFuzzBase, writeMutants } from "../src/sidecar/testmodels/mutants";
+import { FULL_CORPUS, MUTATION_CLASSES, writeFuzzBase, writeMutants } from "../src/sidecar/testmodels/mutants";
 import { runFuzz } from "../test/fixtures/fuzz-driver";
 
 function flag(name: string, dflt: number): number {
@@ -27,7 +27,11 @@ async function main(): Promise<void> {
     const dir = join(root, "models");
     mkdirSync(dir);
     await writeFuzzBase(join(root, "good.gguf"));
-    const mutants = await writeMutants(dir, { seed, basePath: join(root, "good.gguf") });
+    // --classes: only these classes (same files as in the full corpus), to rerun part of it.
+    const i = process.argv.indexOf("--classes");
+    const only = i >= 0 ? new Set((process.argv[i + 1] ?? "").split(",")) : undefined;
+    const counts = Object.fromEntries(MUTATION_CLASSES.map((c) => [c, !only || only.has(c) ? FULL_CORPUS[c] : 0]));
+    const mutants = await writeMutants(dir, { seed, basePath: join(root, "good.gguf"), counts });
     renameSync(join(root, "good.gguf"), join(dir, "good.gguf"));
     const started = performance.now();
     const f = await runFuzz({ dir, mutants, goodModel: "good", merge: (_m, i) => i % mergeEvery === 0, entry: process.argv.includes("--source") ? "source" : "bundle", log: (l) => process.stderr.write(`${l}\n`) });
