@@ -1,4 +1,4 @@
-// One build script, four bundles (DESIGN.md): the extension host, the review webview, the sidecar, the CLI.
+// One build script, five bundles (DESIGN.md): the extension host, the review webview, the sidecar, its helper process, the CLI.
 import * as esbuild from "esbuild";
 
 const production = process.argv.includes("--production");
@@ -12,6 +12,9 @@ const bundles = [
   { ...common, entryPoints: ["webview/main.ts"], outfile: "dist/webview.js", platform: "browser", format: "esm", target: "es2022" },
   // node-llama-cpp ships native binaries and is ESM with top-level await: it stays external and is loaded from node_modules.
   { ...common, entryPoints: ["src/sidecar/main.ts"], outfile: "dist/sidecar.mjs", platform: "node", format: "esm", target: "node20", external: ["node-llama-cpp"],
+    banner: { js: "import { createRequire as __chorusCreateRequire } from 'node:module'; const require = __chorusCreateRequire(import.meta.url);" } },
+  // The disposable helper the sidecar and the merge run llama.cpp's model loading and chat templates in (src/sidecar/isolate).
+  { ...common, entryPoints: ["src/sidecar/isolate/child.ts"], outfile: "dist/chorus-isolate.mjs", platform: "node", format: "esm", target: "node20", external: ["node-llama-cpp"],
     banner: { js: "import { createRequire as __chorusCreateRequire } from 'node:module'; const require = __chorusCreateRequire(import.meta.url);" } },
   { ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/cli.js", platform: "node", format: "cjs", target: "node20", external: ["node-llama-cpp"], banner: { js: "#!/usr/bin/env node" } },
 ];

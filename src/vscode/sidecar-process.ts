@@ -194,11 +194,12 @@ async function showModels(connection: () => { url: string; token: string } | und
   const c = connection();
   if (!c) return void vscode.window.showWarningMessage("Chorus: the sidecar is not running. Run 'Chorus: Restart Sidecar'.");
   const r = await fetch(`${c.url}/v1/models`, { headers: { authorization: `Bearer ${c.token}` } });
-  const body = (await r.json()) as { data: { id: string; chorus?: { kind?: string; description?: string; source?: string; loaded?: boolean } }[]; chorus?: { problems?: string[] } };
+  const body = (await r.json()) as { data: { id: string; chorus?: { kind?: string; description?: string; source?: string; loaded?: boolean; unusable?: string } }[]; chorus?: { problems?: string[] } };
   const items: vscode.QuickPickItem[] = body.data.map((m) => ({
     label: m.id,
-    description: m.chorus?.kind === "virtual" ? "mixing preset" : `${m.chorus?.source ?? "model"}${m.chorus?.loaded ? " · loaded" : ""}`,
-    detail: m.chorus?.description,
+    description: m.chorus?.kind === "virtual" ? "mixing preset" : `${m.chorus?.source ?? "model"}${m.chorus?.loaded ? " · loaded" : ""}${m.chorus?.unusable ? " · cannot be used" : ""}`,
+    // A file llama.cpp could not load says why (one line, from the sidecar's throwaway test load).
+    detail: m.chorus?.unusable ?? m.chorus?.description,
   }));
   for (const p of body.chorus?.problems ?? []) items.push({ label: "$(warning) problem", detail: p });
   const pick = await vscode.window.showQuickPick(items, { placeHolder: `Models the sidecar at ${c.url} serves — pick one to copy its name` });

@@ -38,6 +38,8 @@ export interface WriteGgufOptions {
   inputs?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (tensorsDone: number, tensorsTotal: number) => void;
+  /** Checks the complete temp file before it is renamed to `out`; throwing removes it instead. */
+  verify?: (tempPath: string) => Promise<void>;
 }
 
 export interface WriteGgufResult {
@@ -196,6 +198,7 @@ export async function writeGguf(opts: WriteGgufOptions): Promise<WriteGgufResult
     await fh.sync();
     await fh.close();
     closed = true;
+    await opts.verify?.(tmp);
     await rename(tmp, out);
     return { path: out, bytes: total };
   } catch (e) {

@@ -18,6 +18,7 @@ import type { MergePlan } from "./plan";
 import { planInputs } from "./plan";
 import { removeStaleTempFiles } from "./stale-temp-files";
 import { TensorMerger } from "./tensor-merger";
+import { verifyMergedFile } from "./verify-output";
 
 export interface MergeProgress {
   tensorsDone: number;
@@ -119,6 +120,8 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
           o.onProgress?.({ tensorsDone: progress.tensorsDone, tensorsTotal: specs.length, valuesDone: progress.valuesDone, valuesTotal, tensor: spec.name });
         }),
         onProgress: (done) => (progress.tensorsDone = done),
+        // llama.cpp must be able to load what is written: checked on the temp file, before the rename.
+        verify: (tmp) => verifyMergedFile(tmp),
       });
     } finally {
       await merger.close();

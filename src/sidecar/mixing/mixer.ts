@@ -9,7 +9,7 @@ import { quoteValue } from "../../core/quote";
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
 import { buildFittedPrompt, countUpTo, estimateCeiling, SYNC_FIT_CHARS } from "../generation/fit-large-prompt";
 import { promptTokenLimit } from "../generation/fit-prompt";
-import { chatPrompt, completionPrompt, hasFimTokens, type ChatTurn, type PromptTokens } from "../generation/prompts";
+import { completionPrompt, hasFimTokens, transcriptPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
 import { decode, type MixGenerateResult, type ReplyPiece } from "./decode";
 import type { TokenId } from "./distribution";
 import { createLane, laneVocabulary, startLane, type Lane } from "./lockstep";
@@ -47,6 +47,11 @@ export interface MixerOptions {
    * the lanes' batch. The tokens written are the same with any value; 0 checks none. Default 4.
    */
   lookahead?: number;
+  /**
+   * A lane's chat prompt. The sidecar renders the model's chat template in its helper process (a template is code
+   * from the file: generation/chat-templates.ts); without one, lanes read a plain transcript and no template runs.
+   */
+  chatPrompt?: (model: LlamaModel, messages: readonly ChatTurn[]) => Promise<PromptTokens>;
 }
 
 export interface MixGenerateRequest {
@@ -196,7 +201,8 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
         if (tokens > ceiling) throw new MixContextError(`the messages are more than ${ceiling} tokens, which does not fit the ${contextSize}-token mixing context; shorten them`);
       }
     }
-    return Promise.all(lanes.map((lane) => chatPrompt(modelOf(lane), lane.role.withContext ? withContext : messages)));
+    const render = options.chatPrompt ?? (async (model: LlamaModel, turns: readonly ChatTurn[]) => transcriptPrompt(model, turns));
+    return Promise.all(lanes.map((lane) => render(modelOf(lane), lane.role.withContext ? withContext : messages)));
   }
 
   /**

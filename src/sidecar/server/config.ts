@@ -25,6 +25,8 @@ export interface LaunchConfig {
   adapters?: unknown;
   /** Generate and serve the demo models from this cache folder. */
   demoCacheDir?: string;
+  /** The sidecar's own cache folder (which model files were proven loadable); none: remembered until it stops. */
+  cacheDir?: string;
   /** The corpora the demo models are trained on (test/fixtures/corpora in the extension's folder). */
   corporaDir?: string;
   port?: number;
@@ -58,13 +60,14 @@ export function launchSettings(cores: number) {
     presets: setting(z.unknown(), () => ({}), "an object of presets"),
     adapters: setting(z.unknown(), () => ({}), "an object of adapted models"),
     demoCacheDir: setting(path, undefined, "a folder path"),
+    cacheDir: setting(path, undefined, "a folder path"),
     corporaDir: setting(path, undefined, "a folder path"),
     port: setting(z.number().int().min(0).max(65535).transform((p) => p || undefined), undefined, "a port number from 1 to 65535"),
   };
 }
 
 /** Launch-only fields are not settings: their problems name them as they are. */
-const LAUNCH_ONLY = new Set(["ollamaDir", "demoCacheDir", "corporaDir", "port"]);
+const LAUNCH_ONLY = new Set(["ollamaDir", "demoCacheDir", "cacheDir", "corporaDir", "port"]);
 
 export function parseLaunchConfig(raw: unknown, cores: number): { config: LaunchConfig; problems: string[] } {
   const found: SettingProblem[] = [];

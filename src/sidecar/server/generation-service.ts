@@ -7,11 +7,13 @@ import { alternativesToScore, promptAnswer, scoreModelPrompt, scoringReport, typ
 import type { LlamaModel } from "node-llama-cpp";
 import { buildFittedPrompt, countUpTo, estimateCeiling, SYNC_FIT_CHARS } from "../generation/fit-large-prompt";
 import { promptTokenLimit } from "../generation/fit-prompt";
+import type { ChatTemplates } from "../generation/chat-templates";
 import { chatPrompt, completionPrompt, hasFimTokens, type ChatTurn, type PromptTokens } from "../generation/prompts";
 import { checkLookahead } from "../mixing/lookahead";
 import { isVirtualModel, resolvePreset, type Preset } from "../presets";
 import type { ModelRegistry } from "../registry/registry";
-import { badRequest } from "./errors";
+import { NonFiniteLogitsError } from "../mixing/distribution";
+import { ApiError, badRequest } from "./errors";
 import type { MixerCache } from "./mixer-cache";
 import type { Mixer } from "../mixing/mixer";
 
@@ -24,6 +26,8 @@ export interface SidecarServices {
   lookahead: number;
   /** Mixers kept between requests (they hold their models in the registry while cached). */
   mixers: MixerCache;
+  /** Model chat templates, run in the helper process with bounds. */
+  chatTemplates: ChatTemplates;
   /** Problems with the configuration (a preset that does not validate), reported with the model list. */
   configProblems?: readonly string[];
 }
@@ -86,18 +90,22 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
       const contextSize = lease.model.context.contextSize;
       const prompt =
         job.input.kind === "chat"
-          ? await measuredChatPrompt(lease.model.id, model, job.input.messages, contextSize)
+          ? await measuredChatPrompt(lease.model.id, model, lease.model.path, job.input.messages, contextSize, svc.chatTemplates)
           : await fittedCompletionPrompt(lease.model.id, model, job.input, contextSize, job.options.maxTokens);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
       const promptParam = job.input.kind === "chat" ? "messages" : "prompt";
       const wants = promptWants(job);
       const topN = wants && alternativesToScore(wants);
-      const scores = topN === undefined ? undefined : await scoreModelPrompt(lease.model, prompt.tokens, topN);
+      const scores = topN === undefined ? undefined : await scoreModelPrompt(lease.model, prompt.tokens, topN).catch(damagedModel(job.model));
       const answer = wants && job.input.kind === "completion" ? promptAnswer(job.input.prompt, scores, lease.model.label, wants) : {};
       if (answer.echoed) onPiece(answer.echoed);
-      const r = options.maxTokens === 0 ? nothingGenerated(prompt.tokens.length) : await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
+      const r =
+        options.maxTokens === 0
+          ? nothingGenerated(prompt.tokens.length)
+          : await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts }).catch(damagedModel(job.model));
       // One model's logprobs are read normalised: its own, exact, whatever part of the vocabulary is read out.
-      return { ...r, format: prompt.format, ...answer, report: wants ? { scoring: scoringReport("all") } : r.report };
+      const report = wants ? { scoring: scoringReport("all") } : r.report;
+      return { ...r, format: prompt.format, ...answer, report: prompt.note ? { ...report, prompt_note: prompt.note } : report };
     });
   } finally {
     lease.release();
@@ -126,7 +134,7 @@ async function fittedCompletionPrompt(id: string, model: LlamaModel, input: Comp
  * being tokenized whole when they cannot fit: a chat has no truncation, and megabytes tokenized at once would hold
  * every other request.
  */
-async function measuredChatPrompt(id: string, model: LlamaModel, messages: ChatTurn[], contextSize: number): Promise<PromptTokens> {
+async function measuredChatPrompt(id: string, model: LlamaModel, path: string, messages: ChatTurn[], contextSize: number, templates: ChatTemplates): Promise<PromptTokens> {
   if (messages.reduce((n, m) => n + m.content.length, 0) > SYNC_FIT_CHARS) {
     const ceiling = estimateCeiling(contextSize);
     let tokens = 0;
@@ -135,7 +143,15 @@ async function measuredChatPrompt(id: string, model: LlamaModel, messages: ChatT
       if (tokens > ceiling) throw promptTooLong(id, contextSize, `more than ${ceiling}`, "messages");
     }
   }
-  return chatPrompt(model, messages);
+  return chatPrompt(model, path, messages, templates);
+}
+
+/** NaN or infinite next-token scores mean damaged weights: a 422 naming the model, not a server error. */
+function damagedModel(model: string): (e: unknown) => never {
+  return (e) => {
+    if (!(e instanceof NonFiniteLogitsError)) throw e;
+    throw new ApiError(422, "invalid_request_error", `The model "${model}" cannot be used: its next-token scores are NaN or infinite, so its weights are damaged. Replace or remove the file.`, "model_output_invalid");
+  };
 }
 
 /** The refusal generate() gives a prompt too long, for one measured only as far as needed. */

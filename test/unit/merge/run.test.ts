@@ -18,7 +18,7 @@ import { assertClose } from "./helpers";
 import { makeModel, readAllTensors, SHAPE, tempDir } from "./models";
 import { writeGguf } from "../../../src/sidecar/gguf/writer";
 import { mulberry32 } from "../../../src/sidecar/random";
-import { llamaMetadata } from "../../../src/sidecar/testmodels/llama-arch";
+import { llamaMetadata, llamaTensors } from "../../../src/sidecar/testmodels/llama-arch";
 import { byteTokenizerMetadata, byteVocab } from "../../../src/sidecar/testmodels/byte-vocab";
 
 const tmp = tempDir();
@@ -239,15 +239,13 @@ function randomQ4K(values: number, seed: number): Uint8Array {
 }
 
 void test("Q4_K inputs (the type most Ollama models use) merge to the formula on their decoded values", async () => {
+  // A whole llama model (the merge proves its output loadable in llama.cpp), every matrix Q4_K.
+  const q4kShape = { ...SHAPE, dim: 256, layers: 1, ffn: 256, vocabSize: 288 };
   const shape = (name: string, seed: number) =>
     writeGguf({
       out: at(name),
-      metadata: llamaMetadata(name, { ...SHAPE, dim: 256, layers: 1 }, byteTokenizerMetadata(288)),
-      tensors: [
-        { name: "token_embd.weight", type: GgmlType.Q4_K, dims: [256, 288] },
-        { name: "blk.0.attn_q.weight", type: GgmlType.Q4_K, dims: [256, 256] },
-        { name: "output_norm.weight", type: GgmlType.F32, dims: [256] },
-      ],
+      metadata: llamaMetadata(name, q4kShape, byteTokenizerMetadata(288)),
+      tensors: llamaTensors(q4kShape, { embedding: GgmlType.Q4_K, matrix: GgmlType.Q4_K, output: GgmlType.Q4_K }),
       data: (t, i) => (t.type === GgmlType.Q4_K ? randomQ4K(t.dims[0]! * t.dims[1]!, seed * 10 + i) : quantize(GgmlType.F32, new Float32Array(256).fill(seed))),
     });
   await shape("q4k-a.gguf", 1);

@@ -55,7 +55,7 @@ void test("walkthrough steps have media on disk and link only to contributed com
 void test(".vscodeignore is an allowlist that ships the bundles and media", () => {
   const lines = readFileSync(new URL(".vscodeignore", root), "utf8").split("\n").map((l) => l.trim());
   assert.equal(lines.find((l) => l && !l.startsWith("#")), "**", "everything excluded first");
-  for (const keep of ["!package.json", "!README.md", "!LICENSE", "!media/**", "!dist/extension.js", "!dist/webview.js", "!dist/sidecar.mjs"]) {
+  for (const keep of ["!package.json", "!README.md", "!LICENSE", "!media/**", "!dist/extension.js", "!dist/webview.js", "!dist/sidecar.mjs", "!dist/chorus-isolate.mjs"]) {
     assert.ok(lines.includes(keep), `${keep} missing`);
   }
 });
