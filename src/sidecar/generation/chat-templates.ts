@@ -7,7 +7,12 @@ import type { LlamaModel, LlamaTextJSON } from "node-llama-cpp";
 import { nodeLlamaCpp } from "../registry/load-llama-lib";
 import { IsolatedHelper, IsolateError } from "../isolate/helper";
 import type { ChatRenderResult } from "../isolate/protocol";
-import type { ChatTurn } from "./prompts";
+
+/** One message of a conversation, as the chat routes take it. */
+export interface ChatTurn {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
 
 export interface RenderedChat {
   text: import("node-llama-cpp").LlamaText;

@@ -4,12 +4,9 @@
 
 import type { LlamaModel, Token } from "node-llama-cpp";
 import type { TokenId } from "../mixing/distribution";
-import type { ChatTemplates } from "./chat-templates";
+import type { ChatTemplates, ChatTurn } from "./chat-templates";
 
-export interface ChatTurn {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
+export type { ChatTurn } from "./chat-templates";
 
 export interface PromptTokens {
   tokens: TokenId[];

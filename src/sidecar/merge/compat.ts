@@ -8,12 +8,9 @@ import { safeMessage } from "../../core/quote";
 import { getNumber, getString } from "../gguf/metadata";
 import type { GgufHeader } from "../gguf/types";
 import { EMBEDDING_TENSORS } from "./merge-layout";
-import { checkTokenizers, TokenizerMismatchError, type VocabularyMatch } from "./vocab";
+import { checkTokenizers, TokenizerMismatchError, type NamedHeader, type VocabularyMatch } from "./vocab";
 
-export interface NamedHeader {
-  file: string;
-  header: GgufHeader;
-}
+export type { NamedHeader } from "./vocab";
 
 export class MergeCompatError extends Error {
   override readonly name = "MergeCompatError";

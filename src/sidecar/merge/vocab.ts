@@ -7,8 +7,13 @@
 // both have at different ids, or so many tokens missing that it is another vocabulary.
 import * as path from "node:path";
 import { describeValue, getArray, getString } from "../gguf/metadata";
-import { GgufValueType, type GgufValue } from "../gguf/types";
-import type { NamedHeader } from "./compat";
+import { GgufValueType, type GgufHeader, type GgufValue } from "../gguf/types";
+
+/** A model's header and the file it came from, for messages. */
+export interface NamedHeader {
+  file: string;
+  header: GgufHeader;
+}
 
 export class TokenizerMismatchError extends Error {
   override readonly name = "TokenizerMismatchError";
