@@ -34,7 +34,14 @@ async function main(): Promise<void> {
     const mutants = await writeMutants(dir, { seed, basePath: join(root, "good.gguf"), counts });
     renameSync(join(root, "good.gguf"), join(dir, "good.gguf"));
     const started = performance.now();
-    const f = await runFuzz({ dir, mutants, goodModel: "good", merge: (_m, i) => i % mergeEvery === 0, entry: process.argv.includes("--source") ? "source" : "bundle", log: (l) => process.stderr.write(`${l}\n`) });
+    const f = await runFuzz({
+      dir,
+      mutants,
+      goodModel: "good",
+      merge: (_m, i) => i % mergeEvery === 0,
+      entry: process.argv.includes("--source") ? "source" : "bundle",
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
     const seconds = Math.round((performance.now() - started) / 1000);
     console.log(JSON.stringify({ seed, seconds, ...f }, null, 2));
     if (f.files.crashed > 0 || f.merges.unloadable.length > 0 || f.unclear.length > 0 || !f.goodModelServedAfter) process.exitCode = 1;

@@ -97,7 +97,8 @@ export function register(program: Command): void {
       const served = new Set(models);
       for (const p of sidecar.presets) {
         const missing = presetModels(p).filter((m) => !served.has(m));
-        if (missing.length) console.error(`warning: preset chorus/${p.name} uses ${missing.map((m) => `"${m}"`).join(", ")}, which this server does not serve (see Models)`);
+        if (missing.length)
+          console.error(`warning: preset chorus/${p.name} uses ${missing.map((m) => `"${m}"`).join(", ")}, which this server does not serve (see Models)`);
       }
       // The variables `chorus ask`/`models` (and `npm start`) read to reach a sidecar started by hand.
       console.log(`export CHORUS_SIDECAR_URL=${sidecar.url}`);

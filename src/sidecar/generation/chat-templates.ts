@@ -51,7 +51,13 @@ export class ChatTemplates {
     const chars = messages.reduce((s, m) => s + m.content.length, 0);
     try {
       const r = await this.helper.request<ChatRenderResult>(
-        { kind: "chat", path, bosString: model.tokens.bosString, messages: messages.map((m) => ({ role: m.role, content: m.content })), maxChars: 2 * chars + (this.opts.maxExtraChars ?? 1 << 20) },
+        {
+          kind: "chat",
+          path,
+          bosString: model.tokens.bosString,
+          messages: messages.map((m) => ({ role: m.role, content: m.content })),
+          maxChars: 2 * chars + (this.opts.maxExtraChars ?? 1 << 20),
+        },
         this.opts.timeoutMs ?? 10_000,
       );
       const lib = await nodeLlamaCpp();

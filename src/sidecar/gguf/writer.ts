@@ -127,8 +127,14 @@ function abortable<T>(p: T | Promise<T>, signal: AbortSignal | undefined): Promi
     const onAbort = (): void => reject(abortError(signal));
     signal.addEventListener("abort", onAbort, { once: true });
     Promise.resolve(p).then(
-      (v) => { signal.removeEventListener("abort", onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener("abort", onAbort); reject(e instanceof Error ? e : new Error(String(e))); },
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
     );
   });
 }

@@ -24,7 +24,11 @@ async function fileInfo(path: string): Promise<GgufFileInfo> {
 
 function history(messages: ChatRenderRequest["messages"]): ChatHistoryItem[] {
   const items: ChatHistoryItem[] = messages.map((m) =>
-    m.role === "assistant" ? { type: "model", response: [m.content] } : m.role === "system" ? { type: "system", text: m.content } : { type: "user", text: m.content },
+    m.role === "assistant"
+      ? { type: "model", response: [m.content] }
+      : m.role === "system"
+        ? { type: "system", text: m.content }
+        : { type: "user", text: m.content },
   );
   // An empty model turn at the end asks the template for the assistant's opening.
   items.push({ type: "model", response: [] });

@@ -27,12 +27,19 @@ export function isolateCommand(): HelperCommand {
   const heap = `--max-old-space-size=${HEAP_MB}`;
   const override = process.env.CHORUS_ISOLATE_ENTRY;
   const here = typeof __dirname === "string" ? __dirname : undefined;
-  const candidates = [override, here && join(here, ISOLATE_BUNDLE), here && join(here, "child.ts"), runningScriptDir() && join(runningScriptDir()!, ISOLATE_BUNDLE)];
+  const candidates = [
+    override,
+    here && join(here, ISOLATE_BUNDLE),
+    here && join(here, "child.ts"),
+    runningScriptDir() && join(runningScriptDir()!, ISOLATE_BUNDLE),
+  ];
   for (const entry of candidates) {
     if (!entry || !existsSync(entry)) continue;
     // Sources need tsx's loader; the bundle is plain ESM.
     const loader = entry.endsWith(".ts") ? ["--import", "tsx"] : [];
     return { command: process.execPath, args: [heap, ...loader, entry] };
   }
-  throw new Error(`the helper process's entry (${ISOLATE_BUNDLE}) was not found next to ${runningScriptDir() ?? "the running script"}; rebuild Chorus (npm run build)`);
+  throw new Error(
+    `the helper process's entry (${ISOLATE_BUNDLE}) was not found next to ${runningScriptDir() ?? "the running script"}; rebuild Chorus (npm run build)`,
+  );
 }

@@ -52,7 +52,13 @@ export class ModelProbe {
       verdict = { loadable: true };
     } catch (e) {
       if (!(e instanceof IsolateError) || e.kind === "unavailable") throw e;
-      verdict = { loadable: false, reason: e.kind === "failed" ? `llama.cpp refused it: ${e.message}` : `llama.cpp ${e.kind === "timeout" ? "loading it " + e.message : "crashed on it: " + e.message}` };
+      verdict = {
+        loadable: false,
+        reason:
+          e.kind === "failed"
+            ? `llama.cpp refused it: ${e.message}`
+            : `llama.cpp ${e.kind === "timeout" ? "loading it " + e.message : "crashed on it: " + e.message}`,
+      };
       // A timeout may be a busy machine rather than the file: not remembered across starts.
       if (e.kind === "timeout") return verdict;
     }

@@ -19,7 +19,11 @@ export function capped(text: string, max = MAX_CHARS): string {
 
 /** The most telling line of a process's stderr: the last one naming an assert or error, else the last one. */
 export function tellingLine(stderr: string): string | undefined {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !FRAME.test(l)).reverse();
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !FRAME.test(l))
+    .reverse();
   const pick = lines.find((l) => CAUSE.test(l)) ?? lines.find((l) => TELLING.test(l)) ?? lines[0];
   // llama.cpp's asserts name the source file by the path it was built at: the file name and line are enough.
   return pick === undefined ? undefined : capped(escapeControl(pick.replace(/^\S*\/([^/\s]+:\d+:)/, "$1")));
@@ -27,5 +31,13 @@ export function tellingLine(stderr: string): string | undefined {
 
 /** Any message as one escaped, capped line (a validator's list of problems, joined). */
 export function oneLine(text: string, max = MAX_CHARS): string {
-  return capped(escapeControl(text.replace(/:\s*\n\s*-\s+/g, ": ").replace(/\s*\n\s*(-\s+)?/g, "; ").replace(/^; /, "")), max);
+  return capped(
+    escapeControl(
+      text
+        .replace(/:\s*\n\s*-\s+/g, ": ")
+        .replace(/\s*\n\s*(-\s+)?/g, "; ")
+        .replace(/^; /, ""),
+    ),
+    max,
+  );
 }

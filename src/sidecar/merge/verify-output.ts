@@ -14,7 +14,9 @@ export async function verifyMergedFile(path: string, probe?: ModelProbe): Promis
   try {
     await validateForLlama(path);
   } catch (e) {
-    throw new GgufError(`the merged model would not load in llama.cpp (${e instanceof Error ? e.message : String(e)}); nothing was written. Check the inputs with the sidecar (or chorus models) first`);
+    throw new GgufError(
+      `the merged model would not load in llama.cpp (${e instanceof Error ? e.message : String(e)}); nothing was written. Check the inputs with the sidecar (or chorus models) first`,
+    );
   }
   let verdict;
   try {
@@ -23,6 +25,8 @@ export async function verifyMergedFile(path: string, probe?: ModelProbe): Promis
     return; // llama.cpp itself is not installed here: the header checks stand, and the sidecar tests it before loading
   }
   if (!verdict.loadable) {
-    throw new GgufError(`the merged model would not load in llama.cpp (${verdict.reason ?? "it failed to load"}); nothing was written. One of the inputs is probably unusable: try loading each in the sidecar`);
+    throw new GgufError(
+      `the merged model would not load in llama.cpp (${verdict.reason ?? "it failed to load"}); nothing was written. One of the inputs is probably unusable: try loading each in the sidecar`,
+    );
   }
 }

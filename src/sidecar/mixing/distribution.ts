@@ -42,7 +42,13 @@ export class NonFiniteLogitsError extends Error {
  * probabilities stay true ones) and in the bound for entries left out (a read-out's last entry bounds every
  * token below it, excluded or not).
  */
-export function distFromReadout(logits: ReadonlyMap<TokenId, number>, totalLogitWeight: number, usable: number, normalised = true, excluded?: Int32Array): NextTokenDist {
+export function distFromReadout(
+  logits: ReadonlyMap<TokenId, number>,
+  totalLogitWeight: number,
+  usable: number,
+  normalised = true,
+  excluded?: Int32Array,
+): NextTokenDist {
   const all = extremes(logits);
   if (logits.size === 0 || !Number.isFinite(all.max)) throw new NonFiniteLogitsError();
   // NaN weights leave some logits finite and their sum NaN: the same damaged model.

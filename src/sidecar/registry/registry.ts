@@ -72,7 +72,8 @@ export class ModelRegistry {
 
   constructor(private readonly opts: RegistryOptions) {
     this.validate = cachedValidator(opts.validate ?? validateGgufHeader);
-    this.probe = opts.probe ?? new ModelProbe({ gpu: opts.gpu, cacheFile: opts.cacheDir ? join(opts.cacheDir, "probed-models.json") : undefined, log: opts.log });
+    this.probe =
+      opts.probe ?? new ModelProbe({ gpu: opts.gpu, cacheFile: opts.cacheDir ? join(opts.cacheDir, "probed-models.json") : undefined, log: opts.log });
   }
 
   get threads(): number {
@@ -127,7 +128,8 @@ export class ModelRegistry {
       const store = findOllamaModels(this.opts.ollamaDir ?? ollamaStoreDir());
       const ids = new Set(entries.map((e) => e.id));
       for (const m of store.models)
-        if (!ids.has(m.name)) entries.push({ id: m.name, path: m.path, source: "ollama", sizeBytes: m.sizeBytes, adapters: m.adapters?.map((path) => ({ path, scale: 1 })) });
+        if (!ids.has(m.name))
+          entries.push({ id: m.name, path: m.path, source: "ollama", sizeBytes: m.sizeBytes, adapters: m.adapters?.map((path) => ({ path, scale: 1 })) });
       problems.push(...store.problems);
     }
     entries.push(...this.adaptedEntries(entries, problems));
@@ -207,7 +209,12 @@ export class ModelRegistry {
       const why = e instanceof Error ? e.message : String(e);
       this.remember(entry.path, why);
       // The reason may quote bytes of a damaged file (a key name read with a wrong length): escaped and capped.
-      throw new ApiError(422, "invalid_request_error", `The model file for "${id}" cannot be used: ${oneLine(why, 800)}. Replace or remove the file.`, "model_invalid");
+      throw new ApiError(
+        422,
+        "invalid_request_error",
+        `The model file for "${id}" cannot be used: ${oneLine(why, 800)}. Replace or remove the file.`,
+        "model_invalid",
+      );
     }
     if (entry.adapters) await this.checkAdapters(entry);
     const budget = this.opts.memoryMb * 1024 * 1024;
@@ -225,9 +232,19 @@ export class ModelRegistry {
     this.opts.log?.(`loading ${id} from ${entry.path}`);
     let model: LoadedModel;
     try {
-      model = await LoadedModel.load(llama, id, entry.path, { threads: this.opts.threads, maxContext: this.opts.maxContext, gpu: this.opts.gpu, adapters: entry.adapters });
+      model = await LoadedModel.load(llama, id, entry.path, {
+        threads: this.opts.threads,
+        maxContext: this.opts.maxContext,
+        gpu: this.opts.gpu,
+        adapters: entry.adapters,
+      });
     } catch (e) {
-      throw new ApiError(422, "invalid_request_error", `llama.cpp could not load "${id}" (${entry.path}): ${e instanceof Error ? e.message : String(e)}`, "model_load_failed");
+      throw new ApiError(
+        422,
+        "invalid_request_error",
+        `llama.cpp could not load "${id}" (${entry.path}): ${e instanceof Error ? e.message : String(e)}`,
+        "model_load_failed",
+      );
     }
     this.loaded.set(id, model);
     return model;
@@ -239,13 +256,23 @@ export class ModelRegistry {
     try {
       verdict = await this.probe.check(path);
     } catch (e) {
-      throw new ApiError(503, "server_error", `llama.cpp could not start to test "${id}": ${e instanceof Error ? e.message : String(e)}`, "runtime_unavailable");
+      throw new ApiError(
+        503,
+        "server_error",
+        `llama.cpp could not start to test "${id}": ${e instanceof Error ? e.message : String(e)}`,
+        "runtime_unavailable",
+      );
     }
     if (verdict.loadable) return;
     const reason = verdict.reason ?? "llama.cpp could not load it";
     this.remember(path, reason);
     this.opts.log?.(`refusing ${id} (${path}): ${reason}`);
-    throw new ApiError(422, "invalid_request_error", `The model file for "${id}" cannot be used: ${reason}. It was tried in a separate process and not loaded here; replace or remove the file.`, "model_unloadable");
+    throw new ApiError(
+      422,
+      "invalid_request_error",
+      `The model file for "${id}" cannot be used: ${reason}. It was tried in a separate process and not loaded here; replace or remove the file.`,
+      "model_unloadable",
+    );
   }
 
   private remember(path: string, reason: string): void {
@@ -266,9 +293,18 @@ export class ModelRegistry {
     const out: ModelEntry[] = [];
     for (const spec of this.opts.adapted ?? []) {
       const base = found.find((e) => e.id === spec.base);
-      if (found.some((e) => e.id === spec.name)) problems.push(`chorus.sidecar.adapters: "${spec.name}" is already the name of a model file; choose another name.`);
+      if (found.some((e) => e.id === spec.name))
+        problems.push(`chorus.sidecar.adapters: "${spec.name}" is already the name of a model file; choose another name.`);
       else if (!base) problems.push(`chorus.sidecar.adapters.${spec.name}: the base model "${spec.base}" was not found in the model folders or Ollama.`);
-      else out.push({ id: spec.name, path: base.path, source: "adapted", sizeBytes: base.sizeBytes + spec.adapters.reduce((s, a) => s + fileSize(a.path), 0), base: base.id, adapters: [...(base.adapters ?? []), ...spec.adapters] });
+      else
+        out.push({
+          id: spec.name,
+          path: base.path,
+          source: "adapted",
+          sizeBytes: base.sizeBytes + spec.adapters.reduce((s, a) => s + fileSize(a.path), 0),
+          base: base.id,
+          adapters: [...(base.adapters ?? []), ...spec.adapters],
+        });
     }
     return out;
   }
@@ -276,7 +312,10 @@ export class ModelRegistry {
   /** llama.cpp asserts (ends the process) on some malformed adapters: each one is checked against the base first. */
   private async checkAdapters({ id, path: basePath, adapters = [], source }: ModelEntry): Promise<void> {
     const base = await validateForLlama(basePath);
-    const fix = source === "ollama" ? "Recreate the model in Ollama with a LoRA adapter for its base (ollama create)" : "Fix or remove it in chorus.sidecar.adapters (or chorus serve --adapter)";
+    const fix =
+      source === "ollama"
+        ? "Recreate the model in Ollama with a LoRA adapter for its base (ollama create)"
+        : "Fix or remove it in chorus.sidecar.adapters (or chorus serve --adapter)";
     for (const a of adapters) {
       try {
         await validateLoraAdapter(a.path, base);

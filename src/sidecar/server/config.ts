@@ -47,7 +47,11 @@ const path = z.string().transform((s) => s.trim() || undefined);
 /** The chorus.sidecar.* settings the sidecar reads, plus what its launcher adds (ollamaDir, demo folders, port). */
 export function launchSettings(cores: number) {
   return {
-    modelFolders: setting(z.array(z.string()).transform((fs) => fs.filter((f) => f.trim() !== "")), () => [], "a list of folder paths"),
+    modelFolders: setting(
+      z.array(z.string()).transform((fs) => fs.filter((f) => f.trim() !== "")),
+      () => [],
+      "a list of folder paths",
+    ),
     useOllamaModels: setting(z.boolean(), true, "true or false"),
     ollamaDir: setting(path, undefined, "a folder path"),
     memoryMb: count(64, 1_048_576, SIDECAR_DEFAULTS.memoryMb),
@@ -62,7 +66,16 @@ export function launchSettings(cores: number) {
     demoCacheDir: setting(path, undefined, "a folder path"),
     cacheDir: setting(path, undefined, "a folder path"),
     corporaDir: setting(path, undefined, "a folder path"),
-    port: setting(z.number().int().min(0).max(65535).transform((p) => p || undefined), undefined, "a port number from 1 to 65535"),
+    port: setting(
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(65535)
+        .transform((p) => p || undefined),
+      undefined,
+      "a port number from 1 to 65535",
+    ),
   };
 }
 

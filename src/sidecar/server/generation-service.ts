@@ -3,7 +3,15 @@
 // hold their models in the registry for exactly the request's duration.
 
 import { generate, generatedPiece, generateResult, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
-import { alternativesToScore, promptAnswer, scoreModelPrompt, scoringReport, type PromptScores, type PromptWants, type VllmPromptLogprobs } from "../generation/score-prompt";
+import {
+  alternativesToScore,
+  promptAnswer,
+  scoreModelPrompt,
+  scoringReport,
+  type PromptScores,
+  type PromptWants,
+  type VllmPromptLogprobs,
+} from "../generation/score-prompt";
 import type { LlamaModel } from "node-llama-cpp";
 import { buildFittedPrompt, countUpTo, estimateCeiling, SYNC_FIT_CHARS } from "../generation/fit-large-prompt";
 import { promptTokenLimit } from "../generation/fit-prompt";
@@ -102,7 +110,9 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
       const r =
         options.maxTokens === 0
           ? nothingGenerated(prompt.tokens.length)
-          : await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts }).catch(damagedModel(job.model));
+          : await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts }).catch(
+              damagedModel(job.model),
+            );
       // One model's logprobs are read normalised: its own, exact, whatever part of the vocabulary is read out.
       const report = wants ? { scoring: scoringReport("all") } : r.report;
       return { ...r, format: prompt.format, ...answer, report: prompt.note ? { ...report, prompt_note: prompt.note } : report };
@@ -134,7 +144,14 @@ async function fittedCompletionPrompt(id: string, model: LlamaModel, input: Comp
  * being tokenized whole when they cannot fit: a chat has no truncation, and megabytes tokenized at once would hold
  * every other request.
  */
-async function measuredChatPrompt(id: string, model: LlamaModel, path: string, messages: ChatTurn[], contextSize: number, templates: ChatTemplates): Promise<PromptTokens> {
+async function measuredChatPrompt(
+  id: string,
+  model: LlamaModel,
+  path: string,
+  messages: ChatTurn[],
+  contextSize: number,
+  templates: ChatTemplates,
+): Promise<PromptTokens> {
   if (messages.reduce((n, m) => n + m.content.length, 0) > SYNC_FIT_CHARS) {
     const ceiling = estimateCeiling(contextSize);
     let tokens = 0;
@@ -150,7 +167,12 @@ async function measuredChatPrompt(id: string, model: LlamaModel, path: string, m
 function damagedModel(model: string): (e: unknown) => never {
   return (e) => {
     if (!(e instanceof NonFiniteLogitsError)) throw e;
-    throw new ApiError(422, "invalid_request_error", `The model "${model}" cannot be used: its next-token scores are NaN or infinite, so its weights are damaged. Replace or remove the file.`, "model_output_invalid");
+    throw new ApiError(
+      422,
+      "invalid_request_error",
+      `The model "${model}" cannot be used: its next-token scores are NaN or infinite, so its weights are damaged. Replace or remove the file.`,
+      "model_output_invalid",
+    );
   };
 }
 
@@ -205,7 +227,12 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
  * A preset's prompt scored under the mix (when `topN` says scores are wanted): the start token (logprob null) and
  * the prompt's tokens; a context read before the prompt conditions them but is not listed.
  */
-async function scoreMixPrompt(mixer: Mixer, prompt: string, context: string | undefined, topN: number | undefined): Promise<{ scores?: PromptScores; promptTokens: number }> {
+async function scoreMixPrompt(
+  mixer: Mixer,
+  prompt: string,
+  context: string | undefined,
+  topN: number | undefined,
+): Promise<{ scores?: PromptScores; promptTokens: number }> {
   if (topN === undefined) return { promptTokens: 0 };
   if (prompt === "") throw badRequest("The prompt is empty: there is nothing to score.", "prompt");
   const s = await mixer.score({ text: prompt, context, topLogprobs: topN });

@@ -67,7 +67,9 @@ export class MixerCache {
         const models: Record<string, LlamaModel> = Object.fromEntries(held.models);
         const templates = this.opts.chatTemplates;
         // Each lane's chat template runs in the helper process, from its own file, as a single model's does.
-        const renderChat = templates ? (model: LlamaModel, messages: readonly ChatTurn[]) => chatPrompt(model, held.paths.get(model) ?? "", messages, templates) : undefined;
+        const renderChat = templates
+          ? (model: LlamaModel, messages: readonly ChatTurn[]) => chatPrompt(model, held.paths.get(model) ?? "", messages, templates)
+          : undefined;
         const mixer = await createMixer(spec, models, { threads: this.registry.threads, chatPrompt: renderChat });
         const entry: Entry = { mixer, release: held.release, users: 0, lastUsed: Date.now() };
         this.entries.set(key, entry);

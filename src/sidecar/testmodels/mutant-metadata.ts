@@ -58,7 +58,12 @@ function describe(v: GgufValue): string {
 
 /** Templates from a model file: the first are fine, the rest hostile in a different way each. */
 export const TEMPLATES: readonly { name: string; template: string; hostile: boolean }[] = [
-  { name: "chatml", hostile: false, template: "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}" },
+  {
+    name: "chatml",
+    hostile: false,
+    template:
+      "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}",
+  },
   { name: "plain", hostile: false, template: "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}assistant:" },
   { name: "nested-loop", hostile: true, template: "{% for i in range(100000000) %}{% for j in range(100000000) %}{% endfor %}{% endfor %}x" },
   { name: "huge-range", hostile: true, template: "{% for i in range(4000000000) %}{% endfor %}" },

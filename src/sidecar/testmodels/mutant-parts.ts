@@ -53,7 +53,11 @@ export function writeRaw(p: ModelParts, out: string, opts: { alignment?: number;
     at = alignUp(at + t.data.length, Math.max(1, align));
     return proper;
   });
-  const header = encodeGgufHeader(p.metadata, p.tensors.map((t, i) => ({ name: t.name, dims: t.dims, type: t.type, offset: opts.offsetOf?.(i, places[i]!) ?? places[i]! })), Math.max(1, align));
+  const header = encodeGgufHeader(
+    p.metadata,
+    p.tensors.map((t, i) => ({ name: t.name, dims: t.dims, type: t.type, offset: opts.offsetOf?.(i, places[i]!) ?? places[i]! })),
+    Math.max(1, align),
+  );
   const data = new Uint8Array(at);
   p.tensors.forEach((t, i) => data.set(t.data.subarray(0, Math.max(0, Math.min(t.data.length, data.length - places[i]!))), places[i]!));
   writeFileSync(out, Buffer.concat([header, data]));

@@ -15,8 +15,18 @@ import { makeRandomModel } from "./random";
 import { metadataMutations, templateMutations } from "./mutant-metadata";
 
 export const MUTATION_CLASSES = [
-  "truncation", "header-bytes", "counts", "dimensions", "offsets", "string-lengths", "types",
-  "nan-inf", "duplicates", "alignment", "metadata-values", "templates",
+  "truncation",
+  "header-bytes",
+  "counts",
+  "dimensions",
+  "offsets",
+  "string-lengths",
+  "types",
+  "nan-inf",
+  "duplicates",
+  "alignment",
+  "metadata-values",
+  "templates",
 ] as const;
 export type MutationClass = (typeof MUTATION_CLASSES)[number];
 
@@ -113,7 +123,19 @@ function stringLength(s: Source, out: string): string {
 }
 
 const NORM_TYPES = [GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.F64, GgmlType.I32, GgmlType.I8];
-const MATRIX_TYPES = [GgmlType.I8, GgmlType.I16, GgmlType.I32, GgmlType.I64, GgmlType.F64, GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.F16, GgmlType.BF16, GgmlType.IQ4_NL, GgmlType.TQ2_0];
+const MATRIX_TYPES = [
+  GgmlType.I8,
+  GgmlType.I16,
+  GgmlType.I32,
+  GgmlType.I64,
+  GgmlType.F64,
+  GgmlType.Q4_0,
+  GgmlType.Q8_0,
+  GgmlType.F16,
+  GgmlType.BF16,
+  GgmlType.IQ4_NL,
+  GgmlType.TQ2_0,
+];
 
 async function changeType(s: Source, out: string): Promise<string> {
   const p = cloneParts(s.parts);
@@ -134,10 +156,24 @@ async function changeType(s: Source, out: string): Promise<string> {
 }
 
 async function retypeMetadata(p: ModelParts, rng: Rng, out: string): Promise<string> {
-  const key = pick(rng, ["llama.block_count", "llama.embedding_length", "llama.attention.head_count", "llama.context_length", "tokenizer.ggml.bos_token_id", "llama.attention.layer_norm_rms_epsilon"]);
+  const key = pick(rng, [
+    "llama.block_count",
+    "llama.embedding_length",
+    "llama.attention.head_count",
+    "llama.context_length",
+    "tokenizer.ggml.bos_token_id",
+    "llama.attention.layer_norm_rms_epsilon",
+  ]);
   const old = p.metadata.get(key);
   const n = old && typeof old.value === "number" ? old.value : 1;
-  const value: GgufValue = pick(rng, [meta.str(String(n)), meta.f32(n + 0.5), meta.i64(-Math.round(n)), meta.bool(true), meta.f32s([n, n, n]), meta.u8(Math.round(n) & 0xff)]);
+  const value: GgufValue = pick(rng, [
+    meta.str(String(n)),
+    meta.f32(n + 0.5),
+    meta.i64(-Math.round(n)),
+    meta.bool(true),
+    meta.f32s([n, n, n]),
+    meta.u8(Math.round(n) & 0xff),
+  ]);
   p.metadata.set(key, value);
   await writeParts(p, out);
   return `${key} stored as ${GgufValueType[value.type]}`;
@@ -145,7 +181,10 @@ async function retypeMetadata(p: ModelParts, rng: Rng, out: string): Promise<str
 
 async function nanInf(s: Source, out: string): Promise<string> {
   const p = cloneParts(s.parts);
-  const t = pick(s.rng, p.tensors.filter((x) => x.type === GgmlType.F32));
+  const t = pick(
+    s.rng,
+    p.tensors.filter((x) => x.type === GgmlType.F32),
+  );
   const f = new Float32Array(t.data.buffer, t.data.byteOffset, t.data.byteLength / 4);
   const value = pick(s.rng, [NaN, Infinity, -Infinity, 3.4e38]);
   const all = s.rng() < 0.3;
@@ -229,8 +268,18 @@ const MAKERS: Record<MutationClass, Maker> = {
 
 /** How many mutants of each class the full corpus has (612 in all). */
 export const FULL_CORPUS: Record<MutationClass, number> = {
-  truncation: 40, "header-bytes": 60, counts: 30, dimensions: 50, offsets: 40, "string-lengths": 40,
-  types: 70, "nan-inf": 30, duplicates: 50, alignment: 30, "metadata-values": 140, templates: 32,
+  truncation: 40,
+  "header-bytes": 60,
+  counts: 30,
+  dimensions: 50,
+  offsets: 40,
+  "string-lengths": 40,
+  types: 70,
+  "nan-inf": 30,
+  duplicates: 50,
+  alignment: 30,
+  "metadata-values": 140,
+  templates: 32,
 };
 
 /** The good model every mutant starts from (a tiny random-weight llama), written to `path`. */

@@ -25,7 +25,15 @@ async function chat(model: string) {
   const r = await fetch(`${f.sidecar.url}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${f.token}`, "content-type": "application/json" },
-    body: JSON.stringify({ model, messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hi" }], max_tokens: 4, temperature: 0 }),
+    body: JSON.stringify({
+      model,
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: "hi" },
+      ],
+      max_tokens: 4,
+      temperature: 0,
+    }),
   });
   assert.equal(r.status, 200);
   return (await r.json()) as { usage: { prompt_tokens: number }; chorus: { prompt_format: string; prompt_note?: string } };

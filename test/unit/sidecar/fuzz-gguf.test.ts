@@ -15,8 +15,18 @@ import { runFuzz } from "../../fixtures/fuzz-driver";
 
 /** Per class, the first mutants of the full corpus (same seed, same files); string-lengths-15 quotes raw bytes. */
 const SUBSET: Record<MutationClass, number> = {
-  truncation: 2, "header-bytes": 2, counts: 2, dimensions: 2, offsets: 2, "string-lengths": 16, types: 3,
-  "nan-inf": 3, duplicates: 3, alignment: 2, "metadata-values": 5, templates: 5,
+  truncation: 2,
+  "header-bytes": 2,
+  counts: 2,
+  dimensions: 2,
+  offsets: 2,
+  "string-lengths": 16,
+  types: 3,
+  "nan-inf": 3,
+  duplicates: 3,
+  alignment: 2,
+  "metadata-values": 5,
+  templates: 5,
 };
 
 const root = mkdtempSync(join(tmpdir(), "chorus-fuzz-"));

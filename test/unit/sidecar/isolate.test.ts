@@ -40,7 +40,10 @@ void describe("the helper process", () => {
     const h = new IsolatedHelper({ command });
     try {
       const before = await h.request<{ pid: number }>(probe("good"), 10_000);
-      const e = await h.request(probe("crash"), 10_000).then(() => undefined, (x: unknown) => x);
+      const e = await h.request(probe("crash"), 10_000).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
       assert.ok(e instanceof IsolateError && e.kind === "crashed", String(e));
       assert.match(e.message, /SIGABRT/);
       assert.match(e.message, /GGML_ASSERT\(hparams\.n_expert_used > 0\) failed/);
@@ -55,7 +58,10 @@ void describe("the helper process", () => {
     const h = new IsolatedHelper({ command });
     try {
       const t = Date.now();
-      const e = await h.request(probe("hang"), 300).then(() => undefined, (x: unknown) => x);
+      const e = await h.request(probe("hang"), 300).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
       assert.ok(e instanceof IsolateError && e.kind === "timeout", String(e));
       assert.ok(Date.now() - t < 5000);
       assert.equal((await h.request<{ next: number }>(probe("good"), 10_000)).next, 7);
@@ -66,7 +72,10 @@ void describe("the helper process", () => {
 
   void it("does not blame the request in flight when the sidecar stops the helper", async () => {
     const h = new IsolatedHelper({ command });
-    const pending = h.request(probe("hang"), 60_000).then(() => undefined, (x: unknown) => x);
+    const pending = h.request(probe("hang"), 60_000).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     await new Promise((r) => setTimeout(r, 500));
     await h.dispose();
     const e = await pending;
@@ -75,7 +84,10 @@ void describe("the helper process", () => {
 
   void it("reports a helper that cannot start as unavailable (no model is to blame)", async () => {
     const h = new IsolatedHelper({ command: { command: process.execPath, args: ["-e", "process.exit(3)"] } });
-    const e = await h.request(probe("good"), 10_000).then(() => undefined, (x: unknown) => x);
+    const e = await h.request(probe("good"), 10_000).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     assert.ok(e instanceof IsolateError && e.kind === "unavailable", String(e));
   });
 });
@@ -83,7 +95,10 @@ void describe("the helper process", () => {
 void describe("reasons and verdicts", () => {
   void it("takes the telling line of a dead process's stderr, escaped and capped", () => {
     assert.equal(tellingLine("loading\nGGML_ASSERT(x) failed\n3: 0xee85e7 v8::internal::V8::Fatal\n"), "GGML_ASSERT(x) failed");
-    assert.equal(tellingLine("/home/runner/work/llama.cpp/src/llama-model.cpp:1296: GGML_ASSERT(n > 0) failed"), "llama-model.cpp:1296: GGML_ASSERT(n > 0) failed");
+    assert.equal(
+      tellingLine("/home/runner/work/llama.cpp/src/llama-model.cpp:1296: GGML_ASSERT(n > 0) failed"),
+      "llama-model.cpp:1296: GGML_ASSERT(n > 0) failed",
+    );
     assert.equal(tellingLine("\n<--- JS stacktrace --->\nFATAL ERROR: Reached heap limit\n1: 0xb8 node::Abort()\n"), "FATAL ERROR: Reached heap limit");
     assert.equal(tellingLine("error: bad \u001b[31mtoken\u0007"), "error: bad \\u001b[31mtoken\\u0007");
     assert.ok(oneLine("x".repeat(1000)).length <= 240);

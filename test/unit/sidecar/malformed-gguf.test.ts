@@ -30,8 +30,16 @@ before(async () => {
     // Well-formed files that end any process loading them (issue #22): llama-model.cpp asserts
     // GGML_ASSERT(n_expert_used_max > 0) for an expert count on a dense model, and ggml-cpu's binary_op aborts on
     // a norm stored as F16 ("unsupported types: dst: f32, src0: f32, src1: f16").
-    await copyGguf({ input: join(dir, "ts-bigram.gguf"), out: join(dir, "dense-with-experts.gguf"), editMetadata: (m) => (m.set("llama.expert_count", meta.u32(4)), m) });
-    await copyGguf({ input: join(dir, "ts-bigram.gguf"), out: join(dir, "f16-norm.gguf"), convertTensor: (t) => (t.name === "output_norm.weight" ? GgmlType.F16 : undefined) });
+    await copyGguf({
+      input: join(dir, "ts-bigram.gguf"),
+      out: join(dir, "dense-with-experts.gguf"),
+      editMetadata: (m) => (m.set("llama.expert_count", meta.u32(4)), m),
+    });
+    await copyGguf({
+      input: join(dir, "ts-bigram.gguf"),
+      out: join(dir, "f16-norm.gguf"),
+      convertTensor: (t) => (t.name === "output_norm.weight" ? GgmlType.F16 : undefined),
+    });
   });
 });
 after(async () => {
@@ -61,7 +69,10 @@ void describe("malformed GGUF files", () => {
   });
 
   void it("refuses files that pass every header check but make llama.cpp abort, tried in a throwaway process", async () => {
-    for (const [model, cause] of [["dense-with-experts", /GGML_ASSERT\(n_expert_used_max > 0\)/], ["f16-norm", /unsupported types/]] as const) {
+    for (const [model, cause] of [
+      ["dense-with-experts", /GGML_ASSERT\(n_expert_used_max > 0\)/],
+      ["f16-norm", /unsupported types/],
+    ] as const) {
       assert.deepEqual(await findLlamaProblems(join(f.dir, `${model}.gguf`)), [], `${model} should pass the header checks`);
       const e = await refusal(f, model);
       assert.equal(e.status, 422);

@@ -31,5 +31,9 @@ export function listModels(svc: SidecarServices) {
     owned_by: "chorus",
     chorus: { kind: "virtual", strategy: p.spec.strategy, description: p.description, spec: p.spec },
   }));
-  return { object: "list", data: [...virtual, ...real], chorus: { problems: [...(svc.configProblems ?? []), ...svc.registry.problems()], compute: svc.registry.compute() ?? "starting" } };
+  return {
+    object: "list",
+    data: [...virtual, ...real],
+    chorus: { problems: [...(svc.configProblems ?? []), ...svc.registry.problems()], compute: svc.registry.compute() ?? "starting" },
+  };
 }
