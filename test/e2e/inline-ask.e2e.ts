@@ -63,7 +63,9 @@ uiTest(
     await wb.notifications().filter({ hasText: "Was it helpful?" }).first().waitFor({ timeout: 15_000 });
     await wb.screenshot("follow-up");
 
-    // An empty answer is said, not left as a blank document.
+    // An empty answer is said, not left as a blank document. The two rating toasts and the progress toast above
+    // are cleared first: VS Code shows only a few toasts at once and keeps the rest in the notification centre.
+    await wb.runCommand("Notifications: Clear All Notifications");
     wb.fakes.ollama.setReply(() => "");
     await wb.page.locator(".codelens-decoration a", { hasText: "Ask a follow-up" }).first().click();
     await input.waitFor({ timeout: 15_000 });
