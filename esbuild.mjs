@@ -5,6 +5,15 @@ const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: "info", legalComments: "none" };
+/** The sidecar and its disposable helper: Node ESM bundles that load node-llama-cpp (native binaries, ESM with top-level
+ *  await) from node_modules, with a `require` for the CommonJS packages bundled into them. */
+const nodeEsmWithLlama = {
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external: ["node-llama-cpp"],
+  banner: { js: "import { createRequire as __chorusCreateRequire } from 'node:module'; const require = __chorusCreateRequire(import.meta.url);" },
+};
 
 /** @type {esbuild.BuildOptions[]} */
 const bundles = [
@@ -23,22 +32,14 @@ const bundles = [
     ...common,
     entryPoints: ["src/sidecar/main.ts"],
     outfile: "dist/sidecar.mjs",
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: ["node-llama-cpp"],
-    banner: { js: "import { createRequire as __chorusCreateRequire } from 'node:module'; const require = __chorusCreateRequire(import.meta.url);" },
+    ...nodeEsmWithLlama,
   },
   // The disposable helper the sidecar and the merge run llama.cpp's model loading and chat templates in (src/sidecar/isolate).
   {
     ...common,
     entryPoints: ["src/sidecar/isolate/child.ts"],
     outfile: "dist/chorus-isolate.mjs",
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: ["node-llama-cpp"],
-    banner: { js: "import { createRequire as __chorusCreateRequire } from 'node:module'; const require = __chorusCreateRequire(import.meta.url);" },
+    ...nodeEsmWithLlama,
   },
   {
     ...common,
