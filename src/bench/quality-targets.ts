@@ -31,9 +31,12 @@ function bpb(rows: readonly RowFigures[], name: string, column: Column): number 
   return rows.find((r) => r.name === name)?.bits_per_byte[column] ?? null;
 }
 
-/** (from − to) / (from − best): the share of the way from `from` to `best` that `to` goes. */
+/**
+ * (from − to) / (from − best): the share of the way from `from` to `best` that `to` goes. Null when `best` is no
+ * better than `from`: there is no gain to keep (say so rather than divide by it).
+ */
 function shareOfGap(from: number | null, to: number | null, best: number | null): number | null {
-  if (from === null || to === null || best === null || from === best) return null;
+  if (from === null || to === null || best === null || best >= from) return null;
   return (from - to) / (from - best);
 }
 
@@ -75,8 +78,8 @@ export function deriveTargets(rows: readonly RowFigures[]): Targets {
     },
     explanation: {
       product_below_better_expert: `mixed-code bits/byte of "${PRODUCT_ROW}" over the better of ts-expert and py-expert; met when below 1`,
-      merge_gain_kept: `per merge and language: (general − merge) / (general − that language's expert), bits/byte on that language; the target (≥ ${GAIN_TARGET} on both) is met when a task_arithmetic or ties row meets it`,
-      proxy_tuning_gap_recovered: `TypeScript bits/byte: (general − proxy-tuned) / (general − ts-expert), the untuned and the tuned large model; met at ≥ ${GAP_TARGET}`,
+      merge_gain_kept: `per merge and language: (general − merge) / (general − that language's expert), bits/byte on that language; the target (≥ ${GAIN_TARGET} on both) is met when a task_arithmetic or ties row meets it; null where the expert is no better than general on its language (no gain to keep)`,
+      proxy_tuning_gap_recovered: `TypeScript bits/byte: (general − proxy-tuned) / (general − ts-expert), the untuned and the tuned large model; met at ≥ ${GAP_TARGET}; null where ts-expert is no better than general`,
       optimize: `the task_arithmetic weights (ts-expert, py-expert) searched on a TypeScript sample disjoint from the scored files; favours_expert when ts-expert's weight is the larger, improves when its TypeScript bits/byte is below "${PLAIN_MERGE_ROW}"`,
     },
   };

@@ -35,8 +35,8 @@ export interface QualityOptions {
   mergeDtype?: string;
   /** Merges the optimisation may evaluate (default 7). */
   evaluations?: number;
-  /** Only the rows whose names contain one of these (default: all). */
-  only?: string[];
+  /** Which rows to run, by name (default: all). */
+  only?: (rowName: string) => boolean;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
@@ -195,7 +195,7 @@ export async function benchQuality(o: QualityOptions) {
     const rows: QualityRow[] = [];
     const skipped: { row: string; reason: string }[] = [];
     for (const row of rowDefinitions()) {
-      if (o.only && !o.only.some((s) => row.name.includes(s))) continue;
+      if (o.only && !o.only(row.name)) continue;
       const missing = row.needs.filter((n) => !models.has(n));
       if (missing.length > 0) {
         skipped.push({ row: row.name, reason: `${missing.map((m) => `${m}.gguf`).join(", ")} not in ${o.modelsDir}` });
@@ -219,7 +219,9 @@ export async function benchQuality(o: QualityOptions) {
       heldout: {
         dir: o.heldoutDir,
         max_bytes_per_language: maxBytes,
-        ...Object.fromEntries(LANGUAGES.map((l) => [l, { files: held.scored[l].map((t) => t.file), bytes: held.scored[l].reduce((s, t) => s + utf8Bytes(t.text), 0), next_lines: cases[l].length }])),
+        ...(Object.fromEntries(
+          LANGUAGES.map((l) => [l, { files: held.scored[l].map((t) => t.file), bytes: held.scored[l].reduce((s, t) => s + utf8Bytes(t.text), 0), next_lines: cases[l].length }]),
+        ) as Record<Language, { files: string[]; bytes: number; next_lines: number }>),
         optimize_sample: { language: held.optimizeLanguage, files: held.optimizeSample.map((t) => t.file), bytes: held.optimizeSample.reduce((s, t) => s + utf8Bytes(t.text), 0), disjoint_from_scored: true },
       },
       rows,

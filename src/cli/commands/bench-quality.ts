@@ -24,6 +24,14 @@ function table(r: QualityReport): string {
   return [`bits per byte (${r.scoring.distribution})`, head, ...lines, ...skipped, `targets: ${JSON.stringify(r.targets, null, 2)}`].join("\n");
 }
 
+/** --only's row filter: a row runs when its name contains one of the comma-separated parts. */
+function onlyRows(raw: string | undefined): ((name: string) => boolean) | undefined {
+  if (raw === undefined) return undefined;
+  const parts = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) throw new Error(`--only needs parts of row names, e.g. --only "product,merge linear"`);
+  return (name) => parts.some((p) => name.includes(p));
+}
+
 export function registerBench(bench: Command): void {
   bench
     .command("quality")
@@ -60,7 +68,7 @@ export function registerBench(bench: Command): void {
           nextLines: wholeNumber("--next-lines", o.nextLines, 10_000, 0),
           mergeDtype: o.mergeDtype,
           evaluations: wholeNumber("--evaluations", o.evaluations, 100, 2),
-          only: o.only?.split(",").map((s) => s.trim()),
+          only: onlyRows(o.only),
           log: (s) => console.error(s),
           signal: interruptSignal(),
         });
