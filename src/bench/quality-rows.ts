@@ -86,7 +86,13 @@ export function rowDefinitions(): RowDef[] {
       needs: ["general"],
     },
   ];
-  const merge = (name: string, method: string, flags: MergeFlagsLite): RowDef => ({ name, kind: "merge", method, flags, needs: ["general", "ts-expert", "py-expert"] });
+  const merge = (name: string, method: string, flags: MergeFlagsLite): RowDef => ({
+    name,
+    kind: "merge",
+    method,
+    flags,
+    needs: ["general", "ts-expert", "py-expert"],
+  });
   const merges: RowDef[] = [
     merge("merge linear ½,½", "linear", { weights: [0.5, 0.5] }),
     merge("merge task_arithmetic 1,1", "task_arithmetic", { weights: [1, 1] }),

@@ -17,19 +17,30 @@ import { runMerge } from "../sidecar/merge/run";
 import { getRuntime } from "../sidecar/registry/llama-runtime";
 import { LANGUAGES, loadHeldOut, utf8Bytes, type HeldOutSet, type Language } from "./quality-data";
 import { alone, mergePlanOf, mixSpecOf, MODEL_NAMES, rowDefinitions, type ModelName, type RowDef } from "./quality-rows";
-import { addScores, bitsPerByte, emptyScore, nextLineCases, nextLineExact, scoreTexts, scoringWindow, type NextLineCase, type RowMixers, type ScoringWindow } from "./quality-score";
+import {
+  addScores,
+  bitsPerByte,
+  emptyScore,
+  nextLineCases,
+  nextLineExact,
+  scoreTexts,
+  scoringWindow,
+  type NextLineCase,
+  type RowMixers,
+  type ScoringWindow,
+} from "./quality-score";
 import { deriveTargets, referenceRows, type Column, type RowFigures } from "./quality-targets";
 
 export interface QualityOptions {
   modelsDir: string;
   heldoutDir: string;
-  /** Bytes scored per language at most (default 32 KiB). */
+  /** Bytes scored per language at most (default 16 KiB). */
   maxBytes?: number;
   /** Bytes of the optimisation sample at most (default 8 KiB). */
   sampleBytes?: number;
   /** Tokens per scoring window (default 256; never more than the models' context). */
   window?: number;
-  /** Lines per language for next-line exact match (default 16; 0 = none). */
+  /** Lines per language for next-line exact match (default 8; 0 = none). */
   nextLines?: number;
   /** Type of the merged models (default f32: the merge of what the inputs hold, without a second rounding). */
   mergeDtype?: string;
@@ -102,11 +113,7 @@ async function measure(m: RowMixers, held: HeldOutSet, cases: Record<Language, N
 }
 
 /** Score under mixers made from specs over `models`, then free them. */
-async function measureSpecs(
-  specs: { main: MixSpec; noContext?: MixSpec },
-  models: Readonly<Record<string, LlamaModel>>,
-  ctx: RunContext,
-): Promise<Measured> {
+async function measureSpecs(specs: { main: MixSpec; noContext?: MixSpec }, models: Readonly<Record<string, LlamaModel>>, ctx: RunContext): Promise<Measured> {
   const options = { contextSize: ctx.windowTokens, threads: 1 };
   const main = await createMixer(specs.main, models, options);
   try {
@@ -156,14 +163,22 @@ async function runRow(row: RowDef, ctx: RunContext): Promise<Omit<QualityRow, "s
   }
   const plan = mergePlanOf(row, modelPath, ctx.mergeDtype);
   const out = path.join(ctx.tmp, `${row.kind}-${row.method}.gguf`);
-  const merge = { method: plan.method, models: plan.models.map((m) => path.basename(m.path)), base: plan.base && path.basename(plan.base), parameters: plan.models.map((m) => m.parameters), seed: plan.seed ?? 0, dtype: ctx.mergeDtype };
+  const merge = {
+    method: plan.method,
+    models: plan.models.map((m) => path.basename(m.path)),
+    base: plan.base && path.basename(plan.base),
+    parameters: plan.models.map((m) => m.parameters),
+    seed: plan.seed ?? 0,
+    dtype: ctx.mergeDtype,
+  };
   if (row.kind === "merge") {
     await runMerge({ plan, out, signal: ctx.signal });
     const r = await measureMergedFile(out, ctx);
     return { name: row.name, kind: row.kind, ...r.figures, merge };
   }
   const texts = ctx.held.optimizeSample.map((t) => t.text);
-  if (texts.length === 0) throw new Error(`no ${ctx.held.optimizeLanguage} text is left outside the scored files for --optimize: add a held-out file or lower --max-kb`);
+  if (texts.length === 0)
+    throw new Error(`no ${ctx.held.optimizeLanguage} text is left outside the scored files for --optimize: add a held-out file or lower --max-kb`);
   const report = await optimizeMerge({
     plan,
     target: "weights",
@@ -181,17 +196,30 @@ async function runRow(row: RowDef, ctx: RunContext): Promise<Omit<QualityRow, "s
 export async function benchQuality(o: QualityOptions) {
   const started = performance.now();
   const log = o.log ?? (() => undefined);
-  const maxBytes = o.maxBytes ?? 32 * 1024;
+  const maxBytes = o.maxBytes ?? 16 * 1024;
   const held = loadHeldOut({ dir: o.heldoutDir, maxBytes, sampleBytes: o.sampleBytes ?? 8 * 1024 });
   const models = await loadModels(o.modelsDir);
   const tmp = mkdtempSync(path.join(tmpdir(), "chorus-quality-"));
   try {
     const windowTokens = Math.min(o.window ?? 256, ...[...models.values()].map((m) => m.trainContextSize));
     const window = scoringWindow(windowTokens);
-    if (window.pieceBytes <= NEXT_LINE_TOKENS * 1.5) throw new Error(`the scoring window (${windowTokens} tokens) is too small for next-line completions: use --window 160 or more`);
-    const nextLines = o.nextLines ?? 16;
+    if (window.pieceBytes <= NEXT_LINE_TOKENS * 1.5)
+      throw new Error(`the scoring window (${windowTokens} tokens) is too small for next-line completions: use --window 160 or more`);
+    const nextLines = o.nextLines ?? 8;
     const cases = Object.fromEntries(LANGUAGES.map((l) => [l, nextLineCases(held.scored[l], nextLines, NEXT_LINE_TOKENS)])) as Record<Language, NextLineCase[]>;
-    const ctx: RunContext = { held, cases, window, windowTokens, models, modelsDir: o.modelsDir, tmp, mergeDtype: o.mergeDtype ?? "f32", evaluations: o.evaluations ?? 7, log, signal: o.signal };
+    const ctx: RunContext = {
+      held,
+      cases,
+      window,
+      windowTokens,
+      models,
+      modelsDir: o.modelsDir,
+      tmp,
+      mergeDtype: o.mergeDtype ?? "f32",
+      evaluations: o.evaluations ?? 7,
+      log,
+      signal: o.signal,
+    };
     const rows: QualityRow[] = [];
     const skipped: { row: string; reason: string }[] = [];
     for (const row of rowDefinitions()) {
@@ -209,20 +237,31 @@ export async function benchQuality(o: QualityOptions) {
       benchmark: "quality",
       scoring: {
         distribution: "exact: every lane's whole vocabulary read, temperature 1, no top-K (mixer.score, teacher forcing)",
-        bits_per_byte: "Σ −log₂ p(token) over the scored text / its UTF-8 bytes; mixed pools both languages' bits and bytes; null where a token got probability 0 (see ruled_out_share)",
+        bits_per_byte:
+          "Σ −log₂ p(token) over the scored text / its UTF-8 bytes; mixed pools both languages' bits and bytes; null where a token got probability 0 (see ruled_out_share)",
         window: { tokens: windowTokens, context_bytes: window.contextBytes, piece_bytes: window.pieceBytes },
-        windows: "each file is scored in pieces, each after up to context_bytes of the file before it (the request's context); a file's first piece has none, and context-contrastive decoding then equals the model alone, which scores it",
+        windows:
+          "each file is scored in pieces, each after up to context_bytes of the file before it (the request's context); a file's first piece has none, and context-contrastive decoding then equals the model alone, which scores it",
         next_line: `greedy decoding (temperature 0, exact candidates) of up to ${NEXT_LINE_TOKENS} tokens after the text before a line, stopped at a newline; exact when it writes the line`,
-        optimize: "task_arithmetic weights searched (scale included) with merge/cross-entropy.ts (exact, windows restarted from BOS) on the optimize sample only",
+        optimize:
+          "task_arithmetic weights searched (scale included) with merge/cross-entropy.ts (exact, windows restarted from BOS) on the optimize sample only",
       },
       models_dir: o.modelsDir,
       heldout: {
         dir: o.heldoutDir,
         max_bytes_per_language: maxBytes,
         ...(Object.fromEntries(
-          LANGUAGES.map((l) => [l, { files: held.scored[l].map((t) => t.file), bytes: held.scored[l].reduce((s, t) => s + utf8Bytes(t.text), 0), next_lines: cases[l].length }]),
+          LANGUAGES.map((l) => [
+            l,
+            { files: held.scored[l].map((t) => t.file), bytes: held.scored[l].reduce((s, t) => s + utf8Bytes(t.text), 0), next_lines: cases[l].length },
+          ]),
         ) as Record<Language, { files: string[]; bytes: number; next_lines: number }>),
-        optimize_sample: { language: held.optimizeLanguage, files: held.optimizeSample.map((t) => t.file), bytes: held.optimizeSample.reduce((s, t) => s + utf8Bytes(t.text), 0), disjoint_from_scored: true },
+        optimize_sample: {
+          language: held.optimizeLanguage,
+          files: held.optimizeSample.map((t) => t.file),
+          bytes: held.optimizeSample.reduce((s, t) => s + utf8Bytes(t.text), 0),
+          disjoint_from_scored: true,
+        },
       },
       rows,
       reference: referenceRows(rows),

@@ -27,7 +27,10 @@ function table(r: QualityReport): string {
 /** --only's row filter: a row runs when its name contains one of the comma-separated parts. */
 function onlyRows(raw: string | undefined): ((name: string) => boolean) | undefined {
   if (raw === undefined) return undefined;
-  const parts = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  const parts = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new Error(`--only needs parts of row names, e.g. --only "product,merge linear"`);
   return (name) => parts.some((p) => name.includes(p));
 }
@@ -35,13 +38,15 @@ function onlyRows(raw: string | undefined): ((name: string) => boolean) | undefi
 export function registerBench(bench: Command): void {
   bench
     .command("quality")
-    .description("Bits per byte on held-out code of each model, mixing strategy and merge of the language experts (exact distribution), with the best single model as reference.")
+    .description(
+      "Bits per byte on held-out code of each model, mixing strategy and merge of the language experts (exact distribution), with the best single model as reference.",
+    )
     .option("--models <dir>", "folder with general.gguf, ts-expert.gguf, py-expert.gguf, weak.gguf, weak-ts.gguf", "models/demo")
     .option("--heldout <dir>", "folder with typescript/ and python/ held-out .txt files (default: test/fixtures/heldout-code, else test/fixtures/corpora)")
-    .option("--max-kb <n>", "KiB scored per language at most", "32")
+    .option("--max-kb <n>", "KiB scored per language at most", "16")
     .option("--sample-kb <n>", "KiB of the --optimize sample (TypeScript text not scored)", "8")
     .option("--window <n>", "tokens per scoring window (capped at the models' context)", "256")
-    .option("--next-lines <n>", "lines per language for next-line exact match (0: none)", "16")
+    .option("--next-lines <n>", "lines per language for next-line exact match (0: none)", "8")
     .option("--merge-dtype <type>", "type of the merged models", "f32")
     .option("--evaluations <n>", "merges --optimize may evaluate", "7")
     .option("--only <names>", "comma-separated parts of row names: run only those rows")

@@ -131,10 +131,36 @@ void test("single models score the bigram tables' own bits/byte, and the referen
 });
 
 void test("products, proxy-tuning and DExperts rows are their formulas over the tables", () => {
-  assertRow("product(ts-expert, py-expert) ½,½", weighted([["ts-expert", 0.5], ["py-expert", 0.5]]));
-  assertRow("product(ts-expert, py-expert) 1,1", weighted([["ts-expert", 1], ["py-expert", 1]]));
-  assertRow("proxy-tuning general + (weak-ts − weak)", weighted([["general", 1], ["weak-ts", 1], ["weak", -1]]));
-  assertRow("dexperts general + 2·(ts-expert − py-expert)", weighted([["general", 1], ["ts-expert", 2], ["py-expert", -2]]));
+  assertRow(
+    "product(ts-expert, py-expert) ½,½",
+    weighted([
+      ["ts-expert", 0.5],
+      ["py-expert", 0.5],
+    ]),
+  );
+  assertRow(
+    "product(ts-expert, py-expert) 1,1",
+    weighted([
+      ["ts-expert", 1],
+      ["py-expert", 1],
+    ]),
+  );
+  assertRow(
+    "proxy-tuning general + (weak-ts − weak)",
+    weighted([
+      ["general", 1],
+      ["weak-ts", 1],
+      ["weak", -1],
+    ]),
+  );
+  assertRow(
+    "dexperts general + 2·(ts-expert − py-expert)",
+    weighted([
+      ["general", 1],
+      ["ts-expert", 2],
+      ["py-expert", -2],
+    ]),
+  );
 });
 
 void test("context-contrastive decoding differs from the model only at a piece's first byte after context, by its formula", () => {
@@ -172,15 +198,35 @@ void test("contrastive decoding's plausibility cut gives some true bytes probabi
 });
 
 void test("linear and task-arithmetic merges score as the weighted sums of the log-tables they are", () => {
-  assertRow("merge linear ½,½", weighted([["ts-expert", 0.5], ["py-expert", 0.5]]));
-  assertRow("merge task_arithmetic 1,1", weighted([["general", -1], ["ts-expert", 1], ["py-expert", 1]]));
+  assertRow(
+    "merge linear ½,½",
+    weighted([
+      ["ts-expert", 0.5],
+      ["py-expert", 0.5],
+    ]),
+  );
+  assertRow(
+    "merge task_arithmetic 1,1",
+    weighted([
+      ["general", -1],
+      ["ts-expert", 1],
+      ["py-expert", 1],
+    ]),
+  );
 });
 
 void test("--optimize on TypeScript favours the TypeScript expert, and its row is the merge with the weights it reports", () => {
   const r = row("merge task_arithmetic --optimize weights");
   const [wTs, wPy] = r.optimized_weights!;
   assert.ok(wTs! > wPy!, `weights ${wTs}, ${wPy}`);
-  assertRow(r.name, weighted([["general", 1 - wTs! - wPy!], ["ts-expert", wTs!], ["py-expert", wPy!]]));
+  assertRow(
+    r.name,
+    weighted([
+      ["general", 1 - wTs! - wPy!],
+      ["ts-expert", wTs!],
+      ["py-expert", wPy!],
+    ]),
+  );
   assert.equal(report.targets.optimize.favours_expert, true);
 });
 
@@ -213,7 +259,13 @@ void test("next-line exact match is what greedy decoding of the formula writes, 
   for (const [name, models] of [
     ["ts-expert", [["ts-expert", 1]]],
     ["general", [["general", 1]]],
-    ["product(ts-expert, py-expert) ½,½", [["ts-expert", 0.5], ["py-expert", 0.5]]],
+    [
+      "product(ts-expert, py-expert) ½,½",
+      [
+        ["ts-expert", 0.5],
+        ["py-expert", 0.5],
+      ],
+    ],
   ] as [string, [string, number][]][]) {
     for (const language of ["typescript", "python"] as const) {
       const cases = nextLineCases(held.scored[language], 1, 64);
