@@ -79,6 +79,12 @@ export function rowDefinitions(): RowDef[] {
       needs: ["general", "ts-expert", "py-expert"],
     },
     {
+      name: "deferral(weak → general) τ=½",
+      kind: "mix",
+      spec: { strategy: "deferral", small: "weak", large: "general", topK: "all" },
+      needs: ["weak", "general"],
+    },
+    {
       name: "context-contrastive(general)",
       kind: "mix",
       spec: { strategy: "context-contrastive", model: "general", topK: "all" },

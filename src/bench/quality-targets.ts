@@ -97,3 +97,14 @@ export function referenceRows(rows: readonly RowFigures[]): Record<Column, { row
   };
   return { typescript: best("typescript"), python: best("python"), mixed: best("mixed") };
 }
+
+/**
+ * Mixed-code bits/byte if each language were scored by its own expert (an oracle that knows the language): the
+ * figure a per-language router could reach, from the experts' rows and the bytes of each language.
+ */
+export function rightExpertPerLanguage(rows: readonly RowFigures[], bytes: Record<Language, number>): number | null {
+  const ts = bpb(rows, "ts-expert", "typescript");
+  const py = bpb(rows, "py-expert", "python");
+  if (ts === null || py === null) return null;
+  return (ts * bytes.typescript + py * bytes.python) / (bytes.typescript + bytes.python);
+}

@@ -29,7 +29,7 @@ import {
   type RowMixers,
   type ScoringWindow,
 } from "./quality-score";
-import { deriveTargets, referenceRows, type Column, type RowFigures } from "./quality-targets";
+import { deriveTargets, referenceRows, rightExpertPerLanguage, type Column, type RowFigures } from "./quality-targets";
 
 export interface QualityOptions {
   modelsDir: string;
@@ -63,6 +63,8 @@ export interface QualityRow extends RowFigures {
 }
 
 const NEXT_LINE_TOKENS = 64;
+
+const bytesOf = (texts: readonly { text: string }[]) => texts.reduce((s, t) => s + utf8Bytes(t.text), 0);
 
 function loadModels(dir: string): Promise<Map<ModelName, LlamaModel>> {
   return (async () => {
@@ -251,20 +253,19 @@ export async function benchQuality(o: QualityOptions) {
         dir: o.heldoutDir,
         max_bytes_per_language: maxBytes,
         ...(Object.fromEntries(
-          LANGUAGES.map((l) => [
-            l,
-            { files: held.scored[l].map((t) => t.file), bytes: held.scored[l].reduce((s, t) => s + utf8Bytes(t.text), 0), next_lines: cases[l].length },
-          ]),
+          LANGUAGES.map((l) => [l, { files: held.scored[l].map((t) => t.file), bytes: bytesOf(held.scored[l]), next_lines: cases[l].length }]),
         ) as Record<Language, { files: string[]; bytes: number; next_lines: number }>),
         optimize_sample: {
           language: held.optimizeLanguage,
           files: held.optimizeSample.map((t) => t.file),
-          bytes: held.optimizeSample.reduce((s, t) => s + utf8Bytes(t.text), 0),
+          bytes: bytesOf(held.optimizeSample),
           disjoint_from_scored: true,
         },
       },
       rows,
       reference: referenceRows(rows),
+      /** Mixed-code bits/byte with each language scored by its own expert (an oracle router's figure). */
+      right_expert_per_language: rightExpertPerLanguage(rows, { typescript: bytesOf(held.scored.typescript), python: bytesOf(held.scored.python) }),
       targets: deriveTargets(rows),
       skipped,
       load_average_1m: loadavg()[0],

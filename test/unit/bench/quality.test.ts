@@ -163,6 +163,15 @@ void test("products, proxy-tuning and DExperts rows are their formulas over the 
   );
 });
 
+void test("deferral scores each byte under the weak model where it is confident (max p ≥ ½), else under general", () => {
+  const deferral: Formula = (prev, next) => {
+    const weak = tables.weak!.row(prev);
+    const confident = Math.exp(Math.max(...weak)) >= 0.5;
+    return (confident ? weak : tables.general!.row(prev))[next]!;
+  };
+  assertRow("deferral(weak → general) τ=½", deferral);
+});
+
 void test("context-contrastive decoding differs from the model only at a piece's first byte after context, by its formula", () => {
   // A bigram sees only the previous token: without the context, a piece's first byte follows BOS.
   const ccd: Formula = (prev, next, startAfterContext) => (startAfterContext ? ccdFirst(prev, next) : mixedRow([["general", 1]], prev)[next]!);
@@ -238,6 +247,10 @@ void test("the item-4 ratios are computed from the rows", () => {
   const e = row("ts-expert").bits_per_byte.typescript!;
   const p = row("proxy-tuning general + (weak-ts − weak)").bits_per_byte.typescript!;
   assert.equal(t.proxy_tuning_gap_recovered.value, e < g ? (g - p) / (g - e) : null);
+  const bytes = { typescript: report.heldout.typescript.bytes, python: report.heldout.python.bytes };
+  const oracle =
+    (row("ts-expert").bits_per_byte.typescript! * bytes.typescript + row("py-expert").bits_per_byte.python! * bytes.python) / (bytes.typescript + bytes.python);
+  assert.ok(Math.abs(report.right_expert_per_language! - oracle) < 1e-12);
   assert.deepEqual(report.skipped, []);
 });
 
