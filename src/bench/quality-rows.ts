@@ -92,6 +92,9 @@ export function rowDefinitions(): RowDef[] {
       needs: ["general"],
     },
   ];
+  // Parameters as mergekit reads them (shared/notes/merge-methods.md): task_arithmetic is base + Σ wᵢ·δᵢ (1,1 is the
+  // plain sum of the task vectors; ½,½ equals the linear average over the same base), TIES normalises by the weights
+  // kept, DARE keeps each entry with probability `density` under a fixed seed, breadcrumbs drops the top `gamma`.
   const merge = (name: string, method: string, flags: MergeFlagsLite): RowDef => ({
     name,
     kind: "merge",
