@@ -26,6 +26,8 @@ const PROXY_ROW = "proxy-tuning general + (weak-ts − weak)";
 const PLAIN_MERGE_ROW = "merge task_arithmetic ½,½";
 const GAIN_TARGET = 0.8;
 const GAP_TARGET = 0.5;
+/** Bits/byte differences below this are float noise of two near-identical models, not an improvement. */
+const SAME_BITS = 1e-4;
 
 function bpb(rows: readonly RowFigures[], name: string, column: Column): number | null {
   return rows.find((r) => r.name === name)?.bits_per_byte[column] ?? null;
@@ -65,7 +67,7 @@ export function deriveTargets(rows: readonly RowFigures[]): Targets {
   const optimized = optimizeRow?.bits_per_byte.typescript ?? null;
   const plain = bpb(rows, PLAIN_MERGE_ROW, "typescript");
   return {
-    product_below_better_expert: { product, better_expert: better, ratio, met: ratio === null ? null : ratio < 1 },
+    product_below_better_expert: { product, better_expert: better, ratio, met: product === null || better === null ? null : product < better - SAME_BITS },
     merge_gain_kept: mergeGain,
     merge_gain_kept_met: mergeMet,
     proxy_tuning_gap_recovered: { value: gap, met: gap === null ? null : gap >= GAP_TARGET },
@@ -74,13 +76,13 @@ export function deriveTargets(rows: readonly RowFigures[]): Targets {
       favours_expert: weights ? weights[0]! > weights[1]! : null,
       bits_per_byte: optimized,
       plain_merge: plain,
-      improves: optimized === null || plain === null ? null : optimized < plain,
+      improves: optimized === null || plain === null ? null : plain - optimized > SAME_BITS,
     },
     explanation: {
-      product_below_better_expert: `mixed-code bits/byte of "${PRODUCT_ROW}" over the better of ts-expert and py-expert; met when below 1`,
+      product_below_better_expert: `mixed-code bits/byte of "${PRODUCT_ROW}" over the better of ts-expert and py-expert; met when below 1 (by more than ${SAME_BITS} bits/byte)`,
       merge_gain_kept: `per merge and language: (general − merge) / (general − that language's expert), bits/byte on that language; the target (≥ ${GAIN_TARGET} on both) is met when a task_arithmetic or ties row meets it; null where the expert is no better than general on its language (no gain to keep)`,
       proxy_tuning_gap_recovered: `TypeScript bits/byte: (general − proxy-tuned) / (general − ts-expert), the untuned and the tuned large model; met at ≥ ${GAP_TARGET}; null where ts-expert is no better than general`,
-      optimize: `the task_arithmetic weights (ts-expert, py-expert) searched on a TypeScript sample disjoint from the scored files; favours_expert when ts-expert's weight is the larger, improves when its TypeScript bits/byte is below "${PLAIN_MERGE_ROW}"`,
+      optimize: `the task_arithmetic weights (ts-expert, py-expert) searched on a TypeScript sample disjoint from the scored files; favours_expert when ts-expert's weight is the larger, improves when its TypeScript bits/byte is below "${PLAIN_MERGE_ROW}" by more than ${SAME_BITS}`,
     },
   };
 }
