@@ -76,7 +76,7 @@ void describe("files llama.cpp cannot open are listed as unusable before any req
   });
 
   void it("lists a file again as usable once it is replaced by a good one", async () => {
-    const blob = join(store, "blobs", readdirBlob("gemma3-export"));
+    const blob = join(store, "blobs", blobOf("gemma3-export"));
     copyFileSync(join(f.dir, "ts-bigram.gguf"), blob);
     const data = (await f.client.models.list()).data as unknown as Listed[];
     assert.equal(data.find((m) => m.id === "gemma3-export:latest")?.chorus.unusable, undefined);
@@ -84,7 +84,7 @@ void describe("files llama.cpp cannot open are listed as unusable before any req
 });
 
 /** The blob file name a manifest points at. */
-function readdirBlob(name: string): string {
+function blobOf(name: string): string {
   const manifest = JSON.parse(readFileSync(join(store, "manifests", "registry.ollama.ai", "library", name, "latest"), "utf8")) as {
     layers: { digest: string }[];
   };
