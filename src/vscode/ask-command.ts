@@ -3,6 +3,7 @@
 // save, titled with the question), with a cancellable progress notification and who answered; a CodeLens asks a
 // follow-up in the same document. Afterwards the user can rate the answer, which teaches the router.
 
+import { modelLabel } from "../core/demo/demo-models";
 import * as vscode from "vscode";
 import { followUpQuestion } from "../core/ask-thread";
 import type { AskOutput } from "../core/modes";
@@ -72,7 +73,9 @@ async function answer(services: ChorusServices, answers: AnswerDocuments, uri: v
   thread.turns.push({ question, answer: out.text });
   const empty = !out.text.trim();
   if (empty) answers.append(uri, "*The model answered nothing.*");
-  answers.append(uri, `\n\n---\n*Answered by ${out.decision.model} (${out.decision.action}): ${out.decision.reason}*\n`);
+  const label = modelLabel(services.engineHost.config.models, out.decision.model);
+  const who = label ? `${out.decision.model} — ${label}` : out.decision.model;
+  answers.append(uri, `\n\n---\n*Answered by ${who} (${out.decision.action}): ${out.decision.reason}*\n`);
   answers.refresh(uri);
   if (empty) {
     log.info(`ask: ${out.decision.model} answered nothing`);
