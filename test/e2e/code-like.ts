@@ -6,7 +6,8 @@
 const PRINTABLE = /[\x20-\x7e\t\n]/;
 /** Tokens TypeScript code is made of: punctuation and operators. */
 const PUNCTUATION = /[(){}[\];:=,.<>"'`+\-*/!?&|]/;
-const KEYWORDS = /\b(const|let|var|return|function|export|import|from|if|else|for|while|new|this|type|interface|class|async|await|number|string|boolean|true|false|null|undefined)\b/;
+const KEYWORDS =
+  /\b(const|let|var|return|function|export|import|from|if|else|for|while|new|this|type|interface|class|async|await|number|string|boolean|true|false|null|undefined)\b/;
 
 export interface CodeLikeVerdict {
   ok: boolean;

@@ -10,6 +10,12 @@ void test("the bigram models' noise is not code-like", () => {
 });
 
 void test("ordinary TypeScript completions are code-like", () => {
-  for (const code of ["return a - b;", "tract(a: number, b: number): number {", "  const total = items.length;", "new Map<string, number>()", "    if (x) {\n      return;"])
+  for (const code of [
+    "return a - b;",
+    "tract(a: number, b: number): number {",
+    "  const total = items.length;",
+    "new Map<string, number>()",
+    "    if (x) {\n      return;",
+  ])
     assert.deepEqual(codeLike(code), { ok: true, why: [] }, code);
 });
