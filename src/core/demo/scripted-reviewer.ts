@@ -107,7 +107,6 @@ export class ScriptedReviewerProvider implements Provider {
     yield { text, finishReason: "stop", usage: { inputTokens: 0, outputTokens: 0 } };
   }
 
-  // eslint-disable-next-line require-yield
   async *complete(): AsyncIterable<Delta> {
     throw new ProviderError("unsupported", `The scripted demo reviewer writes no completions. ${REAL_REVIEWER_STEP}`);
   }
