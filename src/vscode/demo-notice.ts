@@ -8,7 +8,7 @@ import type { ChorusServices } from "./services";
 const SHOWN_KEY = "chorus.demoNotice.shown";
 
 export const DEMO_NOTICE =
-  `Chorus is running on its small demo models (${DEMO_MODEL_LABEL}). They write short code-like completions; they cannot ` +
+  `running on its small demo models (${DEMO_MODEL_LABEL}). They write short code-like completions; they cannot ` +
   "follow instructions, answer questions or review code (the demo's review uses a scripted reviewer with recorded findings). " +
   "For real work, connect Ollama or add an API key.";
 
