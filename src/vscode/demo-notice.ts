@@ -12,6 +12,10 @@ export const DEMO_NOTICE =
   "follow instructions, answer questions or review code (the demo's review uses a scripted reviewer with recorded findings). " +
   "For real work, connect Ollama or add an API key.";
 
+/** Under a failed or empty Ask in the demo. */
+export const DEMO_ASK_NOTE =
+  "These are Chorus's small demo models: they read 256 bytes of context and write code, not answers. To ask questions, start Ollama (Chorus: Find Ollama Models) or add an API key (Chorus: Set API Key…).";
+
 export function registerDemoNotice(services: ChorusServices): void {
   const state = services.context.globalState;
   const listener = services.engineHost.onDidChange(() => {
