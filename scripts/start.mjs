@@ -44,14 +44,14 @@ function installChorus(extensionsDir) {
 }
 
 /**
- * HOOK (sidecar): with nothing else configured, the demo sidecar serving the generated demo models must run.
+ * HOOK (sidecar): with nothing else configured, the demo sidecar serving the trained demo models (models/demo) must run.
  * Starts `chorus serve --demo` (the sidecar engineer's) and hands its address to the extension host through
  * CHORUS_SIDECAR_URL / CHORUS_SIDECAR_TOKEN — the variables the CLI reads too; the engine host adopts them until
  * the extension's own sidecar process manager takes over. If that manager starts the demo sidecar itself, run
  * with --no-sidecar (or delete this hook). Returns the env for code-server and the models the sidecar serves.
  */
 async function startDemoSidecar() {
-  const child = spawn(process.execPath, [join(ROOT, "dist", "cli.js"), "serve", "--demo", "--cache-dir", join(STATE, "demo-models")], {
+  const child = spawn(process.execPath, [join(ROOT, "dist", "cli.js"), "serve", "--demo", "--cache-dir", join(STATE, "sidecar-cache")], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   stops.push(() => child.kill("SIGTERM"));
@@ -79,39 +79,16 @@ async function startDemoSidecar() {
 }
 
 /**
- * Tags of the demo models, so route and cascade have a cheap and a strong side: `weak` (heavily smoothed) is the
- * fast one, `ts-expert` the strong code model; `general` and `py-expert` take part in reviews.
+ * The demo instance's settings, written on every start (other settings the user changed are kept). No models and
+ * no modes: with nothing configured and no Ollama, the extension itself uses the sidecar's demo models, labelled,
+ * with the demo's modes (src/core/demo/demo-models.ts) — the same demo a fresh install shows.
  */
-const DEMO_TAGS = {
-  weak: ["local", "fast", "cheap"],
-  general: ["local"],
-  "ts-expert": ["local", "strong", "code"],
-  "py-expert": ["local", "code"],
-};
-
-/**
- * The demo instance's settings, written on every start (other settings the user changed are kept). The defaults are
- * the modes that show Chorus at its best on the tiny demo models: completions through a logit-mixing preset (the
- * one demo mix that writes code after `{`, `= ` and `return `), questions through a cascade from the fast model to
- * the strong one, reviews as a debate with three models and a judge, so no picker interrupts the first review.
- */
-function demoSettings(sidecarModels) {
-  // random-small is a random-weights model for tests: it writes noise, so the demo does not offer it. The mixing
-  // presets (chorus/<name>) are offered as modes (mix:<name>), not again as models under a third name.
-  const served = sidecarModels.filter((name) => !name.startsWith("random-") && !name.startsWith("chorus/"));
-  const models = served.map((name) => ({ id: name, provider: "sidecar", model: name, tags: DEMO_TAGS[name] ?? ["local"] }));
-  const has = (name) => served.includes(name);
-  const mix = sidecarModels.includes("chorus/dexperts-ts") ? "mix:dexperts-ts" : undefined;
-  const reviewers = ["ts-expert", "py-expert", "general"].filter(has);
+function demoSettings() {
   return {
     "workbench.startupEditor": "none",
     "security.workspace.trust.enabled": false,
     "telemetry.telemetryLevel": "off",
     "git.openRepositoryInParentFolders": "never",
-    ...(models.length ? { "chorus.models": models } : {}),
-    ...(mix ? { "chorus.modes.completion": mix } : {}),
-    ...(has("weak") && has("ts-expert") ? { "chorus.modes.ask": "cascade" } : {}),
-    ...(reviewers.length >= 2 ? { "chorus.modes.review": "debate", "chorus.review.participants": reviewers, "chorus.review.judge": reviewers[0] } : {}),
   };
 }
 
@@ -126,7 +103,8 @@ try {
   // The demo workspace starts fresh on every start: edits from an earlier demo would hide what the demo shows.
   if (!opt("workspace")) {
     rmSync(workspace, { recursive: true, force: true });
-    cpSync(join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
+    // demo/workspace: files to type in and files with planted bugs for the review (its recorded findings).
+    cpSync(join(ROOT, "demo", "workspace"), workspace, { recursive: true });
   }
   const sidecar = args.includes("--no-sidecar") ? { env: {}, models: [] } : await startDemoSidecar();
   const extensionsDir = join(STATE, "extensions");
@@ -136,7 +114,7 @@ try {
     workspace,
     port: opt("port") ? Number(opt("port")) : undefined,
     env: sidecar.env,
-    userSettings: demoSettings(sidecar.models),
+    userSettings: demoSettings(),
     keepSettings: true,
   });
   stops.push(server.stop);

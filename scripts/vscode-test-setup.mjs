@@ -97,12 +97,12 @@ export function userSettings(fakes) {
 /** Machine settings of every test instance; a UI test may replace the file through userDataFiles. */
 export const MACHINE_SETTINGS = { "workbench.welcomePage.walkthroughs.openOnInstall": false };
 
-export function freshState(name, { keep = false, cleanups }) {
+export function freshState(name, { keep = false, cleanups, from = join("test", "fixtures", "workspace") }) {
   const dir = join(STATE_ROOT, `${process.pid}-${name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const workspace = join(dir, "workspace");
-  cpSync(join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
+  cpSync(join(ROOT, from), workspace, { recursive: true });
   // Machine-scoped settings (such as VS Code's walkthroughs.openOnInstall, which Chorus's first-run walkthrough
   // respects) reach code-server's extension host only from its Machine settings, not from the user's.
   mkdirSync(join(dir, "user-data", "Machine"), { recursive: true });

@@ -58,7 +58,7 @@ function step(title) {
   console.log(`\n[vscode-tests ${elapsed()}] ${title}`);
 }
 
-const freshState = (name) => makeState(name, { keep: flag("keep") !== undefined, cleanups });
+const freshState = (name, from) => makeState(name, { keep: flag("keep") !== undefined, cleanups, from });
 
 async function launchBrowser() {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
@@ -157,7 +157,7 @@ async function runUiTests(browser, fakes) {
 /** One try of one UI test in a fresh code-server and browser context; returns the error text, or undefined. */
 async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
   resetFakes(fakes);
-  const { dir, workspace } = freshState(`ui-${slug}`.slice(0, 36) + `-${attempt}`);
+  const { dir, workspace } = freshState(`ui-${slug}`.slice(0, 36) + `-${attempt}`, test.workspace);
   for (const [rel, content] of Object.entries(test.userDataFiles ?? {})) {
     const file = join(dir, "user-data", rel);
     mkdirSync(dirname(file), { recursive: true });

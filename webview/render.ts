@@ -59,7 +59,8 @@ function header(s: PanelState): Part {
     s.mode === "refine"
       ? `Author: ${s.participants[0] ?? "…"} · critic: ${s.participants[1] ?? s.participants[0] ?? "…"}`
       : `Models: ${s.participants.join(", ") || "…"}`;
-  const meta = [who, s.judge ? `${s.mode === "mixture" ? "aggregator" : "judge"}: ${s.judge}` : undefined];
+  const labels = s.participants.flatMap((p) => (s.labels?.[p] ? [`${p}: ${s.labels[p]}`] : []));
+  const meta = [who, ...labels, s.judge ? `${s.mode === "mixture" ? "aggregator" : "judge"}: ${s.judge}` : undefined];
   const status = s.done
     ? `${STATUS_TEXT[s.done.status]} — ${s.done.reason}. ${s.done.costUsd > 0 ? `Cost $${s.done.costUsd.toFixed(4)}.` : s.done.status === "cancelled" ? "" : "No cloud cost."}`
     : s.cancelling

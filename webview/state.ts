@@ -31,6 +31,8 @@ export interface PanelState {
   file?: string;
   lines?: { start: number; end: number };
   participants: string[];
+  /** What a participant is, where it says (the demo's scripted reviewer). */
+  labels?: Record<string, string>;
   judge?: string;
   rounds: RoundView[];
   findings: Finding[];
@@ -61,7 +63,7 @@ export function reduce(s: PanelState, msg: HostMessage): PanelState {
   const e: ReviewEvent = msg.data.event;
   switch (e.type) {
     case "run-started":
-      Object.assign(s, { mode: e.mode, file: e.file, lines: e.lines, participants: e.participants, judge: e.judge });
+      Object.assign(s, { mode: e.mode, file: e.file, lines: e.lines, participants: e.participants, judge: e.judge, labels: e.labels });
       break;
     case "round-started":
       s.rounds.push({ round: e.round, label: e.label, columns: e.models.map((model) => ({ model, text: "", status: "streaming", notes: [] })) });

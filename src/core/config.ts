@@ -35,6 +35,8 @@ export interface ModelConfig {
   maxOutputTokens?: number;
   /** OpenAI reasoning models: "minimal", "low", "medium" or "high" (sent as reasoning_effort). */
   reasoningEffort?: string;
+  /** What the model is, shown beside its id wherever it appears (the demo's models say they are small demo models). */
+  label?: string;
 }
 
 /** A sidecar mixing preset ("chorus/<name>"): several local models voting on every token, served as one model. */

@@ -5,7 +5,7 @@
 
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { demoPresets, ensureDemoModels } from "./demo";
+import { checkDemoModels, demoPresets } from "./demo";
 import { parseLaunchConfig } from "./server/config";
 import { startSidecar, type RunningSidecar } from "./server/start";
 
@@ -25,18 +25,20 @@ async function main(): Promise<void> {
   const envToken = process.env.CHORUS_SIDECAR_TOKEN;
   const token = envToken && envToken.length >= 16 ? envToken : randomBytes(24).toString("hex");
   const folders = [...config.modelFolders];
-  if (config.demoCacheDir) {
+  let demo = false;
+  if (config.demoModelsDir) {
     try {
-      folders.push(await ensureDemoModels(config.demoCacheDir, config.corporaDir, log));
+      folders.push(checkDemoModels(config.demoModelsDir));
+      demo = true;
     } catch (e) {
-      log(`could not write the demo models to ${config.demoCacheDir}: ${e instanceof Error ? e.message : String(e)}`);
+      log(`no demo models: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   const sidecar: RunningSidecar = await startSidecar({
     ...config,
     modelFolders: folders,
     token,
-    builtInPresets: config.demoCacheDir ? demoPresets() : [],
+    builtInPresets: demo ? demoPresets() : [],
     log,
   });
   sidecar.problems().forEach(log);

@@ -3,6 +3,8 @@
 // save, titled with the question), with a cancellable progress notification and who answered; a CodeLens asks a
 // follow-up in the same document. Afterwards the user can rate the answer, which teaches the router.
 
+import { modelLabel } from "../core/demo/demo-models";
+import { DEMO_ASK_NOTE } from "./demo-notice";
 import * as vscode from "vscode";
 import { followUpQuestion } from "../core/ask-thread";
 import type { AskOutput } from "../core/modes";
@@ -63,7 +65,9 @@ async function answer(services: ChorusServices, answers: AnswerDocuments, uri: v
     if (isAbortError(e)) answers.append(uri, "\n\n*Cancelled.*\n");
     else {
       log.warn(`ask failed: ${errorMessage(e)}`);
-      answers.append(uri, `\n\n**Chorus could not answer:** ${errorMessage(e)}\n`);
+      // The demo models read 256 bytes and were never taught to answer: say so, with the step to a model that can.
+      const demo = services.engineHost.modelSource.kind === "demo" ? `\n\n${DEMO_ASK_NOTE}` : "";
+      answers.append(uri, `\n\n**Chorus could not answer:** ${errorMessage(e)}${demo}\n`);
       void vscode.window.showErrorMessage(`Chorus: Ask failed: ${errorMessage(e)}`, "Show Log").then((pick) => pick && log.show());
     }
     thread.turns.push({ question, answer: "" });
@@ -71,8 +75,10 @@ async function answer(services: ChorusServices, answers: AnswerDocuments, uri: v
   }
   thread.turns.push({ question, answer: out.text });
   const empty = !out.text.trim();
-  if (empty) answers.append(uri, "*The model answered nothing.*");
-  answers.append(uri, `\n\n---\n*Answered by ${out.decision.model} (${out.decision.action}): ${out.decision.reason}*\n`);
+  if (empty) answers.append(uri, `*The model answered nothing.*${services.engineHost.modelSource.kind === "demo" ? ` ${DEMO_ASK_NOTE}` : ""}`);
+  const label = modelLabel(services.engineHost.config.models, out.decision.model);
+  const who = label ? `${out.decision.model} — ${label}` : out.decision.model;
+  answers.append(uri, `\n\n---\n*Answered by ${who} (${out.decision.action}): ${out.decision.reason}*\n`);
   answers.refresh(uri);
   if (empty) {
     log.info(`ask: ${out.decision.model} answered nothing`);

@@ -8,7 +8,9 @@ import type { ChorusConfig, ModelConfig } from "../core/config";
 import { discoverOllamaModels, markOllamaCloudModels } from "../core/discovery";
 import { createEngine, type Engine } from "../core/engine";
 import type { ModeSurface } from "../core/modes";
+import { DEMO_MARKER_PRESET, DEMO_MODES, demoModelConfigs } from "../core/demo/demo-models";
 import { createProvider } from "../core/providers/factory";
+import { sidecarBaseUrl } from "../core/providers/sidecar";
 import type { Log } from "./log";
 import { readRoutingSettings } from "./routing-settings";
 import { readConfig, settingsSource, type SettingsProblem } from "./settings";
@@ -17,7 +19,8 @@ import { readConfig, settingsSource, type SettingsProblem } from "./settings";
 export type SidecarEndpoint = () => { url: string; token: string } | undefined;
 
 /** Where the models in use came from, for the status bar and the walkthrough. */
-export type ModelSource = { kind: "settings" } | { kind: "ollama"; url: string } | { kind: "none"; ollamaUrl: string; ollamaChecked: boolean };
+export type ModelSource =
+  { kind: "settings" } | { kind: "ollama"; url: string } | { kind: "demo" } | { kind: "none"; ollamaUrl: string; ollamaChecked: boolean };
 
 export class EngineHost implements vscode.Disposable {
   readonly engine: Engine;
@@ -100,6 +103,7 @@ export class EngineHost implements vscode.Disposable {
       config.models = found;
       this.source = found.length > 0 ? { kind: "ollama", url: config.ollamaUrl } : { kind: "none", ollamaUrl: config.ollamaUrl, ollamaChecked: true };
       if (found.length > 0) this.log.info(`no models configured: using ${found.length} model(s) from Ollama at ${config.ollamaUrl}`);
+      else if (await this.useDemo(config)) this.source = { kind: "demo" };
       else this.log.warn(`no models configured and no Ollama answered at ${config.ollamaUrl}`);
     } else {
       this.source = { kind: "none", ollamaUrl: config.ollamaUrl, ollamaChecked: false };
@@ -108,6 +112,24 @@ export class EngineHost implements vscode.Disposable {
     this.engine.reconfigure(this.withOverrides(config));
     this.log.debug(`engine reconfigured (${why}): ${config.models.map((m) => m.id).join(", ") || "no models"}`);
     this.changed.fire(this.engine.config);
+  }
+
+  /**
+   * With nothing configured and no Ollama: the demo, when the sidecar serves the demo models. Its models replace
+   * the empty list and its modes apply to each surface whose chorus.modes.* setting the user left unset.
+   */
+  private async useDemo(config: ChorusConfig): Promise<boolean> {
+    const served = await sidecarDemoModels(this.sidecar);
+    if (!served) return false;
+    config.models = demoModelConfigs(served);
+    const settings = vscode.workspace.getConfiguration("chorus.modes");
+    for (const surface of Object.keys(DEMO_MODES) as ModeSurface[]) {
+      const set = settings.inspect<string>(surface);
+      if (set?.globalValue === undefined && set?.workspaceValue === undefined && set?.workspaceFolderValue === undefined)
+        config.modes[surface] = DEMO_MODES[surface];
+    }
+    this.log.info(`no models configured and no Ollama: using the demo models (${config.models.map((m) => m.id).join(", ")})`);
+    return true;
   }
 
   /** A mode was chosen: lay the choices over the current config without re-reading settings or Ollama. */
@@ -137,6 +159,20 @@ export class EngineHost implements vscode.Disposable {
     this.disposables.forEach((d) => d.dispose());
     // The ledger writes in batches; the rest of what is queued is written at process exit if this is cut short.
     void this.engine.dispose();
+  }
+}
+
+/** The models a running sidecar serves when it serves the demo (its demo presets are listed), else undefined. */
+async function sidecarDemoModels(sidecar: SidecarEndpoint): Promise<string[] | undefined> {
+  const c = sidecar();
+  if (!c) return undefined;
+  try {
+    const r = await fetch(`${sidecarBaseUrl(c.url)}/models`, { headers: { authorization: `Bearer ${c.token}` }, signal: AbortSignal.timeout(5000) });
+    const body = (await r.json()) as { data?: { id?: unknown }[] };
+    const ids = (body.data ?? []).map((m) => m.id).filter((id): id is string => typeof id === "string");
+    return ids.includes(DEMO_MARKER_PRESET) ? ids : undefined;
+  } catch {
+    return undefined;
   }
 }
 

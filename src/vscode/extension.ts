@@ -17,6 +17,7 @@ import type { ChorusServices, FeatureRegistration } from "./services";
 import { registerStatusBar } from "./status-bar";
 import { registerUsageView } from "./usage-view";
 import { registerWalkthrough } from "./walkthrough";
+import { registerDemoNotice } from "./demo-notice";
 import { registerWorkbenchCommands } from "./workbench-commands";
 
 /** Each runs once, in this order. Features may register modes here: the status bar and picker read the registry
@@ -35,6 +36,7 @@ const FEATURES: [name: string, register: FeatureRegistration][] = [
   ["ask", registerAskCommand],
   ["merge models", registerMergeCommand],
   ["walkthrough", registerWalkthrough],
+  ["demo notice", registerDemoNotice],
 ];
 
 /** What activate() returns: the services, so extension-host tests (and other extensions) can reach the engine. */

@@ -9,6 +9,15 @@ import { markStepDone, openWalkthrough } from "./walkthrough";
 export const FIND_OLLAMA_COMMAND = "chorus.findOllamaModels";
 const TOLD_KEY = "chorus.ollamaDiscovery.told";
 
+/**
+ * With the sidecar's demo models on, the demo stands in for missing models once the sidecar is up (engine-host.ts):
+ * a "no model" warning at startup would contradict the demo notice that follows it a moment later.
+ */
+function demoExpected(): boolean {
+  const settings = vscode.workspace.getConfiguration();
+  return settings.get<boolean>(SETTINGS.sidecarEnabled) !== false && settings.get<boolean>(SETTINGS.sidecarDemoModels) !== false;
+}
+
 export function registerOllamaDiscovery(services: ChorusServices): void {
   const { engineHost, log } = services;
   let told = "";
@@ -36,7 +45,7 @@ export function registerOllamaDiscovery(services: ChorusServices): void {
         .then((pick) => {
           if (pick) void vscode.commands.executeCommand("chorus.chooseMode");
         });
-    } else if (source.kind === "none") {
+    } else if (source.kind === "none" && !demoExpected()) {
       // The sidecar's mixing presets still serve completions without any configured model: say so rather than
       // make Chorus look broken.
       const mixing = services.modes.forSurface("completion").some((m) => m.id.startsWith("mix:"));
@@ -64,6 +73,11 @@ export function registerOllamaDiscovery(services: ChorusServices): void {
       if (source.kind === "settings") {
         void vscode.window.showInformationMessage(`Chorus uses the models in ${SETTINGS.models}; Ollama discovery only runs while that setting is empty.`);
       }
+      // The demo stands in, so the automatic warning was not shown: asked, say what was found.
+      if (source.kind === "demo" || (source.kind === "none" && demoExpected()))
+        void vscode.window.showWarningMessage(
+          `Chorus: no Ollama answered at ${engineHost.config.ollamaUrl} — start it (or change ${SETTINGS.ollamaUrl}) and look again. Until then Chorus uses its demo models.`,
+        );
       log.info(`model source after search: ${source.kind}`);
     }),
   );

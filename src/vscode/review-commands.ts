@@ -8,6 +8,7 @@ import * as vscode from "vscode";
 import { ReviewSnapshot } from "./review-snapshot";
 import { REVIEW_MODES, type ReviewMode } from "../core/collab/text/events";
 import { ReviewInputError } from "../core/collab/text/review";
+import type { ModelConfig } from "../core/config";
 import { errorMessage } from "./log";
 import { ReviewController } from "./review-controller";
 import { routerReviewLearner } from "./review-learning";
@@ -54,7 +55,17 @@ export function registerReview(services: ChorusServices): void {
       const setup = await chooseReviewSetup(mode, services.engine.config.models, services.context.workspaceState);
       if (!setup) return;
       const result = await controller.start(
-        { mode, file, languageId: doc.languageId, code, startLine: startLine + 1, participants: setup.participants, judge: setup.judge, rounds: setup.rounds },
+        {
+          mode,
+          file,
+          languageId: doc.languageId,
+          code,
+          startLine: startLine + 1,
+          participants: setup.participants,
+          judge: setup.judge,
+          rounds: setup.rounds,
+          labels: participantLabels(services.engine.config.models, setup.participants),
+        },
         doc.uri,
         file,
       );
@@ -107,4 +118,13 @@ export function registerReview(services: ChorusServices): void {
   // interrupted by then, the extension reopens it itself.
   const reopen = setTimeout(() => void vscode.commands.executeCommand(REOPEN_COMMAND), REOPEN_AFTER_MS);
   services.context.subscriptions.push({ dispose: () => clearTimeout(reopen) });
+}
+
+/** The labels of the participants that have one (the demo's models say what they are). */
+function participantLabels(models: readonly ModelConfig[], participants: readonly string[]): Record<string, string> | undefined {
+  const labelled = participants.flatMap((id) => {
+    const label = models.find((m) => m.id === id)?.label;
+    return label ? [[id, label] as const] : [];
+  });
+  return labelled.length ? Object.fromEntries(labelled) : undefined;
 }

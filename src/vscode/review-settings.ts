@@ -4,6 +4,7 @@
 import * as vscode from "vscode";
 import type { ReviewMode } from "../core/collab/text/events";
 import type { ModelConfig } from "../core/config";
+import { isScriptedReviewer } from "../core/demo/demo-models";
 import { readReviewSettings, type ReviewSettings } from "../core/settings/review";
 import type { SettingProblem } from "../core/settings/section";
 import { initialParticipants, LAST_PARTICIPANTS_KEY, rememberParticipants } from "./review-participants";
@@ -47,9 +48,12 @@ export async function chooseReviewSetup(mode: ReviewMode, models: ModelConfig[],
       SETTINGS.reviewParticipants,
     );
   if (s.participants.length > 0) return s;
+  // The demo: its one reviewer that can write findings is the scripted one (it refuses files it has no recording for).
+  const scripted = models.find(isScriptedReviewer);
+  if (scripted) return { ...s, participants: [scripted.id] };
   if (models.length === 0)
     throw new ReviewSettingsError("No models are configured. Add models to chorus.models, or start Ollama so Chorus can find its models.", SETTINGS.models);
-  const items = models.map((m) => ({ label: m.id, description: `${m.provider} · ${m.model}`, picked: false }));
+  const items = models.map((m) => ({ label: m.id, description: m.label ?? `${m.provider} · ${m.model}`, picked: false }));
   if (mode === "refine") {
     const author = await vscode.window.showQuickPick(items, {
       title: "Chorus: Refine with Feedback (1/2)",

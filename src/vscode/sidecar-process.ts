@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import * as vscode from "vscode";
 import type { ChorusServices } from "./services";
+import { DEMO_MARKER_PRESET } from "../core/demo/demo-models";
 import { markStepDone, noteSidecarPresets } from "./walkthrough";
 import { settingsSource } from "./settings";
 import { sidecarLaunchSettings } from "./sidecar-settings";
@@ -86,6 +87,9 @@ export function registerSidecar(services: ChorusServices): void {
       shownProblems = text;
       lastModels = presets.map((m) => m.id);
       noteSidecarPresets(lastModels);
+      // Nothing configured and no Ollama: the demo's models become the models once the sidecar serves them.
+      if (services.engineHost.modelSource.kind === "none" && lastModels.includes(DEMO_MARKER_PRESET))
+        void services.engineHost.refresh("the sidecar serves the demo");
       if (added.length) log.info(`mixing modes: ${added.join(", ")}`);
       render(supervisor.state);
     } catch (e) {

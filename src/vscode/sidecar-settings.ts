@@ -3,10 +3,9 @@
 // its log; here the values are only gathered, as written. Only the two settings the extension acts on itself
 // (enabled, demoModels) are read here. Only `import type` from vscode: unit-testable in plain Node.
 
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { z } from "zod";
 import { readSection, setting, type SettingProblem } from "../core/settings/section";
+import { demoModelsDir } from "../sidecar/demo";
 import { launchSettings } from "../sidecar/server/config";
 import { settingsReader, type SettingsSource } from "./settings";
 
@@ -30,13 +29,11 @@ export function sidecarLaunchSettings(source: SettingsSource, paths: { globalSto
   const reader = settingsReader(source);
   const found: SettingProblem[] = [];
   const { enabled, demoModels } = readSection(EXTENSION_SIDECAR_SETTINGS, "sidecar", reader, found);
-  const corpora = join(paths.extensionRoot, "test", "fixtures", "corpora");
   const config: Record<string, unknown> = Object.fromEntries(PASSED_ON.map((field) => [field, reader.get(`sidecar.${field}`)]));
-  // The demo models live in the extension's global storage, written once; built from the shipped corpora
-  // when the extension folder has them, else from the sidecar's built-in ones.
+  // The demo models ship in the extension's folder (models/demo): nothing to generate.
   // The sidecar keeps its verdicts on model files (loadable or not) in the extension's global storage.
   config.cacheDir = paths.globalStorage;
-  if (demoModels) Object.assign(config, { demoCacheDir: paths.globalStorage, ...(existsSync(corpora) ? { corporaDir: corpora } : {}) });
+  if (demoModels) config.demoModelsDir = demoModelsDir(paths.extensionRoot);
   return { enabled, config, problems: found.map((p) => p.message) };
 }
 

@@ -39,7 +39,8 @@ function renderStatus(services: ChorusServices, item: vscode.StatusBarItem, last
   const source = services.engineHost.modelSource;
   const noModels = services.engineHost.config.models.length === 0;
   const answered = lastAnswer ? ` · ${lastAnswer.ok ? lastAnswer.model : "$(error) " + lastAnswer.model}` : "";
-  item.text = `$(${noModels ? "warning" : "layers"}) Chorus: ${completion?.id ?? "no mode"}${answered}`;
+  const demo = source.kind === "demo" ? " · demo models" : "";
+  item.text = `$(${noModels ? "warning" : "layers"}) Chorus: ${completion?.id ?? "no mode"}${answered}${demo}`;
   item.accessibilityInformation = { label: `Chorus, completion mode ${completion?.label ?? "none"}. Click to choose a collaboration mode.` };
   item.backgroundColor = noModels ? new vscode.ThemeColor("statusBarItem.warningBackground") : undefined;
 
@@ -55,7 +56,12 @@ function renderStatus(services: ChorusServices, item: vscode.StatusBarItem, last
     );
   } else {
     const from = source.kind === "ollama" ? ` (found in Ollama at ${source.url})` : "";
-    md.appendMarkdown(`Models: ${escape(services.engineHost.config.models.map((m) => m.id).join(", "))}${escape(from)}\n\n`);
+    const models = services.engineHost.config.models.map((m) => (m.label ? `${m.id} (${m.label})` : m.id));
+    md.appendMarkdown(`Models: ${escape(models.join(", "))}${escape(from)}\n\n`);
+    if (source.kind === "demo")
+      md.appendMarkdown(
+        `These are Chorus's small demo models: short code-like completions only. [Set up real models](command:workbench.action.openWalkthrough)\n\n`,
+      );
   }
   if (last) {
     md.appendMarkdown(`**Last decision** (${escape(last.surface)}, mode ${escape(last.mode)}): ${escape(last.model)}`);

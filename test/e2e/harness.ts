@@ -19,6 +19,8 @@ export interface UiTest {
   /** Files written into the instance's user-data dir before it starts (path relative to it → content),
    *  e.g. a ledger under `User/globalStorage/chorus-dev.chorus/ledger/ledger.jsonl`. */
   userDataFiles?: Record<string, string>;
+  /** The folder (relative to the repository) copied as the test's workspace; test/fixtures/workspace by default. */
+  workspace?: string;
   run(wb: Workbench): Promise<void>;
 }
 
@@ -30,7 +32,7 @@ const REGISTRY = Symbol.for("chorus.e2e.tests");
 const tests: UiTest[] = ((globalThis as Record<symbol, UiTest[] | undefined>)[REGISTRY] ??= []);
 
 /** Declare a UI test (call at module top level of a test/e2e/*.e2e.ts file). */
-export function uiTest(name: string, run: (wb: Workbench) => Promise<void>, opts: Pick<UiTest, "settings" | "userDataFiles"> = {}): void {
+export function uiTest(name: string, run: (wb: Workbench) => Promise<void>, opts: Pick<UiTest, "settings" | "userDataFiles" | "workspace"> = {}): void {
   tests.push({ name, run, ...opts });
 }
 

@@ -9,10 +9,10 @@ import * as assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { demoFolder } from "../../src/sidecar/demo";
+import { demoModelsDir } from "../../src/sidecar/demo";
 import { makeBigramModel } from "../../src/sidecar/testmodels/bigram";
 import { findCorporaDir, loadLanguageCorpus } from "../../src/sidecar/testmodels/corpora";
-import { CHORUS_GLOBAL_STORAGE, uiTest, type Workbench } from "./harness";
+import { uiTest, type Workbench } from "./harness";
 
 const MODELS = mkdtempSync(join(tmpdir(), "chorus-e2e-merge-"));
 const TUNED = mkdtempSync(join(tmpdir(), "chorus-e2e-merge-tuned-"));
@@ -47,7 +47,7 @@ uiTest(
 );
 
 uiTest("the merge picker offers the models the sidecar serves, in numbered steps", pickServedModels, {
-  // The extension's own sidecar writes and serves the demo models (from its global storage, not a model folder).
+  // The extension's own sidecar serves the demo models shipped in its folder (models/demo), not a model folder.
   settings: () => ({ "chorus.sidecar.demoModels": true }),
 });
 
@@ -97,7 +97,7 @@ async function pickCodersAndLinear(wb: Workbench, steps: Steps): Promise<void> {
 }
 
 async function pickServedModels(wb: Workbench): Promise<void> {
-  // The sidecar writes the demo models when it starts: reopen the picker until it lists them.
+  // The sidecar lists the demo models once it has started: reopen the picker until it does.
   await wb.until(
     "the merge picker to list the sidecar's demo models",
     async () => {
@@ -111,7 +111,7 @@ async function pickServedModels(wb: Workbench): Promise<void> {
   );
   const rows = (await wb.quickPickRows().allInnerTexts()).join("\n");
   for (const name of ["general.gguf", "py-expert.gguf", "ts-expert.gguf"]) assert.ok(rows.includes(name), `${name} is offered:\n${rows}`);
-  assert.match(rows, /sidecar · .*demo-models/, "a served model says where its file is");
+  assert.match(rows, /sidecar · .*models\/demo/, "a served model says where its file is");
   assert.doesNotMatch(rows, /contrastive-ts|poe-ts-py/, "no mixing preset (it has no file to merge)");
   await wb.screenshot("served-models");
   const steps = new Steps(wb);
@@ -127,7 +127,7 @@ async function pickServedModels(wb: Workbench): Promise<void> {
   await steps.next();
   await wb.pick("half precision", { filter: "f16" });
   await steps.next();
-  const proposed = join(demoFolder(join(wb.userDataDir, CHORUS_GLOBAL_STORAGE)), "slerp-merge.gguf");
+  const proposed = join(demoModelsDir(), "slerp-merge.gguf"); // next to the sources: the demo models shipped with the extension
   await wb.until(`the save dialog to propose ${proposed}`, async () => (await wb.quickInput().inputValue()) === proposed);
   await wb.page.keyboard.press("Escape"); // backing out writes nothing
   assert.deepEqual(steps.titles, [

@@ -19,5 +19,6 @@ uiTest(
     await toast.getByRole("button", { name: "Set Up Chorus" }).click();
     await wb.page.locator(".gettingStartedContainer").getByText("Get started with Chorus").first().waitFor({ timeout: 20_000 });
   },
-  { settings: () => ({ "chorus.models": [], "chorus.ollamaUrl": "http://127.0.0.1:9" }) },
+  // Without the demo models too: with them, the demo would stand in for the missing models (demo-*.e2e.ts).
+  { settings: () => ({ "chorus.models": [], "chorus.ollamaUrl": "http://127.0.0.1:9", "chorus.sidecar.demoModels": false }) },
 );

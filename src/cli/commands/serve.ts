@@ -1,5 +1,5 @@
 // `chorus serve`: the sidecar in the foreground, for any OpenAI client (curl, the openai package, other editors).
-// Prints the URL and a fresh bearer token; --demo generates the demo models and their mixing presets. Mixing
+// Prints the URL and a fresh bearer token; --demo serves the shipped demo models and their mixing presets. Mixing
 // presets come from the config file ("sidecar": {"presets": …}, as chorus.sidecar.presets) and --preset flags,
 // parsed as the extension parses its setting, so any OpenAI client can run a preset over the user's own models.
 
@@ -8,7 +8,7 @@ import { homedir, availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { wholeNumber } from "../options";
-import { demoPresets, ensureDemoModels } from "../../sidecar/demo";
+import { checkDemoModels, demoModelsDir, demoPresets } from "../../sidecar/demo";
 import { mergePresets, PRESET_FLAG_SYNTAX, presetModels, presetsFromFlags } from "../../sidecar/presets";
 import { parseAdapterFlag } from "../../sidecar/registry/adapters";
 import { loadConfigPresets } from "../config-file";
@@ -39,13 +39,13 @@ export function register(program: Command): void {
     .description("Run the local model server (OpenAI-compatible) with GGUF models and logit-mixing presets.")
     .option("--port <port>", "port on 127.0.0.1 (default, or 0: a free one)")
     .option("--models <dir>", "a folder of .gguf files (repeat for more)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option("--demo", "generate the demo models (and serve the chorus/* mixing presets over them)")
+    .option("--demo", "serve the small demo models Chorus trained on code (models/demo) and the chorus/* mixing presets over them")
     .option("--threads <n>", "CPU threads per model")
     .option("--lookahead <n>", "draft tokens an evaluation checks, guessed from the text (0 = off; default 4)")
     .option("--memory-mb <mb>", `memory budget for loaded models (default ${SIDECAR_DEFAULTS.memoryMb})`)
     .option("--no-ollama", "do not serve the models Ollama has downloaded")
     .option("--no-gpu", "run on the CPU even when a GPU is found")
-    .option("--cache-dir <dir>", "where --demo writes its models and which model files loaded is remembered (default ~/.cache/chorus)")
+    .option("--cache-dir <dir>", "where the sidecar remembers which model files loaded (default ~/.cache/chorus)")
     .option(
       "--adapter <NAME=BASE,PATH[@SCALE],...>",
       "serve BASE with GGUF LoRA adapters attached (scale default 1) as the model NAME (repeat for more)",
@@ -68,9 +68,7 @@ export function register(program: Command): void {
       const userPresets = mergePresets(fromFile.presets, fromFlags);
       const folders = [...opts.models];
       const cache = opts.cacheDir ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "chorus");
-      if (opts.demo) {
-        folders.push(await ensureDemoModels(cache, undefined, (line) => console.error(line)));
-      }
+      if (opts.demo) folders.push(checkDemoModels(demoModelsDir()));
       const token = randomBytes(24).toString("hex");
       const sidecar = await startSidecar({
         token,

@@ -5,6 +5,7 @@
 
 import { DEFAULT_OPENAI_URL, type ModelConfig } from "../config";
 import type { ProviderFactory } from "../models";
+import { ScriptedReviewerProvider } from "../demo/scripted-reviewer";
 import type { CallPolicy } from "./guarded";
 import type { FimMode } from "./openai-capabilities";
 import { OllamaProvider } from "./ollama";
@@ -62,6 +63,8 @@ export function createProvider(model: ModelConfig & ProviderTuning, apiKey: stri
       // A model with its own endpoint points at a sidecar someone started by hand (`chorus serve`), key and all.
       if (model.endpoint) return new OpenAIProvider({ kind: "sidecar", target: { baseURL: sidecarBaseUrl(model.endpoint), apiKey }, fim: "suffix", ...common });
       return createSidecarProvider(opts.sidecar ?? (() => undefined), common);
+    case "scripted":
+      return new ScriptedReviewerProvider();
     default:
       throw new Error(`Model "${model.id}": unknown provider "${String(model.provider)}" — use ollama, openai or sidecar.`);
   }

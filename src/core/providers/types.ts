@@ -87,7 +87,8 @@ export interface Capabilities {
   embeddings: boolean;
 }
 
-export type ProviderKind = "ollama" | "openai" | "sidecar";
+/** "scripted": the demo's scripted reviewer (core/demo), never configured in settings. */
+export type ProviderKind = "ollama" | "openai" | "sidecar" | "scripted";
 
 export interface Provider {
   readonly kind: ProviderKind;

@@ -23,12 +23,10 @@ export interface LaunchConfig {
   presets?: unknown;
   /** chorus.sidecar.adapters, checked by parseAdaptedModels when the sidecar starts. */
   adapters?: unknown;
-  /** Generate and serve the demo models from this cache folder. */
-  demoCacheDir?: string;
+  /** Serve the trained demo models shipped in this folder (models/demo of the extension) and the demo presets. */
+  demoModelsDir?: string;
   /** The sidecar's own cache folder (which model files were proven loadable); none: remembered until it stops. */
   cacheDir?: string;
-  /** The corpora the demo models are trained on (test/fixtures/corpora in the extension's folder). */
-  corporaDir?: string;
   port?: number;
 }
 
@@ -63,9 +61,8 @@ export function launchSettings(cores: number) {
     maxContext: count(64, 1_048_576, SIDECAR_DEFAULTS.maxContext),
     presets: setting(z.unknown(), () => ({}), "an object of presets"),
     adapters: setting(z.unknown(), () => ({}), "an object of adapted models"),
-    demoCacheDir: setting(path, undefined, "a folder path"),
+    demoModelsDir: setting(path, undefined, "a folder path"),
     cacheDir: setting(path, undefined, "a folder path"),
-    corporaDir: setting(path, undefined, "a folder path"),
     port: setting(
       z
         .number()
@@ -80,7 +77,7 @@ export function launchSettings(cores: number) {
 }
 
 /** Launch-only fields are not settings: their problems name them as they are. */
-const LAUNCH_ONLY = new Set(["ollamaDir", "demoCacheDir", "cacheDir", "corporaDir", "port"]);
+const LAUNCH_ONLY = new Set(["ollamaDir", "demoModelsDir", "cacheDir", "port"]);
 
 export function parseLaunchConfig(raw: unknown, cores: number): { config: LaunchConfig; problems: string[] } {
   const found: SettingProblem[] = [];

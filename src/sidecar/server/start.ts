@@ -14,7 +14,7 @@ import { startHttpServer, type SidecarServer } from "./http";
 import { MixerCache } from "./mixer-cache";
 
 /** The launch settings (checked by parseLaunchConfig) plus what only the process that starts the sidecar knows. */
-export interface SidecarConfig extends Omit<LaunchConfig, "demoCacheDir" | "corporaDir" | "lookahead"> {
+export interface SidecarConfig extends Omit<LaunchConfig, "demoModelsDir" | "lookahead"> {
   /** Draft tokens an evaluation checks; default DEFAULT_LOOKAHEAD. */
   lookahead?: number;
   token: string;

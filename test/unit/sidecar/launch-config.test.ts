@@ -2,6 +2,7 @@
 // the values on as written and the sidecar's one schema (src/sidecar/server/config.ts) checks them, so a bad value
 // is named once, with its setting, and replaced by its default while the others still apply.
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { defaultThreads, parseLaunchConfig, SIDECAR_DEFAULTS } from "../../../src/sidecar/server/config";
 import { sidecarLaunchSettings } from "../../../src/vscode/sidecar-settings";
@@ -23,7 +24,7 @@ void describe("sidecar launch settings", () => {
     assert.equal(config.threads, defaultThreads(6));
     assert.equal(config.gpu, "auto");
     assert.equal(config.useOllamaModels, true);
-    assert.equal(config.demoCacheDir, paths.globalStorage);
+    assert.equal(config.demoModelsDir, join(paths.extensionRoot, "models", "demo"), "the models shipped in the extension");
   });
 
   void it("good values reach the sidecar; threads 0 means automatic, gpu false turns the GPU off", () => {
@@ -41,7 +42,7 @@ void describe("sidecar launch settings", () => {
     assert.equal(config.gpu, false);
     assert.equal(config.useOllamaModels, false);
     assert.deepEqual(config.modelFolders, ["/models"]);
-    assert.equal(config.demoCacheDir, undefined);
+    assert.equal(config.demoModelsDir, undefined);
   });
 
   void it("bad values: each named with its setting and replaced by its default, the rest kept", () => {

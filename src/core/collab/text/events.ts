@@ -30,6 +30,8 @@ export type ReviewEvent =
       participants: string[];
       judge: string;
       rounds: number;
+      /** What a participant is, where it says (e.g. the scripted demo reviewer). */
+      labels?: Record<string, string>;
     }
   /** `label` names the step ("Round 2", "Critique 1", "Aggregation"); `models` are those asked in it. */
   | { type: "round-started"; round: number; label: string; models: string[] }

@@ -18,6 +18,8 @@ export interface ReviewRequest extends CodeUnderReview {
   /** Judge (debate, refine) or aggregator (mixture); defaults to the first participant (refine: the critic). */
   judge?: string;
   rounds: number;
+  /** What each participant is, where it says (the demo's scripted reviewer): shown beside its id in the panel. */
+  labels?: Record<string, string>;
   runId?: string;
   options?: GenerationOptions;
 }
@@ -64,7 +66,17 @@ export async function runReview(models: ReviewModels, req: ReviewRequest, onEven
   // A cap on each reply: a model that never stops (Ollama's default is "until the context is full") would hold the
   // whole round hostage. Reviews in the JSON shape fit well within it.
   const s = new ReviewSession(models, runId, req.mode, req, req.participants, emit, signal, { maxTokens: DEFAULT_MAX_TOKENS, ...req.options });
-  emit({ type: "run-started", runId, mode: req.mode, file: req.file, lines: s.range, participants: req.participants, judge, rounds: req.rounds });
+  emit({
+    type: "run-started",
+    runId,
+    mode: req.mode,
+    file: req.file,
+    lines: s.range,
+    participants: req.participants,
+    judge,
+    rounds: req.rounds,
+    ...(req.labels ? { labels: req.labels } : {}),
+  });
   let outcome: StrategyOutcome;
   try {
     if (req.mode === "debate") outcome = await runDebate(s, req.rounds, judge, emit);
