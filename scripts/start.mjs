@@ -85,6 +85,14 @@ async function startDemoSidecar() {
  */
 function demoSettings() {
   return {
+    // Written by earlier versions of npm start: left in place they would point at models this sidecar no longer
+    // serves and hide the demo (undefined drops the key when the settings are merged and written).
+    "chorus.models": undefined,
+    "chorus.modes.completion": undefined,
+    "chorus.modes.ask": undefined,
+    "chorus.modes.review": undefined,
+    "chorus.review.participants": undefined,
+    "chorus.review.judge": undefined,
     "workbench.startupEditor": "none",
     "security.workspace.trust.enabled": false,
     "telemetry.telemetryLevel": "off",

@@ -124,7 +124,16 @@ export function describeReport(report: OptimizeReport): string {
 }
 
 /** Everything a merge needs, asked step by step; undefined when the user backs out. */
-async function askRequest(sidecar: SidecarEndpoint): Promise<MergeRequest | undefined> {
+/** Where the save dialog starts: writable, and never inside the extension (where the demo models ship). */
+export function proposedOutputFolder(picked: readonly MergeCandidate[], workspace: readonly string[], extensionRoot: string, storage: string): string {
+  // Beside the first model, unless that is a blob in Ollama's store or a model shipped with the extension (read-only
+  // when installed from a .vsix, and replaced on update): then the workspace, else the extension's storage.
+  const inside = (p: string) => !path.relative(extensionRoot, p).startsWith("..") && !path.isAbsolute(path.relative(extensionRoot, p));
+  const first = picked.find((m) => !m.fromOllama && !inside(m.path));
+  return first ? path.dirname(first.path) : (workspace[0] ?? storage);
+}
+
+async function askRequest(sidecar: SidecarEndpoint, folders: { extensionRoot: string; storage: string }): Promise<MergeRequest | undefined> {
   const picked = await pickModels(sidecar);
   if (!picked) return undefined;
   const method = await pickMethod(picked.length);
@@ -201,9 +210,8 @@ async function askRequest(sidecar: SidecarEndpoint): Promise<MergeRequest | unde
   );
   if (!dtype) return undefined;
   request.dtype = dtype.label;
-  // Beside the first model, unless that is a blob in Ollama's store: then in the workspace.
-  const first = picked.find((m) => !m.fromOllama);
-  const folder = first ? path.dirname(first.path) : (workspace[0] ?? path.dirname(picked[0]!.path));
+  const folder = proposedOutputFolder(picked, workspace, folders.extensionRoot, folders.storage);
+  if (folder === folders.storage) await vscode.workspace.fs.createDirectory(vscode.Uri.file(folder));
   const defaultUri = vscode.Uri.file(path.join(folder, `${method}-merge.gguf`));
   const out = await vscode.window.showSaveDialog({
     title: title("save", "save the merged model as"),
@@ -269,7 +277,12 @@ export function registerMergeCommand(services: ChorusServices): void {
   const cli = services.context.asAbsolutePath(path.join("dist", "cli.js"));
   services.context.subscriptions.push(
     vscode.commands.registerCommand(MERGE_COMMAND, async (given?: MergeRequest) => {
-      const request = given ?? (await askRequest(() => services.engineHost.sidecarEndpoint()));
+      const request =
+        given ??
+        (await askRequest(() => services.engineHost.sidecarEndpoint(), {
+          extensionRoot: services.context.extensionPath,
+          storage: path.join(services.context.globalStorageUri.fsPath, "merged-models"),
+        }));
       if (!request) return;
       let result;
       try {

@@ -127,7 +127,11 @@ async function pickServedModels(wb: Workbench): Promise<void> {
   await steps.next();
   await wb.pick("half precision", { filter: "f16" });
   await steps.next();
-  const proposed = join(demoModelsDir(), "slerp-merge.gguf"); // next to the sources: the demo models shipped with the extension
+  // Not beside the sources: the demo models ship inside the extension (read-only when installed), so the workspace.
+  const folder = new URL(wb.page.url()).searchParams.get("folder");
+  assert.ok(folder, "the workbench URL names its folder");
+  const proposed = join(folder, "slerp-merge.gguf");
+  assert.ok(!proposed.startsWith(demoModelsDir()));
   await wb.until(`the save dialog to propose ${proposed}`, async () => (await wb.quickInput().inputValue()) === proposed);
   await wb.page.keyboard.press("Escape"); // backing out writes nothing
   assert.deepEqual(steps.titles, [
