@@ -1,19 +1,21 @@
 // `npm start`: Chorus in a real VS Code on this machine. Builds, installs code-server if missing, installs Chorus
 // into a private code-server instance, starts the demo sidecar, opens a demo workspace on 127.0.0.1, prints the URL
 // and runs until Ctrl-C (then stops everything it started).
-//   npm start [-- --port 8080] [--workspace DIR] [--no-build] [--no-sidecar]
+//   npm start [-- --port 8080] [--workspace DIR] [--no-build] [--no-sidecar] [--code-server=4.139.1]
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { installCodeServer, ROOT, startCodeServer } from "./code-server.mjs";
+import { CODE_SERVER_VERSION, codeServer, installCodeServer, ROOT, startCodeServer } from "./code-server.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 };
-const STATE = join(ROOT, ".cache", "start");
+const version = codeServer(opt("code-server") ?? CODE_SERVER_VERSION).version;
+// Each VS Code version keeps its own user data: a newer one may migrate state an older one cannot read back.
+const STATE = join(ROOT, ".cache", version === CODE_SERVER_VERSION ? "start" : `start-${version}`);
 const stops = [];
 let stopping = false;
 
@@ -93,13 +95,14 @@ try {
     const b = spawnSync(process.execPath, [join(ROOT, "esbuild.mjs")], { cwd: ROOT, stdio: "inherit" });
     if (b.status !== 0) throw new Error("the build failed (see above)");
   }
-  installCodeServer();
+  installCodeServer({ version });
   const workspace = resolve(opt("workspace") ?? join(STATE, "demo-workspace"));
   if (!opt("workspace") && !existsSync(workspace)) cpSync(join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
   const sidecar = args.includes("--no-sidecar") ? { env: {}, models: [] } : await startDemoSidecar();
   const extensionsDir = join(STATE, "extensions");
   installChorus(extensionsDir);
   const server = await startCodeServer({
+    version,
     stateDir: STATE,
     workspace,
     port: opt("port") ? Number(opt("port")) : undefined,

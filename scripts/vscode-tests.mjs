@@ -1,17 +1,18 @@
-// `npm run test:vscode`: Chorus inside a real VS Code — code-server 4.100.3 driven by headless Chromium.
+// `npm run test:vscode`: Chorus inside a real VS Code — code-server driven by headless Chromium (4.100.3, the oldest
+// VS Code Chorus supports, unless --code-server=VERSION names another, e.g. 4.139.1, a current one).
 //   1. build the extension; compile the extension-host suites test/vscode/*.ts into out/vscode/
 //   2. start the stand-in model servers (test/fixtures), write the instance's settings.json to point at them
 //   3. extension-host suites: open the workbench with the test-electron payload, wait for codeAutomationExit
 //   4. UI tests: every test/e2e/*.e2e.ts, each test in a fresh code-server + browser page
 //   5. print "N passed, N failed", exit non-zero on failure, and always stop every process it started.
-// Options: --no-build, --only=host|ui, --grep=TEXT (test titles), --keep (keep state dirs), --vsix=FILE (UI tests
+// Options: --code-server=VERSION, --no-build, --only=host|ui, --grep=TEXT (test titles), --keep (keep state dirs), --vsix=FILE (UI tests
 // against Chorus installed from that package instead of this checkout), CHORUS_E2E_HEADED=1.
 import { spawnSync } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { format } from "node:util";
 import { chromium } from "playwright-core";
-import { installCodeServer, installExtension, ROOT, startCodeServer } from "./code-server.mjs";
+import { CODE_SERVER_VERSION, codeServer, installCodeServer, installExtension, ROOT, startCodeServer } from "./code-server.mjs";
 import { compileSuites, freshState as makeState, importTs, resetFakes, startFakes, SUITE_ENTRY, testEnv, userSettings } from "./vscode-test-setup.mjs";
 
 const args = process.argv.slice(2);
@@ -19,6 +20,8 @@ const flag = (name) => args.find((a) => a === `--${name}` || a.startsWith(`--${n
 const only = flag("only");
 const grep = flag("grep");
 const vsix = flag("vsix") ? resolve(flag("vsix")) : undefined;
+// Which VS Code: one code path for every version; codeServer() refuses a version it does not know.
+const version = codeServer(flag("code-server") || CODE_SERVER_VERSION).version;
 const RESULTS_DIR = join(ROOT, "test-results");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
@@ -49,7 +52,8 @@ function step(title) {
   console.log(`\n[vscode-tests ${elapsed()}] ${title}`);
 }
 
-const freshState = (name) => makeState(name, { keep: flag("keep") !== undefined, cleanups });
+// State dirs carry the version so that two runs (oldest, current) never share an instance's user data.
+const freshState = (name) => makeState(version === CODE_SERVER_VERSION ? name : `${name}-${version}`, { keep: flag("keep") !== undefined, cleanups });
 
 async function launchBrowser() {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
@@ -69,7 +73,7 @@ async function runHostSuites(browser, fakes) {
   const { dir, workspace } = freshState("host");
   const resultsFile = join(dir, "host-results.json");
   const env = { ...testEnv(fakes), CHORUS_VSCODE_TEST_RESULTS: resultsFile, ...(grep ? { CHORUS_VSCODE_TEST_GREP: grep } : {}) };
-  const server = await startCodeServer({ stateDir: dir, workspace, userSettings: userSettings(fakes), env });
+  const server = await startCodeServer({ version, stateDir: dir, workspace, userSettings: userSettings(fakes), env });
   cleanups.push(server.stop);
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
   let exit;
@@ -146,8 +150,8 @@ async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, content);
   }
-  if (vsix) installExtension(vsix, join(dir, "extensions"), join(dir, "user-data"));
-  const server = await startCodeServer({ stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: testEnv(fakes) });
+  if (vsix) installExtension(vsix, join(dir, "extensions"), join(dir, "user-data"), version);
+  const server = await startCodeServer({ version, stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: testEnv(fakes) });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const wb = new harness.Workbench(page, { resultsDir: RESULTS_DIR, slug, fakes, userDataDir: join(dir, "user-data") });
@@ -200,8 +204,8 @@ try {
     if (b.status !== 0) throw new Error("the build failed (see above)");
   }
   await compileSuites();
-  step("code-server");
-  installCodeServer();
+  step(`code-server ${version} (VS Code ${codeServer(version).release.vscode})`);
+  installCodeServer({ version });
   const fakes = await startFakes(cleanups);
   const browser = await launchBrowser();
   if (only !== "ui") await runHostSuites(browser, fakes);
@@ -214,5 +218,5 @@ try {
 } finally {
   await cleanup();
 }
-console.log(`\n${results.passed.length} passed, ${results.failed.length} failed (${elapsed()})`);
+console.log(`\n${results.passed.length} passed, ${results.failed.length} failed in code-server ${version} (${elapsed()})`);
 process.exit(exitCode);
