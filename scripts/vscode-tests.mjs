@@ -12,6 +12,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readF
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { format } from "node:util";
 import { chromium } from "playwright-core";
+import { allowDevelopmentPayload } from "./workbench-dev-mode.mjs";
 import { CODE_SERVER_VERSION, codeServer, installCodeServer, installExtension, ROOT, startCodeServer } from "./code-server.mjs";
 import { compileSuites, freshState as makeState, importTs, resetFakes, startFakes, SUITE_ENTRY, testEnv, userSettings } from "./vscode-test-setup.mjs";
 
@@ -52,8 +53,10 @@ function step(title) {
   console.log(`\n[vscode-tests ${elapsed()}] ${title}`);
 }
 
-// State dirs carry the version so that two runs (oldest, current) never share an instance's user data.
-const freshState = (name) => makeState(version === CODE_SERVER_VERSION ? name : `${name}-${version}`, { keep: flag("keep") !== undefined, cleanups });
+// State dirs of another version are tagged (v139-…) so two runs never share user data; the tag counts against the
+// same name length in UI tests, because code-server puts a unix socket (107 characters at most) inside the user-data dir.
+const STATE_TAG = version === CODE_SERVER_VERSION ? "" : `v${version.split(".")[1]}-`;
+const freshState = (name) => makeState(`${STATE_TAG}${name}`, { keep: flag("keep") !== undefined, cleanups });
 
 async function launchBrowser() {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
@@ -75,7 +78,9 @@ async function runHostSuites(browser, fakes) {
   const env = { ...testEnv(fakes), CHORUS_VSCODE_TEST_RESULTS: resultsFile, ...(grep ? { CHORUS_VSCODE_TEST_GREP: grep } : {}) };
   const server = await startCodeServer({ version, stateDir: dir, workspace, userSettings: userSettings(fakes), env });
   cleanups.push(server.stop);
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const hostContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await allowDevelopmentPayload(hostContext);
+  const page = await hostContext.newPage();
   let exit;
   const exited = new Promise((resolve) => (exit = resolve));
   // The workbench forwards its own log lines (strings) and the extension host's console (format + args, e.g. the
@@ -144,7 +149,7 @@ async function runUiTests(browser, fakes) {
 /** One try of one UI test in a fresh code-server and browser context; returns the error text, or undefined. */
 async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
   resetFakes(fakes);
-  const { dir, workspace } = freshState(`ui-${slug}`.slice(0, 36) + `-${attempt}`);
+  const { dir, workspace } = freshState(`ui-${slug}`.slice(0, 36 - STATE_TAG.length) + `-${attempt}`);
   for (const [rel, content] of Object.entries(test.userDataFiles ?? {})) {
     const file = join(dir, "user-data", rel);
     mkdirSync(dirname(file), { recursive: true });
@@ -153,6 +158,7 @@ async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
   if (vsix) installExtension(vsix, join(dir, "extensions"), join(dir, "user-data"), version);
   const server = await startCodeServer({ version, stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: testEnv(fakes) });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await allowDevelopmentPayload(context);
   const page = await context.newPage();
   const wb = new harness.Workbench(page, { resultsDir: RESULTS_DIR, slug, fakes, userDataDir: join(dir, "user-data") });
   try {
