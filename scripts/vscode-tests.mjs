@@ -5,7 +5,7 @@
 //   3. extension-host suites: open the workbench with the test-electron payload, wait for codeAutomationExit
 //   4. UI tests: every test/e2e/*.e2e.ts, each test in a fresh code-server + browser page
 //   5. print "N passed, N failed", exit non-zero on failure, and always stop every process it started.
-// Options: --code-server=VERSION, --no-build, --only=host|ui, --grep=TEXT (test titles), --keep (keep state dirs), --vsix=FILE (UI tests
+// Options: --code-server=VERSION, --no-build, --only=host|ui, --grep=TEXT (test titles; for UI tests `A|B` picks titles containing A or B), --keep (keep state dirs), --vsix=FILE (UI tests
 // against Chorus installed from that package instead of this checkout), CHORUS_E2E_HEADED=1.
 import { spawnSync } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -121,7 +121,7 @@ async function runUiTests(browser, fakes) {
   for (const f of files) await importTs(`../test/e2e/${f}`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   for (const test of harness.registeredTests()) {
-    if (grep && !test.name.includes(grep)) continue;
+    if (grep && !grep.split("|").some((part) => test.name.includes(part))) continue;
     const started = Date.now();
     const slug = test.name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
     // Screenshots of an earlier run of this test would mislead: drop them.
