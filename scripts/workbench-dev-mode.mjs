@@ -7,6 +7,7 @@
 // module) reads the configuration from its <meta> element, this rewrites it. Only the test browser is affected.
 // Intercepting the HTML with page.route instead makes Chromium treat the page as public, and its Local Network
 // Access checks then block the workbench's WebSocket to 127.0.0.1 (net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS).
+/* global document, MutationObserver -- enableSmokeTestDriverInPage runs in the browser page, not in Node */
 
 /** Runs in every page and frame before its own scripts (serialized by playwright: self-contained). */
 function enableSmokeTestDriverInPage() {
