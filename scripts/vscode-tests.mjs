@@ -8,7 +8,7 @@
 // Options: --code-server=VERSION, --no-build, --only=host|ui, --grep=TEXT (test titles; for UI tests `A|B` picks titles containing A or B), --keep (keep state dirs), --vsix=FILE (UI tests
 // against Chorus installed from that package instead of this checkout), CHORUS_E2E_HEADED=1.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { format } from "node:util";
 import { chromium } from "playwright-core";
@@ -146,6 +146,13 @@ async function runUiTests(browser, fakes) {
   }
 }
 
+/** This checkout as an installed extension (<publisher>.<name>-<version>, the folder VS Code scans at startup). */
+function linkCheckoutAsExtension(extensionsDir) {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  mkdirSync(extensionsDir, { recursive: true });
+  symlinkSync(ROOT, join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`), "dir");
+}
+
 /** One try of one UI test in a fresh code-server and browser context; returns the error text, or undefined. */
 async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
   resetFakes(fakes);
@@ -155,15 +162,18 @@ async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, content);
   }
+  // Chorus is installed in the instance's extensions dir, as a user has it: from the package (--vsix), or this
+  // checkout linked in. Not through the development payload: VS Code 1.139 honours that only with the smoke-test
+  // driver on, and then shows no notification toasts, which the UI tests click.
   if (vsix) installExtension(vsix, join(dir, "extensions"), join(dir, "user-data"), version);
+  else linkCheckoutAsExtension(join(dir, "extensions"));
   const server = await startCodeServer({ version, stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: testEnv(fakes) });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await allowDevelopmentPayload(context);
   const page = await context.newPage();
   const wb = new harness.Workbench(page, { resultsDir: RESULTS_DIR, slug, fakes, userDataDir: join(dir, "user-data") });
   try {
     // --vsix=FILE: the UI tests run against Chorus installed from a package, as a user gets it.
-    await wb.open(vsix ? `${server.url}/?folder=${encodeURIComponent(workspace)}` : workbenchUrl(server, workspace, { extensionDevelopmentPath: ROOT }));
+    await wb.open(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
     let timer;
     const limit = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`the test did not finish within ${UI_TEST_TIMEOUT_MS / 1000} s`)), UI_TEST_TIMEOUT_MS)));
     await Promise.race([test.run(wb), limit]).finally(() => clearTimeout(timer));
