@@ -4,7 +4,9 @@
 // configuration (VS Code's browser environment service reads the payload only when `!isBuilt ||
 // enableSmokeTestDriver`; code-server 4.139.1's workbench.js has exactly that test). code-server's own CLI rejects the
 // flag ("Unknown option"), so the test browser sets the option itself: before the workbench script (a deferred
-// module) reads the configuration from its <meta> element, this rewrites it. Only the test browser is affected.
+// module) reads the configuration from its <meta> element, this rewrites it. Only the test browser is affected, and
+// only the extension-host suites use it: with the driver on, VS Code shows no notification toasts, so the UI tests
+// run Chorus installed in the extensions dir instead (scripts/vscode-tests.mjs).
 // Intercepting the HTML with page.route instead makes Chromium treat the page as public, and its Local Network
 // Access checks then block the workbench's WebSocket to 127.0.0.1 (net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS).
 /* global document, MutationObserver -- enableSmokeTestDriverInPage runs in the browser page, not in Node */
