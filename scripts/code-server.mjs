@@ -8,7 +8,7 @@
 //   node scripts/code-server.mjs install [--version V]    install (skipped when already installed)
 //   node scripts/code-server.mjs path [--version V]       print the code-server executable
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
@@ -65,10 +65,37 @@ export function isInstalled(version) {
   return existsSync(cs.stamp) && existsSync(cs.bin) && (!cs.node || existsSync(cs.node.stamp));
 }
 
+/** The one line that installs what building code-server needs (Debian/Ubuntu package names). */
+export const BUILD_TOOLS_APT = "sudo apt-get install -y ripgrep build-essential python3 libkrb5-dev";
+
+function onPath(cmd) {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`], { encoding: "utf8" }).stdout.trim();
+}
+
+/**
+ * Building code-server needs ripgrep (seeded into @vscode/ripgrep's cache), a C++ toolchain and python3 (node-gyp
+ * builds node-pty, kerberos, …) and the Kerberos headers (kerberos' binding). Checked up front, before the build and
+ * the minute-long npm install, so a fresh machine hears in one line what to install instead of failing half way.
+ */
+export function checkBuildTools(version) {
+  if (isInstalled(version)) return;
+  const missing = [
+    ["rg", "ripgrep"],
+    ["make", "build-essential"],
+    ["g++", "build-essential"],
+    ["python3", "python3"],
+    ["krb5-config", "libkrb5-dev"],
+  ].filter(([cmd]) => !onPath(cmd));
+  if (missing.length === 0) return;
+  const packages = [...new Set(missing.map(([, pkg]) => pkg))].join(", ");
+  throw new Error(`building code-server (once) needs ${packages}, which this machine lacks. Install them with:\n\n    ${BUILD_TOOLS_APT}\n`);
+}
+
 /** Install code-server `version` locally (not -g) unless the cache already holds it. */
 export function installCodeServer({ version = CODE_SERVER_VERSION, log = console.log } = {}) {
   const cs = codeServer(version);
   if (isInstalled(version)) return cs.bin;
+  checkBuildTools(version);
   const started = Date.now();
   if (cs.node) installNodeRuntime(CACHE, cs.node.version, { log });
   mkdirSync(cs.installDir, { recursive: true });
@@ -95,8 +122,7 @@ export function installCodeServer({ version = CODE_SERVER_VERSION, log = console
 
 /** Seed @vscode/ripgrep's download cache (under TMPDIR) with Debian's rg so its postinstall never reaches GitHub. */
 function seedRipgrepCache(tmp, ripgrep) {
-  const rg = spawnSync("sh", ["-c", "command -v rg"], { encoding: "utf8" }).stdout.trim();
-  if (!rg) throw new Error("ripgrep (rg) is not installed. Install it first: apt-get install -y ripgrep");
+  const rg = onPath("rg");
   const cache = join(tmp, `vscode-ripgrep-cache-${ripgrep.pkg}`);
   const stage = join(tmp, "rg-stage");
   mkdirSync(cache, { recursive: true });
@@ -104,6 +130,16 @@ function seedRipgrepCache(tmp, ripgrep) {
   copyFileSync(rg, join(stage, "rg"));
   const tar = spawnSync("tar", ["-czf", join(cache, ripgrep.tarball), "-C", stage, "rg"], { stdio: "inherit" });
   if (tar.status !== 0) throw new Error("Could not build the ripgrep tarball for code-server's install.");
+}
+
+/** The user's settings.json, or {} when absent or not plain JSON (VS Code allows comments; then the demo's win). */
+function readSettings(file) {
+  try {
+    const v = JSON.parse(readFileSync(file, "utf8"));
+    return typeof v === "object" && v !== null && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
 }
 
 export async function freePort() {
@@ -139,10 +175,12 @@ export async function startCodeServer(opts) {
   const configFile = join(dirs.config, "config.yaml");
   writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const settingsFile = join(dirs.userData, "User", "settings.json");
-  // keepSettings: `npm start` keeps what the user changed in an earlier session.
-  if (opts.userSettings && !(opts.keepSettings && existsSync(settingsFile))) {
+  if (opts.userSettings) {
     mkdirSync(join(dirs.userData, "User"), { recursive: true });
-    writeFileSync(settingsFile, JSON.stringify(opts.userSettings, null, 2));
+    // keepSettings: `npm start` keeps what the user changed in an earlier session, except the keys it sets itself
+    // (the demo's models and modes follow the sidecar of this session).
+    const kept = opts.keepSettings ? readSettings(settingsFile) : {};
+    writeFileSync(settingsFile, JSON.stringify({ ...kept, ...opts.userSettings }, null, 2));
   }
   const deadPort = await freePort();
   const args = [

@@ -1,12 +1,13 @@
 // `npm start`: Chorus in a real VS Code on this machine. Builds, installs code-server if missing, installs Chorus
 // into a private code-server instance, starts the demo sidecar, opens a demo workspace on 127.0.0.1, prints the URL
-// and runs until Ctrl-C (then stops everything it started).
+// and runs until Ctrl-C (then stops everything it started). The demo workspace and the demo's own settings are reset
+// on every start; what code-server needs to build the first time is checked before anything else.
 //   npm start [-- --port 8080] [--workspace DIR] [--no-build] [--no-sidecar] [--code-server=4.139.1]
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { CODE_SERVER_VERSION, codeServer, installCodeServer, ROOT, startCodeServer } from "./code-server.mjs";
+import { checkBuildTools, CODE_SERVER_VERSION, codeServer, installCodeServer, ROOT, startCodeServer } from "./code-server.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name) => {
@@ -76,28 +77,56 @@ async function startDemoSidecar() {
   return found;
 }
 
-/** First-run settings of the demo instance; the demo sidecar's models become Chorus models. */
+/**
+ * Tags of the demo models, so route and cascade have a cheap and a strong side: `weak` (heavily smoothed) is the
+ * fast one, `ts-expert` the strong code model; `general` and `py-expert` take part in reviews.
+ */
+const DEMO_TAGS = {
+  weak: ["local", "fast", "cheap"],
+  general: ["local"],
+  "ts-expert": ["local", "strong", "code"],
+  "py-expert": ["local", "code"],
+};
+
+/**
+ * The demo instance's settings, written on every start (other settings the user changed are kept). The defaults are
+ * the modes that show Chorus at its best on the tiny demo models: completions through a logit-mixing preset (the
+ * one demo mix that writes code after `{`, `= ` and `return `), questions through a cascade from the fast model to
+ * the strong one, reviews as a debate with three models and a judge, so no picker interrupts the first review.
+ */
 function demoSettings(sidecarModels) {
-  // random-small is a random-weights model for tests: it writes noise, so the demo does not offer it.
-  const served = sidecarModels.filter((name) => !name.startsWith("random-"));
-  const models = served.map((name) => ({ id: name.replace(/^chorus\//, "mix-"), provider: "sidecar", model: name, tags: ["local"] }));
+  // random-small is a random-weights model for tests: it writes noise, so the demo does not offer it. The mixing
+  // presets (chorus/<name>) are offered as modes (mix:<name>), not again as models under a third name.
+  const served = sidecarModels.filter((name) => !name.startsWith("random-") && !name.startsWith("chorus/"));
+  const models = served.map((name) => ({ id: name, provider: "sidecar", model: name, tags: DEMO_TAGS[name] ?? ["local"] }));
+  const has = (name) => served.includes(name);
+  const mix = sidecarModels.includes("chorus/dexperts-ts") ? "mix:dexperts-ts" : undefined;
+  const reviewers = ["ts-expert", "py-expert", "general"].filter(has);
   return {
     "workbench.startupEditor": "none",
     "security.workspace.trust.enabled": false,
     "telemetry.telemetryLevel": "off",
     "git.openRepositoryInParentFolders": "never",
     ...(models.length ? { "chorus.models": models } : {}),
+    ...(mix ? { "chorus.modes.completion": mix } : {}),
+    ...(has("weak") && has("ts-expert") ? { "chorus.modes.ask": "cascade" } : {}),
+    ...(reviewers.length >= 2 ? { "chorus.modes.review": "debate", "chorus.review.participants": reviewers, "chorus.review.judge": reviewers[0] } : {}),
   };
 }
 
 try {
+  checkBuildTools(version);
   if (!args.includes("--no-build")) {
     const b = spawnSync(process.execPath, [join(ROOT, "esbuild.mjs")], { cwd: ROOT, stdio: "inherit" });
     if (b.status !== 0) throw new Error("the build failed (see above)");
   }
   installCodeServer({ version });
   const workspace = resolve(opt("workspace") ?? join(STATE, "demo-workspace"));
-  if (!opt("workspace") && !existsSync(workspace)) cpSync(join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
+  // The demo workspace starts fresh on every start: edits from an earlier demo would hide what the demo shows.
+  if (!opt("workspace")) {
+    rmSync(workspace, { recursive: true, force: true });
+    cpSync(join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
+  }
   const sidecar = args.includes("--no-sidecar") ? { env: {}, models: [] } : await startDemoSidecar();
   const extensionsDir = join(STATE, "extensions");
   installChorus(extensionsDir);

@@ -1,7 +1,7 @@
 // What both real-VS-Code runners share: compiling the extension-host suites, the stand-in model servers, the
 // instance's user settings, and fresh state folders. scripts/vscode-tests.mjs (code-server + Chromium) and
 // scripts/vscode-tests-electron.mjs (desktop VS Code through @vscode/test-electron) both use it.
-import { cpSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as esbuild from "esbuild";
 import { tsImport } from "tsx/esm/api";
@@ -31,7 +31,13 @@ export async function compileSuites() {
 /** Start the stand-in servers; `cleanups` receives their stop functions. */
 export async function startFakes(cleanups) {
   const { startFakeOllama } = await importTs("../test/fixtures/fake-ollama.ts");
-  const ollama = await startFakeOllama({ models: ["qwen2.5-coder:1.5b", "llama3.2:1b"], replyPrefix: REPLY_PREFIX });
+  // A pulled Ollama cloud model is listed like the others but with a remote_host (Ollama ≥ 0.12): Ollama forwards
+  // its requests to ollama.com, so the privacy UI test checks that protected content never reaches it.
+  const cloud = { name: "qwen3-coder:480b-cloud", remoteHost: "https://ollama.com:443" };
+  // llama3.2 has no FIM in Ollama (its template has no .Suffix, so /api/show lists no "insert" and a suffix gets
+  // 400 "does not support insert"); qwen2.5-coder has.
+  const llama = { name: "llama3.2:1b", family: "llama", fim: false };
+  const ollama = await startFakeOllama({ models: ["qwen2.5-coder:1.5b", llama, cloud], replyPrefix: REPLY_PREFIX });
   cleanups.push(() => ollama.close());
   // An OpenAI-compatible endpoint that wants a key: tests add a model on it and store the key with Set API Key.
   const { startFakeOpenAI } = await importTs("../test/fixtures/fake-openai.ts");
@@ -84,12 +90,19 @@ export function userSettings(fakes) {
 }
 
 /** A fresh state dir holding a copy of the fixture workspace, so tests may edit files freely. */
+/** Machine settings of every test instance; a UI test may replace the file through userDataFiles. */
+export const MACHINE_SETTINGS = { "workbench.welcomePage.walkthroughs.openOnInstall": false };
+
 export function freshState(name, { keep = false, cleanups }) {
   const dir = join(STATE_ROOT, `${process.pid}-${name}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const workspace = join(dir, "workspace");
   cpSync(join(ROOT, "test", "fixtures", "workspace"), workspace, { recursive: true });
+  // Machine-scoped settings (such as VS Code's walkthroughs.openOnInstall, which Chorus's first-run walkthrough
+  // respects) reach code-server's extension host only from its Machine settings, not from the user's.
+  mkdirSync(join(dir, "user-data", "Machine"), { recursive: true });
+  writeFileSync(join(dir, "user-data", "Machine", "settings.json"), JSON.stringify(MACHINE_SETTINGS, null, 2));
   if (!keep) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   return { dir, workspace };
 }

@@ -66,6 +66,10 @@ function act(target: EventTarget | null): boolean {
     cancelRun();
     return true;
   }
+  if (action === "rerun") {
+    vscode.postMessage({ type: "rerun", id: "", data: { runId: state.runId } });
+    return true;
+  }
   const findingId = el.closest<HTMLElement>("[data-finding]")?.dataset.finding;
   if (!findingId) return false;
   if (action === "reveal" || action === "preview-fix" || action === "apply-fix") {

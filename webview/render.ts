@@ -7,6 +7,7 @@
 import { agreement, type Finding, type Verdict } from "../src/core/collab/text/panel-messages";
 import { setMarkdown } from "./markdown";
 import { part, patch, type Part } from "./patch";
+import { lineLabel, proseForMarkdown } from "./prose";
 import type { Column, PanelState } from "./state";
 
 type Attrs = Record<string, string | undefined>;
@@ -31,8 +32,12 @@ const STATUS_TEXT = { completed: "Finished", converged: "Converged early", cance
 
 export function render(root: HTMLElement, s: PanelState): void {
   if (!s.runId) {
-    const empty = "No review yet. Run “Chorus: Review Selection with Debate” or “Chorus: Review File” from the command palette.";
-    patch(root, [part("empty", empty, () => h("p", { class: "empty" }, empty))]);
+    // Opened for a run whose first message is on its way: say so, not "No review yet" for a moment.
+    const empty =
+      root.dataset.starting !== undefined
+        ? "Starting the review…"
+        : "No review yet. Run “Chorus: Review Selection with Debate” or “Chorus: Review File” from the command palette.";
+    patch(root, [part("empty", empty, () => h("p", { class: "empty", role: "status" }, empty))]);
     return;
   }
   const v = s.verdict;
@@ -49,7 +54,7 @@ function text(key: string, tag: string, content: string, attrs?: Attrs): Part {
 function header(s: PanelState): Part {
   const running = !s.done;
   const where = s.source?.label ?? s.file ?? "";
-  const lines = s.lines ? `:${s.lines.start}–${s.lines.end}` : "";
+  const lines = s.lines ? `:${s.lines.end > s.lines.start ? `${s.lines.start}–${s.lines.end}` : s.lines.start}` : "";
   const who =
     s.mode === "refine" ? `Author: ${s.participants[0] ?? "…"} · critic: ${s.participants[1] ?? s.participants[0] ?? "…"}` : `Models: ${s.participants.join(", ") || "…"}`;
   const meta = [who, s.judge ? `${s.mode === "mixture" ? "aggregator" : "judge"}: ${s.judge}` : undefined];
@@ -66,6 +71,8 @@ function header(s: PanelState): Part {
       if (el.textContent !== status) el.textContent = status;
     }),
     ...(running ? [part("cancel", String(Boolean(s.cancelling)), () => cancelButton(Boolean(s.cancelling)))] : []),
+    // A finished, cancelled or failed run can be run again as it was (same code, models and rounds).
+    ...(s.done ? [part("rerun", "", () => h("vscode-button", { "data-action": "rerun", "data-key": "rerun", secondary: "", title: "Run this review again with the same code and models" }, "Re-run"))] : []),
   ];
   return part(
     "header",
@@ -88,7 +95,7 @@ function cancelButton(cancelling: boolean): HTMLElement {
 
 function verdict(v: Verdict): HTMLElement {
   const by = v.form === "fallback" ? "Vote count (the judge did not answer)" : `Verdict by ${v.by}${v.form === "prose" ? " (free text)" : ""}`;
-  return h("section", { class: "verdict", "aria-label": "Verdict" }, h("h2", {}, by), md(v.summary, "verdict-text"));
+  return h("section", { class: "verdict", "aria-label": "Verdict" }, h("h2", {}, by), md(v.form === "prose" ? proseForMarkdown(v.summary) : v.summary, "verdict-text"));
 }
 
 function findings(s: PanelState): Part {
@@ -135,7 +142,7 @@ function findingCard(s: PanelState, f: Finding): HTMLElement {
   const retracted = f.raisedBy.filter((m) => f.disputedBy.includes(m));
   return h(
     "article",
-    { class: `finding sev-${f.severity} agree-${agreement(f).level}`, role: "listitem", tabindex: "0", "data-finding": f.id, "data-key": `finding-${f.id}`, "aria-label": `${f.id} ${f.severity}: ${f.title}, lines ${f.lines.start} to ${f.lines.end}` },
+    { class: `finding sev-${f.severity} agree-${agreement(f).level}`, role: "listitem", tabindex: "0", "data-finding": f.id, "data-key": `finding-${f.id}`, "aria-label": `${f.id} ${f.severity}: ${f.title}, ${lineLabel(f.lines).replace("–", " to ")}` },
     h(
       "div",
       { class: "finding-head" },
@@ -143,7 +150,7 @@ function findingCard(s: PanelState, f: Finding): HTMLElement {
       h("span", { class: "fid" }, f.id),
       h("span", { class: "ftitle" }, f.title),
       h("span", { class: "category" }, f.category),
-      h("span", { class: "loc" }, `lines ${f.lines.start}–${f.lines.end}`),
+      h("span", { class: "loc" }, lineLabel(f.lines)),
     ),
     agreementIndicator(f),
     md(f.rationale, "rationale"),
@@ -157,7 +164,7 @@ function findingCard(s: PanelState, f: Finding): HTMLElement {
     h(
       "div",
       { class: "actions" },
-      h("vscode-button", { "data-action": "reveal", "data-key": `reveal-${f.id}`, secondary: "" }, "Go to lines"),
+      h("vscode-button", { "data-action": "reveal", "data-key": `reveal-${f.id}`, secondary: "" }, f.lines.end > f.lines.start ? "Go to lines" : "Go to line"),
       f.patch ? h("vscode-button", { "data-action": "preview-fix", "data-key": `preview-${f.id}`, secondary: "" }, "Preview fix") : undefined,
       f.patch ? h("vscode-button", { "data-action": "apply-fix", "data-key": `apply-${f.id}`, disabled: applied ? "" : undefined }, applied ? "Applied" : "Apply fix") : undefined,
     ),

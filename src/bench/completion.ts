@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiCollab } from "../core/collab/api/api-collab";
-import { registerApiModes } from "../core/collab/api/modes";
 import { CompletionEngine, type CompletionTimings } from "../core/completion/session";
 import { defaultConfig, type ModelConfig } from "../core/config";
 import { createEngine } from "../core/engine";
@@ -136,7 +135,7 @@ export async function benchCompletion(opts: CompletionBenchOptions = {}): Promis
       providerFactory: (m) => sleepingProvider(m, delay, (t) => (lastModelMs = t), live),
       secrets: async () => undefined,
       ledgerDir: join(dir, "ledger"),
-      registerModes: [(r) => registerApiModes(r, collab)],
+      collab,
     });
     disposeEngine = () => engine.dispose();
     // The engine falls back to another mode for an unknown one; figures under the wrong name would mislead.
@@ -144,7 +143,7 @@ export async function benchCompletion(opts: CompletionBenchOptions = {}): Promis
     if (!served.includes(mode)) throw new Error(`--mode ${mode} is not a completion mode; use one of ${served.join(", ")}`);
     let timings: CompletionTimings | undefined;
     const completions = new CompletionEngine({
-      complete: (input, signal) => engine.complete(input, signal, mode),
+      engine,
       modeKey: () => mode,
       debounce: { minMs: 0, maxMs: 0, rate: 0 },
       onTimings: (t) => (timings = t),
@@ -191,7 +190,7 @@ export async function benchCompletion(opts: CompletionBenchOptions = {}): Promis
       if (!r?.fromCache) throw new Error(`request ${i} should have been a cache hit`);
     }
     // A burst: keystrokes 0–15 ms apart with the real adaptive debounce; VS Code cancels each previous request.
-    const bursty = new CompletionEngine({ complete: (input, signal) => engine.complete(input, signal, mode), modeKey: () => mode });
+    const bursty = new CompletionEngine({ engine, modeKey: () => mode });
     live.max = 0;
     let calls = 0;
     const sub = engine.ledger.onRecord(() => calls++);

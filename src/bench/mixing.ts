@@ -133,7 +133,7 @@ async function singleRun(model: LlamaModel, tokens: number): Promise<SingleRun> 
 }
 
 /** One model the way the sidecar serves it (generation/generate.ts), greedy, with the given lookahead. */
-async function sidecarSingleRun(model: LoadedModel, tokens: number, topK: number, lookahead: number): Promise<number> {
+export async function sidecarSingleRun(model: LoadedModel, tokens: number, topK: number, lookahead: number): Promise<number> {
   const prompt = [model.model.tokens.bos!, ...model.model.tokenize(PROMPT)];
   const started = performance.now();
   const r = await generate(model, prompt, { maxTokens: tokens, temperature: 0, topP: 1, stop: [] }, new AbortController().signal, undefined, { topK, lookahead });
@@ -141,7 +141,7 @@ async function sidecarSingleRun(model: LoadedModel, tokens: number, topK: number
   return tokens / ((performance.now() - started) / 1000);
 }
 
-interface MixRun {
+export interface MixRun {
   tps: number;
   /** Drafts confirmed / proposed (lookahead runs). */
   acceptance: number;
@@ -152,7 +152,7 @@ interface MixRun {
   overlap: number;
 }
 
-async function mixRun(mixer: Mixer, tokens: number): Promise<MixRun> {
+export async function mixRun(mixer: Mixer, tokens: number): Promise<MixRun> {
   const started = performance.now();
   const cpu = process.cpuUsage();
   const main = mainThreadSchedstat();

@@ -1,13 +1,13 @@
 // Builds the engine for a CLI command: the config file (or, with none, the models Ollama already has),
-// API keys from the environment, the ledger in the user's data dir.
+// API keys from the environment, the ledger in the user's data dir, and the mixing presets of the sidecar that
+// CHORUS_SIDECAR_URL/TOKEN name (`chorus serve` prints them) as `mix:<preset>` modes.
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ApiCollab, type ApiCollabOptions } from "../core/collab/api/api-collab";
-import { registerApiModes } from "../core/collab/api/modes";
-import { discoverOllamaModels } from "../core/discovery";
+import { ApiCollab } from "../core/collab/api/api-collab";
+import { discoverOllamaModels, markOllamaCloudModels } from "../core/discovery";
 import { createEngine, type Engine } from "../core/engine";
 import { createProvider } from "../core/providers/factory";
+import type { ReviewSettings } from "../core/settings/review";
 import { cliDataDir, envSecret, loadConfigFile } from "./config-file";
 
 export interface CliEngine {
@@ -17,26 +17,45 @@ export interface CliEngine {
   discovered: boolean;
   /** The user's routing state (route, cascade and what reviews teach the router). */
   collab: ApiCollab;
+  /** The config file's "review" section (participants, rounds, judge), defaults where it has none. */
+  review: ReviewSettings;
 }
 
-export async function cliEngine(program: Command): Promise<CliEngine> {
+export async function cliEngine(program: Command, opts: { sidecarPresets?: boolean } = {}): Promise<CliEngine> {
   const { config: configOpt } = program.opts<{ config?: string }>();
-  const { config, path } = loadConfigFile(configOpt);
+  const { config, routing, review, problems, path } = loadConfigFile(configOpt);
+  for (const p of problems) console.error(`chorus: ${p}`);
   let discovered = false;
   if (config.models.length === 0) {
     config.models = await discoverOllamaModels(config.ollamaUrl);
     discovered = config.models.length > 0;
+  } else {
+    config.models = await markOllamaCloudModels(config.models, config.ollamaUrl);
   }
   // Route / cascade / fallback learn per user; the CLI keeps that state beside its ledger.
-  const collab = new ApiCollab(join(cliDataDir(), "routing"), routingOptions(path), (m) => console.error(`chorus: ${m}`));
+  const collab = new ApiCollab(join(cliDataDir(), "routing"), routing, (m) => console.error(`chorus: ${m}`));
   const engine = createEngine({
     config,
     providerFactory: (m, key) => createProvider(m, key, { ollamaUrl: config.ollamaUrl, sidecar: sidecarFromEnv }),
     secrets: envSecret,
     ledgerDir: join(cliDataDir(), "ledger"),
-    registerModes: [(modes) => registerApiModes(modes, collab)],
+    collab,
+    sidecar: sidecarFromEnv,
+    onNotice: (m) => console.error(`chorus: ${m}`),
   });
-  return { engine, configPath: path, discovered, collab };
+  if (opts.sidecarPresets) await learnPresets(engine);
+  return { engine, configPath: path, discovered, collab, review };
+}
+
+/** The sidecar's presets become modes; a sidecar that does not answer costs its modes, not the command. */
+async function learnPresets(engine: Engine): Promise<void> {
+  if (!sidecarFromEnv()) return;
+  try {
+    const { problems } = await engine.learnSidecarPresets();
+    for (const p of problems) console.error(`chorus: sidecar: ${p}`);
+  } catch (e) {
+    console.error(`chorus: no mixing modes: the sidecar at ${process.env.CHORUS_SIDECAR_URL} did not list its presets (${e instanceof Error ? e.message : String(e)}). Start it with \`chorus serve\` and export the CHORUS_SIDECAR_URL/TOKEN it prints.`);
+  }
 }
 
 /** `chorus serve` prints these; another shell can export them to reach that sidecar. */
@@ -51,30 +70,4 @@ export function interruptSignal(): AbortSignal {
   const ctl = new AbortController();
   process.once("SIGINT", () => ctl.abort());
   return ctl.signal;
-}
-
-/** The config file's optional "routing" section, shaped like the chorus.routing.* settings. */
-function routingOptions(configPath: string | undefined): Partial<ApiCollabOptions> {
-  if (!configPath) return {};
-  const raw = (JSON.parse(readFileSync(configPath, "utf8")) as { routing?: unknown }).routing;
-  if (raw === undefined) return {};
-  if (typeof raw !== "object" || raw === null) throw new Error(`${configPath}: "routing" must be an object`);
-  const r = raw as Record<string, unknown>;
-  const out: Partial<ApiCollabOptions> = {};
-  if (r.strongShare !== undefined) {
-    if (typeof r.strongShare !== "number" || r.strongShare < 0 || r.strongShare > 1) throw new Error(`${configPath}: "routing.strongShare" must be a number from 0 to 1`);
-    out.strongShare = r.strongShare;
-  }
-  if (r.fallbackChain !== undefined) {
-    if (!Array.isArray(r.fallbackChain) || r.fallbackChain.some((x) => typeof x !== "string")) throw new Error(`${configPath}: "routing.fallbackChain" must be a list of model ids`);
-    out.fallbackChain = r.fallbackChain as string[];
-  }
-  for (const k of ["cheapModel", "strongModel"] as const) {
-    const v = r[k];
-    if (v === undefined) continue;
-    if (typeof v !== "string") throw new Error(`${configPath}: "routing.${k}" must be a model id`);
-    out[k] = v;
-  }
-  if (r.learn !== undefined) out.learn = r.learn === true;
-  return out;
 }

@@ -2,6 +2,8 @@
 // do; Node's system errors ("EISDIR: illegal operation on a directory, read") do not, and some lack the path, so
 // those are put in words a user can act on, keeping the path and the code for a search.
 
+import { safeMessage } from "../core/quote";
+
 interface SystemError extends Error {
   code?: string;
   path?: string;
@@ -11,7 +13,12 @@ interface SystemError extends Error {
   port?: number;
 }
 
+/** What the CLI prints: escaped and capped, since messages quote file names, GGUF contents and server replies. */
 export function cliErrorMessage(e: unknown): string {
+  return safeMessage(systemErrorMessage(e));
+}
+
+function systemErrorMessage(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const s = e as SystemError;
   if (typeof s.code !== "string" || typeof s.syscall !== "string") return e.message;

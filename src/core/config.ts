@@ -1,7 +1,11 @@
 // Chorus configuration as the engine sees it. VS Code settings (src/vscode/settings.ts) and the CLI's JSON
-// config file (src/cli/config-file.ts) both produce this one shape, validated here.
+// config file (src/cli/config-file.ts) both produce this one shape through readChorusConfig, from the schemas in
+// ./settings.
 
+import { isOllamaCloudName } from "./providers/ollama-facts";
 import type { Capabilities, ProviderKind } from "./providers/types";
+import { GENERAL_SETTINGS, type GeneralSettings } from "./settings/general";
+import { readSection, sectionDefaults, type SettingProblem, type SettingsReader } from "./settings/section";
 
 export type ModelTag = "local" | "cloud" | "fast" | "strong" | "cheap" | "code" | "embedding" | string;
 
@@ -53,16 +57,35 @@ export interface ChorusConfig {
   budgetUsd: number;
 }
 
-export const DEFAULT_OLLAMA_URL = "http://127.0.0.1:11434";
+export { DEFAULT_OLLAMA_URL } from "./settings/general";
 export const DEFAULT_OPENAI_URL = "https://api.openai.com/v1";
 
 export function defaultConfig(): ChorusConfig {
+  return chorusConfig(sectionDefaults(GENERAL_SETTINGS), []);
+}
+
+/**
+ * chorus.* settings (or the CLI's config file, shaped like them) → ChorusConfig. A bad value never stops Chorus:
+ * that setting keeps its default (a bad chorus.models, no models) and a problem names it.
+ */
+export function readChorusConfig(reader: SettingsReader, problems: SettingProblem[]): ChorusConfig {
+  const general = readSection(GENERAL_SETTINGS, "", reader, problems);
+  let models: ModelConfig[] = [];
+  try {
+    models = parseModelConfigs(reader.get("models"), reader.name("models"));
+  } catch (e) {
+    problems.push({ setting: reader.name("models"), message: e instanceof ConfigError ? e.message : String(e) });
+  }
+  return chorusConfig(general, models);
+}
+
+function chorusConfig(g: GeneralSettings, models: ModelConfig[]): ChorusConfig {
   return {
-    models: [],
-    ollamaUrl: DEFAULT_OLLAMA_URL,
-    privacy: { localOnlyGlobs: ["**/.env", "**/.env.*", "**/*.pem", "**/*.key", "**/secrets/**"], localOnly: false },
-    modes: { completion: "single", ask: "single", review: "debate" },
-    budgetUsd: 0,
+    models,
+    ollamaUrl: g.ollamaUrl,
+    privacy: { localOnlyGlobs: g["privacy.localOnlyGlobs"], localOnly: g["privacy.localOnly"] },
+    modes: { completion: g["modes.completion"], ask: g["modes.ask"], review: g["modes.review"] },
+    budgetUsd: g.budgetUsd,
   };
 }
 
@@ -126,7 +149,7 @@ export function parseModelConfig(raw: unknown, where: string): ModelConfig {
     endpoint,
     priceIn: num("priceIn"),
     priceOut: num("priceOut"),
-    tags: tags as string[] | undefined,
+    tags: provider === "ollama" && isOllamaCloudName(str("model", true)!) ? asCloud({ tags: tags as string[] | undefined }).tags : (tags as string[] | undefined),
     apiKeySecret: str("apiKeySecret", false),
     ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
     ...(reasoningEffort !== undefined ? { reasoningEffort } : {}),
@@ -145,9 +168,20 @@ export function parseModelConfigs(raw: unknown, where = "chorus.models"): ModelC
   return models;
 }
 
+/**
+ * Whether a model runs on this machine. An Ollama model is not local just because Ollama serves it: since Ollama
+ * 0.12 a `*-cloud` model is proxied to ollama.com, so its name decides here (a "local" tag on it is ignored), and
+ * Models asks Ollama about the others before sending anything (see Models.located).
+ */
 export function isLocal(m: ModelConfig): boolean {
   if (m.tags?.includes("cloud")) return false;
+  if (m.provider === "ollama") return !isOllamaCloudName(m.model);
   return m.provider !== "openai" || (m.tags?.includes("local") ?? false);
+}
+
+/** The same model marked as running in the cloud: "cloud" tag on, "local" tag off (routing tiers read the tags). */
+export function asCloud<T extends Pick<ModelConfig, "tags">>(m: T): T {
+  return { ...m, tags: [...(m.tags ?? []).filter((t) => t !== "local" && t !== "cloud"), "cloud"] };
 }
 
 /** Cost in USD of one call. */

@@ -260,7 +260,8 @@ function ignoreMissing(e: unknown): void {
   if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
 }
 
-// Files with queued lines; the one exit hook writes them all (a hook per file would pile up listeners).
+// Files with queued lines; the one exit hook writes them all (a hook per file would pile up listeners). The one
+// deliberate module-level state in src/core: it mirrors `process.on("exit")`, which is itself one per process.
 const unflushed = new Set<LedgerFile>();
 let hooked = false;
 

@@ -30,6 +30,8 @@ export interface CompletionInput {
 export interface CompletionOutput {
   text: string;
   decision: Decision;
+  /** Set by modes that learn (route, cascade): hand it back with the user's verdict (`ApiCollab.feedback`). */
+  feedbackId?: string;
 }
 
 export interface AskInput {
@@ -42,6 +44,8 @@ export interface AskInput {
 export interface AskOutput {
   text: string;
   decision: Decision;
+  /** As on CompletionOutput: the id a rating of this answer goes back with. */
+  feedbackId?: string;
 }
 
 export interface ModeServices {

@@ -88,12 +88,18 @@ export function privacyVerdict(model: ModelConfig, cfg: PrivacyConfig, filePath:
   return { ok: true };
 }
 
-/** Throw unless the call is allowed for `filePath` and every file of the current request. The message says what to do. */
-export function enforcePrivacy(model: ModelConfig, cfg: PrivacyConfig, filePath: string | undefined): void {
-  if (isLocal(model)) return;
+/** The refusal for this call, checked against `filePath` and every file of the current request; undefined if allowed. */
+export function privacyBlock(model: ModelConfig, cfg: PrivacyConfig, filePath: string | undefined): (PrivacyVerdict & { ok: false }) | undefined {
+  if (isLocal(model)) return undefined;
   const verdicts = [filePath, ...currentRequestFiles()].map((f) => privacyVerdict(model, cfg, f));
   const v = verdicts.find((x) => !x.ok) ?? verdicts[0]!;
-  if (v.ok) return;
+  return v.ok ? undefined : v;
+}
+
+/** Throw unless the call is allowed for `filePath` and every file of the current request. The message says what to do. */
+export function enforcePrivacy(model: ModelConfig, cfg: PrivacyConfig, filePath: string | undefined): void {
+  const v = privacyBlock(model, cfg, filePath);
+  if (!v) return;
   throw new PrivacyBlockedError(
     `Not sent to "${model.id}": ${v.why}. Configure a local model (Ollama or the sidecar) for this, or change chorus.privacy settings.`,
     model.id,

@@ -1,6 +1,7 @@
 // "Single": one model answers, no collaboration. The baseline every other mode is measured against, and the
 // default when nothing else is chosen. Which model: the first one tagged for the job, else the first configured.
 import { askMessages } from "./ask-prompt";
+import { completionOptions } from "./completion/options";
 import { isMixingPreset, type ModelConfig, type PrivacyConfig } from "./config";
 import type { ModeRegistry, ModeServices } from "./modes";
 import { allowedModels } from "./privacy";
@@ -19,9 +20,12 @@ const PREFERENCE = {
 export function defaultModelFor(models: ModelConfig[], surface: keyof typeof PREFERENCE, privacy?: PrivacyConfig, filePath?: string): ModelConfig {
   const allowed = privacy ? allowedModels(models, privacy, filePath) : models;
   const candidates = (allowed.length > 0 ? allowed : models).filter((m) => !m.tags?.includes("embedding"));
+  // Ghost text wants a quick plain answer: a thinking model is picked for completions only when nothing else is there.
+  const plain = surface === "completion" ? candidates.filter((m) => !m.tags?.includes("thinking")) : candidates;
+  const pool = plain.length > 0 ? plain : candidates;
   // A mixing preset is several models voting on each token, not one model: chosen only when nothing else is there.
-  const ordinary = candidates.filter((m) => !isMixingPreset(m));
-  const usable = ordinary.length > 0 ? ordinary : candidates;
+  const ordinary = pool.filter((m) => !isMixingPreset(m));
+  const usable = ordinary.length > 0 ? ordinary : pool;
   for (const tag of PREFERENCE[surface]) {
     const hit = usable.find((m) => m.tags?.includes(tag));
     if (hit) return hit;
@@ -49,7 +53,7 @@ export function registerSingleMode(modes: ModeRegistry): void {
           m.id,
           input.prefix,
           input.suffix,
-          { maxTokens: input.multiline ? 256 : 64, temperature: 0.2, stop: input.multiline ? ["\n\n\n"] : ["\n"] },
+          completionOptions(input),
           { surface: "completion", mode: "single", decision: `single:${m.id}`, reason },
           signal,
         );

@@ -42,6 +42,30 @@ export function parsePresets(raw: unknown, where = "chorus.sidecar.presets"): { 
   return { presets, problems };
 }
 
+/** What `chorus serve --preset` expects (also in its --help and the README). */
+export const PRESET_FLAG_SYNTAX = `NAME='{"strategy":"contrastive","expert":"qwen2.5-coder:7b","amateur":"qwen2.5-coder:0.5b"}'`;
+
+/**
+ * `--preset NAME=JSON` flags, parsed like chorus.sidecar.presets (parsePresets). A flag is typed on purpose, so a
+ * broken one is an error naming the flag, not a warning; a later flag of the same name wins.
+ */
+export function presetsFromFlags(flags: readonly string[]): Preset[] {
+  const byName: Record<string, unknown> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf("=");
+    const name = flag.slice(0, eq).trim();
+    if (eq <= 0 || !name) throw new Error(`--preset expects NAME=JSON, e.g. --preset ${PRESET_FLAG_SYNTAX}; got "${flag}"`);
+    try {
+      byName[name] = JSON.parse(flag.slice(eq + 1));
+    } catch (e) {
+      throw new Error(`--preset ${name}: the mix spec is not valid JSON (${(e as Error).message}); e.g. --preset ${PRESET_FLAG_SYNTAX}`);
+    }
+  }
+  const { presets, problems } = parsePresets(byName, "--preset");
+  if (problems.length) throw new Error(problems.join("\n"));
+  return presets;
+}
+
 export function describe(spec: MixSpec): string {
   switch (spec.strategy) {
     case "contrastive": return `Contrastive decoding: ${spec.expert} minus ${spec.amateur}`;

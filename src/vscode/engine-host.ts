@@ -1,14 +1,17 @@
 // Owns the one Engine of this window: built from settings + SecretStorage at activation, reconfigured (not
 // rebuilt, so ledger listeners and registered modes survive) whenever a `chorus.*` setting, an API key or the
 // per-workspace mode choice changes. With no models configured it offers the models of a running Ollama.
+import { join } from "node:path";
 import * as vscode from "vscode";
+import { ApiCollab } from "../core/collab/api/api-collab";
 import type { ChorusConfig, ModelConfig } from "../core/config";
-import { discoverOllamaModels } from "../core/discovery";
+import { discoverOllamaModels, markOllamaCloudModels } from "../core/discovery";
 import { createEngine, type Engine } from "../core/engine";
 import type { ModeSurface } from "../core/modes";
 import { createProvider } from "../core/providers/factory";
 import type { Log } from "./log";
-import { readConfig, settingsSource, SETTINGS, type SettingsProblem } from "./settings";
+import { readRoutingSettings } from "./routing-settings";
+import { readConfig, settingsSource, type SettingsProblem } from "./settings";
 
 /** Where the running sidecar listens; set by the sidecar process manager, undefined while none runs. */
 export type SidecarEndpoint = () => { url: string; token: string } | undefined;
@@ -39,11 +42,17 @@ export class EngineHost implements vscode.Disposable {
   ) {
     const { config } = readConfig(settingsSource(vscode.workspace.getConfiguration()));
     this.base = config;
+    // The routing state of this window: inline completions, Ask ratings and reviews all teach this one router.
+    const routing = readRoutingSettings(vscode.workspace.getConfiguration());
+    const collab = new ApiCollab(join(context.globalStorageUri.fsPath, "routing"), routing.collab, (m) => this.log.warn(m));
     this.engine = createEngine({
       config: this.withOverrides(config),
       providerFactory: (m, key) => createProvider(m, key, { ollamaUrl: this.engine.config.ollamaUrl, sidecar: () => this.sidecar() }),
       secrets: async (name) => this.context.secrets.get(name),
       ledgerDir: vscode.Uri.joinPath(context.globalStorageUri, "ledger").fsPath,
+      collab,
+      sidecar: () => this.sidecar(),
+      onNotice: (m) => this.log.info(m),
     });
     this.log.info(`ledger at ${vscode.Uri.joinPath(context.globalStorageUri, "ledger").fsPath}`);
     this.disposables.push(
@@ -63,6 +72,11 @@ export class EngineHost implements vscode.Disposable {
     return this.source;
   }
 
+  /** Where the sidecar listens now (and its token); undefined while none runs. */
+  sidecarEndpoint(): { url: string; token: string } | undefined {
+    return this.sidecar();
+  }
+
   /** The sidecar process manager calls this once it knows where the sidecar listens. */
   setSidecarEndpoint(endpoint: SidecarEndpoint): void {
     this.sidecar = endpoint;
@@ -76,11 +90,11 @@ export class EngineHost implements vscode.Disposable {
   }
 
   private async doRefresh(why: string): Promise<void> {
-    const { config, problems } = readConfig(settingsSource(vscode.workspace.getConfiguration()));
+    const { config, discoverOllama: discover, problems } = readConfig(settingsSource(vscode.workspace.getConfiguration()));
     this.reportProblems(problems);
-    const discover = vscode.workspace.getConfiguration().get<boolean>(SETTINGS.discoverOllama) ?? true;
     if (config.models.length > 0) {
       this.source = { kind: "settings" };
+      config.models = await markOllamaCloudModels(config.models, config.ollamaUrl);
     } else if (discover) {
       const found: ModelConfig[] = await discoverOllamaModels(config.ollamaUrl);
       config.models = found;

@@ -16,6 +16,7 @@ import { registerSidecar } from "./sidecar-process";
 import type { ChorusServices, FeatureRegistration } from "./services";
 import { registerStatusBar } from "./status-bar";
 import { registerUsageView } from "./usage-view";
+import { registerWalkthrough } from "./walkthrough";
 import { registerWorkbenchCommands } from "./workbench-commands";
 
 /** Each runs once, in this order. Features may register modes here: the status bar and picker read the registry
@@ -33,6 +34,7 @@ const FEATURES: [name: string, register: FeatureRegistration][] = [
   ["inline completions and routing modes", registerInlineCompletions],
   ["ask", registerAskCommand],
   ["merge models", registerMergeCommand],
+  ["walkthrough", registerWalkthrough],
 ];
 
 /** What activate() returns: the services, so extension-host tests (and other extensions) can reach the engine. */

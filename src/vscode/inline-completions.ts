@@ -1,19 +1,17 @@
-// Inline completions (ghost text) through the active completion mode, and the API-level modes they can use.
-// Registers "route", "cascade" and "fallback", the InlineCompletionItemProvider (the engine side — cache,
-// debounce, one request in flight, FIM budgets — is src/core/completion), and acceptance tracking that teaches
-// the router: accepted with Tab, rejected by typing on, or partly kept after 30 s.
+// Inline completions (ghost text) through the active completion mode: the InlineCompletionItemProvider (the
+// engine side — cache, debounce, one request in flight, FIM budgets — is src/core/completion; the call goes on
+// through Engine.complete → the mode's strategy → Models.complete → the provider), the chorus.routing.* settings
+// applied to the engine's routing state, and acceptance tracking that teaches the router: accepted with Tab,
+// rejected by typing on, or partly kept after 30 s.
 
-import { join } from "node:path";
 import * as vscode from "vscode";
-import { ApiCollab } from "../core/collab/api/api-collab";
-import { feedbackIds } from "../core/collab/api/feedback-ids";
-import { registerApiModes } from "../core/collab/api/modes";
 import { AcceptanceTracker } from "../core/completion/acceptance";
 import { CompletionEngine } from "../core/completion/session";
 import { isAbortError } from "../core/providers/errors";
 import { errorMessage } from "./log";
 import { readRoutingSettings, type RoutingSettings } from "./routing-settings";
 import type { ChorusServices } from "./services";
+import { markStepDone } from "./walkthrough";
 
 export const ACCEPTED_COMMAND = "chorus.completion.accepted";
 /** Context lines either side of the cursor read from the document; the FIM budget clips further. */
@@ -22,34 +20,33 @@ const LINES_AFTER = 120;
 /** The same error is shown at most this often; completions fire on every pause in typing. */
 const ERROR_QUIET_MS = 5 * 60_000;
 
-let shared: ApiCollab | undefined;
-
-/** The routing state of this window, for other features (Ask reports ratings through it); set at registration. */
-export function routingState(): ApiCollab | undefined {
-  return shared;
-}
-
 export function registerInlineCompletions(services: ChorusServices): void {
   const { context, engine } = services;
   const log = services.log.child("completion");
+  /** Skip reasons already said at Info level in this window. */
+  const toldSkips = new Set<string>();
   let settings: RoutingSettings = readRoutingSettings(vscode.workspace.getConfiguration());
-  const collab = new ApiCollab(join(context.globalStorageUri.fsPath, "routing"), settings.collab, (m) => log.warn(m));
-  shared = collab;
-  registerApiModes(services.modes, collab);
+  const collab = engine.collab;
 
   const makeEngine = (): CompletionEngine =>
     new CompletionEngine({
-      complete: (input, signal) => engine.complete(input, signal),
+      engine,
       modeKey: () => engine.config.modes.completion,
       multiline: () => settings.completion.multiline,
       debounce: { ...settings.completion.debounce, rate: 1.5 },
-      // "Why is there no ghost text?": with the log level at Debug, Chorus: Show Log answers it per request.
-      onSkip: (why) => log.debug(`no ghost text: ${why}`),
+      // "Why is there no ghost text?": with the log level at Debug, Chorus: Show Log answers it per request. A reason
+      // the user can act on is said once at Info level (per reason and mode), so the default log answers it too.
+      onSkip: (why, userCanAct) => {
+        const key = `${engine.config.modes.completion}\u0000${why}`;
+        if (!userCanAct || toldSkips.has(key)) return log.debug(`no ghost text: ${why}`);
+        toldSkips.add(key);
+        log.info(`no ghost text: ${why}. Try another completion mode or model (Chorus: Choose Collaboration Mode); repeats are logged at Debug level.`);
+      },
     });
   let completions = makeEngine();
   const tracker = new AcceptanceTracker({
     onFeedback: (id, fb) => {
-      if (collab.feedback(id, fb)) log.debug(`learned from a ${fb.kind} completion`);
+      if (collab?.feedback(id, fb)) log.debug(`learned from a ${fb.kind} completion`);
     },
   });
   const shownErrors = new Map<string, number>();
@@ -58,7 +55,7 @@ export function registerInlineCompletions(services: ChorusServices): void {
     settings = readRoutingSettings(vscode.workspace.getConfiguration());
     for (const p of settings.problems) log.warn(`${p}; using the default`);
     try {
-      collab.configure(settings.collab);
+      collab?.configure(settings.collab);
     } catch (e) {
       log.warn(errorMessage(e));
     }
@@ -82,7 +79,7 @@ export function registerInlineCompletions(services: ChorusServices): void {
         const r = await completions.request({ editorKey, prefix, suffix, languageId: document.languageId, filePath }, controller.signal);
         if (!r || token.isCancellationRequested) return undefined;
         log.debug(`ghost text from ${r.output.decision.model}${r.fromCache ? " (cached)" : ""}: ${r.output.decision.reason}`);
-        const id = feedbackIds.get(r.output);
+        const id = r.output.feedbackId;
         tracker.offered(editorKey, id, prefix, r.text);
         const item = new vscode.InlineCompletionItem(r.text, new vscode.Range(position, position), {
           command: ACCEPTED_COMMAND,
@@ -116,6 +113,7 @@ export function registerInlineCompletions(services: ChorusServices): void {
   context.subscriptions.push(
     vscode.languages.registerInlineCompletionItemProvider({ pattern: "**" }, provider),
     vscode.commands.registerCommand(ACCEPTED_COMMAND, (editorKey: string, id: string | undefined, text: string, offset: number) => {
+      markStepDone("demo");
       tracker.accepted(editorKey, id, text, offset, () => vscode.workspace.textDocuments.find((d) => d.uri.toString() === editorKey)?.getText());
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {

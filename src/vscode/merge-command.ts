@@ -8,29 +8,34 @@ import * as vscode from "vscode";
 import { METHOD_DESCRIPTIONS, METHOD_NAMES, methodByName } from "../sidecar/merge/methods";
 import type { MergeMethod } from "../sidecar/merge/methods/types";
 import { registerWithOllama } from "../sidecar/merge/ollama-register";
+import { ollamaAnswers } from "../core/discovery";
 import { errorMessage } from "./log";
 import type { OptimizeReport, SearchTarget } from "../sidecar/merge/optimize";
 import { runMergeProcess, type MergeRequest } from "./merge-runner";
 import { askValues } from "./merge-values";
 import { mergeCandidates, servedModels, type MergeCandidate } from "./merge-sources";
 import type { ChorusServices } from "./services";
-import { SETTINGS } from "./settings";
-import { sidecarEndpoint } from "./sidecar-process";
+import { settingsSource, SETTINGS } from "./settings";
+import { sidecarModelFolders } from "./sidecar-settings";
+import { markStepDone } from "./walkthrough";
 
 export const MERGE_COMMAND = "chorus.mergeModels";
 const BROWSE = "$(folder-opened) Browse for GGUF files…";
 
-async function knownModels(): Promise<MergeCandidate[]> {
+/** Where the running sidecar listens, if one does: the models it serves are merge candidates too. */
+type SidecarEndpoint = ChorusServices["engineHost"]["sidecarEndpoint"];
+
+async function knownModels(sidecar: SidecarEndpoint): Promise<MergeCandidate[]> {
   return mergeCandidates({
-    modelFolders: vscode.workspace.getConfiguration().get<string[]>(SETTINGS.sidecarModelFolders) ?? [],
-    served: await servedModels(sidecarEndpoint()),
+    modelFolders: sidecarModelFolders(settingsSource(vscode.workspace.getConfiguration())),
+    served: await servedModels(sidecar()),
     workspaceFiles: (await vscode.workspace.findFiles("**/*.gguf", "**/node_modules/**", 200)).map((u) => u.fsPath),
   });
 }
 
 /** Step 1: two or more models, ticked in a list of the known ones, or chosen in file dialogs. */
-async function pickModels(): Promise<MergeCandidate[] | undefined> {
-  const known = await knownModels();
+async function pickModels(sidecar: SidecarEndpoint): Promise<MergeCandidate[] | undefined> {
+  const known = await knownModels(sidecar);
   let chosen: MergeCandidate[] = [];
   if (known.length > 0) {
     const items: (vscode.QuickPickItem & { model?: MergeCandidate })[] = [...known.map((m) => ({ label: m.label, description: m.where, model: m })), { label: BROWSE }];
@@ -108,8 +113,8 @@ export function describeReport(report: OptimizeReport): string {
 }
 
 /** Everything a merge needs, asked step by step; undefined when the user backs out. */
-async function askRequest(): Promise<MergeRequest | undefined> {
-  const picked = await pickModels();
+async function askRequest(sidecar: SidecarEndpoint): Promise<MergeRequest | undefined> {
+  const picked = await pickModels(sidecar);
   if (!picked) return undefined;
   const method = await pickMethod(picked.length);
   if (!method) return undefined;
@@ -126,6 +131,9 @@ async function askRequest(): Promise<MergeRequest | undefined> {
   }
   const merged = picked.filter((m) => m !== base);
   const request: MergeRequest = { method, models: merged.map((m) => m.path), base: base?.path, dtype: "f16", out: "" };
+  // The Ollama model the merge comes from (the base first): registering keeps its template and parameters.
+  const fromOllama = base?.fromOllama ? base : picked.find((m) => m.fromOllama);
+  if (fromOllama) ollamaSourceOf.set(request, fromOllama.label);
   const workspace = vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath) ?? [];
   const target = workspace.length > 0 ? tunableParameter(method, spec.parameters, merged.length) : undefined;
   if (spec.parameters.includes("t")) {
@@ -150,6 +158,8 @@ async function askRequest(): Promise<MergeRequest | undefined> {
     [
       { label: "f16", detail: "half precision: what llama.cpp's converter writes (default)" },
       { label: "q8_0", detail: "8-bit: half the size of F16, nearly the same quality" },
+      { label: "q4_k_m", detail: "llama.cpp's 4-bit k-quant mix, as Ollama ships models: about 30% of F16 (slower to write)" },
+      { label: "q5_k_m", detail: "llama.cpp's 5-bit k-quant mix: about 35% of F16, closer to F16's quality" },
       { label: "bf16", detail: "bfloat16" },
       { label: "f32", detail: "full precision, twice the size of F16" },
     ],
@@ -181,7 +191,10 @@ async function useForCompletions(services: ChorusServices, file: string): Promis
   return id;
 }
 
-async function offerRegistration(services: ChorusServices, file: string): Promise<void> {
+/** Which Ollama model each merge request came from, for offerRegistration. */
+const ollamaSourceOf = new WeakMap<MergeRequest, string>();
+
+async function offerRegistration(services: ChorusServices, file: string, like: string | undefined): Promise<void> {
   const suggested = path.basename(file, ".gguf").toLowerCase().replace(/[^a-z0-9._-]+/g, "-");
   const name = await vscode.window.showInputBox({ title: "Register with Ollama as", value: suggested, ignoreFocusOut: true });
   if (!name) return;
@@ -189,7 +202,7 @@ async function offerRegistration(services: ChorusServices, file: string): Promis
     const ac = new AbortController();
     const sub = token.onCancellationRequested(() => ac.abort());
     try {
-      await registerWithOllama(file, name, { url: services.engine.config.ollamaUrl, signal: ac.signal, onStatus: (s) => progress.report({ message: s }) });
+      await registerWithOllama(file, name, { url: services.engine.config.ollamaUrl, like, signal: ac.signal, onStatus: (s) => progress.report({ message: s }) });
     } finally {
       sub.dispose();
     }
@@ -202,7 +215,7 @@ export function registerMergeCommand(services: ChorusServices): void {
   const cli = services.context.asAbsolutePath(path.join("dist", "cli.js"));
   services.context.subscriptions.push(
     vscode.commands.registerCommand(MERGE_COMMAND, async (given?: MergeRequest) => {
-      const request = given ?? (await askRequest());
+      const request = given ?? (await askRequest(() => services.engineHost.sidecarEndpoint()));
       if (!request) return;
       let result;
       try {
@@ -242,6 +255,7 @@ export function registerMergeCommand(services: ChorusServices): void {
         void vscode.window.showErrorMessage(`Chorus could not merge: ${errorMessage(e)}`);
         return;
       }
+      markStepDone("merge");
       log.info(`merged ${request.models.length + (request.base ? 1 : 0)} models with ${request.method} into ${result.path} in ${result.seconds.toFixed(1)} s`);
       // Where the inputs' tokenizers differed (a base with its instruct), which model's settings the file took.
       for (const note of result.notes ?? []) log.info(`merge: ${note}`);
@@ -249,12 +263,14 @@ export function registerMergeCommand(services: ChorusServices): void {
       if (result.report) log.info(`merge for my code tried ${result.report.tried.map((t) => `[${t.value.map((v) => v.toFixed(3)).join(", ")}] → ${t.bitsPerByte.toFixed(4)}`).join("; ")}`);
       const use = "Use for Completions";
       const ollama = "Register with Ollama";
-      const pick = await vscode.window.showInformationMessage(`Chorus: merged into ${path.basename(result.path)} (${(result.bytes / 1e6).toFixed(1)} MB)${tuned}.`, use, ollama);
+      // Offered only when Ollama answers: registering with an Ollama that is not running can only fail.
+      const actions = (await ollamaAnswers(services.engine.config.ollamaUrl)) ? [use, ollama] : [use];
+      const pick = await vscode.window.showInformationMessage(`Chorus: merged into ${path.basename(result.path)} (${(result.bytes / 1e6).toFixed(1)} MB)${tuned}.`, ...actions);
       try {
         if (pick === use) {
           const id = await useForCompletions(services, result.path);
           void vscode.window.showInformationMessage(`Chorus: inline completions now use ${id} (single mode, served by the sidecar).`);
-        } else if (pick === ollama) await offerRegistration(services, result.path);
+        } else if (pick === ollama) await offerRegistration(services, result.path, ollamaSourceOf.get(request));
       } catch (e) {
         if (e instanceof Error && e.name === "AbortError") return;
         void vscode.window.showErrorMessage(`Chorus: ${errorMessage(e)}`);

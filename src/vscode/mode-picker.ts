@@ -4,6 +4,7 @@ import * as vscode from "vscode";
 import type { ModeDefinition, ModeSurface } from "../core/modes";
 import { SURFACES } from "./mode-choice";
 import type { ChorusServices } from "./services";
+import { markStepDone } from "./walkthrough";
 
 export const CHOOSE_MODE_COMMAND = "chorus.chooseMode";
 
@@ -74,6 +75,7 @@ async function choose(services: ChorusServices, surface: string, modeId: string)
     return;
   }
   await services.modeChoices.set(s, mode.id);
+  markStepDone("mode");
   services.log.info(`mode for ${surface} set to ${mode.id} in this workspace`);
   services.engineHost.applyModeChoices();
 }

@@ -4,9 +4,9 @@
 import * as vscode from "vscode";
 import type { ChorusServices } from "./services";
 import { SETTINGS } from "./settings";
+import { markStepDone, openWalkthrough } from "./walkthrough";
 
 export const FIND_OLLAMA_COMMAND = "chorus.findOllamaModels";
-export const WALKTHROUGH_ID = "chorus-dev.chorus#chorus.setup";
 const TOLD_KEY = "chorus.ollamaDiscovery.told";
 
 export function registerOllamaDiscovery(services: ChorusServices): void {
@@ -18,6 +18,7 @@ export function registerOllamaDiscovery(services: ChorusServices): void {
     if (!key || key === told) return;
     told = key;
     if (source.kind === "ollama") {
+      if (engineHost.config.models.length > 0) markStepDone("ollama");
       // Said once per set of models, across sessions: a reload must not repeat it.
       if (services.context.globalState.get<string>(TOLD_KEY) === key) return;
       void services.context.globalState.update(TOLD_KEY, key);
@@ -37,7 +38,7 @@ export function registerOllamaDiscovery(services: ChorusServices): void {
           "Retry",
         )
         .then((pick) => {
-          if (pick === "Set Up Chorus") void vscode.commands.executeCommand("workbench.action.openWalkthrough", WALKTHROUGH_ID, false);
+          if (pick === "Set Up Chorus") void openWalkthrough();
           if (pick === "Retry") void vscode.commands.executeCommand(FIND_OLLAMA_COMMAND);
         });
     }

@@ -1,13 +1,12 @@
 // The review commands: "Review Selection with Debate", "Review File" (the review mode chosen for the workspace),
-// "Refine with Feedback", "Review with Mixture of Agents", "Cancel Review"; the three review modes in the mode
-// registry; the fix-preview documents; and the serializer that brings the panel back after a reload (with the
+// "Refine with Feedback", "Review with Mixture of Agents", "Cancel Review" (the engine registers the three review
+// modes); the fix-preview documents; and the serializer that brings the panel back after a reload (with the
 // extension's own reopening when VS Code does not).
 
 import { join } from "node:path";
 import * as vscode from "vscode";
 import { ReviewSnapshot } from "./review-snapshot";
 import { REVIEW_MODES, type ReviewMode } from "../core/collab/text/events";
-import { registerReviewModes } from "../core/collab/text/modes";
 import { ReviewInputError } from "../core/collab/text/review";
 import { errorMessage } from "./log";
 import { ReviewController } from "./review-controller";
@@ -16,6 +15,7 @@ import { FIX_PREVIEW_SCHEME, FixPreviewProvider } from "./review-fixes";
 import { REVIEW_VIEW_TYPE } from "./review-panel";
 import { chooseReviewSetup, ReviewSettingsError } from "./review-settings";
 import type { ChorusServices } from "./services";
+import { markStepDone } from "./walkthrough";
 
 
 export const REOPEN_COMMAND = "chorus.review.reopenInterrupted";
@@ -23,12 +23,11 @@ const REOPEN_AFTER_MS = 8000;
 
 export function registerReview(services: ChorusServices): void {
   const log = services.log.child("review");
-  registerReviewModes(services.modes);
 
   const previews = new FixPreviewProvider();
   const snapshot = new ReviewSnapshot(join((services.context.storageUri ?? services.context.globalStorageUri).fsPath, "review-panel.json"), (e) => log.warn(`review panel snapshot not saved: ${String(e)}`));
   services.context.subscriptions.push({ dispose: () => snapshot.dispose() });
-  const learner = routerReviewLearner(() => services.engine.config.models, log);
+  const learner = routerReviewLearner(services.engine.collab, () => services.engine.config.models, log);
   const controller = new ReviewController(services.context.extensionUri, () => services.engine.models, previews, log, snapshot, learner);
 
   const review = async (mode: ReviewMode, scope: "selection" | "file") => {
@@ -58,6 +57,7 @@ export function registerReview(services: ChorusServices): void {
         doc.uri,
         file,
       );
+      if (result && result.status !== "failed" && result.status !== "cancelled") markStepDone("review");
       if (result?.status === "failed") {
         // The run's reason ("every participant failed") says what, the first model's own error says why.
         const why = result.dropped[0] ? ` ${result.dropped[0].model}: ${result.dropped[0].message.replace(/\.$/, "")}.` : "";

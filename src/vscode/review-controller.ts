@@ -95,7 +95,7 @@ export class ReviewController implements vscode.Disposable {
     const request: ReviewRequest = { ...req, runId };
     const run: RunRecord = { runId, uri, request, findings: [], applied: new Set(), controller };
     this.run = run;
-    if (!this.panel) this.panel = this.attach(ReviewPanel.create(this.extensionUri, this.log, (m) => this.onMessage(m), this.snapshot));
+    if (!this.panel) this.panel = this.attach(ReviewPanel.create(this.extensionUri, this.log, (m) => this.onMessage(m), this.snapshot, true));
     else this.panel.reveal();
     const panel = this.panel;
     panel.panel.title = `Chorus Review: ${label.split("/").pop() ?? label}`;
@@ -147,12 +147,31 @@ export class ReviewController implements vscode.Disposable {
       this.cancel();
       return;
     }
+    if (m.type === "rerun") {
+      void this.rerun(run);
+      return;
+    }
     const finding = run.findings.find((f) => f.id === m.data.findingId);
     if (!finding) {
       void vscode.window.showWarningMessage(`Chorus: finding ${m.data.findingId} is not part of this review.`);
       return;
     }
     void this.act(m.type, run, finding);
+  }
+
+  /** The panel's Re-run button: the same request (code, models, rounds) as a new run in the same panel. */
+  private async rerun(run: RunRecord): Promise<void> {
+    if (run.controller) return; // still running: the button only shows once a run is done
+    if (!run.request) {
+      void vscode.window.showInformationMessage("Chorus: this review was restored after a reload and cannot run again from here; select the code and run the review again.");
+      return;
+    }
+    const { runId: _old, ...request } = run.request;
+    try {
+      await this.start(request, run.uri, request.file);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Chorus: the review could not run again: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   private async act(action: "reveal" | "preview-fix" | "apply-fix", run: RunRecord, f: Finding): Promise<void> {

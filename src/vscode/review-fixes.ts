@@ -39,7 +39,8 @@ export async function revealFinding(uri: vscode.Uri, f: Finding): Promise<void> 
   const lines = currentLines(docLines(doc), f);
   const last = Math.min(lines.end, doc.lineCount) - 1;
   const range = new vscode.Range(Math.max(0, lines.start - 1), 0, Math.max(0, last), doc.lineAt(Math.max(0, last)).text.length);
-  const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: range, preserveFocus: false });
+  // Focus stays in the review panel: moved to the editor, the next Enter meant for a finding split a line of code.
+  const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, selection: range, preserveFocus: true });
   editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }
 

@@ -4,14 +4,12 @@
 import type { ApiCollab } from "../core/collab/api/api-collab";
 import { learnFromAppliedFix, learnFromReviewRun, type ReviewLesson } from "../core/collab/api/review-lesson";
 import type { ModelConfig } from "../core/config";
-import { routingState } from "./inline-completions";
 import { errorMessage, type Log } from "./log";
 import type { ReviewLearner } from "./review-controller";
 
-export function routerReviewLearner(models: () => ModelConfig[], log: Log): ReviewLearner {
+export function routerReviewLearner(collab: ApiCollab | undefined, models: () => ModelConfig[], log: Log): ReviewLearner {
   // Learning is a side effect of a review: whatever goes wrong in it is logged, never shown as a failed review.
   const teach = (what: string, learn: (collab: ApiCollab) => ReviewLesson | undefined) => {
-    const collab = routingState();
     if (!collab) return;
     try {
       const lesson = learn(collab);

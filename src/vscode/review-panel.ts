@@ -36,18 +36,20 @@ export class ReviewPanel implements vscode.Disposable {
     private readonly log: Log,
     private readonly onMessage: (m: WebviewMessage) => void,
     private readonly snapshot?: ReviewSnapshot,
+    starting = false,
   ) {
     panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist"), vscode.Uri.joinPath(extensionUri, "media")] };
-    panel.webview.html = html(panel.webview, extensionUri);
+    panel.webview.html = html(panel.webview, extensionUri, starting);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       panel.onDidDispose(() => this.dispose()),
     );
   }
 
-  static create(extensionUri: vscode.Uri, log: Log, onMessage: (m: WebviewMessage) => void, snapshot?: ReviewSnapshot): ReviewPanel {
+  /** `starting`: opened for a run that is about to start, so the page says so instead of "No review yet". */
+  static create(extensionUri: vscode.Uri, log: Log, onMessage: (m: WebviewMessage) => void, snapshot?: ReviewSnapshot, starting = false): ReviewPanel {
     const panel = vscode.window.createWebviewPanel(REVIEW_VIEW_TYPE, "Chorus Review", { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { retainContextWhenHidden: true });
-    return new ReviewPanel(panel, extensionUri, log, onMessage, snapshot);
+    return new ReviewPanel(panel, extensionUri, log, onMessage, snapshot, starting);
   }
 
   /** Send to the webview; held back until it has said `ready`. The host's snapshot records it at once. */
@@ -133,7 +135,7 @@ function withCheckedFix(f: Finding): Finding {
   return checked;
 }
 
-function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+function html(webview: vscode.Webview, extensionUri: vscode.Uri, starting: boolean): string {
   const nonce = randomBytes(16).toString("base64");
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "dist", "webview.js"));
   const css = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "media", "review.css"));
@@ -156,7 +158,7 @@ function html(webview: vscode.Webview, extensionUri: vscode.Uri): string {
 <title>Chorus Review</title>
 </head>
 <body>
-<main id="app" aria-live="off"></main>
+<main id="app" aria-live="off"${starting ? " data-starting" : ""}></main>
 <script type="module" nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;

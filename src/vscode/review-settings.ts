@@ -3,10 +3,11 @@
 
 import * as vscode from "vscode";
 import type { ReviewMode } from "../core/collab/text/events";
-import { MAX_ROUNDS } from "../core/collab/text/review";
 import type { ModelConfig } from "../core/config";
+import { readReviewSettings, type ReviewSettings } from "../core/settings/review";
+import type { SettingProblem } from "../core/settings/section";
 import { initialParticipants, LAST_PARTICIPANTS_KEY, rememberParticipants } from "./review-participants";
-import { SETTINGS } from "./settings";
+import { settingsReader, settingsSource, SETTINGS } from "./settings";
 
 export interface ReviewChoice {
   participants: string[];
@@ -23,17 +24,13 @@ export class ReviewSettingsError extends Error {
   }
 }
 
-function readSettings(): { participants: string[]; rounds: number; judge?: string } {
-  const c = vscode.workspace.getConfiguration();
-  const participants = c.get<unknown>(SETTINGS.reviewParticipants) ?? [];
-  if (!Array.isArray(participants) || participants.some((p) => typeof p !== "string"))
-    throw new ReviewSettingsError(`${SETTINGS.reviewParticipants} must be a list of model ids, such as ["local-coder", "gpt4o"].`, SETTINGS.reviewParticipants);
-  const rounds = c.get<unknown>(SETTINGS.reviewRounds) ?? 2;
-  if (typeof rounds !== "number" || !Number.isInteger(rounds) || rounds < 1 || rounds > MAX_ROUNDS)
-    throw new ReviewSettingsError(`${SETTINGS.reviewRounds} must be a whole number from 1 to ${MAX_ROUNDS}.`, SETTINGS.reviewRounds);
-  const judge = c.get<unknown>(SETTINGS.reviewJudge);
-  if (judge !== undefined && typeof judge !== "string") throw new ReviewSettingsError(`${SETTINGS.reviewJudge} must be a model id.`, SETTINGS.reviewJudge);
-  return { participants: (participants as string[]).map((p) => p.trim()).filter(Boolean), rounds, judge: judge?.trim() || undefined };
+/** The chorus.review.* settings; a bad one stops this review with a message naming it, before any model is asked. */
+function readSettings(): ReviewSettings {
+  const problems: SettingProblem[] = [];
+  const settings = readReviewSettings(settingsReader(settingsSource(vscode.workspace.getConfiguration())), problems);
+  const [first] = problems;
+  if (first) throw new ReviewSettingsError(first.message, first.setting);
+  return settings;
 }
 
 /**

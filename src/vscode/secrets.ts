@@ -2,6 +2,7 @@
 // on desktop) under the name a model's `apiKeySecret` gives — never into settings, logs or the ledger.
 import * as vscode from "vscode";
 import type { ChorusServices } from "./services";
+import { markStepDone } from "./walkthrough";
 
 export const SET_API_KEY_COMMAND = "chorus.setApiKey";
 export const CLEAR_API_KEY_COMMAND = "chorus.clearApiKey";
@@ -27,6 +28,7 @@ export function registerSecrets(services: ChorusServices): void {
             });
       if (value === undefined) return;
       await context.secrets.store(name, value.trim());
+      markStepDone("apiKey");
       log.info(`API key "${name}" stored in secret storage`);
       if (typeof valueArg !== "string") void vscode.window.showInformationMessage(`Chorus: API key "${name}" saved.`);
     }),

@@ -4,7 +4,9 @@
 //
 // Only `import type` from vscode: this module is also unit-tested in plain Node.
 import type * as vscode from "vscode";
-import { ConfigError, defaultConfig, parseModelConfigs, type ChorusConfig } from "../core/config";
+import { z } from "zod";
+import { readChorusConfig, type ChorusConfig } from "../core/config";
+import { readSection, setting, vscodeSettingsReader, type SettingProblem, type SettingsReader } from "../core/settings/section";
 
 export const SETTINGS = {
   models: "chorus.models",
@@ -59,54 +61,25 @@ export interface SettingsProblem {
   message: string;
 }
 
+/** Settings the editor alone has (the CLI's config file has no such keys). */
+export const EDITOR_SETTINGS = {
+  discoverOllama: setting(z.boolean(), true, "true or false"),
+};
+
 /**
- * Settings → ChorusConfig. A bad value never stops Chorus: the default is used for that key and the problem is
- * returned so the host can tell the user which setting to fix (the settings themselves are left untouched).
+ * Settings → ChorusConfig, by the schemas in src/core/settings. A bad value never stops Chorus: the default is
+ * used for that key and the problem is returned so the host can tell the user which setting to fix (the settings
+ * themselves are left untouched).
  */
-export function readConfig(source: SettingsSource): { config: ChorusConfig; problems: SettingsProblem[] } {
-  const config = defaultConfig();
-  const problems: SettingsProblem[] = [];
-
-  try {
-    config.models = parseModelConfigs(source.get(SETTINGS.models), SETTINGS.models);
-  } catch (e) {
-    problems.push({ key: SETTINGS.models, message: e instanceof ConfigError ? e.message : String(e) });
-  }
-
-  const url = source.get<unknown>(SETTINGS.ollamaUrl);
-  if (typeof url === "string" && url.trim() !== "") {
-    if (isHttpUrl(url)) config.ollamaUrl = url.replace(/\/+$/, "");
-    else problems.push({ key: SETTINGS.ollamaUrl, message: `${SETTINGS.ollamaUrl}: "${url}" is not an http(s) URL such as http://127.0.0.1:11434` });
-  }
-
-  const localOnly = source.get<unknown>(SETTINGS.localOnly);
-  if (typeof localOnly === "boolean") config.privacy.localOnly = localOnly;
-
-  const globs = source.get<unknown>(SETTINGS.localOnlyGlobs);
-  if (globs !== undefined) {
-    if (Array.isArray(globs) && globs.every((g) => typeof g === "string")) config.privacy.localOnlyGlobs = globs as string[];
-    else problems.push({ key: SETTINGS.localOnlyGlobs, message: `${SETTINGS.localOnlyGlobs} must be a list of glob patterns such as "**/.env"` });
-  }
-
-  for (const [surface, key] of [["completion", SETTINGS.modeCompletion], ["ask", SETTINGS.modeAsk], ["review", SETTINGS.modeReview]] as const) {
-    const id = source.get<unknown>(key);
-    if (typeof id === "string" && id.trim() !== "") config.modes[surface] = id.trim();
-  }
-
-  const budget = source.get<unknown>(SETTINGS.budgetUsd);
-  if (budget !== undefined) {
-    if (typeof budget === "number" && Number.isFinite(budget) && budget >= 0) config.budgetUsd = budget;
-    else problems.push({ key: SETTINGS.budgetUsd, message: `${SETTINGS.budgetUsd} must be a number ≥ 0 (0 means no cap)` });
-  }
-
-  return { config, problems };
+export function readConfig(source: SettingsSource): { config: ChorusConfig; discoverOllama: boolean; problems: SettingsProblem[] } {
+  const found: SettingProblem[] = [];
+  const reader = settingsReader(source);
+  const config = readChorusConfig(reader, found);
+  const { discoverOllama } = readSection(EDITOR_SETTINGS, "", reader, found);
+  return { config, discoverOllama, problems: found.map((p) => ({ key: p.setting as SettingKey, message: p.message })) };
 }
 
-function isHttpUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return u.protocol === "http:" || u.protocol === "https:";
-  } catch {
-    return false;
-  }
+/** The chorus.* settings as the section schemas read them. */
+export function settingsReader(source: SettingsSource): SettingsReader {
+  return vscodeSettingsReader((key) => source.get<unknown>(key));
 }

@@ -1,25 +1,19 @@
 // The sidecar as part of the editor: started with VS Code (process.execPath running dist/sidecar.mjs as plain
 // Node), its address and per-launch token handed to the engine's sidecar provider, its state in the status bar,
 // restarted after a crash and when its settings change, stopped with VS Code. A sidecar already announced through
-// CHORUS_SIDECAR_URL/TOKEN (`npm start`, `chorus serve`) is used instead of spawning a second one.
+// CHORUS_SIDECAR_URL/TOKEN (`npm start`, `chorus serve`) is used instead of spawning a second one. Each time it
+// runs, the engine learns its mixing presets as `mix:<preset>` modes (Engine.learnSidecarPresets).
 
 import { join } from "node:path";
 import * as vscode from "vscode";
-import { registerMixingModes, sidecarModels } from "./mixing-modes";
 import type { ChorusServices } from "./services";
+import { markStepDone, noteSidecarPresets } from "./walkthrough";
 import { settingsSource } from "./settings";
 import { sidecarLaunchSettings } from "./sidecar-settings";
 import { SidecarSupervisor, type SidecarState } from "./sidecar-supervisor";
 import { threadPoolSize } from "../sidecar/thread-pool";
 
 export const SIDECAR_STATUS_ID = "chorus.sidecar";
-
-let current: (() => { url: string; token: string } | undefined) | undefined;
-
-/** Where the running sidecar listens and its token; undefined while none runs. */
-export function sidecarEndpoint(): { url: string; token: string } | undefined {
-  return current?.();
-}
 
 function externalSidecar(): { url: string; token: string } | undefined {
   const url = process.env.CHORUS_SIDECAR_URL;
@@ -32,6 +26,11 @@ export function registerSidecar(services: ChorusServices): void {
   const log = services.log.child("sidecar");
   const read = () =>
     sidecarLaunchSettings(settingsSource(vscode.workspace.getConfiguration()), { globalStorage: context.globalStorageUri.fsPath, extensionRoot: context.extensionUri.fsPath });
+  const launchConfig = () => {
+    const settings = read();
+    for (const p of settings.problems) log.warn(p);
+    return settings.config;
+  };
   const external = externalSidecar();
   const supervisor = new SidecarSupervisor({
     command: process.execPath,
@@ -40,7 +39,7 @@ export function registerSidecar(services: ChorusServices): void {
     // A packaged Chorus carries no native llama.cpp: the sidecar also looks in this runtime folder for it.
     env: () => ({
       ELECTRON_RUN_AS_NODE: "1",
-      CHORUS_SIDECAR_CONFIG: JSON.stringify(read().config),
+      CHORUS_SIDECAR_CONFIG: JSON.stringify(launchConfig()),
       CHORUS_NODE_LLAMA_CPP_DIR: join(context.globalStorageUri.fsPath, "runtime"),
       // Sized here: the sidecar, an ES module, cannot size the pool its loader has already started.
       UV_THREADPOOL_SIZE: threadPoolSize(),
@@ -48,7 +47,6 @@ export function registerSidecar(services: ChorusServices): void {
     log: (line) => log.info(line),
   });
   const connection = () => external ?? supervisor.endpoint();
-  current = connection;
   services.engineHost.setSidecarEndpoint(connection);
 
   const item = vscode.window.createStatusBarItem(SIDECAR_STATUS_ID, vscode.StatusBarAlignment.Right, 99);
@@ -62,8 +60,8 @@ export function registerSidecar(services: ChorusServices): void {
   let shownProblems = "";
   const learnModels = async () => {
     try {
-      const listed = await sidecarModels(connection);
-      const { virtual, problems } = listed;
+      const listed = await services.engine.learnSidecarPresets();
+      const { presets, problems, added } = listed;
       compute = listed.compute;
       // llama.cpp's runtime loads in the background after the sidecar starts: ask again shortly for the backend.
       if (compute === "starting" && computeRetries++ < COMPUTE_RETRIES) setTimeout(() => void learnModels(), COMPUTE_RETRY_MS);
@@ -77,8 +75,8 @@ export function registerSidecar(services: ChorusServices): void {
         });
       }
       shownProblems = text;
-      lastModels = virtual.map((m) => m.id);
-      const added = registerMixingModes(services.modes, virtual, connection, services.ledger);
+      lastModels = presets.map((m) => m.id);
+      noteSidecarPresets(lastModels);
       if (added.length) log.info(`mixing modes: ${added.join(", ")}`);
       render(supervisor.state);
     } catch (e) {
@@ -205,6 +203,7 @@ async function showModels(connection: () => { url: string; token: string } | und
   for (const p of body.chorus?.problems ?? []) items.push({ label: "$(warning) problem", detail: p });
   const pick = await vscode.window.showQuickPick(items, { placeHolder: `Models the sidecar at ${c.url} serves — pick one to copy its name` });
   if (!pick || pick.label.startsWith("$(")) return;
+  markStepDone("sidecar");
   await vscode.env.clipboard.writeText(pick.label);
   void vscode.window.showInformationMessage(`Chorus: copied "${pick.label}". Use it as "model" in a chorus.models entry with "provider": "sidecar".`);
 }

@@ -1,6 +1,8 @@
 // The HTML of "Chorus: Show Usage": cost and latency by model and by mode, as tables and inline-SVG bar charts.
 // Rendered in the extension host from the ledger (no script runs in the webview), styled only with VS Code theme
-// variables so it follows every theme. Free of `vscode` imports so it is unit-tested in plain Node.
+// variables so it follows every theme. Free of `vscode` imports so it is unit-tested in plain Node. Cost is left
+// out when every call was free (local models), a mixing preset has one name (mix:<name>) in both tables, charts
+// and tables shrink or scroll in a narrow editor, and failures are explained with a link to the log.
 import { failed, summarize, type LedgerEntry, type UsageRow } from "../core/ledger";
 
 export interface UsagePage {
@@ -10,21 +12,37 @@ export interface UsagePage {
   cspSource: string;
 }
 
+/** The command the failure summary links to (the webview allows only this command URI). */
+export const USAGE_LOG_COMMAND = "chorus.showLog";
+
+/**
+ * One name per mixing preset: the sidecar serves it as the model `chorus/<name>` (or a settings entry `mix-<name>`
+ * for it) while its mode is `mix:<name>`; both tables use the mode's name.
+ */
+export function displayModel(e: Pick<LedgerEntry, "model" | "provider">): string {
+  const m = e.provider === "sidecar" ? /^(?:chorus\/|mix-)(.+)$/.exec(e.model) : null;
+  return m ? `mix:${m[1]}` : e.model;
+}
+
 export function renderUsageHtml({ entries, nonce, cspSource }: UsagePage): string {
-  const byModel = summarize(entries, (e) => e.model);
+  const byModel = summarize(entries, displayModel);
   const byMode = summarize(entries, (e) => `${e.surface} · ${e.mode}`);
   const cost = entries.reduce((s, e) => s + e.costUsd, 0);
-  const errors = entries.filter(failed).length;
+  const paid = cost > 0;
+  const failures = entries.filter(failed);
+  const charts = (rows: UsageRow[]): string =>
+    `<div class="charts">${paid ? barChart("Cost (USD)", rows, (r) => r.costUsd, usd) : ""}${barChart("Median latency", rows, (r) => r.latencyP50Ms, ms)}</div>`;
   const body =
     entries.length === 0
       ? `<p class="empty">No model calls recorded yet. Use an inline completion, Ask or Review, then run <b>Chorus: Show Usage</b> again — this page also updates by itself.</p>`
-      : `<p class="totals"><span>${entries.length} calls</span><span>${usd(cost)} total</span><span>${errors} failed</span><span>since ${esc(entries[0]?.ts.slice(0, 10) ?? "")}</span></p>
+      : `<p class="totals"><span>${entries.length} calls</span><span>${paid ? `${usd(cost)} total` : "all free (local models)"}</span><span>${failures.length} failed</span><span>since ${esc(entries[0]?.ts.slice(0, 10) ?? "")}</span></p>
+${failureSummary(failures)}
 <h2>By model</h2>
-<div class="charts">${barChart("Cost (USD)", byModel, (r) => r.costUsd, usd)}${barChart("Median latency", byModel, (r) => r.latencyP50Ms, ms)}</div>
-${table("Model", byModel)}
+${charts(byModel)}
+${table("Model", byModel, paid)}
 <h2>By mode</h2>
-<div class="charts">${barChart("Cost (USD)", byMode, (r) => r.costUsd, usd)}${barChart("Median latency", byMode, (r) => r.latencyP50Ms, ms)}</div>
-${table("Surface · mode", byMode)}`;
+${charts(byMode)}
+${table("Surface · mode", byMode, paid)}`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${cspSource} data:; style-src 'nonce-${nonce}';">
@@ -38,7 +56,11 @@ table { border-collapse: collapse; margin-top: 8px; }
 th, td { text-align: right; padding: 3px 10px; border-bottom: 1px solid var(--vscode-widget-border, var(--vscode-panel-border)); }
 th:first-child, td:first-child { text-align: left; }
 th { color: var(--vscode-descriptionForeground); font-weight: 600; }
-.charts { display: flex; flex-wrap: wrap; gap: 24px; }
+.charts { display: flex; flex-wrap: wrap; gap: 8px 24px; }
+svg.chart { width: 100%; max-width: ${CHART_W}px; height: auto; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
+.failures { margin: 0; padding-left: 1.2em; color: var(--vscode-descriptionForeground); }
+a { color: var(--vscode-textLink-foreground); }
 svg text { fill: var(--vscode-foreground); font-size: 11px; font-family: var(--vscode-font-family); }
 svg .bar-cost { fill: var(--vscode-charts-blue); } svg .bar-latency { fill: var(--vscode-charts-orange); }
 svg .title { fill: var(--vscode-descriptionForeground); font-weight: 600; }
@@ -50,6 +72,26 @@ svg .title { fill: var(--vscode-descriptionForeground); font-weight: 600; }
 const ROW = 20;
 const LABEL_W = 170;
 const BAR_W = 200;
+const CHART_W = LABEL_W + BAR_W + 90;
+/** Distinct failure messages listed; the rest are counted. */
+const FAILURE_KINDS = 3;
+
+/** "23 failed": the commonest reasons and a link to the log, which has each failure with its time. */
+function failureSummary(failures: LedgerEntry[]): string {
+  if (failures.length === 0) return "";
+  const counts = new Map<string, [why: string, n: number]>();
+  // Numbers differ between otherwise equal failures (ports, token counts): grouped without them, shown as the first.
+  for (const f of failures) {
+    const why = `${displayModel(f)}: ${(f.error ?? f.reason ?? "failed without a message").slice(0, 140)}`;
+    const kind = why.replace(/\d+/g, "#");
+    const seen = counts.get(kind);
+    counts.set(kind, [seen?.[0] ?? why, (seen?.[1] ?? 0) + 1]);
+  }
+  const top = [...counts.values()].sort((a, b) => b[1] - a[1]);
+  const items = top.slice(0, FAILURE_KINDS).map(([why, n]) => `<li>${n}× ${esc(why)}</li>`);
+  const more = top.length > FAILURE_KINDS ? `<li>and ${top.slice(FAILURE_KINDS).reduce((s, [, n]) => s + n, 0)} more of other kinds</li>` : "";
+  return `<p>Why ${failures.length === 1 ? "the call" : `the ${failures.length} calls`} failed (<a href="command:${USAGE_LOG_COMMAND}">each one in the log</a>):</p><ul class="failures">${items.join("")}${more}</ul>`;
+}
 
 /** Horizontal bars, one per row, scaled to the largest value; values printed at the bar's end. */
 function barChart(title: string, rows: UsageRow[], value: (r: UsageRow) => number, fmt: (n: number) => string): string {
@@ -64,18 +106,18 @@ function barChart(title: string, rows: UsageRow[], value: (r: UsageRow) => numbe
       return `<text x="0" y="${y + 13}">${esc(clip(r.key))}</text><rect class="${cls}" x="${LABEL_W}" y="${y + 3}" width="${w.toFixed(1)}" height="${ROW - 6}" rx="2"></rect><text x="${(LABEL_W + w + 6).toFixed(1)}" y="${y + 13}">${esc(fmt(value(r)))}</text>`;
     })
     .join("");
-  return `<svg role="img" aria-label="${esc(title)}" width="${LABEL_W + BAR_W + 90}" height="${h}" viewBox="0 0 ${LABEL_W + BAR_W + 90} ${h}"><text class="title" x="0" y="14">${esc(title)}</text>${bars}</svg>`;
+  return `<svg class="chart" role="img" aria-label="${esc(title)}" width="${CHART_W}" height="${h}" viewBox="0 0 ${CHART_W} ${h}"><text class="title" x="0" y="14">${esc(title)}</text>${bars}</svg>`;
 }
 
-function table(first: string, rows: UsageRow[]): string {
-  const head = `<tr><th>${esc(first)}</th><th>Calls</th><th>Failed</th><th>Tokens in</th><th>Tokens out</th><th>Cost</th><th>Median latency</th><th>Mean latency</th></tr>`;
+function table(first: string, rows: UsageRow[], paid: boolean): string {
+  const head = `<tr><th>${esc(first)}</th><th>Calls</th><th>Failed</th><th>Tokens in</th><th>Tokens out</th>${paid ? "<th>Cost</th>" : ""}<th>Median latency</th><th>Mean latency</th></tr>`;
   const body = rows
     .map(
       (r) =>
-        `<tr><td>${esc(r.key)}</td><td>${r.calls}</td><td${r.errors ? ' class="error"' : ""}>${r.errors}</td><td>${r.inputTokens}</td><td>${r.outputTokens}</td><td>${usd(r.costUsd)}</td><td>${ms(r.latencyP50Ms)}</td><td>${ms(r.latencyMeanMs)}</td></tr>`,
+        `<tr><td>${esc(r.key)}</td><td>${r.calls}</td><td${r.errors ? ' class="error"' : ""}>${r.errors}</td><td>${r.inputTokens}</td><td>${r.outputTokens}</td>${paid ? `<td>${usd(r.costUsd)}</td>` : ""}<td>${ms(r.latencyP50Ms)}</td><td>${ms(r.latencyMeanMs)}</td></tr>`,
     )
     .join("");
-  return `<table>${head}${body}</table>`;
+  return `<div class="table-wrap"><table>${head}${body}</table></div>`;
 }
 
 function usd(n: number): string {

@@ -3,10 +3,11 @@
 import { randomBytes } from "node:crypto";
 import * as vscode from "vscode";
 import type { ChorusServices } from "./services";
-import { renderUsageHtml } from "./usage-html";
+import { renderUsageHtml, USAGE_LOG_COMMAND } from "./usage-html";
 
 export const SHOW_USAGE_COMMAND = "chorus.showUsage";
 const VIEW_TYPE = "chorus.usage";
+const OPTIONS: vscode.WebviewOptions & vscode.WebviewPanelOptions = { enableScripts: false, enableCommandUris: [USAGE_LOG_COMMAND], localResourceRoots: [] };
 
 export function registerUsageView(services: ChorusServices): void {
   let panel: vscode.WebviewPanel | undefined;
@@ -22,6 +23,8 @@ export function registerUsageView(services: ChorusServices): void {
   };
   const adopt = (p: vscode.WebviewPanel) => {
     panel = p;
+    // Also for a panel restored after a reload: the failure summary's link to the log is a command URI.
+    p.webview.options = OPTIONS;
     p.onDidDispose(() => (panel = undefined));
     p.onDidChangeViewState(() => p.visible && render());
     render();
@@ -34,7 +37,7 @@ export function registerUsageView(services: ChorusServices): void {
         render();
         return;
       }
-      adopt(vscode.window.createWebviewPanel(VIEW_TYPE, "Chorus Usage", vscode.ViewColumn.Active, { enableScripts: false, localResourceRoots: [] }));
+      adopt(vscode.window.createWebviewPanel(VIEW_TYPE, "Chorus Usage", vscode.ViewColumn.Active, OPTIONS));
     }),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       deserializeWebviewPanel: async (p) => adopt(p),

@@ -3,7 +3,8 @@
 // result; the merge runs with a progress notification, and "Use for Completions" makes the merged model — served by
 // the extension's own sidecar — answer inline completions. A second test takes "Tune on my code" instead of typing
 // weights: merge for my code, measured on the workspace. A third finds the demo models the sidecar serves in the
-// picker. Each checks that the steps' titles count 1, 2, 3/N … N/N.
+// picker. Each checks that the steps' titles count 1, 2, 3/N … N/N. "Register with Ollama" is offered only when
+// Ollama answers at chorus.ollamaUrl.
 import * as assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,7 +34,8 @@ uiTest("merge for my code: tune the weights on the workspace from the palette", 
     rmSync(TUNED, { recursive: true, force: true });
   }
 }, {
-  settings: () => ({ "chorus.sidecar.modelFolders": [TUNED], "chorus.sidecar.demoModels": false }),
+  // Nothing listens on port 47: no Ollama answers there, so the merge must not offer to register with it.
+  settings: () => ({ "chorus.sidecar.modelFolders": [TUNED], "chorus.sidecar.demoModels": false, "chorus.ollamaUrl": "http://127.0.0.1:47" }),
 });
 
 uiTest("the merge picker offers the models the sidecar serves, in numbered steps", pickServedModels, {
@@ -159,6 +161,9 @@ async function mergeForMyCode(wb: Workbench): Promise<void> {
   for (const name of ["ts-coder.gguf", "py-coder.gguf"]) assert.match(text, new RegExp(`(% better than|% worse than|as good as) ${name.replace(".", "\\.")}`));
   assert.ok(existsSync(join(TUNED, "linear-merge.gguf")), "the tuned merge is where the dialog said");
   assert.deepEqual(readdirSync(TUNED).filter((f) => f.includes("candidate")), [], "no candidate merge is left behind");
+  // Nothing answers at this test's chorus.ollamaUrl: registering with Ollama is not offered.
+  assert.equal(await done.locator(".monaco-button", { hasText: "Register with Ollama" }).count(), 0);
+  assert.equal(await done.locator(".monaco-button", { hasText: "Use for Completions" }).count(), 1);
   await wb.screenshot("tuned");
 }
 
@@ -201,6 +206,8 @@ async function mergeAndComplete(wb: Workbench): Promise<void> {
   await done.waitFor({ timeout: 60_000 });
   assert.ok(existsSync(join(MODELS, "linear-merge.gguf")), "the merged file is where the dialog said");
   await wb.screenshot("merged");
+  // The stand-in Ollama at chorus.ollamaUrl answers: registering with it is offered.
+  assert.equal(await done.locator(".monaco-button", { hasText: "Register with Ollama" }).count(), 1);
   await done.locator(".monaco-button", { hasText: "Use for Completions" }).click();
   await wb.notifications().filter({ hasText: "inline completions now use merged-linear-merge" }).waitFor();
 

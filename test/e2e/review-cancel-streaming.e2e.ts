@@ -4,6 +4,7 @@
 // Here the replies come a word every 30 ms from a slow stand-in server of this test's own (the shared one
 // streams without pauses), and the button is held down for 150 ms, as a person clicks. The panel says
 // "Cancelling…" at once and the run ends cancelled. A reply's "# Heading" is shown small, not as the panel title.
+// A cancelled run's Re-run button starts the same review again.
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -76,6 +77,17 @@ uiTest(
       assert.equal(await view.locator(".markdown h1, .markdown h2, .markdown h3").count(), 0);
       assert.match(await alpha.locator(".reply h4").innerText(), /Review notes/);
       await wb.screenshot("cancelled");
+
+      // Re-run: the same review starts again in the panel (a new run streaming from the top), and is cancelled again.
+      const requestsBefore = server.requests.length;
+      await view.locator('vscode-button[data-action="rerun"]').click();
+      await view.locator(".status", { hasText: "Running" }).waitFor({ timeout: 15_000 });
+      await wb.until("the models asked again", async () => server.requests.length > requestsBefore);
+      assert.equal(await view.locator('vscode-button[data-action="rerun"]').count(), 0, "no Re-run while running");
+      await alpha.locator(".reply", { hasText: "word5" }).waitFor({ timeout: 30_000 });
+      await wb.screenshot("rerun");
+      await view.locator('vscode-button[data-action="cancel-run"]').click();
+      await view.locator(".status", { hasText: "Cancelled" }).waitFor({ timeout: 15_000 });
     } finally {
       await server.close();
     }

@@ -97,7 +97,7 @@ uiTest(
 
     await wb.runCommand("Chorus: Review File");
     await wb.webview().locator(".status", { hasText: "Finished" }).waitFor({ timeout: 60_000 });
-    assert.match(await card(wb, "F1").locator(".loc").innerText(), /lines 2–2/);
+    assert.match(await card(wb, "F1").locator(".loc").innerText(), /^line 2$/);
 
     // The user adds a line above every finding after the review.
     await typeFirstLine(wb, "// checked by hand");
@@ -110,8 +110,8 @@ uiTest(
     const fixed1 = [...moved.slice(0, 2), DIVIDE_GUARD, ...moved.slice(2)];
     await saveAndExpect(wb, file, fixed1, "the F1 fix at the moved lines");
     // The panel's line numbers follow the code: the typed line and the guard moved F2 and F3 down by two.
-    await wb.until("the panel to show the findings' new lines", async () => /lines 8–8/.test(await card(wb, "F2").locator(".loc").innerText()));
-    assert.match(await card(wb, "F3").locator(".loc").innerText(), /lines 12–12/);
+    await wb.until("the panel to show the findings' new lines", async () => /^line 8$/.test(await card(wb, "F2").locator(".loc").innerText()));
+    assert.match(await card(wb, "F3").locator(".loc").innerText(), /^line 12$/);
     assert.match(await card(wb, "F1").locator(".loc").innerText(), /lines 3–4/, "F1 names the lines its fix wrote");
     await wb.screenshot("applied-moved");
 
@@ -141,7 +141,7 @@ uiTest(
     await card(wb, "F2").locator('vscode-button[data-action="apply-fix"]').click();
     await card(wb, "F2").locator('vscode-button[data-action="apply-fix"]', { hasText: "Applied" }).waitFor({ timeout: 15_000 });
     await saveAndExpect(wb, file, reloaded.map((l) => (l === SAMPLE[5] ? MEAN_FIXED : l)), "the F2 fix at its line after the reload");
-    await wb.until("F2 to show its line after the reload", async () => /lines 9–9/.test(await card(wb, "F2").locator(".loc").innerText()));
+    await wb.until("F2 to show its line after the reload", async () => /^line 9$/.test(await card(wb, "F2").locator(".loc").innerText()));
     assert.match(await card(wb, "F1").locator(".loc").innerText(), /lines 4–5/, "F1, fixed before the reload, follows what its fix wrote");
     await wb.screenshot("applied-after-reload");
   },

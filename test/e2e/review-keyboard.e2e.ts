@@ -1,7 +1,8 @@
 // With no chorus.review.participants set, "Review Selection with Debate" asks which models take part (a
 // multi-select quick pick that starts with the models ticked, and asks again when only one is left ticked); the run
 // reviews only the selected lines; the findings are usable from the keyboard:
-// ↓ moves between findings, Enter reveals a finding's lines in the editor.
+// ↓ moves between findings, Enter reveals a finding's lines in the editor and keyboard focus stays in the panel
+// (it used to move to the editor, where the next Enter split a line of code).
 import * as assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -85,7 +86,15 @@ uiTest(
     await wb.page.keyboard.press("ArrowDown");
     assert.equal(await view.locator("article.finding:focus").getAttribute("data-finding"), "F2");
     await wb.page.keyboard.press("Enter");
-    await wb.until("the editor to select line 2", async () => /Ln 2, Col \d+ \(\d+ selected\)/.test(await wb.page.locator("#workbench\\.parts\\.statusbar").innerText()));
+    const editor = wb.page.locator(".editor-instance .monaco-editor", { hasText: "unused" }).first();
+    await wb.until("the editor to select line 2", async () => (await editor.locator(".selected-text").count()) > 0);
+    assert.equal(await view.locator("article.finding:focus").getAttribute("data-finding"), "F2", "focus stays on the finding");
+    // A second Enter reveals again; it must not reach the editor and split the line.
+    await wb.page.keyboard.press("Enter");
+    await new Promise((r) => setTimeout(r, 500));
+    const tab = wb.page.locator(".tabs-container .tab", { hasText: "first.ts" }).first();
+    assert.ok(!/\bdirty\b/.test((await tab.getAttribute("class")) ?? ""), "first.ts was not edited");
+    assert.match((await editorLines.innerText()).replace(/\s+/g, " "), /export function first\(xs: number\[\]\): number \{/);
     await wb.screenshot("keyboard");
 
     // Theme-aware: switching VS Code to a dark theme recolours the panel (it uses only theme variables).

@@ -58,8 +58,12 @@ describe("settings", () => {
       await config.update(SETTINGS.models, [], vscode.ConfigurationTarget.Global);
       await discovered;
       const names = api.engine.config.models.map((m) => m.model).sort();
-      assert.deepEqual(names, ["llama3.2:1b", "qwen2.5-coder:1.5b"]);
-      assert.ok(api.engine.config.models.every((m) => m.provider === "ollama" && m.tags?.includes("local")));
+      assert.deepEqual(names, ["llama3.2:1b", "qwen2.5-coder:1.5b", "qwen3-coder:480b-cloud"]);
+      assert.ok(api.engine.config.models.every((m) => m.provider === "ollama"));
+      // The stand-in lists the cloud model with a remote_host, as Ollama ≥ 0.12 does: it is cloud, the others local.
+      const local = api.engine.config.models.filter((m) => m.tags?.includes("local")).map((m) => m.model).sort();
+      assert.deepEqual(local, ["llama3.2:1b", "qwen2.5-coder:1.5b"]);
+      assert.ok(api.engine.config.models.find((m) => m.model === "qwen3-coder:480b-cloud")?.tags?.includes("cloud"));
 
       // Ollama gone: no models, and the source says where Chorus looked.
       const gone = nextEvent(api.engineHost.onDidChange, () => api.engineHost.modelSource.kind === "none");

@@ -1,5 +1,6 @@
 // `chorus ask "question"`: the same Ask as in VS Code, through a chosen collaboration mode.
 import type { Command } from "commander";
+import { MIX_MODE_PREFIX } from "../../core/collab/logit/mix-modes";
 import { cliEngine, interruptSignal } from "../engine";
 import { readTextFile } from "../options";
 
@@ -12,11 +13,13 @@ export function register(program: Command): void {
     .option("-f, --file <file>", "include this file's content as the code the question is about")
     .option("--json", "print the answer and the decision as JSON")
     .action(async (words: string[], opts: { mode?: string; file?: string; json?: boolean }) => {
-      const { engine } = await cliEngine(program);
+      const { engine } = await cliEngine(program, { sidecarPresets: true });
       if (opts.mode && !engine.modes.get(opts.mode)) {
         const known = engine.modes.forSurface("ask").map((m) => m.id).join(", ");
-        throw new Error(`Unknown mode "${opts.mode}". Modes that answer questions: ${known}.`);
+        const mixHint = opts.mode.startsWith(MIX_MODE_PREFIX) ? " Mixing modes come from a running sidecar: start `chorus serve --demo` and export the CHORUS_SIDECAR_URL and CHORUS_SIDECAR_TOKEN it prints." : "";
+        throw new Error(`Unknown mode "${opts.mode}". Modes that answer questions: ${known}.${mixHint}`);
       }
+      if (opts.mode && !engine.modes.get(opts.mode)?.surfaces.includes("ask")) throw new Error(`The mode "${opts.mode}" does not answer questions (it serves ${engine.modes.get(opts.mode)?.surfaces.join(", ")}).`);
       const code = opts.file ? readTextFile(opts.file, "--file") : undefined;
       const out = await engine.ask(
         words.join(" "),
@@ -33,7 +36,7 @@ export function register(program: Command): void {
     .description("List the collaboration modes for each surface.")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) => {
-      const { engine } = await cliEngine(program);
+      const { engine } = await cliEngine(program, { sidecarPresets: true });
       const surfaces = ["completion", "ask", "review"] as const;
       const table = Object.fromEntries(surfaces.map((s) => [s, engine.modes.forSurface(s).map((m) => ({ id: m.id, label: m.label, description: m.description }))]));
       if (opts.json) return console.log(JSON.stringify(table, null, 2));

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { wholeNumber } from "../options";
 import { benchMixing } from "../../bench/mixing";
+import { benchFamilyPair } from "../../bench/mixing-family";
 import { resolveDtype, type DtypeName } from "../../sidecar/testmodels/bigram";
 
 export function registerBench(bench: Command): void {
@@ -14,8 +15,16 @@ export function registerBench(bench: Command): void {
     .option("--top-k <n>", "entries read out of each model per step", "40")
     .option("--dtype <type>", "type of the models' weight matrices: q8_0 (quantised, as models are usually run), f16, bf16 or f32", "q8_0")
     .option("--dir <dir>", "where to generate the models (default: the OS temp folder, removed afterwards)")
+    .option("--family <name>", "instead: a qwen2.5-coder 0.5b-shaped amateur under a 7b-shaped expert (real vocabularies), contrastive")
     .option("--json", "print JSON")
-    .action(async (o: { vocab: string; tokens: string; repeats: string; topK: string; dtype: string; dir?: string; json?: boolean }) => {
+    .action(async (o: { vocab: string; tokens: string; repeats: string; topK: string; dtype: string; dir?: string; family?: string; json?: boolean }) => {
+      if (o.family !== undefined) {
+        if (o.family !== "qwen2.5-coder") throw new Error(`--family knows only qwen2.5-coder, not "${o.family}"`);
+        const tokens = wholeNumber("--tokens", o.tokens, 4000);
+        const r = await benchFamilyPair({ tokens, repeats: wholeNumber("--repeats", o.repeats, 50), topK: wholeNumber("--top-k", o.topK, 4096), dir: o.dir, log: (s) => console.error(s) });
+        console.log(o.json ? JSON.stringify(r, null, 2) : Object.entries(r).map(([k, v]) => `${k.padEnd(22)} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join("\n"));
+        return;
+      }
       const vocabs = o.vocab.split(",").map((v) => Number(v.trim()));
       if (vocabs.some((v) => !Number.isInteger(v) || v < 258 || v > 200_000)) throw new Error(`--vocab must list integers from 258 to 200000, not "${o.vocab}"`);
       const result = await benchMixing({

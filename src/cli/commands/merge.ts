@@ -31,6 +31,7 @@ interface MergeOpts {
   name?: string;
   ollama?: string;
   ollamaUrl?: string;
+  ollamaLike?: string;
   progress?: string;
   optimize?: string;
   sample?: string;
@@ -96,6 +97,9 @@ function planOf(planFile: string | undefined, o: MergeOpts): Promise<MergePlan> 
   });
 }
 
+/** The signals that stop a merge; SIGKILL cannot be caught, and the next merge removes what it leaves. */
+const STOP_SIGNALS: NodeJS.Signals[] = process.platform === "win32" ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP"];
+
 /** Writes one JSON object per line on stderr, for a program that runs the CLI (the VS Code command). */
 const jsonLine = (message: object) => process.stderr.write(`${JSON.stringify(message)}\n`);
 
@@ -108,6 +112,8 @@ async function optimizeForCode(plan: MergePlan, out: string, o: MergeOpts, signa
   const started = performance.now();
   const sample = await collectSample((o.sample ?? ".").split(",").map((p) => p.trim()));
   say(`sample: ${sample.texts.length} files, ${(sample.bytes / 1024).toFixed(0)} KB`);
+  for (const s of sample.skipped.slice(0, 10)) say(`  skipped ${s.file}: ${s.reason}`);
+  if (sample.skipped.length > 10) say(`  … and ${sample.skipped.length - 10} more files skipped`);
   const report = await optimizeMerge({
     plan,
     target: o.optimize,
@@ -140,7 +146,7 @@ export function register(program: Command): void {
     .option("--t <t>", "slerp interpolation: one value, or several spread over the layers")
     .option("--lambda <l>", "scale of the merged task vector")
     .option("--out <file>", "output GGUF file (never one of the inputs)")
-    .option("--dtype <type>", "output type: f32, f16, bf16 or q8_0 (default f16)")
+    .option("--dtype <type>", "output type: f32, f16, bf16, q8_0, or a llama.cpp k-quant mix: q4_k_m (as Ollama ships), q4_k_s, q5_k_m, q5_k_s, q6_k (default f16)")
     .option("--seed <n>", "seed for DARE/DELLA's random drops (default 0)")
     .option("--name <name>", "general.name of the merged model")
     .option("--tokenizer-source <file>", "the model whose tokenizer and metadata (EOS, chat template, added tokens) the output takes (default: the base, else the first model)")
@@ -151,6 +157,7 @@ export function register(program: Command): void {
     .option("--progress <style>", "progress on stderr: bar (default) or json (one JSON object per line, for programs)")
     .option("--ollama <name>", "register the result with Ollama under this name")
     .option("--ollama-url <url>", "Ollama's address", DEFAULT_OLLAMA_URL)
+    .option("--ollama-like <model>", "with --ollama: keep this Ollama model's template, parameters and system prompt (the model merged from), so FIM and chat keep working")
     .addHelpText("after", `\nMethods:\n${METHOD_NAMES.map((m) => `  ${m.padEnd(17)} ${METHOD_DESCRIPTIONS[m]}`).join("\n")}\n\nExample:\n  chorus merge --method slerp --models a.gguf,b.gguf --t 0.3 --out ab.gguf`)
     .action(async (planFile: string | undefined, o: MergeOpts) => {
       const plan = await planOf(planFile, o);
@@ -166,8 +173,10 @@ export function register(program: Command): void {
         if (!URL.canParse(o.ollamaUrl ?? DEFAULT_OLLAMA_URL)) throw new MergeConfigError(`--ollama-url "${o.ollamaUrl}" is not a URL; Ollama's is usually ${DEFAULT_OLLAMA_URL}`);
       }
       const ac = new AbortController();
-      const onSigint = () => ac.abort(new DOMException("cancelled with Ctrl-C", "AbortError"));
-      process.once("SIGINT", onSigint);
+      // Every signal that ends a process from outside (Ctrl-C, `kill`, a closed terminal) cancels the merge the same
+      // way, so the temp file is removed; without a handler, SIGTERM and SIGHUP ended the process on the spot.
+      const onSignal = (signal: NodeJS.Signals) => ac.abort(new DOMException(`cancelled by ${signal === "SIGINT" ? "Ctrl-C" : signal}`, "AbortError"));
+      for (const s of STOP_SIGNALS) process.once(s, onSignal);
       // A parent that forked this CLI (the VS Code command) cancels with a message: signals do not reach a
       // child the same way on every platform.
       const onMessage = (m: unknown) => {
@@ -185,14 +194,14 @@ export function register(program: Command): void {
           console.log(`merged ${plan.models.length + (plan.base ? 1 : 0)} models with ${plan.method} into ${result.path} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.seconds.toFixed(1)} s)`);
         }
         if (o.ollama) {
-          await registerWithOllama(out, o.ollama, { url: o.ollamaUrl ?? DEFAULT_OLLAMA_URL, signal: ac.signal, onStatus: (s) => console.error(`ollama: ${s}`) });
+          await registerWithOllama(out, o.ollama, { url: o.ollamaUrl ?? DEFAULT_OLLAMA_URL, like: o.ollamaLike, signal: ac.signal, onStatus: (s) => console.error(`ollama: ${s}`) });
           console.log(`registered with Ollama as ${o.ollama}`);
         }
       } catch (e) {
         if (ac.signal.aborted) throw new Error(`merge cancelled; nothing was written to ${out}`);
         throw e;
       } finally {
-        process.off("SIGINT", onSigint);
+        for (const s of STOP_SIGNALS) process.off(s, onSignal);
         process.off("message", onMessage);
         // The IPC channel of a forked CLI would keep the process alive after the work is done.
         process.disconnect?.();

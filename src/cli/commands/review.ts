@@ -2,7 +2,6 @@
 // stderr as it happens; the findings and verdict (or, with --json, the whole result) go to stdout. Ctrl-C
 // cancels and still prints what was found so far.
 import type { Command } from "commander";
-import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { REVIEW_MODES, type ReviewEvent, type ReviewMode, type ReviewResult } from "../../core/collab/text/events";
 import { agreement } from "../../core/collab/text/findings";
@@ -19,20 +18,6 @@ interface ReviewOptions {
   lines?: string;
   focus?: string;
   json?: boolean;
-}
-
-/** The config file's optional "review" section, shaped like the chorus.review.* settings. */
-function reviewDefaults(configPath: string | undefined): { participants?: string[]; rounds?: number; judge?: string } {
-  if (!configPath) return {};
-  const raw = (JSON.parse(readFileSync(configPath, "utf8")) as { review?: unknown }).review;
-  if (raw === undefined) return {};
-  if (typeof raw !== "object" || raw === null) throw new Error(`${configPath}: "review" must be an object with participants, rounds and judge`);
-  const r = raw as Record<string, unknown>;
-  if (r.participants !== undefined && (!Array.isArray(r.participants) || r.participants.some((p) => typeof p !== "string")))
-    throw new Error(`${configPath}: "review.participants" must be a list of model ids`);
-  if (r.rounds !== undefined && typeof r.rounds !== "number") throw new Error(`${configPath}: "review.rounds" must be a number`);
-  if (r.judge !== undefined && typeof r.judge !== "string") throw new Error(`${configPath}: "review.judge" must be a model id`);
-  return { participants: r.participants as string[] | undefined, rounds: r.rounds as number | undefined, judge: (r.judge as string | undefined) || undefined };
 }
 
 function parseLines(spec: string, total: number): { start: number; end: number } {
@@ -89,9 +74,10 @@ export function register(program: Command): void {
       const text = readTextFile(file, "the file");
       const rounds = opts.rounds === undefined ? undefined : Number(opts.rounds);
       if (rounds !== undefined && !Number.isInteger(rounds)) throw new Error(`--rounds must be a whole number from 1 to ${MAX_ROUNDS}, not "${opts.rounds}".`);
-      const { engine, configPath, collab } = await cliEngine(program);
-      const defaults = reviewDefaults(configPath);
-      const participants = opts.models?.split(",").map((s) => s.trim()).filter(Boolean) ?? defaults.participants ?? engine.models.list().map((m) => m.id);
+      // The config file's "review" section, checked with the chorus.review.* settings' schema (src/core/settings/review.ts).
+      const { engine, collab, review: defaults } = await cliEngine(program);
+      const configured = defaults.participants.length > 0 ? defaults.participants : undefined;
+      const participants = opts.models?.split(",").map((s) => s.trim()).filter(Boolean) ?? configured ?? engine.models.list().map((m) => m.id);
       if (participants.length === 0) throw new Error("No models to review with: add models to the config file (or start Ollama), or pass --models.");
       // A final newline ends the last line; it does not start another.
       const all = text.replace(/\r?\n$/, "").split(/\r?\n/);
@@ -105,7 +91,7 @@ export function register(program: Command): void {
         focus: opts.focus,
         participants,
         judge: opts.judge ?? defaults.judge,
-        rounds: rounds ?? defaults.rounds ?? 2,
+        rounds: rounds ?? defaults.rounds,
       };
       const result = await runReview(engine.models, request, progress, signal);
       const lesson = learnFromReviewRun(collab, engine.config.models, request, result);

@@ -1,5 +1,7 @@
 // `chorus serve`: the sidecar in the foreground, for any OpenAI client (curl, the openai package, other editors).
-// Prints the URL and a fresh bearer token; --demo generates the demo models and their mixing presets.
+// Prints the URL and a fresh bearer token; --demo generates the demo models and their mixing presets. Mixing
+// presets come from the config file ("sidecar": {"presets": …}, as chorus.sidecar.presets) and --preset flags,
+// parsed as the extension parses its setting, so any OpenAI client can run a preset over the user's own models.
 
 import { randomBytes } from "node:crypto";
 import { homedir, availableParallelism } from "node:os";
@@ -7,9 +9,11 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { wholeNumber } from "../options";
 import { demoPresets, ensureDemoModels } from "../../sidecar/demo";
+import { mergePresets, PRESET_FLAG_SYNTAX, presetModels, presetsFromFlags } from "../../sidecar/presets";
 import { parseAdapterFlag } from "../../sidecar/registry/adapters";
-import { defaultThreads } from "../../sidecar/server/config";
-import { SIDECAR_DEFAULTS, startSidecar } from "../../sidecar/server/start";
+import { loadConfigPresets } from "../config-file";
+import { defaultThreads, SIDECAR_DEFAULTS } from "../../sidecar/server/config";
+import { startSidecar } from "../../sidecar/server/start";
 
 interface ServeOptions {
   port?: string;
@@ -22,6 +26,7 @@ interface ServeOptions {
   gpu: boolean;
   cacheDir?: string;
   adapter: string[];
+  preset: string[];
 }
 
 function positiveInt(v: string | undefined, flag: string, max: number): number | undefined {
@@ -47,9 +52,20 @@ export function register(program: Command): void {
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
+    .option(
+      "--preset <NAME=JSON>",
+      `serve a mixing preset as the model chorus/NAME, e.g. --preset ${PRESET_FLAG_SYNTAX} (repeat for more; ` +
+        `also read from the config file's "sidecar": {"presets": {NAME: {…}}}; a flag wins over a same-named entry there)`,
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .action(async (opts: ServeOptions) => {
       const port = opts.port === undefined ? undefined : wholeNumber("--port", opts.port, 65535, 0);
       const adapters = Object.fromEntries(opts.adapter.map(parseAdapterFlag));
+      const fromFlags = presetsFromFlags(opts.preset);
+      const fromFile = loadConfigPresets(program.opts<{ config?: string }>().config);
+      for (const p of fromFile.problems) console.error(`warning: ${p}`);
+      const userPresets = mergePresets(fromFile.presets, fromFlags);
       const folders = [...opts.models];
       if (opts.demo) {
         const cache = opts.cacheDir ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "chorus");
@@ -67,7 +83,8 @@ export function register(program: Command): void {
         gpu: opts.gpu ? "auto" : false,
         maxContext: SIDECAR_DEFAULTS.maxContext,
         adapters,
-        builtInPresets: opts.demo ? demoPresets() : [],
+        // User presets (config file, then flags) win over the demo's of the same name.
+        builtInPresets: mergePresets(opts.demo ? demoPresets() : [], userPresets),
         log: (m) => console.error(m),
       });
       for (const p of sidecar.problems()) console.error(`warning: ${p}`);
@@ -76,6 +93,11 @@ export function register(program: Command): void {
       console.log(`OpenAI base URL: ${sidecar.url}/v1`);
       console.log(`Token: ${token}`);
       console.log(`Models: ${[...sidecar.presets.map((p) => `chorus/${p.name}`), ...models].join(", ") || "none (pass --models DIR or --demo)"}`);
+      const served = new Set(models);
+      for (const p of sidecar.presets) {
+        const missing = presetModels(p).filter((m) => !served.has(m));
+        if (missing.length) console.error(`warning: preset chorus/${p.name} uses ${missing.map((m) => `"${m}"`).join(", ")}, which this server does not serve (see Models)`);
+      }
       // The variables `chorus ask`/`models` (and `npm start`) read to reach a sidecar started by hand.
       console.log(`export CHORUS_SIDECAR_URL=${sidecar.url}`);
       console.log(`export CHORUS_SIDECAR_TOKEN=${token}`);

@@ -3,6 +3,7 @@
 // an LRU cache keyed on the assembled prefix and suffix (with type-ahead: typing the start of a cached completion
 // still hits), FIM prompt assembly and the single/multi-line policy.
 
+import type { Engine } from "../engine";
 import type { CompletionInput, CompletionOutput } from "../modes";
 import { AdaptiveDebounce, DEFAULT_DEBOUNCE, type DebounceOptions } from "./debounce";
 import { assembleFim, DEFAULT_FIM_BUDGET, type FimBudget } from "./fim";
@@ -38,8 +39,10 @@ export interface CompletionTimings {
 }
 
 export interface CompletionEngineOptions {
-  complete: (input: CompletionInput, signal: AbortSignal) => Promise<CompletionOutput>;
-  /** Part of the cache key, so switching modes does not serve another mode's answers. */
+  /** What answers a request: the Engine (src/core/engine.ts), or a stand-in in tests. */
+  engine: Pick<Engine, "complete">;
+  /** The mode that answers (the engine's configured one when absent); also part of the cache key, so switching modes
+   *  does not serve another mode's answers. */
   modeKey?: () => string;
   cacheSize?: number;
   budget?: FimBudget;
@@ -47,8 +50,12 @@ export interface CompletionEngineOptions {
   multiline?: () => MultilinePolicy;
   now?: () => number;
   onTimings?: (t: CompletionTimings) => void;
-  /** Why a request shows nothing (for the log: "why is there no ghost text?"). */
-  onSkip?: (why: string) => void;
+  /**
+   * Why a request shows nothing (for the log: "why is there no ghost text?"). `userCanAct` is true when the user
+   * can change the outcome (the model answered nothing: another mode or model may), false for the routine skips
+   * of typing (a newer keystroke, the cursor mid-line) that would flood the log.
+   */
+  onSkip?: (why: string, userCanAct: boolean) => void;
 }
 
 interface EditorState {
@@ -138,7 +145,7 @@ export class CompletionEngine {
     signal.addEventListener("abort", onAbort, { once: true });
     const input: CompletionInput = { prefix: fim.prefix, suffix: fim.suffix, languageId: doc.languageId, filePath: doc.filePath, atLineEnd: shape.atLineEnd, multiline: shape.multiline };
     const tModel = this.now();
-    const call = this.opts.complete(input, controller.signal);
+    const call = this.opts.engine.complete(input, controller.signal, this.opts.modeKey?.());
     const settled = call.then(
       () => undefined,
       () => undefined,
@@ -164,7 +171,7 @@ export class CompletionEngine {
     ed.lastPrefix = fim.prefix;
     this.report(t0, debounceMs, waitMs, modelMs, false);
     if (controller.signal.aborted) return this.skip(CANCELLED_IN_FLIGHT);
-    if (text === "") return this.skip(`${output.decision.model} answered nothing to show (empty, or only what already follows the cursor)`);
+    if (text === "") return this.skip(`${output.decision.model} answered nothing to show (empty, or only what already follows the cursor)`, true);
     return { text, output, fromCache: false };
   }
 
@@ -188,8 +195,8 @@ export class CompletionEngine {
     return text ? { text, output: earlier } : undefined;
   }
 
-  private skip(why: string): undefined {
-    this.opts.onSkip?.(why);
+  private skip(why: string, userCanAct = false): undefined {
+    this.opts.onSkip?.(why, userCanAct);
     return undefined;
   }
 

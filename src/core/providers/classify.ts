@@ -4,6 +4,7 @@
  * user what to do. Shared by every provider so the same failure reads the same everywhere.
  */
 
+import { safeText } from "../quote";
 import { ProviderError, type ProviderErrorKind } from "./errors";
 import { hostFamily } from "./openai-hosts";
 import { parseRetryAfter } from "./retry";
@@ -23,11 +24,9 @@ export interface ErrorContext {
 /** Why our side stopped the request, if it did: decides between "timeout" and "cancelled" for an abort. */
 export type StopReason = "timeout" | "cancelled" | undefined;
 
-const retryable = new WeakSet<ProviderError>();
-
 /** Worth retrying the same request on the same endpoint right away (after backoff). */
 export function isRetryable(e: ProviderError): boolean {
-  return retryable.has(e);
+  return e.details.retryable === true;
 }
 
 const REFUSED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL"]);
@@ -92,14 +91,28 @@ function modelName(ctx: ErrorContext): string {
 
 function said(msg: string | undefined): string {
   if (!msg) return "";
-  const short = msg.length > 300 ? `${msg.slice(0, 300)}…` : msg;
-  return ` (server said: ${short})`;
+  // A server's error body can be a 120 KB HTML page or carry terminal escapes: quoted escaped and capped.
+  return ` (server said: ${safeText(msg, 300)})`;
 }
 
 const MODEL_MISSING = /model.*not found|model_not_found|does not exist|no such model|unknown model|not a valid model/i;
 const CONTEXT = /context length|context window|maximum context|context_length_exceeded|too many tokens|exceeds the (?:context|available)|prompt is too long|input length exceeds/i;
 const UNSUPPORTED = /does not support (?:insert|generate|chat|embed|fim|suffix)|suffix.{0,40}not (?:currently )?supported|not support(?:ed)? (?:suffix|embeddings|logprobs)|unsupported (?:parameter|argument).{0,20}suffix|logprobs.{0,40}not supported/i;
 const CUT = /did not receive done|ended before|premature|unexpected end/i;
+
+/**
+ * Ollama forwards a cloud model's request to ollama.com; it answers 401 {"error": "unauthorized", "signin_url": …}
+ * when this machine is not signed in, and 403 "ollama cloud is disabled: …" when cloud use is turned off
+ * (server/routes.go GenerateHandler/ChatHandler, internal/cloud/policy.go). Neither is about an API key.
+ */
+function ollamaCloudRefusal(f: Facts, ctx: ErrorContext): string | undefined {
+  const m = ctx.model ?? "this model";
+  if (/^ollama cloud is disabled/i.test(f.serverMessage ?? ""))
+    return `Ollama runs ${m} in its cloud, and cloud use is turned off in this Ollama — turn it on, or choose a local model.`;
+  if (f.status === 401 && /^unauthorized$/i.test(f.serverMessage ?? ""))
+    return `Ollama runs ${m} in its cloud and this machine is not signed in to ollama.com — run \`ollama signin\`, or choose a local model.`;
+  return undefined;
+}
 
 export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): ProviderError {
   // Our own stop wins over whatever it caused: the openai SDK ends an aborted stream quietly, which would
@@ -110,9 +123,7 @@ export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): 
   const Where = where.charAt(0).toUpperCase() + where.slice(1);
   const base = { endpoint: ctx.endpoint, model: ctx.model, status: f.status, cause: e };
   const make = (kind: ProviderErrorKind, message: string, extra: { retryAfterMs?: number; retry?: boolean } = {}): ProviderError => {
-    const err = new ProviderError(kind, message, { ...base, retryAfterMs: extra.retryAfterMs });
-    if (extra.retry) retryable.add(err);
-    return err;
+    return new ProviderError(kind, message, { ...base, retryAfterMs: extra.retryAfterMs, ...(extra.retry ? { retryable: true } : {}) });
   };
 
   if (stop === "cancelled") return make("cancelled", `The request to ${modelName(ctx)} at ${ctx.endpoint} was cancelled.`);
@@ -141,6 +152,8 @@ export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): 
   }
 
   if (f.status === 401 || f.status === 403) {
+    const cloud = ctx.provider === "ollama" ? ollamaCloudRefusal(f, ctx) : undefined;
+    if (cloud) return make("unauthorized", cloud);
     if (ctx.provider === "sidecar")
       return make("unauthorized", `The Chorus sidecar at ${ctx.endpoint} rejected Chorus's access token — restart the sidecar ('Chorus: Restart Sidecar').`);
     if (ctx.hasApiKey === false)
@@ -179,6 +192,6 @@ export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): 
     return make("malformed", `The reply from ${modelName(ctx)} at ${ctx.endpoint} ended before it was complete — try again.`);
   if (f.serverMessage !== undefined || f.name === "Error" || f.name === "APIError")
     // An error the server reported inside an otherwise fine stream (Ollama's {"error": …} line, an SSE error event).
-    return make("server", `${Where} reported an error: ${f.serverMessage ?? f.message}`);
+    return make("server", `${Where} reported an error: ${safeText(f.serverMessage ?? f.message, 300)}`);
   return make("malformed", `${Where} failed unexpectedly: ${f.message}`);
 }

@@ -1,6 +1,7 @@
 // Provider failures, classified so that callers (fallback chains, the UI) can act on the kind,
 // and worded so that a user knows what to do.
 
+import { safeMessage } from "../quote";
 import type { Usage } from "./types";
 
 export type ProviderErrorKind =
@@ -32,9 +33,11 @@ export class ProviderError extends Error {
       cause?: unknown;
       /** Tokens the failed call was still billed for, so the ledger counts them. */
       usage?: Usage;
+      /** Worth retrying the same request on the same endpoint right away (classify.ts decides; guarded.ts retries). */
+      retryable?: boolean;
     } = {},
   ) {
-    super(message, { cause: details.cause });
+    super(safeMessage(message), { cause: details.cause });
   }
 
   /** Worth trying the same request again later (or on another model in a fallback chain). */

@@ -43,7 +43,7 @@ export function createProvider(model: ModelConfig & ProviderTuning, apiKey: stri
   const common = { fetch: opts.fetch, policy: opts.policy, capabilities: model.capabilities ? () => model.capabilities! : undefined };
   switch (model.provider) {
     case "ollama":
-      return new OllamaProvider({ url: model.endpoint ?? opts.ollamaUrl, keepAlive: model.keepAlive ?? opts.ollamaKeepAlive, ...common });
+      return new OllamaProvider({ url: model.endpoint ?? opts.ollamaUrl, keepAlive: model.keepAlive ?? opts.ollamaKeepAlive, fimFamily: model.fimFamily, ...common });
     case "openai":
       return new OpenAIProvider({
         target: { baseURL: model.endpoint ?? DEFAULT_OPENAI_URL, apiKey },

@@ -1,6 +1,8 @@
 /**
- * Ollama provider, through the official npm `ollama` client: /api/tags, streamed /api/chat, fill-in-the-middle
- * via /api/generate with `suffix`, /api/embed, logprobs (Ollama ≥ 0.12.11 answers `logprobs: true` and
+ * Ollama provider, through the official npm `ollama` client: /api/tags, /api/show (what each model can do, read
+ * once: ollama-facts.ts), streamed /api/chat, completions via /api/generate — with `suffix` where the model has
+ * "insert", else raw with the family's FIM prompt or the prefix alone (ollama-fim.ts), never thinking —, num_ctx
+ * sized to the prompt so Ollama never cuts it silently (ollama-context.ts), /api/embed, logprobs (Ollama ≥ 0.12.11 answers `logprobs: true` and
  * `top_logprobs: n` with a `logprobs` list on each chunk), token usage from prompt_eval_count / eval_count, and
  * keep_alive passed through. Every call runs through guarded.ts for timeouts, retries and classified errors.
  */
@@ -11,6 +13,11 @@ import { DEFAULT_POLICY, guardedCall, guardedStream, type CallPolicy } from "./g
 import { ProviderError } from "./errors";
 import type { Capabilities, ChatRequest, Delta, EmbedRequest, FimRequest, GenerationOptions, ModelInfo, Provider, TokenLogprob } from "./types";
 import { DEFAULT_OLLAMA_URL } from "../config";
+import { FactCache } from "./fact-cache";
+import { factsFromShow, isOllamaCloudName, runsRemotely, type OllamaModelFacts } from "./ollama-facts";
+import { estimateTokens, numCtxFor } from "./ollama-context";
+import { planFim, type OllamaFimPlan } from "./ollama-fim";
+import { fimTemplateFor } from "./fim-templates";
 
 export interface OllamaProviderOptions {
   url?: string;
@@ -20,6 +27,8 @@ export interface OllamaProviderOptions {
   keepAlive?: string | number;
   /** Override what Chorus assumes a model can do (Ollama does not say without a /api/show per model). */
   capabilities?: (model: string) => Partial<Capabilities>;
+  /** FIM prompt family for a model without "insert" whose name does not tell (fim-templates.ts). */
+  fimFamily?: string;
 }
 
 /** What the fetch wrapper learned about the last reply; the `ollama` client's errors drop response headers. */
@@ -35,6 +44,14 @@ interface CommonFields {
   top_logprobs?: number;
 }
 
+/** The /api/generate fields that carry the prompt, per FIM plan. */
+interface PromptFields {
+  prompt: string;
+  suffix?: string;
+  raw?: boolean;
+  stop: string[];
+}
+
 interface OllamaChunk {
   done?: unknown;
   done_reason?: unknown;
@@ -45,6 +62,10 @@ interface OllamaChunk {
   logprobs?: unknown;
 }
 
+/** /api/show reads a manifest on disk: it answers fast or not at all. A failed one is asked again after a while. */
+const SHOW_TIMEOUT_MS = 3_000;
+const FACTS_RETRY_MS = 30_000;
+
 const EMBEDDING_NAME = /embed|minilm|bge-|e5-|gte-|arctic-embed/i;
 
 export class OllamaProvider implements Provider {
@@ -52,6 +73,11 @@ export class OllamaProvider implements Provider {
   readonly endpoint: string;
   private readonly fetchImpl: typeof fetch;
   private readonly policy: CallPolicy;
+  private readonly factCache = new FactCache<OllamaModelFacts>(FACTS_RETRY_MS);
+  /** Models Ollama refused a `suffix` for, though it did not report their capabilities. */
+  private readonly noInsert = new Set<string>();
+  /** The largest num_ctx sent per model. */
+  private readonly numCtx = new Map<string, number>();
 
   constructor(private readonly opts: OllamaProviderOptions = {}) {
     this.endpoint = (opts.url ?? DEFAULT_OLLAMA_URL).replace(/\/+$/, "");
@@ -60,8 +86,12 @@ export class OllamaProvider implements Provider {
   }
 
   capabilities(model: string): Capabilities {
-    const embeddingOnly = EMBEDDING_NAME.test(model);
-    return { fim: !embeddingOnly, logprobs: !embeddingOnly, embeddings: true, ...this.opts.capabilities?.(model) };
+    // Once /api/show has answered, its capabilities decide; before that, the name.
+    const caps = this.knownFacts(model)?.capabilities;
+    const known = caps !== undefined && caps.size > 0;
+    const embeddingOnly = known ? !caps.has("completion") : EMBEDDING_NAME.test(model);
+    const fim = known ? caps.has("insert") || fimTemplateFor(model) !== undefined : !embeddingOnly;
+    return { fim, logprobs: !embeddingOnly, embeddings: true, ...this.opts.capabilities?.(model) };
   }
 
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
@@ -70,19 +100,32 @@ export class OllamaProvider implements Provider {
     if (!Array.isArray(list?.models)) throw this.malformed(undefined, "/api/tags has no `models` list");
     return list.models.map((m): ModelInfo => {
       if (typeof m?.name !== "string") throw this.malformed(undefined, "a model in /api/tags has no name");
-      return { name: m.name, sizeBytes: typeof m.size === "number" ? m.size : undefined, family: m.details?.family || undefined };
+      // remote_host (Ollama ≥ 0.12, api/types.go ListModelResponse): Ollama forwards this model's requests there.
+      const remoteHost = (m as { remote_host?: unknown }).remote_host;
+      return {
+        name: m.name,
+        sizeBytes: typeof m.size === "number" ? m.size : undefined,
+        family: m.details?.family || undefined,
+        remoteHost: typeof remoteHost === "string" && remoteHost !== "" ? remoteHost : undefined,
+      };
     });
   }
 
   chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<Delta> {
     const seen: Seen = {};
     return guardedStream(this.policyFor(req), () => this.ctx(req.model, seen), signal, async (s) => {
+      const facts = await this.facts(req.model);
+      const budget = thinkingBudget(req, facts);
+      // Chat templates add a few tokens around each message.
+      const tokens = req.messages.reduce((n, m) => n + estimateTokens(m.content) + 8, 0);
       const stream = await this.client(s, seen).chat({
         model: req.model,
         messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
         stream: true,
-        ...this.common(req),
+        ...(budget.think === false ? { think: false } : {}),
+        ...this.common({ ...req, maxTokens: budget.maxTokens }, this.sized({ ...req, maxTokens: budget.maxTokens }, tokens, facts)),
       });
+      // A thinking model's thoughts arrive in message.thinking: kept out of the answer; their tokens are in eval_count.
       return this.deltas(stream, req.model, (c) => c.message?.content);
     });
   }
@@ -90,17 +133,63 @@ export class OllamaProvider implements Provider {
   complete(req: FimRequest, signal?: AbortSignal): AsyncIterable<Delta> {
     const seen: Seen = {};
     return guardedStream(this.policyFor(req), () => this.ctx(req.model, seen), signal, async (s) => {
-      const stream = await this.client(s, seen).generate({
-        model: req.model,
-        prompt: req.prefix,
-        // Ollama takes an empty suffix as "no suffix" and then wraps the prompt in the model's chat template,
-        // so a completion at the end of a file would come back as a chat answer. A lone newline keeps it FIM.
-        suffix: req.suffix === "" ? "\n" : req.suffix,
-        stream: true,
-        ...this.common(req),
-      });
-      return this.deltas(stream, req.model, (c) => c.response);
+      const facts = await this.facts(req.model);
+      const plan = this.noInsert.has(req.model) ? planFim(req.model, withoutInsert(facts), this.opts.fimFamily) : planFim(req.model, facts, this.opts.fimFamily);
+      const generate = async (p: OllamaFimPlan): Promise<AsyncIterable<unknown>> => {
+        const { stop, ...fields } = promptFields(req, p);
+        return this.client(s, seen).generate({
+          model: req.model,
+          ...fields,
+          stream: true,
+          // Completions never think: thinking spends the token budget and the ghost text's latency on text no one sees.
+          think: false,
+          ...this.common({ ...req, stop: [...(req.stop ?? []), ...stop] }, this.sized(req, estimateTokens(fields.prompt + (fields.suffix ?? "")), facts)),
+        });
+      };
+      let used = plan;
+      let stream: AsyncIterable<unknown>;
+      try {
+        stream = await generate(plan);
+      } catch (e) {
+        // An Ollama that did not report capabilities refuses `suffix` for a template without .Suffix: 400 "… does not
+        // support insert" (server/routes.go). Remember it and ask again without the suffix.
+        if (plan.kind !== "suffix" || !/does not support insert/i.test(e instanceof Error ? e.message : String(e))) throw e;
+        this.noInsert.add(req.model);
+        used = planFim(req.model, withoutInsert(facts), this.opts.fimFamily);
+        stream = await generate(used);
+      }
+      return this.deltas(stream, req.model, (c) => c.response, used.kind === "prefix-only" ? used.why : undefined);
     });
+  }
+
+  /** num_ctx for this request, remembered per model so later requests never shrink it (a shrink reloads the model). */
+  private sized(req: GenerationOptions & { model: string }, promptTokens: number, facts: OllamaModelFacts | undefined): number | undefined {
+    const n = numCtxFor(req.model, promptTokens, req.maxTokens, facts?.contextLength, this.numCtx.get(req.model));
+    if (n !== undefined) this.numCtx.set(req.model, n);
+    return n;
+  }
+
+  /** What Ollama says about a model (one /api/show per model, cached); undefined while Ollama cannot be asked. */
+  facts(model: string): Promise<OllamaModelFacts | undefined> {
+    return this.factCache.get(model, () => this.show(model));
+  }
+
+  /** The facts if they are already known, without asking (for the synchronous capabilities()). */
+  knownFacts(model: string): OllamaModelFacts | undefined {
+    return this.factCache.known(model);
+  }
+
+  async runsRemotely(model: string): Promise<boolean | undefined> {
+    if (isOllamaCloudName(model)) return true;
+    const f = await this.facts(model);
+    return f === undefined ? undefined : runsRemotely(model, f);
+  }
+
+  private async show(model: string): Promise<OllamaModelFacts> {
+    const seen: Seen = {};
+    const policy: CallPolicy = { ...this.policy, timeoutMs: Math.min(this.policy.timeoutMs, SHOW_TIMEOUT_MS), retry: { ...this.policy.retry, retries: 0 } };
+    const raw = await guardedCall(policy, this.ctx(model, seen), undefined, (s) => this.client(s, seen).show({ model }));
+    return factsFromShow(raw);
   }
 
   async embed(req: EmbedRequest, signal?: AbortSignal): Promise<number[][]> {
@@ -127,8 +216,9 @@ export class OllamaProvider implements Provider {
     return new Ollama({ host: this.endpoint, fetch: fetchWithSignal as typeof fetch });
   }
 
-  private common(req: GenerationOptions): CommonFields {
+  private common(req: GenerationOptions, numCtx: number | undefined): CommonFields {
     const options: Partial<Options> = {};
+    if (numCtx !== undefined) options.num_ctx = numCtx;
     if (req.temperature !== undefined) options.temperature = req.temperature;
     if (req.topP !== undefined) options.top_p = req.topP;
     if (req.seed !== undefined) options.seed = req.seed;
@@ -143,7 +233,8 @@ export class OllamaProvider implements Provider {
     };
   }
 
-  private async *deltas(stream: AsyncIterable<unknown>, model: string, textOf: (c: OllamaChunk) => unknown): AsyncGenerator<Delta> {
+  private async *deltas(stream: AsyncIterable<unknown>, model: string, textOf: (c: OllamaChunk) => unknown, note?: string): AsyncGenerator<Delta> {
+    if (note !== undefined) yield { text: "", note };
     for await (const raw of stream) {
       if (typeof raw !== "object" || raw === null) throw this.malformed(model, "a streamed line is not a JSON object");
       const c = raw as OllamaChunk;
@@ -174,6 +265,44 @@ export class OllamaProvider implements Provider {
       model,
     });
   }
+}
+
+/** An answer this short (a cascade's yes/no check) is not worth thinking for. */
+const SHORT_ANSWER_TOKENS = 64;
+/** Tokens a thinking model may think before its answer's own budget starts. */
+const THINKING_ALLOWANCE = 4096;
+
+/**
+ * Thinking models (capability "thinking") think by default since Ollama 0.12.4, and the thinking counts against
+ * num_predict: a review's token budget could be spent before the answer starts. A short answer is asked for
+ * without thinking; a longer one gets room to think on top of its own budget.
+ */
+function thinkingBudget(req: GenerationOptions, facts: OllamaModelFacts | undefined): { think?: false; maxTokens?: number } {
+  if (!facts?.capabilities.has("thinking") || req.maxTokens === undefined) return { maxTokens: req.maxTokens };
+  if (req.maxTokens <= SHORT_ANSWER_TOKENS) return { think: false, maxTokens: req.maxTokens };
+  return { maxTokens: req.maxTokens + THINKING_ALLOWANCE };
+}
+
+/** What to send for each FIM plan. */
+function promptFields(req: FimRequest, plan: OllamaFimPlan): PromptFields {
+  switch (plan.kind) {
+    case "suffix":
+      // Ollama takes an empty suffix as "no suffix" and then wraps the prompt in the model's chat template,
+      // so a completion at the end of a file would come back as a chat answer. A lone newline keeps it FIM.
+      return { prompt: req.prefix, suffix: req.suffix === "" ? "\n" : req.suffix, stop: [] };
+    case "template":
+      return { prompt: plan.template.build(req.prefix, req.suffix), raw: true, stop: plan.template.stop };
+    case "prefix-only":
+      // raw: the model continues the code; without it Ollama would wrap the code in a chat turn and get an answer.
+      return { prompt: req.prefix, raw: true, stop: [] };
+  }
+}
+
+/** The facts as they are once Ollama has refused a suffix: known to lack "insert", whatever it reported. */
+function withoutInsert(facts: OllamaModelFacts | undefined): OllamaModelFacts {
+  const caps = new Set(facts?.capabilities.size ? facts.capabilities : ["completion"]);
+  caps.delete("insert");
+  return { template: "", parameters: "", system: "", ...facts, capabilities: caps };
 }
 
 function count(v: unknown): number {

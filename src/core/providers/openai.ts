@@ -122,12 +122,18 @@ export class OpenAIProvider implements Provider {
           ...this.sampling({ ...req, stop }),
           ...(topN !== undefined ? { logprobs: Math.min(5, topN) } : {}),
           ...this.truncation(),
+          ...this.sidecarContext(req),
         };
         const shaped = shapeBody(body, this.params.profile(req.model), false) as unknown as OpenAI.CompletionCreateParamsStreaming;
         const stream = await client.completions.create(shaped, { signal: s });
         return openAIDeltas(stream, "completion", this.streamErrors(t, req));
       }),
     );
+  }
+
+  /** Context-contrastive decoding's context goes in the sidecar's own `chorus` field; other servers know none. */
+  private sidecarContext(req: FimRequest): object {
+    return this.kind === "sidecar" && req.context ? { chorus: { context: req.context } } : {};
   }
 
   /** A field outside the SDK's types, so it is spread from an untyped object. */

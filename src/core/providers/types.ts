@@ -29,6 +29,8 @@ export interface Delta {
   logprobs?: TokenLogprob[];
   usage?: Usage;
   finishReason?: "stop" | "length" | "cancelled" | string;
+  /** Something the user should know about how this reply was made (e.g. "completed from the prefix only"). */
+  note?: string;
 }
 
 export interface GenerationOptions {
@@ -56,6 +58,12 @@ export interface FimRequest extends GenerationOptions {
   model: string;
   prefix: string;
   suffix: string;
+  /**
+   * Text read before the prompt that context-contrastive decoding contrasts the prompt against (the rest of the
+   * file). The OpenAI wire format has no field for it: only the Chorus sidecar takes it (as `chorus.context`);
+   * other providers ignore it.
+   */
+  context?: string;
 }
 
 export interface EmbedRequest {
@@ -69,6 +77,8 @@ export interface ModelInfo {
   name: string;
   sizeBytes?: number;
   family?: string;
+  /** Where the server forwards this model's requests, if it does not run it itself (Ollama's `*-cloud` models). */
+  remoteHost?: string;
 }
 
 export interface Capabilities {
@@ -88,6 +98,9 @@ export interface Provider {
   chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<Delta>;
   complete(req: FimRequest, signal?: AbortSignal): AsyncIterable<Delta>;
   embed(req: EmbedRequest, signal?: AbortSignal): Promise<number[][]>;
+  /** For a server that may forward a model elsewhere (Ollama): true when it does, false when it runs it itself,
+   *  undefined when the server could not be asked. Providers without this never forward. */
+  runsRemotely?(model: string): Promise<boolean | undefined>;
 }
 
 /** A whole reply gathered from a stream. */
@@ -96,6 +109,7 @@ export interface Completion {
   logprobs: TokenLogprob[];
   usage: Usage;
   finishReason?: string;
+  note?: string;
 }
 
 /** Drain a stream into one Completion, calling `onDelta` as pieces arrive. */
@@ -104,12 +118,14 @@ export async function collect(stream: AsyncIterable<Delta>, onDelta?: (d: Delta)
   const logprobs: TokenLogprob[] = [];
   let usage: Usage = { inputTokens: 0, outputTokens: 0 };
   let finishReason: string | undefined;
+  let note: string | undefined;
   for await (const d of stream) {
+    if (d.note) note = d.note;
     onDelta?.(d);
     text += d.text;
     if (d.logprobs) logprobs.push(...d.logprobs);
     if (d.usage) usage = d.usage;
     if (d.finishReason) finishReason = d.finishReason;
   }
-  return { text, logprobs, usage, finishReason };
+  return { text, logprobs, usage, finishReason, ...(note !== undefined ? { note } : {}) };
 }

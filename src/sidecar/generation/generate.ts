@@ -12,6 +12,7 @@ import { singleModelStrategy } from "../mixing/strategies/single";
 import { textOfModel } from "../mixing/text";
 import type { LoadedModel } from "../registry/loaded-model";
 import { badRequest } from "../server/errors";
+import type { TokenLabeler } from "./token-labels";
 
 /** Below this vocabulary size the whole distribution is read out: exact, and still cheap (~0.3 µs per entry). */
 const FULL_READOUT_MAX_VOCAB = 4096;
@@ -19,10 +20,15 @@ const FULL_READOUT_MAX_VOCAB = 4096;
 const PROMPT_TAIL = 8;
 
 export interface LogprobEntry {
+  /** A name no other token shares (token-labels.ts), and the token's exact bytes. */
   token: string;
+  bytes: number[];
   logprob: number;
-  top: { token: string; logprob: number }[];
+  top: { token: string; bytes: number[]; logprob: number }[];
 }
+
+/** A reply's entry, or an echoed prompt token's: null for one nothing predicts (the first), as OpenAI reports it. */
+export type AnyLogprobEntry = Omit<LogprobEntry, "logprob"> & { logprob: number | null };
 
 export interface GenerateOptions {
   maxTokens: number;
@@ -39,7 +45,7 @@ export interface GenerateOptions {
 /** Text safe to stream and the logprob entries of the tokens whose text starts in it. */
 export interface GeneratedPiece {
   text: string;
-  logprobs: LogprobEntry[];
+  logprobs: AnyLogprobEntry[];
 }
 
 export interface GenerateResult {
@@ -74,14 +80,7 @@ export async function generate(
   decoding: ModelDecoding,
 ): Promise<GenerateResult> {
   const contextSize = loaded.context.contextSize;
-  if (prompt.length === 0) throw badRequest("The prompt is empty.", "prompt");
-  if (prompt.length >= contextSize) {
-    throw badRequest(
-      `The prompt has ${prompt.length} tokens but ${loaded.id} holds ${contextSize} in all; shorten the prompt.`,
-      opts.promptParam ?? "messages",
-      "context_length_exceeded",
-    );
-  }
+  checkPromptFits(loaded, prompt, opts.promptParam ?? "messages");
   if (signal.aborted) throw new GenerationCancelled();
   const toEvaluate = await startLane(loaded.lane, prompt, true);
   const withLogprobs = opts.topLogprobs !== undefined;
@@ -89,7 +88,7 @@ export async function generate(
     {
       strategy: singleModelStrategy(loaded.id, { logprobs: withLogprobs }),
       lanes: [loaded.lane],
-      topK: loaded.vocabSize <= FULL_READOUT_MAX_VOCAB ? "all" : decoding.topK,
+      topK: decodingReadout(loaded, decoding.topK),
       ...textOfModel(loaded.model),
       promptTail: prompt.slice(-PROMPT_TAIL),
       contextSize,
@@ -106,23 +105,36 @@ export async function generate(
       sampling: { temperature: opts.temperature, topP: opts.topP, seed: opts.seed },
       topLogprobs: opts.topLogprobs ?? 0,
       signal,
-      onPiece: onPiece && ((p) => onPiece(generatedPiece(p, withLogprobs))),
+      onPiece: onPiece && ((p) => onPiece(generatedPiece(p, withLogprobs, loaded.label))),
     },
   );
-  return generateResult(r, withLogprobs);
+  return generateResult(r, withLogprobs, loaded.label);
+}
+
+/** Refuses a prompt that is empty or leaves no room in the model's context. */
+export function checkPromptFits(loaded: LoadedModel, prompt: readonly TokenId[], param: "messages" | "prompt"): void {
+  const contextSize = loaded.context.contextSize;
+  if (prompt.length === 0) throw badRequest("The prompt is empty.", "prompt");
+  if (prompt.length >= contextSize)
+    throw badRequest(`The prompt has ${prompt.length} tokens but ${loaded.id} holds ${contextSize} in all; shorten the prompt.`, param, "context_length_exceeded");
+}
+
+/** The entries decoding reads out of this model per step: the whole vocabulary when small, else the top K. */
+export function decodingReadout(loaded: LoadedModel, topK: number): number | "all" {
+  return loaded.vocabSize <= FULL_READOUT_MAX_VOCAB ? "all" : topK;
 }
 
 /** A streamed piece of a model's or a preset's reply, as the HTTP layer sends it. */
-export function generatedPiece(p: ReplyPiece, withLogprobs: boolean): GeneratedPiece {
-  return { text: p.text, logprobs: withLogprobs ? p.tokens.map(logprobEntry) : [] };
+export function generatedPiece(p: ReplyPiece, withLogprobs: boolean, label: TokenLabeler): GeneratedPiece {
+  return { text: p.text, logprobs: withLogprobs ? p.tokens.map((t) => logprobEntry(t, label)) : [] };
 }
 
 /** A finished (not cancelled) reply of a model or a preset, as the HTTP layer answers it. */
-export function generateResult(r: MixGenerateResult, withLogprobs: boolean, report?: Record<string, unknown>): GenerateResult {
+export function generateResult(r: MixGenerateResult, withLogprobs: boolean, label: TokenLabeler, report?: Record<string, unknown>): GenerateResult {
   if (r.finishReason === "cancelled") throw new GenerationCancelled();
   return {
     text: r.text,
-    logprobs: withLogprobs ? r.tokens.map(logprobEntry) : [],
+    logprobs: withLogprobs ? r.tokens.map((t) => logprobEntry(t, label)) : [],
     finishReason: r.finishReason,
     promptTokens: r.usage.promptTokens,
     completionTokens: r.usage.completionTokens,
@@ -130,6 +142,6 @@ export function generateResult(r: MixGenerateResult, withLogprobs: boolean, repo
   };
 }
 
-function logprobEntry(t: MixGenerateResult["tokens"][number]): LogprobEntry {
-  return { token: t.text, logprob: t.logprob, top: t.top.map((a) => ({ token: a.text, logprob: a.logprob })) };
+function logprobEntry(t: MixGenerateResult["tokens"][number], label: TokenLabeler): LogprobEntry {
+  return { ...label(t.token), logprob: t.logprob, top: t.top.map((a) => ({ ...label(a.token), logprob: a.logprob })) };
 }

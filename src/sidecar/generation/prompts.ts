@@ -25,6 +25,12 @@ function withBos(model: LlamaModel, tokens: Token[]): TokenId[] {
   return bos !== null && model.tokens.shouldPrependBosToken ? [bos, ...tokens] : tokens;
 }
 
+/** Whether the model has fill-in-the-middle tokens, so that a completion's suffix is part of its prompt. */
+export function hasFimTokens(model: LlamaModel): boolean {
+  const { prefix, suffix, middle } = model.tokens.infill;
+  return prefix !== null && suffix !== null && middle !== null;
+}
+
 export function completionPrompt(model: LlamaModel, prompt: string, suffix: string | undefined): PromptTokens {
   const { prefix, suffix: suf, middle } = model.tokens.infill;
   if (suffix !== undefined && suffix !== "") {

@@ -1,6 +1,8 @@
 // The GGUF file format's vocabulary: metadata value types, ggml tensor types with their block layouts, and the
 // shapes of a parsed file. Numbers are the on-disk codes of the GGUF spec and ggml.h; they must never change.
 
+import { safeMessage } from "../../core/quote";
+
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian uint32
 export const GGUF_DEFAULT_ALIGNMENT = 32;
 
@@ -192,6 +194,7 @@ export class GgufError extends Error {
     readonly file?: string,
     options?: { cause?: unknown },
   ) {
-    super(file ? `${file}: ${message}` : message, options);
+    // Keys and tensor names come from the file: escaped and capped (a 100 KB name, an ESC sequence).
+    super(safeMessage(file ? `${file}: ${message}` : message), options);
   }
 }

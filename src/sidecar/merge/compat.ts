@@ -4,6 +4,7 @@
 // the two files involved. Embeddings may differ by added tokens, and a model may tie its output to its embeddings
 // (merge-layout.ts says how those are merged).
 import * as path from "node:path";
+import { safeMessage } from "../../core/quote";
 import { getNumber, getString } from "../gguf/metadata";
 import type { GgufHeader } from "../gguf/types";
 import { EMBEDDING_TENSORS } from "./merge-layout";
@@ -16,6 +17,10 @@ export interface NamedHeader {
 
 export class MergeCompatError extends Error {
   override readonly name = "MergeCompatError";
+  constructor(message: string) {
+    // Quotes tensor names and metadata from the input files: escaped and capped.
+    super(safeMessage(message));
+  }
 }
 
 /** Hyperparameters that shapes do not reveal but that change how the weights are used. */

@@ -1,6 +1,6 @@
 // "Merge for my code": search the merge parameter that minimises the merged model's cross-entropy on a sample of
 // the user's files, and report the gain over each input model. One parameter is searched: slerp's t, or the
-// share of each model (per-model weights). Every candidate is a real merge evaluated in llama.cpp, so the budget
+// share of each model (per-model weights; their scale too where the method is not normalized). Every candidate is a real merge evaluated in llama.cpp, so the budget
 // of evaluations is small and the search is golden-section (one dimension) or coordinate descent (several).
 import { rename, unlink } from "node:fs/promises";
 import * as path from "node:path";
@@ -89,7 +89,7 @@ export async function optimizeMerge(o: OptimizeOptions): Promise<OptimizeReport>
   };
 
   try {
-    if (o.target === "t" || o.plan.models.length === 2) {
+    if (o.target === "t" || (o.plan.models.length === 2 && weightsAreShares(o.plan))) {
       // One dimension: t, or model 1's share s of two models (weights s and 1 − s).
       const toValue = (x: number) => (o.target === "t" ? [x] : [x, 1 - x]);
       await goldenSection((x) => f(toValue(x)), budget);
@@ -120,6 +120,15 @@ export async function optimizeMerge(o: OptimizeOptions): Promise<OptimizeReport>
     if (best) await unlink(best.file).catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * Whether only the weights' ratio matters: a normalized linear merge divides by their sum. Elsewhere (task
+ * arithmetic, TIES, DARE, an unnormalized linear merge) a weight scales its model's contribution, so the search
+ * must cover the scale too, not only shares summing to 1.
+ */
+function weightsAreShares(plan: MergePlan): boolean {
+  return plan.method === "linear" && plan.parameters.normalize !== false;
 }
 
 function endsAreInputs(plan: MergePlan): boolean {

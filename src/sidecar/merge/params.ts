@@ -7,6 +7,8 @@
 // (hf-names.ts) — users keep the plans they already have, with mergekit's results.
 import { HF_NAME_PARTS, hfTensorName } from "./hf-names";
 
+import { safeMessage } from "../../core/quote";
+
 export type Gradient = number[];
 export type Scalar = number | boolean;
 export interface ConditionalValue {
@@ -18,6 +20,10 @@ export type ParamMap = Record<string, ParamValue>;
 
 export class MergeConfigError extends Error {
   override readonly name = "MergeConfigError";
+  constructor(message: string) {
+    // Quotes plan files and tensor names: escaped and capped.
+    super(safeMessage(message));
+  }
 }
 
 /**

@@ -1,13 +1,14 @@
 // The merge driver: opens every input, checks they can be merged, then streams the output tensor by tensor —
 // each tensor is decoded to float32 from every input, merged, encoded and written before the next is read, and
 // element-wise methods take large tensors in row chunks, so memory stays flat however big the models are.
-// Output goes through writeGguf (temp file + rename; inputs refused as output; nothing left on error or cancel).
+// Output goes through writeGguf (temp file + rename; inputs refused as output; nothing left on error or cancel;
+// what a killed merge left is removed by the next one: stale-temp-files.ts).
 import { statfs } from "node:fs/promises";
 import * as path from "node:path";
 import { canDequantize } from "../gguf/codecs/index";
 import { getString } from "../gguf/metadata";
 import { GgufReader } from "../gguf/reader";
-import { GgufError, ggmlTypeName } from "../gguf/types";
+import { GgufError, ggmlTypeName, tensorByteSize } from "../gguf/types";
 import { writeGguf, type GgufTensorSpec, type WriteGgufResult } from "../gguf/writer";
 import { blockCount, checkMergeable, MergeCompatError } from "./compat";
 import { methodByName } from "./methods";
@@ -15,6 +16,7 @@ import { mergeLayout } from "./merge-layout";
 import { mergedMetadata, outputTensorSpecs } from "./output-layout";
 import type { MergePlan } from "./plan";
 import { planInputs } from "./plan";
+import { removeStaleTempFiles } from "./stale-temp-files";
 import { TensorMerger } from "./tensor-merger";
 
 export interface MergeProgress {
@@ -75,8 +77,7 @@ async function checkFreeSpace(out: string, bytes: number): Promise<void> {
 }
 
 function estimateBytes(specs: GgufTensorSpec[]): number {
-  const per: Record<string, number> = { F32: 4, F16: 2, BF16: 2, Q8_0: 34 / 32 };
-  return specs.reduce((s, t) => s + t.dims.reduce((a, b) => a * b, 1) * (per[ggmlTypeName(t.type)] ?? 4), 0) + (1 << 20);
+  return specs.reduce((s, t) => s + tensorByteSize(t.type, t.dims), 0) + (1 << 20);
 }
 
 export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
@@ -85,6 +86,8 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
   const method = methodByName(plan.method);
   if (!method) throw new MergeCompatError(`unknown merge method ${plan.method}`);
   const files = planInputs(plan);
+  // A merge killed with SIGKILL could not remove its temp file; this one does, if that process is gone.
+  await removeStaleTempFiles(o.out);
   const readers = await openAll(files);
   try {
     const source = plan.tokenizerSource ? files.indexOf(plan.tokenizerSource) : 0;
@@ -94,7 +97,8 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
     const modelReaders = plan.base ? readers.slice(1) : readers;
     const ref = readers[source]!;
     const layouts = mergeLayout(readers, source, borrowed);
-    const specs = outputTensorSpecs(plan.dtype, layouts);
+    // The output stores each tensor as the tokenizer source does (its type steers a k-quant mix's float fallbacks).
+    const specs = outputTensorSpecs(plan.dtype, layouts.map((l) => ({ name: l.name, dims: l.dims, type: l.inputs[source]!.info.type })), ref.metadata);
     await checkFreeSpace(o.out, estimateBytes(specs));
     const metadata = mergedMetadata(plan, ref, readers.map((r) => ({ file: r.path, metadata: r.metadata })));
     const blocks = blockCount(ref.header);

@@ -28,19 +28,39 @@ export interface NextTokenDist {
 
 /**
  * Build from node-llama-cpp's read-out. `totalLogitWeight` is Σ exp(logit − maxLogit) computed in C++ over the
- * candidates llama.cpp kept: the full vocabulary (normalised) or the top K.
+ * candidates llama.cpp kept: the full vocabulary (normalised) or the top K. `usable` is how many ids may be mixed
+ * (the shared vocabulary, vocab.ts); `excluded` ids (padding, ids another model lacks) are dropped from the entries
+ * so that no strategy ever scores or chooses them. They still count in the normaliser (the model's own
+ * probabilities stay true ones) and in the bound for entries left out (a read-out's last entry bounds every
+ * token below it, excluded or not).
  */
-export function distFromReadout(logits: ReadonlyMap<TokenId, number>, totalLogitWeight: number, vocabSize: number, normalised = true): NextTokenDist {
-  let maxLogit = -Infinity;
-  let minLogit = Infinity;
-  for (const v of logits.values()) {
-    if (v > maxLogit) maxLogit = v;
-    if (v < minLogit) minLogit = v;
-  }
-  if (logits.size === 0 || !Number.isFinite(maxLogit)) throw new Error("llama.cpp returned no finite logits for the next token");
+export function distFromReadout(logits: ReadonlyMap<TokenId, number>, totalLogitWeight: number, usable: number, normalised = true, excluded?: Int32Array): NextTokenDist {
+  const all = extremes(logits);
+  if (logits.size === 0 || !Number.isFinite(all.max)) throw new Error("llama.cpp returned no finite logits for the next token");
   if (!(totalLogitWeight >= 1)) throw new Error(`llama.cpp returned an invalid total logit weight (${totalLogitWeight})`);
-  const complete = logits.size >= vocabSize;
-  return { logits, logZ: maxLogit + Math.log(totalLogitWeight), normalised: normalised || complete, complete, minLogit, maxLogit };
+  const filter = excluded !== undefined && excluded.length > 0;
+  const kept = filter ? withoutIds(logits, excluded) : logits;
+  if (kept.size === 0) throw new Error("llama.cpp read out only padding or unshared tokens for the next token; read more entries (a larger topK)");
+  const maxLogit = filter ? extremes(kept).max : all.max;
+  const complete = kept.size >= usable;
+  return { logits: kept, logZ: all.max + Math.log(totalLogitWeight), normalised: normalised || complete, complete, minLogit: all.min, maxLogit };
+}
+
+function extremes(logits: ReadonlyMap<TokenId, number>): { min: number; max: number } {
+  let max = -Infinity;
+  let min = Infinity;
+  for (const v of logits.values()) {
+    if (v > max) max = v;
+    if (v < min) min = v;
+  }
+  return { min, max };
+}
+
+/** The entries minus `excluded`: in place when the read-out is a Map of its own (O(excluded)), as every read-out is. */
+function withoutIds(logits: ReadonlyMap<TokenId, number>, excluded: Int32Array): ReadonlyMap<TokenId, number> {
+  const own = logits instanceof Map ? (logits as Map<TokenId, number>) : new Map(logits);
+  for (const t of excluded) own.delete(t);
+  return own;
 }
 
 /**

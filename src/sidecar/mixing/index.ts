@@ -23,7 +23,8 @@
 // Strategies (spec.ts; formulas in strategies/*.ts): contrastive (expert, amateur, alpha 0.1, beta 0.5),
 // dexperts (base, expert, antiExpert, alpha 2), proxy-tuning (large, tuned, untuned, alpha 1), product
 // (models [{model, weight}]), context-contrastive (model, beta 0.5), deferral (small, large, tau 0.5).
-// Every model must share one vocabulary (vocab.ts refuses others, naming the sizes or the first differing token).
+// Every model must share one tokenizer (vocab.ts, llama.cpp's rule for speculative decoding: sizes may differ by
+// padding, up to 128 ids); the mix only ever scores and chooses the ids all models share, padding excluded.
 //
 // Cost and the one approximation: each step reads only the top K entries of each model (spec.topK, default 40)
 // through llama.cpp's top-k sampler, so JavaScript touches O(K) numbers per model whatever the vocabulary. The

@@ -24,7 +24,8 @@ import type { LaneRole } from "./strategies/types";
 export interface Lane {
   readonly role: LaneRole;
   readonly sequence: LlamaContextSequence;
-  readonly vocabSize: number;
+  /** Which of this lane's model's ids the mix may use (vocab.ts). */
+  readonly vocab: LaneVocabulary;
   /** The direct native path for this lane's context; absent = the public API. */
   readonly native?: { context: NativeContext; sequenceId: number; samplers: Map<ReadKind, NativeSampler> };
   /** Tokens in this lane's KV cache, in position order. */
@@ -39,10 +40,32 @@ export interface Lane {
   tokensEvaluated: number;
 }
 
-export function createLane(role: LaneRole, sequence: LlamaContextSequence, vocabSize: number, native?: NativeContext): Lane {
+/** A lane's view of the shared vocabulary. */
+export interface LaneVocabulary {
+  /** The lane's own model's vocabulary size (how many logits llama.cpp gives it). */
+  size: number;
+  /** How many ids every lane may use. */
+  usable: number;
+  /** Ids below `size` that are dropped from every read-out (padding, ids another lane's model lacks), ascending. */
+  excluded: Int32Array;
+}
+
+/** Every id of a `size`-token vocabulary usable (one model alone, nothing padded away). */
+export function wholeVocabulary(size: number): LaneVocabulary {
+  return { size, usable: size, excluded: new Int32Array(0) };
+}
+
+/** The part of a shared vocabulary (vocab.ts) that a model of `size` tokens sees. */
+export function laneVocabulary(size: number, shared: { usable: number; excluded: Int32Array }): LaneVocabulary {
+  let below = shared.excluded.length;
+  while (below > 0 && shared.excluded[below - 1]! >= size) below--;
+  return { size, usable: shared.usable, excluded: shared.excluded.subarray(0, below) };
+}
+
+export function createLane(role: LaneRole, sequence: LlamaContextSequence, vocab: LaneVocabulary, native?: NativeContext): Lane {
   const sequenceId = native && NativeContext.sequenceId(sequence);
   const direct = native && sequenceId !== undefined ? { context: native, sequenceId, samplers: new Map<ReadKind, NativeSampler>() } : undefined;
-  return { role, sequence, vocabSize, native: direct, evaluated: [], stale: false, pending: [], evalMs: 0, tokensEvaluated: 0 };
+  return { role, sequence, vocab, native: direct, evaluated: [], stale: false, pending: [], evalMs: 0, tokensEvaluated: 0 };
 }
 
 /**
@@ -191,15 +214,23 @@ async function timed(jobs: readonly LaneJob[], work: () => Promise<void>): Promi
   }
 }
 
+/**
+ * How many entries a top-K read asks llama.cpp for: K plus the lane's excluded ids, so that at least K usable
+ * entries remain once those are dropped, however high a model puts its padding.
+ */
+function entriesToRead(lane: Lane, topK: number | "all"): number {
+  return topK === "all" ? lane.vocab.size : Math.min(lane.vocab.size, topK + lane.vocab.excluded.length);
+}
+
 function readKind(lane: Lane, topK: number | "all", normalised: boolean): ReadKind {
-  if (topK === "all" || topK >= lane.vocabSize) return "all";
+  if (entriesToRead(lane, topK) >= lane.vocab.size) return "all";
   return normalised ? "normalised" : "top";
 }
 
 function samplerFor(job: LaneJob, topK: number | "all"): NativeSampler {
   const native = job.lane.native!;
   const kind = readKind(job.lane, topK, job.normalised);
-  const k = topK === "all" ? job.lane.vocabSize : topK;
+  const k = entriesToRead(job.lane, topK);
   let s = native.samplers.get(kind);
   if (!s || s.topK !== k) native.samplers.set(kind, (s = native.context.sampler(kind, k)));
   return s;
@@ -208,14 +239,14 @@ function samplerFor(job: LaneJob, topK: number | "all"): NativeSampler {
 function toDist(job: LaneJob, r: RawReadout, topK: number | "all"): NextTokenDist {
   const kind = readKind(job.lane, topK, job.normalised);
   if (r.logits.size === 0) throw new Error(`model for lane "${job.lane.role.role}" (${job.lane.role.model}) returned no logits; it cannot be used for mixing`);
-  return distFromReadout(r.logits, r.totalLogitWeight, job.lane.vocabSize, kind !== "top");
+  return distFromReadout(r.logits, r.totalLogitWeight, job.lane.vocab.usable, kind !== "top", job.lane.vocab.excluded);
 }
 
 /** The public path: node-llama-cpp's controlledEvaluate with the equivalent read-out options. */
 async function evaluatePublic(job: LaneJob, topK: number | "all"): Promise<NextTokenDist[]> {
   const { lane, tokens, readFrom } = job;
   const kind = readKind(lane, topK, job.normalised);
-  const k = topK === "all" ? lane.vocabSize : topK;
+  const k = entriesToRead(lane, topK);
   const generateNext =
     kind === "all"
       ? { logits: true, totalLogitWeight: true }

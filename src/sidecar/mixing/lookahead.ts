@@ -8,6 +8,7 @@
 // them, and a guess that misses outright pauses guessing for a few steps, since each wrong draft costs its share
 // of the lanes' batch and a read-out.
 
+import { quoteValue } from "../../core/quote";
 import type { TokenId } from "./distribution";
 
 export class PromptLookup {
@@ -53,7 +54,7 @@ export const MAX_LOOKAHEAD = 16;
 
 /** A lookahead setting from outside: a whole number from 0 to MAX_LOOKAHEAD, or an error that says so. */
 export function checkLookahead(n: unknown): number {
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > MAX_LOOKAHEAD) throw new LookaheadError(`lookahead must be an integer from 0 to ${MAX_LOOKAHEAD}, not ${JSON.stringify(n)}`);
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > MAX_LOOKAHEAD) throw new LookaheadError(`lookahead must be an integer from 0 to ${MAX_LOOKAHEAD}, not ${quoteValue(n)}`);
   return n;
 }
 

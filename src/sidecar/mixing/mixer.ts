@@ -1,13 +1,18 @@
 // createMixer: bind a MixSpec to loaded models (the caller's registry owns loading and unloading), check they
-// share a vocabulary, make one context per distinct model (one sequence per lane on it, threads set explicitly),
-// and serve generate() requests one at a time over those contexts. Each lane keeps its KV cache between requests,
-// so a prompt that extends or shares a start with the previous one only evaluates what changed.
+// share a vocabulary (one tokenizer, perhaps padded to different lengths: vocab.ts), make one context per distinct
+// model (one sequence per lane on it, threads set explicitly), and serve generate() requests one at a time over
+// those contexts. Each lane keeps its KV cache between requests, so a prompt that extends or shares a start with the
+// previous one only evaluates what changed. Each lane reads the prompt its own model expects, as a single model does
+// (generation/prompts.ts): fill-in-the-middle in its FIM tokens when a suffix is given, a chat in its chat template.
 
+import { quoteValue } from "../../core/quote";
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
-import { fitByLines, promptTokenLimit } from "../generation/fit-prompt";
+import { buildFittedPrompt, countUpTo, estimateCeiling, SYNC_FIT_CHARS } from "../generation/fit-large-prompt";
+import { promptTokenLimit } from "../generation/fit-prompt";
+import { chatPrompt, completionPrompt, hasFimTokens, type ChatTurn, type PromptTokens } from "../generation/prompts";
 import { decode, type MixGenerateResult, type ReplyPiece } from "./decode";
 import type { TokenId } from "./distribution";
-import { createLane, startLane, type Lane } from "./lockstep";
+import { createLane, laneVocabulary, startLane, type Lane } from "./lockstep";
 import { checkLookahead, DEFAULT_LOOKAHEAD } from "./lookahead";
 import { NativeContext } from "./native-batch";
 import { validateSampling, type SamplingOptions } from "./sampling";
@@ -16,7 +21,8 @@ import { parseMixSpec, type MixSpec } from "./spec";
 import { strategyFor } from "./strategies/index";
 import type { LaneRole } from "./strategies/types";
 import { textOfModel } from "./text";
-import { checkSharedVocabulary, vocabularyOf } from "./vocab";
+import { tokenLabeler, type TokenLabeler } from "../generation/token-labels";
+import { sharedVocabulary, vocabularyOf } from "./vocab";
 
 /** Loaded models by registry name, or a loader the registry provides. */
 export type ModelSource = Readonly<Record<string, LlamaModel>> | ((name: string) => Promise<LlamaModel>);
@@ -44,7 +50,12 @@ export interface MixerOptions {
 }
 
 export interface MixGenerateRequest {
+  /** The text before the cursor (or the whole prompt); ignored when `messages` is given. */
   prompt: string;
+  /** The text after the cursor: each lane gets its model's fill-in-the-middle layout (its prefix alone without FIM tokens). */
+  suffix?: string;
+  /** A conversation: each lane gets it through its model's chat template (a plain transcript without one). */
+  messages?: ChatTurn[];
   /** truncate_prompt_tokens: drop the prompt's oldest whole lines until it fits (see fit-prompt.ts). */
   truncate?: number;
   /** File/project context placed before the prompt (context-contrastive decoding reads the prompt without it too). */
@@ -62,16 +73,40 @@ export interface MixGenerateRequest {
   lookahead?: number;
 }
 
+/** A reply, and how the writing lane's prompt was built ("fim", "template", … as for a single model). */
+export type MixReply = MixGenerateResult & { format: PromptTokens["format"] };
+
 export interface Mixer {
   readonly spec: MixSpec;
   readonly lanes: readonly LaneRole[];
   readonly vocabSize: number;
   readonly contextSize: number;
-  generate(req: MixGenerateRequest): Promise<MixGenerateResult>;
-  /** The mixed log-probability of each token of `text` after `context` (teacher forcing), and the cross-entropy. */
-  score(req: { text: string; context?: string }): Promise<ScoreResult>;
+  /** Each token's name and bytes for logprobs (lane 0's model: every id means the same in all lanes). */
+  readonly label: TokenLabeler;
+  generate(req: MixGenerateRequest): Promise<MixReply>;
+  /**
+   * The mixed log-probability of each token of `text` after `context` (teacher forcing), and the cross-entropy:
+   * the exact distribution (every lane read whole), whatever the spec's topK for decoding.
+   */
+  score(req: ScoreRequest): Promise<MixScore>;
   /** Frees the contexts (not the models: they belong to the caller). */
   dispose(): Promise<void>;
+}
+
+export interface ScoreRequest {
+  text: string;
+  context?: string;
+  /** Alternatives per position to report, as decoding does (0–20). Default 0. */
+  topLogprobs?: number;
+}
+
+export interface MixScore extends ScoreResult {
+  /** Lane 0's tokens before the text (start token, context): what the first scored token is predicted from. */
+  prefix: TokenId[];
+  /** The text's first token when nothing precedes it (no start token, no context): not scored. */
+  unscored: TokenId[];
+  /** The text's tokens that were scored (logprobs[i] is target[i]'s). */
+  target: TokenId[];
 }
 
 export class MixRequestError extends Error {
@@ -94,9 +129,10 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     if (byName.has(role.model)) continue;
     byName.set(role.model, await resolveModel(source, role));
   }
-  checkSharedVocabulary([...byName].map(([name, model]) => ({ name, tokens: vocabularyOf(model, name) })));
-  const firstModel = byName.get(strategy.lanes[0]!.model)!;
-  const vocabSize = vocabularyOf(firstModel, strategy.lanes[0]!.model).length;
+  // Models of one family may differ in vocabulary length (padding): they mix over the ids they share (vocab.ts).
+  const vocabs = new Map([...byName].map(([name, model]) => [name, vocabularyOf(model, name)]));
+  const shared = sharedVocabulary([...vocabs.values()]);
+  const vocabSize = shared.size;
   const contextSize = Math.min(options.contextSize ?? 2048, ...[...byName.values()].map((m) => m.trainContextSize));
 
   const reusePrefix = options.reusePrefix ?? true;
@@ -115,7 +151,8 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
       const attached = options.nativeBatch === false ? undefined : NativeContext.attach(ctx, model);
       const native = attached && sequences.every((s) => NativeContext.sequenceId(s) !== undefined) ? attached : undefined;
       if (native) natives.push(native);
-      roles.forEach((role, i) => lanes.push(createLane(role, sequences[i]!, vocabSize, native)));
+      const vocab = laneVocabulary(vocabs.get(name)!.tokens.length, shared);
+      roles.forEach((role, i) => lanes.push(createLane(role, sequences[i]!, vocab, native)));
     }
   } catch (e) {
     for (const n of natives) n.dispose();
@@ -126,31 +163,61 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
   lanes.sort((a, b) => strategy.lanes.indexOf(a.role) - strategy.lanes.indexOf(b.role));
 
   let queue: Promise<unknown> = Promise.resolve();
-  // Lane 0's model writes the text (all lanes share one vocabulary).
+  // Lane 0's model writes the text (every id the mix may choose means the same text in all lanes).
   const writerText = textOfModel(byName.get(lanes[0]!.role.model)!);
   let disposed = false;
   const modelOf = (lane: Lane) => byName.get(lane.role.model)!;
 
-  /** Each lane's prompt tokens: BOS + (its context) + prompt. */
-  function laneTokens(context: string, prompt: string): TokenId[][] {
+  function checkOpen(): void {
     if (disposed) throw new MixRequestError("this mixer has been disposed; create a new one");
-    return lanes.map((lane) => {
-      const model = modelOf(lane);
-      const bos = model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos] : [];
-      return [...bos, ...model.tokenize(lane.role.withContext ? context + prompt : prompt)];
-    });
+  }
+
+  /** The most tokens any lane's model makes of a text. */
+  const count = (text: string) => Math.max(...lanes.map((lane) => modelOf(lane).tokenize(text).length));
+
+  /** Each lane's prompt: (its context +) the prefix, with the suffix in its model's FIM layout when there is one. */
+  function completionPrompts(context: string, prompt: string, suffix: string | undefined): PromptTokens[] {
+    checkOpen();
+    return lanes.map((lane) => completionPrompt(modelOf(lane), lane.role.withContext ? context + prompt : prompt, suffix));
   }
 
   /**
-   * The lanes' prompt tokens; with a `limit`, a prompt too long for it keeps only its last whole lines that fit every
-   * lane (fit-prompt.ts). A prompt that fits is tokenized once, as on every inline completion.
+   * Each lane's prompt: the conversation in its model's chat template (a lane that reads the context gets it first).
+   * Messages above SYNC_FIT_CHARS are counted in pieces first and refused when they cannot fit, as for one model.
    */
-  function fittedTokens(context: string, prompt: string, limit: number | undefined): TokenId[][] {
-    const longest = (tokens: TokenId[][]) => Math.max(...tokens.map((t) => t.length));
-    const whole = laneTokens(context, prompt);
-    if (limit === undefined || longest(whole) <= limit) return whole;
-    const fitted = fitByLines({ prefix: prompt, suffix: "" }, limit, (p) => longest(laneTokens(context, p.prefix)));
-    return fitted ? laneTokens(context, fitted.prefix) : whole;
+  async function chatPrompts(context: string, messages: readonly ChatTurn[]): Promise<PromptTokens[]> {
+    checkOpen();
+    const withContext: ChatTurn[] = context ? [{ role: "system", content: context }, ...messages] : [...messages];
+    if (withContext.reduce((n, m) => n + m.content.length, 0) > SYNC_FIT_CHARS) {
+      const ceiling = estimateCeiling(contextSize);
+      let tokens = 0;
+      for (const m of withContext) {
+        tokens += await countUpTo(m.content, ceiling - tokens, count);
+        if (tokens > ceiling) throw new MixContextError(`the messages are more than ${ceiling} tokens, which does not fit the ${contextSize}-token mixing context; shorten them`);
+      }
+    }
+    return Promise.all(lanes.map((lane) => chatPrompt(modelOf(lane), lane.role.withContext ? withContext : messages)));
+  }
+
+  /**
+   * The lanes' prompts; with a `limit`, a prompt too long for it keeps only the whole lines nearest the cursor that
+   * fit every lane (fit-prompt.ts). A prompt that fits is tokenized once, as on every inline completion. Large texts
+   * are counted in pieces first (fit-large-prompt.ts), the context too: it is never cut, so one that cannot fit is
+   * refused.
+   */
+  async function fittedPrompts(context: string, prompt: string, suffix: string | undefined, limit: number | undefined): Promise<PromptTokens[]> {
+    const ceiling = estimateCeiling(contextSize);
+    if (context.length > SYNC_FIT_CHARS && (await countUpTo(context, ceiling, count)) > ceiling)
+      throw new MixContextError(`the context is more than ${ceiling} tokens, which does not fit the ${contextSize}-token mixing context; send less context`);
+    const built = await buildFittedPrompt({ prefix: prompt, suffix: suffix ?? "" }, limit, contextSize, {
+      build: (p) => completionPrompts(context, p.prefix, suffix === undefined ? undefined : p.suffix),
+      tokens: (prompts) => Math.max(...prompts.map((x) => x.tokens.length)),
+      count,
+      // No lane with FIM tokens reads the suffix: it costs nothing and is kept whole.
+      ignoresSuffix: !lanes.some((lane) => hasFimTokens(modelOf(lane))),
+    });
+    if ("tooLong" in built) throw new MixContextError(`the prompt is ${built.tooLong} tokens, which does not fit the ${contextSize}-token mixing context; shorten the prompt or context`);
+    return built.prompt;
   }
 
   /**
@@ -168,11 +235,14 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     return { promptTokens: prompts[0]!, toEvaluate };
   }
 
-  async function run(req: MixGenerateRequest): Promise<MixGenerateResult> {
+  async function run(req: MixGenerateRequest): Promise<MixReply> {
     const r = validateRequest(req, spec, contextSize);
     const limit = r.truncate === undefined ? undefined : promptTokenLimit(r.truncate, contextSize, r.maxTokens);
-    const { promptTokens, toEvaluate } = await startLanes(fittedTokens(r.context, r.prompt, limit), 1);
-    return decode(
+    const prompts = r.messages ? await chatPrompts(r.context, r.messages) : await fittedPrompts(r.context, r.prompt, r.suffix, limit);
+    const { promptTokens, toEvaluate } = await startLanes(prompts.map((p) => p.tokens), 1);
+    // Every lane's format implies its stops (a template's end of turn); whichever lane's turn ends, the reply does.
+    const stop = [...new Set([...r.stop, ...prompts.flatMap((p) => p.stops)])];
+    const reply = await decode(
       {
         strategy,
         lanes,
@@ -186,17 +256,24 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
         vocabSize,
         history: promptTokens,
       },
-      r,
+      { ...r, stop },
     );
+    return { ...reply, format: prompts[0]!.format };
   }
 
-  async function score(req: { text: string; context?: string }): Promise<ScoreResult> {
+  async function score(req: ScoreRequest): Promise<MixScore> {
     if (typeof req.text !== "string" || req.text === "") throw new MixRequestError("text to score must be a non-empty string");
     if (req.context !== undefined && typeof req.context !== "string") throw new MixRequestError("context must be a string when given");
     if (spec.strategy === "context-contrastive" && !req.context) throw new MixRequestError("context-contrastive scoring needs a non-empty context");
-    const target = modelOf(lanes[0]!).tokenize(req.text);
-    await startLanes(laneTokens(req.context ?? "", ""), target.length);
-    return scoreTokens(strategy, lanes, spec.topK ?? "all", target);
+    const text = modelOf(lanes[0]!).tokenize(req.text);
+    const prefixes = completionPrompts(req.context ?? "", "", undefined).map((p) => p.tokens);
+    // With no start token and no context nothing predicts the first token: it becomes the prefix, left unscored.
+    const unscored = prefixes[0]!.length === 0 ? text.slice(0, 1) : [];
+    const target = text.slice(unscored.length);
+    if (target.length === 0) return { logprobs: [], top: [], ranks: [], crossEntropy: NaN, writers: {}, prefix: prefixes[0]!, unscored, target };
+    await startLanes(prefixes.map((p) => [...p, ...unscored]), target.length);
+    // Always the whole vocabulary: a top-K read-out would bound a token it left out, not give its probability.
+    return { ...(await scoreTokens(strategy, lanes, "all", target, req.topLogprobs ?? 0)), prefix: prefixes[0]!, unscored, target };
   }
 
   // One request at a time over the shared contexts; a failed one does not block the next.
@@ -211,6 +288,7 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     lanes: strategy.lanes,
     vocabSize,
     contextSize,
+    label: tokenLabeler(byName.get(lanes[0]!.role.model)!),
     generate: (req) => serialized(() => run(req)),
     score: (req) => serialized(() => score(req)),
     async dispose() {
@@ -229,23 +307,26 @@ async function resolveModel(source: ModelSource, role: LaneRole): Promise<LlamaM
 }
 
 function validateRequest(req: MixGenerateRequest, spec: MixSpec, contextSize: number) {
-  if (typeof req.prompt !== "string") throw new MixRequestError("prompt must be a string");
+  if (req.messages === undefined && typeof req.prompt !== "string") throw new MixRequestError("prompt must be a string");
+  if (req.suffix !== undefined && typeof req.suffix !== "string") throw new MixRequestError("suffix must be a string when given");
+  if (req.messages !== undefined && (!Array.isArray(req.messages) || req.messages.length === 0 || req.messages.some((m) => typeof m?.content !== "string")))
+    throw new MixRequestError("messages must be a non-empty list of chat turns with string content");
   if (req.context !== undefined && typeof req.context !== "string") throw new MixRequestError("context must be a string when given");
   if (spec.strategy === "context-contrastive" && !req.context)
     throw new MixRequestError("context-contrastive decoding needs a non-empty context (the file or project text to contrast against)");
   const maxTokens = req.maxTokens ?? 128;
   if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens >= contextSize)
-    throw new MixRequestError(`maxTokens must be an integer from 1 to ${contextSize - 1}, not ${JSON.stringify(req.maxTokens)}`);
+    throw new MixRequestError(`maxTokens must be an integer from 1 to ${contextSize - 1}, not ${quoteValue(req.maxTokens)}`);
   const stop = req.stop ?? [];
   if (!Array.isArray(stop) || stop.length > 16 || stop.some((s) => typeof s !== "string" || s === ""))
     throw new MixRequestError("stop must be a list of at most 16 non-empty strings");
   const topLogprobs = req.topLogprobs ?? 0;
   if (!Number.isInteger(topLogprobs) || topLogprobs < 0 || topLogprobs > 20)
-    throw new MixRequestError(`topLogprobs must be an integer from 0 to 20, not ${JSON.stringify(req.topLogprobs)}`);
+    throw new MixRequestError(`topLogprobs must be an integer from 0 to 20, not ${quoteValue(req.topLogprobs)}`);
   validateSampling(req.sampling);
   const lookahead = req.lookahead === undefined ? undefined : checkLookahead(req.lookahead);
   if (req.truncate !== undefined && (!Number.isInteger(req.truncate) || req.truncate === 0 || req.truncate < -1))
-    throw new MixRequestError(`truncate must be -1 (as many prompt tokens as fit) or a positive number of tokens, not ${JSON.stringify(req.truncate)}`);
+    throw new MixRequestError(`truncate must be -1 (as many prompt tokens as fit) or a positive number of tokens, not ${quoteValue(req.truncate)}`);
   return { ...req, maxTokens, stop, topLogprobs, lookahead, context: req.context ?? "" };
 }
 

@@ -2,6 +2,7 @@
 // given seed always gives the same text. Also reports the chosen token's mixed log-probability (log-softmax of the
 // scores at temperature 1, over the candidates) and the best alternatives, for OpenAI-style logprobs.
 
+import { quoteValue } from "../../core/quote";
 import type { TokenId } from "./distribution";
 import type { Mixed } from "./strategies/types";
 import { createRng } from "../random";
@@ -33,12 +34,12 @@ export function validateSampling(o: SamplingOptions | undefined): Required<Omit<
   const temperature = o?.temperature ?? 0;
   const topP = o?.topP ?? 1;
   if (typeof temperature !== "number" || !Number.isFinite(temperature) || temperature < 0 || temperature > 100)
-    throw new SamplingError(`temperature must be a number from 0 to 100 (0 = greedy), not ${JSON.stringify(temperature)}`);
+    throw new SamplingError(`temperature must be a number from 0 to 100 (0 = greedy), not ${quoteValue(temperature)}`);
   if (typeof topP !== "number" || !Number.isFinite(topP) || topP <= 0 || topP > 1)
-    throw new SamplingError(`top_p must be a number above 0 and at most 1, not ${JSON.stringify(topP)}`);
+    throw new SamplingError(`top_p must be a number above 0 and at most 1, not ${quoteValue(topP)}`);
   const seed = o?.seed;
   if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed)))
-    throw new SamplingError(`seed must be an integer, not ${JSON.stringify(seed)}`);
+    throw new SamplingError(`seed must be an integer, not ${quoteValue(seed)}`);
   return { temperature, topP, seed };
 }
 
@@ -65,9 +66,7 @@ export class MixSampler {
     }
     if (best < 0) throw new SamplingError("the mixed distribution gives every candidate token probability 0; no token can be chosen");
     const max = scores[best]!;
-    let sum = 0;
-    for (let j = 0; j < scores.length; j++) sum += Math.exp(scores[j]! - max);
-    const logNorm = mixed.logNorm ?? max + Math.log(sum);
+    const logNorm = candidateLogNorm(mixed, max);
     const index = this.temperature === 0 ? best : this.sample(mixed, max);
     return {
       token: tokens[index]!,
@@ -106,8 +105,19 @@ export class MixSampler {
   }
 }
 
+/**
+ * What a candidate's score is relative to: the scores' own normaliser (the distribution sampled from) unless the
+ * strategy says they already are log-probabilities (logNorm 0). `max` is the largest finite score.
+ */
+export function candidateLogNorm(mixed: Mixed, max: number): number {
+  if (mixed.logNorm !== undefined) return mixed.logNorm;
+  let sum = 0;
+  for (const s of mixed.scores) sum += Math.exp(s - max);
+  return max + Math.log(sum);
+}
+
 /** The n best candidates by score (ties: the lower token id first), best first, in O(candidates · n) without sorting everything. */
-function topAlternatives(mixed: Mixed, n: number, logNorm: number): Alternative[] {
+export function topAlternatives(mixed: Mixed, n: number, logNorm: number): Alternative[] {
   const { tokens, scores } = mixed;
   /** Whether candidate a ranks above candidate b. */
   const above = (a: number, b: number) => scores[a]! > scores[b]! || (scores[a]! === scores[b]! && tokens[a]! < tokens[b]!);

@@ -1,14 +1,21 @@
 // Scoring a given text under a mix (teacher forcing): the mixed log-probability of each of its tokens, and the
 // cross-entropy. Each lane evaluates the whole text in one call, reading its distribution after every position,
 // so scoring costs one batched evaluation per lane rather than one step per token.
+// Each log-probability is the one decoding reports for a token it writes (sampling.ts: temperature 1, relative to
+// the strategy's normaliser), so a text's score and a reply's logprobs are of one distribution.
 
 import type { TokenId } from "./distribution";
 import { evaluateLanes, type Lane } from "./lockstep";
+import { candidateLogNorm, topAlternatives, type Alternative } from "./sampling";
 import type { Mixed, Strategy } from "./strategies/types";
 
 export interface ScoreResult {
   /** Mixed log-probability (nats) of each scored token, in order. */
   logprobs: number[];
+  /** Each scored token's rank among the candidates (1 = the most likely; ties share the better rank), as vLLM reports it. */
+  ranks: number[];
+  /** The best `topN` alternatives at each position (best first), as decoding reports them; empty lists for topN 0. */
+  top: Alternative[][];
   /** Mean negative log-probability per token, nats. */
   crossEntropy: number;
   /** For deferral: how many positions each lane decided. */
@@ -16,7 +23,7 @@ export interface ScoreResult {
 }
 
 /** Score `target` after each lane's pending prompt tokens (which this consumes: the part of the prompt not already cached). */
-export async function scoreTokens(strategy: Strategy, lanes: Lane[], topK: number | "all", target: readonly TokenId[]): Promise<ScoreResult> {
+export async function scoreTokens(strategy: Strategy, lanes: Lane[], topK: number | "all", target: readonly TokenId[], topN = 0): Promise<ScoreResult> {
   if (target.length === 0) throw new Error("there is no text to score");
   const perLane = await evaluateLanes(
     lanes.map((lane, i) => {
@@ -28,6 +35,8 @@ export async function scoreTokens(strategy: Strategy, lanes: Lane[], topK: numbe
     topK,
   );
   const logprobs: number[] = [];
+  const top: Alternative[][] = [];
+  const ranks: number[] = [];
   const writers: Record<string, number> = {};
   for (let j = 0; j < target.length; j++) {
     const t = target[j]!;
@@ -42,18 +51,33 @@ export async function scoreTokens(strategy: Strategy, lanes: Lane[], topK: numbe
       mixed = strategy.pick(deferred ? perLane[1]![j]! : small, t);
     }
     writers[writer] = (writers[writer] ?? 0) + 1;
-    logprobs.push(logprobWithin(mixed, t));
+    const logNorm = normaliser(mixed);
+    logprobs.push(logprobWithin(mixed, t, logNorm));
+    ranks.push(rankWithin(mixed, t));
+    top.push(topN > 0 ? topAlternatives(mixed, topN, logNorm) : []);
   }
   const crossEntropy = -logprobs.reduce((a, b) => a + b, 0) / logprobs.length;
-  return { logprobs, crossEntropy, writers };
+  return { logprobs, top, ranks, crossEntropy, writers };
 }
 
-/** log-softmax of the mixed scores, at token t (which the strategy was asked to include). */
-function logprobWithin(mixed: Mixed, t: TokenId): number {
+/** The normaliser decoding uses for these scores (sampling.ts); a mix that rules out every candidate has none. */
+function normaliser(mixed: Mixed): number {
   let max = -Infinity;
   for (const s of mixed.scores) if (s > max) max = s;
-  let sum = 0;
-  for (const s of mixed.scores) sum += Math.exp(s - max);
+  return max === -Infinity ? Infinity : candidateLogNorm(mixed, max);
+}
+
+/** 1 + how many candidates score above token t. */
+function rankWithin(mixed: Mixed, t: TokenId): number {
   const j = mixed.tokens.indexOf(t);
-  return j < 0 ? -Infinity : mixed.scores[j]! - max - Math.log(sum);
+  const own = j < 0 ? -Infinity : mixed.scores[j]!;
+  let above = 0;
+  for (const s of mixed.scores) if (s > own) above++;
+  return above + 1;
+}
+
+/** The log-probability of token t (which the strategy was asked to include) among the mixed candidates. */
+function logprobWithin(mixed: Mixed, t: TokenId, logNorm: number): number {
+  const j = mixed.tokens.indexOf(t);
+  return j < 0 ? -Infinity : mixed.scores[j]! - logNorm;
 }

@@ -108,7 +108,7 @@ export function parseMixSpec(raw: unknown, where = "mix spec"): MixSpec {
   const r = raw as Record<string, unknown>;
   const strategy = r.strategy;
   if (typeof strategy !== "string" || !(MIX_STRATEGIES as readonly string[]).includes(strategy))
-    throw new MixSpecError(`${where}: "strategy" must be one of ${MIX_STRATEGIES.join(", ")}, not ${JSON.stringify(strategy)}`);
+    throw new MixSpecError(`${where}: "strategy" must be one of ${MIX_STRATEGIES.join(", ")}, not ${quoteValue(strategy)}`);
   const name = strategy as MixStrategyName;
   const numKeys = NUM_KEYS[name];
   const allowed = new Set(["strategy", "topK", ...ROLE_KEYS[name], ...numKeys.map((k) => k[0]), ...(name === "product" ? ["models"] : [])]);
@@ -121,7 +121,7 @@ export function parseMixSpec(raw: unknown, where = "mix spec"): MixSpec {
   for (const [key, dflt, min, max, what] of numKeys) {
     const v = r[key] ?? dflt;
     if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max || (key === "alpha" && name === "contrastive" && v === 0))
-      throw new MixSpecError(`${where}: "${key}" (${what}) must be a number in ${name === "contrastive" && key === "alpha" ? "(0" : `[${min}`}, ${max}], not ${JSON.stringify(v)}`);
+      throw new MixSpecError(`${where}: "${key}" (${what}) must be a number in ${name === "contrastive" && key === "alpha" ? "(0" : `[${min}`}, ${max}], not ${quoteValue(v)}`);
     out[key] = v;
   }
   if (name === "product") out.models = parseProductModels(r.models, where);
@@ -129,7 +129,7 @@ export function parseMixSpec(raw: unknown, where = "mix spec"): MixSpec {
 }
 
 function modelName(v: unknown, what: string): string {
-  if (typeof v !== "string" || v.trim() === "") throw new MixSpecError(`${what} must name a model (a non-empty string), not ${JSON.stringify(v)}`);
+  if (typeof v !== "string" || v.trim() === "") throw new MixSpecError(`${what} must name a model (a non-empty string), not ${quoteValue(v)}`);
   return v;
 }
 
@@ -137,7 +137,7 @@ function parseTopK(v: unknown, where: string): number | "all" {
   if (v === undefined) return DEFAULT_TOP_K;
   if (v === "all") return "all";
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > MAX_TOP_K)
-    throw new MixSpecError(`${where}: "topK" must be an integer from 1 to ${MAX_TOP_K}, or "all", not ${JSON.stringify(v)}`);
+    throw new MixSpecError(`${where}: "topK" must be an integer from 1 to ${MAX_TOP_K}, or "all", not ${quoteValue(v)}`);
   return v;
 }
 
@@ -152,9 +152,10 @@ function parseProductModels(v: unknown, where: string): ProductSpec["models"] {
     if (extra.length > 0) throw new MixSpecError(`${at}: unknown key ${extra.map((k) => `"${k}"`).join(", ")}; allowed: model, weight`);
     const weight = e.weight ?? 1;
     if (typeof weight !== "number" || !Number.isFinite(weight) || weight < 0 || weight > 100)
-      throw new MixSpecError(`${at}: "weight" must be a number in [0, 100], not ${JSON.stringify(weight)}`);
+      throw new MixSpecError(`${at}: "weight" must be a number in [0, 100], not ${quoteValue(weight)}`);
     return { model: modelName(e.model, `${at}: "model"`), weight };
   });
   if (models.every((m) => m.weight === 0)) throw new MixSpecError(`${where}: at least one weight in "models" must be above 0`);
   return models;
 }
+import { quoteValue } from "../../core/quote";

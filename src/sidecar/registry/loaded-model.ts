@@ -4,8 +4,9 @@
 // The sequence is driven as a lockstep lane (mixing/lockstep.ts), the same fast path a mix's models take.
 
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel } from "node-llama-cpp";
-import { createLane, type Lane } from "../mixing/lockstep";
+import { createLane, wholeVocabulary, type Lane } from "../mixing/lockstep";
 import { NativeContext } from "../mixing/native-batch";
+import { tokenLabeler, type TokenLabeler } from "../generation/token-labels";
 
 export interface LoadOptions {
   threads: number;
@@ -22,6 +23,8 @@ export class LoadedModel {
   users = 0;
   /** The sequence as a lane: its KV-cache bookkeeping and read-outs, shared with the mixer's lanes. */
   readonly lane: Lane;
+  /** Each token's name and bytes for logprobs (token-labels.ts). */
+  readonly label: TokenLabeler;
 
   private constructor(
     readonly id: string,
@@ -34,7 +37,8 @@ export class LoadedModel {
     readonly sizeBytes: number,
     private readonly native: NativeContext | undefined,
   ) {
-    this.lane = createLane({ role: "model", model: id, withContext: false }, sequence, vocabSize, native);
+    this.lane = createLane({ role: "model", model: id, withContext: false }, sequence, wholeVocabulary(vocabSize), native);
+    this.label = tokenLabeler(model);
   }
 
   /** Prompt, generated and draft tokens evaluated on this model so far (a reused prefix is not evaluated again). */

@@ -1,9 +1,11 @@
 // The sidecar's launch configuration, from untrusted JSON (the CHORUS_SIDECAR_CONFIG environment variable the
 // extension sets from settings, or the CLI's flags). Every field is checked; a bad one gets a message naming the
-// setting, and a default, so the sidecar still starts and serves what it can.
+// setting, and a default, so the sidecar still starts and serves what it can. The schema below is the one place
+// the chorus.sidecar.* values are checked and their defaults kept (the extension only gathers them).
 
-import { checkLookahead, DEFAULT_LOOKAHEAD, MAX_LOOKAHEAD } from "../mixing/lookahead";
-import { SIDECAR_DEFAULTS } from "./start";
+import { z } from "zod";
+import { readSection, setting, type SettingProblem } from "../../core/settings/section";
+import { DEFAULT_LOOKAHEAD, MAX_LOOKAHEAD } from "../mixing/lookahead";
 
 export interface LaunchConfig {
   modelFolders: string[];
@@ -28,56 +30,49 @@ export interface LaunchConfig {
   port?: number;
 }
 
-/** chorus.sidecar.lookahead; unlike the other numbers, 0 is a value (off), not "the default". */
-function lookaheadSetting(v: unknown, problems: string[]): number {
-  if (v === undefined || v === null) return DEFAULT_LOOKAHEAD;
-  try {
-    return checkLookahead(v);
-  } catch {
-    problems.push(`chorus.sidecar.lookahead must be a whole number from 0 to ${MAX_LOOKAHEAD}, not ${JSON.stringify(v)}; using ${DEFAULT_LOOKAHEAD}.`);
-    return DEFAULT_LOOKAHEAD;
-  }
-}
+export const SIDECAR_DEFAULTS = { memoryMb: 8192, threads: 4, maxContext: 4096, topK: 64 } as const;
 
 export function defaultThreads(cores: number): number {
   // Leave the editor a core; llama.cpp's own default (max(4, cores)) oversubscribes small machines.
   return Math.max(1, Math.min(8, cores - 1));
 }
 
-export function parseLaunchConfig(raw: unknown, cores: number): { config: LaunchConfig; problems: string[] } {
-  const problems: string[] = [];
-  const r = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
-  if (raw !== undefined && r !== raw) problems.push("The sidecar configuration must be a JSON object; using defaults.");
-  const int = (key: string, setting: string, min: number, max: number, dflt: number): number => {
-    const v = r[key];
-    if (v === undefined || v === null || v === 0) return dflt;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-      problems.push(`${setting} must be a whole number from ${min} to ${max}, not ${JSON.stringify(v)}; using ${dflt}.`);
-      return dflt;
-    }
-    return v;
-  };
-  const folders = r.modelFolders ?? [];
-  let modelFolders: string[] = [];
-  if (Array.isArray(folders) && folders.every((f) => typeof f === "string")) modelFolders = folders.filter((f) => f.trim() !== "");
-  else problems.push("chorus.sidecar.modelFolders must be a list of folder paths; ignoring it.");
-  const str = (key: string) => (typeof r[key] === "string" && (r[key] as string).trim() !== "" ? (r[key] as string) : undefined);
+/** A whole number in [min, max]; 0 means "the default" (the settings' own default for threads is 0 = automatic). */
+const count = (min: number, max: number, fallback: number) =>
+  setting(z.union([z.literal(0).transform(() => fallback), z.number().int().min(min).max(max)]), fallback, `a whole number from ${min} to ${max}`);
+const path = z.string().transform((s) => s.trim() || undefined);
+
+/** The chorus.sidecar.* settings the sidecar reads, plus what its launcher adds (ollamaDir, demo folders, port). */
+export function launchSettings(cores: number) {
   return {
-    config: {
-      modelFolders,
-      useOllamaModels: r.useOllamaModels !== false,
-      ollamaDir: str("ollamaDir"),
-      memoryMb: int("memoryMb", "chorus.sidecar.memoryMb", 64, 1_048_576, SIDECAR_DEFAULTS.memoryMb),
-      threads: int("threads", "chorus.sidecar.threads", 1, 256, defaultThreads(cores)),
-      lookahead: lookaheadSetting(r.lookahead, problems),
-      gpu: r.gpu === false ? false : "auto",
-      maxContext: int("maxContext", "chorus.sidecar.maxContext", 64, 1_048_576, SIDECAR_DEFAULTS.maxContext),
-      presets: r.presets,
-      adapters: r.adapters,
-      demoCacheDir: str("demoCacheDir"),
-      corporaDir: str("corporaDir"),
-      port: int("port", "port", 1, 65535, 0) || undefined,
-    },
-    problems,
+    modelFolders: setting(z.array(z.string()).transform((fs) => fs.filter((f) => f.trim() !== "")), () => [], "a list of folder paths"),
+    useOllamaModels: setting(z.boolean(), true, "true or false"),
+    ollamaDir: setting(path, undefined, "a folder path"),
+    memoryMb: count(64, 1_048_576, SIDECAR_DEFAULTS.memoryMb),
+    threads: count(1, 256, defaultThreads(cores)),
+    // Unlike the other numbers, 0 is a value here (off), not "the default".
+    lookahead: setting(z.number().int().min(0).max(MAX_LOOKAHEAD), DEFAULT_LOOKAHEAD, `a whole number from 0 to ${MAX_LOOKAHEAD}`),
+    // The setting is a boolean; "auto" is what the launch JSON carries for true.
+    gpu: setting(z.union([z.literal(false), z.literal(true).transform(() => "auto" as const), z.literal("auto")]), "auto" as const, "true or false"),
+    maxContext: count(64, 1_048_576, SIDECAR_DEFAULTS.maxContext),
+    presets: setting(z.unknown(), () => ({}), "an object of presets"),
+    adapters: setting(z.unknown(), () => ({}), "an object of adapted models"),
+    demoCacheDir: setting(path, undefined, "a folder path"),
+    corporaDir: setting(path, undefined, "a folder path"),
+    port: setting(z.number().int().min(0).max(65535).transform((p) => p || undefined), undefined, "a port number from 1 to 65535"),
   };
+}
+
+/** Launch-only fields are not settings: their problems name them as they are. */
+const LAUNCH_ONLY = new Set(["ollamaDir", "demoCacheDir", "corporaDir", "port"]);
+
+export function parseLaunchConfig(raw: unknown, cores: number): { config: LaunchConfig; problems: string[] } {
+  const found: SettingProblem[] = [];
+  const isObject = typeof raw === "object" && raw !== null && !Array.isArray(raw);
+  const r = isObject ? (raw as Record<string, unknown>) : {};
+  const reader = { get: (field: string) => r[field], name: (field: string) => (LAUNCH_ONLY.has(field) ? field : `chorus.sidecar.${field}`) };
+  const config: LaunchConfig = readSection(launchSettings(cores), "", reader, found);
+  const problems = found.map((p) => p.message);
+  if (raw !== undefined && !isObject) problems.unshift("The sidecar configuration must be a JSON object; using defaults.");
+  return { config, problems };
 }

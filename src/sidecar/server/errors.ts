@@ -1,6 +1,8 @@
 // Errors the sidecar answers with, in OpenAI's error shape so that every OpenAI client (the npm `openai` package,
 // Chorus's own providers) reads them: {"error": {"message", "type", "param", "code"}}.
 
+import { safeMessage } from "../../core/quote";
+
 export type ApiErrorType = "invalid_request_error" | "authentication_error" | "permission_error" | "not_found_error" | "server_error";
 
 export class ApiError extends Error {
@@ -25,7 +27,8 @@ export interface ErrorBody {
 }
 
 export function errorBody(e: ApiError): ErrorBody {
-  return { error: { message: e.message, type: e.type, param: e.param, code: e.code } };
+  // Messages quote request fields, file contents and llama.cpp's words: escaped and capped for every client.
+  return { error: { message: safeMessage(e.message), type: e.type, param: e.param, code: e.code } };
 }
 
 /** Anything thrown inside a handler becomes an ApiError; unknown failures are 500s whose message still says what broke. */

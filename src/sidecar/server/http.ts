@@ -4,12 +4,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { checkBearer, checkHostAndOrigin } from "./auth";
-import { ApiError, errorBody, toApiError } from "./errors";
+import { quoteText } from "../../core/quote";
+import { ApiError, badRequest, errorBody, toApiError } from "./errors";
 import type { SidecarServices } from "./generation-service";
 import { readJsonBody, sendJson } from "./respond";
 import { chatShape, completionShape, handleGeneration } from "./routes/generation-route";
 import { listModels } from "./routes/models";
 import { chatParams, completionParams } from "./routes/params";
+
+/** Time a client has to send its request headers, then the whole request (headers and body). */
+export const HEADERS_TIMEOUT_MS = 15_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface SidecarServer {
   readonly port: number;
@@ -22,22 +27,28 @@ export interface ServeOptions {
   /** 0 picks a free port. */
   port?: number;
   log?: (message: string) => void;
+  /** Time a client has to send a whole request; default REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs?: number;
 }
 
 export async function startHttpServer(svc: SidecarServices, opts: ServeOptions): Promise<SidecarServer> {
   if (opts.token.length < 16) throw new Error("The sidecar token must be at least 16 characters.");
   let port = 0;
-  const server: Server = createServer((req, res) => {
+  // Node checks those timeouts on this interval (default 30 s), so the bound holds within a second.
+  const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     handle(svc, req, res, port, opts.token).catch((e: unknown) => {
       const err = toApiError(e);
       if (err.status >= 500) opts.log?.(`${req.method} ${req.url}: ${err.message}`);
-      if (!res.headersSent) sendJson(res, err.status, errorBody(err));
+      // A refusal sent before the body was read closes the connection: otherwise Node drains the unread body,
+      // and a client trickling it a byte at a time keeps the socket (and its memory) for as long as it likes.
+      if (!res.headersSent) sendJson(res, err.status, errorBody(err), { close: !req.complete });
       else if (!res.writableEnded) res.end();
     });
   });
-  // Slow or stuck clients must not pin sockets forever; generation itself can take long, so only headers are timed.
-  server.headersTimeout = 15_000;
-  server.requestTimeout = 0;
+  // Slow or stuck clients must not pin sockets: the headers and the whole body must arrive in bounded time (Node
+  // answers 408 and closes). requestTimeout ends when the request is received, so a long generation is not cut.
+  server.requestTimeout = opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  server.headersTimeout = Math.min(HEADERS_TIMEOUT_MS, server.requestTimeout);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(opts.port ?? 0, "127.0.0.1", () => {
@@ -78,11 +89,20 @@ async function handle(svc: SidecarServices, req: IncomingMessage, res: ServerRes
     }
     default:
       if (path?.startsWith("/v1/models/") && req.method === "GET") {
-        const id = decodeURIComponent(path.slice("/v1/models/".length));
+        const id = decodeModelId(path.slice("/v1/models/".length));
         const m = listModels(svc).data.find((x) => x.id === id);
-        if (!m) throw new ApiError(404, "not_found_error", `The model "${id}" does not exist.`, "model_not_found");
+        if (!m) throw new ApiError(404, "not_found_error", `The model ${quoteText(id)} does not exist.`, "model_not_found");
         return sendJson(res, 200, m);
       }
-      throw new ApiError(404, "not_found_error", `No route ${req.method} ${path}. The sidecar serves /v1/models, /v1/completions and /v1/chat/completions.`, "unknown_route");
+      throw new ApiError(404, "not_found_error", `No route ${req.method} ${quoteText(path ?? "/")}. The sidecar serves /v1/models, /v1/completions and /v1/chat/completions.`, "unknown_route");
+  }
+}
+
+/** A model id from the URL path; a malformed %-escape is the client's mistake (400), not a server fault. */
+function decodeModelId(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw badRequest(`The model id in the path, ${quoteText(encoded)}, is not valid percent-encoding; encode it with encodeURIComponent.`, null, "invalid_path");
   }
 }

@@ -6,7 +6,7 @@ import { mergePresets, parsePresets, type Preset } from "../presets";
 import { parseAdaptedModels } from "../registry/adapters";
 import { ModelRegistry } from "../registry/registry";
 import type { GgufValidator } from "../registry/validate";
-import type { LaunchConfig } from "./config";
+import { SIDECAR_DEFAULTS, type LaunchConfig } from "./config";
 import type { SidecarServices } from "./generation-service";
 import { startHttpServer, type SidecarServer } from "./http";
 import { MixerCache } from "./mixer-cache";
@@ -21,6 +21,8 @@ export interface SidecarConfig extends Omit<LaunchConfig, "demoCacheDir" | "corp
   topK?: number;
   validate?: GgufValidator;
   log?: (message: string) => void;
+  /** Time a client has to send a whole request (http.ts REQUEST_TIMEOUT_MS by default). */
+  requestTimeoutMs?: number;
 }
 
 export interface RunningSidecar extends SidecarServer {
@@ -30,8 +32,6 @@ export interface RunningSidecar extends SidecarServer {
   problems(): string[];
   stop(): Promise<void>;
 }
-
-export const SIDECAR_DEFAULTS = { memoryMb: 8192, threads: 4, maxContext: 4096, topK: 64 } as const;
 
 export async function startSidecar(config: SidecarConfig): Promise<RunningSidecar> {
   const adapted = parseAdaptedModels(config.adapters);
@@ -61,7 +61,7 @@ export async function startSidecar(config: SidecarConfig): Promise<RunningSideca
     mixers,
     configProblems,
   };
-  const server = await startHttpServer(svc, { token: config.token, port: config.port, log: config.log });
+  const server = await startHttpServer(svc, { token: config.token, port: config.port, log: config.log, requestTimeoutMs: config.requestTimeoutMs });
   return {
     ...server,
     registry,

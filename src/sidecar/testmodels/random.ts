@@ -22,6 +22,15 @@ export interface RandomModelOptions {
   vocabSize?: number;
   contextLength?: number;
   dtype?: DtypeName | GgmlType;
+  /** tokenizer.* metadata for a vocabulary of `vocabSize` entries (default: the byte vocabulary, padded). */
+  tokenizer?: GgufMetadata;
+  /** No output.weight: llama.cpp then uses token_embd.weight for the output too (a tied output). */
+  tiedOutput?: boolean;
+  /**
+   * Output rows [from, to) point along a component every hidden state shares (each embedding gets +8 on
+   * dimension 0), `scale` times: those ids get the highest logits (families.ts: padding the mixer must skip).
+   */
+  paddingLogit?: { from: number; to: number; scale: number };
   signal?: AbortSignal;
 }
 
@@ -59,8 +68,8 @@ export async function makeRandomModel(opts: RandomModelOptions): Promise<RandomM
     rmsEps: 1e-5,
   };
   checkShape(shape);
-  const tensors = llamaTensors(shape, { embedding: dtype, matrix: dtype, output: dtype });
-  const extra: GgufMetadata = byteTokenizerMetadata(shape.vocabSize);
+  const tensors = llamaTensors(shape, { embedding: dtype, matrix: dtype, output: dtype }).filter((t) => !(opts.tiedOutput && t.name === "output.weight"));
+  const extra: GgufMetadata = new Map(opts.tokenizer ?? byteTokenizerMetadata(shape.vocabSize));
   extra.set("chorus.test_model.kind", meta.str("random"));
   extra.set("chorus.test_model.seed", meta.u32(seed));
   const metadata = llamaMetadata(opts.name ?? `chorus random d${shape.dim} l${shape.layers}`, shape, extra);
@@ -77,9 +86,18 @@ export async function makeRandomModel(opts: RandomModelOptions): Promise<RandomM
       const fanIn = t.dims[0]!;
       const std = t.name === "token_embd.weight" ? 1 : t.name === "output.weight" ? 2 / Math.sqrt(fanIn) : 1 / Math.sqrt(fanIn);
       for (let i = 0; i < count; i++) values[i] = normal() * std;
+      if (opts.paddingLogit) steerTowards(t.name, values, shape.dim, opts.paddingLogit);
     }
     return quantize(t.type, values);
   };
   const { path, bytes } = await writeGguf({ out: opts.out, metadata, tensors, data, signal: opts.signal });
   return { path, bytes, shape, seed };
+}
+
+/** paddingLogit: a shared +8 on dimension 0 of every embedding, and output rows [from, to) along it. */
+function steerTowards(tensor: string, values: Float32Array, dim: number, p: { from: number; to: number; scale: number }): void {
+  if (tensor === "token_embd.weight") for (let i = 0; i < values.length; i += dim) values[i]! += 8;
+  if (tensor !== "output.weight") return;
+  values.fill(0, p.from * dim, p.to * dim);
+  for (let t = p.from; t < p.to; t++) values[t * dim] = p.scale;
 }

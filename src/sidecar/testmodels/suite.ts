@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { GgmlType, ggmlTypeName } from "../gguf/types";
 import { crossEntropyBitsPerByte, makeBigramModel, type Corpus } from "./bigram";
 import { findCorporaDir, loadLanguageCorpus, type LanguageCorpus } from "./corpora";
+import { makeQwenCoderModel, QWEN25_CODER } from "./families";
 import { makeRandomModel } from "./random";
 
 export interface TestModelEntry {
@@ -40,6 +41,8 @@ export interface MakeTestModelsOptions {
   corporaDir?: string;
   /** Also write ts-expert-32k, py-expert-32k and general-32k (Q8_0, vocabulary padded to 32000). */
   bigVocab?: boolean;
+  /** Also write a Qwen2.5-Coder 0.5b-shaped and 7b-shaped pair (families.ts): 151,936 and 152,064 ids, about 10 and 20 MB. */
+  families?: boolean;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
@@ -107,6 +110,7 @@ export async function makeTestModels(opts: MakeTestModelsOptions): Promise<TestM
     bytes: random.bytes, contextLength: random.shape.contextLength, seed: random.seed,
   });
   log(`wrote random-small.gguf (${(random.bytes / 1e6).toFixed(1)} MB)`);
+  if (opts.families) for (const size of ["0.5b", "7b"] as const) models.push(await familyModel(outDir, size, opts.signal, log));
 
   const manifest: TestModelManifest = {
     generator: "chorus make-test-models",
@@ -120,6 +124,18 @@ export async function makeTestModels(opts: MakeTestModelsOptions): Promise<TestM
   await rename(tmp, manifestPath);
   log(`wrote models.json`);
   return manifest;
+}
+
+/** A random-weight model with Qwen2.5-Coder `size`'s vocabulary (size, special tokens, padding) and output tying. */
+async function familyModel(outDir: string, size: "0.5b" | "7b", signal: AbortSignal | undefined, log: (line: string) => void): Promise<TestModelEntry> {
+  const id = `qwen2.5-coder-${size}-shaped`;
+  const m = await makeQwenCoderModel({ out: join(outDir, `${id}.gguf`), size, seed: size === "7b" ? 2 : 1, dim: size === "7b" ? 32 : 16, contextLength: TEST_MODEL_CONTEXT, signal });
+  log(`wrote ${id}.gguf (${(m.bytes / 1e6).toFixed(1)} MB)`);
+  return {
+    id, file: `${id}.gguf`, kind: "random",
+    description: `random weights with Qwen2.5-Coder ${size}'s vocabulary layout (${m.shape.vocabSize} ids, padding from ${m.vocab.padding.from}, ${QWEN25_CODER[size].tied ? "tied" : "untied"} output): mixes with the other size`,
+    vocabSize: m.shape.vocabSize, dim: m.shape.dim, layers: m.shape.layers, dtype: "f16", bytes: m.bytes, contextLength: m.shape.contextLength, seed: m.seed,
+  };
 }
 
 function round(x: number): number {

@@ -17,7 +17,7 @@ async function layerErrors(file: string, code: string): Promise<string[]> {
   return (result?.messages ?? []).map((m) => m.message);
 }
 
-test("an import that crosses a layer fails the lint", async () => {
+void test("an import that crosses a layer fails the lint", async () => {
   const cases: [file: string, code: string, names: RegExp][] = [
     ["src/core/x.ts", `import { GgufReader } from "../sidecar/gguf/reader";`, /src\/core is the engine/],
     ["src/core/collab/api/x.ts", `import * as vscode from "vscode";`, /Only src\/vscode may import vscode/],
@@ -33,7 +33,7 @@ test("an import that crosses a layer fails the lint", async () => {
   }
 });
 
-test("the imports each layer is allowed pass", async () => {
+void test("the imports each layer is allowed pass", async () => {
   const cases: [file: string, code: string][] = [
     ["src/cli/commands/x.ts", `import { benchCodecs } from "../../bench/codecs";`],
     ["src/sidecar/server/x.ts", `import { ProviderError } from "../../core/providers/errors";`],

@@ -96,7 +96,8 @@ void describe("block formats decoded from hand-packed blocks", () => {
 
   void it("refuses what it cannot do, with a message saying what it can", () => {
     assert.throws(() => dequantize(GgmlType.IQ2_XXS, new Uint8Array(66), 256), /cannot decode IQ2_XXS.*F32, F16/);
-    assert.throws(() => quantize(GgmlType.Q4_K, new Float32Array(256)), /cannot write Q4_K tensors; choose one of F32, F16, Q8_0, BF16/);
+    assert.throws(() => quantize(GgmlType.Q2_K, new Float32Array(256)), /cannot write Q2_K tensors; choose one of F32, F16, Q4_0.*Q8_0, Q4_K, Q5_K, Q6_K, BF16/);
+    assert.throws(() => quantize(GgmlType.Q4_K, new Float32Array(320)), /Q4_K encodes whole blocks of 256 values; 320 is not a multiple/);
     assert.throws(() => quantize(GgmlType.Q8_0, new Float32Array(33)), /whole blocks of 32/);
     assert.throws(() => dequantize(GgmlType.Q8_0, new Uint8Array(10), 32), /need 34 bytes/);
   });

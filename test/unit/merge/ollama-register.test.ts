@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import * as path from "node:path";
-import { registerWithOllama } from "../../../src/sidecar/merge/ollama-register";
+import { parseOllamaParameters, registerWithOllama } from "../../../src/sidecar/merge/ollama-register";
 import { startFakeOllamaCreate } from "../../fixtures/fake-ollama-create";
 import { tempDir } from "./models";
 
@@ -55,4 +55,46 @@ void test("a cancelled registration stops without creating the model", async () 
   } finally {
     await ollama.close();
   }
+});
+
+// A merged coder must keep what made its source work in Ollama: the template with .Suffix (that is what gives
+// "insert", server/images.go) and the stop parameters. /api/show prints parameters as Modelfile lines; /api/create
+// takes a map (api/types.go CreateRequest.Parameters), with the repeated stop as a list.
+const QWEN_CODER = {
+  template: "{{- if .Suffix }}<|fim_prefix|>{{ .Prompt }}<|fim_suffix|>{{ .Suffix }}<|fim_middle|>{{- else }}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n<|im_start|>assistant\n{{- end }}",
+  parameters: 'stop                           "<|endoftext|>"\nstop                           "<|im_end|>"\ntemperature                    0.2\nnum_ctx                        8192',
+  system: "You are a coding assistant.",
+};
+
+void test("a merged model keeps its source's template, parameters and system prompt, so it keeps FIM and chat", async () => {
+  const ollama = await startFakeOllamaCreate({ "qwen2.5-coder:1.5b": QWEN_CODER });
+  try {
+    await registerWithOllama(model, "coder-merge", { url: ollama.url, like: "qwen2.5-coder:1.5b" });
+    const [created] = ollama.created;
+    assert.equal(created?.template, QWEN_CODER.template, "the FIM template (with .Suffix) is kept");
+    assert.deepEqual(created?.parameters, { stop: ["<|endoftext|>", "<|im_end|>"], temperature: 0.2, num_ctx: 8192 });
+    assert.equal(created?.system, QWEN_CODER.system);
+  } finally {
+    await ollama.close();
+  }
+});
+
+void test("a source model Ollama does not have is refused before the upload, saying what to do", async () => {
+  const ollama = await startFakeOllamaCreate();
+  try {
+    await assert.rejects(registerWithOllama(model, "m", { url: ollama.url, like: "missing:7b" }), /cannot keep the template of "missing:7b": Ollama says .*not found.* — pull it first/);
+    assert.equal(ollama.uploads, 0);
+    assert.equal(ollama.created.length, 0);
+  } finally {
+    await ollama.close();
+  }
+});
+
+void test("parameters as /api/show prints them become /api/create's map", () => {
+  assert.deepEqual(parseOllamaParameters('stop "a b"\nstop "<|x|>"\ntop_k 40\npenalize_newline false\nmirostat_tau 5.5'), {
+    stop: ["a b", "<|x|>"],
+    top_k: 40,
+    penalize_newline: false,
+    mirostat_tau: 5.5,
+  });
 });

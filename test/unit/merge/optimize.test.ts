@@ -70,3 +70,35 @@ void test("an impossible search is refused before any work", async () => {
     /searching t needs the slerp method/,
   );
 });
+
+void test("the sample takes any text file whatever its extension, and says which binaries it skipped", async () => {
+  const ws = at("mixed-workspace");
+  mkdirSync(ws, { recursive: true });
+  writeFileSync(path.join(ws, "Makefile"), "all:\n\tcc -o app main.c\n");
+  writeFileSync(path.join(ws, "App.vue"), "<template><div>{{ msg }}</div></template>\n");
+  // A PNG's signature is followed by NUL bytes in its IHDR length: binary by content, as git decides.
+  writeFileSync(path.join(ws, "logo.png"), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
+  writeFileSync(path.join(ws, "notes.weird-ext"), "plain words\n");
+  const sample = await collectSample([ws]);
+  assert.deepEqual(sample.files.map((f) => path.basename(f)), ["App.vue", "Makefile", "notes.weird-ext"]);
+  assert.deepEqual(sample.skipped.map((s) => [path.basename(s.file), s.reason]), [["logo.png", "binary (a NUL byte near its start)"]]);
+});
+
+void test("over two models, task arithmetic's search covers the task vectors' scale, not only weights summing to 1", async () => {
+  const base = await makeBigramModel({ corpus: TS_TRAIN + PY_TRAIN, out: at("ta-base.gguf") });
+  const ts = await makeBigramModel({ corpus: TS_TRAIN, out: at("ta-ts.gguf") });
+  const py = await makeBigramModel({ corpus: PY_TRAIN, out: at("ta-py.gguf") });
+  const outDir = at("ta-out");
+  mkdirSync(outDir);
+  const report = await optimizeMerge({
+    plan: planFromFlags({ method: "task_arithmetic", base: base.path, models: [ts.path, py.path], dtype: "f32" }),
+    target: "weights",
+    texts: [WORKSPACE_TS],
+    out: path.join(outDir, "ta.gguf"),
+    evaluations: 5,
+    evaluate,
+  });
+  // A search of shares (s, 1 − s) alone would try only weights summing to 1: the linear merge's search.
+  const sums = report.tried.map((t) => t.value[0]! + t.value[1]!);
+  assert.ok(sums.some((s) => Math.abs(s - 1) > 1e-6), `every tried pair sums to 1: ${JSON.stringify(report.tried.map((t) => t.value))}`);
+});

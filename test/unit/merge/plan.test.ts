@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { parsePlanYaml } from "../../../src/sidecar/merge/plan";
+import { parsePlanYaml, parseDtype } from "../../../src/sidecar/merge/plan";
 import { parseNumberList, planFromFlags } from "../../../src/sidecar/merge/plan-from-flags";
 
 void test("a mergekit TIES plan: models, per-model parameters with filters, base, dtype, relative paths", () => {
@@ -62,7 +62,7 @@ void test("plans that cannot be honoured are refused with a message saying what 
     ["merge_method: ties\nmodels: [{model: a.gguf}]", /ties needs a base model/],
     ["merge_method: slerp\nbase_model: a.gguf\nmodels: [{model: b.gguf}, {model: c.gguf}]\nparameters: {t: 0.5}", /slerp needs exactly 1 model/],
     ["merge_method: ties\nbase_model: a.gguf\nmodels: [{model: b.gguf, parameters: {densty: 0.5}}]", /no parameter "densty"/],
-    ["merge_method: linear\nmodels: [{model: a.gguf}]\ndtype: q4_k", /unsupported dtype "q4_k"/],
+    ["merge_method: linear\nmodels: [{model: a.gguf}]\ndtype: q2_k", /unsupported dtype "q2_k"; use one of f32, f16, bf16, q8_0, q4_k_s, q4_k_m/],
     ["merge_method: linear\nmodels: [{model: a.gguf, parameters: {weight: fast}}]", /models\[0\]\.parameters\.weight/],
     ["merge_method: linear\nmodels: [{model: a.gguf}]\ntokenizer_source: union", /tokenizer_source "union"/],
     ["merge_method: [", /not valid YAML/],
@@ -103,4 +103,12 @@ void test("tokenizer_source: base, a model (the output takes its tokenizer and m
   assert.throws(() => plan("union"), /"union" is not supported.*use "base" or one of the models/);
   assert.throws(() => plan("other.gguf"), /other\.gguf is not one of the models merged/);
   assert.throws(() => planFromFlags({ method: "linear", models: ["/a.gguf", "/b.gguf"], tokenizerSource: "/c.gguf" }), /not one of the models merged/);
+});
+
+void test("k-quant mixes are named as llama-quantize names them, its Q4_K and Q5_K meaning the _M mixes", () => {
+  assert.equal(parseDtype("Q4_K_M", "dtype"), "q4_k_m");
+  assert.equal(parseDtype("q4_k", "dtype"), "q4_k_m");
+  assert.equal(parseDtype("Q5_K", "dtype"), "q5_k_m");
+  assert.equal(parseDtype("q6_k", "dtype"), "q6_k");
+  assert.throws(() => parseDtype("q3_k_m", "--dtype"), /--dtype: unsupported dtype "q3_k_m"; use one of .*q4_k_m/);
 });

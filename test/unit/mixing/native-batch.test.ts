@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { maxProb, logprobOf } from "../../../src/sidecar/mixing/distribution";
-import { createLane, readLane, startLane } from "../../../src/sidecar/mixing/lockstep";
+import { createLane, readLane, startLane, wholeVocabulary } from "../../../src/sidecar/mixing/lockstep";
 import { createMixer } from "../../../src/sidecar/mixing/mixer";
 import type { ScoreResult } from "../../../src/sidecar/mixing/score";
 import { NativeContext } from "../../../src/sidecar/mixing/native-batch";
@@ -73,7 +73,7 @@ void test("a normalised top-K read-out gives true log-probabilities (full-vocabu
   for (const native of [true, false]) {
     const ctx = await model.createContext({ contextSize: 256, threads: 1 });
     try {
-      const lane = createLane({ role: "small", model: "other", withContext: true }, ctx.getSequence(), table.vocabSize, native ? NativeContext.attach(ctx, model) : undefined);
+      const lane = createLane({ role: "small", model: "other", withContext: true }, ctx.getSequence(), wholeVocabulary(table.vocabSize), native ? NativeContext.attach(ctx, model) : undefined);
       assert.equal(lane.native !== undefined, native);
       const tokens = [model.tokens.bos!, ...model.tokenize("def total(items):\n    return sum(")] as number[];
       for (let end = 2; end <= tokens.length; end += 5) {

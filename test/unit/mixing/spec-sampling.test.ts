@@ -8,7 +8,6 @@ import { singleModelStrategy } from "../../../src/sidecar/mixing/strategies/sing
 import { MixSpecError, parseMixSpec } from "../../../src/sidecar/mixing/spec";
 import type { Mixed } from "../../../src/sidecar/mixing/strategies/types";
 import { TextAssembler } from "../../../src/sidecar/mixing/text";
-import { checkSharedVocabulary } from "../../../src/sidecar/mixing/vocab";
 
 void test("parseMixSpec fills defaults and keeps the named models", () => {
   const s = parseMixSpec({ strategy: "contrastive", expert: "ts-expert", amateur: "weak" });
@@ -108,12 +107,6 @@ void test("bad sampling options are refused", () => {
   assert.throws(() => new MixSampler({ temperature: -1 }), /temperature must be a number from 0 to 100/);
   assert.throws(() => new MixSampler({ topP: 0 }), /top_p must be a number above 0/);
   assert.throws(() => new MixSampler({ seed: 1.5 }), /seed must be an integer/);
-});
-
-void test("vocabulary mismatch names the sizes or the first differing token", () => {
-  assert.doesNotThrow(() => checkSharedVocabulary([{ name: "a", tokens: ["x", "y"] }, { name: "b", tokens: ["x", "y"] }]));
-  assert.throws(() => checkSharedVocabulary([{ name: "a", tokens: ["x", "y"] }, { name: "b", tokens: ["x"] }]), /"a" and "b" .*\(2 vs 1 tokens\)/);
-  assert.throws(() => checkSharedVocabulary([{ name: "a", tokens: ["x", "y", "z"] }, { name: "b", tokens: ["x", "q", "z"] }]), /token 1 is "y" in one and "q" in the other/);
 });
 
 void test("text assembly holds back a possible stop string and cuts at the stop", () => {

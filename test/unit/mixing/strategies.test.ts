@@ -111,3 +111,14 @@ void test("top-K read-outs keep the greedy choice of a full read-out when the mo
     assert.equal(argmax(topK), argmax(full), `seed ${seed}`);
   }
 });
+
+void test("contrastive decoding over more ids than the mixing scratch first holds (1024) matches the formula on its first mix", () => {
+  // The scratch grows midway through stamping the candidates; it once forgot the stamps made before it grew, so a
+  // first contrastive mix over a real vocabulary (Qwen2.5-Coder's 151,936 ids) gave every candidate −∞.
+  const big = 3000;
+  const x = randomLogprobs(big, 7);
+  const y = randomLogprobs(big, 8);
+  const got = contrastiveMix(distFromLogprobs(x), distFromLogprobs(y), 0.1, 0.5);
+  const maxP = Math.max(...x.map(Math.exp));
+  assertSameDistribution(normalise(got), referenceNormalise(x.map((lp, t) => (Math.exp(lp) >= 0.1 * maxP ? 1.5 * lp - 0.5 * y[t]! : null))));
+});

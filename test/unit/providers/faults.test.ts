@@ -26,6 +26,9 @@ interface Case {
   make(url: string, p?: Partial<CallPolicy>): Provider;
   /** Body of a 429 the way this server sends it. */
   rateLimitBody: unknown;
+  /** Where a chat goes. Faults are aimed there: the Ollama provider first asks /api/show about the model once, and
+   *  a fault meant for the chat must not be spent on that. */
+  chatPath: string;
 }
 
 const cases: Case[] = [
@@ -34,12 +37,14 @@ const cases: Case[] = [
     start: () => startFakeOllama({ models: ["m"], reply: () => "alpha beta gamma delta epsilon" }),
     make: (url, p) => new OllamaProvider({ url, policy: { ...policy, ...p } }),
     rateLimitBody: { error: "too many requests, please slow down" },
+    chatPath: "/api/chat",
   },
   {
     name: "OpenAI-compatible",
     start: () => startFakeOpenAI({ models: ["m"], reply: () => "alpha beta gamma delta epsilon" }),
     make: (url, p) => new OpenAIProvider({ target: { baseURL: url }, policy: { ...policy, ...p } }),
     rateLimitBody: { error: { message: "Rate limit reached for requests", type: "requests", param: null, code: "rate_limit_exceeded" } },
+    chatPath: "/v1/chat/completions",
   },
 ];
 
@@ -57,11 +62,11 @@ for (const c of cases) {
     after(() => fake.close());
     const sinceHere = (): (() => FakeServer["requests"]) => {
       const n = fake.requests.length;
-      return () => fake.requests.slice(n);
+      return () => fake.requests.slice(n).filter((r) => r.path === c.chatPath);
     };
 
     void it("waits out a 429's Retry-After, then succeeds", async () => {
-      fake.setFault({ kind: "status", status: 429, body: c.rateLimitBody, headers: { "retry-after": "1" }, times: 1 });
+      fake.setFault({ path: c.chatPath, kind: "status", status: 429, body: c.rateLimitBody, headers: { "retry-after": "1" }, times: 1 });
       const sent = sinceHere();
       const r = await collect(chat(p) as AsyncIterable<never>);
       assert.equal(r.text, "alpha beta gamma delta epsilon");
@@ -71,7 +76,7 @@ for (const c of cases) {
     });
 
     void it("gives up at once on a Retry-After longer than it will wait, saying when to retry", async () => {
-      fake.setFault({ kind: "status", status: 429, body: c.rateLimitBody, headers: { "retry-after": "120" } });
+      fake.setFault({ path: c.chatPath, kind: "status", status: 429, body: c.rateLimitBody, headers: { "retry-after": "120" } });
       const sent = sinceHere();
       const e = await streamError(chat(p));
       assert.ok(e instanceof ProviderError);
@@ -82,7 +87,7 @@ for (const c of cases) {
     });
 
     void it("retries server errors with backoff, then reports the last one, keeping its cause", async () => {
-      fake.setFault({ kind: "status", status: 500 });
+      fake.setFault({ path: c.chatPath, kind: "status", status: 500 });
       const sent = sinceHere();
       const e = await streamError(chat(p));
       assert.ok(e instanceof ProviderError);
@@ -93,7 +98,7 @@ for (const c of cases) {
     });
 
     void it("stops retrying the moment the caller aborts", async () => {
-      fake.setFault({ kind: "status", status: 503 });
+      fake.setFault({ path: c.chatPath, kind: "status", status: 503 });
       const slow = c.make(fake.url, { retry: { retries: 5, baseDelayMs: 60_000, maxDelayMs: 60_000, maxRetryAfterMs: 0 } });
       const ctl = new AbortController();
       const sent = sinceHere();
@@ -107,7 +112,7 @@ for (const c of cases) {
     });
 
     void it("times out a server that never answers", async () => {
-      fake.setFault({ kind: "hang" });
+      fake.setFault({ path: c.chatPath, kind: "hang" });
       const e = await streamError(chat(c.make(fake.url, { retry: { ...policy.retry, retries: 0 } }), undefined, 200));
       assert.ok(e instanceof ProviderError);
       assert.equal(e.kind, "timeout");
@@ -125,7 +130,7 @@ for (const c of cases) {
     });
 
     void it("times out a stream that stalls mid-reply, without retrying a reply already begun", async () => {
-      fake.setFault({ kind: "stall", afterChunks: 2 });
+      fake.setFault({ path: c.chatPath, kind: "stall", afterChunks: 2 });
       const sent = sinceHere();
       const seen: unknown[] = [];
       const e = await streamError((async function* () {
@@ -141,7 +146,7 @@ for (const c of cases) {
     });
 
     void it("rejects with a classified error when the connection drops mid-stream", async () => {
-      fake.setFault({ kind: "drop", afterChunks: 2 });
+      fake.setFault({ path: c.chatPath, kind: "drop", afterChunks: 2 });
       const e = await streamError(chat(p));
       assert.ok(e instanceof ProviderError);
       assert.equal(e.kind, "unreachable");
@@ -149,7 +154,7 @@ for (const c of cases) {
     });
 
     void it("retries a connection dropped before the first byte", async () => {
-      fake.setFault({ kind: "drop", afterChunks: 0, times: 1 });
+      fake.setFault({ path: c.chatPath, kind: "drop", afterChunks: 0, times: 1 });
       const sent = sinceHere();
       const r = await collect(chat(p) as AsyncIterable<never>);
       assert.equal(r.text, "alpha beta gamma delta epsilon");
@@ -157,7 +162,7 @@ for (const c of cases) {
     });
 
     void it("rejects a reply cut mid-line as incomplete", async () => {
-      fake.setFault({ kind: "cut", afterChunks: 3 });
+      fake.setFault({ path: c.chatPath, kind: "cut", afterChunks: 3 });
       const e = await streamError(chat(p));
       assert.ok(e instanceof ProviderError);
       assert.equal(e.kind, "malformed");
@@ -165,7 +170,7 @@ for (const c of cases) {
     });
 
     void it("passes on an error the server reports inside the stream", async () => {
-      fake.setFault({ kind: "stream-error", afterChunks: 2, message: "CUDA error: out of memory" });
+      fake.setFault({ path: c.chatPath, kind: "stream-error", afterChunks: 2, message: "CUDA error: out of memory" });
       const e = await streamError(chat(p));
       assert.ok(e instanceof ProviderError);
       assert.equal(e.kind, "server");

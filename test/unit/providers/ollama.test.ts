@@ -94,11 +94,13 @@ void describe("OllamaProvider", () => {
     assert.equal(fake.requests.at(-1)!.body?.suffix, "\n");
   });
 
-  void it("says when a model cannot fill in the middle", async () => {
-    const e = await streamError(p.complete({ model: "llama3:latest", prefix: "a", suffix: "b" }));
-    assert.ok(e instanceof ProviderError);
-    assert.equal(e.kind, "unsupported");
-    assert.match(e.message, /llama3:latest/);
+  void it("completes from the prefix alone where a model cannot fill in the middle, and says so", async () => {
+    // Ollama would answer a suffix with 400 "does not support insert"; /api/show told Chorus not to send one.
+    fake.setReply((r) => (r.suffix !== undefined ? "sent a suffix" : `echo: ${r.prompt}`));
+    const c = await collect(p.complete({ model: "llama3:latest", prefix: "a", suffix: "b" }));
+    assert.equal(c.text, "echo: a");
+    assert.equal(fake.requests.at(-1)?.body?.raw, true);
+    assert.match(c.note ?? "", /llama3:latest cannot fill in the middle in Ollama; Chorus completes from the prefix only/);
   });
 
   void it("says when an embedding model is asked to chat", async () => {

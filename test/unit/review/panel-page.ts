@@ -17,14 +17,15 @@ export interface PanelPage {
   posted(): Promise<{ type: string; data: unknown }[]>;
 }
 
-export async function openPanel(): Promise<PanelPage> {
+/** `starting`: the page the host writes for a panel opened for a run (review-panel.ts html). */
+export async function openPanel(opts: { starting?: boolean } = {}): Promise<PanelPage> {
   const built = await esbuild.build({ entryPoints: ["webview/main.ts"], bundle: true, format: "esm", platform: "browser", target: "es2022", write: false, logLevel: "silent" });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
-    await page.setContent(`<!DOCTYPE html><html><body><main id="app"></main></body></html>`);
+    await page.setContent(`<!DOCTYPE html><html><body><main id="app"${opts.starting ? " data-starting" : ""}></main></body></html>`);
     // A string, not a function: tsx's name-keeping helpers do not exist inside the page.
     await page.evaluate(`
       window.__posted = [];

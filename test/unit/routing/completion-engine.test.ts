@@ -74,7 +74,7 @@ void test("a burst of keystrokes: one request in flight, stale ones cancelled, t
       });
     });
   };
-  const engine = new CompletionEngine({ complete, debounce: { minMs: 1, maxMs: 5, rate: 1 } });
+  const engine = new CompletionEngine({ engine: { complete }, debounce: { minMs: 1, maxMs: 5, rate: 1 } });
   const results: Promise<unknown>[] = [];
   const controllers: AbortController[] = [];
   let prefix = "let total = ";
@@ -101,7 +101,7 @@ void test("a burst of keystrokes: one request in flight, stale ones cancelled, t
 void test("type-ahead: typing the start of a cached completion still hits the cache", async () => {
   let calls = 0;
   const engine = new CompletionEngine({
-    complete: async () => (calls++, { text: "items.length;", decision: { model: "m", action: "single", reason: "" } }),
+    engine: { complete: async () => (calls++, { text: "items.length;", decision: { model: "m", action: "single", reason: "" } }) },
     debounce: { minMs: 0, maxMs: 0, rate: 0 },
   });
   const first = await engine.request(doc("return "), new AbortController().signal);
@@ -114,11 +114,12 @@ void test("type-ahead: typing the start of a cached completion still hits the ca
 
 void test("a request that shows nothing says why (the log's answer to 'why no ghost text?')", async () => {
   const skipped: string[] = [];
+  const actionable: boolean[] = [];
   let reply = "y;";
   const engine = new CompletionEngine({
-    complete: async () => ({ text: reply, decision: { model: "fake-local", action: "routed", reason: "" } }),
+    engine: { complete: async () => ({ text: reply, decision: { model: "fake-local", action: "routed", reason: "" } }) },
     debounce: { minMs: 20, maxMs: 20, rate: 0 },
-    onSkip: (why) => skipped.push(why),
+    onSkip: (why, userCanAct) => (skipped.push(why), actionable.push(userCanAct)),
   });
   const never = new AbortController().signal;
 
@@ -137,4 +138,7 @@ void test("a request that shows nothing says why (the log's answer to 'why no gh
   assert.equal(await engine.request(doc("f(a", ");\n"), never), undefined);
   assert.match(skipped[2] ?? "", /^fake-local answered nothing to show/);
   assert.equal(skipped.length, 3, "an answered request reports no skip");
+  // Only the empty answer is something the user can act on (another mode or model): the extension logs that one
+  // at Info level; the routine skips of typing stay at Debug.
+  assert.deepEqual(actionable, [false, false, true]);
 });

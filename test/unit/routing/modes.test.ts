@@ -2,7 +2,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ApiCollab } from "../../../src/core/collab/api/api-collab";
-import { feedbackIds } from "../../../src/core/collab/api/feedback-ids";
 import type { CompletionInput } from "../../../src/core/modes";
 import { modelRequests, startRig } from "./setup";
 
@@ -17,7 +16,7 @@ void test("route: rejected cheap completions teach the router to send that kind 
     assert.match(first.decision.reason, /short single-line completion/);
     let last = first;
     for (let i = 0; i < 30 && last.decision.model === "small"; i++) {
-      const id = feedbackIds.get(last);
+      const id = last.feedbackId;
       assert.ok(id, "every routed answer can take feedback");
       assert.equal(rig.collab.feedback(id, { kind: "rejected" }), true);
       last = await rig.engine.complete(line, signal(), "route");
@@ -221,7 +220,7 @@ void test("cascade: the learned scorer learns from rejected cheap answers to esc
     let out = await rig.engine.complete(line, signal(), "cascade");
     assert.equal(out.decision.action, "kept", "an untrained scorer does not vote");
     for (let i = 0; i < 20 && out.decision.action === "kept"; i++) {
-      rig.collab.feedback(feedbackIds.get(out)!, { kind: "rejected" });
+      rig.collab.feedback(out.feedbackId!, { kind: "rejected" });
       out = await rig.engine.complete(line, signal(), "cascade");
     }
     assert.equal(out.decision.action, "escalated", out.decision.reason);

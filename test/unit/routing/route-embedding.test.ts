@@ -2,7 +2,6 @@
 // when none is, never fatal when the embedding call fails, and never on the completion path.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { feedbackIds } from "../../../src/core/collab/api/feedback-ids";
 import { routerFeatures } from "../../../src/core/collab/api/features";
 import { describeFeature } from "../../../src/core/collab/api/router";
 import { fakeEmbedding } from "../../fixtures/net/fake-common";
@@ -29,7 +28,7 @@ void test("route: with an embedding model configured, Ask embeds the question an
     const embeds = modelRequests(rig.local).filter((r) => r.path === "/api/embed");
     assert.equal(embeds.length, 1);
     assert.deepEqual(embeds[0]?.body?.input, [q]);
-    const id = feedbackIds.get(out);
+    const id = out.feedbackId;
     assert.ok(id);
     assert.equal(rig.collab.feedback(id, { kind: "rejected" }), true);
     // The learned weights moved on the embedding's dimensions: the same text scores differently with and without it.

@@ -5,7 +5,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ApiCollab, type ApiCollabOptions } from "../../../src/core/collab/api/api-collab";
-import { registerApiModes } from "../../../src/core/collab/api/modes";
 import { defaultConfig, type ChorusConfig, type ModelConfig } from "../../../src/core/config";
 import { createEngine, type Engine } from "../../../src/core/engine";
 import { providerFactory } from "../../../src/core/providers/factory";
@@ -45,7 +44,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     providerFactory: providerFactory({ policy: { timeoutMs: 5_000, retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 0 } } }),
     secrets: async (name) => (name === "KEY" ? "sk-test" : undefined),
     ledgerDir: join(storageDir, "ledger"),
-    registerModes: [(m) => registerApiModes(m, collab)],
+    collab,
   });
   return {
     engine,
@@ -59,7 +58,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   };
 }
 
-/** Requests that carried content to a model (not model listings). */
+/** Requests that carried content to a model (not model listings, nor Ollama's /api/show about a model). */
 export function modelRequests(s: FakeServer): FakeServer["requests"] {
-  return s.requests.filter((r) => r.method === "POST");
+  return s.requests.filter((r) => r.method === "POST" && r.path !== "/api/show");
 }

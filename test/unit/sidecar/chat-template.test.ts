@@ -4,23 +4,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { copyGguf } from "../../../src/sidecar/gguf/copy";
-import { meta } from "../../../src/sidecar/gguf/metadata";
-import { startFixture, type Fixture } from "./helpers";
-
-const TEMPLATE = "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
+import { startFixture, writeTemplatedModel, type Fixture } from "./helpers";
 
 let f: Fixture;
 before(async () => {
   f = await startFixture({}, async (dir) => {
-    await copyGguf({
-      input: join(dir, "ts-bigram.gguf"),
-      out: join(dir, "templated.gguf"),
-      editMetadata: (m) => {
-        m.set("tokenizer.chat_template", meta.str(TEMPLATE));
-        return m;
-      },
-    });
+    await writeTemplatedModel(join(dir, "ts-bigram.gguf"), join(dir, "templated.gguf"));
   });
 });
 after(async () => {

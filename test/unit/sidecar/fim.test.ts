@@ -4,31 +4,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { copyGguf } from "../../../src/sidecar/gguf/copy";
-import { meta } from "../../../src/sidecar/gguf/metadata";
 import { makeBigramModel, type BigramModel } from "../../../src/sidecar/testmodels/bigram";
-import { startFixture, TS_CORPUS, type Fixture } from "./helpers";
+import { FIM_TOKENS, startFixture, TS_CORPUS, writeFimModel, type Fixture } from "./helpers";
 
-// Three spare ids after the 258 byte/control tokens serve as <PRE>, <SUF>, <MID>.
-const PRE = 258;
-const SUF = 259;
-const MID = 260;
+const MID = FIM_TOKENS.mid;
 
 let f: Fixture;
 let fim: BigramModel;
 before(async () => {
   f = await startFixture({}, async (dir) => {
     fim = await makeBigramModel({ corpus: TS_CORPUS, out: join(dir, "plain-261.gguf"), vocabSize: 261 });
-    await copyGguf({
-      input: fim.path,
-      out: join(dir, "fim-bigram.gguf"),
-      editMetadata: (m) => {
-        m.set("tokenizer.ggml.fim_pre_token_id", meta.u32(PRE));
-        m.set("tokenizer.ggml.fim_suf_token_id", meta.u32(SUF));
-        m.set("tokenizer.ggml.fim_mid_token_id", meta.u32(MID));
-        return m;
-      },
-    });
+    await writeFimModel(fim.path, join(dir, "fim-bigram.gguf"));
   });
 });
 after(async () => {

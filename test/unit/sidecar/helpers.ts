@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import OpenAI, { APIError } from "openai";
+import { copyGguf } from "../../../src/sidecar/gguf/copy";
+import { meta } from "../../../src/sidecar/gguf/metadata";
 import { ModelRegistry, type RegistryOptions } from "../../../src/sidecar/registry/registry";
 import { startSidecar, type RunningSidecar, type SidecarConfig } from "../../../src/sidecar/server/start";
 import { makeBigramModel, type BigramModel } from "../../../src/sidecar/testmodels/bigram";
@@ -82,4 +84,36 @@ export async function loadedModelBytes(options: RegistryOptions, model: string):
   } finally {
     await probe.dispose();
   }
+}
+
+/** Three spare ids after a 261-token bigram model's 258 byte/control tokens serve as <PRE>, <SUF>, <MID>. */
+export const FIM_TOKENS = { pre: 258, suf: 259, mid: 260 } as const;
+
+/** A copy of a 261-token model that declares FIM tokens (as a FIM-trained code model's GGUF does). */
+export async function writeFimModel(input: string, out: string): Promise<void> {
+  await copyGguf({
+    input,
+    out,
+    editMetadata: (m) => {
+      m.set("tokenizer.ggml.fim_pre_token_id", meta.u32(FIM_TOKENS.pre));
+      m.set("tokenizer.ggml.fim_suf_token_id", meta.u32(FIM_TOKENS.suf));
+      m.set("tokenizer.ggml.fim_mid_token_id", meta.u32(FIM_TOKENS.mid));
+      return m;
+    },
+  });
+}
+
+/** A small Jinja chat template: every turn as <|role|>content, then the assistant's opening. */
+export const TEST_CHAT_TEMPLATE = "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
+
+/** A copy of a model that carries a chat template (as an instruction-tuned model's GGUF does). */
+export async function writeTemplatedModel(input: string, out: string, template = TEST_CHAT_TEMPLATE): Promise<void> {
+  await copyGguf({
+    input,
+    out,
+    editMetadata: (m) => {
+      m.set("tokenizer.chat_template", meta.str(template));
+      return m;
+    },
+  });
 }

@@ -10,6 +10,7 @@ import { OnlineLogistic } from "./logistic";
 import { loadLogistic, saveLogistic } from "./model-store";
 import { REVIEW_LESSON_WEIGHT, type ReviewLesson } from "./review-lesson";
 import { loadRouter, ROUTER_LEARNING, RouterModel, saveRouter } from "./router";
+import { TierCache } from "./tiers";
 
 export interface ApiCollabOptions {
   /** Target share of requests the router sends to the strong model (0..1). */
@@ -57,6 +58,8 @@ export class ApiCollab {
   readonly cascadeScorer: OnlineLogistic;
   readonly calibrator: ShareCalibrator;
   readonly strongLatency = new LatencyEstimate(800);
+  /** The cheap and strong tiers of the models a request may use, sorted once per set of models and options. */
+  readonly tiers = new TierCache();
   private opts: ApiCollabOptions;
   private readonly pending = new Map<string, Pending>();
   private seq = 0;

@@ -4,11 +4,8 @@ import { askMessages } from "../../ask-prompt";
 import type { AskInput, CompletionInput } from "../../modes";
 import type { CallContext, Models } from "../../models";
 import type { Completion, GenerationOptions } from "../../providers/types";
+import { completionOptions } from "../../completion/options";
 import { withFallback, type FallbackResult } from "./fallback";
-
-export function completionOptions(input: CompletionInput, extra: GenerationOptions = {}): GenerationOptions {
-  return { maxTokens: input.multiline ? 256 : 64, temperature: 0.2, stop: input.multiline ? ["\n\n\n"] : ["\n"], ...extra };
-}
 
 export interface CallPlan {
   chain: string[];

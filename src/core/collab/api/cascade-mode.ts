@@ -9,7 +9,6 @@ import type { ApiCollab } from "./api-collab";
 import { askText, askWithFallback, completeWithFallback, completionText, supportsLogprobs, type CallPlan } from "./calls";
 import { agreementVerdict, decide, learnedVerdict, logprobVerdict, parseVerification, rulesFor, verificationPrompt, type CascadeDecision, type DeferralRuleId, type Verdict } from "./cascade";
 import type { FeatureVector } from "./features";
-import { feedbackIds } from "./feedback-ids";
 import { allowedTiers, withSkips } from "./route-mode";
 import { chainFrom } from "./tiers";
 
@@ -95,9 +94,8 @@ export function cascadeCompletion(services: ModeServices, collab: ApiCollab) {
         call: (plan, extra) => completeWithFallback(services.models, input, plan, signal, extra),
       };
       const r = await cascade(services, collab, run, signal, collab.options.completionLatencyBudgetMs);
-      const out: CompletionOutput = { text: r.text, decision: { model: r.model, action: r.action, reason: r.reason } };
-      feedbackIds.set(out, collab.remember({ kind: "cascade", features: r.features, prior: 0.5, served: r.served }));
-      return out;
+      const feedbackId = collab.remember({ kind: "cascade", features: r.features, prior: 0.5, served: r.served });
+      return { text: r.text, decision: { model: r.model, action: r.action, reason: r.reason }, feedbackId };
     },
   };
 }
@@ -115,9 +113,8 @@ export function cascadeAsk(services: ModeServices, collab: ApiCollab) {
       };
       const r = await cascade(services, collab, run, signal);
       onText?.(r.text);
-      const out: AskOutput = { text: r.text, decision: { model: r.model, action: r.action, reason: r.reason } };
-      feedbackIds.set(out, collab.remember({ kind: "cascade", features: r.features, prior: 0.5, served: r.served }));
-      return out;
+      const feedbackId = collab.remember({ kind: "cascade", features: r.features, prior: 0.5, served: r.served });
+      return { text: r.text, decision: { model: r.model, action: r.action, reason: r.reason }, feedbackId };
     },
   };
 }

@@ -1,6 +1,5 @@
 // "route": the router picks cheap or strong before any model runs; the fallback chain covers failures.
 
-import type { ModelConfig } from "../../config";
 import type { AskInput, AskOutput, CompletionInput, CompletionOutput, ModeServices } from "../../modes";
 import { allowedModels } from "../../privacy";
 import { ProviderError } from "../../providers/errors";
@@ -10,8 +9,7 @@ import { askText, askWithFallback, completeWithFallback, completionText } from "
 import type { RequestFeaturesInput } from "./features";
 import { routerEmbedding } from "./route-embedding";
 import type { RouteScore } from "./router";
-import { chainFrom, modelTiers, type Tiers } from "./tiers";
-import { feedbackIds } from "./feedback-ids";
+import { chainFrom, type Tiers } from "./tiers";
 
 export interface RoutePlan {
   tier: "cheap" | "strong";
@@ -32,21 +30,9 @@ export function noModelError(filePath: string | undefined): ProviderError {
   );
 }
 
-// Every keystroke's request sees the same allowed models under the same options: sort them into tiers once. Config
-// and options are replaced, never changed in place, when settings change, so the same objects mean the same tiers.
-let lastTiers: { allowed: ModelConfig[]; options: ApiCollab["options"]; tiers: Tiers } | undefined;
-
-function tiersOf(allowed: ModelConfig[], options: ApiCollab["options"]): Tiers {
-  const last = lastTiers;
-  if (last && last.options === options && last.allowed.length === allowed.length && last.allowed.every((m, i) => m === allowed[i])) return last.tiers;
-  const tiers = modelTiers(allowed, options);
-  lastTiers = { allowed, options, tiers };
-  return tiers;
-}
-
 export function allowedTiers(services: ModeServices, collab: ApiCollab, filePath: string | undefined): Tiers {
   const allowed = allowedModels(services.config.models, services.config.privacy, filePath);
-  const tiers = tiersOf(allowed, collab.options);
+  const tiers = collab.tiers.of(allowed, collab.options);
   if (tiers.cheap.length === 0) throw noModelError(filePath);
   return tiers;
 }
@@ -83,9 +69,8 @@ export function routeCompletion(services: ModeServices, collab: ApiCollab) {
       });
       const r = await completeWithFallback(services.models, input, { chain: plan.chain, mode: "route", decision: `routed:${plan.chain[0]}`, reason: plan.reason }, signal);
       const served = servedTier(plan, r.model);
-      const out: CompletionOutput = { text: r.value.text, decision: { model: r.model, action: r.skipped.length ? "fallback" : "routed", reason: withSkips(plan.reason, r.skipped) } };
-      feedbackIds.set(out, collab.remember({ kind: "route", features: plan.score.features, prior: plan.score.prior, served }));
-      return out;
+      const feedbackId = collab.remember({ kind: "route", features: plan.score.features, prior: plan.score.prior, served });
+      return { text: r.value.text, decision: { model: r.model, action: r.skipped.length ? "fallback" : "routed", reason: withSkips(plan.reason, r.skipped) }, feedbackId };
     },
   };
 }
@@ -97,9 +82,8 @@ export function routeAsk(services: ModeServices, collab: ApiCollab) {
       const semantic = await routerEmbedding(services, text, input.filePath, signal);
       const plan = planRoute(services, collab, { text, surface: "ask", languageId: input.languageId, filePath: input.filePath, ...semantic });
       const r = await askWithFallback(services.models, input, { chain: plan.chain, mode: "route", decision: `routed:${plan.chain[0]}`, reason: plan.reason }, signal, onText);
-      const out: AskOutput = { text: r.value.text, decision: { model: r.model, action: r.skipped.length ? "fallback" : "routed", reason: withSkips(plan.reason, r.skipped) } };
-      feedbackIds.set(out, collab.remember({ kind: "route", features: plan.score.features, prior: plan.score.prior, served: servedTier(plan, r.model) }));
-      return out;
+      const feedbackId = collab.remember({ kind: "route", features: plan.score.features, prior: plan.score.prior, served: servedTier(plan, r.model) });
+      return { text: r.value.text, decision: { model: r.model, action: r.skipped.length ? "fallback" : "routed", reason: withSkips(plan.reason, r.skipped) }, feedbackId };
     },
   };
 }

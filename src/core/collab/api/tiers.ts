@@ -45,3 +45,20 @@ export function modelTiers(models: ModelConfig[], choice: TierChoice = {}): Tier
 export function chainFrom(first: ModelConfig[], then: ModelConfig[]): string[] {
   return [...new Set([...first, ...then].map((m) => m.id))];
 }
+
+/**
+ * The last tiers sorted, kept by the routing state (ApiCollab) that uses them: every keystroke's request sees the same
+ * allowed models under the same options, so they are sorted once. Config and options are replaced, never changed in
+ * place, when settings change, so the same objects mean the same tiers.
+ */
+export class TierCache {
+  private last: { allowed: ModelConfig[]; options: TierChoice; tiers: Tiers } | undefined;
+
+  of(allowed: ModelConfig[], options: TierChoice): Tiers {
+    const last = this.last;
+    if (last && last.options === options && last.allowed.length === allowed.length && last.allowed.every((m, i) => m === allowed[i])) return last.tiers;
+    const tiers = modelTiers(allowed, options);
+    this.last = { allowed, options, tiers };
+    return tiers;
+  }
+}

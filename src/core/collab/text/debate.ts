@@ -4,7 +4,8 @@
 
 import { hasConverged, roundChange } from "./convergence";
 import type { ReviewEvent, RunStatus, Verdict } from "./events";
-import { debateRoundPrompt, initialReviewPrompt, judgePrompt } from "./prompts";
+import { judgePrompt } from "./prompts";
+import { runReviewRound } from "./review-round";
 import type { Reply, ReviewSession } from "./session";
 import type { ReviewReply } from "./parse";
 import { runVerdict } from "./verdict";
@@ -22,23 +23,10 @@ export async function runDebate(s: ReviewSession, rounds: number, judge: string,
   let reason = rounds === 1 ? "ran its one round" : `ran all ${rounds} rounds`;
   let round = 1;
   for (; round <= rounds; round++) {
-    const models = [...s.active];
-    if (models.length === 0) return { status: "failed", reason: "every participant failed", roundsRun: round - 1 };
-    s.startRound(round, `Round ${round}`, models);
     const before = s.board.stances();
-    const replies = await Promise.all(
-      models.map((m) =>
-        round === 1
-          ? s.askReview(m, round, initialReviewPrompt(m, s.code))
-          : s.askReview(m, round, (quote) => debateRoundPrompt(m, s.code, s.board.snapshot(), previous.filter((p) => p.model !== m), round, quote)),
-      ),
-    );
-    s.checkCancelled();
-    const answered = replies.filter((r): r is Reply<ReviewReply> => r !== undefined);
-    // Apply in participant order, not arrival order, so the same replies always give the same finding ids.
-    let created = 0;
-    for (const r of answered) created += s.applyReview(r, round);
-    s.findingsUpdated(round);
+    const done = await runReviewRound(s, round, `Round ${round}`, previous);
+    if (!done) return { status: "failed", reason: "every participant failed", roundsRun: round - 1 };
+    const { answered, created } = done;
     previous = answered;
     const ids = s.board.snapshot().map((f) => f.id);
     // Converging in the last round is just finishing; only a round that saves later rounds counts as early.

@@ -4,7 +4,8 @@
 import type { StrategyOutcome } from "./debate";
 import type { ReviewEvent } from "./events";
 import type { ReviewReply } from "./parse";
-import { aggregatePrompt, debateRoundPrompt, initialReviewPrompt } from "./prompts";
+import { aggregatePrompt } from "./prompts";
+import { runReviewRound } from "./review-round";
 import type { Reply, ReviewSession } from "./session";
 import { runVerdict } from "./verdict";
 
@@ -12,20 +13,9 @@ export async function runMixture(s: ReviewSession, layers: number, aggregator: s
   let previous: Reply<ReviewReply>[] = [];
   let layer = 1;
   for (; layer <= layers; layer++) {
-    const models = [...s.active];
-    if (models.length === 0) return { status: "failed", reason: "every proposer failed", roundsRun: layer - 1 };
-    s.startRound(layer, layers > 1 ? `Proposals, layer ${layer}` : "Proposals", models);
-    const replies = await Promise.all(
-      models.map((m) =>
-        layer === 1
-          ? s.askReview(m, layer, initialReviewPrompt(m, s.code))
-          : s.askReview(m, layer, (quote) => debateRoundPrompt(m, s.code, s.board.snapshot(), previous.filter((p) => p.model !== m), layer, quote)),
-      ),
-    );
-    s.checkCancelled();
-    previous = replies.filter((r): r is Reply<ReviewReply> => r !== undefined);
-    for (const r of previous) s.applyReview(r, layer);
-    s.findingsUpdated(layer);
+    const done = await runReviewRound(s, layer, layers > 1 ? `Proposals, layer ${layer}` : "Proposals", previous);
+    if (!done) return { status: "failed", reason: "every proposer failed", roundsRun: layer - 1 };
+    previous = done.answered;
   }
   if (previous.length === 0) return { status: "failed", reason: "every proposer failed", roundsRun: layers };
   const proposals = previous.map((p) => ({ model: p.model, text: p.text }));

@@ -1,5 +1,5 @@
 // The three review modes in the mode registry (surface "review"), so the mode picker, `chorus modes` and the
-// chorus.modes.review setting know them. Idempotent: the engine and the extension may both call it.
+// chorus.modes.review setting know them. The engine registers them, once.
 
 import type { ModeRegistry } from "../../modes";
 import { REVIEW_MODES, type ReviewMode } from "./events";
@@ -11,5 +11,5 @@ const INFO: Record<ReviewMode, { label: string; description: string }> = {
 };
 
 export function registerReviewModes(modes: ModeRegistry): void {
-  for (const id of REVIEW_MODES) if (!modes.get(id)) modes.register({ id, ...INFO[id], surfaces: ["review"] });
+  for (const id of REVIEW_MODES) modes.register({ id, ...INFO[id], surfaces: ["review"] });
 }

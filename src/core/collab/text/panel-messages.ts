@@ -30,7 +30,9 @@ export type WebviewMessage =
   | Envelope<"reveal", { runId: string; findingId: string }>
   | Envelope<"preview-fix", { runId: string; findingId: string }>
   | Envelope<"apply-fix", { runId: string; findingId: string }>
-  | Envelope<"cancel-run", { runId: string }>;
+  | Envelope<"cancel-run", { runId: string }>
+  /** Run the finished (or cancelled) run's review again, same code and setup. */
+  | Envelope<"rerun", { runId: string }>;
 
 const FINDING_ID = /^F\d{1,4}$/;
 const RUN_ID = /^[\w-]{1,80}$/;
@@ -47,8 +49,9 @@ export function parseWebviewMessage(raw: unknown): { ok: true; message: WebviewM
     case "ready":
       return { ok: true, message: { type: "ready", id: "", data: {} } };
     case "cancel-run":
-      if (typeof runId !== "string" || !RUN_ID.test(runId)) return { ok: false, error: "cancel-run needs a runId" };
-      return { ok: true, message: { type: "cancel-run", id: "", data: { runId } } };
+    case "rerun":
+      if (typeof runId !== "string" || !RUN_ID.test(runId)) return { ok: false, error: `${m.type} needs a runId` };
+      return { ok: true, message: { type: m.type, id: "", data: { runId } } };
     case "reveal":
     case "preview-fix":
     case "apply-fix":

@@ -15,12 +15,19 @@ let slotOf = new Int32Array(1024);
 let stampOf = new Uint32Array(1024);
 let stamp = 0;
 
+/**
+ * Grow the scratch to hold `token`, keeping what it holds: a caller may grow it midway through stamping its
+ * candidates (a vocabulary above 1024 ids meets that on its first mix), and those stamps must survive.
+ */
 function ensureCapacity(token: TokenId): void {
   if (token < slotOf.length) return;
   const size = Math.max(token + 1, slotOf.length * 2);
-  slotOf = new Int32Array(size);
-  stampOf = new Uint32Array(size);
-  stamp = 0;
+  const slots = new Int32Array(size);
+  const stamps = new Uint32Array(size);
+  slots.set(slotOf);
+  stamps.set(stampOf);
+  slotOf = slots;
+  stampOf = stamps;
 }
 
 function nextStamp(): number {

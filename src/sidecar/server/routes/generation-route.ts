@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GeneratedPiece } from "../../generation/generate";
-import type { LogprobEntry } from "../../generation/generate";
+import type { AnyLogprobEntry } from "../../generation/generate";
 import { errorBody, toApiError } from "../errors";
 import type { Job, JobResult, SidecarServices } from "../generation-service";
 import { runJob } from "../generation-service";
@@ -19,12 +19,13 @@ export interface RouteShape {
   chunkObject: string;
   /** The first streamed chunk (chat sends the assistant role), if any. */
   opening?: () => Record<string, unknown>;
-  piece(text: string, logprobs: LogprobEntry[] | null, offset: number): Record<string, unknown>;
+  piece(text: string, logprobs: AnyLogprobEntry[] | null, offset: number): Record<string, unknown>;
   final(finish: string): Record<string, unknown>;
   whole(r: JobResult, wantLogprobs: boolean): Record<string, unknown>;
 }
 
-export async function handleGeneration(svc: SidecarServices, req: IncomingMessage, res: ServerResponse, params: CommonParams, job: Job, shape: RouteShape): Promise<void> {
+export async function handleGeneration(svc: SidecarServices, req: IncomingMessage, res: ServerResponse, params: CommonParams, requested: Job, shape: RouteShape): Promise<void> {
+  const job: Job = { ...requested, echo: params.echo, promptLogprobs: params.promptLogprobs };
   const abort = new AbortController();
   // "close" on the response fires when the socket goes away; a finished reply has writableFinished set.
   res.on("close", () => {
@@ -93,8 +94,17 @@ export const completionShape: RouteShape = {
   chunkObject: "text_completion",
   piece: (text, lp, offset) => ({ text, logprobs: lp ? completionLogprobs(lp, offset) : null }),
   final: () => ({ text: "" }),
+  // With echo the prompt (and its scored tokens) come first, as OpenAI's legacy completions return them.
   whole: (r, wantLogprobs) => ({
-    choices: [{ index: 0, text: r.text, logprobs: wantLogprobs ? completionLogprobs(r.logprobs, 0) : null, finish_reason: r.finishReason }],
+    choices: [
+      {
+        index: 0,
+        text: (r.echoed?.text ?? "") + r.text,
+        logprobs: wantLogprobs ? completionLogprobs([...(r.echoed?.logprobs ?? []), ...r.logprobs], 0) : null,
+        finish_reason: r.finishReason,
+        ...(r.promptLogprobs ? { prompt_logprobs: r.promptLogprobs } : {}),
+      },
+    ],
   }),
 };
 
