@@ -1,19 +1,56 @@
-// One build script, four bundles (DESIGN.md): the extension host, the review webview, the sidecar, the CLI.
+// One build script, five bundles (DESIGN.md): the extension host, the review webview, the sidecar, its helper process, the CLI.
 import * as esbuild from "esbuild";
 
 const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: "info", legalComments: "none" };
+/** The sidecar and its disposable helper: Node ESM bundles that load node-llama-cpp (native binaries, ESM with top-level
+ *  await) from node_modules, with a `require` for the CommonJS packages bundled into them. */
+const nodeEsmWithLlama = {
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  external: ["node-llama-cpp"],
+  banner: { js: "import { createRequire as __chorusCreateRequire } from 'node:module'; const require = __chorusCreateRequire(import.meta.url);" },
+};
 
 /** @type {esbuild.BuildOptions[]} */
 const bundles = [
-  { ...common, entryPoints: ["src/vscode/extension.ts"], outfile: "dist/extension.js", platform: "node", format: "cjs", target: "node20", external: ["vscode"] },
+  {
+    ...common,
+    entryPoints: ["src/vscode/extension.ts"],
+    outfile: "dist/extension.js",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: ["vscode"],
+  },
   { ...common, entryPoints: ["webview/main.ts"], outfile: "dist/webview.js", platform: "browser", format: "esm", target: "es2022" },
   // node-llama-cpp ships native binaries and is ESM with top-level await: it stays external and is loaded from node_modules.
-  { ...common, entryPoints: ["src/sidecar/main.ts"], outfile: "dist/sidecar.mjs", platform: "node", format: "esm", target: "node20", external: ["node-llama-cpp"],
-    banner: { js: "import { createRequire as __chorusCreateRequire } from 'node:module'; const require = __chorusCreateRequire(import.meta.url);" } },
-  { ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/cli.js", platform: "node", format: "cjs", target: "node20", external: ["node-llama-cpp"], banner: { js: "#!/usr/bin/env node" } },
+  {
+    ...common,
+    entryPoints: ["src/sidecar/main.ts"],
+    outfile: "dist/sidecar.mjs",
+    ...nodeEsmWithLlama,
+  },
+  // The disposable helper the sidecar and the merge run llama.cpp's model loading and chat templates in (src/sidecar/isolate).
+  {
+    ...common,
+    entryPoints: ["src/sidecar/isolate/child.ts"],
+    outfile: "dist/chorus-isolate.mjs",
+    ...nodeEsmWithLlama,
+  },
+  {
+    ...common,
+    entryPoints: ["src/cli/main.ts"],
+    outfile: "dist/cli.js",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: ["node-llama-cpp"],
+    banner: { js: "#!/usr/bin/env node" },
+  },
 ];
 
 if (watch) {

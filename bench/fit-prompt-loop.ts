@@ -53,7 +53,12 @@ function loopProbe() {
   return {
     stop() {
       clearInterval(timer);
-      return { max_loop_delay_ms: round(Math.max(0, ...wall)), p99_loop_delay_ms: round(p99(wall)), max_loop_busy_cpu_ms: cpu.length ? round(Math.max(...cpu)) : null, p99_loop_busy_cpu_ms: cpu.length ? round(p99(cpu)) : null };
+      return {
+        max_loop_delay_ms: round(Math.max(0, ...wall)),
+        p99_loop_delay_ms: round(p99(wall)),
+        max_loop_busy_cpu_ms: cpu.length ? round(Math.max(...cpu)) : null,
+        p99_loop_busy_cpu_ms: cpu.length ? round(p99(cpu)) : null,
+      };
     },
   };
 }
@@ -64,9 +69,11 @@ async function scenario(s: RunningSidecar, body: Record<string, unknown>) {
   let answered = 0;
   const probe = loopProbe();
   const started = performance.now();
-  const others = Promise.all([1, 2].map(async () => {
-    while (!done) if ((await call(s, "/v1/models")) === 200) answered++;
-  }));
+  const others = Promise.all(
+    [1, 2].map(async () => {
+      while (!done) if ((await call(s, "/v1/models")) === 200) answered++;
+    }),
+  );
   const status = await call(s, "/v1/completions", bytes);
   const ms = performance.now() - started;
   done = true;
@@ -105,7 +112,20 @@ async function main(): Promise<void> {
       });
     }
     const plain = args.includes("--no-plain") ? null : await plainFitMs(s);
-    console.log(JSON.stringify({ prompt_mb: round(BIG.length / 1e6, 2), context: 512, runs: results, plain_bisection_blocking_ms: plain, load_average_1m: round(loadavg()[0]!), cores: availableParallelism() }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          prompt_mb: round(BIG.length / 1e6, 2),
+          context: 512,
+          runs: results,
+          plain_bisection_blocking_ms: plain,
+          load_average_1m: round(loadavg()[0]!),
+          cores: availableParallelism(),
+        },
+        null,
+        2,
+      ),
+    );
   } finally {
     await s.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -108,7 +108,10 @@ export function siblingPartition(allDomains: Iterable<string>, seed: number): st
   families.sort((a, b) => b.length - a.length);
   const folds: string[][] = Array.from({ length: SIBLING_FOLD_COUNT }, () => []);
   const emptiest = (): number[] =>
-    shuffleInPlace(folds.map((_, i) => i), rnd).sort((a, b) => folds[a]!.length - folds[b]!.length);
+    shuffleInPlace(
+      folds.map((_, i) => i),
+      rnd,
+    ).sort((a, b) => folds[a]!.length - folds[b]!.length);
   for (const members of families) {
     let order = emptiest();
     members.forEach((d, i) => {

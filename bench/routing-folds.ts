@@ -22,7 +22,10 @@ function main(): void {
     throw new Error("usage: routing-folds.ts IN.jsonl [--folds-set standard|sibling] [--out FILE.json]");
   const rows = readRoutingFile(input);
   const results = foldSet(setName).map((spec) => {
-    const held = heldOutDomains(rows.map((x) => x.domain), spec);
+    const held = heldOutDomains(
+      rows.map((x) => x.domain),
+      spec,
+    );
     const r = runRoutingBench(
       rows.filter((x) => !held.has(x.domain)),
       rows.filter((x) => held.has(x.domain)),

@@ -51,7 +51,7 @@ const VARIANTS: Record<string, (c: Scoring, i: number) => number> = {
   "temp0.5": (c, i) => tempered(c, i, 0.5),
   "temp0.75": (c, i) => tempered(c, i, 0.75),
   "temp1.5": (c, i) => tempered(c, i, 1.5),
-  "temp2": (c, i) => tempered(c, i, 2),
+  temp2: (c, i) => tempered(c, i, 2),
   "temp0.75+knn-g100x0.5": (c, i) => tempered(c, i, 0.75) + 0.5 * c.knnGain(100, i),
   "strong-l2=3e-3": (c, i) => c.head("s:l2=3e-3", i) - c.head("w", i),
   "strong-l2=3e-2": (c, i) => c.head("s:l2=3e-2", i) - c.head("w", i),
@@ -59,8 +59,7 @@ const VARIANTS: Record<string, (c: Scoring, i: number) => number> = {
   "weak-l2=3e-2": (c, i) => c.head("s", i) - c.head("w:l2=3e-2", i),
   "cues-pair-x0.5": (c, i) => gain(c, i) + 0.5 * (c.head("s:cues", i) - c.head("w:cues", i)),
   "cues-pair-x1": (c, i) => gain(c, i) + c.head("s:cues", i) - c.head("w:cues", i),
-  "l2-ensemble": (c, i) =>
-    gain(c, i) + c.head("s:l2=3e-3", i) - c.head("w:l2=3e-3", i) + c.head("s:l2=3e-2", i) - c.head("w:l2=3e-2", i),
+  "l2-ensemble": (c, i) => gain(c, i) + c.head("s:l2=3e-3", i) - c.head("w:l2=3e-3", i) + c.head("s:l2=3e-2", i) - c.head("w:l2=3e-2", i),
 };
 
 const LEXICAL = /^(?:w|w2|c4):/;
@@ -72,7 +71,12 @@ function topicFree(v: FeatureVector): FeatureVector {
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { "folds-set": { type: "string", default: "standard" }, order: { type: "string", default: "1" }, variants: { type: "string" }, out: { type: "string" } },
+    options: {
+      "folds-set": { type: "string", default: "standard" },
+      order: { type: "string", default: "1" },
+      variants: { type: "string" },
+      out: { type: "string" },
+    },
   });
   const setName = values["folds-set"];
   const order = Number(values.order);
@@ -89,7 +93,10 @@ function main(): void {
   const label = { s: rows.map((r) => Number(r.strongCorrect)), w: rows.map((r) => Number(r.weakCorrect)) };
   const perVariant: Record<string, number[]> = Object.fromEntries(names.map((v) => [v, []]));
   for (const spec of foldSet(setName)) {
-    const held = heldOutDomains(rows.map((r) => r.domain), spec);
+    const held = heldOutDomains(
+      rows.map((r) => r.domain),
+      spec,
+    );
     const train = rows.flatMap((r, i) => (held.has(r.domain) ? [] : [i]));
     const test = rows.flatMap((r, i) => (held.has(r.domain) ? [i] : []));
     const isTrain = new Uint8Array(n);
@@ -120,7 +127,11 @@ function main(): void {
     const outcomes = test.map((i) => rows[i]!);
     const line: Record<string, unknown> = { ...spec };
     for (const v of names) {
-      const apgr = routingMetrics(outcomes, test.map((i) => VARIANTS[v]!(scoring, i)), { weakCostRatio: 0.01, paysWeakAlways: false }).apgr;
+      const apgr = routingMetrics(
+        outcomes,
+        test.map((i) => VARIANTS[v]!(scoring, i)),
+        { weakCostRatio: 0.01, paysWeakAlways: false },
+      ).apgr;
       perVariant[v]!.push(apgr);
       line[v] = apgr;
     }

@@ -9,7 +9,13 @@ import { heldOutDomains } from "./held-out-folds";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { folds: { type: "string", default: "3" }, fold: { type: "string", default: "0" }, seed: { type: "string" }, train: { type: "string" }, test: { type: "string" } },
+  options: {
+    folds: { type: "string", default: "3" },
+    fold: { type: "string", default: "0" },
+    seed: { type: "string" },
+    train: { type: "string" },
+    test: { type: "string" },
+  },
 });
 const input = positionals[0];
 const folds = Number(values.folds);
@@ -17,7 +23,9 @@ const fold = Number(values.fold);
 const seed = values.seed === undefined ? undefined : Number(values.seed);
 if (!input || !values.train || !values.test || !(folds >= 2) || !(fold >= 0 && fold < folds) || (seed !== undefined && !Number.isInteger(seed)))
   throw new Error("usage: split-by-domain.ts IN.jsonl --folds K --fold I (0 ≤ I < K) [--seed N] --train OUT --test OUT");
-const lines = readFileSync(input, "utf8").split("\n").filter((l) => l.trim());
+const lines = readFileSync(input, "utf8")
+  .split("\n")
+  .filter((l) => l.trim());
 const domainOf = (l: string): string => String((JSON.parse(l) as { domain?: unknown }).domain ?? "unknown");
 const testDomains = heldOutDomains(lines.map(domainOf), { folds, fold, seed });
 const domains = new Set(lines.map(domainOf));

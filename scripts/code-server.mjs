@@ -184,10 +184,16 @@ export async function startCodeServer(opts) {
   }
   const deadPort = await freePort();
   const args = [
-    "--config", configFile,
-    "--user-data-dir", dirs.userData,
-    "--extensions-dir", dirs.extensions,
-    "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override",
+    "--config",
+    configFile,
+    "--user-data-dir",
+    dirs.userData,
+    "--extensions-dir",
+    dirs.extensions,
+    "--disable-telemetry",
+    "--disable-update-check",
+    "--disable-workspace-trust",
+    "--disable-getting-started-override",
   ];
   if (opts.workspace) args.push(opts.workspace);
   const env = {

@@ -67,7 +67,10 @@ async function startDemoSidecar() {
       if ((m = /listening on (http\S+)/.exec(line))) found.env.CHORUS_SIDECAR_URL = m[1];
       else if ((m = /^Token: (\S+)/.exec(line))) found.env.CHORUS_SIDECAR_TOKEN = m[1];
       else if ((m = /^Models: (.+)$/.exec(line))) {
-        found.models = m[1].split(",").map((x) => x.trim()).filter((x) => x && !x.includes(" "));
+        found.models = m[1]
+          .split(",")
+          .map((x) => x.trim())
+          .filter((x) => x && !x.includes(" "));
         clearTimeout(timer);
         res();
       }

@@ -17,6 +17,8 @@ const stages = [
   ["build", "node", ["esbuild.mjs"]],
   ["typecheck", "npx", ["tsc", "-p", ".", "--noEmit"]],
   ["lint", "npx", ["eslint", "."]],
+  // One layout for all code (.prettierrc.json): a change that is not formatted fails here; `npm run format` fixes it.
+  ["format", "npx", ["prettier", "--check", "."]],
   ["unit", "npm", ["run", "-s", "test:unit"]],
   // --no-build: the build stage above already produced dist/. Users run a current VS Code, so it gets everything:
   // the extension-host suites and every UI test. The oldest supported one (engines.vscode ^1.100.0) gets the

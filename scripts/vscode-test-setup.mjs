@@ -20,11 +20,20 @@ export const importTs = (path) => tsImport(path, import.meta.url);
 /** test/vscode/*.ts → out/vscode/*.js, one CommonJS bundle each (vscode and mocha come from the host). */
 export async function compileSuites() {
   const dir = join(ROOT, "test", "vscode");
-  const entries = readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => join(dir, f));
+  const entries = readdirSync(dir)
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => join(dir, f));
   rmSync(join(ROOT, "out", "vscode"), { recursive: true, force: true });
   await esbuild.build({
-    entryPoints: entries, outdir: join(ROOT, "out", "vscode"), bundle: true, platform: "node", format: "cjs", target: "node20",
-    sourcemap: "inline", external: ["vscode", "mocha"], logLevel: "warning",
+    entryPoints: entries,
+    outdir: join(ROOT, "out", "vscode"),
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    sourcemap: "inline",
+    external: ["vscode", "mocha"],
+    logLevel: "warning",
   });
 }
 
@@ -64,9 +73,7 @@ export function testEnv(fakes) {
 /** The instance's user settings: the models point at the stand-in servers, and the workbench stays quiet. */
 export function userSettings(fakes) {
   return {
-    "chorus.models": [
-      { id: "fake-local", provider: "ollama", endpoint: fakes.ollama.url, model: "qwen2.5-coder:1.5b", tags: ["local", "fast", "code"] },
-    ],
+    "chorus.models": [{ id: "fake-local", provider: "ollama", endpoint: fakes.ollama.url, model: "qwen2.5-coder:1.5b", tags: ["local", "fast", "code"] }],
     "chorus.ollamaUrl": fakes.ollama.url,
     // The sidecar in tests: CPU only, one thread (the test machine's cores are shared), no user's Ollama store.
     "chorus.sidecar.gpu": false,

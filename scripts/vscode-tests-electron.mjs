@@ -34,7 +34,16 @@ try {
       extensionDevelopmentPath: ROOT,
       extensionTestsPath: SUITE_ENTRY,
       extensionTestsEnv: { ...testEnv(fakes), CHORUS_VSCODE_TEST_RESULTS: resultsFile, ...(grep ? { CHORUS_VSCODE_TEST_GREP: grep } : {}) },
-      launchArgs: [workspace, "--user-data-dir", userData, "--extensions-dir", join(dir, "extensions"), "--disable-workspace-trust", "--skip-welcome", "--skip-release-notes"],
+      launchArgs: [
+        workspace,
+        "--user-data-dir",
+        userData,
+        "--extensions-dir",
+        join(dir, "extensions"),
+        "--disable-workspace-trust",
+        "--skip-welcome",
+        "--skip-release-notes",
+      ],
     });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);

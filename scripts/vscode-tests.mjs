@@ -25,7 +25,16 @@ const vsix = flag("vsix") ? resolve(flag("vsix")) : undefined;
 const version = codeServer(flag("code-server") || CODE_SERVER_VERSION).version;
 const RESULTS_DIR = join(ROOT, "test-results");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-dev-shm-usage",
+];
 
 // test/vscode/index.ts logs these around the mocha run: only what lies between is echoed to the console.
 const SUITE_START = "chorus-tests: start";
@@ -109,7 +118,10 @@ async function runHostSuites(browser, fakes) {
     counted = true;
   }
   if (code !== 0 && (!counted || results.failed.length === 0)) {
-    results.failed.push({ title: "host: suite run", error: `${code === "timeout" ? "no codeAutomationExit within 300 s" : `exit code ${code}`}; see ${relative(ROOT, logFile)}\n${server.output().slice(-3000)}` });
+    results.failed.push({
+      title: "host: suite run",
+      error: `${code === "timeout" ? "no codeAutomationExit within 300 s" : `exit code ${code}`}; see ${relative(ROOT, logFile)}\n${server.output().slice(-3000)}`,
+    });
   }
   console.log(`  extension-host suites finished with exit code ${code} (${elapsed()})`);
 }
@@ -117,7 +129,9 @@ async function runHostSuites(browser, fakes) {
 async function runUiTests(browser, fakes) {
   step("UI tests (test/e2e/*.e2e.ts)");
   const harness = await importTs("../test/e2e/harness.ts");
-  const files = readdirSync(join(ROOT, "test", "e2e")).filter((f) => f.endsWith(".e2e.ts")).sort();
+  const files = readdirSync(join(ROOT, "test", "e2e"))
+    .filter((f) => f.endsWith(".e2e.ts"))
+    .sort();
   for (const f of files) await importTs(`../test/e2e/${f}`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   for (const test of harness.registeredTests()) {
@@ -139,7 +153,10 @@ async function runUiTests(browser, fakes) {
       }
       firstError ??= error;
       if (attempt === UI_TEST_ATTEMPTS) {
-        results.failed.push({ title: `ui: ${test.name}`, error: attempt > 1 ? `${error}\n  (failed ${attempt} tries; first: ${firstError.split("\n")[0]})` : error });
+        results.failed.push({
+          title: `ui: ${test.name}`,
+          error: attempt > 1 ? `${error}\n  (failed ${attempt} tries; first: ${firstError.split("\n")[0]})` : error,
+        });
         console.log(`  ✘ ${test.name}`);
       }
     }
@@ -175,7 +192,9 @@ async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
     // --vsix=FILE: the UI tests run against Chorus installed from a package, as a user gets it.
     await wb.open(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
     let timer;
-    const limit = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`the test did not finish within ${UI_TEST_TIMEOUT_MS / 1000} s`)), UI_TEST_TIMEOUT_MS)));
+    const limit = new Promise(
+      (_, rej) => (timer = setTimeout(() => rej(new Error(`the test did not finish within ${UI_TEST_TIMEOUT_MS / 1000} s`)), UI_TEST_TIMEOUT_MS)),
+    );
     await Promise.race([test.run(wb), limit]).finally(() => clearTimeout(timer));
     return undefined;
   } catch (e) {
@@ -207,7 +226,10 @@ function keepExtensionRecords(harness, userData, name) {
 /** The error and the stack frames worth reading (the loader's data: URLs make the raw stack unreadable). */
 function shortStack(e) {
   if (!(e instanceof Error)) return String(e);
-  const frames = (e.stack ?? "").split("\n").slice(1).filter((l) => /\.(ts|mjs):\d/.test(l) && !l.includes("node_modules"));
+  const frames = (e.stack ?? "")
+    .split("\n")
+    .slice(1)
+    .filter((l) => /\.(ts|mjs):\d/.test(l) && !l.includes("node_modules"));
   const fromData = /filePath=([^?\s)]+)/.exec(e.stack ?? "")?.[1];
   return [e.message, ...frames.map((l) => l.trim().slice(0, 200)), fromData ? `in ${decodeURIComponent(fromData)}` : ""].filter(Boolean).join("\n");
 }

@@ -5,7 +5,26 @@
 import DOMPurify from "dompurify";
 import { Marked, type Token } from "marked";
 
-const FORBID_TAGS = ["style", "form", "input", "button", "textarea", "select", "option", "iframe", "object", "embed", "svg", "math", "img", "video", "audio", "link", "meta", "base"];
+const FORBID_TAGS = [
+  "style",
+  "form",
+  "input",
+  "button",
+  "textarea",
+  "select",
+  "option",
+  "iframe",
+  "object",
+  "embed",
+  "svg",
+  "math",
+  "img",
+  "video",
+  "audio",
+  "link",
+  "meta",
+  "base",
+];
 // Models often open a reply with "# Review": inside a column it must not look like the panel's own headings (h1–h3).
 // Markdown headings move down three levels; a raw <h1>–<h3> in the text keeps only its words.
 const HEADING_SHIFT = 3;

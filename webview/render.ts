@@ -56,7 +56,9 @@ function header(s: PanelState): Part {
   const where = s.source?.label ?? s.file ?? "";
   const lines = s.lines ? `:${s.lines.end > s.lines.start ? `${s.lines.start}–${s.lines.end}` : s.lines.start}` : "";
   const who =
-    s.mode === "refine" ? `Author: ${s.participants[0] ?? "…"} · critic: ${s.participants[1] ?? s.participants[0] ?? "…"}` : `Models: ${s.participants.join(", ") || "…"}`;
+    s.mode === "refine"
+      ? `Author: ${s.participants[0] ?? "…"} · critic: ${s.participants[1] ?? s.participants[0] ?? "…"}`
+      : `Models: ${s.participants.join(", ") || "…"}`;
   const meta = [who, s.judge ? `${s.mode === "mixture" ? "aggregator" : "judge"}: ${s.judge}` : undefined];
   const status = s.done
     ? `${STATUS_TEXT[s.done.status]} — ${s.done.reason}. ${s.done.costUsd > 0 ? `Cost $${s.done.costUsd.toFixed(4)}.` : s.done.status === "cancelled" ? "" : "No cloud cost."}`
@@ -66,13 +68,28 @@ function header(s: PanelState): Part {
   const statusClass = `status status-${s.done?.status ?? (s.cancelling ? "cancelling" : "running")}`;
   const row = [
     ...(running ? [part("ring", "", () => h("vscode-progress-ring", { class: "ring", "aria-label": "Review running" }))] : []),
-    part("status", "", () => h("span", { role: "status", "aria-live": "polite" }), (el) => {
-      if (el.className !== statusClass) el.className = statusClass;
-      if (el.textContent !== status) el.textContent = status;
-    }),
+    part(
+      "status",
+      "",
+      () => h("span", { role: "status", "aria-live": "polite" }),
+      (el) => {
+        if (el.className !== statusClass) el.className = statusClass;
+        if (el.textContent !== status) el.textContent = status;
+      },
+    ),
     ...(running ? [part("cancel", String(Boolean(s.cancelling)), () => cancelButton(Boolean(s.cancelling)))] : []),
     // A finished, cancelled or failed run can be run again as it was (same code, models and rounds).
-    ...(s.done ? [part("rerun", "", () => h("vscode-button", { "data-action": "rerun", "data-key": "rerun", secondary: "", title: "Run this review again with the same code and models" }, "Re-run"))] : []),
+    ...(s.done
+      ? [
+          part("rerun", "", () =>
+            h(
+              "vscode-button",
+              { "data-action": "rerun", "data-key": "rerun", secondary: "", title: "Run this review again with the same code and models" },
+              "Re-run",
+            ),
+          ),
+        ]
+      : []),
   ];
   return part(
     "header",
@@ -82,7 +99,12 @@ function header(s: PanelState): Part {
       patch(el, [
         text("title", "h1", `${s.mode ? MODE_TITLE[s.mode] : "Review"} · ${where}${lines}`),
         text("meta", "p", meta.filter(Boolean).join(" · "), { class: "meta" }),
-        part("status-row", "", () => h("div", { class: "status-row" }), (r) => patch(r, row)),
+        part(
+          "status-row",
+          "",
+          () => h("div", { class: "status-row" }),
+          (r) => patch(r, row),
+        ),
       ]),
   );
 }
@@ -95,7 +117,12 @@ function cancelButton(cancelling: boolean): HTMLElement {
 
 function verdict(v: Verdict): HTMLElement {
   const by = v.form === "fallback" ? "Vote count (the judge did not answer)" : `Verdict by ${v.by}${v.form === "prose" ? " (free text)" : ""}`;
-  return h("section", { class: "verdict", "aria-label": "Verdict" }, h("h2", {}, by), md(v.form === "prose" ? proseForMarkdown(v.summary) : v.summary, "verdict-text"));
+  return h(
+    "section",
+    { class: "verdict", "aria-label": "Verdict" },
+    h("h2", {}, by),
+    md(v.form === "prose" ? proseForMarkdown(v.summary) : v.summary, "verdict-text"),
+  );
 }
 
 function findings(s: PanelState): Part {
@@ -113,7 +140,14 @@ function findings(s: PanelState): Part {
     (el) =>
       patch(el, [
         text("title", "h2", `Findings (${s.findings.length}${disputed ? `, ${disputed} disputed` : ""})`),
-        cards.length ? part("list", "", () => h("div", { class: "finding-list", role: "list" }), (list) => patch(list, cards)) : text("empty", "p", empty, { class: "empty" }),
+        cards.length
+          ? part(
+              "list",
+              "",
+              () => h("div", { class: "finding-list", role: "list" }),
+              (list) => patch(list, cards),
+            )
+          : text("empty", "p", empty, { class: "empty" }),
       ]),
   );
 }
@@ -130,7 +164,12 @@ function agreementIndicator(f: Finding): HTMLElement {
   for (let i = 0; i < a.for; i++) dots.append(h("span", { class: "dot for" }));
   for (let i = 0; i < a.against; i++) dots.append(h("span", { class: "dot against" }));
   const label = { unanimous: "agreed", contested: "contested", split: "split", rejected: "mostly disputed" }[a.level];
-  return h("span", { class: `agreement agree-${a.level}`, title: `${a.for} for, ${a.against} against` }, dots, ` ${a.for} for · ${a.against} against · ${label}`);
+  return h(
+    "span",
+    { class: `agreement agree-${a.level}`, title: `${a.for} for, ${a.against} against` },
+    dots,
+    ` ${a.for} for · ${a.against} against · ${label}`,
+  );
 }
 
 function findingCard(s: PanelState, f: Finding): HTMLElement {
@@ -142,7 +181,14 @@ function findingCard(s: PanelState, f: Finding): HTMLElement {
   const retracted = f.raisedBy.filter((m) => f.disputedBy.includes(m));
   return h(
     "article",
-    { class: `finding sev-${f.severity} agree-${agreement(f).level}`, role: "listitem", tabindex: "0", "data-finding": f.id, "data-key": `finding-${f.id}`, "aria-label": `${f.id} ${f.severity}: ${f.title}, ${lineLabel(f.lines).replace("–", " to ")}` },
+    {
+      class: `finding sev-${f.severity} agree-${agreement(f).level}`,
+      role: "listitem",
+      tabindex: "0",
+      "data-finding": f.id,
+      "data-key": `finding-${f.id}`,
+      "aria-label": `${f.id} ${f.severity}: ${f.title}, ${lineLabel(f.lines).replace("–", " to ")}`,
+    },
     h(
       "div",
       { class: "finding-head" },
@@ -154,24 +200,60 @@ function findingCard(s: PanelState, f: Finding): HTMLElement {
     ),
     agreementIndicator(f),
     md(f.rationale, "rationale"),
-    h("div", { class: "stances" }, modelList("Raised by", raisers, "raised"), modelList("Retracted by", retracted, "retracted"), modelList("Supported by", f.supportedBy, "supported"), modelList("Disputed by", f.disputedBy.filter((m) => !retracted.includes(m)), "disputed")),
-    dissent.length ? h("ul", { class: "dissent", "aria-label": "Dissent" }, ...dissent.map((n) => h("li", {}, h("strong", {}, n.model), ` (round ${n.round}) disputes: `, n.reason))) : undefined,
-    support.length
-      ? details(`support-${f.id}`, `Why it is supported (${support.length})`, h("ul", { class: "support" }, ...support.map((n) => h("li", {}, h("strong", {}, n.model), ` (round ${n.round}): `, n.reason))))
+    h(
+      "div",
+      { class: "stances" },
+      modelList("Raised by", raisers, "raised"),
+      modelList("Retracted by", retracted, "retracted"),
+      modelList("Supported by", f.supportedBy, "supported"),
+      modelList(
+        "Disputed by",
+        f.disputedBy.filter((m) => !retracted.includes(m)),
+        "disputed",
+      ),
+    ),
+    dissent.length
+      ? h(
+          "ul",
+          { class: "dissent", "aria-label": "Dissent" },
+          ...dissent.map((n) => h("li", {}, h("strong", {}, n.model), ` (round ${n.round}) disputes: `, n.reason)),
+        )
       : undefined,
-    decision ? h("p", { class: `decision decision-${decision.decision}` }, h("strong", {}, `${s.mode === "mixture" ? "Aggregator" : "Judge"}: ${decision.decision}`), decision.reason ? ` — ${decision.reason}` : "") : undefined,
+    support.length
+      ? details(
+          `support-${f.id}`,
+          `Why it is supported (${support.length})`,
+          h("ul", { class: "support" }, ...support.map((n) => h("li", {}, h("strong", {}, n.model), ` (round ${n.round}): `, n.reason))),
+        )
+      : undefined,
+    decision
+      ? h(
+          "p",
+          { class: `decision decision-${decision.decision}` },
+          h("strong", {}, `${s.mode === "mixture" ? "Aggregator" : "Judge"}: ${decision.decision}`),
+          decision.reason ? ` — ${decision.reason}` : "",
+        )
+      : undefined,
     f.patch ? h("pre", { class: "patch", "aria-label": "Suggested fix" }, h("code", {}, f.patch)) : undefined,
     h(
       "div",
       { class: "actions" },
       h("vscode-button", { "data-action": "reveal", "data-key": `reveal-${f.id}`, secondary: "" }, f.lines.end > f.lines.start ? "Go to lines" : "Go to line"),
       f.patch ? h("vscode-button", { "data-action": "preview-fix", "data-key": `preview-${f.id}`, secondary: "" }, "Preview fix") : undefined,
-      f.patch ? h("vscode-button", { "data-action": "apply-fix", "data-key": `apply-${f.id}`, disabled: applied ? "" : undefined }, applied ? "Applied" : "Apply fix") : undefined,
+      f.patch
+        ? h("vscode-button", { "data-action": "apply-fix", "data-key": `apply-${f.id}`, disabled: applied ? "" : undefined }, applied ? "Applied" : "Apply fix")
+        : undefined,
     ),
   );
 }
 
-const COLUMN_STATUS: Record<Column["status"], string> = { streaming: "writing…", retrying: "asked again…", done: "done", failed: "dropped out", stopped: "stopped" };
+const COLUMN_STATUS: Record<Column["status"], string> = {
+  streaming: "writing…",
+  retrying: "asked again…",
+  done: "done",
+  failed: "dropped out",
+  stopped: "stopped",
+};
 
 function columnView(round: number, c: Column): HTMLElement {
   const form = c.status === "done" && c.form && c.form !== "json" ? ` · ${c.form === "repaired" ? "repaired" : "kept as prose"}` : "";
@@ -200,8 +282,17 @@ function timeline(s: PanelState): Part {
       `round-${r.round}`,
       `${r.label}\n${r.columns.length}`,
       () => h("div", { class: "round", "data-round": String(r.round) }, h("h3", {}, r.label), h("div", { class: `columns n${Math.min(r.columns.length, 4)}` })),
-      (el) => patch(el.lastElementChild!, r.columns.map((c) => part(c.model, JSON.stringify(c), () => columnView(r.round, c)))),
+      (el) =>
+        patch(
+          el.lastElementChild!,
+          r.columns.map((c) => part(c.model, JSON.stringify(c), () => columnView(r.round, c))),
+        ),
     ),
   );
-  return part("timeline", "", () => h("section", { class: "timeline", "aria-label": "Rounds" }), (el) => patch(el, [text("title", "h2", "Rounds"), ...rounds]));
+  return part(
+    "timeline",
+    "",
+    () => h("section", { class: "timeline", "aria-label": "Rounds" }),
+    (el) => patch(el, [text("title", "h2", "Rounds"), ...rounds]),
+  );
 }

@@ -75,7 +75,11 @@ export function reduce(s: PanelState, msg: HostMessage): PanelState {
       const c = column(s, e.round, e.model);
       if (c) {
         c.status = "retrying";
-        c.notes.push(e.cause === "context" ? `The prompt was too long for this model's context; asked again with ${e.reason}.` : `Unreadable reply (${e.reason}); asked again.`);
+        c.notes.push(
+          e.cause === "context"
+            ? `The prompt was too long for this model's context; asked again with ${e.reason}.`
+            : `Unreadable reply (${e.reason}); asked again.`,
+        );
         c.text = "";
       }
       break;
@@ -118,6 +122,7 @@ export function requestCancel(s: PanelState): boolean {
 export function restoreState(saved: unknown): PanelState {
   if (typeof saved !== "object" || saved === null) return emptyState();
   const s = saved as Partial<PanelState>;
-  if (s.version !== 1 || !Array.isArray(s.rounds) || !Array.isArray(s.findings) || !Array.isArray(s.applied) || !Array.isArray(s.participants)) return emptyState();
+  if (s.version !== 1 || !Array.isArray(s.rounds) || !Array.isArray(s.findings) || !Array.isArray(s.applied) || !Array.isArray(s.participants))
+    return emptyState();
   return s as PanelState;
 }

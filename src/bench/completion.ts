@@ -154,7 +154,13 @@ export async function benchCompletion(opts: CompletionBenchOptions = {}): Promis
     const hits: number[] = [];
     // The documents exist before the clock starts, and before the warm-up, whose garbage collections move them out
     // of V8's young generation: building and then copying 9 MB of them is the benchmark's work, not the requests'.
-    const docs = Array.from({ length: n }, (_, i) => ({ editorKey: "bench", prefix: sourceFile(i), suffix: "\n", languageId: "typescript", filePath: `/bench/f${i}.ts` }));
+    const docs = Array.from({ length: n }, (_, i) => ({
+      editorKey: "bench",
+      prefix: sourceFile(i),
+      suffix: "\n",
+      languageId: "typescript",
+      filePath: `/bench/f${i}.ts`,
+    }));
     // Warm-up, not counted: the first ledger write and provider build, and the JIT. V8 optimises a function only
     // after hundreds of calls, on a background thread; the measured requests that coincided with those compiles were
     // the slowest ones, waiting for a core (the same request numbers run after run). An editor that has been open a
@@ -162,7 +168,10 @@ export async function benchCompletion(opts: CompletionBenchOptions = {}): Promis
     // answer is remembered, so repeated paths would leave the glob matcher cold). The model answers at once here,
     // so the warm-up takes about three seconds.
     for (let i = 0; i < WARM_UP_REQUESTS; i++)
-      await completions.request({ editorKey: "warm", prefix: sourceFile(-1000 - (i % 50)) + i, suffix: "\n", languageId: "typescript", filePath: `/bench/w${i}.ts` }, new AbortController().signal);
+      await completions.request(
+        { editorKey: "warm", prefix: sourceFile(-1000 - (i % 50)) + i, suffix: "\n", languageId: "typescript", filePath: `/bench/w${i}.ts` },
+        new AbortController().signal,
+      );
     delay.ms = modelMs;
     // Sequential requests on distinct files: every one misses the cache and reaches the model.
     for (let i = 0; i < n; i++) {

@@ -227,7 +227,12 @@ export async function benchMerge(o: MergeBenchOptions): Promise<Record<string, u
       log("measuring the k-quant encoders…");
       result.encode = encoderSpeeds();
     }
-    const pairs = o.largeOnly ? ([["large", big]] as const) : ([["small", small], ["large", big]] as const);
+    const pairs = o.largeOnly
+      ? ([["large", big]] as const)
+      : ([
+          ["small", small],
+          ["large", big],
+        ] as const);
     for (const [label, shape] of pairs) {
       const inputs = [path.join(dir, `${label}-a.gguf`), path.join(dir, `${label}-b.gguf`)];
       log(`generating two ${label} ${dtype.toUpperCase()} models (${shape.layers} layers)…`);
@@ -297,7 +302,11 @@ export async function benchMerge(o: MergeBenchOptions): Promise<Record<string, u
           cores: availableParallelism(),
         });
       } else {
-        Object.assign(result, { small_input_mb: round(inputBytes / 1e6, 1), small_peak_rss_mb: round(peak, 1), small_throughput_ratio: round(rawBest / mergeBest) });
+        Object.assign(result, {
+          small_input_mb: round(inputBytes / 1e6, 1),
+          small_peak_rss_mb: round(peak, 1),
+          small_throughput_ratio: round(rawBest / mergeBest),
+        });
       }
     }
     result.process_max_rss_mb = round(process.resourceUsage().maxRSS / 1024, 1);

@@ -46,12 +46,20 @@ export async function benchFamilyPair(o: FamilyBenchOptions) {
     const amateur = await makeQwenCoderModel({ out: join(dir, "qwen-0.5b-shaped.gguf"), seed: 1, ...AMATEUR });
     const expert = await makeQwenCoderModel({ out: join(dir, "qwen-7b-shaped.gguf"), seed: 2, ...EXPERT });
     const contextSize = o.tokens + 128;
-    const models = { amateur: await llama.loadModel({ modelPath: amateur.path, gpuLayers: 0 }), expert: await llama.loadModel({ modelPath: expert.path, gpuLayers: 0 }) };
+    const models = {
+      amateur: await llama.loadModel({ modelPath: amateur.path, gpuLayers: 0 }),
+      expert: await llama.loadModel({ modelPath: expert.path, gpuLayers: 0 }),
+    };
     const served = {
       amateur: await LoadedModel.load(llama, "amateur", amateur.path, { threads: 1, maxContext: contextSize, gpu: false }),
       expert: await LoadedModel.load(llama, "expert", expert.path, { threads: 1, maxContext: contextSize, gpu: false }),
     };
-    const mixer = await createMixer({ strategy: "contrastive", expert: "expert", amateur: "amateur", topK: o.topK }, models, { threads: 1, contextSize, reusePrefix: false, lookahead: 0 });
+    const mixer = await createMixer({ strategy: "contrastive", expert: "expert", amateur: "amateur", topK: o.topK }, models, {
+      threads: 1,
+      contextSize,
+      reusePrefix: false,
+      lookahead: 0,
+    });
     try {
       const single: Record<"amateur" | "expert", number[]> = { amateur: [], expert: [] };
       const mixes: MixRun[] = [];

@@ -81,7 +81,34 @@ const PROMPT = "export function total(items: Item[]): number {\n  return ";
 
 /** A deterministic code-like corpus per model (speed does not depend on the text, only on the shapes). */
 function corpus(seed: number): string {
-  const words = ["const", "let", "return", "function", "if", "else", "for", "of", "items", "total", "sum", "x", "await", "new", "Map", "=>", "(", ")", "{", "}", ";", "\n", "  ", "=", "+", "."];
+  const words = [
+    "const",
+    "let",
+    "return",
+    "function",
+    "if",
+    "else",
+    "for",
+    "of",
+    "items",
+    "total",
+    "sum",
+    "x",
+    "await",
+    "new",
+    "Map",
+    "=>",
+    "(",
+    ")",
+    "{",
+    "}",
+    ";",
+    "\n",
+    "  ",
+    "=",
+    "+",
+    ".",
+  ];
   let s = seed;
   const out: string[] = [];
   for (let i = 0; i < 4000; i++) {
@@ -136,7 +163,10 @@ async function singleRun(model: LlamaModel, tokens: number): Promise<SingleRun> 
 export async function sidecarSingleRun(model: LoadedModel, tokens: number, topK: number, lookahead: number): Promise<number> {
   const prompt = [model.model.tokens.bos!, ...model.model.tokenize(PROMPT)];
   const started = performance.now();
-  const r = await generate(model, prompt, { maxTokens: tokens, temperature: 0, topP: 1, stop: [] }, new AbortController().signal, undefined, { topK, lookahead });
+  const r = await generate(model, prompt, { maxTokens: tokens, temperature: 0, topP: 1, stop: [] }, new AbortController().signal, undefined, {
+    topK,
+    lookahead,
+  });
   if (r.completionTokens !== tokens) throw new Error(`the model stopped after ${r.completionTokens} tokens`);
   return tokens / ((performance.now() - started) / 1000);
 }
@@ -200,7 +230,11 @@ const PREFIX_COMPLETION = 16;
 async function prefixReuse(models: Record<string, LlamaModel>, topK: number) {
   const file = corpus(9).slice(0, PREFIX_PROMPT_TOKENS);
   const figures: Record<string, { median_ms: number; prompt_tokens_evaluated: number }> = {};
-  const variants = { no_reuse: { reusePrefix: false, lookahead: 0 }, reuse: { reusePrefix: true, lookahead: 0 }, reuse_lookahead: { reusePrefix: true, lookahead: LOOKAHEAD } };
+  const variants = {
+    no_reuse: { reusePrefix: false, lookahead: 0 },
+    reuse: { reusePrefix: true, lookahead: 0 },
+    reuse_lookahead: { reusePrefix: true, lookahead: LOOKAHEAD },
+  };
   for (const [variant, options] of Object.entries(variants)) {
     const mixer = await createMixer(productOf(["a", "b"], topK), models, { threads: 1, contextSize: PREFIX_PROMPT_TOKENS + 256, ...options });
     try {
@@ -236,7 +270,14 @@ export async function benchMixing(o: MixingBenchOptions) {
       const served: Record<string, LoadedModel> = {};
       for (const [i, name] of ["a", "b", "c"].entries()) {
         log(`vocab ${vocab}: generating model ${name}`);
-        const made = await makeBigramModel({ corpus: corpus(i + 1), out: join(dir, `bench-${vocab}-${name}.gguf`), smoothing: 0.1 * (i + 1), vocabSize: vocab, dtype, contextLength: Math.max(o.tokens, PREFIX_PROMPT_TOKENS) + 256 });
+        const made = await makeBigramModel({
+          corpus: corpus(i + 1),
+          out: join(dir, `bench-${vocab}-${name}.gguf`),
+          smoothing: 0.1 * (i + 1),
+          vocabSize: vocab,
+          dtype,
+          contextLength: Math.max(o.tokens, PREFIX_PROMPT_TOKENS) + 256,
+        });
         modelBytes = made.bytes;
         models[name] = await llama.loadModel({ modelPath: made.path, gpuLayers: 0 });
         if (name !== "c") served[name] = await LoadedModel.load(llama, name, made.path, { threads: 1, maxContext: o.tokens + 128, gpu: false });

@@ -26,7 +26,8 @@ export function parseRoutingRows(text: string, where: string): RoutingRow[] {
     } catch (e) {
       throw new Error(`${at}: not valid JSON (${(e as Error).message}). Each line must be one RouteLLM row.`);
     }
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${at}: expected a JSON object with prompt, weak_correct and strong_correct`);
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+      throw new Error(`${at}: expected a JSON object with prompt, weak_correct and strong_correct`);
     const r = raw as Record<string, unknown>;
     if (typeof r.prompt !== "string") throw new Error(`${at}: "prompt" must be a string`);
     if (typeof r.weak_correct !== "boolean" || typeof r.strong_correct !== "boolean")

@@ -108,7 +108,9 @@ export function runRoutingBench(train: RoutingRow[], test: RoutingRow[], opts: R
   const strongWins = test.filter((r) => r.strongCorrect).length - test.filter((r) => r.weakCorrect).length;
   // APGR is the share of the strong model's accuracy gain a router recovers: with no gain there is nothing to share.
   if (strongWins === 0)
-    throw new Error(`the weak and strong models are equally accurate on the test file (${test.length} rows), so APGR and CPT are undefined; test on prompts where the strong model does better`);
+    throw new Error(
+      `the weak and strong models are equally accurate on the test file (${test.length} rows), so APGR and CPT are undefined; test on prompts where the strong model does better`,
+    );
   const epochs = opts.epochs ?? (opts.strategy === "router" ? ROUTER_EPOCHS : CASCADE_EPOCHS);
   const model = trainScorer(train, opts.strategy, epochs, opts.seed ?? 1, opts.l2);
   const scores = test.map((r) => model.score(featuresFor(r, opts.strategy)));

@@ -31,7 +31,9 @@ export interface LoadedConfig {
 
 export function loadConfigFile(explicit?: string): LoadedConfig {
   const file = readConfigJson(explicit);
-  return file ? { ...parseConfigObject(file.raw, file.path), path: file.path } : { config: defaultConfig(), routing: defaultApiCollabOptions(), review: readReviewSettings(jsonSettingsReader({}, ""), []), problems: [] };
+  return file
+    ? { ...parseConfigObject(file.raw, file.path), path: file.path }
+    : { config: defaultConfig(), routing: defaultApiCollabOptions(), review: readReviewSettings(jsonSettingsReader({}, ""), []), problems: [] };
 }
 
 /** The config file's JSON (the explicit one, else the first default that exists), or undefined when there is none. */

@@ -54,7 +54,9 @@ async function learnPresets(engine: Engine): Promise<void> {
     const { problems } = await engine.learnSidecarPresets();
     for (const p of problems) console.error(`chorus: sidecar: ${p}`);
   } catch (e) {
-    console.error(`chorus: no mixing modes: the sidecar at ${process.env.CHORUS_SIDECAR_URL} did not list its presets (${e instanceof Error ? e.message : String(e)}). Start it with \`chorus serve\` and export the CHORUS_SIDECAR_URL/TOKEN it prints.`);
+    console.error(
+      `chorus: no mixing modes: the sidecar at ${process.env.CHORUS_SIDECAR_URL} did not list its presets (${e instanceof Error ? e.message : String(e)}). Start it with \`chorus serve\` and export the CHORUS_SIDECAR_URL/TOKEN it prints.`,
+    );
   }
 }
 

@@ -25,7 +25,9 @@ function systemErrorMessage(e: unknown): string {
   const path = s.path ? ` ${s.path}` : "";
   switch (s.code) {
     case "ENOENT":
-      return s.syscall === "mkdtemp" || s.syscall === "mkdir" ? `the folder for${path} does not exist (${s.code})` : `no such file or folder:${path} (${s.code})`;
+      return s.syscall === "mkdtemp" || s.syscall === "mkdir"
+        ? `the folder for${path} does not exist (${s.code})`
+        : `no such file or folder:${path} (${s.code})`;
     case "EISDIR":
       return path ? `${s.path} is a folder; a file was expected (${s.code})` : `a folder was given where a file was expected (${s.code})`;
     case "ENOTDIR":

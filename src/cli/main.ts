@@ -21,7 +21,8 @@ const program = new Command()
   .option("-c, --config <file>", "JSON config file (same shape as the chorus.* settings); default ./chorus.json or ~/.config/chorus/config.json")
   .showHelpAfterError();
 
-for (const register of [registerModels, registerAsk, registerUsage, registerMerge, registerBench, registerMakeTestModels, registerServe, registerReview]) register(program);
+for (const register of [registerModels, registerAsk, registerUsage, registerMerge, registerBench, registerMakeTestModels, registerServe, registerReview])
+  register(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   // Errors a user can act on: the message, never a stack trace.

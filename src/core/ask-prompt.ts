@@ -9,9 +9,7 @@ const SYSTEM =
 
 export function askMessages(input: AskInput): ChatMessage[] {
   const where = input.filePath ? ` from ${input.filePath}` : "";
-  const code = input.code?.trim()
-    ? `\n\nThe code${where}:\n\`\`\`${input.languageId ?? ""}\n${input.code}\n\`\`\``
-    : "";
+  const code = input.code?.trim() ? `\n\nThe code${where}:\n\`\`\`${input.languageId ?? ""}\n${input.code}\n\`\`\`` : "";
   return [
     { role: "system", content: SYSTEM },
     { role: "user", content: `${input.question}${code}` },

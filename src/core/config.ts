@@ -149,7 +149,8 @@ export function parseModelConfig(raw: unknown, where: string): ModelConfig {
     endpoint,
     priceIn: num("priceIn"),
     priceOut: num("priceOut"),
-    tags: provider === "ollama" && isOllamaCloudName(str("model", true)!) ? asCloud({ tags: tags as string[] | undefined }).tags : (tags as string[] | undefined),
+    tags:
+      provider === "ollama" && isOllamaCloudName(str("model", true)!) ? asCloud({ tags: tags as string[] | undefined }).tags : (tags as string[] | undefined),
     apiKeySecret: str("apiKeySecret", false),
     ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
     ...(reasoningEffort !== undefined ? { reasoningEffort } : {}),

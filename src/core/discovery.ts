@@ -56,7 +56,15 @@ export async function discoverOllamaModels(ollamaUrl: string, opts: QuickOptions
     // One /api/show per local model, all at once (a cloud model's would be forwarded to its host); a model Ollama
     // does not describe keeps the tags its name gives.
     const facts = await Promise.all(found.map((info) => (forwarded(info) ? undefined : ollama.facts(info.name))));
-    return found.map((info, i) => ({ id: `ollama:${info.name}`, provider: "ollama", endpoint: ollamaUrl, model: info.name, priceIn: 0, priceOut: 0, tags: tagsFor(info, facts[i]) }));
+    return found.map((info, i) => ({
+      id: `ollama:${info.name}`,
+      provider: "ollama",
+      endpoint: ollamaUrl,
+      model: info.name,
+      priceIn: 0,
+      priceOut: 0,
+      tags: tagsFor(info, facts[i]),
+    }));
   } catch {
     return [];
   }
@@ -68,15 +76,22 @@ export async function discoverOllamaModels(ollamaUrl: string, opts: QuickOptions
  * /api/tags per Ollama endpoint; an endpoint that does not answer leaves its models as they are (Models still asks
  * before each request that privacy rules cover).
  */
-export async function markOllamaCloudModels(models: ModelConfig[], ollamaUrl: string, opts: { fetch?: typeof fetch; timeoutMs?: number } = {}): Promise<ModelConfig[]> {
+export async function markOllamaCloudModels(
+  models: ModelConfig[],
+  ollamaUrl: string,
+  opts: { fetch?: typeof fetch; timeoutMs?: number } = {},
+): Promise<ModelConfig[]> {
   const endpoints = [...new Set(models.filter((m) => m.provider === "ollama").map((m) => m.endpoint ?? ollamaUrl))];
   const remote = new Set<string>();
   await Promise.all(
     endpoints.map(async (url) => {
-      const listed = await quickOllama(url, opts).listModels().catch(() => []);
+      const listed = await quickOllama(url, opts)
+        .listModels()
+        .catch(() => []);
       for (const info of listed) if (info.remoteHost !== undefined) remote.add(`${url}\u0000${info.name}`);
     }),
   );
-  const isRemote = (m: ModelConfig): boolean => remote.has(`${m.endpoint ?? ollamaUrl}\u0000${m.model}`) || remote.has(`${m.endpoint ?? ollamaUrl}\u0000${m.model}:latest`);
+  const isRemote = (m: ModelConfig): boolean =>
+    remote.has(`${m.endpoint ?? ollamaUrl}\u0000${m.model}`) || remote.has(`${m.endpoint ?? ollamaUrl}\u0000${m.model}:latest`);
   return models.map((m) => (m.provider === "ollama" && !m.tags?.includes("cloud") && isRemote(m) ? asCloud(m) : m));
 }

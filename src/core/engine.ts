@@ -93,7 +93,12 @@ export class Engine {
   }
 
   /** A question answered through the mode chosen for Ask (or `modeId`); text streams to `onText`. */
-  ask(question: string, opts: { code?: string; languageId?: string; filePath?: string; modeId?: string }, signal: AbortSignal, onText?: (t: string) => void): Promise<AskOutput> {
+  ask(
+    question: string,
+    opts: { code?: string; languageId?: string; filePath?: string; modeId?: string },
+    signal: AbortSignal,
+    onText?: (t: string) => void,
+  ): Promise<AskOutput> {
     const mode = this.modes.resolve("ask", opts.modeId ?? this.current.modes.ask);
     if (!mode.ask) throw new Error(`The mode "${mode.id}" cannot answer questions.`);
     return withRequestFiles([opts.filePath], () =>

@@ -103,7 +103,12 @@ export class LedgerFile {
       const texts = await Promise.all(this.files().map((f) => readFile(f, "utf8").catch(() => "")));
       // A batch written meanwhile may be half in what was read: read again (batches are rare next to a read).
       if (this.flushing || begun !== this.writesBegun) continue;
-      const onDisk = texts.flatMap((t) => t.split("\n").filter(Boolean).map((l) => `${l}\n`));
+      const onDisk = texts.flatMap((t) =>
+        t
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => `${l}\n`),
+      );
       return { lines: [...onDisk, ...this.queue.map(toLine)], count: this.appended };
     }
   }

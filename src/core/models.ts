@@ -77,13 +77,27 @@ export class Models {
   }
 
   /** Streamed chat; deltas go to `onDelta`, the whole reply is returned and the call recorded. */
-  async chat(id: string, messages: ChatMessage[], opts: GenerationOptions, ctx: CallContext, signal?: AbortSignal, onDelta?: (d: Delta) => void): Promise<Completion> {
+  async chat(
+    id: string,
+    messages: ChatMessage[],
+    opts: GenerationOptions,
+    ctx: CallContext,
+    signal?: AbortSignal,
+    onDelta?: (d: Delta) => void,
+  ): Promise<Completion> {
     const { m, p } = await this.admit(id, ctx);
     return this.recorded(m, p, ctx, () => collect(p.chat({ model: m.model, messages, ...opts }, signal), onDelta));
   }
 
   /** Fill-in-the-middle completion, recorded. `context`: see FimRequest (context-contrastive mixing presets). */
-  async complete(id: string, prefix: string, suffix: string, opts: GenerationOptions & Pick<FimRequest, "context">, ctx: CallContext, signal?: AbortSignal): Promise<Completion> {
+  async complete(
+    id: string,
+    prefix: string,
+    suffix: string,
+    opts: GenerationOptions & Pick<FimRequest, "context">,
+    ctx: CallContext,
+    signal?: AbortSignal,
+  ): Promise<Completion> {
     const { m, p } = await this.admit(id, ctx);
     return this.recorded(m, p, ctx, () => collect(p.complete({ model: m.model, prefix, suffix, ...opts }, signal)));
   }
@@ -163,7 +177,12 @@ export class Models {
   }
 
   /** The one way a call becomes a ledger record: who called and what happened; the file's path is never written. */
-  private record(m: ModelConfig, provider: LedgerEntry["provider"], full: CallContext, outcome: Omit<LedgerEntry, "ts" | "surface" | "mode" | "model" | "provider">): void {
+  private record(
+    m: ModelConfig,
+    provider: LedgerEntry["provider"],
+    full: CallContext,
+    outcome: Omit<LedgerEntry, "ts" | "surface" | "mode" | "model" | "provider">,
+  ): void {
     const { filePath: _path, ...ctx } = full;
     this.ledger.record({ ...ctx, model: m.id, provider, ...outcome });
   }

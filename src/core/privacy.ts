@@ -81,8 +81,7 @@ export type PrivacyVerdict = { ok: true } | { ok: false; rule: string; why: stri
 /** May a request carrying content of `filePath` go to `model`? */
 export function privacyVerdict(model: ModelConfig, cfg: PrivacyConfig, filePath: string | undefined): PrivacyVerdict {
   if (isLocal(model)) return { ok: true };
-  if (cfg.localOnly)
-    return { ok: false, rule: "chorus.privacy.localOnly", why: `local-only mode is on, so nothing is sent to the cloud model "${model.id}"` };
+  if (cfg.localOnly) return { ok: false, rule: "chorus.privacy.localOnly", why: `local-only mode is on, so nothing is sent to the cloud model "${model.id}"` };
   const glob = protectingGlob(filePath, cfg);
   if (glob) return { ok: false, rule: glob, why: `${baseName(filePath!)} matches the privacy rule "${glob}", so its content stays on this machine` };
   return { ok: true };

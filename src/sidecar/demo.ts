@@ -43,16 +43,46 @@ export async function ensureDemoModels(cacheDir: string, corporaDir?: string, lo
     await makeTestModels({ outDir: dir, corporaDir: corpora, log });
     return dir;
   }
-  for (const m of FALLBACK) await makeBigramModel({ corpus: m.corpus, out: join(dir, `${m.name}.gguf`), name: `chorus ${m.name}`, smoothing: m.smoothing, contextLength: TEST_MODEL_CONTEXT });
+  for (const m of FALLBACK)
+    await makeBigramModel({
+      corpus: m.corpus,
+      out: join(dir, `${m.name}.gguf`),
+      name: `chorus ${m.name}`,
+      smoothing: m.smoothing,
+      contextLength: TEST_MODEL_CONTEXT,
+    });
   return dir;
 }
 
 export function demoPresets(): Preset[] {
   const p = (name: string, description: string, spec: unknown): Preset => ({ name, description, spec: parseMixSpec(spec, `demo preset ${name}`) });
   return [
-    p("contrastive-ts", "Contrastive decoding: the TypeScript model minus a weak general one", { strategy: "contrastive", expert: "ts-expert", amateur: "weak", alpha: 0.1, beta: 0.5 }),
-    p("poe-ts-py", "Product of experts: TypeScript × Python models", { strategy: "product", models: [{ model: "ts-expert", weight: 1 }, { model: "py-expert", weight: 1 }] }),
-    p("defer-weak-general", "Token-level deferral: a weak model writes, the general model takes over when unsure", { strategy: "deferral", small: "weak", large: "general", tau: 0.3 }),
-    p("dexperts-ts", "DExperts: the general model steered towards TypeScript and away from Python", { strategy: "dexperts", base: "general", expert: "ts-expert", antiExpert: "py-expert", alpha: 1 }),
+    p("contrastive-ts", "Contrastive decoding: the TypeScript model minus a weak general one", {
+      strategy: "contrastive",
+      expert: "ts-expert",
+      amateur: "weak",
+      alpha: 0.1,
+      beta: 0.5,
+    }),
+    p("poe-ts-py", "Product of experts: TypeScript × Python models", {
+      strategy: "product",
+      models: [
+        { model: "ts-expert", weight: 1 },
+        { model: "py-expert", weight: 1 },
+      ],
+    }),
+    p("defer-weak-general", "Token-level deferral: a weak model writes, the general model takes over when unsure", {
+      strategy: "deferral",
+      small: "weak",
+      large: "general",
+      tau: 0.3,
+    }),
+    p("dexperts-ts", "DExperts: the general model steered towards TypeScript and away from Python", {
+      strategy: "dexperts",
+      base: "general",
+      expert: "ts-expert",
+      antiExpert: "py-expert",
+      alpha: 1,
+    }),
   ];
 }

@@ -26,7 +26,8 @@ export function parsePresets(raw: unknown, where = "chorus.sidecar.presets"): { 
   const presets: Preset[] = [];
   const problems: string[] = [];
   if (raw === undefined || raw === null) return { presets, problems };
-  if (typeof raw !== "object" || Array.isArray(raw)) return { presets, problems: [`${where} must be an object of named presets, like {"my-mix": {"strategy": "product", …}}.`] };
+  if (typeof raw !== "object" || Array.isArray(raw))
+    return { presets, problems: [`${where} must be an object of named presets, like {"my-mix": {"strategy": "product", …}}.`] };
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
     if (!/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(name)) {
       problems.push(`${where}: the preset name "${name}" may use only letters, digits, ".", "_" and "-".`);
@@ -34,7 +35,11 @@ export function parsePresets(raw: unknown, where = "chorus.sidecar.presets"): { 
     }
     try {
       const { description, ...spec } = (value ?? {}) as Record<string, unknown>;
-      presets.push({ name, description: typeof description === "string" ? description : describe(parseMixSpec(spec, `${where}.${name}`)), spec: parseMixSpec(spec, `${where}.${name}`) });
+      presets.push({
+        name,
+        description: typeof description === "string" ? description : describe(parseMixSpec(spec, `${where}.${name}`)),
+        spec: parseMixSpec(spec, `${where}.${name}`),
+      });
     } catch (e) {
       problems.push(e instanceof Error ? e.message : String(e));
     }
@@ -68,12 +73,18 @@ export function presetsFromFlags(flags: readonly string[]): Preset[] {
 
 export function describe(spec: MixSpec): string {
   switch (spec.strategy) {
-    case "contrastive": return `Contrastive decoding: ${spec.expert} minus ${spec.amateur}`;
-    case "dexperts": return `DExperts: ${spec.base} steered by ${spec.expert} against ${spec.antiExpert}`;
-    case "proxy-tuning": return `Proxy-tuning: ${spec.large} + (${spec.tuned} − ${spec.untuned})`;
-    case "product": return `Product of experts: ${spec.models.map((m) => m.model).join(" × ")}`;
-    case "context-contrastive": return `Context-contrastive decoding on ${spec.model}`;
-    case "deferral": return `Token-level deferral: ${spec.small} writes, ${spec.large} takes over when unsure`;
+    case "contrastive":
+      return `Contrastive decoding: ${spec.expert} minus ${spec.amateur}`;
+    case "dexperts":
+      return `DExperts: ${spec.base} steered by ${spec.expert} against ${spec.antiExpert}`;
+    case "proxy-tuning":
+      return `Proxy-tuning: ${spec.large} + (${spec.tuned} − ${spec.untuned})`;
+    case "product":
+      return `Product of experts: ${spec.models.map((m) => m.model).join(" × ")}`;
+    case "context-contrastive":
+      return `Context-contrastive decoding on ${spec.model}`;
+    case "deferral":
+      return `Token-level deferral: ${spec.small} writes, ${spec.large} takes over when unsure`;
   }
 }
 

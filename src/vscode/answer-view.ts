@@ -65,12 +65,21 @@ export class AnswerDocuments implements vscode.TextDocumentContentProvider, vsco
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? "*This answer is no longer kept: Chorus keeps answers while the window is open. Ask again with **Chorus: Ask About Selection…**.*\n";
+    return (
+      this.texts.get(uri.toString()) ??
+      "*This answer is no longer kept: Chorus keeps answers while the window is open. Ask again with **Chorus: Ask About Selection…**.*\n"
+    );
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     if (!this.threads.has(document.uri.toString())) return [];
-    return [new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), { title: "$(comment-discussion) Ask a follow-up", command: FOLLOW_UP_COMMAND, arguments: [document.uri] })];
+    return [
+      new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), {
+        title: "$(comment-discussion) Ask a follow-up",
+        command: FOLLOW_UP_COMMAND,
+        arguments: [document.uri],
+      }),
+    ];
   }
 
   dispose(): void {

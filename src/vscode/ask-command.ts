@@ -22,7 +22,10 @@ export function registerAskCommand(services: ChorusServices): void {
     vscode.commands.registerCommand(ASK_COMMAND, async (question?: string) => {
       const editor = vscode.window.activeTextEditor;
       const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : undefined;
-      const q = typeof question === "string" && question.trim() ? question.trim() : await askFor(selection ? "Ask about the selected code" : "Ask a question (select code first to ask about it)");
+      const q =
+        typeof question === "string" && question.trim()
+          ? question.trim()
+          : await askFor(selection ? "Ask about the selected code" : "Ask a question (select code first to ask about it)");
       if (!q) return;
       const filePath = editor ? (editor.document.uri.scheme === "file" ? editor.document.uri.fsPath : editor.document.uri.path) : undefined;
       const uri = answers.create(q, { code: selection, languageId: editor?.document.languageId, filePath });
@@ -52,8 +55,9 @@ async function answer(services: ChorusServices, answers: AnswerDocuments, uri: v
   answers.append(uri, `${thread.turns.length ? "\n\n" : ""}# ${question}\n\n`);
   let out: AskOutput | undefined;
   try {
-    out = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "Chorus is answering…", cancellable: true }, (_progress, token) =>
-      askModel(services, thread, question, token, (t) => answers.append(uri, t)),
+    out = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: "Chorus is answering…", cancellable: true },
+      (_progress, token) => askModel(services, thread, question, token, (t) => answers.append(uri, t)),
     );
   } catch (e) {
     if (isAbortError(e)) answers.append(uri, "\n\n*Cancelled.*\n");
@@ -72,9 +76,11 @@ async function answer(services: ChorusServices, answers: AnswerDocuments, uri: v
   answers.refresh(uri);
   if (empty) {
     log.info(`ask: ${out.decision.model} answered nothing`);
-    void vscode.window.showWarningMessage(`Chorus: ${out.decision.model} answered nothing. Ask again, or choose another Ask mode or model.`, "Choose Mode").then((pick) => {
-      if (pick) void vscode.commands.executeCommand("chorus.chooseMode");
-    });
+    void vscode.window
+      .showWarningMessage(`Chorus: ${out.decision.model} answered nothing. Ask again, or choose another Ask mode or model.`, "Choose Mode")
+      .then((pick) => {
+        if (pick) void vscode.commands.executeCommand("chorus.chooseMode");
+      });
     return;
   }
   const id = out.feedbackId;
@@ -85,9 +91,17 @@ async function answer(services: ChorusServices, answers: AnswerDocuments, uri: v
   });
 }
 
-function askModel(services: ChorusServices, thread: AnswerThread, question: string, token: vscode.CancellationToken, onText: (t: string) => void): Promise<AskOutput> {
+function askModel(
+  services: ChorusServices,
+  thread: AnswerThread,
+  question: string,
+  token: vscode.CancellationToken,
+  onText: (t: string) => void,
+): Promise<AskOutput> {
   const controller = new AbortController();
   const sub = token.onCancellationRequested(() => controller.abort());
   const asked = followUpQuestion(thread.turns, question);
-  return services.engine.ask(asked, { code: thread.code, languageId: thread.languageId, filePath: thread.filePath }, controller.signal, onText).finally(() => sub.dispose());
+  return services.engine
+    .ask(asked, { code: thread.code, languageId: thread.languageId, filePath: thread.filePath }, controller.signal, onText)
+    .finally(() => sub.dispose());
 }

@@ -38,8 +38,16 @@ async function pickModels(sidecar: SidecarEndpoint): Promise<MergeCandidate[] | 
   const known = await knownModels(sidecar);
   let chosen: MergeCandidate[] = [];
   if (known.length > 0) {
-    const items: (vscode.QuickPickItem & { model?: MergeCandidate })[] = [...known.map((m) => ({ label: m.label, description: m.where, model: m })), { label: BROWSE }];
-    const picked = await vscode.window.showQuickPick(items, { title: "Merge Models (1): the models to merge", canPickMany: true, ignoreFocusOut: true, placeHolder: "Tick two or more GGUF models" });
+    const items: (vscode.QuickPickItem & { model?: MergeCandidate })[] = [
+      ...known.map((m) => ({ label: m.label, description: m.where, model: m })),
+      { label: BROWSE },
+    ];
+    const picked = await vscode.window.showQuickPick(items, {
+      title: "Merge Models (1): the models to merge",
+      canPickMany: true,
+      ignoreFocusOut: true,
+      placeHolder: "Tick two or more GGUF models",
+    });
     if (!picked) return undefined;
     chosen = picked.flatMap((p) => (p.model ? [p.model] : []));
     if (chosen.length >= 2 && !picked.some((p) => p.label === BROWSE)) return chosen;
@@ -63,7 +71,8 @@ async function browseForModels(chosen: readonly MergeCandidate[]): Promise<Merge
     const defaultUri = near && vscode.Uri.file(path.dirname(near.path));
     const uris = await vscode.window.showOpenDialog({ title, defaultUri, canSelectMany: true, filters: { "GGUF models": ["gguf"] }, openLabel: "Merge These" });
     if (!uris) return undefined;
-    for (const { fsPath } of uris) if (!all.some((m) => m.path === fsPath)) all.push({ label: path.basename(fsPath), path: fsPath, where: path.dirname(fsPath) });
+    for (const { fsPath } of uris)
+      if (!all.some((m) => m.path === fsPath)) all.push({ label: path.basename(fsPath), path: fsPath, where: path.dirname(fsPath) });
   } while (all.length < 2);
   return all;
 }
@@ -107,7 +116,9 @@ export function describeReport(report: OptimizeReport): string {
   const value = report.best.value.map((v) => v.toFixed(2)).join(", ");
   // Within 0.05% counts as a tie: the best merge may be an input itself, re-encoded.
   const versus = report.inputs.map((i) =>
-    Math.abs(i.gainPercent) < 0.05 ? `as good as ${path.basename(i.model)}` : `${Math.abs(i.gainPercent).toFixed(1)}% ${i.gainPercent > 0 ? "better" : "worse"} than ${path.basename(i.model)}`,
+    Math.abs(i.gainPercent) < 0.05
+      ? `as good as ${path.basename(i.model)}`
+      : `${Math.abs(i.gainPercent).toFixed(1)}% ${i.gainPercent > 0 ? "better" : "worse"} than ${path.basename(i.model)}`,
   );
   return `tuned ${report.target === "t" ? "t" : "weights"} ${value}: ${report.best.bitsPerByte.toFixed(3)} bits/byte on your code, ${versus.join(", ")}`;
 }
@@ -122,10 +133,13 @@ async function askRequest(sidecar: SidecarEndpoint): Promise<MergeRequest | unde
   const title = stepTitles(spec);
   let base: MergeCandidate | undefined;
   if (spec.base === "required") {
-    const b = await vscode.window.showQuickPick(picked.map((m) => ({ label: m.label, description: m.where, model: m })), {
-      title: title("base", `the base model${method === "slerp" ? " (t = 0)" : " (the task vectors are measured from it)"}`),
-      ignoreFocusOut: true,
-    });
+    const b = await vscode.window.showQuickPick(
+      picked.map((m) => ({ label: m.label, description: m.where, model: m })),
+      {
+        title: title("base", `the base model${method === "slerp" ? " (t = 0)" : " (the task vectors are measured from it)"}`),
+        ignoreFocusOut: true,
+      },
+    );
     if (!b) return undefined;
     base = b.model;
   }
@@ -137,20 +151,40 @@ async function askRequest(sidecar: SidecarEndpoint): Promise<MergeRequest | unde
   const workspace = vscode.workspace.workspaceFolders?.map((f) => f.uri.fsPath) ?? [];
   const target = workspace.length > 0 ? tunableParameter(method, spec.parameters, merged.length) : undefined;
   if (spec.parameters.includes("t")) {
-    const t = await askValues({ title: title("t", "t"), prompt: "0 = the base model, 1 = the other model", value: "0.5", count: 1, range: [0, 1], tune: target === "t" ? tuneDetail("t") : undefined });
+    const t = await askValues({
+      title: title("t", "t"),
+      prompt: "0 = the base model, 1 = the other model",
+      value: "0.5",
+      count: 1,
+      range: [0, 1],
+      tune: target === "t" ? tuneDetail("t") : undefined,
+    });
     if (!t) return undefined;
     if (t === "tune") request.optimize = { target: "t", sample: workspace };
     else request.t = t[0];
   }
   if (spec.parameters.includes("weight")) {
     const prompt = `One weight per model (${merged.map((m) => m.label).join(", ")}), or one for all`;
-    const w = await askValues({ title: title("weight", "weights"), prompt, value: "1", count: merged.length, range: [-10, 10], tune: target === "weights" ? tuneDetail("the weights") : undefined });
+    const w = await askValues({
+      title: title("weight", "weights"),
+      prompt,
+      value: "1",
+      count: merged.length,
+      range: [-10, 10],
+      tune: target === "weights" ? tuneDetail("the weights") : undefined,
+    });
     if (!w) return undefined;
     if (w === "tune") request.optimize = { target: "weights", sample: workspace };
     else request.weights = w;
   }
   if (spec.parameters.includes("density")) {
-    const d = await askValues({ title: title("density", "density"), prompt: "Fraction of each task vector kept (0–1)", value: "0.5", count: 1, range: [0.01, 1] });
+    const d = await askValues({
+      title: title("density", "density"),
+      prompt: "Fraction of each task vector kept (0–1)",
+      value: "0.5",
+      count: 1,
+      range: [0.01, 1],
+    });
     if (!d || d === "tune") return undefined;
     request.density = d[0];
   }
@@ -171,7 +205,12 @@ async function askRequest(sidecar: SidecarEndpoint): Promise<MergeRequest | unde
   const first = picked.find((m) => !m.fromOllama);
   const folder = first ? path.dirname(first.path) : (workspace[0] ?? path.dirname(picked[0]!.path));
   const defaultUri = vscode.Uri.file(path.join(folder, `${method}-merge.gguf`));
-  const out = await vscode.window.showSaveDialog({ title: title("save", "save the merged model as"), defaultUri, filters: { "GGUF models": ["gguf"] }, saveLabel: "Merge" });
+  const out = await vscode.window.showSaveDialog({
+    title: title("save", "save the merged model as"),
+    defaultUri,
+    filters: { "GGUF models": ["gguf"] },
+    saveLabel: "Merge",
+  });
   if (!out) return undefined;
   request.out = out.fsPath.endsWith(".gguf") ? out.fsPath : `${out.fsPath}.gguf`;
   return request;
@@ -186,7 +225,11 @@ async function useForCompletions(services: ChorusServices, file: string): Promis
   const name = path.basename(file, ".gguf");
   const id = `merged-${name}`;
   const models = (config.get<unknown[]>(SETTINGS.models) ?? []).filter((m) => (m as { id?: unknown }).id !== id);
-  await config.update(SETTINGS.models, [{ id, provider: "sidecar", model: name, tags: ["fast", "local", "code"] }, ...models], vscode.ConfigurationTarget.Global);
+  await config.update(
+    SETTINGS.models,
+    [{ id, provider: "sidecar", model: name, tags: ["fast", "local", "code"] }, ...models],
+    vscode.ConfigurationTarget.Global,
+  );
   await services.modeChoices.set("completion", "single");
   return id;
 }
@@ -195,18 +238,29 @@ async function useForCompletions(services: ChorusServices, file: string): Promis
 const ollamaSourceOf = new WeakMap<MergeRequest, string>();
 
 async function offerRegistration(services: ChorusServices, file: string, like: string | undefined): Promise<void> {
-  const suggested = path.basename(file, ".gguf").toLowerCase().replace(/[^a-z0-9._-]+/g, "-");
+  const suggested = path
+    .basename(file, ".gguf")
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-");
   const name = await vscode.window.showInputBox({ title: "Register with Ollama as", value: suggested, ignoreFocusOut: true });
   if (!name) return;
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Registering ${name} with Ollama`, cancellable: true }, async (progress, token) => {
-    const ac = new AbortController();
-    const sub = token.onCancellationRequested(() => ac.abort());
-    try {
-      await registerWithOllama(file, name, { url: services.engine.config.ollamaUrl, like, signal: ac.signal, onStatus: (s) => progress.report({ message: s }) });
-    } finally {
-      sub.dispose();
-    }
-  });
+  await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Registering ${name} with Ollama`, cancellable: true },
+    async (progress, token) => {
+      const ac = new AbortController();
+      const sub = token.onCancellationRequested(() => ac.abort());
+      try {
+        await registerWithOllama(file, name, {
+          url: services.engine.config.ollamaUrl,
+          like,
+          signal: ac.signal,
+          onStatus: (s) => progress.report({ message: s }),
+        });
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
   void vscode.window.showInformationMessage(`Chorus: Ollama now serves the merged model as ${name}.`);
 }
 
@@ -220,7 +274,11 @@ export function registerMergeCommand(services: ChorusServices): void {
       let result;
       try {
         result = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Notification, title: request.optimize ? `Merging for your code (${request.method})` : `Merging with ${request.method}`, cancellable: true },
+          {
+            location: vscode.ProgressLocation.Notification,
+            title: request.optimize ? `Merging for your code (${request.method})` : `Merging with ${request.method}`,
+            cancellable: true,
+          },
           async (progress, token) => {
             const ac = new AbortController();
             const sub = token.onCancellationRequested(() => ac.abort());
@@ -260,12 +318,18 @@ export function registerMergeCommand(services: ChorusServices): void {
       // Where the inputs' tokenizers differed (a base with its instruct), which model's settings the file took.
       for (const note of result.notes ?? []) log.info(`merge: ${note}`);
       const tuned = result.report ? `; ${describeReport(result.report)}` : "";
-      if (result.report) log.info(`merge for my code tried ${result.report.tried.map((t) => `[${t.value.map((v) => v.toFixed(3)).join(", ")}] → ${t.bitsPerByte.toFixed(4)}`).join("; ")}`);
+      if (result.report)
+        log.info(
+          `merge for my code tried ${result.report.tried.map((t) => `[${t.value.map((v) => v.toFixed(3)).join(", ")}] → ${t.bitsPerByte.toFixed(4)}`).join("; ")}`,
+        );
       const use = "Use for Completions";
       const ollama = "Register with Ollama";
       // Offered only when Ollama answers: registering with an Ollama that is not running can only fail.
       const actions = (await ollamaAnswers(services.engine.config.ollamaUrl)) ? [use, ollama] : [use];
-      const pick = await vscode.window.showInformationMessage(`Chorus: merged into ${path.basename(result.path)} (${(result.bytes / 1e6).toFixed(1)} MB)${tuned}.`, ...actions);
+      const pick = await vscode.window.showInformationMessage(
+        `Chorus: merged into ${path.basename(result.path)} (${(result.bytes / 1e6).toFixed(1)} MB)${tuned}.`,
+        ...actions,
+      );
       try {
         if (pick === use) {
           const id = await useForCompletions(services, result.path);

@@ -28,7 +28,13 @@ export interface ValuesStep {
 /** The typed values, "tune", or undefined when the user backs out. */
 export async function askValues(s: ValuesStep): Promise<number[] | "tune" | undefined> {
   if (!s.tune) {
-    const raw = await vscode.window.showInputBox({ title: s.title, prompt: s.prompt, value: s.value, ignoreFocusOut: true, validateInput: (v) => numberList(v, s.count, s.range) });
+    const raw = await vscode.window.showInputBox({
+      title: s.title,
+      prompt: s.prompt,
+      value: s.value,
+      ignoreFocusOut: true,
+      validateInput: (v) => numberList(v, s.count, s.range),
+    });
     return raw === undefined ? undefined : parseNumbers(raw);
   }
   const qp = vscode.window.createQuickPick();

@@ -70,7 +70,11 @@ async function choose(services: ChorusServices, surface: string, modeId: string)
   const s = surface as ModeSurface;
   const mode = services.modes.get(modeId);
   if (!mode || !mode.surfaces.includes(s)) {
-    const known = services.modes.forSurface(s).map((m) => m.id).join(", ") || "none yet";
+    const known =
+      services.modes
+        .forSurface(s)
+        .map((m) => m.id)
+        .join(", ") || "none yet";
     void vscode.window.showErrorMessage(`Chorus: no mode "${modeId}" serves ${surface}. Modes for ${surface}: ${known}.`);
     return;
   }

@@ -14,7 +14,12 @@ export function registerOllamaDiscovery(services: ChorusServices): void {
   let told = "";
   const tell = () => {
     const source = engineHost.modelSource;
-    const key = source.kind === "ollama" ? `ollama:${source.url}:${engineHost.config.models.length}` : source.kind === "none" && source.ollamaChecked ? `none:${source.ollamaUrl}` : "";
+    const key =
+      source.kind === "ollama"
+        ? `ollama:${source.url}:${engineHost.config.models.length}`
+        : source.kind === "none" && source.ollamaChecked
+          ? `none:${source.ollamaUrl}`
+          : "";
     if (!key || key === told) return;
     told = key;
     if (source.kind === "ollama") {
@@ -23,9 +28,14 @@ export function registerOllamaDiscovery(services: ChorusServices): void {
       if (services.context.globalState.get<string>(TOLD_KEY) === key) return;
       void services.context.globalState.update(TOLD_KEY, key);
       const n = engineHost.config.models.length;
-      void vscode.window.showInformationMessage(`Chorus found ${n} model${n === 1 ? "" : "s"} in Ollama at ${source.url} and uses ${n === 1 ? "it" : "them"} as local models.`, "Choose Mode").then((pick) => {
-        if (pick) void vscode.commands.executeCommand("chorus.chooseMode");
-      });
+      void vscode.window
+        .showInformationMessage(
+          `Chorus found ${n} model${n === 1 ? "" : "s"} in Ollama at ${source.url} and uses ${n === 1 ? "it" : "them"} as local models.`,
+          "Choose Mode",
+        )
+        .then((pick) => {
+          if (pick) void vscode.commands.executeCommand("chorus.chooseMode");
+        });
     } else if (source.kind === "none") {
       // The sidecar's mixing presets still serve completions without any configured model: say so rather than
       // make Chorus look broken.
@@ -47,7 +57,9 @@ export function registerOllamaDiscovery(services: ChorusServices): void {
     engineHost.onDidChange(tell),
     vscode.commands.registerCommand(FIND_OLLAMA_COMMAND, async () => {
       told = "";
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Chorus: looking for Ollama…" }, () => engineHost.refresh("find Ollama models"));
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Chorus: looking for Ollama…" }, () =>
+        engineHost.refresh("find Ollama models"),
+      );
       const source = engineHost.modelSource;
       if (source.kind === "settings") {
         void vscode.window.showInformationMessage(`Chorus uses the models in ${SETTINGS.models}; Ollama discovery only runs while that setting is empty.`);

@@ -17,7 +17,6 @@ import { chooseReviewSetup, ReviewSettingsError } from "./review-settings";
 import type { ChorusServices } from "./services";
 import { markStepDone } from "./walkthrough";
 
-
 export const REOPEN_COMMAND = "chorus.review.reopenInterrupted";
 const REOPEN_AFTER_MS = 8000;
 
@@ -25,7 +24,9 @@ export function registerReview(services: ChorusServices): void {
   const log = services.log.child("review");
 
   const previews = new FixPreviewProvider();
-  const snapshot = new ReviewSnapshot(join((services.context.storageUri ?? services.context.globalStorageUri).fsPath, "review-panel.json"), (e) => log.warn(`review panel snapshot not saved: ${String(e)}`));
+  const snapshot = new ReviewSnapshot(join((services.context.storageUri ?? services.context.globalStorageUri).fsPath, "review-panel.json"), (e) =>
+    log.warn(`review panel snapshot not saved: ${String(e)}`),
+  );
   services.context.subscriptions.push({ dispose: () => snapshot.dispose() });
   const learner = routerReviewLearner(services.engine.collab, () => services.engine.config.models, log);
   const controller = new ReviewController(services.context.extensionUri, () => services.engine.models, previews, log, snapshot, learner);
@@ -86,8 +87,12 @@ export function registerReview(services: ChorusServices): void {
     vscode.workspace.registerTextDocumentContentProvider(FIX_PREVIEW_SCHEME, previews),
     vscode.commands.registerCommand("chorus.review.selection", () => review("debate", "selection")),
     vscode.commands.registerCommand("chorus.review.file", () => review(workspaceMode(), "file")),
-    vscode.commands.registerCommand("chorus.review.refine", () => review("refine", vscode.window.activeTextEditor?.selection.isEmpty === false ? "selection" : "file")),
-    vscode.commands.registerCommand("chorus.review.mixture", () => review("mixture", vscode.window.activeTextEditor?.selection.isEmpty === false ? "selection" : "file")),
+    vscode.commands.registerCommand("chorus.review.refine", () =>
+      review("refine", vscode.window.activeTextEditor?.selection.isEmpty === false ? "selection" : "file"),
+    ),
+    vscode.commands.registerCommand("chorus.review.mixture", () =>
+      review("mixture", vscode.window.activeTextEditor?.selection.isEmpty === false ? "selection" : "file"),
+    ),
     vscode.commands.registerCommand("chorus.review.cancel", () => {
       if (controller.running) controller.cancel();
       else void vscode.window.showInformationMessage("Chorus: no review is running.");

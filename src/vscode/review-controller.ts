@@ -59,7 +59,11 @@ export class ReviewController implements vscode.Disposable {
     const saved = this.snapshot?.load();
     if (!restoredRun(saved)?.interrupted) return false;
     this.log.info("reopening the review panel of a run interrupted by a window reload");
-    this.restore(ReviewPanel.create(this.extensionUri, this.log, (m) => this.onMessage(m), this.snapshot), saved, saved);
+    this.restore(
+      ReviewPanel.create(this.extensionUri, this.log, (m) => this.onMessage(m), this.snapshot),
+      saved,
+      saved,
+    );
     return true;
   }
 
@@ -74,7 +78,11 @@ export class ReviewController implements vscode.Disposable {
     this.run = { runId: r.runId, uri: r.uri, findings: r.findings, applied: new Set(r.applied) };
     if (r.interrupted) {
       const reason = "interrupted by a window reload; the findings so far are kept (the ledger has the cost)";
-      this.panel.post({ type: "review-event", id: "", data: { runId: r.runId, event: { type: "done", status: "cancelled", reason, roundsRun: 0, findings: r.findings, costUsd: 0 } } });
+      this.panel.post({
+        type: "review-event",
+        id: "",
+        data: { runId: r.runId, event: { type: "done", status: "cancelled", reason, roundsRun: 0, findings: r.findings, costUsd: 0 } },
+      });
     }
   }
 
@@ -102,22 +110,20 @@ export class ReviewController implements vscode.Disposable {
     panel.post({ type: "run", id: "", data: { runId, source: { uri: uri.toString(), label } } });
     await vscode.commands.executeCommand("setContext", "chorus.reviewRunning", true);
     try {
-      return await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: `Chorus: ${req.mode} review` },
-        async (progress) =>
-          runReview(
-            this.models(),
-            request,
-            (event) => {
-              if (event.type === "round-started") progress.report({ message: event.label });
-              if (event.type === "findings-updated" || event.type === "done") run.findings = event.findings;
-              panel.post({ type: "review-event", id: "", data: { runId, event } });
-            },
-            controller.signal,
-          ).then((result) => {
-            this.learner?.finished(request, result);
-            return result;
-          }),
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Chorus: ${req.mode} review` }, async (progress) =>
+        runReview(
+          this.models(),
+          request,
+          (event) => {
+            if (event.type === "round-started") progress.report({ message: event.label });
+            if (event.type === "findings-updated" || event.type === "done") run.findings = event.findings;
+            panel.post({ type: "review-event", id: "", data: { runId, event } });
+          },
+          controller.signal,
+        ).then((result) => {
+          this.learner?.finished(request, result);
+          return result;
+        }),
       );
     } finally {
       run.controller = undefined;
@@ -163,7 +169,9 @@ export class ReviewController implements vscode.Disposable {
   private async rerun(run: RunRecord): Promise<void> {
     if (run.controller) return; // still running: the button only shows once a run is done
     if (!run.request) {
-      void vscode.window.showInformationMessage("Chorus: this review was restored after a reload and cannot run again from here; select the code and run the review again.");
+      void vscode.window.showInformationMessage(
+        "Chorus: this review was restored after a reload and cannot run again from here; select the code and run the review again.",
+      );
       return;
     }
     const { runId: _old, ...request } = run.request;
@@ -188,7 +196,9 @@ export class ReviewController implements vscode.Disposable {
         if (run.request) this.learner?.fixApplied(run.request, f);
         this.panel?.post({ type: "fix-applied", id: "", data: { runId: run.runId, findingId: f.id } });
         this.panel?.post({ type: "review-event", id: "", data: { runId: run.runId, event: { type: "findings-updated", round: 0, findings: run.findings } } });
-        void vscode.window.showInformationMessage(`Chorus: applied the fix for ${f.id}. Undo with ${process.platform === "darwin" ? "⌘Z" : "Ctrl+Z"} in the editor.`);
+        void vscode.window.showInformationMessage(
+          `Chorus: applied the fix for ${f.id}. Undo with ${process.platform === "darwin" ? "⌘Z" : "Ctrl+Z"} in the editor.`,
+        );
       }
     } catch (e) {
       this.log.warn(`review ${action} ${f.id}: ${errorMessage(e)}`);

@@ -38,7 +38,10 @@ export class ReviewPanel implements vscode.Disposable {
     private readonly snapshot?: ReviewSnapshot,
     starting = false,
   ) {
-    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist"), vscode.Uri.joinPath(extensionUri, "media")] };
+    panel.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist"), vscode.Uri.joinPath(extensionUri, "media")],
+    };
     panel.webview.html = html(panel.webview, extensionUri, starting);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
@@ -48,7 +51,12 @@ export class ReviewPanel implements vscode.Disposable {
 
   /** `starting`: opened for a run that is about to start, so the page says so instead of "No review yet". */
   static create(extensionUri: vscode.Uri, log: Log, onMessage: (m: WebviewMessage) => void, snapshot?: ReviewSnapshot, starting = false): ReviewPanel {
-    const panel = vscode.window.createWebviewPanel(REVIEW_VIEW_TYPE, "Chorus Review", { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { retainContextWhenHidden: true });
+    const panel = vscode.window.createWebviewPanel(
+      REVIEW_VIEW_TYPE,
+      "Chorus Review",
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { retainContextWhenHidden: true },
+    );
     return new ReviewPanel(panel, extensionUri, log, onMessage, snapshot, starting);
   }
 

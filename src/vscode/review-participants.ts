@@ -10,7 +10,6 @@ export const LAST_PARTICIPANTS_KEY = "chorus.review.lastParticipants";
 /** Three reviewers, as in the multi-agent debate results (three agents, two rounds). */
 const DEFAULT_COUNT = 3;
 
-
 /** What workspaceState holds under LAST_PARTICIPANTS_KEY, or an empty map when it holds anything else. */
 function byMode(remembered: unknown): Record<string, unknown> {
   return typeof remembered === "object" && remembered !== null ? (remembered as Record<string, unknown>) : {};

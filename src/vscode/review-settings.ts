@@ -42,15 +42,24 @@ export async function chooseReviewSetup(mode: ReviewMode, models: ModelConfig[],
   const known = new Set(models.map((m) => m.id));
   const unknown = [...s.participants, ...(s.judge ? [s.judge] : [])].filter((id) => !known.has(id));
   if (unknown.length)
-    throw new ReviewSettingsError(`${unknown.map((u) => `"${u}"`).join(", ")} in chorus.review.* ${unknown.length > 1 ? "are" : "is"} not in chorus.models (configured: ${[...known].join(", ") || "none"}).`, SETTINGS.reviewParticipants);
+    throw new ReviewSettingsError(
+      `${unknown.map((u) => `"${u}"`).join(", ")} in chorus.review.* ${unknown.length > 1 ? "are" : "is"} not in chorus.models (configured: ${[...known].join(", ") || "none"}).`,
+      SETTINGS.reviewParticipants,
+    );
   if (s.participants.length > 0) return s;
   if (models.length === 0)
     throw new ReviewSettingsError("No models are configured. Add models to chorus.models, or start Ollama so Chorus can find its models.", SETTINGS.models);
   const items = models.map((m) => ({ label: m.id, description: `${m.provider} · ${m.model}`, picked: false }));
   if (mode === "refine") {
-    const author = await vscode.window.showQuickPick(items, { title: "Chorus: Refine with Feedback (1/2)", placeHolder: "The author: writes the review and revises it" });
+    const author = await vscode.window.showQuickPick(items, {
+      title: "Chorus: Refine with Feedback (1/2)",
+      placeHolder: "The author: writes the review and revises it",
+    });
     if (!author) return undefined;
-    const critic = await vscode.window.showQuickPick(items, { title: "Chorus: Refine with Feedback (2/2)", placeHolder: "The critic: checks the review (the same model critiques itself)" });
+    const critic = await vscode.window.showQuickPick(items, {
+      title: "Chorus: Refine with Feedback (2/2)",
+      placeHolder: "The critic: checks the review (the same model critiques itself)",
+    });
     if (!critic) return undefined;
     return { ...s, participants: author.label === critic.label ? [author.label] : [author.label, critic.label] };
   }
@@ -72,7 +81,12 @@ export async function chooseReviewSetup(mode: ReviewMode, models: ModelConfig[],
       placeHolder = "A debate needs at least two models: tick one more, then Enter";
       continue;
     }
-    return remember(mode, picked.map((p) => p.label), s, state);
+    return remember(
+      mode,
+      picked.map((p) => p.label),
+      s,
+      state,
+    );
   }
 }
 

@@ -16,7 +16,10 @@ export class ReviewSnapshot {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
-  constructor(private readonly file: string, private readonly onError: (e: unknown) => void) {}
+  constructor(
+    private readonly file: string,
+    private readonly onError: (e: unknown) => void,
+  ) {}
 
   /** The saved state, or undefined when there is none (or it is unreadable). */
   load(): PanelState | undefined {

@@ -40,7 +40,9 @@ export function registerSecrets(services: ChorusServices): void {
       await context.secrets.delete(name);
       if (stored) log.info(`API key "${name}" removed from secret storage`);
       if (typeof nameArg !== "string")
-        void vscode.window.showInformationMessage(stored ? `Chorus: API key "${name}" removed.` : `Chorus: no API key named "${name}" was stored; nothing was removed.`);
+        void vscode.window.showInformationMessage(
+          stored ? `Chorus: API key "${name}" removed.` : `Chorus: no API key named "${name}" was stored; nothing was removed.`,
+        );
     }),
   );
 }

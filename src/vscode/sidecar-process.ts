@@ -25,7 +25,10 @@ export function registerSidecar(services: ChorusServices): void {
   const { context } = services;
   const log = services.log.child("sidecar");
   const read = () =>
-    sidecarLaunchSettings(settingsSource(vscode.workspace.getConfiguration()), { globalStorage: context.globalStorageUri.fsPath, extensionRoot: context.extensionUri.fsPath });
+    sidecarLaunchSettings(settingsSource(vscode.workspace.getConfiguration()), {
+      globalStorage: context.globalStorageUri.fsPath,
+      extensionRoot: context.extensionUri.fsPath,
+    });
   const launchConfig = () => {
     const settings = read();
     for (const p of settings.problems) log.warn(p);
@@ -69,10 +72,16 @@ export function registerSidecar(services: ChorusServices): void {
       const text = problems.join("\n");
       if (text && text !== shownProblems) {
         for (const p of problems) log.warn(p);
-        void vscode.window.showWarningMessage(`Chorus sidecar: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more; see the log)` : ""}`, "Open Settings", "Show Log").then((pick) => {
-          if (pick === "Open Settings") void vscode.commands.executeCommand("workbench.action.openSettings", "chorus.sidecar");
-          if (pick === "Show Log") void vscode.commands.executeCommand("chorus.showLog");
-        });
+        void vscode.window
+          .showWarningMessage(
+            `Chorus sidecar: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more; see the log)` : ""}`,
+            "Open Settings",
+            "Show Log",
+          )
+          .then((pick) => {
+            if (pick === "Open Settings") void vscode.commands.executeCommand("workbench.action.openSettings", "chorus.sidecar");
+            if (pick === "Show Log") void vscode.commands.executeCommand("chorus.showLog");
+          });
       }
       shownProblems = text;
       lastModels = presets.map((m) => m.id);
@@ -95,18 +104,26 @@ export function registerSidecar(services: ChorusServices): void {
       }
       if (s.kind === "failed" && !failureShown) {
         failureShown = true;
-        void vscode.window.showErrorMessage(`Chorus: the local sidecar keeps stopping (${s.reason}). Local GGUF models and mixing presets are unavailable.`, "Restart", "Show Log").then((pick) => {
-          if (pick === "Restart") void supervisor.restart();
-          if (pick === "Show Log") void vscode.commands.executeCommand("chorus.showLog");
-        });
+        void vscode.window
+          .showErrorMessage(
+            `Chorus: the local sidecar keeps stopping (${s.reason}). Local GGUF models and mixing presets are unavailable.`,
+            "Restart",
+            "Show Log",
+          )
+          .then((pick) => {
+            if (pick === "Restart") void supervisor.restart();
+            if (pick === "Show Log") void vscode.commands.executeCommand("chorus.showLog");
+          });
       }
     }),
     vscode.commands.registerCommand("chorus.sidecar.restart", async () => {
-      if (external) return void vscode.window.showInformationMessage(`Chorus uses the sidecar at ${external.url} (CHORUS_SIDECAR_URL); restart it where it was started.`);
+      if (external)
+        return void vscode.window.showInformationMessage(`Chorus uses the sidecar at ${external.url} (CHORUS_SIDECAR_URL); restart it where it was started.`);
       await supervisor.restart();
     }),
     vscode.commands.registerCommand("chorus.sidecar.stop", () => {
-      if (external) return void vscode.window.showInformationMessage(`Chorus uses the sidecar at ${external.url} (CHORUS_SIDECAR_URL); stop it where it was started.`);
+      if (external)
+        return void vscode.window.showInformationMessage(`Chorus uses the sidecar at ${external.url} (CHORUS_SIDECAR_URL); stop it where it was started.`);
       return supervisor.stop();
     }),
     vscode.commands.registerCommand("chorus.sidecar.showModels", () => showModels(connection)),
@@ -194,11 +211,18 @@ async function showModels(connection: () => { url: string; token: string } | und
   const c = connection();
   if (!c) return void vscode.window.showWarningMessage("Chorus: the sidecar is not running. Run 'Chorus: Restart Sidecar'.");
   const r = await fetch(`${c.url}/v1/models`, { headers: { authorization: `Bearer ${c.token}` } });
-  const body = (await r.json()) as { data: { id: string; chorus?: { kind?: string; description?: string; source?: string; loaded?: boolean } }[]; chorus?: { problems?: string[] } };
+  const body = (await r.json()) as {
+    data: { id: string; chorus?: { kind?: string; description?: string; source?: string; loaded?: boolean; unusable?: string } }[];
+    chorus?: { problems?: string[] };
+  };
   const items: vscode.QuickPickItem[] = body.data.map((m) => ({
     label: m.id,
-    description: m.chorus?.kind === "virtual" ? "mixing preset" : `${m.chorus?.source ?? "model"}${m.chorus?.loaded ? " · loaded" : ""}`,
-    detail: m.chorus?.description,
+    description:
+      m.chorus?.kind === "virtual"
+        ? "mixing preset"
+        : `${m.chorus?.source ?? "model"}${m.chorus?.loaded ? " · loaded" : ""}${m.chorus?.unusable ? " · cannot be used" : ""}`,
+    // A file llama.cpp could not load says why (one line, from the sidecar's throwaway test load).
+    detail: m.chorus?.unusable ?? m.chorus?.description,
   }));
   for (const p of body.chorus?.problems ?? []) items.push({ label: "$(warning) problem", detail: p });
   const pick = await vscode.window.showQuickPick(items, { placeHolder: `Models the sidecar at ${c.url} serves — pick one to copy its name` });

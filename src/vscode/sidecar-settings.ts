@@ -34,6 +34,8 @@ export function sidecarLaunchSettings(source: SettingsSource, paths: { globalSto
   const config: Record<string, unknown> = Object.fromEntries(PASSED_ON.map((field) => [field, reader.get(`sidecar.${field}`)]));
   // The demo models live in the extension's global storage, written once; built from the shipped corpora
   // when the extension folder has them, else from the sidecar's built-in ones.
+  // The sidecar keeps its verdicts on model files (loadable or not) in the extension's global storage.
+  config.cacheDir = paths.globalStorage;
   if (demoModels) Object.assign(config, { demoCacheDir: paths.globalStorage, ...(existsSync(corpora) ? { corporaDir: corpora } : {}) });
   return { enabled, config, problems: found.map((p) => p.message) };
 }

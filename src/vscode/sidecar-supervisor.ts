@@ -113,7 +113,10 @@ export class SidecarSupervisor {
     let child: ChildProcess;
     try {
       // The token travels by environment, never on the command line (other users can read argv).
-      child = spawn(this.opts.command, this.opts.args, { env: { ...process.env, ...(typeof this.opts.env === "function" ? this.opts.env() : this.opts.env), CHORUS_SIDECAR_TOKEN: token }, stdio: ["pipe", "pipe", "pipe"] });
+      child = spawn(this.opts.command, this.opts.args, {
+        env: { ...process.env, ...(typeof this.opts.env === "function" ? this.opts.env() : this.opts.env), CHORUS_SIDECAR_TOKEN: token },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
     } catch (e) {
       this.crashed(`could not start ${this.opts.command}: ${e instanceof Error ? e.message : String(e)}`);
       return;

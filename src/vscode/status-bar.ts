@@ -50,7 +50,9 @@ function renderStatus(services: ChorusServices, item: vscode.StatusBarItem, last
   md.appendMarkdown(`\n`);
   if (noModels) {
     const where = source.kind === "none" && source.ollamaChecked ? ` and no Ollama answered at ${source.ollamaUrl}` : "";
-    md.appendMarkdown(`$(warning) No model is configured${escape(where)}. [Set up Chorus](command:workbench.action.openWalkthrough?${encodeURIComponent(JSON.stringify("chorus-dev.chorus#chorus.setup"))})\n\n`);
+    md.appendMarkdown(
+      `$(warning) No model is configured${escape(where)}. [Set up Chorus](command:workbench.action.openWalkthrough?${encodeURIComponent(JSON.stringify("chorus-dev.chorus#chorus.setup"))})\n\n`,
+    );
   } else {
     const from = source.kind === "ollama" ? ` (found in Ollama at ${source.url})` : "";
     md.appendMarkdown(`Models: ${escape(services.engineHost.config.models.map((m) => m.id).join(", "))}${escape(from)}\n\n`);

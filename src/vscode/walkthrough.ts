@@ -30,7 +30,11 @@ export function markStepDone(step: keyof typeof STEP_DONE): void {
 
 /** Called with the sidecar's virtual model ids whenever they are listed. */
 export function noteSidecarPresets(ids: readonly string[]): void {
-  void vscode.commands.executeCommand("setContext", DEMO_CONTEXT, DEMO_PRESETS.some((p) => ids.includes(p)));
+  void vscode.commands.executeCommand(
+    "setContext",
+    DEMO_CONTEXT,
+    DEMO_PRESETS.some((p) => ids.includes(p)),
+  );
 }
 
 export function openWalkthrough(): Thenable<unknown> {

@@ -41,7 +41,8 @@ export async function typeAndAccept(wb: Workbench, expectedModel: string, mode: 
   );
   await wb.screenshot("ghost-text");
   await wb.page.keyboard.press("Tab");
-  await wb.until("the accepted completion in the document", async () => (await lines.innerText()).replace(/\s+/g, " ").includes(`export const answer = fake reply from ${expectedModel}`));
+  await wb.until("the accepted completion in the document", async () =>
+    (await lines.innerText()).replace(/\s+/g, " ").includes(`export const answer = fake reply from ${expectedModel}`),
+  );
   await wb.screenshot("accepted");
 }
-

@@ -92,7 +92,10 @@ export class Workbench {
     const deadline = t0 + timeoutMs;
     for (;;) {
       await this.page.keyboard.press("Escape");
-      await this.page.locator(".monaco-workbench").click({ position: { x: 600, y: 300 } }).catch(() => undefined);
+      await this.page
+        .locator(".monaco-workbench")
+        .click({ position: { x: 600, y: 300 } })
+        .catch(() => undefined);
       await this.page.keyboard.press("F1");
       const input = this.quickInput();
       await input.waitFor({ timeout: 5_000 });

@@ -27,8 +27,14 @@ uiTest(
     await input.fill("What does add do?");
     await wb.page.keyboard.press("Enter");
     const answer = wb.page.locator(".monaco-editor .view-lines", { hasText: "What does add do?" }).first();
-    await wb.until("the answer in the Markdown document", async () => (await answer.innerText().catch(() => "")).replace(/\s+/g, " ").includes(`fake reply from ${CHEAP}: it adds two numbers.`), 30_000);
-    await wb.until("who answered and why", async () => /Answered by fake-local \(routed\): p ?\(strong\)=/.test((await answer.innerText()).replace(/\s+/g, " ")));
+    await wb.until(
+      "the answer in the Markdown document",
+      async () => (await answer.innerText().catch(() => "")).replace(/\s+/g, " ").includes(`fake reply from ${CHEAP}: it adds two numbers.`),
+      30_000,
+    );
+    await wb.until("who answered and why", async () =>
+      /Answered by fake-local \(routed\): p ?\(strong\)=/.test((await answer.innerText()).replace(/\s+/g, " ")),
+    );
     await wb.screenshot("answer");
     const chat = wb.fakes.ollama.requests.slice(since).filter((r) => r.path === "/api/chat");
     assert.equal(chat.length, 1);
@@ -57,7 +63,9 @@ uiTest(
     await wb.notifications().filter({ hasText: "Was it helpful?" }).first().waitFor({ timeout: 15_000 });
     await wb.screenshot("follow-up");
 
-    // An empty answer is said, not left as a blank document.
+    // An empty answer is said, not left as a blank document. The two rating toasts and the progress toast above
+    // are cleared first: VS Code shows only a few toasts at once and keeps the rest in the notification centre.
+    await wb.runCommand("Notifications: Clear All Notifications");
     wb.fakes.ollama.setReply(() => "");
     await wb.page.locator(".codelens-decoration a", { hasText: "Ask a follow-up" }).first().click();
     await input.waitFor({ timeout: 15_000 });

@@ -17,26 +17,34 @@ import { CHORUS_GLOBAL_STORAGE, uiTest, type Workbench } from "./harness";
 const MODELS = mkdtempSync(join(tmpdir(), "chorus-e2e-merge-"));
 const TUNED = mkdtempSync(join(tmpdir(), "chorus-e2e-merge-tuned-"));
 
-uiTest("merge two models from the palette and complete with the result", async (wb) => {
-  try {
-    await mergeAndComplete(wb);
-  } finally {
-    rmSync(MODELS, { recursive: true, force: true });
-  }
-}, {
-  settings: () => ({ "chorus.sidecar.modelFolders": [MODELS], "chorus.sidecar.demoModels": false, "editor.inlineSuggest.enabled": true }),
-});
+uiTest(
+  "merge two models from the palette and complete with the result",
+  async (wb) => {
+    try {
+      await mergeAndComplete(wb);
+    } finally {
+      rmSync(MODELS, { recursive: true, force: true });
+    }
+  },
+  {
+    settings: () => ({ "chorus.sidecar.modelFolders": [MODELS], "chorus.sidecar.demoModels": false, "editor.inlineSuggest.enabled": true }),
+  },
+);
 
-uiTest("merge for my code: tune the weights on the workspace from the palette", async (wb) => {
-  try {
-    await mergeForMyCode(wb);
-  } finally {
-    rmSync(TUNED, { recursive: true, force: true });
-  }
-}, {
-  // Nothing listens on port 47: no Ollama answers there, so the merge must not offer to register with it.
-  settings: () => ({ "chorus.sidecar.modelFolders": [TUNED], "chorus.sidecar.demoModels": false, "chorus.ollamaUrl": "http://127.0.0.1:47" }),
-});
+uiTest(
+  "merge for my code: tune the weights on the workspace from the palette",
+  async (wb) => {
+    try {
+      await mergeForMyCode(wb);
+    } finally {
+      rmSync(TUNED, { recursive: true, force: true });
+    }
+  },
+  {
+    // Nothing listens on port 47: no Ollama answers there, so the merge must not offer to register with it.
+    settings: () => ({ "chorus.sidecar.modelFolders": [TUNED], "chorus.sidecar.demoModels": false, "chorus.ollamaUrl": "http://127.0.0.1:47" }),
+  },
+);
 
 uiTest("the merge picker offers the models the sidecar serves, in numbered steps", pickServedModels, {
   // The extension's own sidecar writes and serves the demo models (from its global storage, not a model folder).
@@ -160,7 +168,11 @@ async function mergeForMyCode(wb: Workbench): Promise<void> {
   assert.match(text, /tuned weights \d\.\d\d, \d\.\d\d/);
   for (const name of ["ts-coder.gguf", "py-coder.gguf"]) assert.match(text, new RegExp(`(% better than|% worse than|as good as) ${name.replace(".", "\\.")}`));
   assert.ok(existsSync(join(TUNED, "linear-merge.gguf")), "the tuned merge is where the dialog said");
-  assert.deepEqual(readdirSync(TUNED).filter((f) => f.includes("candidate")), [], "no candidate merge is left behind");
+  assert.deepEqual(
+    readdirSync(TUNED).filter((f) => f.includes("candidate")),
+    [],
+    "no candidate merge is left behind",
+  );
   // Nothing answers at this test's chorus.ollamaUrl: registering with Ollama is not offered.
   assert.equal(await done.locator(".monaco-button", { hasText: "Register with Ollama" }).count(), 0);
   assert.equal(await done.locator(".monaco-button", { hasText: "Use for Completions" }).count(), 1);
@@ -185,7 +197,9 @@ async function mergeAndComplete(wb: Workbench): Promise<void> {
   await wb.pick("weighted average of the models", { filter: "linear" });
   // Step 3: type the weights (one per model) instead of tuning them; step 4: output type.
   await steps.next();
-  await wb.until("the weights prompt", async () => (await wb.page.locator(".quick-input-widget").innerText()).includes("One weight per model (ts-coder.gguf, py-coder.gguf)"));
+  await wb.until("the weights prompt", async () =>
+    (await wb.page.locator(".quick-input-widget").innerText()).includes("One weight per model (ts-coder.gguf, py-coder.gguf)"),
+  );
   await wb.quickInput().fill("0.7,0.3");
   await wb.page.keyboard.press("Enter");
   await steps.next();
@@ -194,13 +208,16 @@ async function mergeAndComplete(wb: Workbench): Promise<void> {
   await steps.next();
   await wb.until("the save dialog", async () => (await wb.quickInput().inputValue()).endsWith("linear-merge.gguf"));
   await wb.page.keyboard.press("Enter");
-  assert.deepEqual(steps.titles.filter((t) => !t.includes("choose another")), [
-    "Merge Models (1): the models to merge",
-    "Merge Models (2): method",
-    "Merge Models (3/5): weights",
-    "Merge Models (4/5): output type",
-    "Merge Models (5/5): save the merged model as",
-  ]);
+  assert.deepEqual(
+    steps.titles.filter((t) => !t.includes("choose another")),
+    [
+      "Merge Models (1): the models to merge",
+      "Merge Models (2): method",
+      "Merge Models (3/5): weights",
+      "Merge Models (4/5): output type",
+      "Merge Models (5/5): save the merged model as",
+    ],
+  );
 
   const done = wb.notifications().filter({ hasText: "merged into linear-merge.gguf" });
   await done.waitFor({ timeout: 60_000 });

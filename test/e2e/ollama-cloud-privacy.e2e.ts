@@ -41,7 +41,11 @@ uiTest(
     await wb.page.keyboard.type("export const USER = ", { delay: 40 });
     await wb.runEditorCommand("Trigger Inline Suggestion");
     // The refusal is logged (and shown once as a warning) instead of a request going out.
-    await wb.until("the Chorus log to say why there is no ghost text", async () => wb.chorusLog().includes('completion failed: Not sent to "cloud-coder"'), 30_000);
+    await wb.until(
+      "the Chorus log to say why there is no ghost text",
+      async () => wb.chorusLog().includes('completion failed: Not sent to "cloud-coder"'),
+      30_000,
+    );
     assert.equal(promptsToCloud(wb), 0, `no prompt reached ${CLOUD}`);
   },
   {

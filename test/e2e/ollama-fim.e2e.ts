@@ -8,7 +8,9 @@ import { typeAndAccept } from "./ghost-text";
 import { uiTest, type Fakes, type Workbench } from "./harness";
 
 const generates = (wb: Workbench, model: string): RecordedRequest[] => wb.fakes.ollama.requests.filter((r) => r.path === "/api/generate" && r.model === model);
-const only = (fakes: Fakes, id: string, model: string): unknown[] => [{ id, provider: "ollama", endpoint: fakes.ollama.url, model, tags: ["local", "fast", "code"] }];
+const only = (fakes: Fakes, id: string, model: string): unknown[] => [
+  { id, provider: "ollama", endpoint: fakes.ollama.url, model, tags: ["local", "fast", "code"] },
+];
 
 uiTest(
   "ollama FIM: a model with 'insert' gets the code after the cursor as a suffix, and its ghost text is accepted",
@@ -16,8 +18,14 @@ uiTest(
     await typeAndAccept(wb, "qwen2.5-coder:1.5b", "single");
     const sent = generates(wb, "qwen2.5-coder:1.5b");
     assert.ok(sent.length > 0);
-    assert.ok(sent.every((r) => typeof r.body?.suffix === "string" && r.body.raw === undefined), "every request was FIM through suffix");
-    assert.ok(sent.every((r) => r.body?.think === false), "completions never think");
+    assert.ok(
+      sent.every((r) => typeof r.body?.suffix === "string" && r.body.raw === undefined),
+      "every request was FIM through suffix",
+    );
+    assert.ok(
+      sent.every((r) => r.body?.think === false),
+      "completions never think",
+    );
   },
   { settings: (fakes) => ({ "chorus.models": only(fakes, "fim-coder", "qwen2.5-coder:1.5b"), "chorus.modes.completion": "single" }) },
 );
@@ -28,9 +36,14 @@ uiTest(
     await typeAndAccept(wb, "llama3.2:1b", "single");
     const sent = generates(wb, "llama3.2:1b");
     assert.ok(sent.length > 0);
-    assert.ok(sent.every((r) => r.body?.suffix === undefined && r.body?.raw === true), "no suffix Ollama would refuse; raw prefix instead");
+    assert.ok(
+      sent.every((r) => r.body?.suffix === undefined && r.body?.raw === true),
+      "no suffix Ollama would refuse; raw prefix instead",
+    );
     assert.match(String(sent[0]?.body?.prompt), /export const answer = $/, "the prompt is the code before the cursor");
-    await wb.until("the Chorus log to explain the prefix-only completion", async () => wb.chorusLog().includes("llama3.2:1b cannot fill in the middle in Ollama; Chorus completes from the prefix only"));
+    await wb.until("the Chorus log to explain the prefix-only completion", async () =>
+      wb.chorusLog().includes("llama3.2:1b cannot fill in the middle in Ollama; Chorus completes from the prefix only"),
+    );
   },
   { settings: (fakes) => ({ "chorus.models": only(fakes, "plain-llama", "llama3.2:1b"), "chorus.modes.completion": "single" }) },
 );

@@ -68,7 +68,10 @@ uiTest(
       await view.locator('vscode-button[data-action="cancel-run"]').click({ delay: 150 });
       await view.locator(".status", { hasText: "Cancelled" }).waitFor({ timeout: 15_000 });
       const statuses = await view.locator("#app").evaluate(() => (window as unknown as { chorusStatuses: string[] }).chorusStatuses);
-      assert.ok(statuses.some((t) => t.startsWith("Cancelling…")), `the panel said Cancelling… before Cancelled: ${JSON.stringify(statuses)}`);
+      assert.ok(
+        statuses.some((t) => t.startsWith("Cancelling…")),
+        `the panel said Cancelling… before Cancelled: ${JSON.stringify(statuses)}`,
+      );
       assert.equal(await view.locator('vscode-button[data-action="cancel-run"]').count(), 0, "no Cancel button once stopped");
       assert.match(await alpha.innerText(), /stopped/);
       assert.doesNotMatch(await alpha.innerText(), new RegExp(`word${WORDS - 1}\\b`), "the reply was cut off, not finished");

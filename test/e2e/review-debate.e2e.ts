@@ -21,19 +21,56 @@ function reviewJson(findings: unknown[], votes: unknown[], summary: string): str
 async function debateReply(r: RecordedRequest): Promise<string> {
   const p = r.prompt;
   if (p.includes("Decide each finding"))
-    return JSON.stringify({ summary: "Guard the division; the doc comment is optional.", decisions: [{ finding: "F1", decision: "accept", reason: "b = 0 gives Infinity silently" }, { finding: "F2", decision: "reject", reason: "a one-line function needs no comment" }] });
+    return JSON.stringify({
+      summary: "Guard the division; the doc comment is optional.",
+      decisions: [
+        { finding: "F1", decision: "accept", reason: "b = 0 gives Infinity silently" },
+        { finding: "F2", decision: "reject", reason: "a one-line function needs no comment" },
+      ],
+    });
   if (p.includes("Round 2 of a review debate")) {
     // Slow enough that the panel visibly shows round 2 being written while round 1 is already there, even when a
     // loaded machine takes seconds over the checks of round 1 (at 2.5 s the run sometimes finished first).
     await new Promise((res) => setTimeout(res, 6000));
     return r.model === ALPHA
-      ? reviewJson([], [{ finding: "F1", stance: "support", reason: "still a bug" }, { finding: "F2", stance: "dispute", reason: "the name says it all" }], "Keep F1.")
-      : reviewJson([], [{ finding: "F1", stance: "dispute", reason: "callers already check b before calling" }, { finding: "F2", stance: "support", reason: "" }], "F1 is handled by callers.");
+      ? reviewJson(
+          [],
+          [
+            { finding: "F1", stance: "support", reason: "still a bug" },
+            { finding: "F2", stance: "dispute", reason: "the name says it all" },
+          ],
+          "Keep F1.",
+        )
+      : reviewJson(
+          [],
+          [
+            { finding: "F1", stance: "dispute", reason: "callers already check b before calling" },
+            { finding: "F2", stance: "support", reason: "" },
+          ],
+          "F1 is handled by callers.",
+        );
   }
   if (p.startsWith("Review this code"))
     return r.model === ALPHA
-      ? reviewJson([{ lines: [2, 2], severity: "error", category: "bug", title: "Division by zero", rationale: "When `b` is 0 this returns Infinity instead of failing.", patch: '  if (b === 0) throw new RangeError("b must not be 0");\n  return a / b;' }], [], "One bug.")
-      : reviewJson([{ lines: [1, 1], severity: "info", category: "readability", title: "No doc comment", rationale: "Exported functions should say what they do." }], [], "Style only.");
+      ? reviewJson(
+          [
+            {
+              lines: [2, 2],
+              severity: "error",
+              category: "bug",
+              title: "Division by zero",
+              rationale: "When `b` is 0 this returns Infinity instead of failing.",
+              patch: '  if (b === 0) throw new RangeError("b must not be 0");\n  return a / b;',
+            },
+          ],
+          [],
+          "One bug.",
+        )
+      : reviewJson(
+          [{ lines: [1, 1], severity: "info", category: "readability", title: "No doc comment", rationale: "Exported functions should say what they do." }],
+          [],
+          "Style only.",
+        );
   return `fake reply from ${r.model ?? "?"}`;
 }
 
@@ -105,7 +142,10 @@ uiTest(
     await wb.page.locator(".tab", { hasText: "divide.ts ↔ fix F1 (Chorus)" }).waitFor({ timeout: 15_000 });
     await wb.page.locator(".monaco-diff-editor").first().waitFor();
     await wb.screenshot("preview");
-    await wb.page.locator(".tab", { hasText: /^divide\.ts$/ }).first().click();
+    await wb.page
+      .locator(".tab", { hasText: /^divide\.ts$/ })
+      .first()
+      .click();
 
     await f1.locator('vscode-button[data-action="apply-fix"]').click();
     await wb.until("the editor to show the fix", async () => (await wb.page.locator(".monaco-editor .view-lines").first().innerText()).includes("RangeError"));
@@ -125,7 +165,10 @@ uiTest(
     // The panel survives a reload of the window, findings and all, and still knows the fix was applied.
     await wb.page.reload();
     await wb.page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
-    await wb.webview().locator('article.finding[data-finding="F1"] vscode-button[data-action="apply-fix"]', { hasText: "Applied" }).waitFor({ timeout: 30_000 });
+    await wb
+      .webview()
+      .locator('article.finding[data-finding="F1"] vscode-button[data-action="apply-fix"]', { hasText: "Applied" })
+      .waitFor({ timeout: 30_000 });
     assert.match(await wb.webview().locator(".verdict").innerText(), /Guard the division/);
 
     // The stand-in server saw exactly the calls a two-round debate makes.

@@ -28,11 +28,19 @@ const MEAN_FIXED = "  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.leng
 const LAST_GUARD = '  if (xs.length === 0) throw new RangeError("xs is empty");';
 
 const json = (o: unknown) => "```json\n" + JSON.stringify(o) + "\n```";
-const finding = (line: number, title: string, patch: string) => ({ lines: [line, line], severity: "error", category: "bug", title, rationale: `${title}.`, patch });
+const finding = (line: number, title: string, patch: string) => ({
+  lines: [line, line],
+  severity: "error",
+  category: "bug",
+  title,
+  rationale: `${title}.`,
+  patch,
+});
 
 /** alpha finds three bugs (line numbers as the review showed them), beta none; the judge accepts all three. */
 function reply(r: RecordedRequest): string {
-  if (r.prompt.includes("Decide each finding")) return JSON.stringify({ summary: "Fix all three.", decisions: ["F1", "F2", "F3"].map((f) => ({ finding: f, decision: "accept", reason: "real" })) });
+  if (r.prompt.includes("Decide each finding"))
+    return JSON.stringify({ summary: "Fix all three.", decisions: ["F1", "F2", "F3"].map((f) => ({ finding: f, decision: "accept", reason: "real" })) });
   if (r.prompt.startsWith("Review this code"))
     return r.model === "qwen2.5-coder:1.5b"
       ? json({
@@ -53,12 +61,17 @@ const editorLine = (wb: Workbench, text: string) => wb.page.locator(".monaco-edi
 /** Save the editor (Ctrl+S) and wait until the file on disk is exactly `lines`. */
 async function saveAndExpect(wb: Workbench, file: string, lines: string[], what: string): Promise<void> {
   // Clicking the file's tab focuses its editor without moving the cursor (the review panel's tab says "Chorus Review: …").
-  await wb.page.locator(".tab", { hasText: /^calc\.ts/ }).first().click();
+  await wb.page
+    .locator(".tab", { hasText: /^calc\.ts/ })
+    .first()
+    .click();
   await wb.page.keyboard.press("Control+S");
   const expected = lines.join("\n");
-  await wb.until(`the saved file to be ${what}`, async () => readFileSync(file, "utf8") === expected, 10_000).catch(() => {
-    assert.equal(readFileSync(file, "utf8"), expected, what);
-  });
+  await wb
+    .until(`the saved file to be ${what}`, async () => readFileSync(file, "utf8") === expected, 10_000)
+    .catch(() => {
+      assert.equal(readFileSync(file, "utf8"), expected, what);
+    });
 }
 
 /** Type a new first line, as a user would: Enter at the start of the file, up, type. */
@@ -140,7 +153,12 @@ uiTest(
     await saveAndExpect(wb, file, reloaded, "a second line typed above after the reload");
     await card(wb, "F2").locator('vscode-button[data-action="apply-fix"]').click();
     await card(wb, "F2").locator('vscode-button[data-action="apply-fix"]', { hasText: "Applied" }).waitFor({ timeout: 15_000 });
-    await saveAndExpect(wb, file, reloaded.map((l) => (l === SAMPLE[5] ? MEAN_FIXED : l)), "the F2 fix at its line after the reload");
+    await saveAndExpect(
+      wb,
+      file,
+      reloaded.map((l) => (l === SAMPLE[5] ? MEAN_FIXED : l)),
+      "the F2 fix at its line after the reload",
+    );
     await wb.until("F2 to show its line after the reload", async () => /^line 9$/.test(await card(wb, "F2").locator(".loc").innerText()));
     assert.match(await card(wb, "F1").locator(".loc").innerText(), /lines 4–5/, "F1, fixed before the reload, follows what its fix wrote");
     await wb.screenshot("applied-after-reload");

@@ -16,13 +16,23 @@ function reply(r: RecordedRequest): string {
   if (r.prompt.startsWith("Review this code")) {
     // The prompt shows only the selected lines (2–4), numbered as in the file.
     const shown = /lines (\d+)–(\d+)/.exec(r.prompt);
-    return "```json\n" + JSON.stringify({
-      findings: [
-        { lines: [3, 3], severity: "warning", category: "bug", title: `xs[0] on [] (saw ${shown?.[1]}-${shown?.[2]})`, rationale: "returns undefined typed as number" },
-        { lines: [2, 2], severity: "info", category: "style", title: "Name", rationale: "first of what?" },
-      ],
-      summary: "two",
-    }) + "\n```";
+    return (
+      "```json\n" +
+      JSON.stringify({
+        findings: [
+          {
+            lines: [3, 3],
+            severity: "warning",
+            category: "bug",
+            title: `xs[0] on [] (saw ${shown?.[1]}-${shown?.[2]})`,
+            rationale: "returns undefined typed as number",
+          },
+          { lines: [2, 2], severity: "info", category: "style", title: "Name", rationale: "first of what?" },
+        ],
+        summary: "two",
+      }) +
+      "\n```"
+    );
   }
   return `fake reply from ${r.model ?? "?"}`;
 }
@@ -59,15 +69,19 @@ uiTest(
     // Both configured models start ticked, so Enter alone starts the run.
     await wb.until("the picker to tick both models", async () => /2 Selected/.test(await wb.page.locator(".quick-input-widget").innerText()));
     // A debate of one is no debate: with beta unticked, Enter asks again (alpha still ticked) instead of failing.
-    const tick = (model: string) => rows.filter({ hasText: model }).first().locator('.quick-input-list-checkbox, input[type="checkbox"], .monaco-custom-toggle').first().click();
+    const tick = (model: string) =>
+      rows.filter({ hasText: model }).first().locator('.quick-input-list-checkbox, input[type="checkbox"], .monaco-custom-toggle').first().click();
     await tick("beta");
     await wb.until("beta to be unticked", async () => /1 Selected/.test(await wb.page.locator(".quick-input-widget").innerText()));
     // Enter from the filter box accepts the pick. VS Code 1.139 keeps the focus on the clicked row, where Enter
     // toggles that row's box again instead (1.100 accepted from the row too).
     await wb.quickInput().focus();
     await wb.page.keyboard.press("Enter");
-    await wb.until("the picker to ask again for a second model", async () =>
-      (await wb.quickInput().getAttribute("placeholder"))?.includes("A debate needs at least two models") === true && /1 Selected/.test(await wb.page.locator(".quick-input-widget").innerText()),
+    await wb.until(
+      "the picker to ask again for a second model",
+      async () =>
+        (await wb.quickInput().getAttribute("placeholder"))?.includes("A debate needs at least two models") === true &&
+        /1 Selected/.test(await wb.page.locator(".quick-input-widget").innerText()),
     );
     await tick("beta");
     await wb.until("the picker to tick both models again", async () => /2 Selected/.test(await wb.page.locator(".quick-input-widget").innerText()));

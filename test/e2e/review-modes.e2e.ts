@@ -8,7 +8,14 @@ import type { RecordedRequest } from "../fixtures/fake-ollama";
 import { uiTest, type Workbench } from "./harness";
 
 const SAMPLE = ["export function mean(xs: number[]): number {", "  return xs.reduce((a, b) => a + b) / xs.length;", "}", ""].join("\n");
-const EMPTY_BUG = { lines: [2, 2], severity: "error", category: "bug", title: "Empty array", rationale: "reduce without a seed throws on []", patch: "  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;" };
+const EMPTY_BUG = {
+  lines: [2, 2],
+  severity: "error",
+  category: "bug",
+  title: "Empty array",
+  rationale: "reduce without a seed throws on []",
+  patch: "  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;",
+};
 
 const json = (o: unknown) => "```json\n" + JSON.stringify(o) + "\n```";
 let slow = false;
@@ -16,10 +23,18 @@ let slow = false;
 async function modesReply(r: RecordedRequest): Promise<string> {
   const p = r.prompt;
   if (slow) await new Promise((res) => setTimeout(res, 6000));
-  if (p.includes("Synthesise one review")) return JSON.stringify({ summary: "Aggregated: seed the reduce.", decisions: [{ finding: "F1", decision: "accept", reason: "both proposers found it" }] });
-  if (p.includes("Decide each finding")) return JSON.stringify({ summary: "Refined: seed the reduce and handle [].", decisions: [{ finding: "F1", decision: "accept", reason: "" }] });
-  if (p.includes("The author's review:")) return json({ findings: [], votes: [{ finding: "F1", stance: "dispute", reason: "the fix returns NaN silently; say so in the rationale" }], summary: "Patch needs a note." });
-  if (p.includes("The critic's feedback")) return json({ findings: [], votes: [{ finding: "F1", stance: "support", reason: "kept; NaN is intended for []" }], summary: "Kept F1." });
+  if (p.includes("Synthesise one review"))
+    return JSON.stringify({ summary: "Aggregated: seed the reduce.", decisions: [{ finding: "F1", decision: "accept", reason: "both proposers found it" }] });
+  if (p.includes("Decide each finding"))
+    return JSON.stringify({ summary: "Refined: seed the reduce and handle [].", decisions: [{ finding: "F1", decision: "accept", reason: "" }] });
+  if (p.includes("The author's review:"))
+    return json({
+      findings: [],
+      votes: [{ finding: "F1", stance: "dispute", reason: "the fix returns NaN silently; say so in the rationale" }],
+      summary: "Patch needs a note.",
+    });
+  if (p.includes("The critic's feedback"))
+    return json({ findings: [], votes: [{ finding: "F1", stance: "support", reason: "kept; NaN is intended for []" }], summary: "Kept F1." });
   if (p.startsWith("Review this code")) return json({ findings: [EMPTY_BUG], summary: `${r.model} found one bug.` });
   return `fake reply from ${r.model ?? "?"}`;
 }

@@ -50,7 +50,14 @@ uiTest(
     settings: (fakes) => ({
       "chorus.models": [
         { id: "fake-local", provider: "ollama", endpoint: fakes.ollama.url, model: "qwen2.5-coder:1.5b", tags: ["local", "fast"] },
-        { id: "cloud-gpt", provider: "openai", endpoint: "http://127.0.0.1:9/v1", model: "gpt-4o-mini", tags: ["cloud", "strong"], apiKeySecret: "OPENAI_API_KEY" },
+        {
+          id: "cloud-gpt",
+          provider: "openai",
+          endpoint: "http://127.0.0.1:9/v1",
+          model: "gpt-4o-mini",
+          tags: ["cloud", "strong"],
+          apiKeySecret: "OPENAI_API_KEY",
+        },
       ],
     }),
   },

@@ -25,7 +25,10 @@ describe("activation", () => {
 
   it("gives every keybinding a when clause", () => {
     const keys = (manifest().contributes.keybindings as { command: string; when?: string }[]) ?? [];
-    assert.deepEqual(keys.filter((k) => !k.when).map((k) => k.command), []);
+    assert.deepEqual(
+      keys.filter((k) => !k.when).map((k) => k.command),
+      [],
+    );
   });
 
   it("reads the models from the settings the test run wrote", async () => {

@@ -43,11 +43,18 @@ describe("engine in the extension host", () => {
     const original = config.inspect("chorus.models")?.globalValue;
     try {
       const changed = nextEvent(api.engineHost.onDidChange, (c) => c.models[0]?.id === "dead");
-      await config.update("chorus.models", [{ id: "dead", provider: "ollama", endpoint: "http://127.0.0.1:9", model: "m", tags: ["local"] }], vscode.ConfigurationTarget.Global);
+      await config.update(
+        "chorus.models",
+        [{ id: "dead", provider: "ollama", endpoint: "http://127.0.0.1:9", model: "m", tags: ["local"] }],
+        vscode.ConfigurationTarget.Global,
+      );
       await changed;
       const recorded = nextEvent(ledgerEvents(api), (e) => e.model === "dead");
       await assert.rejects(
-        api.engine.complete({ prefix: "x", suffix: "", languageId: "typescript", filePath: "hello.ts", atLineEnd: true, multiline: false }, new AbortController().signal),
+        api.engine.complete(
+          { prefix: "x", suffix: "", languageId: "typescript", filePath: "hello.ts", atLineEnd: true, multiline: false },
+          new AbortController().signal,
+        ),
         (e: Error) => /127\.0\.0\.1:9/.test(e.message),
       );
       const entry = await recorded;

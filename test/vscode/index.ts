@@ -9,7 +9,10 @@ export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", color: false, timeout: 30_000, reporter: "spec" });
   const only = process.env.CHORUS_VSCODE_TEST_GREP;
   if (only) mocha.grep(only);
-  for (const f of readdirSync(__dirname).filter((n) => n.endsWith(".test.js")).sort()) mocha.addFile(join(__dirname, f));
+  for (const f of readdirSync(__dirname)
+    .filter((n) => n.endsWith(".test.js"))
+    .sort())
+    mocha.addFile(join(__dirname, f));
   const passed: string[] = [];
   const failed: { title: string; error: string }[] = [];
   // The code-server runner echoes only what is logged between these two markers.

@@ -37,7 +37,10 @@ describe("review", () => {
     await withReviewSettings([model], 1, async () => {
       await vscode.commands.executeCommand("chorus.review.refine");
     });
-    const entries = api.ledger.read().slice(before).filter((e) => e.surface === "review");
+    const entries = api.ledger
+      .read()
+      .slice(before)
+      .filter((e) => e.surface === "review");
     // Draft, critique, revision, verdict — each asked once more because the reply was not JSON.
     assert.equal(entries.length, 8, JSON.stringify(entries.map((e) => [e.decision, e.reason, e.error])));
     assert.equal(new Set(entries.map((e) => e.runId)).size, 1, "one run id groups the run's calls");
@@ -63,7 +66,13 @@ describe("review", () => {
 
   it("offers the three review modes for the review surface", async () => {
     const api = await chorus();
-    assert.deepEqual(api.modes.forSurface("review").map((m) => m.id).sort(), ["debate", "mixture", "refine"]);
+    assert.deepEqual(
+      api.modes
+        .forSurface("review")
+        .map((m) => m.id)
+        .sort(),
+      ["debate", "mixture", "refine"],
+    );
   });
   it("reopens the panel of a run a window reload interrupted when VS Code does not restore it", async function () {
     this.timeout(30_000);
@@ -75,7 +84,20 @@ describe("review", () => {
     await closeReviewTabs();
     const folder = vscode.workspace.workspaceFolders![0]!;
     const file = path.join((api.context.storageUri ?? api.context.globalStorageUri).fsPath, "review-panel.json");
-    const finding = { id: "F1", file: "hello.ts", lines: { start: 1, end: 1 }, severity: "warning", category: "bug", title: "Off by one", rationale: "r", raisedBy: ["alpha"], supportedBy: [], disputedBy: [], notes: [], round: 1 };
+    const finding = {
+      id: "F1",
+      file: "hello.ts",
+      lines: { start: 1, end: 1 },
+      severity: "warning",
+      category: "bug",
+      title: "Off by one",
+      rationale: "r",
+      raisedBy: ["alpha"],
+      supportedBy: [],
+      disputedBy: [],
+      notes: [],
+      round: 1,
+    };
     // What the host's snapshot holds after a reload in the middle of a run: a run with findings and no end.
     const source = { uri: vscode.Uri.joinPath(folder.uri, "hello.ts").toString(), label: "hello.ts" };
     const interrupted = { version: 1, runId: "run-reopen", source, participants: ["alpha"], rounds: [], findings: [finding], applied: [] };
@@ -89,7 +111,10 @@ describe("review", () => {
       const saved = JSON.parse(readFileSync(file, "utf8")) as { done?: { status: string; reason?: string }; findings: { id: string }[] };
       assert.equal(saved.done?.status, "cancelled");
       assert.match(saved.done?.reason ?? "", /interrupted by a window reload/);
-      assert.deepEqual(saved.findings.map((f) => f.id), ["F1"]);
+      assert.deepEqual(
+        saved.findings.map((f) => f.id),
+        ["F1"],
+      );
       await closeReviewTabs();
       assert.equal(await vscode.commands.executeCommand("chorus.review.reopenInterrupted"), false);
     } finally {

@@ -27,7 +27,11 @@ describe("API keys", () => {
     const ask = () => api.engine.ask("What is 2+2?", { modeId: "single" }, new AbortController().signal);
     try {
       const changed = nextEvent(api.engineHost.onDidChange, (c) => c.models[0]?.id === "cloud");
-      await config.update("chorus.models", [{ id: "cloud", provider: "openai", endpoint: url, model: "gpt-4o-mini", tags: ["cloud", "strong"], apiKeySecret: secret }], vscode.ConfigurationTarget.Global);
+      await config.update(
+        "chorus.models",
+        [{ id: "cloud", provider: "openai", endpoint: url, model: "gpt-4o-mini", tags: ["cloud", "strong"], apiKeySecret: secret }],
+        vscode.ConfigurationTarget.Global,
+      );
       await changed;
       await assert.rejects(ask(), (e: Error & { kind?: string }) => e.kind === "unauthorized");
 

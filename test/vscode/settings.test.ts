@@ -13,7 +13,9 @@ describe("settings", () => {
   it("declares in contributes.configuration exactly the keys the code reads, each with a description", () => {
     const props = (manifest().contributes.configuration as { properties: Record<string, Property> }).properties;
     assert.deepEqual(Object.keys(props).sort(), [...new Set(Object.values(SETTINGS))].sort());
-    const undescribed = Object.entries(props).filter(([, p]) => !(p.description ?? p.markdownDescription)).map(([k]) => k);
+    const undescribed = Object.entries(props)
+      .filter(([, p]) => !(p.description ?? p.markdownDescription))
+      .map(([k]) => k);
     assert.deepEqual(undescribed, []);
   });
 
@@ -61,7 +63,10 @@ describe("settings", () => {
       assert.deepEqual(names, ["llama3.2:1b", "qwen2.5-coder:1.5b", "qwen3-coder:480b-cloud"]);
       assert.ok(api.engine.config.models.every((m) => m.provider === "ollama"));
       // The stand-in lists the cloud model with a remote_host, as Ollama ≥ 0.12 does: it is cloud, the others local.
-      const local = api.engine.config.models.filter((m) => m.tags?.includes("local")).map((m) => m.model).sort();
+      const local = api.engine.config.models
+        .filter((m) => m.tags?.includes("local"))
+        .map((m) => m.model)
+        .sort();
       assert.deepEqual(local, ["llama3.2:1b", "qwen2.5-coder:1.5b"]);
       assert.ok(api.engine.config.models.find((m) => m.model === "qwen3-coder:480b-cloud")?.tags?.includes("cloud"));
 

@@ -42,11 +42,21 @@ describe("sidecar in VS Code", function () {
   it("completes through a mixing mode and records the call in the ledger", async () => {
     const api = await chorus();
     await waitFor("the mixing modes", () => api.modes.get("mix:poe-ts-py"));
-    const input = { prefix: "export function total(items: Item[]): number {\n  return ", suffix: "\n}\n", languageId: "typescript", filePath: "a.ts", atLineEnd: true, multiline: true };
+    const input = {
+      prefix: "export function total(items: Item[]): number {\n  return ",
+      suffix: "\n}\n",
+      languageId: "typescript",
+      filePath: "a.ts",
+      atLineEnd: true,
+      multiline: true,
+    };
     const out = await api.engine.complete(input, new AbortController().signal, "mix:poe-ts-py");
     assert.ok(out.text.length > 0, "empty completion");
     assert.equal(out.decision.model, "chorus/poe-ts-py");
-    const last = api.ledger.read().filter((e) => e.mode === "mix:poe-ts-py").at(-1);
+    const last = api.ledger
+      .read()
+      .filter((e) => e.mode === "mix:poe-ts-py")
+      .at(-1);
     assert.equal(last?.ok, true);
     assert.equal(last?.provider, "sidecar");
   });

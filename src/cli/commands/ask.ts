@@ -15,11 +15,17 @@ export function register(program: Command): void {
     .action(async (words: string[], opts: { mode?: string; file?: string; json?: boolean }) => {
       const { engine } = await cliEngine(program, { sidecarPresets: true });
       if (opts.mode && !engine.modes.get(opts.mode)) {
-        const known = engine.modes.forSurface("ask").map((m) => m.id).join(", ");
-        const mixHint = opts.mode.startsWith(MIX_MODE_PREFIX) ? " Mixing modes come from a running sidecar: start `chorus serve --demo` and export the CHORUS_SIDECAR_URL and CHORUS_SIDECAR_TOKEN it prints." : "";
+        const known = engine.modes
+          .forSurface("ask")
+          .map((m) => m.id)
+          .join(", ");
+        const mixHint = opts.mode.startsWith(MIX_MODE_PREFIX)
+          ? " Mixing modes come from a running sidecar: start `chorus serve --demo` and export the CHORUS_SIDECAR_URL and CHORUS_SIDECAR_TOKEN it prints."
+          : "";
         throw new Error(`Unknown mode "${opts.mode}". Modes that answer questions: ${known}.${mixHint}`);
       }
-      if (opts.mode && !engine.modes.get(opts.mode)?.surfaces.includes("ask")) throw new Error(`The mode "${opts.mode}" does not answer questions (it serves ${engine.modes.get(opts.mode)?.surfaces.join(", ")}).`);
+      if (opts.mode && !engine.modes.get(opts.mode)?.surfaces.includes("ask"))
+        throw new Error(`The mode "${opts.mode}" does not answer questions (it serves ${engine.modes.get(opts.mode)?.surfaces.join(", ")}).`);
       const code = opts.file ? readTextFile(opts.file, "--file") : undefined;
       const out = await engine.ask(
         words.join(" "),
@@ -38,7 +44,9 @@ export function register(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const { engine } = await cliEngine(program, { sidecarPresets: true });
       const surfaces = ["completion", "ask", "review"] as const;
-      const table = Object.fromEntries(surfaces.map((s) => [s, engine.modes.forSurface(s).map((m) => ({ id: m.id, label: m.label, description: m.description }))]));
+      const table = Object.fromEntries(
+        surfaces.map((s) => [s, engine.modes.forSurface(s).map((m) => ({ id: m.id, label: m.label, description: m.description }))]),
+      );
       if (opts.json) return console.log(JSON.stringify(table, null, 2));
       for (const s of surfaces) {
         console.log(`${s}:`);

@@ -7,7 +7,11 @@ export function registerBench(bench: Command): void {
   bench
     .command("merge")
     .description("Generate two F16 (or Q4_K_M) models in a temp folder, merge them, compare with raw read+write of the same files, delete them.")
-    .option("--size-mb <n>", "size of each generated model in MB (TinyLlama widths, so at least one layer: about 360 MB; at least 1024 for the reported figures)", "1100")
+    .option(
+      "--size-mb <n>",
+      "size of each generated model in MB (TinyLlama widths, so at least one layer: about 360 MB; at least 1024 for the reported figures)",
+      "1100",
+    )
     .option("--method <m>", "merge method (linear or task_arithmetic stream in row chunks)", "linear")
     .option("--dir <dir>", "where to generate the models (default: the OS temp folder)")
     .option("--repeats <n>", "runs of each of raw and merge; the fastest counts", "2")

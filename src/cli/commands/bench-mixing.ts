@@ -21,12 +21,25 @@ export function registerBench(bench: Command): void {
       if (o.family !== undefined) {
         if (o.family !== "qwen2.5-coder") throw new Error(`--family knows only qwen2.5-coder, not "${o.family}"`);
         const tokens = wholeNumber("--tokens", o.tokens, 4000);
-        const r = await benchFamilyPair({ tokens, repeats: wholeNumber("--repeats", o.repeats, 50), topK: wholeNumber("--top-k", o.topK, 4096), dir: o.dir, log: (s) => console.error(s) });
-        console.log(o.json ? JSON.stringify(r, null, 2) : Object.entries(r).map(([k, v]) => `${k.padEnd(22)} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join("\n"));
+        const r = await benchFamilyPair({
+          tokens,
+          repeats: wholeNumber("--repeats", o.repeats, 50),
+          topK: wholeNumber("--top-k", o.topK, 4096),
+          dir: o.dir,
+          log: (s) => console.error(s),
+        });
+        console.log(
+          o.json
+            ? JSON.stringify(r, null, 2)
+            : Object.entries(r)
+                .map(([k, v]) => `${k.padEnd(22)} ${typeof v === "object" ? JSON.stringify(v) : String(v)}`)
+                .join("\n"),
+        );
         return;
       }
       const vocabs = o.vocab.split(",").map((v) => Number(v.trim()));
-      if (vocabs.some((v) => !Number.isInteger(v) || v < 258 || v > 200_000)) throw new Error(`--vocab must list integers from 258 to 200000, not "${o.vocab}"`);
+      if (vocabs.some((v) => !Number.isInteger(v) || v < 258 || v > 200_000))
+        throw new Error(`--vocab must list integers from 258 to 200000, not "${o.vocab}"`);
       const result = await benchMixing({
         vocabs,
         tokens: wholeNumber("--tokens", o.tokens, 4000),

@@ -20,7 +20,9 @@ function print(result: object, json: boolean | undefined): void {
 export function registerBench(bench: Command): void {
   bench
     .command("routing")
-    .description("Train the router (or the cascade's answer scorer) on one RouteLLM-format file and report APGR, CPT(50/80%), cost at 95% and the accuracy curve on another.")
+    .description(
+      "Train the router (or the cascade's answer scorer) on one RouteLLM-format file and report APGR, CPT(50/80%), cost at 95% and the accuracy curve on another.",
+    )
     .requiredOption("--train <file>", "RouteLLM-format JSON lines to learn from")
     .requiredOption("--test <file>", "RouteLLM-format JSON lines to report on (ideally subjects the training file lacks)")
     .option("--strategy <s>", "router (decides before any model runs) or cascade (reads the weak answer; needs weak_response)", "router")
@@ -40,7 +42,9 @@ export function registerBench(bench: Command): void {
     });
   bench
     .command("completion")
-    .description("Chorus's own time per inline completion request (model time and debounce excluded), cache-hit time, and requests in flight under a burst of keystrokes.")
+    .description(
+      "Chorus's own time per inline completion request (model time and debounce excluded), cache-hit time, and requests in flight under a burst of keystrokes.",
+    )
     .option("--requests <n>", "sequential requests to time", "300")
     .option("--burst <n>", "keystrokes in the burst", "200")
     .option("--model-ms <n>", "simulated model time per request", "20")

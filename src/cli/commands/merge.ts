@@ -54,7 +54,9 @@ export function progressPrinter(stream: NodeJS.WriteStream): (p: MergeProgress) 
       lastDraw = now;
       const width = 30;
       const filled = Math.round(frac * width);
-      stream.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${current}  ${p.tensor.slice(0, 30).padEnd(30)}`);
+      stream.write(
+        `\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${current}  ${p.tensor.slice(0, 30).padEnd(30)}`,
+      );
       if (frac >= 1) stream.write("\n");
       return;
     }
@@ -76,7 +78,10 @@ function num(raw: string | undefined, flag: string): number | undefined {
 function planOf(planFile: string | undefined, o: MergeOpts): Promise<MergePlan> | MergePlan {
   if (planFile) {
     const conflicting = (["method", "models", "base", "weights", "density", "t", "lambda", "tokenizerSource"] as const).filter((k) => o[k] !== undefined);
-    if (conflicting.length) throw new MergeConfigError(`give either a plan file or --${conflicting[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}, not both: put the parameters in the plan`);
+    if (conflicting.length)
+      throw new MergeConfigError(
+        `give either a plan file or --${conflicting[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}, not both: put the parameters in the plan`,
+      );
     return readPlanFile(planFile);
   }
   if (!o.method) throw new MergeConfigError(`give a plan file (chorus merge plan.yaml) or --method and --models`);
@@ -129,9 +134,13 @@ async function optimizeForCode(plan: MergePlan, out: string, o: MergeOpts, signa
     const result: MergeResult = { path: report.out, bytes: header.fileSize, tensors: header.tensors.length, seconds: (performance.now() - started) / 1000 };
     jsonLine({ result, report });
   }
-  console.log(`best ${report.target} = ${report.best.value.map((v) => v.toFixed(3)).join(", ")}: ${report.best.bitsPerByte.toFixed(4)} bits/byte on your code, written to ${report.out}`);
+  console.log(
+    `best ${report.target} = ${report.best.value.map((v) => v.toFixed(3)).join(", ")}: ${report.best.bitsPerByte.toFixed(4)} bits/byte on your code, written to ${report.out}`,
+  );
   for (const i of report.inputs)
-    console.log(`  vs ${path.basename(i.model)}: ${i.bitsPerByte.toFixed(4)} bits/byte → ${i.gainBitsPerByte >= 0 ? "gain" : "loss"} ${Math.abs(i.gainPercent).toFixed(1)}%`);
+    console.log(
+      `  vs ${path.basename(i.model)}: ${i.bitsPerByte.toFixed(4)} bits/byte → ${i.gainBitsPerByte >= 0 ? "gain" : "loss"} ${Math.abs(i.gainPercent).toFixed(1)}%`,
+    );
 }
 
 export function register(program: Command): void {
@@ -146,10 +155,16 @@ export function register(program: Command): void {
     .option("--t <t>", "slerp interpolation: one value, or several spread over the layers")
     .option("--lambda <l>", "scale of the merged task vector")
     .option("--out <file>", "output GGUF file (never one of the inputs)")
-    .option("--dtype <type>", "output type: f32, f16, bf16, q8_0, or a llama.cpp k-quant mix: q4_k_m (as Ollama ships), q4_k_s, q5_k_m, q5_k_s, q6_k (default f16)")
+    .option(
+      "--dtype <type>",
+      "output type: f32, f16, bf16, q8_0, or a llama.cpp k-quant mix: q4_k_m (as Ollama ships), q4_k_s, q5_k_m, q5_k_s, q6_k (default f16)",
+    )
     .option("--seed <n>", "seed for DARE/DELLA's random drops (default 0)")
     .option("--name <name>", "general.name of the merged model")
-    .option("--tokenizer-source <file>", "the model whose tokenizer and metadata (EOS, chat template, added tokens) the output takes (default: the base, else the first model)")
+    .option(
+      "--tokenizer-source <file>",
+      "the model whose tokenizer and metadata (EOS, chat template, added tokens) the output takes (default: the base, else the first model)",
+    )
     .option("--optimize <param>", "merge for my code: search t (slerp) or weights to minimise cross-entropy on --sample")
     .option("--sample <paths>", "comma-separated files or folders of your code for --optimize (default: the current folder)")
     .option("--evaluations <n>", "merges to try with --optimize", "7")
@@ -157,8 +172,14 @@ export function register(program: Command): void {
     .option("--progress <style>", "progress on stderr: bar (default) or json (one JSON object per line, for programs)")
     .option("--ollama <name>", "register the result with Ollama under this name")
     .option("--ollama-url <url>", "Ollama's address", DEFAULT_OLLAMA_URL)
-    .option("--ollama-like <model>", "with --ollama: keep this Ollama model's template, parameters and system prompt (the model merged from), so FIM and chat keep working")
-    .addHelpText("after", `\nMethods:\n${METHOD_NAMES.map((m) => `  ${m.padEnd(17)} ${METHOD_DESCRIPTIONS[m]}`).join("\n")}\n\nExample:\n  chorus merge --method slerp --models a.gguf,b.gguf --t 0.3 --out ab.gguf`)
+    .option(
+      "--ollama-like <model>",
+      "with --ollama: keep this Ollama model's template, parameters and system prompt (the model merged from), so FIM and chat keep working",
+    )
+    .addHelpText(
+      "after",
+      `\nMethods:\n${METHOD_NAMES.map((m) => `  ${m.padEnd(17)} ${METHOD_DESCRIPTIONS[m]}`).join("\n")}\n\nExample:\n  chorus merge --method slerp --models a.gguf,b.gguf --t 0.3 --out ab.gguf`,
+    )
     .action(async (planFile: string | undefined, o: MergeOpts) => {
       const plan = await planOf(planFile, o);
       if (o.dtype && planFile) plan.dtype = parseDtype(o.dtype, "--dtype");
@@ -167,10 +188,12 @@ export function register(program: Command): void {
       if (!out) throw new MergeConfigError(`--out is required: where to write the merged GGUF file`);
       // Checked before the merge, not after minutes of work.
       if (existsSync(out) && statSync(out).isDirectory()) throw new MergeConfigError(`--out ${out} is a folder: give the path of the GGUF file to write`);
-      if (o.progress !== undefined && o.progress !== "bar" && o.progress !== "json") throw new MergeConfigError(`--progress must be "bar" or "json", not "${o.progress}"`);
+      if (o.progress !== undefined && o.progress !== "bar" && o.progress !== "json")
+        throw new MergeConfigError(`--progress must be "bar" or "json", not "${o.progress}"`);
       if (o.ollama) {
         checkOllamaModelName(o.ollama);
-        if (!URL.canParse(o.ollamaUrl ?? DEFAULT_OLLAMA_URL)) throw new MergeConfigError(`--ollama-url "${o.ollamaUrl}" is not a URL; Ollama's is usually ${DEFAULT_OLLAMA_URL}`);
+        if (!URL.canParse(o.ollamaUrl ?? DEFAULT_OLLAMA_URL))
+          throw new MergeConfigError(`--ollama-url "${o.ollamaUrl}" is not a URL; Ollama's is usually ${DEFAULT_OLLAMA_URL}`);
       }
       const ac = new AbortController();
       // Every signal that ends a process from outside (Ctrl-C, `kill`, a closed terminal) cancels the merge the same
@@ -191,10 +214,17 @@ export function register(program: Command): void {
           const result = await runMerge({ plan, out, signal: ac.signal, onProgress });
           if (o.progress === "json") jsonLine({ result });
           for (const note of result.notes ?? []) console.error(`note: ${note}`);
-          console.log(`merged ${plan.models.length + (plan.base ? 1 : 0)} models with ${plan.method} into ${result.path} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.seconds.toFixed(1)} s)`);
+          console.log(
+            `merged ${plan.models.length + (plan.base ? 1 : 0)} models with ${plan.method} into ${result.path} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.seconds.toFixed(1)} s)`,
+          );
         }
         if (o.ollama) {
-          await registerWithOllama(out, o.ollama, { url: o.ollamaUrl ?? DEFAULT_OLLAMA_URL, like: o.ollamaLike, signal: ac.signal, onStatus: (s) => console.error(`ollama: ${s}`) });
+          await registerWithOllama(out, o.ollama, {
+            url: o.ollamaUrl ?? DEFAULT_OLLAMA_URL,
+            like: o.ollamaLike,
+            signal: ac.signal,
+            onStatus: (s) => console.error(`ollama: ${s}`),
+          });
           console.log(`registered with Ollama as ${o.ollama}`);
         }
       } catch (e) {

@@ -41,8 +41,7 @@ export function register(program: Command): void {
       }
       const source = configPath ? `from ${configPath}` : discovered ? "found in Ollama" : "none configured";
       console.log(`Models (${source}):`);
-      if (rows.length === 0)
-        console.log("  none. Start Ollama, or write chorus.json with a \"models\" list (see README: CLI), or pass --config FILE.");
+      if (rows.length === 0) console.log('  none. Start Ollama, or write chorus.json with a "models" list (see README: CLI), or pass --config FILE.');
       for (const r of rows) {
         const mark = r.available === null ? " " : r.available ? "✓" : "✗";
         console.log(`  ${mark} ${r.id.padEnd(24)} ${r.provider.padEnd(8)} ${r.model}${r.tags.length ? `  [${r.tags.join(", ")}]` : ""}`);

@@ -24,7 +24,8 @@ function parseLines(spec: string, total: number): { start: number; end: number }
   const m = /^(\d+)(?:-(\d+))?$/.exec(spec.trim());
   const start = m ? Number(m[1]) : NaN;
   const end = m?.[2] ? Number(m[2]) : start;
-  if (!m || start < 1 || end < start || end > total) throw new Error(`--lines must be START-END within the file's ${total} lines, such as 10-40; got "${spec}".`);
+  if (!m || start < 1 || end < start || end > total)
+    throw new Error(`--lines must be START-END within the file's ${total} lines, such as 10-40; got "${spec}".`);
   return { start, end };
 }
 
@@ -33,7 +34,11 @@ function progress(e: ReviewEvent): void {
   if (e.type === "run-started") say(`${e.mode} review of ${e.file}:${e.lines.start}-${e.lines.end} by ${e.participants.join(", ")} (judge: ${e.judge})`);
   else if (e.type === "round-started") say(`— ${e.label}: ${e.models.join(", ")}`);
   else if (e.type === "model-retry")
-    say(e.cause === "context" ? `  ${e.model}: the prompt is too long for its context; asking again with ${e.reason}` : `  ${e.model}: unreadable reply (${e.reason}); asking again`);
+    say(
+      e.cause === "context"
+        ? `  ${e.model}: the prompt is too long for its context; asking again with ${e.reason}`
+        : `  ${e.model}: unreadable reply (${e.reason}); asking again`,
+    );
   else if (e.type === "model-done") say(`  ${e.model}: ${e.summary ?? "answered"}${e.form === "prose" ? " (kept as prose)" : ""}`);
   else if (e.type === "model-failed") say(`  ${e.model} dropped out: ${e.message}`);
 }
@@ -45,7 +50,9 @@ function printHuman(r: ReviewResult): void {
     const decision = r.verdict?.decisions.find((d) => d.finding === f.id);
     out.push(`${f.id} [${f.severity}/${f.category}] lines ${f.lines.start}-${f.lines.end}: ${f.title}`);
     out.push(`   ${f.rationale}`);
-    out.push(`   raised by ${f.raisedBy.join(", ")}; ${a.for} for, ${a.against} against${f.disputedBy.length ? ` (disputed by ${f.disputedBy.join(", ")})` : ""}`);
+    out.push(
+      `   raised by ${f.raisedBy.join(", ")}; ${a.for} for, ${a.against} against${f.disputedBy.length ? ` (disputed by ${f.disputedBy.join(", ")})` : ""}`,
+    );
     for (const n of f.notes.filter((x) => x.stance === "dispute")) out.push(`   ✗ ${n.model}: ${n.reason}`);
     if (decision) out.push(`   verdict: ${decision.decision}${decision.reason ? ` — ${decision.reason}` : ""}`);
     if (f.patch) out.push(`   fix:\n${f.patch.replace(/^/gm, "     | ")}`);
@@ -77,7 +84,13 @@ export function register(program: Command): void {
       // The config file's "review" section, checked with the chorus.review.* settings' schema (src/core/settings/review.ts).
       const { engine, collab, review: defaults } = await cliEngine(program);
       const configured = defaults.participants.length > 0 ? defaults.participants : undefined;
-      const participants = opts.models?.split(",").map((s) => s.trim()).filter(Boolean) ?? configured ?? engine.models.list().map((m) => m.id);
+      const participants =
+        opts.models
+          ?.split(",")
+          .map((s) => s.trim())
+          .filter(Boolean) ??
+        configured ??
+        engine.models.list().map((m) => m.id);
       if (participants.length === 0) throw new Error("No models to review with: add models to the config file (or start Ollama), or pass --models.");
       // A final newline ends the last line; it does not start another.
       const all = text.replace(/\r?\n$/, "").split(/\r?\n/);

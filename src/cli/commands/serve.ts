@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .option("--memory-mb <mb>", `memory budget for loaded models (default ${SIDECAR_DEFAULTS.memoryMb})`)
     .option("--no-ollama", "do not serve the models Ollama has downloaded")
     .option("--no-gpu", "run on the CPU even when a GPU is found")
-    .option("--cache-dir <dir>", "where --demo writes its models (default ~/.cache/chorus)")
+    .option("--cache-dir <dir>", "where --demo writes its models and which model files loaded is remembered (default ~/.cache/chorus)")
     .option(
       "--adapter <NAME=BASE,PATH[@SCALE],...>",
       "serve BASE with GGUF LoRA adapters attached (scale default 1) as the model NAME (repeat for more)",
@@ -67,8 +67,8 @@ export function register(program: Command): void {
       for (const p of fromFile.problems) console.error(`warning: ${p}`);
       const userPresets = mergePresets(fromFile.presets, fromFlags);
       const folders = [...opts.models];
+      const cache = opts.cacheDir ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "chorus");
       if (opts.demo) {
-        const cache = opts.cacheDir ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "chorus");
         folders.push(await ensureDemoModels(cache, undefined, (line) => console.error(line)));
       }
       const token = randomBytes(24).toString("hex");
@@ -85,6 +85,7 @@ export function register(program: Command): void {
         adapters,
         // User presets (config file, then flags) win over the demo's of the same name.
         builtInPresets: mergePresets(opts.demo ? demoPresets() : [], userPresets),
+        cacheDir: cache,
         log: (m) => console.error(m),
       });
       for (const p of sidecar.problems()) console.error(`warning: ${p}`);
@@ -96,7 +97,8 @@ export function register(program: Command): void {
       const served = new Set(models);
       for (const p of sidecar.presets) {
         const missing = presetModels(p).filter((m) => !served.has(m));
-        if (missing.length) console.error(`warning: preset chorus/${p.name} uses ${missing.map((m) => `"${m}"`).join(", ")}, which this server does not serve (see Models)`);
+        if (missing.length)
+          console.error(`warning: preset chorus/${p.name} uses ${missing.map((m) => `"${m}"`).join(", ")}, which this server does not serve (see Models)`);
       }
       // The variables `chorus ask`/`models` (and `npm start`) read to reach a sidecar started by hand.
       console.log(`export CHORUS_SIDECAR_URL=${sidecar.url}`);

@@ -29,6 +29,8 @@ export function register(program: Command): void {
       if (rows.length === 0) return console.log("No model calls recorded yet.");
       console.log(`${opts.by.padEnd(24)} calls  errors      cost   p50 ms`);
       for (const r of rows)
-        console.log(`${r.key.padEnd(24)} ${String(r.calls).padStart(5)} ${String(r.errors).padStart(7)} ${`$${r.costUsd.toFixed(4)}`.padStart(9)} ${r.latencyP50Ms.toFixed(0).padStart(8)}`);
+        console.log(
+          `${r.key.padEnd(24)} ${String(r.calls).padStart(5)} ${String(r.errors).padStart(7)} ${`$${r.costUsd.toFixed(4)}`.padStart(9)} ${r.latencyP50Ms.toFixed(0).padStart(8)}`,
+        );
     });
 }

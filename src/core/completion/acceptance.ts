@@ -73,11 +73,13 @@ export class AcceptanceTracker {
     this.offers.delete(editorKey);
     if (!decisionId) return;
     this.opts.onFeedback(decisionId, { kind: "accepted" });
-    const set = this.opts.setTimer ?? ((fn, ms) => {
-      const t = setTimeout(fn, ms);
-      t.unref?.();
-      return { dispose: () => clearTimeout(t) };
-    });
+    const set =
+      this.opts.setTimer ??
+      ((fn, ms) => {
+        const t = setTimeout(fn, ms);
+        t.unref?.();
+        return { dispose: () => clearTimeout(t) };
+      });
     const timer = set(() => {
       this.timers.delete(timer);
       const doc = readDocument();

@@ -143,7 +143,14 @@ export class CompletionEngine {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
     signal.addEventListener("abort", onAbort, { once: true });
-    const input: CompletionInput = { prefix: fim.prefix, suffix: fim.suffix, languageId: doc.languageId, filePath: doc.filePath, atLineEnd: shape.atLineEnd, multiline: shape.multiline };
+    const input: CompletionInput = {
+      prefix: fim.prefix,
+      suffix: fim.suffix,
+      languageId: doc.languageId,
+      filePath: doc.filePath,
+      atLineEnd: shape.atLineEnd,
+      multiline: shape.multiline,
+    };
     const tModel = this.now();
     const call = this.opts.engine.complete(input, controller.signal, this.opts.modeKey?.());
     const settled = call.then(
@@ -179,7 +186,14 @@ export class CompletionEngine {
    * Exact hit, or the editor's last answered completion when the user has since typed its start. Only that one
    * earlier prefix is tried: building and hashing a key per possible earlier prefix would cost more than it saves.
    */
-  private lookup(key: string, keyOf: (p: string) => string, prefix: string, suffix: string, multiline: boolean, lastPrefix: string | undefined): { text: string; output: CompletionOutput } | undefined {
+  private lookup(
+    key: string,
+    keyOf: (p: string) => string,
+    prefix: string,
+    suffix: string,
+    multiline: boolean,
+    lastPrefix: string | undefined,
+  ): { text: string; output: CompletionOutput } | undefined {
     const exact = this.cache.get(key);
     if (exact) {
       const text = cleanCompletion(exact.text, suffix, multiline);

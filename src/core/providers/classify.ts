@@ -62,7 +62,8 @@ function facts(e: unknown): Facts {
     if (typeof b.code === "string") f.code = b.code;
   }
   const headers = r.headers;
-  if (headers instanceof Headers) f.retryAfter = headers.get("retry-after-ms") !== null ? String(Number(headers.get("retry-after-ms")) / 1000) : headers.get("retry-after");
+  if (headers instanceof Headers)
+    f.retryAfter = headers.get("retry-after-ms") !== null ? String(Number(headers.get("retry-after-ms")) / 1000) : headers.get("retry-after");
   // Socket failures hide in a chain of causes (APIConnectionError → TypeError "fetch failed" → Error {code}).
   let c: unknown = e;
   for (let depth = 0; depth < 6 && typeof c === "object" && c !== null; depth++) {
@@ -72,7 +73,8 @@ function facts(e: unknown): Facts {
       break;
     }
     if (c instanceof TypeError && c.message === "terminated") f.netCode ??= "UND_ERR_SOCKET";
-    if ((c instanceof TypeError && c.message === "fetch failed") || (c as { name?: unknown }).name === "APIConnectionError") f.connectFailure = "connection failed";
+    if ((c instanceof TypeError && c.message === "fetch failed") || (c as { name?: unknown }).name === "APIConnectionError")
+      f.connectFailure = "connection failed";
     else if (f.connectFailure && c instanceof Error) f.connectFailure = c.message;
     c = (c as { cause?: unknown }).cause;
   }
@@ -96,8 +98,10 @@ function said(msg: string | undefined): string {
 }
 
 const MODEL_MISSING = /model.*not found|model_not_found|does not exist|no such model|unknown model|not a valid model/i;
-const CONTEXT = /context length|context window|maximum context|context_length_exceeded|too many tokens|exceeds the (?:context|available)|prompt is too long|input length exceeds/i;
-const UNSUPPORTED = /does not support (?:insert|generate|chat|embed|fim|suffix)|suffix.{0,40}not (?:currently )?supported|not support(?:ed)? (?:suffix|embeddings|logprobs)|unsupported (?:parameter|argument).{0,20}suffix|logprobs.{0,40}not supported/i;
+const CONTEXT =
+  /context length|context window|maximum context|context_length_exceeded|too many tokens|exceeds the (?:context|available)|prompt is too long|input length exceeds/i;
+const UNSUPPORTED =
+  /does not support (?:insert|generate|chat|embed|fim|suffix)|suffix.{0,40}not (?:currently )?supported|not support(?:ed)? (?:suffix|embeddings|logprobs)|unsupported (?:parameter|argument).{0,20}suffix|logprobs.{0,40}not supported/i;
 const CUT = /did not receive done|ended before|premature|unexpected end/i;
 
 /**
@@ -130,7 +134,10 @@ export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): 
   if (stop === "timeout") {
     const secs = ctx.timeoutMs !== undefined ? ` within ${Math.round(ctx.timeoutMs / 100) / 10} s` : " in time";
     const who = modelName(ctx);
-    return make("timeout", `${who.charAt(0).toUpperCase()}${who.slice(1)} at ${ctx.endpoint} did not answer${secs} — try again, raise the timeout, or choose a faster model.`);
+    return make(
+      "timeout",
+      `${who.charAt(0).toUpperCase()}${who.slice(1)} at ${ctx.endpoint} did not answer${secs} — try again, raise the timeout, or choose a faster model.`,
+    );
   }
   if (f.name === "AbortError" || f.name === "APIUserAbortError") return make("cancelled", `The request to ${modelName(ctx)} at ${ctx.endpoint} was cancelled.`);
 
@@ -147,7 +154,11 @@ export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): 
     return make("unreachable", `The connection to ${where} was lost mid-reply (${f.netCode}) — try again.`, { retry: true });
   if (f.status === undefined && f.connectFailure) {
     const todo =
-      ctx.provider === "ollama" ? "check chorus.ollamaUrl" : ctx.provider === "sidecar" ? "restart it with 'Chorus: Restart Sidecar'" : "check the endpoint in chorus.models";
+      ctx.provider === "ollama"
+        ? "check chorus.ollamaUrl"
+        : ctx.provider === "sidecar"
+          ? "restart it with 'Chorus: Restart Sidecar'"
+          : "check the endpoint in chorus.models";
     return make("unreachable", `Cannot connect to ${where} (${f.connectFailure}) — ${todo}.`);
   }
 
@@ -156,40 +167,53 @@ export function classifyError(e: unknown, ctx: ErrorContext, stop: StopReason): 
     if (cloud) return make("unauthorized", cloud);
     if (ctx.provider === "sidecar")
       return make("unauthorized", `The Chorus sidecar at ${ctx.endpoint} rejected Chorus's access token — restart the sidecar ('Chorus: Restart Sidecar').`);
-    if (ctx.hasApiKey === false)
-      return make("unauthorized", `${Where} needs an API key and none is set — run 'Chorus: Set API Key…'.`);
+    if (ctx.hasApiKey === false) return make("unauthorized", `${Where} needs an API key and none is set — run 'Chorus: Set API Key…'.`);
     return make("unauthorized", `The API key for ${ctx.endpoint} was rejected (HTTP ${f.status}) — run 'Chorus: Set API Key…'.`);
   }
   if (f.status === 429 || /rate.?limit/i.test(text)) {
     const after = parseRetryAfter(f.retryAfter ?? ctx.retryAfter);
     const when = after !== undefined ? `retry after ${Math.ceil(after / 1000)} s` : "try again shortly";
-    return make("rate_limited", `${Where} is rate-limiting requests — ${when}, or add a fallback model${said(f.serverMessage)}.`, { retryAfterMs: after, retry: true });
+    return make("rate_limited", `${Where} is rate-limiting requests — ${when}, or add a fallback model${said(f.serverMessage)}.`, {
+      retryAfterMs: after,
+      retry: true,
+    });
   }
   if (CONTEXT.test(text) || f.status === 413)
-    return make("context_too_long", `The prompt is too long for ${modelName(ctx)} at ${ctx.endpoint} — shorten the input or choose a model with a larger context${said(f.serverMessage)}.`);
+    return make(
+      "context_too_long",
+      `The prompt is too long for ${modelName(ctx)} at ${ctx.endpoint} — shorten the input or choose a model with a larger context${said(f.serverMessage)}.`,
+    );
   if (UNSUPPORTED.test(text))
-    return make("unsupported", `${modelName(ctx)} at ${ctx.endpoint} cannot do this request${said(f.serverMessage ?? f.message)} — choose a model that supports it.`);
+    return make(
+      "unsupported",
+      `${modelName(ctx)} at ${ctx.endpoint} cannot do this request${said(f.serverMessage ?? f.message)} — choose a model that supports it.`,
+    );
   if (MODEL_MISSING.test(text)) {
     const m = ctx.model ?? "the model";
     if (ctx.provider === "ollama") return make("model_missing", `Model '${m}' is not pulled in Ollama — run \`ollama pull ${m}\`.`);
     if (hostFamily(ctx.endpoint) === "azure")
-      return make("model_missing", `Deployment '${m}' does not exist at ${ctx.endpoint} — an Azure OpenAI model's name is its deployment's name (Azure portal → Deployments); check it in chorus.models${said(f.serverMessage)}.`);
+      return make(
+        "model_missing",
+        `Deployment '${m}' does not exist at ${ctx.endpoint} — an Azure OpenAI model's name is its deployment's name (Azure portal → Deployments); check it in chorus.models${said(f.serverMessage)}.`,
+      );
     return make("model_missing", `Model '${m}' does not exist at ${ctx.endpoint} — check the model name in chorus.models${said(f.serverMessage)}.`);
   }
   if (f.status === 404) {
-    const hint = ctx.provider === "ollama" ? "check that chorus.ollamaUrl points at Ollama" : "check the endpoint URL (OpenAI-compatible servers usually end in /v1)";
+    const hint =
+      ctx.provider === "ollama" ? "check that chorus.ollamaUrl points at Ollama" : "check the endpoint URL (OpenAI-compatible servers usually end in /v1)";
     return make("server", `${Where} has no such API route (HTTP 404) — ${hint}${said(f.serverMessage)}.`);
   }
   if (f.status !== undefined && f.status >= 500) {
     const after = parseRetryAfter(f.retryAfter ?? ctx.retryAfter);
     return make("server", `${Where} failed (HTTP ${f.status}) — try again later${said(f.serverMessage)}.`, { retryAfterMs: after, retry: true });
   }
-  if (f.status !== undefined)
-    return make("server", `${Where} rejected the request (HTTP ${f.status})${said(f.serverMessage)}.`);
+  if (f.status !== undefined) return make("server", `${Where} rejected the request (HTTP ${f.status})${said(f.serverMessage)}.`);
   if (e instanceof SyntaxError)
-    return make("malformed", `${Where} sent a reply Chorus cannot read (${f.message}) — check that the endpoint is an ${ctx.provider === "ollama" ? "Ollama" : "OpenAI-compatible"} server.`);
-  if (CUT.test(f.message))
-    return make("malformed", `The reply from ${modelName(ctx)} at ${ctx.endpoint} ended before it was complete — try again.`);
+    return make(
+      "malformed",
+      `${Where} sent a reply Chorus cannot read (${f.message}) — check that the endpoint is an ${ctx.provider === "ollama" ? "Ollama" : "OpenAI-compatible"} server.`,
+    );
+  if (CUT.test(f.message)) return make("malformed", `The reply from ${modelName(ctx)} at ${ctx.endpoint} ended before it was complete — try again.`);
   if (f.serverMessage !== undefined || f.name === "Error" || f.name === "APIError")
     // An error the server reported inside an otherwise fine stream (Ollama's {"error": …} line, an SSE error event).
     return make("server", `${Where} reported an error: ${safeText(f.serverMessage ?? f.message, 300)}`);

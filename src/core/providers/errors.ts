@@ -51,8 +51,5 @@ export function isProviderError(e: unknown): e is ProviderError {
 }
 
 export function isAbortError(e: unknown): boolean {
-  return (
-    (e instanceof Error && (e.name === "AbortError" || e.name === "APIUserAbortError")) ||
-    (isProviderError(e) && e.kind === "cancelled")
-  );
+  return (e instanceof Error && (e.name === "AbortError" || e.name === "APIUserAbortError")) || (isProviderError(e) && e.kind === "cancelled");
 }

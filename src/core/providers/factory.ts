@@ -43,7 +43,12 @@ export function createProvider(model: ModelConfig & ProviderTuning, apiKey: stri
   const common = { fetch: opts.fetch, policy: opts.policy, capabilities: model.capabilities ? () => model.capabilities! : undefined };
   switch (model.provider) {
     case "ollama":
-      return new OllamaProvider({ url: model.endpoint ?? opts.ollamaUrl, keepAlive: model.keepAlive ?? opts.ollamaKeepAlive, fimFamily: model.fimFamily, ...common });
+      return new OllamaProvider({
+        url: model.endpoint ?? opts.ollamaUrl,
+        keepAlive: model.keepAlive ?? opts.ollamaKeepAlive,
+        fimFamily: model.fimFamily,
+        ...common,
+      });
     case "openai":
       return new OpenAIProvider({
         target: { baseURL: model.endpoint ?? DEFAULT_OPENAI_URL, apiKey },
@@ -55,8 +60,7 @@ export function createProvider(model: ModelConfig & ProviderTuning, apiKey: stri
       });
     case "sidecar":
       // A model with its own endpoint points at a sidecar someone started by hand (`chorus serve`), key and all.
-      if (model.endpoint)
-        return new OpenAIProvider({ kind: "sidecar", target: { baseURL: sidecarBaseUrl(model.endpoint), apiKey }, fim: "suffix", ...common });
+      if (model.endpoint) return new OpenAIProvider({ kind: "sidecar", target: { baseURL: sidecarBaseUrl(model.endpoint), apiKey }, fim: "suffix", ...common });
       return createSidecarProvider(opts.sidecar ?? (() => undefined), common);
     default:
       throw new Error(`Model "${model.id}": unknown provider "${String(model.provider)}" — use ollama, openai or sidecar.`);

@@ -24,7 +24,13 @@ export function estimateTokens(text: string): number {
  * The num_ctx to send, or undefined to leave Ollama's default. `floor` is the largest num_ctx already sent for
  * this model: never asking for less keeps Ollama from reloading the model back and forth between sizes.
  */
-export function numCtxFor(model: string, promptTokens: number, maxTokens: number | undefined, contextLength: number | undefined, floor = 0): number | undefined {
+export function numCtxFor(
+  model: string,
+  promptTokens: number,
+  maxTokens: number | undefined,
+  contextLength: number | undefined,
+  floor = 0,
+): number | undefined {
   if (contextLength !== undefined && promptTokens >= contextLength)
     throw new ProviderError(
       "context_too_long",

@@ -28,7 +28,10 @@ export interface OllamaModelFacts {
 export function isOllamaCloudName(name: string): boolean {
   const colon = name.lastIndexOf(":");
   if (colon < 0) return false;
-  const tag = name.slice(colon + 1).trim().toLowerCase();
+  const tag = name
+    .slice(colon + 1)
+    .trim()
+    .toLowerCase();
   return tag === "cloud" || (!tag.includes("/") && tag.endsWith("-cloud"));
 }
 

@@ -113,53 +113,65 @@ export class OllamaProvider implements Provider {
 
   chat(req: ChatRequest, signal?: AbortSignal): AsyncIterable<Delta> {
     const seen: Seen = {};
-    return guardedStream(this.policyFor(req), () => this.ctx(req.model, seen), signal, async (s) => {
-      const facts = await this.facts(req.model);
-      const budget = thinkingBudget(req, facts);
-      // Chat templates add a few tokens around each message.
-      const tokens = req.messages.reduce((n, m) => n + estimateTokens(m.content) + 8, 0);
-      const stream = await this.client(s, seen).chat({
-        model: req.model,
-        messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
-        stream: true,
-        ...(budget.think === false ? { think: false } : {}),
-        ...this.common({ ...req, maxTokens: budget.maxTokens }, this.sized({ ...req, maxTokens: budget.maxTokens }, tokens, facts)),
-      });
-      // A thinking model's thoughts arrive in message.thinking: kept out of the answer; their tokens are in eval_count.
-      return this.deltas(stream, req.model, (c) => c.message?.content);
-    });
+    return guardedStream(
+      this.policyFor(req),
+      () => this.ctx(req.model, seen),
+      signal,
+      async (s) => {
+        const facts = await this.facts(req.model);
+        const budget = thinkingBudget(req, facts);
+        // Chat templates add a few tokens around each message.
+        const tokens = req.messages.reduce((n, m) => n + estimateTokens(m.content) + 8, 0);
+        const stream = await this.client(s, seen).chat({
+          model: req.model,
+          messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+          stream: true,
+          ...(budget.think === false ? { think: false } : {}),
+          ...this.common({ ...req, maxTokens: budget.maxTokens }, this.sized({ ...req, maxTokens: budget.maxTokens }, tokens, facts)),
+        });
+        // A thinking model's thoughts arrive in message.thinking: kept out of the answer; their tokens are in eval_count.
+        return this.deltas(stream, req.model, (c) => c.message?.content);
+      },
+    );
   }
 
   complete(req: FimRequest, signal?: AbortSignal): AsyncIterable<Delta> {
     const seen: Seen = {};
-    return guardedStream(this.policyFor(req), () => this.ctx(req.model, seen), signal, async (s) => {
-      const facts = await this.facts(req.model);
-      const plan = this.noInsert.has(req.model) ? planFim(req.model, withoutInsert(facts), this.opts.fimFamily) : planFim(req.model, facts, this.opts.fimFamily);
-      const generate = async (p: OllamaFimPlan): Promise<AsyncIterable<unknown>> => {
-        const { stop, ...fields } = promptFields(req, p);
-        return this.client(s, seen).generate({
-          model: req.model,
-          ...fields,
-          stream: true,
-          // Completions never think: thinking spends the token budget and the ghost text's latency on text no one sees.
-          think: false,
-          ...this.common({ ...req, stop: [...(req.stop ?? []), ...stop] }, this.sized(req, estimateTokens(fields.prompt + (fields.suffix ?? "")), facts)),
-        });
-      };
-      let used = plan;
-      let stream: AsyncIterable<unknown>;
-      try {
-        stream = await generate(plan);
-      } catch (e) {
-        // An Ollama that did not report capabilities refuses `suffix` for a template without .Suffix: 400 "… does not
-        // support insert" (server/routes.go). Remember it and ask again without the suffix.
-        if (plan.kind !== "suffix" || !/does not support insert/i.test(e instanceof Error ? e.message : String(e))) throw e;
-        this.noInsert.add(req.model);
-        used = planFim(req.model, withoutInsert(facts), this.opts.fimFamily);
-        stream = await generate(used);
-      }
-      return this.deltas(stream, req.model, (c) => c.response, used.kind === "prefix-only" ? used.why : undefined);
-    });
+    return guardedStream(
+      this.policyFor(req),
+      () => this.ctx(req.model, seen),
+      signal,
+      async (s) => {
+        const facts = await this.facts(req.model);
+        const plan = this.noInsert.has(req.model)
+          ? planFim(req.model, withoutInsert(facts), this.opts.fimFamily)
+          : planFim(req.model, facts, this.opts.fimFamily);
+        const generate = async (p: OllamaFimPlan): Promise<AsyncIterable<unknown>> => {
+          const { stop, ...fields } = promptFields(req, p);
+          return this.client(s, seen).generate({
+            model: req.model,
+            ...fields,
+            stream: true,
+            // Completions never think: thinking spends the token budget and the ghost text's latency on text no one sees.
+            think: false,
+            ...this.common({ ...req, stop: [...(req.stop ?? []), ...stop] }, this.sized(req, estimateTokens(fields.prompt + (fields.suffix ?? "")), facts)),
+          });
+        };
+        let used = plan;
+        let stream: AsyncIterable<unknown>;
+        try {
+          stream = await generate(plan);
+        } catch (e) {
+          // An Ollama that did not report capabilities refuses `suffix` for a template without .Suffix: 400 "… does not
+          // support insert" (server/routes.go). Remember it and ask again without the suffix.
+          if (plan.kind !== "suffix" || !/does not support insert/i.test(e instanceof Error ? e.message : String(e))) throw e;
+          this.noInsert.add(req.model);
+          used = planFim(req.model, withoutInsert(facts), this.opts.fimFamily);
+          stream = await generate(used);
+        }
+        return this.deltas(stream, req.model, (c) => c.response, used.kind === "prefix-only" ? used.why : undefined);
+      },
+    );
   }
 
   /** num_ctx for this request, remembered per model so later requests never shrink it (a shrink reloads the model). */
@@ -260,10 +272,14 @@ export class OllamaProvider implements Provider {
   }
 
   private malformed(model: string | undefined, what: string): ProviderError {
-    return new ProviderError("malformed", `Ollama at ${this.endpoint} sent a reply Chorus cannot read (${what}) — check that chorus.ollamaUrl points at Ollama.`, {
-      endpoint: this.endpoint,
-      model,
-    });
+    return new ProviderError(
+      "malformed",
+      `Ollama at ${this.endpoint} sent a reply Chorus cannot read (${what}) — check that chorus.ollamaUrl points at Ollama.`,
+      {
+        endpoint: this.endpoint,
+        model,
+      },
+    );
   }
 }
 

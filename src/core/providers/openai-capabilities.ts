@@ -17,7 +17,6 @@ export type FimMode = "auto" | "suffix" | "template";
 // plain continuation that ignores the code after the cursor, so a known template is the safer default there.
 const SUFFIX_HOSTS = new Set(["api.openai.com", "api.deepseek.com"]);
 
-
 /** Whether "auto" FIM should try the native `suffix` parameter first. */
 export function prefersNativeSuffix(kind: "openai" | "sidecar", endpoint: string): boolean {
   return kind === "sidecar" || SUFFIX_HOSTS.has(hostOf(endpoint));

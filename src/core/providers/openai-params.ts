@@ -27,7 +27,6 @@ export interface ParamProfile {
 /** What one refusal teaches. */
 export type Lesson = { drop: DroppableParam } | { limitField: TokenLimitField };
 
-
 /** o1, o3-mini, o4-mini, gpt-5, gpt-5-mini… also behind a router prefix ("openai/o3-mini"). */
 export function isReasoningModelName(model: string): boolean {
   const name = model.slice(model.lastIndexOf("/") + 1);

@@ -153,7 +153,8 @@ export class OpenAIProvider implements Provider {
       throw this.malformed(t, req.model, `/embeddings returned ${Array.isArray(data) ? data.length : "no"} vectors for ${req.input.length} inputs`);
     const sorted = [...(data as { index?: unknown; embedding?: unknown }[])].sort((a, b) => Number(a.index ?? 0) - Number(b.index ?? 0));
     return sorted.map((d) => {
-      if (!Array.isArray(d.embedding) || d.embedding.some((x) => typeof x !== "number")) throw this.malformed(t, req.model, "an embedding is not a list of numbers");
+      if (!Array.isArray(d.embedding) || d.embedding.some((x) => typeof x !== "number"))
+        throw this.malformed(t, req.model, "an embedding is not a list of numbers");
       return d.embedding as number[];
     });
   }
@@ -179,11 +180,16 @@ export class OpenAIProvider implements Provider {
     const policy = req.timeoutMs !== undefined ? { ...this.policy, timeoutMs: req.timeoutMs } : this.policy;
     let t: OpenAITarget | undefined;
     const run = (): AsyncGenerator<Delta> =>
-      guardedStream(policy, () => this.ctx(t, req.model), signal, (s) => {
-        t = this.target(); // per attempt: a retry after a sidecar restart goes to the new port
-        if (fim) t = { ...t, baseURL: fimBaseURL(t.baseURL) };
-        return open(this.client(t), s, t);
-      });
+      guardedStream(
+        policy,
+        () => this.ctx(t, req.model),
+        signal,
+        (s) => {
+          t = this.target(); // per attempt: a retry after a sidecar restart goes to the new port
+          if (fim) t = { ...t, baseURL: fimBaseURL(t.baseURL) };
+          return open(this.client(t), s, t);
+        },
+      );
     for (;;) {
       let started = false;
       try {
@@ -232,11 +238,11 @@ export class OpenAIProvider implements Provider {
       ? `spent its whole output limit (${usage.reasoningTokens}${of} tokens) on reasoning and wrote no answer`
       : `reached its output limit${limit !== undefined ? ` (${limit} tokens)` : ""} before writing any answer`;
     const effort = reasoning ? ', or set its "reasoningEffort" to "low"' : "";
-    return new ProviderError(
-      "output_limit",
-      `'${req.model}' at ${t.baseURL} ${spent} — raise "maxOutputTokens" for this model in chorus.models${effort}.`,
-      { endpoint: t.baseURL, model: req.model, usage },
-    );
+    return new ProviderError("output_limit", `'${req.model}' at ${t.baseURL} ${spent} — raise "maxOutputTokens" for this model in chorus.models${effort}.`, {
+      endpoint: t.baseURL,
+      model: req.model,
+      usage,
+    });
   }
 
   private ctx(t: OpenAITarget | undefined, model: string | undefined): ErrorContext {
@@ -251,6 +257,9 @@ export class OpenAIProvider implements Provider {
   }
 
   private cut(t: OpenAITarget, model: string): ProviderError {
-    return new ProviderError("malformed", `The reply from '${model}' at ${t.baseURL} ended before it was complete — try again.`, { endpoint: t.baseURL, model });
+    return new ProviderError("malformed", `The reply from '${model}' at ${t.baseURL} ended before it was complete — try again.`, {
+      endpoint: t.baseURL,
+      model,
+    });
   }
 }

@@ -35,7 +35,11 @@ export async function listSidecarPresets(connection: SidecarConnection, signal?:
   if (!c) return { presets: [], problems: [] };
   const url = `${sidecarBaseUrl(c.url)}/models`;
   const r = await fetch(url, { headers: { authorization: `Bearer ${c.token}` }, signal: signal ?? AbortSignal.timeout(LIST_TIMEOUT_MS) });
-  if (!r.ok) throw new ProviderError("server", `The sidecar at ${c.url} answered ${r.status} to /v1/models; check CHORUS_SIDECAR_TOKEN or restart it.`, { endpoint: c.url, status: r.status });
+  if (!r.ok)
+    throw new ProviderError("server", `The sidecar at ${c.url} answered ${r.status} to /v1/models; check CHORUS_SIDECAR_TOKEN or restart it.`, {
+      endpoint: c.url,
+      status: r.status,
+    });
   const body = (await r.json()) as { data?: unknown; chorus?: { problems?: unknown; compute?: unknown } };
   const data: ListedModel[] = Array.isArray(body.data) ? (body.data as ListedModel[]) : [];
   const presets = data

@@ -35,5 +35,13 @@ export function createSidecarProvider(connection: SidecarConnection, opts: Sidec
   };
   // The sidecar implements `suffix` on /v1/completions itself, so FIM never needs a template there; and it fits an
   // editor's prompt to each model's context (small contexts, byte-level test models) when asked to.
-  return new OpenAIProvider({ kind: "sidecar", target, fetch: opts.fetch, policy: opts.policy, fim: "suffix", capabilities: opts.capabilities, truncatePrompt: true });
+  return new OpenAIProvider({
+    kind: "sidecar",
+    target,
+    fetch: opts.fetch,
+    policy: opts.policy,
+    fim: "suffix",
+    capabilities: opts.capabilities,
+    truncatePrompt: true,
+  });
 }

@@ -15,9 +15,17 @@ const httpUrl = z
 const modeId = (fallback: string) => z.string().transform((s) => s.trim() || fallback);
 
 export const GENERAL_SETTINGS = {
-  ollamaUrl: setting(z.union([z.literal("").transform(() => DEFAULT_OLLAMA_URL), httpUrl]), DEFAULT_OLLAMA_URL, "an http(s) URL such as http://127.0.0.1:11434"),
+  ollamaUrl: setting(
+    z.union([z.literal("").transform(() => DEFAULT_OLLAMA_URL), httpUrl]),
+    DEFAULT_OLLAMA_URL,
+    "an http(s) URL such as http://127.0.0.1:11434",
+  ),
   "privacy.localOnly": setting(z.boolean(), false, "true or false"),
-  "privacy.localOnlyGlobs": setting(z.array(z.string()), () => ["**/.env", "**/.env.*", "**/*.pem", "**/*.key", "**/secrets/**"], 'a list of glob patterns such as "**/.env"'),
+  "privacy.localOnlyGlobs": setting(
+    z.array(z.string()),
+    () => ["**/.env", "**/.env.*", "**/*.pem", "**/*.key", "**/secrets/**"],
+    'a list of glob patterns such as "**/.env"',
+  ),
   "modes.completion": setting(modeId("single"), "single", "a mode id such as single, route or cascade"),
   "modes.ask": setting(modeId("single"), "single", "a mode id such as single, route or cascade"),
   "modes.review": setting(modeId("debate"), "debate", "a mode id such as debate"),

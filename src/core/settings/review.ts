@@ -9,7 +9,11 @@ const modelIds = z.array(z.string()).transform((ids) => ids.map((id) => id.trim(
 export const REVIEW_SETTINGS = {
   participants: setting(modelIds, () => [], 'a list of model ids, such as ["local-coder", "gpt4o"]'),
   rounds: setting(z.number().int().min(1).max(MAX_ROUNDS), 2, `a whole number from 1 to ${MAX_ROUNDS}`),
-  judge: setting(z.string().transform((s) => s.trim() || undefined), undefined, "a model id"),
+  judge: setting(
+    z.string().transform((s) => s.trim() || undefined),
+    undefined,
+    "a model id",
+  ),
 };
 
 export interface ReviewSettings {

@@ -22,7 +22,11 @@ export const ROUTING_SETTINGS = {
   cascadeThreshold: setting(fraction, defaults.cascadeThreshold, "a number from 0 to 1"),
   cascadeRulesCompletion: setting(rules, () => [...defaults.cascadeRules.completion], rulesExpected),
   cascadeRulesAsk: setting(rules, () => [...defaults.cascadeRules.ask], rulesExpected),
-  fallbackChain: setting(z.array(z.string()).transform((ids) => ids.map((id) => id.trim()).filter(Boolean)), () => [], "a list of model ids"),
+  fallbackChain: setting(
+    z.array(z.string()).transform((ids) => ids.map((id) => id.trim()).filter(Boolean)),
+    () => [],
+    "a list of model ids",
+  ),
   learn: setting(z.boolean(), defaults.learn, "true or false"),
 };
 

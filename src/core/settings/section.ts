@@ -71,6 +71,11 @@ export function vscodeSettingsReader(get: (key: string) => unknown): SettingsRea
  */
 export function jsonSettingsReader(root: unknown, where: string): SettingsReader {
   const get = (path: string): unknown =>
-    path.split(".").reduce<unknown>((node, part) => (typeof node === "object" && node !== null && !Array.isArray(node) ? (node as Record<string, unknown>)[part] : undefined), root);
+    path
+      .split(".")
+      .reduce<unknown>(
+        (node, part) => (typeof node === "object" && node !== null && !Array.isArray(node) ? (node as Record<string, unknown>)[part] : undefined),
+        root,
+      );
   return { get, name: (path) => `${where}: "${path}"` };
 }

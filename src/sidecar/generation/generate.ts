@@ -116,7 +116,11 @@ export function checkPromptFits(loaded: LoadedModel, prompt: readonly TokenId[],
   const contextSize = loaded.context.contextSize;
   if (prompt.length === 0) throw badRequest("The prompt is empty.", "prompt");
   if (prompt.length >= contextSize)
-    throw badRequest(`The prompt has ${prompt.length} tokens but ${loaded.id} holds ${contextSize} in all; shorten the prompt.`, param, "context_length_exceeded");
+    throw badRequest(
+      `The prompt has ${prompt.length} tokens but ${loaded.id} holds ${contextSize} in all; shorten the prompt.`,
+      param,
+      "context_length_exceeded",
+    );
 }
 
 /** The entries decoding reads out of this model per step: the whole vocabulary when small, else the top K. */

@@ -1,15 +1,12 @@
 // Prompt tokens for the three request kinds: a plain completion, fill-in-the-middle (the model's own FIM tokens
 // when its vocabulary has them, else the prefix alone), and chat (the model's chat template when the GGUF carries
-// one, else a plain transcript).
+// one, rendered in the helper process by chat-templates.ts, else a plain transcript).
 
-import type { ChatHistoryItem, LlamaModel, Token } from "node-llama-cpp";
+import type { LlamaModel, Token } from "node-llama-cpp";
 import type { TokenId } from "../mixing/distribution";
-import { nodeLlamaCpp } from "../registry/load-llama-lib";
+import type { ChatTemplates, ChatTurn } from "./chat-templates";
 
-export interface ChatTurn {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
+export type { ChatTurn } from "./chat-templates";
 
 export interface PromptTokens {
   tokens: TokenId[];
@@ -17,6 +14,8 @@ export interface PromptTokens {
   stops: string[];
   /** How the prompt was built, for the response and for debugging FIM. */
   format: "plain" | "fim" | "prefix-only" | "template" | "transcript";
+  /** Why the model's own chat template was not used, when it has one. */
+  note?: string;
 }
 
 function withBos(model: LlamaModel, tokens: Token[]): TokenId[] {
@@ -49,20 +48,24 @@ function hasChatTemplate(model: LlamaModel): boolean {
   return typeof t === "string" && t.trim() !== "";
 }
 
-export async function chatPrompt(model: LlamaModel, messages: readonly ChatTurn[]): Promise<PromptTokens> {
+/** `path` is the model's file, whose template the helper process reads and runs. */
+export async function chatPrompt(model: LlamaModel, path: string, messages: readonly ChatTurn[], templates: ChatTemplates): Promise<PromptTokens> {
+  let note: string | undefined;
   if (hasChatTemplate(model)) {
-    const lib = await nodeLlamaCpp();
-    const wrapper = lib.resolveChatWrapper(model);
-    const history: ChatHistoryItem[] = messages.map((m) =>
-      m.role === "assistant" ? { type: "model", response: [m.content] } : m.role === "system" ? { type: "system", text: m.content } : { type: "user", text: m.content },
-    );
-    // An empty model turn at the end asks the template for the assistant's opening.
-    history.push({ type: "model", response: [] });
-    const state = wrapper.generateContextState({ chatHistory: history });
-    const stops = state.stopGenerationTriggers.map((t) => t.toString()).filter((s) => s.trim() !== "");
-    return { tokens: state.contextText.tokenize(model.tokenizer), stops, format: "template" };
+    const rendered = await templates.render(model, path, messages);
+    if (!("failure" in rendered)) return { tokens: rendered.text.tokenize(model.tokenizer), stops: rendered.stops, format: "template" };
+    note = rendered.failure;
   }
+  return { ...transcriptPrompt(model, messages), note };
+}
+
+/** The conversation as a plain transcript: for a model without a (usable) chat template. Runs no template code. */
+export function transcriptPrompt(model: LlamaModel, messages: readonly ChatTurn[]): PromptTokens {
+  return { tokens: withBos(model, model.tokenize(transcriptText(messages))), stops: ["\n\nUser:", "\nUser:"], format: "transcript" };
+}
+
+/** The plain transcript a model without a (usable) chat template reads, and the mixing presets' chat prompt. */
+export function transcriptText(messages: readonly ChatTurn[]): string {
   const label = { system: "System", user: "User", assistant: "Assistant" } as const;
-  const text = messages.map((m) => `${label[m.role]}: ${m.content}`).join("\n\n") + "\n\nAssistant:";
-  return { tokens: withBos(model, model.tokenize(text)), stops: ["\n\nUser:", "\nUser:"], format: "transcript" };
+  return messages.map((m) => `${label[m.role]}: ${m.content}`).join("\n\n") + "\n\nAssistant:";
 }

@@ -41,7 +41,12 @@ export function alternativesToScore(w: PromptWants): number | undefined {
 }
 
 /** The prompt's part of the answer: the echoed piece and vLLM's prompt_logprobs, each when asked for. */
-export function promptAnswer(text: string, scores: PromptScores | undefined, label: TokenLabeler, w: PromptWants): { echoed?: GeneratedPiece; promptLogprobs?: VllmPromptLogprobs } {
+export function promptAnswer(
+  text: string,
+  scores: PromptScores | undefined,
+  label: TokenLabeler,
+  w: PromptWants,
+): { echoed?: GeneratedPiece; promptLogprobs?: VllmPromptLogprobs } {
   const echoScores = scores && w.echoTop !== undefined ? { ...scores, top: scores.top.map((a) => a.slice(0, w.echoTop)) } : undefined;
   return {
     echoed: w.echo ? echoedPrompt(text, echoScores, label) : undefined,
@@ -90,6 +95,7 @@ export function scoringReport(completionReadout: number | "all"): Record<string,
   const exact = "exact: the whole vocabulary, temperature 1";
   return {
     prompt_logprobs: exact,
-    completion_logprobs: completionReadout === "all" ? exact : `approximate: renormalised over the top ${completionReadout} tokens each lane reads per step, temperature 1`,
+    completion_logprobs:
+      completionReadout === "all" ? exact : `approximate: renormalised over the top ${completionReadout} tokens each lane reads per step, temperature 1`,
   };
 }

@@ -1,15 +1,7 @@
 // Serializes a GGUF v3 header: magic, version, counts, metadata, tensor infos, padded to the alignment so the
 // data section starts right after it. Values are checked against their declared types on the way out, so a bad
 // edit (say a fractional uint32) fails here instead of producing a file llama.cpp misreads.
-import {
-  GGUF_MAGIC,
-  GgufError,
-  GgufValueType,
-  alignUp,
-  type GgufArray,
-  type GgufMetadata,
-  type GgufValue,
-} from "./types";
+import { GGUF_MAGIC, GgufError, GgufValueType, alignUp, type GgufArray, type GgufMetadata, type GgufValue } from "./types";
 
 export interface EncodedTensorInfo {
   name: string;
@@ -43,16 +35,46 @@ class ByteSink {
     this.length += n;
     return at;
   }
-  u8(v: number): void { const at = this.room(1); this.buf.writeUInt8(v, at); }
-  i8(v: number): void { const at = this.room(1); this.buf.writeInt8(v, at); }
-  u16(v: number): void { const at = this.room(2); this.buf.writeUInt16LE(v, at); }
-  i16(v: number): void { const at = this.room(2); this.buf.writeInt16LE(v, at); }
-  u32(v: number): void { const at = this.room(4); this.buf.writeUInt32LE(v, at); }
-  i32(v: number): void { const at = this.room(4); this.buf.writeInt32LE(v, at); }
-  f32(v: number): void { const at = this.room(4); this.buf.writeFloatLE(v, at); }
-  f64(v: number): void { const at = this.room(8); this.buf.writeDoubleLE(v, at); }
-  u64(v: bigint): void { const at = this.room(8); this.buf.writeBigUInt64LE(v, at); }
-  i64(v: bigint): void { const at = this.room(8); this.buf.writeBigInt64LE(v, at); }
+  u8(v: number): void {
+    const at = this.room(1);
+    this.buf.writeUInt8(v, at);
+  }
+  i8(v: number): void {
+    const at = this.room(1);
+    this.buf.writeInt8(v, at);
+  }
+  u16(v: number): void {
+    const at = this.room(2);
+    this.buf.writeUInt16LE(v, at);
+  }
+  i16(v: number): void {
+    const at = this.room(2);
+    this.buf.writeInt16LE(v, at);
+  }
+  u32(v: number): void {
+    const at = this.room(4);
+    this.buf.writeUInt32LE(v, at);
+  }
+  i32(v: number): void {
+    const at = this.room(4);
+    this.buf.writeInt32LE(v, at);
+  }
+  f32(v: number): void {
+    const at = this.room(4);
+    this.buf.writeFloatLE(v, at);
+  }
+  f64(v: number): void {
+    const at = this.room(8);
+    this.buf.writeDoubleLE(v, at);
+  }
+  u64(v: bigint): void {
+    const at = this.room(8);
+    this.buf.writeBigUInt64LE(v, at);
+  }
+  i64(v: bigint): void {
+    const at = this.room(8);
+    this.buf.writeBigInt64LE(v, at);
+  }
   /** A length, as a uint64 without going through a BigInt (a vocabulary has tens of thousands of them). */
   length64(v: number): void {
     const at = this.room(8);
@@ -87,21 +109,32 @@ function writeScalar(out: ByteSink, type: GgufValueType, value: unknown, key: st
     if (typeof value !== "number" || !Number.isInteger(value) || value < range[1] || value > range[2]) badValue(type, value, key);
   }
   switch (type) {
-    case GgufValueType.UINT8: return out.u8(value as number);
-    case GgufValueType.INT8: return out.i8(value as number);
-    case GgufValueType.UINT16: return out.u16(value as number);
-    case GgufValueType.INT16: return out.i16(value as number);
-    case GgufValueType.UINT32: return out.u32(value as number);
-    case GgufValueType.INT32: return out.i32(value as number);
-    case GgufValueType.FLOAT32: return typeof value === "number" ? out.f32(value) : badValue(type, value, key);
-    case GgufValueType.FLOAT64: return typeof value === "number" ? out.f64(value) : badValue(type, value, key);
+    case GgufValueType.UINT8:
+      return out.u8(value as number);
+    case GgufValueType.INT8:
+      return out.i8(value as number);
+    case GgufValueType.UINT16:
+      return out.u16(value as number);
+    case GgufValueType.INT16:
+      return out.i16(value as number);
+    case GgufValueType.UINT32:
+      return out.u32(value as number);
+    case GgufValueType.INT32:
+      return out.i32(value as number);
+    case GgufValueType.FLOAT32:
+      return typeof value === "number" ? out.f32(value) : badValue(type, value, key);
+    case GgufValueType.FLOAT64:
+      return typeof value === "number" ? out.f64(value) : badValue(type, value, key);
     case GgufValueType.UINT64:
       return typeof value === "bigint" && value >= 0n && value < 1n << 64n ? out.u64(value) : badValue(type, value, key);
     case GgufValueType.INT64:
       return typeof value === "bigint" && value >= -(1n << 63n) && value < 1n << 63n ? out.i64(value) : badValue(type, value, key);
-    case GgufValueType.BOOL: return typeof value === "boolean" ? out.u8(value ? 1 : 0) : badValue(type, value, key);
-    case GgufValueType.STRING: return typeof value === "string" ? out.string(value) : badValue(type, value, key);
-    default: badValue(type, value, key);
+    case GgufValueType.BOOL:
+      return typeof value === "boolean" ? out.u8(value ? 1 : 0) : badValue(type, value, key);
+    case GgufValueType.STRING:
+      return typeof value === "string" ? out.string(value) : badValue(type, value, key);
+    default:
+      badValue(type, value, key);
   }
 }
 

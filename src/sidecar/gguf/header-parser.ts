@@ -23,10 +23,17 @@ import {
 const CHUNK = 1 << 20;
 const MAX_DIMS = 4; // GGML_MAX_DIMS
 const SCALAR_SIZE: Partial<Record<GgufValueType, number>> = {
-  [GgufValueType.UINT8]: 1, [GgufValueType.INT8]: 1, [GgufValueType.BOOL]: 1,
-  [GgufValueType.UINT16]: 2, [GgufValueType.INT16]: 2,
-  [GgufValueType.UINT32]: 4, [GgufValueType.INT32]: 4, [GgufValueType.FLOAT32]: 4,
-  [GgufValueType.UINT64]: 8, [GgufValueType.INT64]: 8, [GgufValueType.FLOAT64]: 8,
+  [GgufValueType.UINT8]: 1,
+  [GgufValueType.INT8]: 1,
+  [GgufValueType.BOOL]: 1,
+  [GgufValueType.UINT16]: 2,
+  [GgufValueType.INT16]: 2,
+  [GgufValueType.UINT32]: 4,
+  [GgufValueType.INT32]: 4,
+  [GgufValueType.FLOAT32]: 4,
+  [GgufValueType.UINT64]: 8,
+  [GgufValueType.INT64]: 8,
+  [GgufValueType.FLOAT64]: 8,
 };
 const utf8 = new TextDecoder("utf-8", { fatal: false });
 
@@ -66,16 +73,36 @@ class Cursor {
     this.pos += n;
     return i;
   }
-  u8(): number { return this.buf.readUInt8(this.at(1)); }
-  i8(): number { return this.buf.readInt8(this.at(1)); }
-  u16(): number { return this.buf.readUInt16LE(this.at(2)); }
-  i16(): number { return this.buf.readInt16LE(this.at(2)); }
-  u32(): number { return this.buf.readUInt32LE(this.at(4)); }
-  i32(): number { return this.buf.readInt32LE(this.at(4)); }
-  f32(): number { return this.buf.readFloatLE(this.at(4)); }
-  f64(): number { return this.buf.readDoubleLE(this.at(8)); }
-  u64(): bigint { return this.buf.readBigUInt64LE(this.at(8)); }
-  i64(): bigint { return this.buf.readBigInt64LE(this.at(8)); }
+  u8(): number {
+    return this.buf.readUInt8(this.at(1));
+  }
+  i8(): number {
+    return this.buf.readInt8(this.at(1));
+  }
+  u16(): number {
+    return this.buf.readUInt16LE(this.at(2));
+  }
+  i16(): number {
+    return this.buf.readInt16LE(this.at(2));
+  }
+  u32(): number {
+    return this.buf.readUInt32LE(this.at(4));
+  }
+  i32(): number {
+    return this.buf.readInt32LE(this.at(4));
+  }
+  f32(): number {
+    return this.buf.readFloatLE(this.at(4));
+  }
+  f64(): number {
+    return this.buf.readDoubleLE(this.at(8));
+  }
+  u64(): bigint {
+    return this.buf.readBigUInt64LE(this.at(8));
+  }
+  i64(): bigint {
+    return this.buf.readBigInt64LE(this.at(8));
+  }
   text(n: number): string {
     const i = this.at(n);
     return utf8.decode(this.buf.subarray(i, i + n));
@@ -169,35 +196,59 @@ async function readValue(c: Cursor, type: number, key: string, file: string, dep
 /** How to read one item of a scalar array (read without a switch or an object per item: vocabularies are long). */
 function scalarReader(type: GgufValueType): (c: Cursor) => number | bigint | boolean {
   switch (type) {
-    case GgufValueType.UINT8: return (c) => c.u8();
-    case GgufValueType.INT8: return (c) => c.i8();
-    case GgufValueType.UINT16: return (c) => c.u16();
-    case GgufValueType.INT16: return (c) => c.i16();
-    case GgufValueType.UINT32: return (c) => c.u32();
-    case GgufValueType.INT32: return (c) => c.i32();
-    case GgufValueType.FLOAT32: return (c) => c.f32();
-    case GgufValueType.FLOAT64: return (c) => c.f64();
-    case GgufValueType.UINT64: return (c) => c.u64();
-    case GgufValueType.INT64: return (c) => c.i64();
-    case GgufValueType.BOOL: return (c) => c.u8() !== 0;
-    default: throw new Error(`scalarReader: not a scalar type ${type}`);
+    case GgufValueType.UINT8:
+      return (c) => c.u8();
+    case GgufValueType.INT8:
+      return (c) => c.i8();
+    case GgufValueType.UINT16:
+      return (c) => c.u16();
+    case GgufValueType.INT16:
+      return (c) => c.i16();
+    case GgufValueType.UINT32:
+      return (c) => c.u32();
+    case GgufValueType.INT32:
+      return (c) => c.i32();
+    case GgufValueType.FLOAT32:
+      return (c) => c.f32();
+    case GgufValueType.FLOAT64:
+      return (c) => c.f64();
+    case GgufValueType.UINT64:
+      return (c) => c.u64();
+    case GgufValueType.INT64:
+      return (c) => c.i64();
+    case GgufValueType.BOOL:
+      return (c) => c.u8() !== 0;
+    default:
+      throw new Error(`scalarReader: not a scalar type ${type}`);
   }
 }
 
 function readScalar(c: Cursor, type: GgufValueType): GgufValue {
   switch (type) {
-    case GgufValueType.UINT8: return { type, value: c.u8() };
-    case GgufValueType.INT8: return { type, value: c.i8() };
-    case GgufValueType.UINT16: return { type, value: c.u16() };
-    case GgufValueType.INT16: return { type, value: c.i16() };
-    case GgufValueType.UINT32: return { type, value: c.u32() };
-    case GgufValueType.INT32: return { type, value: c.i32() };
-    case GgufValueType.FLOAT32: return { type, value: c.f32() };
-    case GgufValueType.FLOAT64: return { type, value: c.f64() };
-    case GgufValueType.UINT64: return { type, value: c.u64() };
-    case GgufValueType.INT64: return { type, value: c.i64() };
-    case GgufValueType.BOOL: return { type, value: c.u8() !== 0 };
-    default: throw new Error(`readScalar: not a scalar type ${type}`);
+    case GgufValueType.UINT8:
+      return { type, value: c.u8() };
+    case GgufValueType.INT8:
+      return { type, value: c.i8() };
+    case GgufValueType.UINT16:
+      return { type, value: c.u16() };
+    case GgufValueType.INT16:
+      return { type, value: c.i16() };
+    case GgufValueType.UINT32:
+      return { type, value: c.u32() };
+    case GgufValueType.INT32:
+      return { type, value: c.i32() };
+    case GgufValueType.FLOAT32:
+      return { type, value: c.f32() };
+    case GgufValueType.FLOAT64:
+      return { type, value: c.f64() };
+    case GgufValueType.UINT64:
+      return { type, value: c.u64() };
+    case GgufValueType.INT64:
+      return { type, value: c.i64() };
+    case GgufValueType.BOOL:
+      return { type, value: c.u8() !== 0 };
+    default:
+      throw new Error(`readScalar: not a scalar type ${type}`);
   }
 }
 
@@ -240,9 +291,7 @@ function readAlignment(metadata: GgufMetadata, file: string): number {
   return v.value;
 }
 
-async function readTensorInfo(
-  c: Cursor, index: number, names: Set<string>, alignment: number, file: string,
-): Promise<Omit<GgufTensorInfo, "fileOffset">> {
+async function readTensorInfo(c: Cursor, index: number, names: Set<string>, alignment: number, file: string): Promise<Omit<GgufTensorInfo, "fileOffset">> {
   const name = await readString(c, `the name of tensor ${index}`, file);
   if (names.has(name)) throw new GgufError(`tensor ${name} appears twice`, file);
   names.add(name);
@@ -253,13 +302,15 @@ async function readTensorInfo(
   const dims: number[] = [];
   for (let d = 0; d < nDims; d++) {
     const v = c.u64();
-    if (v === 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new GgufError(`tensor ${name} has dimension ${d} = ${v}; every dimension must be at least 1`, file);
+    if (v === 0n || v > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new GgufError(`tensor ${name} has dimension ${d} = ${v}; every dimension must be at least 1`, file);
     dims.push(Number(v));
   }
   const type = c.u32();
   if (!isKnownGgmlType(type)) throw new GgufError(`tensor ${name} has unknown ggml type ${type}`, file);
   const offset64 = c.u64();
-  if (offset64 > BigInt(c.fileSize)) throw new GgufError(`tensor ${name} starts at data offset ${offset64}, past the end of the file (truncated or corrupt?)`, file);
+  if (offset64 > BigInt(c.fileSize))
+    throw new GgufError(`tensor ${name} starts at data offset ${offset64}, past the end of the file (truncated or corrupt?)`, file);
   const offset = Number(offset64);
   if (offset % alignment !== 0) throw new GgufError(`tensor ${name} has offset ${offset}, not a multiple of the alignment ${alignment}`, file);
   const { blockSize, typeSize } = blockLayout(type);

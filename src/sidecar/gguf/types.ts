@@ -154,9 +154,7 @@ export function tensorByteSize(type: GgmlType, dims: readonly number[]): number 
   const { blockSize, typeSize } = blockLayout(type);
   const rowLength = dims[0] ?? 1;
   if (rowLength % blockSize !== 0) {
-    throw new GgufError(
-      `a ${ggmlTypeName(type)} tensor needs a row length (first dimension) that is a multiple of ${blockSize}, got ${rowLength}`,
-    );
+    throw new GgufError(`a ${ggmlTypeName(type)} tensor needs a row length (first dimension) that is a multiple of ${blockSize}, got ${rowLength}`);
   }
   return (elementCount(dims) / blockSize) * typeSize;
 }

@@ -38,6 +38,8 @@ export interface WriteGgufOptions {
   inputs?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (tensorsDone: number, tensorsTotal: number) => void;
+  /** Checks the complete temp file before it is renamed to `out`; throwing removes it instead. */
+  verify?: (tempPath: string) => Promise<void>;
 }
 
 export interface WriteGgufResult {
@@ -125,8 +127,14 @@ function abortable<T>(p: T | Promise<T>, signal: AbortSignal | undefined): Promi
     const onAbort = (): void => reject(abortError(signal));
     signal.addEventListener("abort", onAbort, { once: true });
     Promise.resolve(p).then(
-      (v) => { signal.removeEventListener("abort", onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener("abort", onAbort); reject(e instanceof Error ? e : new Error(String(e))); },
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
     );
   });
 }
@@ -196,6 +204,7 @@ export async function writeGguf(opts: WriteGgufOptions): Promise<WriteGgufResult
     await fh.sync();
     await fh.close();
     closed = true;
+    await opts.verify?.(tmp);
     await rename(tmp, out);
     return { path: out, bytes: total };
   } catch (e) {

@@ -8,12 +8,9 @@ import { safeMessage } from "../../core/quote";
 import { getNumber, getString } from "../gguf/metadata";
 import type { GgufHeader } from "../gguf/types";
 import { EMBEDDING_TENSORS } from "./merge-layout";
-import { checkTokenizers, TokenizerMismatchError, type VocabularyMatch } from "./vocab";
+import { checkTokenizers, TokenizerMismatchError, type NamedHeader, type VocabularyMatch } from "./vocab";
 
-export interface NamedHeader {
-  file: string;
-  header: GgufHeader;
-}
+export type { NamedHeader } from "./vocab";
 
 export class MergeCompatError extends Error {
   override readonly name = "MergeCompatError";
@@ -54,7 +51,8 @@ function checkTensors(ref: NamedHeader, other: NamedHeader): void {
     const sameShape = EMBEDDING_TENSORS.has(name)
       ? o.dims.length === 2 && t.dims.length === 2 && o.dims[0] === t.dims[0]
       : o.dims.length === t.dims.length && o.dims.every((d, i) => d === t.dims[i]);
-    if (!sameShape) throw new MergeCompatError(`tensor ${name} has shape [${t.dims.join(", ")}] in ${label(ref)} but [${o.dims.join(", ")}] in ${label(other)}`);
+    if (!sameShape)
+      throw new MergeCompatError(`tensor ${name} has shape [${t.dims.join(", ")}] in ${label(ref)} but [${o.dims.join(", ")}] in ${label(other)}`);
   }
   for (const name of otherTensors.keys())
     if (!refTensors.has(name) && !(name === "output.weight" && refTensors.has("token_embd.weight")))
@@ -74,7 +72,10 @@ export function checkMergeable(files: NamedHeader[], source = 0): VocabularyMatc
     if (other === ref) continue;
     const pair = `${label(ref)} and ${label(other)}`;
     const otherArch = getString(other.header.metadata, "general.architecture");
-    if (otherArch !== arch) throw new MergeCompatError(`${pair} have different architectures (${arch ?? "none"} vs ${otherArch ?? "none"}); only models of one architecture can be merged`);
+    if (otherArch !== arch)
+      throw new MergeCompatError(
+        `${pair} have different architectures (${arch ?? "none"} vs ${otherArch ?? "none"}); only models of one architecture can be merged`,
+      );
     for (const key of ARCH_KEYS) {
       const k = `${arch}.${key}`;
       const a = getNumber(ref.header.metadata, k);

@@ -47,7 +47,9 @@ async function sha256OfFile(file: string, signal?: AbortSignal): Promise<string>
 }
 
 function unreachable(url: string, cause: unknown): OllamaRegisterError {
-  const e = new OllamaRegisterError(`Ollama is not running at ${url} — start it (ollama serve), or point Chorus at it: the chorus.ollamaUrl setting, or --ollama-url on the command line`);
+  const e = new OllamaRegisterError(
+    `Ollama is not running at ${url} — start it (ollama serve), or point Chorus at it: the chorus.ollamaUrl setting, or --ollama-url on the command line`,
+  );
   (e as { cause?: unknown }).cause = cause;
   return e;
 }
@@ -109,7 +111,9 @@ async function settingsOf(client: Ollama, like: string, url: string): Promise<Ke
     shown = await client.show({ model: like });
   } catch (e) {
     if ((e as Error).name === "ResponseError")
-      throw new OllamaRegisterError(`cannot keep the template of "${like}": Ollama says ${(e as Error).message} — pull it first, or register without a source model`);
+      throw new OllamaRegisterError(
+        `cannot keep the template of "${like}": Ollama says ${(e as Error).message} — pull it first, or register without a source model`,
+      );
     throw unreachable(url, e);
   }
   const kept: KeptSettings = {};

@@ -97,7 +97,16 @@ export async function optimizeMerge(o: OptimizeOptions): Promise<OptimizeReport>
       // measured. When one of them beats every mix, the answer is that input (merged at that end, so the output
       // is still the merge the user asked for) — the report then shows no gain over it, honestly.
       if (endsAreInputs(o.plan)) {
-        const ends = o.target === "t" ? [[0, inputs[0]!], [1, inputs[1]!]] as const : [[1, inputs[0]!], [0, inputs[1]!]] as const;
+        const ends =
+          o.target === "t"
+            ? ([
+                [0, inputs[0]!],
+                [1, inputs[1]!],
+              ] as const)
+            : ([
+                [1, inputs[0]!],
+                [0, inputs[1]!],
+              ] as const);
         for (const [x, input] of ends) if (input.bitsPerByte < best!.bitsPerByte) await f(toValue(x));
       }
     } else {

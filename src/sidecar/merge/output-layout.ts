@@ -55,7 +55,11 @@ function modelLabel(file: string, metadata: GgufMetadata): string {
  * The tokenizer source's metadata (architecture, tokenizer, chat template…) with the merge's name and provenance
  * added, and the source named in chorus.merge.tokenizer_source.
  */
-export function mergedMetadata(plan: MergePlan, source: { path: string; metadata: GgufMetadata }, inputs: { file: string; metadata: GgufMetadata }[]): GgufMetadata {
+export function mergedMetadata(
+  plan: MergePlan,
+  source: { path: string; metadata: GgufMetadata },
+  inputs: { file: string; metadata: GgufMetadata }[],
+): GgufMetadata {
   const m: GgufMetadata = new Map(source.metadata);
   m.set("chorus.merge.tokenizer_source", meta.str(path.basename(source.path)));
   const labels = inputs.map((i) => modelLabel(i.file, i.metadata));

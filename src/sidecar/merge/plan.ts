@@ -36,9 +36,22 @@ export interface MergePlan {
 }
 
 const DTYPE_ALIASES: Record<string, OutputDtype> = {
-  f32: "f32", float32: "f32", f16: "f16", float16: "f16", half: "f16", bf16: "bf16", bfloat16: "bf16", q8_0: "q8_0",
+  f32: "f32",
+  float32: "f32",
+  f16: "f16",
+  float16: "f16",
+  half: "f16",
+  bf16: "bf16",
+  bfloat16: "bf16",
+  q8_0: "q8_0",
   // llama-quantize's names for the k-quant mixes (its "Q4_K" means Q4_K_M, "Q5_K" Q5_K_M).
-  q4_k_s: "q4_k_s", q4_k_m: "q4_k_m", q4_k: "q4_k_m", q5_k_s: "q5_k_s", q5_k_m: "q5_k_m", q5_k: "q5_k_m", q6_k: "q6_k",
+  q4_k_s: "q4_k_s",
+  q4_k_m: "q4_k_m",
+  q4_k: "q4_k_m",
+  q5_k_s: "q5_k_s",
+  q5_k_m: "q5_k_m",
+  q5_k: "q5_k_m",
+  q6_k: "q6_k",
 };
 
 export function parseDtype(raw: unknown, where: string): OutputDtype {

@@ -36,12 +36,41 @@ function category(name: string): Category {
 
 /** Substrings of the names of 2-D weights llama.cpp never quantizes (norms, routers, small special tensors). */
 const NEVER_QUANTIZED = [
-  "_norm.weight", "ffn_gate_inp.weight", "ffn_gate_tid2eid.weight", "altup", "laurel", "per_layer_model_proj", "ssm_conv1d",
-  "shortconv.conv.weight", "indexer.k_proj.weight", "indexer.q_proj.weight", "time_mix_first.weight", "time_mix_w0.weight",
-  "time_mix_w1.weight", "time_mix_w2.weight", "time_mix_v0.weight", "time_mix_v1.weight", "time_mix_v2.weight",
-  "time_mix_a0.weight", "time_mix_a1.weight", "time_mix_a2.weight", "time_mix_g1.weight", "time_mix_g2.weight",
-  "time_mix_decay_w1.weight", "time_mix_decay_w2.weight", "time_mix_lerp_fused.weight", "attn_rel_b.weight",
-  ".position_embd", "sam.pos_embd", "sam.neck.", "sam.net_", ".rel_pos", ".patch_embd", ".patch_merger", "a.rvq.codebook", "mm.a.code_embd",
+  "_norm.weight",
+  "ffn_gate_inp.weight",
+  "ffn_gate_tid2eid.weight",
+  "altup",
+  "laurel",
+  "per_layer_model_proj",
+  "ssm_conv1d",
+  "shortconv.conv.weight",
+  "indexer.k_proj.weight",
+  "indexer.q_proj.weight",
+  "time_mix_first.weight",
+  "time_mix_w0.weight",
+  "time_mix_w1.weight",
+  "time_mix_w2.weight",
+  "time_mix_v0.weight",
+  "time_mix_v1.weight",
+  "time_mix_v2.weight",
+  "time_mix_a0.weight",
+  "time_mix_a1.weight",
+  "time_mix_a2.weight",
+  "time_mix_g1.weight",
+  "time_mix_g2.weight",
+  "time_mix_decay_w1.weight",
+  "time_mix_decay_w2.weight",
+  "time_mix_lerp_fused.weight",
+  "attn_rel_b.weight",
+  ".position_embd",
+  "sam.pos_embd",
+  "sam.neck.",
+  "sam.net_",
+  ".rel_pos",
+  ".patch_embd",
+  ".patch_merger",
+  "a.rvq.codebook",
+  "mm.a.code_embd",
 ];
 
 /** tensor_allows_quantization: 2-D and 3-D tensors named *weight, minus the exceptions. */
@@ -113,7 +142,12 @@ export function mixTypes(mix: KQuantMix, tensors: readonly Pick<GgufTensorInfo, 
 }
 
 function chooseType(
-  mix: KQuantMix, base: GgmlType, t: Pick<GgufTensorInfo, "name" | "dims">, model: MixModel, tied: boolean, nAttnV: number,
+  mix: KQuantMix,
+  base: GgmlType,
+  t: Pick<GgufTensorInfo, "name" | "dims">,
+  model: MixModel,
+  tied: boolean,
+  nAttnV: number,
   counters: { attnV: number; ffnDown: number },
 ): GgmlType {
   const cat = category(t.name);

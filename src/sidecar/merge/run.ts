@@ -18,6 +18,7 @@ import type { MergePlan } from "./plan";
 import { planInputs } from "./plan";
 import { removeStaleTempFiles } from "./stale-temp-files";
 import { TensorMerger } from "./tensor-merger";
+import { verifyMergedFile } from "./verify-output";
 
 export interface MergeProgress {
   tensorsDone: number;
@@ -35,6 +36,12 @@ export interface RunMergeOptions {
   onProgress?: (p: MergeProgress) => void;
   /** Values per chunk when a method can take a tensor in row chunks (default 1M: 4 MB of float32 per input). */
   chunkValues?: number;
+  /**
+   * Proves the written temp file loadable before the rename (default: verifyMergedFile, a test load in llama.cpp in
+   * a helper process). Tests of the merge arithmetic on partial fixtures (tensors of a family, not a whole model)
+   * replace it; every real merge keeps the default.
+   */
+  verifyOutput?: (tmp: string) => Promise<void>;
 }
 
 export interface MergeResult {
@@ -61,7 +68,9 @@ function checkDecodable(readers: GgufReader[]): void {
   for (const r of readers)
     for (const t of r.tensors)
       if (!canDequantize(t.type))
-        throw new MergeCompatError(`${path.basename(r.path)}: tensor ${t.name} is ${ggmlTypeName(t.type)}, which Chorus cannot decode; requantize it (e.g. to Q8_0 or Q4_K) first`);
+        throw new MergeCompatError(
+          `${path.basename(r.path)}: tensor ${t.name} is ${ggmlTypeName(t.type)}, which Chorus cannot decode; requantize it (e.g. to Q8_0 or Q4_K) first`,
+        );
 }
 
 async function checkFreeSpace(out: string, bytes: number): Promise<void> {
@@ -73,7 +82,9 @@ async function checkFreeSpace(out: string, bytes: number): Promise<void> {
     return; // no statfs here (or the folder is missing, which the writer reports): rely on the write itself
   }
   if (free < bytes)
-    throw new GgufError(`not enough disk space: the merged model needs ${(bytes / 1e9).toFixed(2)} GB and ${path.dirname(path.resolve(out))} has ${(free / 1e9).toFixed(2)} GB free; free space or choose another output folder`);
+    throw new GgufError(
+      `not enough disk space: the merged model needs ${(bytes / 1e9).toFixed(2)} GB and ${path.dirname(path.resolve(out))} has ${(free / 1e9).toFixed(2)} GB free; free space or choose another output folder`,
+    );
 }
 
 function estimateBytes(specs: GgufTensorSpec[]): number {
@@ -91,16 +102,27 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
   const readers = await openAll(files);
   try {
     const source = plan.tokenizerSource ? files.indexOf(plan.tokenizerSource) : 0;
-    const { notes, borrowed } = checkMergeable(readers.map((r) => ({ file: r.path, header: r.header })), source);
+    const { notes, borrowed } = checkMergeable(
+      readers.map((r) => ({ file: r.path, header: r.header })),
+      source,
+    );
     checkDecodable(readers);
     const baseReader = plan.base ? readers[0] : undefined;
     const modelReaders = plan.base ? readers.slice(1) : readers;
     const ref = readers[source]!;
     const layouts = mergeLayout(readers, source, borrowed);
     // The output stores each tensor as the tokenizer source does (its type steers a k-quant mix's float fallbacks).
-    const specs = outputTensorSpecs(plan.dtype, layouts.map((l) => ({ name: l.name, dims: l.dims, type: l.inputs[source]!.info.type })), ref.metadata);
+    const specs = outputTensorSpecs(
+      plan.dtype,
+      layouts.map((l) => ({ name: l.name, dims: l.dims, type: l.inputs[source]!.info.type })),
+      ref.metadata,
+    );
     await checkFreeSpace(o.out, estimateBytes(specs));
-    const metadata = mergedMetadata(plan, ref, readers.map((r) => ({ file: r.path, metadata: r.metadata })));
+    const metadata = mergedMetadata(
+      plan,
+      ref,
+      readers.map((r) => ({ file: r.path, metadata: r.metadata })),
+    );
     const blocks = blockCount(ref.header);
     const arch = getString(ref.metadata, "general.architecture") ?? "";
     const valuesTotal = layouts.reduce((s, t) => s + t.rowCount * t.rowLength, 0);
@@ -114,11 +136,14 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
         tensors: specs,
         inputs: files,
         signal: o.signal,
-        data: (spec, i) => merger.encodedChunks(spec, layouts[i]!, (values) => {
-          progress.valuesDone += values;
-          o.onProgress?.({ tensorsDone: progress.tensorsDone, tensorsTotal: specs.length, valuesDone: progress.valuesDone, valuesTotal, tensor: spec.name });
-        }),
+        data: (spec, i) =>
+          merger.encodedChunks(spec, layouts[i]!, (values) => {
+            progress.valuesDone += values;
+            o.onProgress?.({ tensorsDone: progress.tensorsDone, tensorsTotal: specs.length, valuesDone: progress.valuesDone, valuesTotal, tensor: spec.name });
+          }),
         onProgress: (done) => (progress.tensorsDone = done),
+        // llama.cpp must be able to load what is written: checked on the temp file, before the rename.
+        verify: o.verifyOutput ?? ((tmp) => verifyMergedFile(tmp)),
       });
     } finally {
       await merger.close();

@@ -64,7 +64,11 @@ export class TensorMerger {
     const rowCount = part.rows;
     const streaming = this.method.streaming;
     const rowsPerChunk = this.method.chunkable || streaming ? Math.max(1, Math.floor(this.chunkValues / rowLength)) : rowCount;
-    const params = new TensorParams(this.plan.parameters, this.plan.models.map((m) => m.parameters), tensorPosition(spec.name, this.blocks, this.arch));
+    const params = new TensorParams(
+      this.plan.parameters,
+      this.plan.models.map((m) => m.parameters),
+      tensorPosition(spec.name, this.blocks, this.arch),
+    );
     const coefficients = this.method.linearCoefficients?.(params, this.models.length);
     const fused =
       coefficients !== undefined &&

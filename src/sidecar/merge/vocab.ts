@@ -7,8 +7,13 @@
 // both have at different ids, or so many tokens missing that it is another vocabulary.
 import * as path from "node:path";
 import { describeValue, getArray, getString } from "../gguf/metadata";
-import { GgufValueType, type GgufValue } from "../gguf/types";
-import type { NamedHeader } from "./compat";
+import { GgufValueType, type GgufHeader, type GgufValue } from "../gguf/types";
+
+/** A model's header and the file it came from, for messages. */
+export interface NamedHeader {
+  file: string;
+  header: GgufHeader;
+}
 
 export class TokenizerMismatchError extends Error {
   override readonly name = "TokenizerMismatchError";
@@ -83,7 +88,10 @@ function shortValue(v: GgufValue | undefined): string {
 }
 
 function sameValue(a: GgufValue | undefined, b: GgufValue | undefined): boolean {
-  return JSON.stringify(a, (_, x: unknown) => (typeof x === "bigint" ? x.toString() : x)) === JSON.stringify(b, (_, x: unknown) => (typeof x === "bigint" ? x.toString() : x));
+  return (
+    JSON.stringify(a, (_, x: unknown) => (typeof x === "bigint" ? x.toString() : x)) ===
+    JSON.stringify(b, (_, x: unknown) => (typeof x === "bigint" ? x.toString() : x))
+  );
 }
 
 /** One sentence per tokenizer setting that differs from the source's, saying that the output takes the source's. */
@@ -126,7 +134,9 @@ export function checkTokenizers(files: NamedHeader[], source: number): Vocabular
   files.forEach((f, i) => {
     const ids = borrowed[i]!;
     if (ids.length)
-      notes.push(`${label(f)} lacks ${ids.length} token(s) that ${label(src)} has at ids it uses otherwise (first: ${JSON.stringify(tokensOf(src)[ids[0]!])} at ${ids[0]}): those rows are ${label(src)}'s`);
+      notes.push(
+        `${label(f)} lacks ${ids.length} token(s) that ${label(src)} has at ids it uses otherwise (first: ${JSON.stringify(tokensOf(src)[ids[0]!])} at ${ids[0]}): those rows are ${label(src)}'s`,
+      );
   });
   return { notes, borrowed };
 }

@@ -170,7 +170,8 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
     // writing lane alone (the lane it defers to is only ever given confirmed tokens, evaluated when it is read).
     const drafts = lookahead.propose(Math.min(req.maxTokens - generated, setup.contextSize - used) - 1);
     const ahead = strategy.kind === "mix" ? lanes : [lanes[0]!];
-    const rows = strategy.kind === "mix" ? await readLanesAhead(lanes, topK, drafts) : [await readLaneAhead(lanes[0]!, topK, strategy.normalisedWriter ?? true, drafts)];
+    const rows =
+      strategy.kind === "mix" ? await readLanesAhead(lanes, topK, drafts) : [await readLaneAhead(lanes[0]!, topK, strategy.normalisedWriter ?? true, drafts)];
     evalMs += performance.now() - evalStart;
     if (req.signal?.aborted) {
       finishReason = "cancelled";
@@ -178,7 +179,7 @@ export async function decode(setup: DecodeSetup, req: DecodeRequest): Promise<Mi
     }
     // Position j's distributions hold while every draft before j was what was chosen.
     let j = 0;
-    for (;; j++) {
+    for (; ; j++) {
       const { mixed, writer } = await scoresAt(rows, j);
       const { token, finish } = write(mixed, writer);
       // A cancel during onPiece stops at this token, as it does between steps.

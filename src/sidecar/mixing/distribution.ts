@@ -26,6 +26,14 @@ export interface NextTokenDist {
   readonly maxLogit: number;
 }
 
+/** A model whose scores are all NaN or infinite: llama.cpp loads NaN weights without complaint (notes/node-llama-cpp.md). */
+export class NonFiniteLogitsError extends Error {
+  override readonly name = "NonFiniteLogitsError";
+  constructor(message = "llama.cpp returned no finite logits for the next token") {
+    super(message);
+  }
+}
+
 /**
  * Build from node-llama-cpp's read-out. `totalLogitWeight` is Σ exp(logit − maxLogit) computed in C++ over the
  * candidates llama.cpp kept: the full vocabulary (normalised) or the top K. `usable` is how many ids may be mixed
@@ -34,10 +42,17 @@ export interface NextTokenDist {
  * probabilities stay true ones) and in the bound for entries left out (a read-out's last entry bounds every
  * token below it, excluded or not).
  */
-export function distFromReadout(logits: ReadonlyMap<TokenId, number>, totalLogitWeight: number, usable: number, normalised = true, excluded?: Int32Array): NextTokenDist {
+export function distFromReadout(
+  logits: ReadonlyMap<TokenId, number>,
+  totalLogitWeight: number,
+  usable: number,
+  normalised = true,
+  excluded?: Int32Array,
+): NextTokenDist {
   const all = extremes(logits);
-  if (logits.size === 0 || !Number.isFinite(all.max)) throw new Error("llama.cpp returned no finite logits for the next token");
-  if (!(totalLogitWeight >= 1)) throw new Error(`llama.cpp returned an invalid total logit weight (${totalLogitWeight})`);
+  if (logits.size === 0 || !Number.isFinite(all.max)) throw new NonFiniteLogitsError();
+  // NaN weights leave some logits finite and their sum NaN: the same damaged model.
+  if (!(totalLogitWeight >= 1)) throw new NonFiniteLogitsError(`llama.cpp returned an invalid total logit weight (${totalLogitWeight})`);
   const filter = excluded !== undefined && excluded.length > 0;
   const kept = filter ? withoutIds(logits, excluded) : logits;
   if (kept.size === 0) throw new Error("llama.cpp read out only padding or unshared tokens for the next token; read more entries (a larger topK)");

@@ -134,7 +134,12 @@ export function readLanesAhead(lanes: readonly Lane[], topK: number | "all", dra
   return takePendingAndRead(lanes, topK, false, drafts);
 }
 
-async function takePendingAndRead(lanes: readonly Lane[], topK: number | "all", normalised: boolean, drafts: readonly TokenId[] = []): Promise<NextTokenDist[][]> {
+async function takePendingAndRead(
+  lanes: readonly Lane[],
+  topK: number | "all",
+  normalised: boolean,
+  drafts: readonly TokenId[] = [],
+): Promise<NextTokenDist[][]> {
   const jobs = lanes.map((lane) => {
     const pending = lane.pending;
     if (pending.length === 0) throw new Error(`lane "${lane.role.role}" has no token to evaluate`);
@@ -187,7 +192,15 @@ export async function evaluateLanes(jobs: readonly LaneJob[], topK: number | "al
     const group = indexes.map((i) => jobs[i]!);
     work.push(
       timed(group, async () => {
-        const raw = await context.evaluate(group.map((j) => ({ sequenceId: j.lane.native!.sequenceId, position: j.lane.evaluated.length, tokens: j.tokens, readFrom: j.readFrom, sampler: samplerFor(j, topK) })));
+        const raw = await context.evaluate(
+          group.map((j) => ({
+            sequenceId: j.lane.native!.sequenceId,
+            position: j.lane.evaluated.length,
+            tokens: j.tokens,
+            readFrom: j.readFrom,
+            sampler: samplerFor(j, topK),
+          })),
+        );
         indexes.forEach((jobIndex, k) => (results[jobIndex] = raw[k]!.map((r) => toDist(jobs[jobIndex]!, r, topK))));
       }),
     );

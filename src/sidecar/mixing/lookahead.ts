@@ -54,7 +54,8 @@ export const MAX_LOOKAHEAD = 16;
 
 /** A lookahead setting from outside: a whole number from 0 to MAX_LOOKAHEAD, or an error that says so. */
 export function checkLookahead(n: unknown): number {
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > MAX_LOOKAHEAD) throw new LookaheadError(`lookahead must be an integer from 0 to ${MAX_LOOKAHEAD}, not ${quoteValue(n)}`);
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > MAX_LOOKAHEAD)
+    throw new LookaheadError(`lookahead must be an integer from 0 to ${MAX_LOOKAHEAD}, not ${quoteValue(n)}`);
   return n;
 }
 

@@ -9,7 +9,7 @@ import { quoteValue } from "../../core/quote";
 import type { LlamaContext, LlamaModel } from "node-llama-cpp";
 import { buildFittedPrompt, countUpTo, estimateCeiling, SYNC_FIT_CHARS } from "../generation/fit-large-prompt";
 import { promptTokenLimit } from "../generation/fit-prompt";
-import { chatPrompt, completionPrompt, hasFimTokens, type ChatTurn, type PromptTokens } from "../generation/prompts";
+import { completionPrompt, hasFimTokens, transcriptPrompt, type ChatTurn, type PromptTokens } from "../generation/prompts";
 import { decode, type MixGenerateResult, type ReplyPiece } from "./decode";
 import type { TokenId } from "./distribution";
 import { createLane, laneVocabulary, startLane, type Lane } from "./lockstep";
@@ -47,6 +47,11 @@ export interface MixerOptions {
    * the lanes' batch. The tokens written are the same with any value; 0 checks none. Default 4.
    */
   lookahead?: number;
+  /**
+   * A lane's chat prompt. The sidecar renders the model's chat template in its helper process (a template is code
+   * from the file: generation/chat-templates.ts); without one, lanes read a plain transcript and no template runs.
+   */
+  chatPrompt?: (model: LlamaModel, messages: readonly ChatTurn[]) => Promise<PromptTokens>;
 }
 
 export interface MixGenerateRequest {
@@ -193,10 +198,12 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
       let tokens = 0;
       for (const m of withContext) {
         tokens += await countUpTo(m.content, ceiling - tokens, count);
-        if (tokens > ceiling) throw new MixContextError(`the messages are more than ${ceiling} tokens, which does not fit the ${contextSize}-token mixing context; shorten them`);
+        if (tokens > ceiling)
+          throw new MixContextError(`the messages are more than ${ceiling} tokens, which does not fit the ${contextSize}-token mixing context; shorten them`);
       }
     }
-    return Promise.all(lanes.map((lane) => chatPrompt(modelOf(lane), lane.role.withContext ? withContext : messages)));
+    const render = options.chatPrompt ?? (async (model: LlamaModel, turns: readonly ChatTurn[]) => transcriptPrompt(model, turns));
+    return Promise.all(lanes.map((lane) => render(modelOf(lane), lane.role.withContext ? withContext : messages)));
   }
 
   /**
@@ -216,7 +223,10 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
       // No lane with FIM tokens reads the suffix: it costs nothing and is kept whole.
       ignoresSuffix: !lanes.some((lane) => hasFimTokens(modelOf(lane))),
     });
-    if ("tooLong" in built) throw new MixContextError(`the prompt is ${built.tooLong} tokens, which does not fit the ${contextSize}-token mixing context; shorten the prompt or context`);
+    if ("tooLong" in built)
+      throw new MixContextError(
+        `the prompt is ${built.tooLong} tokens, which does not fit the ${contextSize}-token mixing context; shorten the prompt or context`,
+      );
     return built.prompt;
   }
 
@@ -228,7 +238,9 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     for (const tokens of prompts) {
       if (tokens.length === 0) throw new MixRequestError("the prompt is empty and the model adds no start token; give a prompt");
       if (tokens.length + reserve > contextSize)
-        throw new MixContextError(`the prompt is ${tokens.length} tokens, which with ${reserve} more does not fit the ${contextSize}-token mixing context; shorten the prompt or context`);
+        throw new MixContextError(
+          `the prompt is ${tokens.length} tokens, which with ${reserve} more does not fit the ${contextSize}-token mixing context; shorten the prompt or context`,
+        );
     }
     let toEvaluate = 0;
     for (const [i, lane] of lanes.entries()) toEvaluate += await startLane(lane, prompts[i]!, reusePrefix);
@@ -239,7 +251,10 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     const r = validateRequest(req, spec, contextSize);
     const limit = r.truncate === undefined ? undefined : promptTokenLimit(r.truncate, contextSize, r.maxTokens);
     const prompts = r.messages ? await chatPrompts(r.context, r.messages) : await fittedPrompts(r.context, r.prompt, r.suffix, limit);
-    const { promptTokens, toEvaluate } = await startLanes(prompts.map((p) => p.tokens), 1);
+    const { promptTokens, toEvaluate } = await startLanes(
+      prompts.map((p) => p.tokens),
+      1,
+    );
     // Every lane's format implies its stops (a template's end of turn); whichever lane's turn ends, the reply does.
     const stop = [...new Set([...r.stop, ...prompts.flatMap((p) => p.stops)])];
     const reply = await decode(
@@ -271,7 +286,10 @@ export async function createMixer(specInput: MixSpec, source: ModelSource, optio
     const unscored = prefixes[0]!.length === 0 ? text.slice(0, 1) : [];
     const target = text.slice(unscored.length);
     if (target.length === 0) return { logprobs: [], top: [], ranks: [], crossEntropy: NaN, writers: {}, prefix: prefixes[0]!, unscored, target };
-    await startLanes(prefixes.map((p) => [...p, ...unscored]), target.length);
+    await startLanes(
+      prefixes.map((p) => [...p, ...unscored]),
+      target.length,
+    );
     // Always the whole vocabulary: a top-K read-out would bound a token it left out, not give its probability.
     return { ...(await scoreTokens(strategy, lanes, "all", target, req.topLogprobs ?? 0)), prefix: prefixes[0]!, unscored, target };
   }
@@ -329,4 +347,3 @@ function validateRequest(req: MixGenerateRequest, spec: MixSpec, contextSize: nu
     throw new MixRequestError(`truncate must be -1 (as many prompt tokens as fit) or a positive number of tokens, not ${quoteValue(req.truncate)}`);
   return { ...req, maxTokens, stop, topLogprobs, lookahead, context: req.context ?? "" };
 }
-

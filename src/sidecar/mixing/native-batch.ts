@@ -37,7 +37,14 @@ interface AddonContext {
   initBatch(size: number): void;
   addToBatch(sequenceId: number, firstTokenPosition: number, tokens: Uint32Array, logitIndexes: Uint32Array): Uint32Array;
   decodeBatch(): Promise<void>;
-  sampleToken(batchLogitIndex: number, sampler: AddonSampler, probabilities: boolean, confidence: boolean, logits: boolean | FilterArg, totalLogitWeight: boolean): Promise<SampleResult>;
+  sampleToken(
+    batchLogitIndex: number,
+    sampler: AddonSampler,
+    probabilities: boolean,
+    confidence: boolean,
+    logits: boolean | FilterArg,
+    totalLogitWeight: boolean,
+  ): Promise<SampleResult>;
   removeTokenCellsFromSequence(sequenceId: number, start: number, end: number): boolean;
 }
 

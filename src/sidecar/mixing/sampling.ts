@@ -38,8 +38,7 @@ export function validateSampling(o: SamplingOptions | undefined): Required<Omit<
   if (typeof topP !== "number" || !Number.isFinite(topP) || topP <= 0 || topP > 1)
     throw new SamplingError(`top_p must be a number above 0 and at most 1, not ${quoteValue(topP)}`);
   const seed = o?.seed;
-  if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed)))
-    throw new SamplingError(`seed must be an integer, not ${quoteValue(seed)}`);
+  if (seed !== undefined && (typeof seed !== "number" || !Number.isInteger(seed))) throw new SamplingError(`seed must be an integer, not ${quoteValue(seed)}`);
   return { temperature, topP, seed };
 }
 

@@ -43,7 +43,10 @@ export async function scoreTokens(strategy: Strategy, lanes: Lane[], topK: numbe
     let mixed: Mixed;
     let writer = "mix";
     if (strategy.kind === "mix") {
-      mixed = strategy.mix(perLane.map((d) => d[j]!), t);
+      mixed = strategy.mix(
+        perLane.map((d) => d[j]!),
+        t,
+      );
     } else {
       const small = perLane[0]![j]!;
       const deferred = strategy.defer(small);

@@ -73,12 +73,18 @@ export class MixSpecError extends Error {
 /** The model names a spec refers to, in lane order, duplicates kept. */
 export function mixSpecModels(spec: MixSpec): string[] {
   switch (spec.strategy) {
-    case "contrastive": return [spec.expert, spec.amateur];
-    case "dexperts": return [spec.base, spec.expert, spec.antiExpert];
-    case "proxy-tuning": return [spec.large, spec.tuned, spec.untuned];
-    case "product": return spec.models.map((m) => m.model);
-    case "context-contrastive": return [spec.model, spec.model];
-    case "deferral": return [spec.small, spec.large];
+    case "contrastive":
+      return [spec.expert, spec.amateur];
+    case "dexperts":
+      return [spec.base, spec.expert, spec.antiExpert];
+    case "proxy-tuning":
+      return [spec.large, spec.tuned, spec.untuned];
+    case "product":
+      return spec.models.map((m) => m.model);
+    case "context-contrastive":
+      return [spec.model, spec.model];
+    case "deferral":
+      return [spec.small, spec.large];
   }
 }
 
@@ -93,7 +99,10 @@ const ROLE_KEYS: Record<MixStrategyName, string[]> = {
 
 /** Numeric parameters: [key, default, min, max, what it means]. */
 const NUM_KEYS: Record<MixStrategyName, [string, number, number, number, string][]> = {
-  contrastive: [["alpha", 0.1, 0, 1, "the plausibility fraction of the expert's top probability"], ["beta", 0.5, 0, 100, "the contrast weight"]],
+  contrastive: [
+    ["alpha", 0.1, 0, 1, "the plausibility fraction of the expert's top probability"],
+    ["beta", 0.5, 0, 100, "the contrast weight"],
+  ],
   dexperts: [["alpha", 2, 0, 100, "the steering weight"]],
   "proxy-tuning": [["alpha", 1, 0, 100, "the weight of the tuning offset"]],
   product: [],
@@ -114,14 +123,18 @@ export function parseMixSpec(raw: unknown, where = "mix spec"): MixSpec {
   const allowed = new Set(["strategy", "topK", ...ROLE_KEYS[name], ...numKeys.map((k) => k[0]), ...(name === "product" ? ["models"] : [])]);
   const unknown = Object.keys(r).filter((k) => !allowed.has(k));
   if (unknown.length > 0)
-    throw new MixSpecError(`${where}: unknown key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")} for strategy "${name}"; allowed: ${[...allowed].join(", ")}`);
+    throw new MixSpecError(
+      `${where}: unknown key${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `"${k}"`).join(", ")} for strategy "${name}"; allowed: ${[...allowed].join(", ")}`,
+    );
 
   const out: Record<string, unknown> = { strategy: name, topK: parseTopK(r.topK, where) };
   for (const key of ROLE_KEYS[name]) out[key] = modelName(r[key], `${where}: "${key}"`);
   for (const [key, dflt, min, max, what] of numKeys) {
     const v = r[key] ?? dflt;
     if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max || (key === "alpha" && name === "contrastive" && v === 0))
-      throw new MixSpecError(`${where}: "${key}" (${what}) must be a number in ${name === "contrastive" && key === "alpha" ? "(0" : `[${min}`}, ${max}], not ${quoteValue(v)}`);
+      throw new MixSpecError(
+        `${where}: "${key}" (${what}) must be a number in ${name === "contrastive" && key === "alpha" ? "(0" : `[${min}`}, ${max}], not ${quoteValue(v)}`,
+      );
     out[key] = v;
   }
   if (name === "product") out.models = parseProductModels(r.models, where);

@@ -96,7 +96,12 @@ function checkCompatible(a: VocabularyInfo, b: VocabularyInfo): void {
     throw new VocabularyMismatchError(`${pair} have different vocabularies: ${why}; logit mixing needs models with the same tokenizer (e.g. one model family)`);
   };
   if ((a.model ?? "") !== (b.model ?? "")) refuse(`the tokenizer is "${a.model ?? "none"}" in one and "${b.model ?? "none"}" in the other`);
-  for (const [what, x, y] of [["BOS token", a.bos, b.bos], ["EOS token", a.eos, b.eos], ["add-BOS flag", a.addBos, b.addBos], ["add-EOS flag", a.addEos, b.addEos]] as const)
+  for (const [what, x, y] of [
+    ["BOS token", a.bos, b.bos],
+    ["EOS token", a.eos, b.eos],
+    ["add-BOS flag", a.addBos, b.addBos],
+    ["add-EOS flag", a.addEos, b.addEos],
+  ] as const)
     if (x !== y) refuse(`the ${what} is ${String(x ?? "unset")} in one and ${String(y ?? "unset")} in the other`);
   const gap = Math.abs(a.tokens.length - b.tokens.length);
   if (gap > MAX_SIZE_DIFFERENCE)

@@ -57,7 +57,8 @@ export function parseAdaptedModels(raw: unknown, where = "chorus.sidecar.adapter
       const r = (typeof a === "object" && a !== null ? a : {}) as Record<string, unknown>;
       const scale = r.scale ?? 1;
       if (typeof r.path !== "string" || r.path.trim() === "") problems.push(`${at}.adapters[${i}].path must be the path of a GGUF LoRA adapter.`);
-      else if (typeof scale !== "number" || !Number.isFinite(scale) || Math.abs(scale) > 100) problems.push(`${at}.adapters[${i}].scale must be a number from -100 to 100.`);
+      else if (typeof scale !== "number" || !Number.isFinite(scale) || Math.abs(scale) > 100)
+        problems.push(`${at}.adapters[${i}].scale must be a number from -100 to 100.`);
       else adapters.push({ path: r.path, scale });
     }
     if (adapters.length === v.adapters.length) models.push({ name, base: v.base, adapters });
@@ -77,7 +78,8 @@ export async function validateLoraAdapter(adapterPath: string, base: GgufHeader)
     if (v && v.type !== GgufValueType.STRING) fail(`${key} must be a string`);
     return getString(m, key);
   };
-  if (str("general.type") !== "adapter") fail(`general.type is ${JSON.stringify(str("general.type") ?? null)}, not "adapter" (is this a model rather than an adapter?)`);
+  if (str("general.type") !== "adapter")
+    fail(`general.type is ${JSON.stringify(str("general.type") ?? null)}, not "adapter" (is this a model rather than an adapter?)`);
   if (str("adapter.type") !== "lora") fail(`adapter.type is ${JSON.stringify(str("adapter.type") ?? null)}; only "lora" adapters are supported`);
   const arch = str("general.architecture");
   const baseArch = getString(base.metadata, "general.architecture");
@@ -107,8 +109,12 @@ export async function validateLoraAdapter(adapterPath: string, base: GgufHeader)
     const [aIn, aRank] = a.dims;
     const [bRank, bOut] = b.dims;
     const flipped = target.endsWith("token_embd.weight"); // llama.cpp expects A and B swapped for embeddings
-    const ok = a.dims.length === 2 && b.dims.length === 2 && (flipped ? inDim === bOut && outDim === aRank : inDim === aIn && outDim === bOut && aRank === bRank);
-    if (!ok) fail(`${target} is [${w.dims.join(", ")}] in the base model but the adapter's A is [${a.dims.join(", ")}] and B [${b.dims.join(", ")}] (an adapter for another model size?)`);
+    const ok =
+      a.dims.length === 2 && b.dims.length === 2 && (flipped ? inDim === bOut && outDim === aRank : inDim === aIn && outDim === bOut && aRank === bRank);
+    if (!ok)
+      fail(
+        `${target} is [${w.dims.join(", ")}] in the base model but the adapter's A is [${a.dims.join(", ")}] and B [${b.dims.join(", ")}] (an adapter for another model size?)`,
+      );
   }
 }
 

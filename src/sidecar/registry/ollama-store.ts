@@ -29,7 +29,9 @@ export function ollamaStoreDir(env: NodeJS.ProcessEnv = process.env): string {
 
 function listDirs(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch {
     return [];
   }
@@ -53,7 +55,9 @@ export function findOllamaModels(store: string): { models: StoreModel[]; problem
         const dir = join(manifests, registry, namespace, name);
         let tags: string[];
         try {
-          tags = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isFile()).map((d) => d.name);
+          tags = readdirSync(dir, { withFileTypes: true })
+            .filter((d) => d.isFile())
+            .map((d) => d.name);
         } catch {
           continue;
         }

@@ -2,10 +2,14 @@
 // in a least-recently-used set bounded by a memory budget. A model in use is never unloaded under a request.
 // Adapted models (chorus.sidecar.adapters) are a base model's file loaded again with LoRA adapters on its context;
 // llama.cpp memory-maps the file, so the second load shares the base weights' pages.
+// No file is opened here before the helper process has loaded it once (isolate/model-probe.ts): llama.cpp ends
+// the process it runs in on files that pass every header check, and this process serves every client.
 
 import { statSync } from "node:fs";
+import { join } from "node:path";
 import type { Llama, LlamaModel } from "node-llama-cpp";
 import { ApiError, notFound } from "../server/errors";
+import { ModelProbe } from "../isolate/model-probe";
 import { validateForLlama } from "../gguf/validate";
 import { validateLoraAdapter, type AdaptedModelSpec, type AdapterRef } from "./adapters";
 import { findGgufFiles } from "./folder-scan";
@@ -13,6 +17,7 @@ import { LoadedModel } from "./loaded-model";
 import { getRuntime } from "./llama-runtime";
 import { findOllamaModels, ollamaStoreDir } from "./ollama-store";
 import { cachedValidator, validateGgufHeader, type GgufValidator } from "./validate";
+import { oneLine } from "../isolate/one-line";
 
 export interface RegistryOptions {
   folders: string[];
@@ -26,6 +31,10 @@ export interface RegistryOptions {
   /** Models served as a base plus LoRA adapters, each under its own id. */
   adapted?: readonly AdaptedModelSpec[];
   validate?: GgufValidator;
+  /** Proves each file loadable in a helper process first; default one caching in `cacheDir`. */
+  probe?: ModelProbe;
+  /** Where the probe's verdicts are kept between starts (none: in memory). */
+  cacheDir?: string;
   log?: (message: string) => void;
 }
 
@@ -37,6 +46,8 @@ export interface ModelEntry {
   /** For source "adapted": the base model's id and the adapters attached to it at load time. */
   base?: string;
   adapters?: AdapterRef[];
+  /** Why the file cannot be served, once the sidecar has found out (one line). */
+  unusable?: string;
 }
 
 export interface Lease {
@@ -55,9 +66,14 @@ export class ModelRegistry {
   private readonly validate: GgufValidator;
   private readonly pressureHandlers: (() => Promise<void>)[] = [];
   private computeState: string | undefined;
+  private readonly probe: ModelProbe;
+  /** Files refused since they last changed: path → "size:mtime" and the reason. */
+  private readonly refused = new Map<string, { stamp: string; reason: string }>();
 
   constructor(private readonly opts: RegistryOptions) {
     this.validate = cachedValidator(opts.validate ?? validateGgufHeader);
+    this.probe =
+      opts.probe ?? new ModelProbe({ gpu: opts.gpu, cacheFile: opts.cacheDir ? join(opts.cacheDir, "probed-models.json") : undefined, log: opts.log });
   }
 
   get threads(): number {
@@ -89,10 +105,13 @@ export class ModelRegistry {
     );
   }
 
-  /** Every model the sources offer now (rescanned at most every few seconds). */
+  /** Every model the sources offer now (rescanned at most every few seconds), each refused one with its reason. */
   list(): ModelEntry[] {
     if (Date.now() - this.scannedAt > RESCAN_MS) this.rescan();
-    return this.entries;
+    return this.entries.map((e) => {
+      const unusable = this.refusal(e.path);
+      return unusable ? { ...e, unusable } : e;
+    });
   }
 
   /** Folders that are missing, manifests that cannot be used: shown to the user, never fatal. */
@@ -109,7 +128,8 @@ export class ModelRegistry {
       const store = findOllamaModels(this.opts.ollamaDir ?? ollamaStoreDir());
       const ids = new Set(entries.map((e) => e.id));
       for (const m of store.models)
-        if (!ids.has(m.name)) entries.push({ id: m.name, path: m.path, source: "ollama", sizeBytes: m.sizeBytes, adapters: m.adapters?.map((path) => ({ path, scale: 1 })) });
+        if (!ids.has(m.name))
+          entries.push({ id: m.name, path: m.path, source: "ollama", sizeBytes: m.sizeBytes, adapters: m.adapters?.map((path) => ({ path, scale: 1 })) });
       problems.push(...store.problems);
     }
     entries.push(...this.adaptedEntries(entries, problems));
@@ -140,7 +160,7 @@ export class ModelRegistry {
   }
 
   /** For the mixer, which takes LlamaModels: loads them and holds them until the returned release runs. */
-  async acquireMany(ids: readonly string[]): Promise<{ models: Map<string, LlamaModel>; release(): void }> {
+  async acquireMany(ids: readonly string[]): Promise<{ models: Map<string, LlamaModel>; paths: Map<LlamaModel, string>; release(): void }> {
     const leases: Lease[] = [];
     try {
       for (const id of new Set(ids)) leases.push(await this.acquire(id));
@@ -148,7 +168,11 @@ export class ModelRegistry {
       leases.forEach((l) => l.release());
       throw e;
     }
-    return { models: new Map(leases.map((l) => [l.model.id, l.model.model])), release: () => leases.forEach((l) => l.release()) };
+    return {
+      models: new Map(leases.map((l) => [l.model.id, l.model.model])),
+      paths: new Map(leases.map((l) => [l.model.model, l.model.path])),
+      release: () => leases.forEach((l) => l.release()),
+    };
   }
 
   /** Called before unloading models to make room: caches that hold models (the mixer cache) let go first. */
@@ -163,7 +187,7 @@ export class ModelRegistry {
   async dispose(): Promise<void> {
     const all = [...this.loaded.values()];
     this.loaded.clear();
-    await Promise.allSettled(all.map((m) => m.dispose()));
+    await Promise.allSettled([...all.map((m) => m.dispose()), this.probe.dispose()]);
   }
 
   private load(id: string): Promise<LoadedModel> {
@@ -182,7 +206,15 @@ export class ModelRegistry {
     try {
       await this.validate(entry.path);
     } catch (e) {
-      throw new ApiError(422, "invalid_request_error", `The model file for "${id}" cannot be used: ${e instanceof Error ? e.message : String(e)}. Replace or remove the file.`, "model_invalid");
+      const why = e instanceof Error ? e.message : String(e);
+      this.remember(entry.path, why);
+      // The reason may quote bytes of a damaged file (a key name read with a wrong length): escaped and capped.
+      throw new ApiError(
+        422,
+        "invalid_request_error",
+        `The model file for "${id}" cannot be used: ${oneLine(why, 800)}. Replace or remove the file.`,
+        "model_invalid",
+      );
     }
     if (entry.adapters) await this.checkAdapters(entry);
     const budget = this.opts.memoryMb * 1024 * 1024;
@@ -194,17 +226,66 @@ export class ModelRegistry {
         "model_too_large",
       );
     }
+    await this.proveLoadable(id, entry.path);
     await this.makeRoom(entry.sizeBytes, budget);
     const llama = await this.llama();
     this.opts.log?.(`loading ${id} from ${entry.path}`);
     let model: LoadedModel;
     try {
-      model = await LoadedModel.load(llama, id, entry.path, { threads: this.opts.threads, maxContext: this.opts.maxContext, gpu: this.opts.gpu, adapters: entry.adapters });
+      model = await LoadedModel.load(llama, id, entry.path, {
+        threads: this.opts.threads,
+        maxContext: this.opts.maxContext,
+        gpu: this.opts.gpu,
+        adapters: entry.adapters,
+      });
     } catch (e) {
-      throw new ApiError(422, "invalid_request_error", `llama.cpp could not load "${id}" (${entry.path}): ${e instanceof Error ? e.message : String(e)}`, "model_load_failed");
+      throw new ApiError(
+        422,
+        "invalid_request_error",
+        `llama.cpp could not load "${id}" (${entry.path}): ${e instanceof Error ? e.message : String(e)}`,
+        "model_load_failed",
+      );
     }
     this.loaded.set(id, model);
     return model;
+  }
+
+  /** Loads the file once in the helper process; refuses it, with what llama.cpp did, when that process failed. */
+  private async proveLoadable(id: string, path: string): Promise<void> {
+    let verdict;
+    try {
+      verdict = await this.probe.check(path);
+    } catch (e) {
+      throw new ApiError(
+        503,
+        "server_error",
+        `llama.cpp could not start to test "${id}": ${e instanceof Error ? e.message : String(e)}`,
+        "runtime_unavailable",
+      );
+    }
+    if (verdict.loadable) return;
+    const reason = verdict.reason ?? "llama.cpp could not load it";
+    this.remember(path, reason);
+    this.opts.log?.(`refusing ${id} (${path}): ${reason}`);
+    throw new ApiError(
+      422,
+      "invalid_request_error",
+      `The model file for "${id}" cannot be used: ${reason}. It was tried in a separate process and not loaded here; replace or remove the file.`,
+      "model_unloadable",
+    );
+  }
+
+  private remember(path: string, reason: string): void {
+    const stamp = stampOf(path);
+    if (stamp) this.refused.set(path, { stamp, reason: oneLine(reason) });
+  }
+
+  /** Why `path` was refused, while the file is unchanged; the probe's cache also knows files refused in earlier runs. */
+  private refusal(path: string): string | undefined {
+    const r = this.refused.get(path);
+    if (r && r.stamp === stampOf(path)) return r.reason;
+    const known = this.probe.known(path);
+    return known && !known.loadable ? (known.reason ?? "llama.cpp could not load it") : undefined;
   }
 
   /** Each adapted model whose base exists, sized as its base plus its adapter files; a missing base is a problem. */
@@ -212,9 +293,18 @@ export class ModelRegistry {
     const out: ModelEntry[] = [];
     for (const spec of this.opts.adapted ?? []) {
       const base = found.find((e) => e.id === spec.base);
-      if (found.some((e) => e.id === spec.name)) problems.push(`chorus.sidecar.adapters: "${spec.name}" is already the name of a model file; choose another name.`);
+      if (found.some((e) => e.id === spec.name))
+        problems.push(`chorus.sidecar.adapters: "${spec.name}" is already the name of a model file; choose another name.`);
       else if (!base) problems.push(`chorus.sidecar.adapters.${spec.name}: the base model "${spec.base}" was not found in the model folders or Ollama.`);
-      else out.push({ id: spec.name, path: base.path, source: "adapted", sizeBytes: base.sizeBytes + spec.adapters.reduce((s, a) => s + fileSize(a.path), 0), base: base.id, adapters: [...(base.adapters ?? []), ...spec.adapters] });
+      else
+        out.push({
+          id: spec.name,
+          path: base.path,
+          source: "adapted",
+          sizeBytes: base.sizeBytes + spec.adapters.reduce((s, a) => s + fileSize(a.path), 0),
+          base: base.id,
+          adapters: [...(base.adapters ?? []), ...spec.adapters],
+        });
     }
     return out;
   }
@@ -222,7 +312,10 @@ export class ModelRegistry {
   /** llama.cpp asserts (ends the process) on some malformed adapters: each one is checked against the base first. */
   private async checkAdapters({ id, path: basePath, adapters = [], source }: ModelEntry): Promise<void> {
     const base = await validateForLlama(basePath);
-    const fix = source === "ollama" ? "Recreate the model in Ollama with a LoRA adapter for its base (ollama create)" : "Fix or remove it in chorus.sidecar.adapters (or chorus serve --adapter)";
+    const fix =
+      source === "ollama"
+        ? "Recreate the model in Ollama with a LoRA adapter for its base (ollama create)"
+        : "Fix or remove it in chorus.sidecar.adapters (or chorus serve --adapter)";
     for (const a of adapters) {
       try {
         await validateLoraAdapter(a.path, base);
@@ -252,6 +345,15 @@ function fileSize(path: string): number {
     return statSync(path).size;
   } catch {
     return 0; // reported when the model is loaded, with the reason
+  }
+}
+
+function stampOf(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
   }
 }
 

@@ -28,7 +28,12 @@ export function checkHostAndOrigin(req: IncomingMessage, port: number): void {
       originHost = undefined;
     }
     if (!originHost || !hosts.has(originHost)) {
-      throw new ApiError(403, "permission_error", `Requests from the origin "${origin}" are not allowed; the sidecar serves local clients only.`, "forbidden_origin");
+      throw new ApiError(
+        403,
+        "permission_error",
+        `Requests from the origin "${origin}" are not allowed; the sidecar serves local clients only.`,
+        "forbidden_origin",
+      );
     }
   }
 }
@@ -46,7 +51,9 @@ export function checkBearer(req: IncomingMessage, token: string): void {
     throw new ApiError(
       401,
       "authentication_error",
-      header ? "The bearer token is wrong. Use the token the sidecar printed when it started." : "Missing Authorization: Bearer <token>. Use the token the sidecar printed when it started.",
+      header
+        ? "The bearer token is wrong. Use the token the sidecar printed when it started."
+        : "Missing Authorization: Bearer <token>. Use the token the sidecar printed when it started.",
       "invalid_api_key",
     );
   }

@@ -25,6 +25,8 @@ export interface LaunchConfig {
   adapters?: unknown;
   /** Generate and serve the demo models from this cache folder. */
   demoCacheDir?: string;
+  /** The sidecar's own cache folder (which model files were proven loadable); none: remembered until it stops. */
+  cacheDir?: string;
   /** The corpora the demo models are trained on (test/fixtures/corpora in the extension's folder). */
   corporaDir?: string;
   port?: number;
@@ -45,7 +47,11 @@ const path = z.string().transform((s) => s.trim() || undefined);
 /** The chorus.sidecar.* settings the sidecar reads, plus what its launcher adds (ollamaDir, demo folders, port). */
 export function launchSettings(cores: number) {
   return {
-    modelFolders: setting(z.array(z.string()).transform((fs) => fs.filter((f) => f.trim() !== "")), () => [], "a list of folder paths"),
+    modelFolders: setting(
+      z.array(z.string()).transform((fs) => fs.filter((f) => f.trim() !== "")),
+      () => [],
+      "a list of folder paths",
+    ),
     useOllamaModels: setting(z.boolean(), true, "true or false"),
     ollamaDir: setting(path, undefined, "a folder path"),
     memoryMb: count(64, 1_048_576, SIDECAR_DEFAULTS.memoryMb),
@@ -58,13 +64,23 @@ export function launchSettings(cores: number) {
     presets: setting(z.unknown(), () => ({}), "an object of presets"),
     adapters: setting(z.unknown(), () => ({}), "an object of adapted models"),
     demoCacheDir: setting(path, undefined, "a folder path"),
+    cacheDir: setting(path, undefined, "a folder path"),
     corporaDir: setting(path, undefined, "a folder path"),
-    port: setting(z.number().int().min(0).max(65535).transform((p) => p || undefined), undefined, "a port number from 1 to 65535"),
+    port: setting(
+      z
+        .number()
+        .int()
+        .min(0)
+        .max(65535)
+        .transform((p) => p || undefined),
+      undefined,
+      "a port number from 1 to 65535",
+    ),
   };
 }
 
 /** Launch-only fields are not settings: their problems name them as they are. */
-const LAUNCH_ONLY = new Set(["ollamaDir", "demoCacheDir", "corporaDir", "port"]);
+const LAUNCH_ONLY = new Set(["ollamaDir", "demoCacheDir", "cacheDir", "corporaDir", "port"]);
 
 export function parseLaunchConfig(raw: unknown, cores: number): { config: LaunchConfig; problems: string[] } {
   const found: SettingProblem[] = [];

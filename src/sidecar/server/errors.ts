@@ -41,7 +41,16 @@ export function toApiError(e: unknown): ApiError {
   // Too long for the mixing context: the code a single model's refusal has, so clients (Chorus's review retry
   // among them) treat a preset like any model.
   if (e instanceof Error && e.name === "MixContextError") return new ApiError(400, "invalid_request_error", message, "context_length_exceeded");
+  // A mix whose model has NaN or infinite weights (llama.cpp loads them without complaint).
+  if (e instanceof Error && e.name === "NonFiniteLogitsError")
+    return new ApiError(
+      422,
+      "invalid_request_error",
+      `A model's next-token scores are NaN or infinite, so its weights are damaged (${message}); replace or remove its file.`,
+      "model_output_invalid",
+    );
   if (e instanceof Error && e.name === "VocabularyMismatchError") return new ApiError(400, "invalid_request_error", message, "vocabulary_mismatch");
-  if (e instanceof Error && ["MixRequestError", "MixSpecError", "SamplingError", "LookaheadError"].includes(e.name)) return new ApiError(400, "invalid_request_error", message, "invalid_mix");
+  if (e instanceof Error && ["MixRequestError", "MixSpecError", "SamplingError", "LookaheadError"].includes(e.name))
+    return new ApiError(400, "invalid_request_error", message, "invalid_mix");
   return new ApiError(500, "server_error", `The sidecar failed: ${message}`, "internal_error");
 }

@@ -3,15 +3,25 @@
 // hold their models in the registry for exactly the request's duration.
 
 import { generate, generatedPiece, generateResult, type GeneratedPiece, type GenerateOptions, type GenerateResult } from "../generation/generate";
-import { alternativesToScore, promptAnswer, scoreModelPrompt, scoringReport, type PromptScores, type PromptWants, type VllmPromptLogprobs } from "../generation/score-prompt";
+import {
+  alternativesToScore,
+  promptAnswer,
+  scoreModelPrompt,
+  scoringReport,
+  type PromptScores,
+  type PromptWants,
+  type VllmPromptLogprobs,
+} from "../generation/score-prompt";
 import type { LlamaModel } from "node-llama-cpp";
 import { buildFittedPrompt, countUpTo, estimateCeiling, SYNC_FIT_CHARS } from "../generation/fit-large-prompt";
 import { promptTokenLimit } from "../generation/fit-prompt";
+import type { ChatTemplates } from "../generation/chat-templates";
 import { chatPrompt, completionPrompt, hasFimTokens, type ChatTurn, type PromptTokens } from "../generation/prompts";
 import { checkLookahead } from "../mixing/lookahead";
 import { isVirtualModel, resolvePreset, type Preset } from "../presets";
 import type { ModelRegistry } from "../registry/registry";
-import { badRequest } from "./errors";
+import { NonFiniteLogitsError } from "../mixing/distribution";
+import { ApiError, badRequest } from "./errors";
 import type { MixerCache } from "./mixer-cache";
 import type { Mixer } from "../mixing/mixer";
 
@@ -24,6 +34,8 @@ export interface SidecarServices {
   lookahead: number;
   /** Mixers kept between requests (they hold their models in the registry while cached). */
   mixers: MixerCache;
+  /** Model chat templates, run in the helper process with bounds. */
+  chatTemplates: ChatTemplates;
   /** Problems with the configuration (a preset that does not validate), reported with the model list. */
   configProblems?: readonly string[];
 }
@@ -86,18 +98,24 @@ async function runReal(svc: SidecarServices, job: Job, signal: AbortSignal, onPi
       const contextSize = lease.model.context.contextSize;
       const prompt =
         job.input.kind === "chat"
-          ? await measuredChatPrompt(lease.model.id, model, job.input.messages, contextSize)
+          ? await measuredChatPrompt(lease.model.id, model, lease.model.path, job.input.messages, contextSize, svc.chatTemplates)
           : await fittedCompletionPrompt(lease.model.id, model, job.input, contextSize, job.options.maxTokens);
       const options = { ...job.options, stop: [...job.options.stop, ...prompt.stops] };
       const promptParam = job.input.kind === "chat" ? "messages" : "prompt";
       const wants = promptWants(job);
       const topN = wants && alternativesToScore(wants);
-      const scores = topN === undefined ? undefined : await scoreModelPrompt(lease.model, prompt.tokens, topN);
+      const scores = topN === undefined ? undefined : await scoreModelPrompt(lease.model, prompt.tokens, topN).catch(damagedModel(job.model));
       const answer = wants && job.input.kind === "completion" ? promptAnswer(job.input.prompt, scores, lease.model.label, wants) : {};
       if (answer.echoed) onPiece(answer.echoed);
-      const r = options.maxTokens === 0 ? nothingGenerated(prompt.tokens.length) : await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts });
+      const r =
+        options.maxTokens === 0
+          ? nothingGenerated(prompt.tokens.length)
+          : await generate(lease.model, prompt.tokens, { ...options, promptParam }, signal, onPiece, { topK: svc.topK, lookahead: drafts }).catch(
+              damagedModel(job.model),
+            );
       // One model's logprobs are read normalised: its own, exact, whatever part of the vocabulary is read out.
-      return { ...r, format: prompt.format, ...answer, report: wants ? { scoring: scoringReport("all") } : r.report };
+      const report = wants ? { scoring: scoringReport("all") } : r.report;
+      return { ...r, format: prompt.format, ...answer, report: prompt.note ? { ...report, prompt_note: prompt.note } : report };
     });
   } finally {
     lease.release();
@@ -126,7 +144,14 @@ async function fittedCompletionPrompt(id: string, model: LlamaModel, input: Comp
  * being tokenized whole when they cannot fit: a chat has no truncation, and megabytes tokenized at once would hold
  * every other request.
  */
-async function measuredChatPrompt(id: string, model: LlamaModel, messages: ChatTurn[], contextSize: number): Promise<PromptTokens> {
+async function measuredChatPrompt(
+  id: string,
+  model: LlamaModel,
+  path: string,
+  messages: ChatTurn[],
+  contextSize: number,
+  templates: ChatTemplates,
+): Promise<PromptTokens> {
   if (messages.reduce((n, m) => n + m.content.length, 0) > SYNC_FIT_CHARS) {
     const ceiling = estimateCeiling(contextSize);
     let tokens = 0;
@@ -135,7 +160,20 @@ async function measuredChatPrompt(id: string, model: LlamaModel, messages: ChatT
       if (tokens > ceiling) throw promptTooLong(id, contextSize, `more than ${ceiling}`, "messages");
     }
   }
-  return chatPrompt(model, messages);
+  return chatPrompt(model, path, messages, templates);
+}
+
+/** NaN or infinite next-token scores mean damaged weights: a 422 naming the model, not a server error. */
+function damagedModel(model: string): (e: unknown) => never {
+  return (e) => {
+    if (!(e instanceof NonFiniteLogitsError)) throw e;
+    throw new ApiError(
+      422,
+      "invalid_request_error",
+      `The model "${model}" cannot be used: its next-token scores are NaN or infinite, so its weights are damaged. Replace or remove the file.`,
+      "model_output_invalid",
+    );
+  };
 }
 
 /** The refusal generate() gives a prompt too long, for one measured only as far as needed. */
@@ -189,7 +227,12 @@ async function runVirtual(svc: SidecarServices, job: Job, signal: AbortSignal, o
  * A preset's prompt scored under the mix (when `topN` says scores are wanted): the start token (logprob null) and
  * the prompt's tokens; a context read before the prompt conditions them but is not listed.
  */
-async function scoreMixPrompt(mixer: Mixer, prompt: string, context: string | undefined, topN: number | undefined): Promise<{ scores?: PromptScores; promptTokens: number }> {
+async function scoreMixPrompt(
+  mixer: Mixer,
+  prompt: string,
+  context: string | undefined,
+  topN: number | undefined,
+): Promise<{ scores?: PromptScores; promptTokens: number }> {
   if (topN === undefined) return { promptTokens: 0 };
   if (prompt === "") throw badRequest("The prompt is empty: there is nothing to score.", "prompt");
   const s = await mixer.score({ text: prompt, context, topLogprobs: topN });

@@ -79,7 +79,12 @@ async function handle(svc: SidecarServices, req: IncomingMessage, res: ServerRes
       return sendJson(res, 200, listModels(svc));
     case "POST /v1/completions": {
       const p = completionParams(await readJsonBody(req));
-      const job = { model: p.model, input: { kind: "completion" as const, prompt: p.prompt, suffix: p.suffix, truncate: p.truncate }, options: p.options, chorus: p.chorus };
+      const job = {
+        model: p.model,
+        input: { kind: "completion" as const, prompt: p.prompt, suffix: p.suffix, truncate: p.truncate },
+        options: p.options,
+        chorus: p.chorus,
+      };
       return handleGeneration(svc, req, res, p, job, completionShape);
     }
     case "POST /v1/chat/completions": {
@@ -94,7 +99,12 @@ async function handle(svc: SidecarServices, req: IncomingMessage, res: ServerRes
         if (!m) throw new ApiError(404, "not_found_error", `The model ${quoteText(id)} does not exist.`, "model_not_found");
         return sendJson(res, 200, m);
       }
-      throw new ApiError(404, "not_found_error", `No route ${req.method} ${quoteText(path ?? "/")}. The sidecar serves /v1/models, /v1/completions and /v1/chat/completions.`, "unknown_route");
+      throw new ApiError(
+        404,
+        "not_found_error",
+        `No route ${req.method} ${quoteText(path ?? "/")}. The sidecar serves /v1/models, /v1/completions and /v1/chat/completions.`,
+        "unknown_route",
+      );
   }
 }
 
@@ -103,6 +113,10 @@ function decodeModelId(encoded: string): string {
   try {
     return decodeURIComponent(encoded);
   } catch {
-    throw badRequest(`The model id in the path, ${quoteText(encoded)}, is not valid percent-encoding; encode it with encodeURIComponent.`, null, "invalid_path");
+    throw badRequest(
+      `The model id in the path, ${quoteText(encoded)}, is not valid percent-encoding; encode it with encodeURIComponent.`,
+      null,
+      "invalid_path",
+    );
   }
 }

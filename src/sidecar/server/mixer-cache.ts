@@ -4,6 +4,8 @@
 
 import type { LlamaModel } from "node-llama-cpp";
 import { createMixer, type Mixer } from "../mixing/mixer";
+import type { ChatTemplates } from "../generation/chat-templates";
+import { chatPrompt, type ChatTurn } from "../generation/prompts";
 import { mixSpecModels, type MixSpec } from "../mixing/spec";
 import type { ModelRegistry } from "../registry/registry";
 
@@ -17,6 +19,8 @@ interface Entry {
 export interface MixerCacheOptions {
   maxEntries?: number;
   idleMs?: number;
+  /** Where lanes' chat templates run (the helper process); without it lanes read a plain transcript. */
+  chatTemplates?: ChatTemplates;
 }
 
 export class MixerCache {
@@ -28,7 +32,7 @@ export class MixerCache {
 
   constructor(
     private readonly registry: ModelRegistry,
-    opts: MixerCacheOptions = {},
+    private readonly opts: MixerCacheOptions = {},
   ) {
     this.maxEntries = opts.maxEntries ?? 2;
     this.idleMs = opts.idleMs ?? 5 * 60_000;
@@ -61,7 +65,12 @@ export class MixerCache {
       const held = await this.registry.acquireMany(mixSpecModels(spec));
       try {
         const models: Record<string, LlamaModel> = Object.fromEntries(held.models);
-        const mixer = await createMixer(spec, models, { threads: this.registry.threads });
+        const templates = this.opts.chatTemplates;
+        // Each lane's chat template runs in the helper process, from its own file, as a single model's does.
+        const renderChat = templates
+          ? (model: LlamaModel, messages: readonly ChatTurn[]) => chatPrompt(model, held.paths.get(model) ?? "", messages, templates)
+          : undefined;
+        const mixer = await createMixer(spec, models, { threads: this.registry.threads, chatPrompt: renderChat });
         const entry: Entry = { mixer, release: held.release, users: 0, lastUsed: Date.now() };
         this.entries.set(key, entry);
         await this.evictOverflow();

@@ -13,7 +13,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, opt
     return;
   }
   const text = JSON.stringify(body);
-  const headers: Record<string, string | number> = { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store" };
+  const headers: Record<string, string | number> = {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+    "Cache-Control": "no-store",
+  };
   if (opts.close) headers.Connection = "close";
   res.writeHead(status, headers);
   res.end(text);
@@ -21,14 +25,26 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, opt
 
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const type = req.headers["content-type"] ?? "";
-  if (!/^application\/json\b/i.test(type)) throw new ApiError(415, "invalid_request_error", `Send the body as JSON with Content-Type: application/json (got "${type || "none"}").`, "unsupported_media_type");
+  if (!/^application\/json\b/i.test(type))
+    throw new ApiError(
+      415,
+      "invalid_request_error",
+      `Send the body as JSON with Content-Type: application/json (got "${type || "none"}").`,
+      "unsupported_media_type",
+    );
   // Decoded chunk by chunk as it arrives: decoding 8 MB at the end would hold the event loop for tens of ms.
   const decoder = new TextDecoder("utf-8");
   const parts: string[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new ApiError(413, "invalid_request_error", `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB; send less context.`, "body_too_large");
+    if (size > MAX_BODY_BYTES)
+      throw new ApiError(
+        413,
+        "invalid_request_error",
+        `The request body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MB; send less context.`,
+        "body_too_large",
+      );
     parts.push(decoder.decode(chunk as Buffer, { stream: true }));
   }
   parts.push(decoder.decode());

@@ -1,6 +1,8 @@
 // Everything a running sidecar is, started from one validated config: the model registry, the presets, and the
 // HTTP server. Shared by the sidecar process (src/sidecar/main.ts), `chorus serve`, and the tests.
 
+import { ChatTemplates } from "../generation/chat-templates";
+import { IsolatedHelper } from "../isolate/helper";
 import { DEFAULT_LOOKAHEAD } from "../mixing/lookahead";
 import { mergePresets, parsePresets, type Preset } from "../presets";
 import { parseAdaptedModels } from "../registry/adapters";
@@ -45,6 +47,7 @@ export async function startSidecar(config: SidecarConfig): Promise<RunningSideca
     maxContext: config.maxContext,
     adapted: adapted.models,
     validate: config.validate,
+    cacheDir: config.cacheDir,
     log: config.log,
   });
   registry.warmUp();
@@ -52,13 +55,17 @@ export async function startSidecar(config: SidecarConfig): Promise<RunningSideca
   const presets = mergePresets(config.builtInPresets ?? [], user.presets);
   const configProblems = [...user.problems, ...adapted.problems];
   for (const p of configProblems) config.log?.(p);
-  const mixers = new MixerCache(registry);
+  // Its own helper process: a slow template never waits behind a model being tested, nor the other way round.
+  // Kept for five idle minutes: a chat (Ask, review) comes in bursts, and a fresh helper takes a second to start.
+  const chatTemplates = new ChatTemplates(new IsolatedHelper({ log: config.log, idleMs: 300_000 }));
+  const mixers = new MixerCache(registry, { chatTemplates });
   const svc: SidecarServices = {
     registry,
     presets: () => presets,
     topK: config.topK ?? SIDECAR_DEFAULTS.topK,
     lookahead: config.lookahead ?? DEFAULT_LOOKAHEAD,
     mixers,
+    chatTemplates,
     configProblems,
   };
   const server = await startHttpServer(svc, { token: config.token, port: config.port, log: config.log, requestTimeoutMs: config.requestTimeoutMs });
@@ -70,6 +77,7 @@ export async function startSidecar(config: SidecarConfig): Promise<RunningSideca
     async stop() {
       await server.close();
       await mixers.dispose();
+      await chatTemplates.dispose();
       await registry.dispose();
     },
   };

@@ -172,7 +172,10 @@ export async function makeBigramModel(opts: BigramModelOptions): Promise<BigramM
   // RMSNorm turns e_k into e_k / sqrt(1/dim + eps); this weight turns it back into exactly e_k.
   const normScale = Math.fround(Math.sqrt(1 / dim + shape.rmsEps));
   const data = (t: GgufTensorSpec): TensorBytes => {
-    if (t.name === "token_embd.weight") return encodedRows(t.type, dim, V, (tok, row) => { row[table.rowOf(tok)] = 1; });
+    if (t.name === "token_embd.weight")
+      return encodedRows(t.type, dim, V, (tok, row) => {
+        row[table.rowOf(tok)] = 1;
+      });
     if (t.name === "output.weight") {
       if (opts.outputWeight) return opts.outputWeight.bytes;
       return encodedRows(t.type, dim, V, (next, row) => {

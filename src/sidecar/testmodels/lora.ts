@@ -47,7 +47,10 @@ export async function writeLoraAdapter(opts: LoraAdapterOptions): Promise<{ path
   for (const t of opts.targets) {
     if (t.a.length !== t.rank * t.inDim) throw new Error(`${t.tensor}: A needs rank·inDim = ${t.rank * t.inDim} values, got ${t.a.length}`);
     if (t.b.length !== t.outDim * t.rank) throw new Error(`${t.tensor}: B needs outDim·rank = ${t.outDim * t.rank} values, got ${t.b.length}`);
-    tensors.push({ name: `${t.tensor}.lora_a`, type: GgmlType.F32, dims: [t.inDim, t.rank] }, { name: `${t.tensor}.lora_b`, type: GgmlType.F32, dims: [t.rank, t.outDim] });
+    tensors.push(
+      { name: `${t.tensor}.lora_a`, type: GgmlType.F32, dims: [t.inDim, t.rank] },
+      { name: `${t.tensor}.lora_b`, type: GgmlType.F32, dims: [t.rank, t.outDim] },
+    );
     data.set(`${t.tensor}.lora_a`, t.a);
     data.set(`${t.tensor}.lora_b`, t.b);
   }

@@ -22,7 +22,7 @@ export async function readBigramTable(path: string): Promise<BigramTable> {
   const reader = await GgufReader.open(path);
   try {
     if (getString(reader.metadata, "chorus.test_model.kind") !== "bigram") {
-      throw new GgufError("is not a Chorus bigram test model (chorus.test_model.kind is not \"bigram\")", path);
+      throw new GgufError('is not a Chorus bigram test model (chorus.test_model.kind is not "bigram")', path);
     }
     const out = reader.requireTensor("output.weight");
     const [dim, V] = out.dims as [number, number];

@@ -71,9 +71,30 @@ const RECIPES: BigramRecipe[] = [
 ];
 
 const BIG_RECIPES: BigramRecipe[] = [
-  { id: "ts-expert-32k", description: "ts-expert with the vocabulary padded to 32000 tokens", languages: ["typescript"], smoothing: 0.1, vocabSize: 32000, dtype: "q8_0" },
-  { id: "py-expert-32k", description: "py-expert with the vocabulary padded to 32000 tokens", languages: ["python"], smoothing: 0.1, vocabSize: 32000, dtype: "q8_0" },
-  { id: "general-32k", description: "general with the vocabulary padded to 32000 tokens", languages: ["typescript", "python"], smoothing: 0.1, vocabSize: 32000, dtype: "q8_0" },
+  {
+    id: "ts-expert-32k",
+    description: "ts-expert with the vocabulary padded to 32000 tokens",
+    languages: ["typescript"],
+    smoothing: 0.1,
+    vocabSize: 32000,
+    dtype: "q8_0",
+  },
+  {
+    id: "py-expert-32k",
+    description: "py-expert with the vocabulary padded to 32000 tokens",
+    languages: ["python"],
+    smoothing: 0.1,
+    vocabSize: 32000,
+    dtype: "q8_0",
+  },
+  {
+    id: "general-32k",
+    description: "general with the vocabulary padded to 32000 tokens",
+    languages: ["typescript", "python"],
+    smoothing: 0.1,
+    vocabSize: 32000,
+    dtype: "q8_0",
+  },
 ];
 
 export async function makeTestModels(opts: MakeTestModelsOptions): Promise<TestModelManifest> {
@@ -89,25 +110,54 @@ export async function makeTestModels(opts: MakeTestModelsOptions): Promise<TestM
     const corpus: Corpus = recipe.languages.flatMap((l) => corpora.get(l)!.train);
     const file = `${recipe.id}.gguf`;
     const m = await makeBigramModel({
-      corpus, out: join(outDir, file), name: `chorus ${recipe.id}`, smoothing: recipe.smoothing,
-      vocabSize: recipe.vocabSize, dtype: recipe.dtype, contextLength: TEST_MODEL_CONTEXT, signal: opts.signal,
+      corpus,
+      out: join(outDir, file),
+      name: `chorus ${recipe.id}`,
+      smoothing: recipe.smoothing,
+      vocabSize: recipe.vocabSize,
+      dtype: recipe.dtype,
+      contextLength: TEST_MODEL_CONTEXT,
+      signal: opts.signal,
     });
     const heldoutBitsPerByte: Record<string, number> = {};
     for (const [lang, c] of corpora) if (c.heldout.length) heldoutBitsPerByte[lang] = round(crossEntropyBitsPerByte(m.table, c.heldout));
     models.push({
-      id: recipe.id, file, kind: "bigram", description: recipe.description, vocabSize: m.table.vocabSize, dim: m.shape.dim,
-      layers: 1, dtype: ggmlTypeName(m.dtype).toLowerCase(), bytes: m.bytes, contextLength: m.shape.contextLength, corpora: recipe.languages, smoothing: recipe.smoothing,
+      id: recipe.id,
+      file,
+      kind: "bigram",
+      description: recipe.description,
+      vocabSize: m.table.vocabSize,
+      dim: m.shape.dim,
+      layers: 1,
+      dtype: ggmlTypeName(m.dtype).toLowerCase(),
+      bytes: m.bytes,
+      contextLength: m.shape.contextLength,
+      corpora: recipe.languages,
+      smoothing: recipe.smoothing,
       heldoutBitsPerByte,
     });
     log(`wrote ${file} (${(m.bytes / 1e6).toFixed(1)} MB)`);
   }
 
-  const random = await makeRandomModel({ out: join(outDir, "random-small.gguf"), name: "chorus random-small", seed: 1, contextLength: TEST_MODEL_CONTEXT, signal: opts.signal });
+  const random = await makeRandomModel({
+    out: join(outDir, "random-small.gguf"),
+    name: "chorus random-small",
+    seed: 1,
+    contextLength: TEST_MODEL_CONTEXT,
+    signal: opts.signal,
+  });
   models.push({
-    id: "random-small", file: "random-small.gguf", kind: "random",
+    id: "random-small",
+    file: "random-small.gguf",
+    kind: "random",
     description: "random weights: real attention, RoPE and KV cache over the byte vocabulary",
-    vocabSize: random.shape.vocabSize, dim: random.shape.dim, layers: random.shape.layers, dtype: ggmlTypeName(GgmlType.F32).toLowerCase(),
-    bytes: random.bytes, contextLength: random.shape.contextLength, seed: random.seed,
+    vocabSize: random.shape.vocabSize,
+    dim: random.shape.dim,
+    layers: random.shape.layers,
+    dtype: ggmlTypeName(GgmlType.F32).toLowerCase(),
+    bytes: random.bytes,
+    contextLength: random.shape.contextLength,
+    seed: random.seed,
   });
   log(`wrote random-small.gguf (${(random.bytes / 1e6).toFixed(1)} MB)`);
   if (opts.families) for (const size of ["0.5b", "7b"] as const) models.push(await familyModel(outDir, size, opts.signal, log));
@@ -129,12 +179,27 @@ export async function makeTestModels(opts: MakeTestModelsOptions): Promise<TestM
 /** A random-weight model with Qwen2.5-Coder `size`'s vocabulary (size, special tokens, padding) and output tying. */
 async function familyModel(outDir: string, size: "0.5b" | "7b", signal: AbortSignal | undefined, log: (line: string) => void): Promise<TestModelEntry> {
   const id = `qwen2.5-coder-${size}-shaped`;
-  const m = await makeQwenCoderModel({ out: join(outDir, `${id}.gguf`), size, seed: size === "7b" ? 2 : 1, dim: size === "7b" ? 32 : 16, contextLength: TEST_MODEL_CONTEXT, signal });
+  const m = await makeQwenCoderModel({
+    out: join(outDir, `${id}.gguf`),
+    size,
+    seed: size === "7b" ? 2 : 1,
+    dim: size === "7b" ? 32 : 16,
+    contextLength: TEST_MODEL_CONTEXT,
+    signal,
+  });
   log(`wrote ${id}.gguf (${(m.bytes / 1e6).toFixed(1)} MB)`);
   return {
-    id, file: `${id}.gguf`, kind: "random",
+    id,
+    file: `${id}.gguf`,
+    kind: "random",
     description: `random weights with Qwen2.5-Coder ${size}'s vocabulary layout (${m.shape.vocabSize} ids, padding from ${m.vocab.padding.from}, ${QWEN25_CODER[size].tied ? "tied" : "untied"} output): mixes with the other size`,
-    vocabSize: m.shape.vocabSize, dim: m.shape.dim, layers: m.shape.layers, dtype: "f16", bytes: m.bytes, contextLength: m.shape.contextLength, seed: m.seed,
+    vocabSize: m.shape.vocabSize,
+    dim: m.shape.dim,
+    layers: m.shape.layers,
+    dtype: "f16",
+    bytes: m.bytes,
+    contextLength: m.shape.contextLength,
+    seed: m.seed,
   };
 }
 

@@ -21,7 +21,10 @@ void test("real system errors become sentences that keep the path and the code",
   assert.equal(cliErrorMessage(thrown(() => readFileSync(join(dir, "gone.txt")))), `no such file or folder: ${join(dir, "gone.txt")} (ENOENT)`);
   // Reading a folder fails with no path in Node's error: the message still says what went wrong.
   assert.equal(cliErrorMessage(thrown(() => readFileSync(dir))), "a folder was given where a file was expected (EISDIR)");
-  assert.equal(cliErrorMessage(thrown(() => mkdtempSync(join(dir, "missing", "x-")))), `the folder for ${join(dir, "missing", "x-")}XXXXXX does not exist (ENOENT)`);
+  assert.equal(
+    cliErrorMessage(thrown(() => mkdtempSync(join(dir, "missing", "x-")))),
+    `the folder for ${join(dir, "missing", "x-")}XXXXXX does not exist (ENOENT)`,
+  );
 });
 
 void test("a port in use says which and what to do; other errors pass through unchanged", async () => {

@@ -18,7 +18,18 @@ let sidecarEnv: Record<string, string>;
 /** Starts `chorus serve --demo` and waits for the variables it prints. */
 function startServe(cacheDir: string): Promise<{ proc: ChildProcess; env: Record<string, string> }> {
   const tsx = pathToFileURL(join(process.cwd(), "node_modules/tsx/dist/loader.mjs")).href;
-  const proc = spawn(process.execPath, ["--import", tsx, join(process.cwd(), "src/cli/main.ts"), "serve", "--demo", "--no-ollama", "--port", "0", "--cache-dir", cacheDir]);
+  const proc = spawn(process.execPath, [
+    "--import",
+    tsx,
+    join(process.cwd(), "src/cli/main.ts"),
+    "serve",
+    "--demo",
+    "--no-ollama",
+    "--port",
+    "0",
+    "--cache-dir",
+    cacheDir,
+  ]);
   return new Promise((resolve, reject) => {
     let out = "";
     let err = "";
@@ -67,8 +78,14 @@ void test("modes lists the sidecar's presets as mix: modes", async () => {
   assert.equal(r.code, 0, r.stderr);
   const table = JSON.parse(r.stdout) as Record<string, { id: string }[]>;
   for (const id of ["mix:poe-ts-py", "mix:contrastive-ts", "mix:defer-weak-general", "mix:dexperts-ts"]) {
-    assert.ok(table.completion?.some((m) => m.id === id), `${id} completes`);
-    assert.ok(table.ask?.some((m) => m.id === id), `${id} answers`);
+    assert.ok(
+      table.completion?.some((m) => m.id === id),
+      `${id} completes`,
+    );
+    assert.ok(
+      table.ask?.some((m) => m.id === id),
+      `${id} answers`,
+    );
   }
 });
 

@@ -17,11 +17,23 @@ function workspace(config: unknown): { dir: string; env: Record<string, string> 
 void test("models --json checks each configured model against its provider", async () => {
   const ollama = await startFakeOllama({ models: ["coder:1b"] });
   try {
-    const { dir, env } = workspace({ ollamaUrl: ollama.url, models: [{ id: "here", provider: "ollama", model: "coder:1b" }, { id: "gone", provider: "ollama", model: "missing:7b" }] });
+    const { dir, env } = workspace({
+      ollamaUrl: ollama.url,
+      models: [
+        { id: "here", provider: "ollama", model: "coder:1b" },
+        { id: "gone", provider: "ollama", model: "missing:7b" },
+      ],
+    });
     const r = await runCli(["models", "--json"], dir, env);
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { models: { id: string; available: boolean; problem?: string }[] };
-    assert.deepEqual(out.models.map((m) => [m.id, m.available]), [["here", true], ["gone", false]]);
+    assert.deepEqual(
+      out.models.map((m) => [m.id, m.available]),
+      [
+        ["here", true],
+        ["gone", false],
+      ],
+    );
     assert.match(out.models[1]?.problem ?? "", /missing:7b/);
   } finally {
     await ollama.close();
@@ -46,7 +58,10 @@ void test("ask --mode route answers through a routed model and records the decis
     assert.ok(out.decision.reason.length > 0, "the decision is explained");
     const usage = await runCli(["usage", "--by", "mode", "--json"], dir, env);
     const rows = JSON.parse(usage.stdout) as { key: string; calls: number }[];
-    assert.ok(rows.some((row) => row.key === "route" && row.calls >= 1), usage.stdout);
+    assert.ok(
+      rows.some((row) => row.key === "route" && row.calls >= 1),
+      usage.stdout,
+    );
   } finally {
     await ollama.close();
   }
@@ -104,7 +119,10 @@ void test("single mode keeps a protected file's question on a local model", asyn
     const out = JSON.parse(r.stdout) as { text: string; decision: { model: string } };
     assert.equal(out.decision.model, "local");
     assert.equal(out.text, "local answer from local-m");
-    assert.ok(ollama.requests.some((q) => q.prompt.includes("SECRET=1")), "the local model saw the file");
+    assert.ok(
+      ollama.requests.some((q) => q.prompt.includes("SECRET=1")),
+      "the local model saw the file",
+    );
   } finally {
     await ollama.close();
   }

@@ -27,7 +27,12 @@ function namedProvider(model: ModelConfig, calls: string[]): Provider {
 function engineWith(models: ModelConfig[]) {
   const calls: string[] = [];
   const config = { ...defaultConfig(), models };
-  const engine = createEngine({ config, providerFactory: (m) => namedProvider(m, calls), secrets: async () => undefined, ledgerDir: mkdtempSync(join(tmpdir(), "eng-")) });
+  const engine = createEngine({
+    config,
+    providerFactory: (m) => namedProvider(m, calls),
+    secrets: async () => undefined,
+    ledgerDir: mkdtempSync(join(tmpdir(), "eng-")),
+  });
   return { engine, calls };
 }
 
@@ -38,7 +43,10 @@ const models: ModelConfig[] = [
 
 void test("single mode: completions go to the fast model, questions to the strong one, both recorded", async () => {
   const { engine, calls } = engineWith(models);
-  const c = await engine.complete({ prefix: "a", suffix: "", languageId: "ts", filePath: "a.ts", atLineEnd: true, multiline: false }, new AbortController().signal);
+  const c = await engine.complete(
+    { prefix: "a", suffix: "", languageId: "ts", filePath: "a.ts", atLineEnd: true, multiline: false },
+    new AbortController().signal,
+  );
   assert.equal(c.text, "code from coder");
   assert.equal(c.decision.model, "small");
   const streamed: string[] = [];
@@ -47,7 +55,13 @@ void test("single mode: completions go to the fast model, questions to the stron
   assert.deepEqual(streamed, ["ans", "wer from gpt-x"]);
   assert.deepEqual(calls, ["fim:coder", "chat:gpt-x"]);
   const ledger = engine.ledger.read();
-  assert.deepEqual(ledger.map((e) => [e.surface, e.model, e.ok]), [["completion", "small", true], ["ask", "big", true]]);
+  assert.deepEqual(
+    ledger.map((e) => [e.surface, e.model, e.ok]),
+    [
+      ["completion", "small", true],
+      ["ask", "big", true],
+    ],
+  );
   assert.equal(ledger[1]?.costUsd, (7 * 1 + 2 * 2) / 1e6);
 });
 

@@ -12,7 +12,11 @@ async function layerErrors(file: string, code: string): Promise<string[]> {
   const layers = config.find((c) => c.plugins?.layers);
   assert.ok(layers, "eslint.config.mjs has the layers block");
   // Only the layer rule, without the type-aware rules (which need the file to exist in the TS project).
-  const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig: [{ files: ["**/*.ts"], languageOptions: { parser: (await import("typescript-eslint")).parser } }, layers] });
+  const eslint = new ESLint({
+    cwd: ROOT,
+    overrideConfigFile: true,
+    overrideConfig: [{ files: ["**/*.ts"], languageOptions: { parser: (await import("typescript-eslint")).parser } }, layers],
+  });
   const [result] = await eslint.lintText(code, { filePath: join(ROOT, file) });
   return (result?.messages ?? []).map((m) => m.message);
 }

@@ -7,7 +7,15 @@ import { test } from "node:test";
 import { errorInWords, Ledger, summarize, type LedgerEntry } from "../../../src/core/ledger";
 
 const entry = (model: string, costUsd: number, latencyMs: number, ok = true): Omit<LedgerEntry, "ts"> => ({
-  surface: "ask", mode: "single", model, provider: "ollama", inputTokens: 10, outputTokens: 5, costUsd, latencyMs, ok,
+  surface: "ask",
+  mode: "single",
+  model,
+  provider: "ollama",
+  inputTokens: 10,
+  outputTokens: 5,
+  costUsd,
+  latencyMs,
+  ok,
 });
 
 void test("records entries as JSON lines and reads them back in order", () => {
@@ -16,7 +24,10 @@ void test("records entries as JSON lines and reads them back in order", () => {
   l.record(entry("a", 0.01, 100));
   l.record(entry("b", 0.02, 200));
   const back = l.read();
-  assert.deepEqual(back.map((e) => e.model), ["a", "b"]);
+  assert.deepEqual(
+    back.map((e) => e.model),
+    ["a", "b"],
+  );
   assert.ok(back.every((e) => typeof e.ts === "string" && !Number.isNaN(Date.parse(e.ts))));
 });
 
@@ -34,7 +45,11 @@ void test("rotates by size and keeps a bounded number of files", async () => {
   assert.equal(back.at(-1)?.model, "m199", "the newest entry survives rotation");
   assert.ok(back.length < 200, "the oldest entries were dropped");
   const idx = back.map((e) => Number(e.model.slice(1)));
-  assert.deepEqual(idx, [...idx].sort((a, b) => a - b), "entries stay oldest-first across files");
+  assert.deepEqual(
+    idx,
+    [...idx].sort((a, b) => a - b),
+    "entries stay oldest-first across files",
+  );
 });
 
 void test("notifies listeners and sums spend since a date", () => {
@@ -63,10 +78,20 @@ void test("records are queued, not written by record(); read() sees them at once
   const l = new Ledger(dir);
   l.record(entry("a", 0, 1));
   assert.deepEqual(onDisk(dir), [], "record() leaves the disk alone");
-  assert.deepEqual(l.read().map((e) => e.model), ["a"]);
+  assert.deepEqual(
+    l.read().map((e) => e.model),
+    ["a"],
+  );
   await l.flush();
-  assert.deepEqual(onDisk(dir).map((x) => (JSON.parse(x) as LedgerEntry).model), ["a"]);
-  assert.deepEqual(l.read().map((e) => e.model), ["a"], "read() does not count a written record twice");
+  assert.deepEqual(
+    onDisk(dir).map((x) => (JSON.parse(x) as LedgerEntry).model),
+    ["a"],
+  );
+  assert.deepEqual(
+    l.read().map((e) => e.model),
+    ["a"],
+    "read() does not count a written record twice",
+  );
 });
 
 void test("records written right before dispose are all on disk, whole lines, in order", async () => {
@@ -81,7 +106,10 @@ void test("records written right before dispose are all on disk, whole lines, in
   await first;
   await l.dispose();
   const lines = onDisk(dir);
-  assert.deepEqual(lines.map((x) => (JSON.parse(x) as LedgerEntry).model), Array.from({ length: 500 }, (_, i) => `m${i}`));
+  assert.deepEqual(
+    lines.map((x) => (JSON.parse(x) as LedgerEntry).model),
+    Array.from({ length: 500 }, (_, i) => `m${i}`),
+  );
   assert.ok(readdirSync(dir).length > 1, "the batch was rotated");
 });
 
@@ -95,10 +123,17 @@ void test("a batch the disk refuses is reported, kept, and written once when the
   await l.flush();
   assert.equal(errors.length, 1);
   rmdirSync(join(dir, "ledger.jsonl"));
-  assert.deepEqual(l.read().map((e) => e.model), ["a", "b"], "the refused records are still readable");
+  assert.deepEqual(
+    l.read().map((e) => e.model),
+    ["a", "b"],
+    "the refused records are still readable",
+  );
   l.record(entry("c", 0, 3));
   await l.flush();
-  assert.deepEqual(onDisk(dir).map((x) => (JSON.parse(x) as LedgerEntry).model), ["a", "b", "c"]);
+  assert.deepEqual(
+    onDisk(dir).map((x) => (JSON.parse(x) as LedgerEntry).model),
+    ["a", "b", "c"],
+  );
   assert.equal(errors.length, 1);
 });
 

@@ -25,12 +25,24 @@ void test("a thinking model (Ollama's qwen3, deepseek-r1: they think by default)
   // Discovery tags what /api/show lists with the "thinking" capability; the stand-in Ollama answers as Ollama does.
   const { startFakeOllama } = await import("../../fixtures/fake-ollama");
   const { discoverOllamaModels } = await import("../../../src/core/discovery");
-  const fake = await startFakeOllama({ models: [{ name: "qwen3:8b", thinking: true, fim: false }, { name: "llama3.2:1b", fim: false }] });
+  const fake = await startFakeOllama({
+    models: [
+      { name: "qwen3:8b", thinking: true, fim: false },
+      { name: "llama3.2:1b", fim: false },
+    ],
+  });
   try {
     const found = await discoverOllamaModels(fake.url);
     assert.deepEqual(found.find((m) => m.model === "qwen3:8b")?.tags, ["local", "thinking"]);
     assert.equal(defaultModelFor(found, "completion").model, "llama3.2:1b");
-    assert.equal(defaultModelFor(found.filter((m) => m.model === "qwen3:8b"), "completion").model, "qwen3:8b", "still used when it is the only one");
+    assert.equal(
+      defaultModelFor(
+        found.filter((m) => m.model === "qwen3:8b"),
+        "completion",
+      ).model,
+      "qwen3:8b",
+      "still used when it is the only one",
+    );
   } finally {
     await fake.close();
   }

@@ -43,7 +43,8 @@ void describe("bigramTable", () => {
     const alpha = 0.5;
     const t = bigramTable(["abab", "b"], { smoothing: alpha });
     const V = 258;
-    const a = 97, b = 98;
+    const a = 97,
+      b = 98;
     // After "a": b twice. After "b": a once, EOS twice. After BOS: a once, b once.
     assert.ok(Math.abs(t.logProb(a, b) - Math.log((2 + alpha) / (2 + alpha * V))) < 1e-12);
     assert.ok(Math.abs(t.logProb(a, a) - Math.log(alpha / (2 + alpha * V))) < 1e-12);
@@ -84,7 +85,11 @@ void describe("makeBigramModel loaded in llama.cpp", () => {
     });
   });
 
-  for (const [dtype, tolerance] of [["f16", 1e-4], ["bf16", 1e-4], ["q8_0", 3e-3]] as const) {
+  for (const [dtype, tolerance] of [
+    ["f16", 1e-4],
+    ["bf16", 1e-4],
+    ["q8_0", 3e-3],
+  ] as const) {
     void it(`${dtype}: llama.cpp's logits equal our decoding of the stored output.weight`, async () => {
       const m = await makeBigramModel({ corpus, out: join(dir, `${dtype}.gguf`), dtype });
       const r = await GgufReader.open(m.path);
@@ -99,7 +104,10 @@ void describe("makeBigramModel loaded in llama.cpp", () => {
           // llama.cpp quantizes the activation (the one-hot row) to Q8_0 for a Q8_0 matmul: 1.0 becomes
           // fp16(1/127)·127, a scale that is part of the expected value, not of the error.
           const scale = dtype === "q8_0" ? 0.00787353515625 * 127 : 1;
-          const diff = maxAbsDiff(rows[i]!, stored.map((v) => v * scale));
+          const diff = maxAbsDiff(
+            rows[i]!,
+            stored.map((v) => v * scale),
+          );
           assert.ok(diff < tolerance, `prompt ${i}: |llama − decoded| = ${diff}`);
           // The stored values are the table up to the precision of the type.
           assert.ok(maxAbsDiff(stored, m.table.row(prev)) < (dtype === "q8_0" ? 0.1 : 0.08));
@@ -111,7 +119,10 @@ void describe("makeBigramModel loaded in llama.cpp", () => {
   void it("a 32k-token vocabulary (padded) keeps closed-form logits, also after a padding token", async () => {
     const m = await makeBigramModel({ corpus, out: join(dir, "v32k.gguf"), vocabSize: 32000, dtype: "f16" });
     await withModel(m.path, async (model) => {
-      const ps = [[BOS_ID, ...Buffer.from("return")], [BOS_ID, 31999]];
+      const ps = [
+        [BOS_ID, ...Buffer.from("return")],
+        [BOS_ID, 31999],
+      ];
       const rows = await nextLogits(model, ps);
       for (const [i, p] of ps.entries()) {
         const prev = p[p.length - 1]!;

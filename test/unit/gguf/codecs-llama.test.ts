@@ -21,8 +21,13 @@ const Q8_ONE = 0.00787353515625 * 127;
 void describe("block formats agree with llama.cpp", () => {
   const cases: [string, number, number, number][] = [
     // kind, block size, dim, activation scale
-    ["q4_0", 32, 288, Q8_ONE], ["q4_1", 32, 288, Q8_ONE], ["q5_0", 32, 288, Q8_ONE], ["q5_1", 32, 288, Q8_ONE],
-    ["q4_k", 256, 512, 1], ["q5_k", 256, 512, 1], ["q6_k", 256, 512, 1],
+    ["q4_0", 32, 288, Q8_ONE],
+    ["q4_1", 32, 288, Q8_ONE],
+    ["q5_0", 32, 288, Q8_ONE],
+    ["q5_1", 32, 288, Q8_ONE],
+    ["q4_k", 256, 512, 1],
+    ["q5_k", 256, 512, 1],
+    ["q6_k", 256, 512, 1],
   ];
   for (const [kind, block, dim, scale] of cases) {
     void it(`${kind}: llama.cpp's logits equal Chorus's decoded weights`, async () => {

@@ -15,9 +15,21 @@ function maxRelErr(a: Float32Array, b: Float32Array): number {
 void describe("half and bfloat16 conversions", () => {
   void it("encode known values exactly, rounding to nearest even", () => {
     const cases: [number, number][] = [
-      [1, 0x3c00], [-2, 0xc000], [0.1, 0x2e66], [65504, 0x7bff], [65520, 0x7c00], [1e6, 0x7c00], [-Infinity, 0xfc00],
-      [2 ** -14, 0x0400], [2 ** -24, 0x0001], [2 ** -25, 0x0000], [3 * 2 ** -26, 0x0001], [-0, 0x8000],
-      [1 + 2 ** -11, 0x3c00], [1 + 3 * 2 ** -11, 0x3c02], [2047 * 2 ** -25, 0x0400],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [0.1, 0x2e66],
+      [65504, 0x7bff],
+      [65520, 0x7c00],
+      [1e6, 0x7c00],
+      [-Infinity, 0xfc00],
+      [2 ** -14, 0x0400],
+      [2 ** -24, 0x0001],
+      [2 ** -25, 0x0000],
+      [3 * 2 ** -26, 0x0001],
+      [-0, 0x8000],
+      [1 + 2 ** -11, 0x3c00],
+      [1 + 3 * 2 ** -11, 0x3c02],
+      [2047 * 2 ** -25, 0x0400],
     ];
     for (const [x, h] of cases) assert.equal(f32ToF16Bits(x), h, `f16(${x})`);
     assert.equal(f32ToF16Bits(NaN) & 0x7e00, 0x7e00);
@@ -83,20 +95,29 @@ void describe("Q8_0", () => {
 
 void describe("block formats decoded from hand-packed blocks", () => {
   const kinds: [string, GgmlType, number][] = [
-    ["q4_0", GgmlType.Q4_0, 32], ["q4_1", GgmlType.Q4_1, 32], ["q5_0", GgmlType.Q5_0, 32], ["q5_1", GgmlType.Q5_1, 32],
-    ["q4_k", GgmlType.Q4_K, 256], ["q5_k", GgmlType.Q5_K, 256], ["q6_k", GgmlType.Q6_K, 256],
+    ["q4_0", GgmlType.Q4_0, 32],
+    ["q4_1", GgmlType.Q4_1, 32],
+    ["q5_0", GgmlType.Q5_0, 32],
+    ["q5_1", GgmlType.Q5_1, 32],
+    ["q4_k", GgmlType.Q4_K, 256],
+    ["q5_k", GgmlType.Q5_K, 256],
+    ["q6_k", GgmlType.Q6_K, 256],
   ];
   for (const [kind, type, block] of kinds) {
     void it(`${kind}: every weight equals the value its quant, scale and min give`, () => {
       const { bytes, values } = buildBlocks(kind, 5, 1234);
       const decoded = dequantize(type, bytes, 5 * block);
-      for (let i = 0; i < values.length; i++) assert.ok(Math.abs(decoded[i]! - values[i]!) <= 1e-6 * Math.max(1, Math.abs(values[i]!)), `${kind} weight ${i}: ${decoded[i]} vs ${values[i]}`);
+      for (let i = 0; i < values.length; i++)
+        assert.ok(Math.abs(decoded[i]! - values[i]!) <= 1e-6 * Math.max(1, Math.abs(values[i]!)), `${kind} weight ${i}: ${decoded[i]} vs ${values[i]}`);
     });
   }
 
   void it("refuses what it cannot do, with a message saying what it can", () => {
     assert.throws(() => dequantize(GgmlType.IQ2_XXS, new Uint8Array(66), 256), /cannot decode IQ2_XXS.*F32, F16/);
-    assert.throws(() => quantize(GgmlType.Q2_K, new Float32Array(256)), /cannot write Q2_K tensors; choose one of F32, F16, Q4_0.*Q8_0, Q4_K, Q5_K, Q6_K, BF16/);
+    assert.throws(
+      () => quantize(GgmlType.Q2_K, new Float32Array(256)),
+      /cannot write Q2_K tensors; choose one of F32, F16, Q4_0.*Q8_0, Q4_K, Q5_K, Q6_K, BF16/,
+    );
     assert.throws(() => quantize(GgmlType.Q4_K, new Float32Array(320)), /Q4_K encodes whole blocks of 256 values; 320 is not a multiple/);
     assert.throws(() => quantize(GgmlType.Q8_0, new Float32Array(33)), /whole blocks of 32/);
     assert.throws(() => dequantize(GgmlType.Q8_0, new Uint8Array(10), 32), /need 34 bytes/);

@@ -35,7 +35,10 @@ void test("a Qwen2.5-Coder vocabulary: added tokens at their real ids, padding a
 });
 
 void test("0.5b-shaped files tie the output to the embedding; 7b-shaped files have their own", async () => {
-  for (const [size, vocab, tied] of [["0.5b", 151_936, true], ["7b", 152_064, false]] as const) {
+  for (const [size, vocab, tied] of [
+    ["0.5b", 151_936, true],
+    ["7b", 152_064, false],
+  ] as const) {
     const m = await makeQwenCoderModel({ out: join(dir, `${size}.gguf`), size, dim: 8, layers: 1 });
     const h = await readGgufHeader(m.path);
     const tokens = h.metadata.get("tokenizer.ggml.tokens");
@@ -43,7 +46,11 @@ void test("0.5b-shaped files tie the output to the embedding; 7b-shaped files ha
     assert.equal(getNumber(h.metadata, "llama.vocab_size"), vocab);
     assert.equal(getNumber(h.metadata, "tokenizer.ggml.eos_token_id"), 151_643);
     assert.equal(h.metadata.get("tokenizer.ggml.add_bos_token")?.value, false);
-    assert.equal(h.tensors.some((t) => t.name === "output.weight"), !tied, `${size}: output.weight ${tied ? "absent" : "present"}`);
+    assert.equal(
+      h.tensors.some((t) => t.name === "output.weight"),
+      !tied,
+      `${size}: output.weight ${tied ? "absent" : "present"}`,
+    );
     assert.deepEqual(h.tensors.find((t) => t.name === "token_embd.weight")?.dims.map(Number), [8, vocab]);
   }
   await assert.rejects(makeQwenCoderModel({ out: join(dir, "x.gguf"), size: "0.5b", paddingLogit: 5 }), /paddingLogit needs an untied output/);

@@ -22,8 +22,13 @@ function rms(x: ArrayLike<number>): number {
 // Quantization levels per group, the group size they share a scale over, and the relative RMS error a correct
 // encoder stays under on Gaussian weights (4, 5, 6 and 8 bits: each extra bit about halves it).
 const CASES: [GgmlType, number, number, number][] = [
-  [GgmlType.Q4_K, 16, 32, 0.1], [GgmlType.Q5_K, 32, 32, 0.05], [GgmlType.Q6_K, 64, 16, 0.025],
-  [GgmlType.Q4_0, 16, 32, 0.12], [GgmlType.Q4_1, 16, 32, 0.1], [GgmlType.Q5_0, 32, 32, 0.06], [GgmlType.Q5_1, 32, 32, 0.05],
+  [GgmlType.Q4_K, 16, 32, 0.1],
+  [GgmlType.Q5_K, 32, 32, 0.05],
+  [GgmlType.Q6_K, 64, 16, 0.025],
+  [GgmlType.Q4_0, 16, 32, 0.12],
+  [GgmlType.Q4_1, 16, 32, 0.1],
+  [GgmlType.Q5_0, 32, 32, 0.06],
+  [GgmlType.Q5_1, 32, 32, 0.05],
 ];
 
 void describe("k-quant and legacy encoders round-trip through the decoders", () => {
@@ -55,7 +60,10 @@ void describe("k-quant and legacy encoders round-trip through the decoders", () 
     for (const type of [GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K]) {
       const y = dequantize(type, quantize(type, x), x.length);
       assert.ok(y.every(Number.isFinite), `${ggmlTypeName(type)}: finite`);
-      assert.ok(y.subarray(0, 256).every((v) => v === 0), `${ggmlTypeName(type)}: zeros stay zero`);
+      assert.ok(
+        y.subarray(0, 256).every((v) => v === 0),
+        `${ggmlTypeName(type)}: zeros stay zero`,
+      );
       for (let i = 256; i < 512; i++) assert.ok(Math.abs(y[i]! - 0.75) < 0.75 / 15, `${ggmlTypeName(type)} constant ${y[i]}`);
       for (let i = 512; i < 768; i++) assert.ok(Math.abs(y[i]!) < 1e-6, `${ggmlTypeName(type)} tiny ${y[i]}`);
       for (let i = 768; i < 1024; i += 64) assert.ok(Math.abs(y[i]! - 40) < 40 / 15, `${ggmlTypeName(type)} outlier ${y[i]}`);

@@ -26,14 +26,29 @@ function awkwardValues(rows: number): Float32Array {
   for (let i = 0; i < n; i++) {
     const g = u[i]! + v[i]! * 0.5;
     switch ((i >> 8) % 8) {
-      case 0: x[i] = g * 0.02; break;
-      case 1: x[i] = Math.abs(g); break;
-      case 2: x[i] = 0; break;
-      case 3: x[i] = i % 97 === 0 ? 50 * g : g * 1e-3; break;
-      case 4: x[i] = -Math.abs(g) * 3; break;
-      case 5: x[i] = g * 1e-20; break;
-      case 6: x[i] = Math.round(g * 8); break;
-      default: x[i] = 0.25;
+      case 0:
+        x[i] = g * 0.02;
+        break;
+      case 1:
+        x[i] = Math.abs(g);
+        break;
+      case 2:
+        x[i] = 0;
+        break;
+      case 3:
+        x[i] = i % 97 === 0 ? 50 * g : g * 1e-3;
+        break;
+      case 4:
+        x[i] = -Math.abs(g) * 3;
+        break;
+      case 5:
+        x[i] = g * 1e-20;
+        break;
+      case 6:
+        x[i] = Math.round(g * 8);
+        break;
+      default:
+        x[i] = 0.25;
     }
   }
   return x;
@@ -62,7 +77,11 @@ void describe("types Chorus only reads decode exactly as llama.cpp decodes them"
   // without an importance matrix), decoded by both sides.
   const values = awkwardValues(16);
   const cases: [GgmlType, string][] = [
-    [GgmlType.Q2_K, "q2_K"], [GgmlType.Q3_K, "q3_K"], [GgmlType.IQ4_NL, "iq4_nl"], [GgmlType.IQ4_XS, "iq4_xs"], [GgmlType.MXFP4, "mxfp4"],
+    [GgmlType.Q2_K, "q2_K"],
+    [GgmlType.Q3_K, "q3_K"],
+    [GgmlType.IQ4_NL, "iq4_nl"],
+    [GgmlType.IQ4_XS, "iq4_xs"],
+    [GgmlType.MXFP4, "mxfp4"],
   ];
   for (const [type, cName] of cases) {
     void it(`${ggmlTypeName(type)}: the same floats as dequantize_row_${cName}`, () => {
@@ -72,7 +91,10 @@ void describe("types Chorus only reads decode exactly as llama.cpp decodes them"
       const ref = ggmlDequantize(cName, bytes, values.length, scratch);
       const at = ours.findIndex((v, i) => !Object.is(v, ref[i]));
       assert.equal(at, -1, `${ggmlTypeName(type)}: value ${at} is ${ours[at]}, llama.cpp says ${ref[at]}`);
-      assert.ok(ref.some((v) => v !== 0), "the blocks are not all zero");
+      assert.ok(
+        ref.some((v) => v !== 0),
+        "the blocks are not all zero",
+      );
     });
   }
 });

@@ -46,7 +46,12 @@ const tensors: GgufTensorSpec[] = [
   { name: "c.q8_0", type: GgmlType.Q8_0, dims: [64, 3, 2] },
   { name: "d.bf16", type: GgmlType.BF16, dims: [5, 1, 1, 2] },
 ];
-const values = tensors.map((t, i) => seededFloats(t.dims.reduce((a, b) => a * b, 1), 100 + i));
+const values = tensors.map((t, i) =>
+  seededFloats(
+    t.dims.reduce((a, b) => a * b, 1),
+    100 + i,
+  ),
+);
 const encoded = tensors.map((t, i) => quantize(t.type, values[i]!));
 
 async function writeSample(out: string, alignment?: number): Promise<void> {
@@ -79,7 +84,10 @@ void describe("GGUF writer and reader", () => {
     try {
       assert.equal(r.header.version, 3);
       assert.deepEqual([...r.metadata.entries()], [...sampleMetadata().entries()]);
-      assert.deepEqual(r.tensors.map((t) => [t.name, t.type, t.dims]), tensors.map((t) => [t.name, t.type, t.dims]));
+      assert.deepEqual(
+        r.tensors.map((t) => [t.name, t.type, t.dims]),
+        tensors.map((t) => [t.name, t.type, t.dims]),
+      );
       for (const [i, t] of r.tensors.entries()) {
         assert.deepEqual(new Uint8Array(await r.readTensorBytes(t)), encoded[i]);
         assert.equal(t.fileOffset % 32, 0);
@@ -126,7 +134,14 @@ void describe("GGUF writer and reader", () => {
       const t = r.requireTensor("c.q8_0"); // 6 rows of 64 values = 6 × 68 bytes
       const chunks = [];
       for await (const c of r.readTensorChunks(t, 150)) chunks.push(c);
-      assert.deepEqual(chunks.map((c) => [c.rowStart, c.rowCount]), [[0, 2], [2, 2], [4, 2]]);
+      assert.deepEqual(
+        chunks.map((c) => [c.rowStart, c.rowCount]),
+        [
+          [0, 2],
+          [2, 2],
+          [4, 2],
+        ],
+      );
       assert.deepEqual(new Uint8Array(Buffer.concat(chunks.map((c) => c.bytes))), encoded[2]);
       const rows = await r.readTensorFloat32(t, 1, 2);
       const all = await r.readTensorFloat32(t);
@@ -170,7 +185,10 @@ void describe("GGUF writer and reader", () => {
     const ac = new AbortController();
     await assert.rejects(
       writeGguf({
-        out, metadata: sampleMetadata(), tensors, signal: ac.signal,
+        out,
+        metadata: sampleMetadata(),
+        tensors,
+        signal: ac.signal,
         data: (_t, i) => {
           if (i === 1) ac.abort();
           return encoded[i]!;
@@ -178,10 +196,7 @@ void describe("GGUF writer and reader", () => {
       }),
       (e: unknown) => e instanceof Error && e.name === "AbortError",
     );
-    await assert.rejects(
-      writeGguf({ out, metadata: sampleMetadata(), tensors, data: () => Promise.reject(new Error("disk on fire")) }),
-      /disk on fire/,
-    );
+    await assert.rejects(writeGguf({ out, metadata: sampleMetadata(), tensors, data: () => Promise.reject(new Error("disk on fire")) }), /disk on fire/);
     assert.deepEqual(filesIn(sub), []);
   });
 
@@ -202,7 +217,13 @@ void describe("GGUF writer and reader", () => {
     const ac2 = new AbortController();
     setTimeout(() => ac2.abort(), 50);
     await assert.rejects(
-      writeGguf({ out: join(sub, "hang2.gguf"), metadata: sampleMetadata(), tensors, signal: ac2.signal, data: () => new Promise<Uint8Array>(() => undefined) }),
+      writeGguf({
+        out: join(sub, "hang2.gguf"),
+        metadata: sampleMetadata(),
+        tensors,
+        signal: ac2.signal,
+        data: () => new Promise<Uint8Array>(() => undefined),
+      }),
       (e: unknown) => e instanceof Error && e.name === "AbortError",
     );
     assert.deepEqual(filesIn(sub), []);
@@ -231,7 +252,13 @@ void describe("GGUF writer and reader", () => {
     };
     try {
       await assert.rejects(
-        writeGguf({ out: join(sub, "stopped.gguf"), metadata: sampleMetadata(), tensors, signal: ac.signal, data: (_t, i) => (i === 1 ? source : encoded[i]!) }),
+        writeGguf({
+          out: join(sub, "stopped.gguf"),
+          metadata: sampleMetadata(),
+          tensors,
+          signal: ac.signal,
+          data: (_t, i) => (i === 1 ? source : encoded[i]!),
+        }),
         (e: unknown) => e instanceof Error && e.name === "AbortError",
       );
       await new Promise((r) => setTimeout(r, 30)); // the source's own rejection settles meanwhile

@@ -114,7 +114,10 @@ void describe("chorus make-test-models (the CLI)", () => {
     const r = cli("--out", out, "--json");
     assert.equal(r.status, 0, String(r.stderr));
     const manifest = JSON.parse(String(r.stdout)) as TestModelManifest;
-    assert.deepEqual(manifest.models.map((m) => m.id), ["ts-expert", "py-expert", "general", "weak", "random-small"]);
+    assert.deepEqual(
+      manifest.models.map((m) => m.id),
+      ["ts-expert", "py-expert", "general", "weak", "random-small"],
+    );
     for (const m of manifest.models) assert.ok(existsSync(join(out, m.file)));
   });
 

@@ -21,7 +21,10 @@ async function problemsAfter(name: string, edit: Parameters<typeof copyGguf>[0][
 }
 
 function assertHas(problems: string[], pattern: RegExp): void {
-  assert.ok(problems.some((p) => pattern.test(p)), `expected a problem matching ${pattern}, got ${JSON.stringify(problems)}`);
+  assert.ok(
+    problems.some((p) => pattern.test(p)),
+    `expected a problem matching ${pattern}, got ${JSON.stringify(problems)}`,
+  );
 }
 
 void describe("validateForLlama", () => {
@@ -76,14 +79,23 @@ void describe("validateForLlama", () => {
 
   void it("accepts per-layer head counts and a 'none' token id, and checks the per-layer length", async () => {
     const perLayer = await problemsAfter("per-layer", (m) =>
-      m.set("llama.attention.head_count", meta.i32s([4])).set("llama.attention.head_count_kv", meta.i32s([4]))
-        .set("tokenizer.ggml.padding_token_id", meta.u32(0xffffffff)));
+      m
+        .set("llama.attention.head_count", meta.i32s([4]))
+        .set("llama.attention.head_count_kv", meta.i32s([4]))
+        .set("tokenizer.ggml.padding_token_id", meta.u32(0xffffffff)),
+    );
     assert.deepEqual(perLayer, []);
-    assertHas(await problemsAfter("per-layer-len", (m) => m.set("llama.attention.head_count", meta.i32s([4, 4]))), /head_count has 2 entries, expected one per layer \(1\)/);
+    assertHas(
+      await problemsAfter("per-layer-len", (m) => m.set("llama.attention.head_count", meta.i32s([4, 4]))),
+      /head_count has 2 entries, expected one per layer \(1\)/,
+    );
   });
 
   void it("refuses wrong shapes, missing tensors and a vocabulary that does not match", async () => {
-    assertHas(await problemsAfter("shape", (m) => m.set("llama.embedding_length", meta.u32(256))), /token_embd\.weight has rows of 264, but embedding_length is 256/);
+    assertHas(
+      await problemsAfter("shape", (m) => m.set("llama.embedding_length", meta.u32(256))),
+      /token_embd\.weight has rows of 264, but embedding_length is 256/,
+    );
     assertHas(await problemsAfter("no-ffn-down", undefined, (n) => n !== "blk.0.ffn_down.weight"), /tensor blk\.0\.ffn_down\.weight is missing/);
     assertHas(
       await problemsAfter("ffn-size", (m) => m.set("llama.feed_forward_length", meta.u32(64))),
@@ -107,10 +119,14 @@ void describe("validateForLlama", () => {
     await assert.rejects(validateForLlama(tooLong), /tensor a \(256 bytes at byte \d+\) runs past the end of the file/);
 
     const swapped = join(dir, "order.gguf");
-    const h2 = encodeGgufHeader(m, [
-      { name: "a", dims: [8], type: GgmlType.F32, offset: 32 },
-      { name: "b", dims: [8], type: GgmlType.F32, offset: 0 },
-    ], 32);
+    const h2 = encodeGgufHeader(
+      m,
+      [
+        { name: "a", dims: [8], type: GgmlType.F32, offset: 32 },
+        { name: "b", dims: [8], type: GgmlType.F32, offset: 0 },
+      ],
+      32,
+    );
     writeFileSync(swapped, Buffer.concat([h2, Buffer.alloc(64)]));
     assertHas(await findLlamaProblems(swapped), /tensor a is at data offset 32; llama\.cpp expects 0/);
 
@@ -121,11 +137,18 @@ void describe("validateForLlama", () => {
 
   void it("lists every problem at once in the thrown error", async () => {
     const out = join(dir, "many.gguf");
-    await copyGguf({ input: good, out, editMetadata: (m) => {
-      m.delete("llama.feed_forward_length");
-      return m.set("llama.rope.dimension_count", meta.u32(65));
-    } });
-    await assert.rejects(validateForLlama(out), (e: unknown) =>
-      e instanceof GgufError && e.message.includes(out) && /feed_forward_length is missing/.test(e.message) && /RoPE dimension is 65/.test(e.message));
+    await copyGguf({
+      input: good,
+      out,
+      editMetadata: (m) => {
+        m.delete("llama.feed_forward_length");
+        return m.set("llama.rope.dimension_count", meta.u32(65));
+      },
+    });
+    await assert.rejects(
+      validateForLlama(out),
+      (e: unknown) =>
+        e instanceof GgufError && e.message.includes(out) && /feed_forward_length is missing/.test(e.message) && /RoPE dimension is 65/.test(e.message),
+    );
   });
 });

@@ -16,7 +16,8 @@ after(tmp.cleanup);
 const at = (name: string) => path.join(tmp.dir, name);
 // The CLI from its sources, run from the temp folder (so tsx is named by its file: no node_modules there).
 const TSX = pathToFileURL(path.resolve("node_modules/tsx/dist/loader.mjs")).href;
-const chorus = (...args: string[]) => spawnSync(process.execPath, ["--import", TSX, path.resolve("src/cli/main.ts"), ...args], { cwd: tmp.dir, encoding: "utf8" });
+const chorus = (...args: string[]) =>
+  spawnSync(process.execPath, ["--import", TSX, path.resolve("src/cli/main.ts"), ...args], { cwd: tmp.dir, encoding: "utf8" });
 
 void test("chorus merge PLAN.yaml writes the plan's merge with paths relative to the plan", async () => {
   await makeModel(at("base.gguf"), { seed: 1 });
@@ -81,7 +82,10 @@ void test("progress: a bar redrawn in place on a terminal, a line per 10% elsewh
   const fake = (isTTY: boolean) => ({ isTTY, write: (s: string) => lines.push(s) }) as unknown as NodeJS.WriteStream;
   const plain = progressPrinter(fake(false));
   for (let done = 0; done <= 100; done += 5) plain({ tensorsDone: done, tensorsTotal: 100, valuesDone: done, valuesTotal: 100, tensor: "t" });
-  assert.deepEqual(lines.map((l) => l.match(/(\d+)%/)?.[1]), ["0", "10", "20", "30", "40", "50", "60", "70", "80", "90", "100"]);
+  assert.deepEqual(
+    lines.map((l) => l.match(/(\d+)%/)?.[1]),
+    ["0", "10", "20", "30", "40", "50", "60", "70", "80", "90", "100"],
+  );
   lines.length = 0;
   progressPrinter(fake(true))({ tensorsDone: 100, tensorsTotal: 100, valuesDone: 100, valuesTotal: 100, tensor: "output.weight" });
   assert.ok(lines[0]!.startsWith("\r[##############################] 100%") && lines[1] === "\n");

@@ -66,7 +66,10 @@ void test("the F16 weighted-sum kernel and weightedSum equal a float32 reference
   }
   // The data tells float32 from double arithmetic, so a kernel summing in double would fail above.
   const decoded = [a, b, c].map((h) => dequantizeF16(new Uint8Array(h.buffer), n));
-  for (const coefficients of [[1.3, -0.3], [0.2, 0.3, 0.5]])
+  for (const coefficients of [
+    [1.3, -0.3],
+    [0.2, 0.3, 0.5],
+  ])
     assert.notDeepEqual(encodeF16(referenceSum(decoded, coefficients, (x) => x)), encodeF16(referenceSum(decoded, coefficients)));
 });
 

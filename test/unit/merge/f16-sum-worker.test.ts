@@ -19,7 +19,10 @@ function fill(arena: F16SumArena, bytes: number, seed: number): void {
 void test("sums on the worker equal sums on the calling thread, several slots in flight", async () => {
   // 300 001 halves: above the size the worker takes, and not a multiple of the kernel's step.
   const bytes = 600_002;
-  for (const coefficients of [[0.3, 0.7], [0.2, -1.1, 0.5]]) {
+  for (const coefficients of [
+    [0.3, 0.7],
+    [0.2, -1.1, 0.5],
+  ]) {
     const arena = new F16SumArena(coefficients.length, 3);
     arena.reserve(bytes);
     fill(arena, bytes, coefficients.length);

@@ -30,7 +30,11 @@ void test("chorus merge names a hostile tensor name escaped and capped, and stil
     tensors: renamed,
     data: (t) => quantize(t.type, new Float32Array(t.dims.reduce((a, b) => a * b, 1))),
   });
-  const r = spawnSync(process.execPath, ["--import", TSX, path.resolve("src/cli/main.ts"), "merge", "--method", "linear", "--models", "bad.gguf,good.gguf", "--out", "out.gguf"], { cwd: tmp.dir, encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    ["--import", TSX, path.resolve("src/cli/main.ts"), "merge", "--method", "linear", "--models", "bad.gguf,good.gguf", "--out", "out.gguf"],
+    { cwd: tmp.dir, encoding: "utf8" },
+  );
   assert.equal(r.status, 1);
   const message = r.stderr.trim();
   assert.doesNotMatch(message, /[\u0000-\u0009\u000b-\u001f]/, "no raw control character reaches the terminal");

@@ -17,7 +17,12 @@ const at = (name: string) => path.join(tmp.dir, name);
 
 // Rows of 256 (super-block sized) and 512; 4 layers so that attn_v/ffn_down take Q6_K in some layers only.
 const shape = { dim: 256, layers: 4, heads: 4, kvHeads: 2, ffn: 512 };
-const PROMPTS = [[256, 72, 101, 108], [256, 40, 41, 123, 10], [256, 100, 101, 102, 32, 120], [256, 9, 9, 114, 101, 116]];
+const PROMPTS = [
+  [256, 72, 101, 108],
+  [256, 40, 41, 123, 10],
+  [256, 100, 101, 102, 32, 120],
+  [256, 9, 9, 114, 101, 116],
+];
 
 async function types(file: string): Promise<Map<string, string>> {
   const r = await GgufReader.open(file);
@@ -44,7 +49,8 @@ void test("a Q4_K_M pair merges into a Q4_K_M file of the same size whose logits
   // Each input quantized as llama-quantize would (kquant-parity.test.ts shows the bytes are the same).
   const aQ = (await runMerge({ plan: planFromFlags({ method: "linear", models: [a, a], dtype: "q4_k_m" }), out: at("a-q4km.gguf") })).path;
   const bQ = (await runMerge({ plan: planFromFlags({ method: "linear", models: [b, b], dtype: "q4_k_m" }), out: at("b-q4km.gguf") })).path;
-  const merge = (dtype: string, out: string) => runMerge({ plan: planFromFlags({ method: "linear", models: [aQ, bQ], weights: [0.5, 0.5], dtype }), out: at(out) });
+  const merge = (dtype: string, out: string) =>
+    runMerge({ plan: planFromFlags({ method: "linear", models: [aQ, bQ], weights: [0.5, 0.5], dtype }), out: at(out) });
   const quantized = await merge("q4_k_m", "merged-q4km.gguf");
   const float = await merge("f32", "merged-f32.gguf");
 

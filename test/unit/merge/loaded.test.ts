@@ -53,7 +53,10 @@ const models = (async () => {
 
 void test("linear merge of two bigram models: llama.cpp's logits are the weighted sum of the tables", async () => {
   const m = await models;
-  const out = await runMerge({ plan: planFromFlags({ method: "linear", models: [m.ts.path, m.py.path], weights: [0.3, 0.7], dtype: "f32" }), out: at("lin.gguf") });
+  const out = await runMerge({
+    plan: planFromFlags({ method: "linear", models: [m.ts.path, m.py.path], weights: [0.3, 0.7], dtype: "f32" }),
+    out: at("lin.gguf"),
+  });
   await mergedLogitsMatch(out.path, (k, v) => 0.3 * m.ts.table.logProb(k, v) + 0.7 * m.py.table.logProb(k, v), 2e-3);
   // The formula is not trivially satisfied: the inputs themselves are far from it.
   await assert.rejects(mergedLogitsMatch(m.ts.path, (k, v) => 0.3 * m.ts.table.logProb(k, v) + 0.7 * m.py.table.logProb(k, v), 2e-3));

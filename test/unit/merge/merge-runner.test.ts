@@ -20,7 +20,13 @@ const models = (async () => [await makeModel(at("a.gguf"), { seed: 1 }), await m
 void test("a merge in a child process reports progress and its result", async () => {
   const [a, b] = await models;
   const seen: MergeProgress[] = [];
-  const result = await runMergeProcess(CLI, { method: "linear", models: [a!, b!], weights: [1, 2], dtype: "q8_0", out: at("ab.gguf") }, { onProgress: (p) => seen.push(p) }, new AbortController().signal, TSX);
+  const result = await runMergeProcess(
+    CLI,
+    { method: "linear", models: [a!, b!], weights: [1, 2], dtype: "q8_0", out: at("ab.gguf") },
+    { onProgress: (p) => seen.push(p) },
+    new AbortController().signal,
+    TSX,
+  );
   assert.equal(result.path, at("ab.gguf"));
   assert.ok(existsSync(result.path));
   assert.ok(seen.length > 0 && seen.at(-1)!.valuesDone === seen.at(-1)!.valuesTotal);
@@ -29,7 +35,13 @@ void test("a merge in a child process reports progress and its result", async ()
 void test("the CLI's error message is what the command shows", async () => {
   const [a] = await models;
   await assert.rejects(
-    runMergeProcess(CLI, { method: "linear", models: [a!, at("missing.gguf")], dtype: "f16", out: at("x.gguf") }, { onProgress: () => undefined }, new AbortController().signal, TSX),
+    runMergeProcess(
+      CLI,
+      { method: "linear", models: [a!, at("missing.gguf")], dtype: "f16", out: at("x.gguf") },
+      { onProgress: () => undefined },
+      new AbortController().signal,
+      TSX,
+    ),
     (e: Error) => /missing\.gguf: cannot open/.test(e.message) && !e.message.startsWith("chorus:"),
   );
 });
@@ -37,9 +49,18 @@ void test("the CLI's error message is what the command shows", async () => {
 void test("cancelling stops the child and leaves nothing behind", async () => {
   const [a, b] = await models;
   const ac = new AbortController();
-  const merge = runMergeProcess(CLI, { method: "ties", base: a, models: [b!], density: 0.5, dtype: "f16", out: at("cancelled.gguf") }, { onProgress: () => ac.abort() }, ac.signal, TSX);
+  const merge = runMergeProcess(
+    CLI,
+    { method: "ties", base: a, models: [b!], density: 0.5, dtype: "f16", out: at("cancelled.gguf") },
+    { onProgress: () => ac.abort() },
+    ac.signal,
+    TSX,
+  );
   await assert.rejects(merge, (e: Error) => e.name === "AbortError");
-  assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.startsWith("cancelled")), []);
+  assert.deepEqual(
+    readdirSync(tmp.dir).filter((n) => n.startsWith("cancelled")),
+    [],
+  );
 });
 
 void test("merge for my code in a child process: status lines, then the merge and the search's report", async () => {
@@ -58,15 +79,28 @@ void test("merge for my code in a child process: status lines, then the merge an
   );
   assert.equal(result.path, at("tuned.gguf"));
   assert.ok(existsSync(result.path) && result.bytes > 0 && result.tensors > 0);
-  assert.ok(status.some((l) => l.startsWith("sample: 1 files")), status.join("\n"));
-  assert.ok(status.some((l) => l.startsWith("merging and measuring weights")), status.join("\n"));
+  assert.ok(
+    status.some((l) => l.startsWith("sample: 1 files")),
+    status.join("\n"),
+  );
+  assert.ok(
+    status.some((l) => l.startsWith("merging and measuring weights")),
+    status.join("\n"),
+  );
   const report = result.report!;
   assert.equal(report.target, "weights");
-  assert.deepEqual(report.inputs.map((i) => i.model), [ts.path, py.path]);
+  assert.deepEqual(
+    report.inputs.map((i) => i.model),
+    [ts.path, py.path],
+  );
   // The search keeps the best merge it measured, and never ends worse than the better input (that input's end
   // of the range is one of the candidates).
   assert.equal(report.best.bitsPerByte, Math.min(...report.tried.map((t) => t.bitsPerByte)));
   assert.ok(Math.max(...report.inputs.map((i) => i.gainBitsPerByte)) >= 0);
   assert.ok(report.inputs.every((i) => Math.abs(i.bitsPerByte - report.best.bitsPerByte - i.gainBitsPerByte) < 1e-9));
-  assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.includes("candidate")), [], "no candidate file is left behind");
+  assert.deepEqual(
+    readdirSync(tmp.dir).filter((n) => n.includes("candidate")),
+    [],
+    "no candidate file is left behind",
+  );
 });

@@ -37,7 +37,14 @@ void test("filters select what they select in mergekit's Hugging Face names: sel
   // mergekit/config.py evaluate_setting: `cond.filter in tensor_name` on names like
   // model.layers.3.self_attn.q_proj.weight; input_layernorm and post_attention_layernorm sit outside self_attn and mlp.
   const selects = (filter: string, name: string, arch = "llama") => filterMatches(filter, tensorPosition(name, 4, arch));
-  for (const name of ["blk.1.attn_q.weight", "blk.1.attn_k.weight", "blk.1.attn_v.weight", "blk.1.attn_output.weight", "blk.1.attn_q.bias", "blk.1.attn_q_norm.weight"])
+  for (const name of [
+    "blk.1.attn_q.weight",
+    "blk.1.attn_k.weight",
+    "blk.1.attn_v.weight",
+    "blk.1.attn_output.weight",
+    "blk.1.attn_q.bias",
+    "blk.1.attn_q_norm.weight",
+  ])
     assert.ok(selects("self_attn", name), `self_attn selects ${name}`);
   for (const name of ["blk.1.attn_norm.weight", "blk.1.ffn_norm.weight", "blk.1.ffn_up.weight", "token_embd.weight"])
     assert.ok(!selects("self_attn", name), `self_attn leaves ${name}`);
@@ -77,7 +84,10 @@ void test("on purpose unlike mergekit: Breadcrumbs with fewer than one outlier t
   const d = Array.from(a, (v, i) => v - base[i]!);
   const out = methodByName("breadcrumbs")!.merge(job({ models: [a], base, global: { density: 0.5, gamma: 0.01 } }));
   assertClose(out, refCombine(base, [refBreadcrumbs(d, 0.5, 0.01)], [1], { signVote: false, normalize: false }));
-  assert.ok(Array.from(out).some((v, i) => v !== base[i]), "the task vector is not dropped");
+  assert.ok(
+    Array.from(out).some((v, i) => v !== base[i]),
+    "the task vector is not dropped",
+  );
 });
 
 void test("on purpose unlike mergekit: model_stock keeps the base where mergekit divides by zero (opposite task vectors)", () => {

@@ -53,7 +53,10 @@ void test("ties trims to the top density, votes on signs and divides by the weig
 });
 
 void test("dare_ties and dare_linear drop entries with the seeded stream and keep the L1 norm", () => {
-  for (const [name, signVote] of [["dare_ties", true], ["dare_linear", false]] as const) {
+  for (const [name, signVote] of [
+    ["dare_ties", true],
+    ["dare_linear", false],
+  ] as const) {
     const out = method(name).merge(job({ models: [a, b], base, global: { density: 0.4 }, perModel: [{ weight: 0.6 }, { weight: 0.9 }], seed: 7 }));
     const deltas = [a, b].map((m, i) => refDare(delta(m), 0.4, tensorRng(7, "blk.0.attn_q.weight", i)));
     assertClose(out, refCombine(base, deltas, [0.6, 0.9], { signVote, normalize: false }), 1e-5, name);
@@ -67,7 +70,10 @@ void test("dare_ties and dare_linear drop entries with the seeded stream and kee
 });
 
 void test("breadcrumbs drops the outliers and the smallest entries; breadcrumbs_ties adds the vote", () => {
-  for (const [name, signVote] of [["breadcrumbs", false], ["breadcrumbs_ties", true]] as const) {
+  for (const [name, signVote] of [
+    ["breadcrumbs", false],
+    ["breadcrumbs_ties", true],
+  ] as const) {
     const out = method(name).merge(job({ models: [a, b], base, global: { density: 0.5, gamma: 0.1 } }));
     const deltas = [a, b].map((m) => refBreadcrumbs(delta(m), 0.5, 0.1));
     assertClose(out, refCombine(base, deltas, [1, 1], { signVote, normalize: false }), 1e-5, name);
@@ -75,7 +81,10 @@ void test("breadcrumbs drops the outliers and the smallest entries; breadcrumbs_
 });
 
 void test("della ramps keep probability with magnitude rank within each row, then rescales by one L1 factor per tensor (mergekit)", () => {
-  for (const [name, signVote, normalize] of [["della", true, true], ["della_linear", false, false]] as const) {
+  for (const [name, signVote, normalize] of [
+    ["della", true, true],
+    ["della_linear", false, false],
+  ] as const) {
     const out = method(name).merge(job({ models: [a, b], base, rowLength: 24, global: { density: 0.5, epsilon: 0.2 }, seed: 3 }));
     const deltas = [a, b].map((m, i) => refDella(delta(m), 24, 0.5, 0.2, tensorRng(3, "blk.0.attn_q.weight", i)));
     assertClose(out, refCombine(base, deltas, [1, 1], { signVote, normalize }), 1e-5, name);
@@ -91,7 +100,10 @@ void test("della ramps keep probability with magnitude rank within each row, the
   assert.ok(Math.abs(ratios[0]! - l1(delta(a)) / l1(kept)) < 1e-3);
   // rescale: false keeps the entries as they are.
   const raw = method("della_linear").merge(job({ models: [a], base, rowLength: 24, global: { density: 0.5, epsilon: 0.2, rescale: false }, seed: 3 }));
-  assertClose(raw, Array.from(base, (v, j) => v + kept[j]!));
+  assertClose(
+    raw,
+    Array.from(base, (v, j) => v + kept[j]!),
+  );
   assert.throws(() => method("della").merge(job({ models: [a], base, global: { density: 0.1, epsilon: 0.15 } })), /epsilon < density/);
 });
 

@@ -42,7 +42,15 @@ export async function makeModel(file: string, o: ModelOptions): Promise<string> 
     out: file,
     metadata,
     tensors,
-    data: (t, i) => quantize(t.type, modelTensorValues(o, i, t.dims.reduce((a, b) => a * b, 1))),
+    data: (t, i) =>
+      quantize(
+        t.type,
+        modelTensorValues(
+          o,
+          i,
+          t.dims.reduce((a, b) => a * b, 1),
+        ),
+      ),
   });
   return file;
 }

@@ -40,7 +40,10 @@ void test("says clearly when Ollama is not running, and refuses bad names and mi
       s.close(() => resolve(p));
     });
   });
-  await assert.rejects(registerWithOllama(model, "m", { url: `http://127.0.0.1:${port}` }), /Ollama is not running at http:\/\/127\.0\.0\.1:\d+ — start it \(ollama serve\), or point Chorus at it: the chorus\.ollamaUrl setting, or --ollama-url/);
+  await assert.rejects(
+    registerWithOllama(model, "m", { url: `http://127.0.0.1:${port}` }),
+    /Ollama is not running at http:\/\/127\.0\.0\.1:\d+ — start it \(ollama serve\), or point Chorus at it: the chorus\.ollamaUrl setting, or --ollama-url/,
+  );
   await assert.rejects(registerWithOllama(model, "bad name!", { url: "http://127.0.0.1:1" }), /not a valid Ollama model name/);
   await assert.rejects(registerWithOllama(path.join(tmp.dir, "none.gguf"), "m", { url: "http://127.0.0.1:1" }), /the file does not exist/);
 });
@@ -61,8 +64,10 @@ void test("a cancelled registration stops without creating the model", async () 
 // "insert", server/images.go) and the stop parameters. /api/show prints parameters as Modelfile lines; /api/create
 // takes a map (api/types.go CreateRequest.Parameters), with the repeated stop as a list.
 const QWEN_CODER = {
-  template: "{{- if .Suffix }}<|fim_prefix|>{{ .Prompt }}<|fim_suffix|>{{ .Suffix }}<|fim_middle|>{{- else }}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n<|im_start|>assistant\n{{- end }}",
-  parameters: 'stop                           "<|endoftext|>"\nstop                           "<|im_end|>"\ntemperature                    0.2\nnum_ctx                        8192',
+  template:
+    "{{- if .Suffix }}<|fim_prefix|>{{ .Prompt }}<|fim_suffix|>{{ .Suffix }}<|fim_middle|>{{- else }}<|im_start|>user\n{{ .Prompt }}<|im_end|>\n<|im_start|>assistant\n{{- end }}",
+  parameters:
+    'stop                           "<|endoftext|>"\nstop                           "<|im_end|>"\ntemperature                    0.2\nnum_ctx                        8192',
   system: "You are a coding assistant.",
 };
 
@@ -82,7 +87,10 @@ void test("a merged model keeps its source's template, parameters and system pro
 void test("a source model Ollama does not have is refused before the upload, saying what to do", async () => {
   const ollama = await startFakeOllamaCreate();
   try {
-    await assert.rejects(registerWithOllama(model, "m", { url: ollama.url, like: "missing:7b" }), /cannot keep the template of "missing:7b": Ollama says .*not found.* — pull it first/);
+    await assert.rejects(
+      registerWithOllama(model, "m", { url: ollama.url, like: "missing:7b" }),
+      /cannot keep the template of "missing:7b": Ollama says .*not found.* — pull it first/,
+    );
     assert.equal(ollama.uploads, 0);
     assert.equal(ollama.created.length, 0);
   } finally {

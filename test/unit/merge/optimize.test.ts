@@ -15,7 +15,8 @@ const tmp = tempDir();
 after(tmp.cleanup);
 const at = (name: string) => path.join(tmp.dir, name);
 
-const TS_TRAIN = "export function add(a: number, b: number): number {\n  return a + b;\n}\nconst xs: string[] = [];\ninterface Point { x: number; y: number }\n".repeat(3);
+const TS_TRAIN =
+  "export function add(a: number, b: number): number {\n  return a + b;\n}\nconst xs: string[] = [];\ninterface Point { x: number; y: number }\n".repeat(3);
 const PY_TRAIN = "def add(a, b):\n    return a + b\n\nclass Point:\n    def __init__(self, x, y):\n        self.x = x\n        self.y = y\n".repeat(3);
 const WORKSPACE_TS = "export interface Size { width: number; height: number }\nexport function area(s: Size): number {\n  return s.width * s.height;\n}\n";
 const evaluate = async (file: string, texts: readonly string[]) => (await crossEntropy(file, texts, { threads: 1 })).bitsPerByte;
@@ -80,8 +81,14 @@ void test("the sample takes any text file whatever its extension, and says which
   writeFileSync(path.join(ws, "logo.png"), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
   writeFileSync(path.join(ws, "notes.weird-ext"), "plain words\n");
   const sample = await collectSample([ws]);
-  assert.deepEqual(sample.files.map((f) => path.basename(f)), ["App.vue", "Makefile", "notes.weird-ext"]);
-  assert.deepEqual(sample.skipped.map((s) => [path.basename(s.file), s.reason]), [["logo.png", "binary (a NUL byte near its start)"]]);
+  assert.deepEqual(
+    sample.files.map((f) => path.basename(f)),
+    ["App.vue", "Makefile", "notes.weird-ext"],
+  );
+  assert.deepEqual(
+    sample.skipped.map((s) => [path.basename(s.file), s.reason]),
+    [["logo.png", "binary (a NUL byte near its start)"]],
+  );
 });
 
 void test("over two models, task arithmetic's search covers the task vectors' scale, not only weights summing to 1", async () => {
@@ -100,5 +107,8 @@ void test("over two models, task arithmetic's search covers the task vectors' sc
   });
   // A search of shares (s, 1 − s) alone would try only weights summing to 1: the linear merge's search.
   const sums = report.tried.map((t) => t.value[0]! + t.value[1]!);
-  assert.ok(sums.some((s) => Math.abs(s - 1) > 1e-6), `every tried pair sums to 1: ${JSON.stringify(report.tried.map((t) => t.value))}`);
+  assert.ok(
+    sums.some((s) => Math.abs(s - 1) > 1e-6),
+    `every tried pair sums to 1: ${JSON.stringify(report.tried.map((t) => t.value))}`,
+  );
 });

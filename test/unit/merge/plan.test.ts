@@ -26,8 +26,14 @@ dtype: bfloat16
   );
   assert.equal(plan.method, "ties");
   assert.equal(plan.base, path.resolve("/plans/base.gguf"));
-  assert.deepEqual(plan.models.map((m) => m.path), [path.resolve("/plans/coder.gguf"), path.resolve("/plans/sub/math.gguf")]);
-  assert.deepEqual(plan.models[0]!.parameters.weight, [{ filter: "self_attn", value: 0.5 }, { filter: undefined, value: 1 }]);
+  assert.deepEqual(
+    plan.models.map((m) => m.path),
+    [path.resolve("/plans/coder.gguf"), path.resolve("/plans/sub/math.gguf")],
+  );
+  assert.deepEqual(plan.models[0]!.parameters.weight, [
+    { filter: "self_attn", value: 0.5 },
+    { filter: undefined, value: 1 },
+  ]);
   assert.equal(plan.dtype, "bf16");
   assert.equal(plan.parameters.normalize, true);
 });
@@ -52,7 +58,10 @@ dtype: float16
     "/m",
   );
   assert.equal(plan.base, path.resolve("/m/a.gguf"));
-  assert.deepEqual(plan.models.map((m) => m.path), [path.resolve("/m/b.gguf")]);
+  assert.deepEqual(
+    plan.models.map((m) => m.path),
+    [path.resolve("/m/b.gguf")],
+  );
   assert.equal(plan.dtype, "f16");
 });
 
@@ -74,17 +83,32 @@ void test("plans that cannot be honoured are refused with a message saying what 
 
 void test("values that parse but make a useless merge are refused: slerp's t outside [0, 1], linear weights all 0", () => {
   assert.throws(() => planFromFlags({ method: "slerp", models: ["x", "y"], t: [2] }), /slerp's t must be from 0 .* to 1 .*got 2/);
-  assert.throws(() => parsePlanYaml("merge_method: slerp\nbase_model: a.gguf\nmodels: [{model: b.gguf}]\nparameters: {t: [{filter: attn, value: [0, -0.5]}, {value: 0.5}]}", "/p"), /got -0.5/);
+  assert.throws(
+    () =>
+      parsePlanYaml(
+        "merge_method: slerp\nbase_model: a.gguf\nmodels: [{model: b.gguf}]\nparameters: {t: [{filter: attn, value: [0, -0.5]}, {value: 0.5}]}",
+        "/p",
+      ),
+    /got -0.5/,
+  );
   assert.throws(() => planFromFlags({ method: "linear", models: ["x", "y"], weights: [0, 0] }), /every model's weight is 0/);
   // One model with weight 0 among others is a choice, as is a gradient that is 0 only at one end.
   assert.doesNotThrow(() => planFromFlags({ method: "linear", models: ["x", "y"], weights: [0, 1] }));
-  assert.doesNotThrow(() => parsePlanYaml("merge_method: linear\nmodels: [{model: a.gguf, parameters: {weight: [0, 1]}}, {model: b.gguf, parameters: {weight: 0}}]", "/p"));
+  assert.doesNotThrow(() =>
+    parsePlanYaml("merge_method: linear\nmodels: [{model: a.gguf, parameters: {weight: [0, 1]}}, {model: b.gguf, parameters: {weight: 0}}]", "/p"),
+  );
   assert.doesNotThrow(() => planFromFlags({ method: "slerp", models: ["x", "y"], t: [0, 0.5, 1] }));
 });
 
 void test("CLI flags: per-model lists, one value for all, slerp's first model as base", () => {
   const p = planFromFlags({ method: "dare_ties", models: ["x.gguf", "y.gguf"], base: "b.gguf", weights: [0.3, 0.7], density: [0.5], seed: 9 });
-  assert.deepEqual(p.models.map((m) => m.parameters), [{ weight: 0.3, density: 0.5 }, { weight: 0.7, density: 0.5 }]);
+  assert.deepEqual(
+    p.models.map((m) => m.parameters),
+    [
+      { weight: 0.3, density: 0.5 },
+      { weight: 0.7, density: 0.5 },
+    ],
+  );
   assert.equal(p.seed, 9);
   const s = planFromFlags({ method: "slerp", models: ["x.gguf", "y.gguf"], t: [0, 1], dtype: "q8_0" });
   assert.equal(s.base, "x.gguf");
@@ -96,10 +120,16 @@ void test("CLI flags: per-model lists, one value for all, slerp's first model as
 
 void test("tokenizer_source: base, a model (the output takes its tokenizer and metadata), never union or a stranger", () => {
   const plan = (source: string) =>
-    parsePlanYaml(`merge_method: ties\nbase_model: base.gguf\nmodels:\n  - model: instruct.gguf\n    parameters: {density: 0.5}\ntokenizer_source: ${source}\n`, "/p");
+    parsePlanYaml(
+      `merge_method: ties\nbase_model: base.gguf\nmodels:\n  - model: instruct.gguf\n    parameters: {density: 0.5}\ntokenizer_source: ${source}\n`,
+      "/p",
+    );
   assert.equal(plan("base").tokenizerSource, path.resolve("/p/base.gguf"));
   assert.equal(plan("instruct.gguf").tokenizerSource, path.resolve("/p/instruct.gguf"));
-  assert.equal(parsePlanYaml(`merge_method: ties\nbase_model: base.gguf\nmodels: [{model: instruct.gguf}]\ntokenizer: {source: instruct.gguf}\n`, "/p").tokenizerSource, path.resolve("/p/instruct.gguf"));
+  assert.equal(
+    parsePlanYaml(`merge_method: ties\nbase_model: base.gguf\nmodels: [{model: instruct.gguf}]\ntokenizer: {source: instruct.gguf}\n`, "/p").tokenizerSource,
+    path.resolve("/p/instruct.gguf"),
+  );
   assert.throws(() => plan("union"), /"union" is not supported.*use "base" or one of the models/);
   assert.throws(() => plan("other.gguf"), /other\.gguf is not one of the models merged/);
   assert.throws(() => planFromFlags({ method: "linear", models: ["/a.gguf", "/b.gguf"], tokenizerSource: "/c.gguf" }), /not one of the models merged/);

@@ -8,7 +8,10 @@ const arr = (x: ArrayLike<number>): V => Array.from(x);
 
 /** Index sets ordered by magnitude, largest first. */
 function byMagnitudeDesc(x: V): number[] {
-  return x.map((v, i) => [Math.abs(v), i] as const).sort((a, b) => b[0] - a[0] || b[1] - a[1]).map((p) => p[1]);
+  return x
+    .map((v, i) => [Math.abs(v), i] as const)
+    .sort((a, b) => b[0] - a[0] || b[1] - a[1])
+    .map((p) => p[1]);
 }
 
 export function refLinear(models: ArrayLike<number>[], w: number[], normalize = true): V {

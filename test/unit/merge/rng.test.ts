@@ -11,7 +11,11 @@ void test("a stream started after n draws continues exactly as the stream drawn 
     const drawn = Array.from({ length: 5000 }, () => whole());
     for (const n of [0, 1, 7, 1000, 4321]) {
       const later = mulberry32From(seed, n);
-      assert.deepEqual(Array.from({ length: 50 }, () => later()), drawn.slice(n, n + 50), `seed ${seed}, skip ${n}`);
+      assert.deepEqual(
+        Array.from({ length: 50 }, () => later()),
+        drawn.slice(n, n + 50),
+        `seed ${seed}, skip ${n}`,
+      );
     }
   }
 });
@@ -20,7 +24,10 @@ void test("tensorRng with a skip is the tensor's stream from that value on, and 
   const whole = tensorRng(5, "blk.0.ffn_up.weight", 1);
   const drawn = Array.from({ length: 300 }, () => whole());
   const chunk = tensorRng(5, "blk.0.ffn_up.weight", 1, 200);
-  assert.deepEqual(Array.from({ length: 100 }, () => chunk()), drawn.slice(200));
+  assert.deepEqual(
+    Array.from({ length: 100 }, () => chunk()),
+    drawn.slice(200),
+  );
   assert.notEqual(tensorRng(5, "blk.0.ffn_up.weight", 0)(), drawn[0]);
   assert.notEqual(tensorRng(5, "blk.1.ffn_up.weight", 1)(), drawn[0]);
   assert.notEqual(tensorRng(6, "blk.0.ffn_up.weight", 1)(), drawn[0]);

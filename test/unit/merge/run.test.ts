@@ -18,7 +18,7 @@ import { assertClose } from "./helpers";
 import { makeModel, readAllTensors, SHAPE, tempDir } from "./models";
 import { writeGguf } from "../../../src/sidecar/gguf/writer";
 import { mulberry32 } from "../../../src/sidecar/random";
-import { llamaMetadata } from "../../../src/sidecar/testmodels/llama-arch";
+import { llamaMetadata, llamaTensors } from "../../../src/sidecar/testmodels/llama-arch";
 import { byteTokenizerMetadata, byteVocab } from "../../../src/sidecar/testmodels/byte-vocab";
 
 const tmp = tempDir();
@@ -41,7 +41,10 @@ void test("a model merged with itself is unchanged (linear and ties)", async () 
   const out = await runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, m.a], dtype: "f32" }), out: at("self-linear.gguf") });
   // A copy under another name: listing the base itself among the models would make it the base only.
   copyFileSync(m.a, at("a-copy.gguf"));
-  const ties = await runMerge({ plan: planFromFlags({ method: "ties", base: m.a, models: [at("a-copy.gguf"), at("a-copy.gguf")], density: [0.5], dtype: "f32" }), out: at("self-ties.gguf") });
+  const ties = await runMerge({
+    plan: planFromFlags({ method: "ties", base: m.a, models: [at("a-copy.gguf"), at("a-copy.gguf")], density: [0.5], dtype: "f32" }),
+    out: at("self-ties.gguf"),
+  });
   const original = await readAllTensors(m.a);
   for (const file of [out.path, ties.path]) {
     const merged = await readAllTensors(file);
@@ -53,15 +56,32 @@ void test("a model merged with itself is unchanged (linear and ties)", async () 
 void test("linear and task arithmetic of two models equal the formula in the written file", async () => {
   const m = await ready;
   const [base, a, b] = [await readAllTensors(m.base), await readAllTensors(m.a), await readAllTensors(m.b)];
-  const lin = await readAllTensors((await runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, m.b], weights: [1, 3], dtype: "f32" }), out: at("lin.gguf") })).path);
+  const lin = await readAllTensors(
+    (await runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, m.b], weights: [1, 3], dtype: "f32" }), out: at("lin.gguf") })).path,
+  );
   const ta = await readAllTensors(
-    (await runMerge({ plan: planFromFlags({ method: "task_arithmetic", base: m.base, models: [m.a, m.b], weights: [0.5, 1], lambda: 2, dtype: "f32" }), out: at("ta.gguf") })).path,
+    (
+      await runMerge({
+        plan: planFromFlags({ method: "task_arithmetic", base: m.base, models: [m.a, m.b], weights: [0.5, 1], lambda: 2, dtype: "f32" }),
+        out: at("ta.gguf"),
+      })
+    ).path,
   );
   for (const [name, av] of a) {
     const bv = b.get(name)!;
     const basev = base.get(name)!;
-    assertClose(lin.get(name)!, av.map((x, i) => 0.25 * x + 0.75 * bv[i]!), 1e-6, `linear ${name}`);
-    assertClose(ta.get(name)!, basev.map((x, i) => x + 2 * (0.5 * (av[i]! - x) + (bv[i]! - x))), 1e-5, `task_arithmetic ${name}`);
+    assertClose(
+      lin.get(name)!,
+      av.map((x, i) => 0.25 * x + 0.75 * bv[i]!),
+      1e-6,
+      `linear ${name}`,
+    );
+    assertClose(
+      ta.get(name)!,
+      basev.map((x, i) => x + 2 * (0.5 * (av[i]! - x) + (bv[i]! - x))),
+      1e-5,
+      `task_arithmetic ${name}`,
+    );
   }
 });
 
@@ -103,10 +123,20 @@ void test("the fused F16 path writes exactly what decode → method → encode w
   // dim 128: the token embedding and output tensors (36 864 values) are large enough to be summed on the
   // kernel's worker thread when merged whole; the small chunks are summed on the main thread.
   const shape = { dim: 128 };
-  const [b16, a16] = [await makeModel(at("base-f16.gguf"), { seed: 1, type: GgmlType.F16, shape }), await makeModel(at("a-f16.gguf"), { seed: 2, baseSeed: 1, type: GgmlType.F16, shape })];
+  const [b16, a16] = [
+    await makeModel(at("base-f16.gguf"), { seed: 1, type: GgmlType.F16, shape }),
+    await makeModel(at("a-f16.gguf"), { seed: 2, baseSeed: 1, type: GgmlType.F16, shape }),
+  ];
   for (const method of ["linear", "task_arithmetic"] as const) {
     const spec = methodByName(method)!;
-    const plan = planFromFlags({ method, base: method === "linear" ? undefined : b16, models: method === "linear" ? [b16, a16] : [a16], weights: [0.3, 0.9].slice(0, method === "linear" ? 2 : 1), lambda: method === "linear" ? undefined : 1.3, dtype: "f16" });
+    const plan = planFromFlags({
+      method,
+      base: method === "linear" ? undefined : b16,
+      models: method === "linear" ? [b16, a16] : [a16],
+      weights: [0.3, 0.9].slice(0, method === "linear" ? 2 : 1),
+      lambda: method === "linear" ? undefined : 1.3,
+      dtype: "f16",
+    });
     const out = await runMerge({ plan, out: at(`fused-${method}.gguf`), chunkValues: 1000 });
     // Small chunks (many kernel calls with tails) and whole tensors write the same file.
     const whole = await runMerge({ plan, out: at(`fused-whole-${method}.gguf`) });
@@ -121,7 +151,11 @@ void test("the fused F16 path writes exactly what decode → method → encode w
           offset: 0,
           models: method === "linear" ? [base.get(t.name)!, a.get(t.name)!] : [a.get(t.name)!],
           base: method === "linear" ? undefined : base.get(t.name),
-          params: new TensorParams(plan.parameters, plan.models.map((x) => x.parameters), tensorPosition(t.name, 2)),
+          params: new TensorParams(
+            plan.parameters,
+            plan.models.map((x) => x.parameters),
+            tensorPosition(t.name, 2),
+          ),
           rng: () => () => 0,
         });
         assert.deepEqual(new Uint8Array(await merged.readTensorBytes(t)), encodeF16(expected), `${method} ${t.name}`);
@@ -161,7 +195,10 @@ void test("row chunks give the same file as whole tensors (element-wise, statist
 
 void test("the result keeps the architecture and tokenizer and records the merge's provenance", async () => {
   const m = await ready;
-  const out = await runMerge({ plan: planFromFlags({ method: "dare_ties", base: m.base, models: [m.a, m.b], density: [0.3], seed: 5, name: "my-merge" }), out: at("prov.gguf") });
+  const out = await runMerge({
+    plan: planFromFlags({ method: "dare_ties", base: m.base, models: [m.a, m.b], density: [0.3], seed: 5, name: "my-merge" }),
+    out: at("prov.gguf"),
+  });
   const r = await GgufReader.open(out.path);
   try {
     assert.equal(getString(r.metadata, "general.name"), "my-merge");
@@ -179,12 +216,21 @@ void test("the result keeps the architecture and tokenizer and records the merge
 void test("mismatched models are refused, naming the first mismatch", async () => {
   const m = await ready;
   const wide = await makeModel(at("wide.gguf"), { seed: 9, shape: { dim: 96, heads: 4, kvHeads: 4 } });
-  await assert.rejects(runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, wide] }), out: at("x1.gguf") }), /llama\.embedding_length \(64 vs 96\)/);
+  await assert.rejects(
+    runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, wide] }), out: at("x1.gguf") }),
+    /llama\.embedding_length \(64 vs 96\)/,
+  );
   const tokens = byteVocab(288).tokens;
   [tokens[65], tokens[66]] = [tokens[66]!, tokens[65]!];
   const otherTok = await makeModel(at("tok.gguf"), { seed: 9, extraMetadata: new Map([["tokenizer.ggml.tokens", meta.strings(tokens)]]) });
-  await assert.rejects(runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, otherTok] }), out: at("x2.gguf") }), /different tokenizers: token "A" is id 65 in one and 66 in the other/);
-  await assert.rejects(runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, at("missing.gguf")] }), out: at("x3.gguf") }), /missing\.gguf: cannot open/);
+  await assert.rejects(
+    runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, otherTok] }), out: at("x2.gguf") }),
+    /different tokenizers: token "A" is id 65 in one and 66 in the other/,
+  );
+  await assert.rejects(
+    runMerge({ plan: planFromFlags({ method: "linear", models: [m.a, at("missing.gguf")] }), out: at("x3.gguf") }),
+    /missing\.gguf: cannot open/,
+  );
   for (const f of ["x1.gguf", "x2.gguf", "x3.gguf"]) assert.ok(!readdirSync(tmp.dir).some((n) => n.startsWith(f)), `${f} was left behind`);
 });
 
@@ -207,13 +253,19 @@ void test("a cancelled merge leaves no file behind", async () => {
     },
   });
   await assert.rejects(merge, (e: Error) => e.name === "AbortError");
-  assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.startsWith("cancelled")), []);
+  assert.deepEqual(
+    readdirSync(tmp.dir).filter((n) => n.startsWith("cancelled")),
+    [],
+  );
 });
 
 void test("a merge cancelled while the kernel's worker thread sums leaves no file behind", async () => {
   // dim 128 F16: the first tensors are summed on the worker, so chunks are in flight there when the abort lands.
   const shape = { dim: 128 };
-  const inputs = [await makeModel(at("cancel-a-f16.gguf"), { seed: 1, type: GgmlType.F16, shape }), await makeModel(at("cancel-b-f16.gguf"), { seed: 2, type: GgmlType.F16, shape })];
+  const inputs = [
+    await makeModel(at("cancel-a-f16.gguf"), { seed: 1, type: GgmlType.F16, shape }),
+    await makeModel(at("cancel-b-f16.gguf"), { seed: 2, type: GgmlType.F16, shape }),
+  ];
   const ac = new AbortController();
   const merge = runMerge({
     plan: planFromFlags({ method: "linear", models: inputs, dtype: "f16" }),
@@ -223,7 +275,10 @@ void test("a merge cancelled while the kernel's worker thread sums leaves no fil
     onProgress: () => ac.abort(),
   });
   await assert.rejects(merge, (e: Error) => e.name === "AbortError");
-  assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.startsWith("cancelled-f16")), []);
+  assert.deepEqual(
+    readdirSync(tmp.dir).filter((n) => n.startsWith("cancelled-f16")),
+    [],
+  );
 });
 
 /** A random but valid Q4_K tensor: per 144-byte block, finite F16 scales d and dmin, then random scales and quants. */
@@ -239,24 +294,33 @@ function randomQ4K(values: number, seed: number): Uint8Array {
 }
 
 void test("Q4_K inputs (the type most Ollama models use) merge to the formula on their decoded values", async () => {
+  // A whole llama model (the merge proves its output loadable in llama.cpp), every matrix Q4_K.
+  const q4kShape = { ...SHAPE, dim: 256, layers: 1, ffn: 256, vocabSize: 288 };
   const shape = (name: string, seed: number) =>
     writeGguf({
       out: at(name),
-      metadata: llamaMetadata(name, { ...SHAPE, dim: 256, layers: 1 }, byteTokenizerMetadata(288)),
-      tensors: [
-        { name: "token_embd.weight", type: GgmlType.Q4_K, dims: [256, 288] },
-        { name: "blk.0.attn_q.weight", type: GgmlType.Q4_K, dims: [256, 256] },
-        { name: "output_norm.weight", type: GgmlType.F32, dims: [256] },
-      ],
+      metadata: llamaMetadata(name, q4kShape, byteTokenizerMetadata(288)),
+      tensors: llamaTensors(q4kShape, { embedding: GgmlType.Q4_K, matrix: GgmlType.Q4_K, output: GgmlType.Q4_K }),
       data: (t, i) => (t.type === GgmlType.Q4_K ? randomQ4K(t.dims[0]! * t.dims[1]!, seed * 10 + i) : quantize(GgmlType.F32, new Float32Array(256).fill(seed))),
     });
   await shape("q4k-a.gguf", 1);
   await shape("q4k-b.gguf", 2);
-  const out = await runMerge({ plan: planFromFlags({ method: "linear", models: [at("q4k-a.gguf"), at("q4k-b.gguf")], weights: [0.25, 0.75], dtype: "f32" }), out: at("q4k-ab.gguf") });
+  const out = await runMerge({
+    plan: planFromFlags({ method: "linear", models: [at("q4k-a.gguf"), at("q4k-b.gguf")], weights: [0.25, 0.75], dtype: "f32" }),
+    out: at("q4k-ab.gguf"),
+  });
   const [a, b, merged] = [await readAllTensors(at("q4k-a.gguf")), await readAllTensors(at("q4k-b.gguf")), await readAllTensors(out.path)];
   for (const [name, av] of a) {
     const bv = b.get(name)!;
-    assert.ok(av.some((x, i) => Math.abs(x - bv[i]!) > 1e-3), `${name}: the two inputs should differ`);
-    assertClose(merged.get(name)!, av.map((x, i) => 0.25 * x + 0.75 * bv[i]!), 1e-6, name);
+    assert.ok(
+      av.some((x, i) => Math.abs(x - bv[i]!) > 1e-3),
+      `${name}: the two inputs should differ`,
+    );
+    assertClose(
+      merged.get(name)!,
+      av.map((x, i) => 0.25 * x + 0.75 * bv[i]!),
+      1e-6,
+      name,
+    );
   }
 });

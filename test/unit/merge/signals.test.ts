@@ -25,11 +25,31 @@ before(async () => {
 });
 
 function startMerge(out: string): ChildProcess {
-  const args = ["--import", TSX, path.resolve("src/cli/main.ts"), "merge", "--method", "ties", "--base", "base.gguf", "--models", "a.gguf", "--density", "0.5", "--dtype", "f16", "--progress", "json", "--out", out];
+  const args = [
+    "--import",
+    TSX,
+    path.resolve("src/cli/main.ts"),
+    "merge",
+    "--method",
+    "ties",
+    "--base",
+    "base.gguf",
+    "--models",
+    "a.gguf",
+    "--density",
+    "0.5",
+    "--dtype",
+    "f16",
+    "--progress",
+    "json",
+    "--out",
+    out,
+  ];
   return spawn(process.execPath, args, { cwd: tmp.dir, stdio: ["ignore", "pipe", "pipe"] });
 }
 
-const exited = (p: ChildProcess) => new Promise<number | null>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve(p.exitCode) : p.once("close", (code) => resolve(code))));
+const exited = (p: ChildProcess) =>
+  new Promise<number | null>((resolve) => (p.exitCode !== null || p.signalCode !== null ? resolve(p.exitCode) : p.once("close", (code) => resolve(code))));
 
 /** Resolves when the child has written its first progress line (the temp file exists then); fails if it ends first. */
 function writing(p: ChildProcess): Promise<void> {
@@ -79,7 +99,14 @@ void test("after kill -9 mid-write, the next merge into the folder removes the d
 void test("only temp files of processes that are gone are removed: a running merge's file is kept", async () => {
   const out = at("keep.gguf");
   const dead = 2 ** 22 + 12345; // above Linux's pid_max (4194304), so no process has it
-  const files = [`keep.gguf.tmp-${process.ppid}`, `keep.gguf.tmp-${dead}`, `.chorus-merge-candidate-${dead}-3.gguf`, `.chorus-merge-candidate-${dead}-3.gguf.tmp-${dead}`, "keep.gguf.tmp-notapid", "other.gguf.tmp-1"];
+  const files = [
+    `keep.gguf.tmp-${process.ppid}`,
+    `keep.gguf.tmp-${dead}`,
+    `.chorus-merge-candidate-${dead}-3.gguf`,
+    `.chorus-merge-candidate-${dead}-3.gguf.tmp-${dead}`,
+    "keep.gguf.tmp-notapid",
+    "other.gguf.tmp-1",
+  ];
   for (const f of files) writeFileSync(at(f), "x");
   const removed = await removeStaleTempFiles(out);
   assert.deepEqual(removed.map((f) => path.basename(f)).sort(), files.slice(1, 4).sort());

@@ -19,7 +19,10 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "chorus-mixing-attn-"));
   const lib = await import("node-llama-cpp");
   llama = await lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.error });
-  for (const [name, seed] of [["small", 11], ["large", 12]] as const) {
+  for (const [name, seed] of [
+    ["small", 11],
+    ["large", 12],
+  ] as const) {
     const made = await makeRandomModel({ out: join(dir, `${name}.gguf`), seed, contextLength: 512 });
     models[name] = await llama.loadModel({ modelPath: made.path, gpuLayers: 0 });
   }

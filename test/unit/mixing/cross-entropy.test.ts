@@ -10,7 +10,9 @@ import { BOS_ID, byteTokens } from "../../../src/sidecar/testmodels/byte-vocab";
 import { CORPORA, corpusFrom, loaded, logSumExp, makeTestBed, type TestBed, TRAIN_PY, TRAIN_TS } from "./helpers";
 
 // The first 1200 bytes of each held-out file: most of each, and it bounds the test's time on a shared machine.
-const HELD_OUT = [...corpusFrom(join(CORPORA, "typescript/heldout"), ".txt"), ...corpusFrom(join(CORPORA, "python/heldout"), ".txt")].map((t) => t.slice(0, 1200));
+const HELD_OUT = [...corpusFrom(join(CORPORA, "typescript/heldout"), ".txt"), ...corpusFrom(join(CORPORA, "python/heldout"), ".txt")].map((t) =>
+  t.slice(0, 1200),
+);
 let bed: TestBed;
 
 before(async () => {
@@ -56,7 +58,14 @@ function tableCrossEntropy(wTs: number, wPy: number): number {
   return total / count;
 }
 
-const product = (wTs: number, wPy: number): MixSpec => ({ strategy: "product", models: [{ model: "ts", weight: wTs }, { model: "py", weight: wPy }], topK: "all" });
+const product = (wTs: number, wPy: number): MixSpec => ({
+  strategy: "product",
+  models: [
+    { model: "ts", weight: wTs },
+    { model: "py", weight: wPy },
+  ],
+  topK: "all",
+});
 
 void test("a TypeScript × Python product of experts has lower cross-entropy on mixed held-out code than either expert", async () => {
   const tsAlone = await crossEntropy(product(1, 0));

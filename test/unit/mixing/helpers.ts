@@ -42,7 +42,14 @@ export async function makeTestBed(specs: Record<string, { corpus: string | strin
   const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
   const models: Record<string, TestModel> = {};
   for (const [name, s] of Object.entries(specs)) {
-    const made = await makeBigramModel({ corpus: s.corpus, out: join(dir, `${name}.gguf`), name, smoothing: s.smoothing, vocabSize: s.vocabSize, contextLength: 2048 });
+    const made = await makeBigramModel({
+      corpus: s.corpus,
+      out: join(dir, `${name}.gguf`),
+      name,
+      smoothing: s.smoothing,
+      vocabSize: s.vocabSize,
+      contextLength: 2048,
+    });
     models[name] = { model: await llama.loadModel({ modelPath: made.path, gpuLayers: 0 }), table: made.table };
   }
   return {
@@ -76,7 +83,14 @@ export interface RequestsRun {
 }
 
 /** One mixer serving `prompts` in turn (12 tokens each), as an editor's successive completions would. */
-export async function runRequests(spec: MixSpec, models: Record<string, LlamaModel>, options: MixerOptions, prompts: readonly string[], context?: string, sampling: SamplingOptions = { temperature: 0 }): Promise<RequestsRun> {
+export async function runRequests(
+  spec: MixSpec,
+  models: Record<string, LlamaModel>,
+  options: MixerOptions,
+  prompts: readonly string[],
+  context?: string,
+  sampling: SamplingOptions = { temperature: 0 },
+): Promise<RequestsRun> {
   const mixer = await createMixer(spec, models, { threads: 1, ...options });
   const run: RequestsRun = { tokens: [], logprobs: [], evaluated: [] };
   try {
@@ -94,7 +108,9 @@ export async function runRequests(spec: MixSpec, models: Record<string, LlamaMod
 
 export function assertSameRun(a: RequestsRun, b: RequestsRun, what: string, tol: number): void {
   assert.deepEqual(a.tokens, b.tokens, `${what}: tokens`);
-  a.logprobs.forEach((row, i) => row.forEach((lp, j) => assert.ok(Math.abs(lp - b.logprobs[i]![j]!) <= tol, `${what}: request ${i} token ${j} logprob ${lp} vs ${b.logprobs[i]![j]}`)));
+  a.logprobs.forEach((row, i) =>
+    row.forEach((lp, j) => assert.ok(Math.abs(lp - b.logprobs[i]![j]!) <= tol, `${what}: request ${i} token ${j} logprob ${lp} vs ${b.logprobs[i]![j]}`)),
+  );
 }
 
 const FILE = "export function add(a: number, b: number): number {\n  return a + b;\n}\n\nexport function sub(a: number, b: number) {\n";

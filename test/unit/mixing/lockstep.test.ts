@@ -47,7 +47,8 @@ async function checkAgainstTables(spec: MixSpec, reference: Reference, prompt = 
         const norm = logSumExp(finite);
         const at = scores[tok.token];
         assert.ok(at !== null && at !== undefined, `${what} step ${step}: token ${tok.token} is excluded by the formula`);
-        if (greedy) assert.ok(Math.abs(at - Math.max(...finite)) < TOL, `${what} step ${step}: token ${tok.token} scores ${at}, the best is ${Math.max(...finite)}`);
+        if (greedy)
+          assert.ok(Math.abs(at - Math.max(...finite)) < TOL, `${what} step ${step}: token ${tok.token} scores ${at}, the best is ${Math.max(...finite)}`);
         assert.ok(Math.abs(tok.logprob - (at - norm)) < TOL, `${what} step ${step}: logprob ${tok.logprob} vs ${at - norm}`);
         assert.equal(tok.top.length, Math.min(3, finite.length));
         assert.ok(Math.abs(tok.top[0]!.logprob - (Math.max(...finite) - norm)) < TOL, `${what} step ${step}: best alternative`);
@@ -92,7 +93,11 @@ void test("proxy-tuning matches log p_large + (log p_tuned − log p_untuned)", 
 });
 
 void test("weighted product of experts matches Σ wᵢ log pᵢ", async () => {
-  const models = [{ model: "expert", weight: 0.7 }, { model: "other", weight: 1.3 }, { model: "amateur", weight: 0.2 }];
+  const models = [
+    { model: "expert", weight: 0.7 },
+    { model: "other", weight: 1.3 },
+    { model: "amateur", weight: 0.2 },
+  ];
   await checkAgainstTables({ strategy: "product", models, topK: "all" }, (prev) => ({
     scores: map(prev, (t) => models.reduce((s, m) => s + m.weight * row(m.model, prev)[t]!, 0)),
   }));

@@ -46,7 +46,10 @@ before(async () => {
     amateur: { corpus: TS, smoothing: 20 },
     other: { corpus: TRAIN_PY, smoothing: 0.5 },
   });
-  for (const [name, seed] of [["small", 21], ["large", 22]] as const) {
+  for (const [name, seed] of [
+    ["small", 21],
+    ["large", 22],
+  ] as const) {
     const made = await makeRandomModel({ out: join(bed.dir, `${name}.gguf`), seed, contextLength: 1024 });
     attention[name] = await bed.llama.loadModel({ modelPath: made.path, gpuLayers: 0 });
   }
@@ -57,7 +60,14 @@ after(async () => {
 });
 
 const SPECS: MixSpec[] = [
-  { strategy: "product", models: [{ model: "expert", weight: 1 }, { model: "other", weight: 1 }], topK: 16 },
+  {
+    strategy: "product",
+    models: [
+      { model: "expert", weight: 1 },
+      { model: "other", weight: 1 },
+    ],
+    topK: 16,
+  },
   { strategy: "contrastive", expert: "expert", amateur: "amateur", alpha: 0.1, beta: 0.5 },
   { strategy: "dexperts", base: "other", expert: "expert", antiExpert: "amateur", alpha: 2 },
   { strategy: "proxy-tuning", large: "other", tuned: "expert", untuned: "amateur", topK: 16 },
@@ -78,8 +88,16 @@ void test("every strategy writes the same tokens with and without lookahead, gre
         const a = await plain.generate(req);
         const b = await ahead.generate(req);
         const what = `${spec.strategy}, ${sampling ? "sampled" : "greedy"}`;
-        assert.deepEqual(b.tokens.map((t) => t.token), a.tokens.map((t) => t.token), what);
-        assert.deepEqual(b.tokens.map((t) => t.logprob), a.tokens.map((t) => t.logprob), `${what}: the same logprobs`);
+        assert.deepEqual(
+          b.tokens.map((t) => t.token),
+          a.tokens.map((t) => t.token),
+          what,
+        );
+        assert.deepEqual(
+          b.tokens.map((t) => t.logprob),
+          a.tokens.map((t) => t.logprob),
+          `${what}: the same logprobs`,
+        );
         assert.equal(b.text, a.text, what);
         assert.equal(b.finishReason, a.finishReason, what);
         assert.deepEqual(b.writers, a.writers, `${what}: the same writers`);
@@ -115,7 +133,11 @@ void test("rejected drafts are dropped from the KV caches: a reused prefix answe
       prompt += more;
       const a = await warm.generate({ prompt, maxTokens: 24, sampling: { temperature: 1, seed: 3 } });
       const b = await cold.generate({ prompt, maxTokens: 24, sampling: { temperature: 1, seed: 3 } });
-      assert.deepEqual(a.tokens.map((t) => t.token), b.tokens.map((t) => t.token), `after ${JSON.stringify(more)}`);
+      assert.deepEqual(
+        a.tokens.map((t) => t.token),
+        b.tokens.map((t) => t.token),
+        `after ${JSON.stringify(more)}`,
+      );
       prompt += a.text.slice(0, 5);
     }
   } finally {
@@ -125,7 +147,14 @@ void test("rejected drafts are dropped from the KV caches: a reused prefix answe
 });
 
 void test("on attention models too, drafts checked and dropped leave the same reply and the same KV caches", async () => {
-  const spec: MixSpec = { strategy: "product", models: [{ model: "small", weight: 1 }, { model: "large", weight: 0.5 }], topK: 16 };
+  const spec: MixSpec = {
+    strategy: "product",
+    models: [
+      { model: "small", weight: 1 },
+      { model: "large", weight: 0.5 },
+    ],
+    topK: 16,
+  };
   const warm = await createMixer(spec, attention, { lookahead: 8 });
   const cold = await createMixer(spec, attention, { lookahead: 0, reusePrefix: false });
   try {
@@ -136,7 +165,11 @@ void test("on attention models too, drafts checked and dropped leave the same re
       prompt += more;
       const a = await warm.generate({ prompt, maxTokens: 32 });
       const b = await cold.generate({ prompt, maxTokens: 32 });
-      assert.deepEqual(a.tokens.map((t) => t.token), b.tokens.map((t) => t.token), `after ${JSON.stringify(more)}`);
+      assert.deepEqual(
+        a.tokens.map((t) => t.token),
+        b.tokens.map((t) => t.token),
+        `after ${JSON.stringify(more)}`,
+      );
       drafts += a.timing.draftTokens;
       accepted += a.timing.draftTokensAccepted;
       prompt += a.text.slice(0, 5);
@@ -156,11 +189,19 @@ void test("through node-llama-cpp's public evaluate path (Vulkan, or when its in
       const req = { prompt: FILE + "export function ", maxTokens: 40, sampling: { temperature: 0.8, seed: 5 } };
       const a = await plain.generate(req);
       const b = await ahead.generate(req);
-      assert.deepEqual(b.tokens.map((t) => t.token), a.tokens.map((t) => t.token), spec.strategy);
+      assert.deepEqual(
+        b.tokens.map((t) => t.token),
+        a.tokens.map((t) => t.token),
+        spec.strategy,
+      );
       assert.ok(b.timing.draftTokensAccepted > 0, `${spec.strategy}: no draft was confirmed`);
       const again = await ahead.generate({ ...req, prompt: req.prompt + a.text.slice(0, 9) });
       const cold = await plain.generate({ ...req, prompt: req.prompt + a.text.slice(0, 9) });
-      assert.deepEqual(again.tokens.map((t) => t.token), cold.tokens.map((t) => t.token), `${spec.strategy}, prefix reused`);
+      assert.deepEqual(
+        again.tokens.map((t) => t.token),
+        cold.tokens.map((t) => t.token),
+        `${spec.strategy}, prefix reused`,
+      );
     } finally {
       await plain.dispose();
       await ahead.dispose();

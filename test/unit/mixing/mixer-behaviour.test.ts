@@ -26,7 +26,13 @@ const PROMPTS = ["export function ", "const x = ", "if (", "return new Map<", "/
 
 void test("top-K read-outs (K = 8) give the same greedy tokens as reading the whole vocabulary", async () => {
   const specs: MixSpec[] = [
-    { strategy: "product", models: [{ model: "expert", weight: 1 }, { model: "other", weight: 1 }] },
+    {
+      strategy: "product",
+      models: [
+        { model: "expert", weight: 1 },
+        { model: "other", weight: 1 },
+      ],
+    },
     { strategy: "contrastive", expert: "expert", amateur: "amateur", alpha: 0.1, beta: 0.5 },
     { strategy: "dexperts", base: "other", expert: "expert", antiExpert: "amateur", alpha: 2 },
     { strategy: "proxy-tuning", large: "other", tuned: "expert", untuned: "amateur" },
@@ -40,7 +46,11 @@ void test("top-K read-outs (K = 8) give the same greedy tokens as reading the wh
         const a = await full.generate({ prompt, maxTokens: 16 });
         const b = await topK.generate({ prompt, maxTokens: 16 });
         assert.equal(b.text, a.text, `${spec.strategy} after ${JSON.stringify(prompt)}`);
-        assert.deepEqual(b.tokens.map((t) => t.writer), a.tokens.map((t) => t.writer), `${spec.strategy}: the same writers`);
+        assert.deepEqual(
+          b.tokens.map((t) => t.writer),
+          a.tokens.map((t) => t.writer),
+          `${spec.strategy}: the same writers`,
+        );
       }
     } finally {
       await full.dispose();
@@ -68,15 +78,30 @@ void test("a model padded by up to 128 ids mixes over the ids both have; one pad
 });
 
 void test("an unknown model name is refused before anything is evaluated", async () => {
-  await assert.rejects(createMixer({ strategy: "deferral", small: "expert", large: "nope" }, loaded(bed)), /model "nope" \(the large of this mix\) is not loaded/);
+  await assert.rejects(
+    createMixer({ strategy: "deferral", small: "expert", large: "nope" }, loaded(bed)),
+    /model "nope" \(the large of this mix\) is not loaded/,
+  );
   const loader = async (name: string) => bed.models[name]!.model;
   const m = await createMixer({ strategy: "deferral", small: "other", large: "expert" }, loader);
-  assert.deepEqual(m.lanes.map((l) => l.role), ["small", "large"]);
+  assert.deepEqual(
+    m.lanes.map((l) => l.role),
+    ["small", "large"],
+  );
   await m.dispose();
 });
 
 void test("an AbortSignal stops generation at the next token and the mixer keeps serving", async () => {
-  const mixer = await createMixer({ strategy: "product", models: [{ model: "expert", weight: 1 }, { model: "other", weight: 1 }] }, loaded(bed));
+  const mixer = await createMixer(
+    {
+      strategy: "product",
+      models: [
+        { model: "expert", weight: 1 },
+        { model: "other", weight: 1 },
+      ],
+    },
+    loaded(bed),
+  );
   try {
     const controller = new AbortController();
     let seen = 0;
@@ -102,7 +127,16 @@ void test("an AbortSignal stops generation at the next token and the mixer keeps
 });
 
 void test("a stop string ends the text before it, even when it arrives split across tokens", async () => {
-  const mixer = await createMixer({ strategy: "product", models: [{ model: "expert", weight: 1 }, { model: "other", weight: 1 }] }, loaded(bed));
+  const mixer = await createMixer(
+    {
+      strategy: "product",
+      models: [
+        { model: "expert", weight: 1 },
+        { model: "other", weight: 1 },
+      ],
+    },
+    loaded(bed),
+  );
   try {
     const free = await mixer.generate({ prompt: "const ", maxTokens: 40, sampling: { temperature: 1, seed: 3 } });
     const stop = free.text.slice(10, 12);
@@ -125,9 +159,15 @@ void test("a stop string ends the text before it, even when it arrives split acr
     // Logprob entries go with their text: the tokens kept are those whose text starts before the stop string.
     const kept = r.tokens.map((t) => t.text);
     assert.deepEqual(streamedTokens, kept);
-    assert.deepEqual(kept, free.tokens.slice(0, kept.length).map((t) => t.text));
+    assert.deepEqual(
+      kept,
+      free.tokens.slice(0, kept.length).map((t) => t.text),
+    );
     const keptText = kept.join("");
-    assert.ok(keptText.startsWith(r.text) && (keptText === r.text || keptText.length - r.text.length < kept.at(-1)!.length), `kept tokens ${JSON.stringify(kept)} for text ${JSON.stringify(r.text)}`);
+    assert.ok(
+      keptText.startsWith(r.text) && (keptText === r.text || keptText.length - r.text.length < kept.at(-1)!.length),
+      `kept tokens ${JSON.stringify(kept)} for text ${JSON.stringify(r.text)}`,
+    );
     assert.ok(r.usage.completionTokens > kept.length || keptText.length > r.text.length, "the tokens that made the stop string were generated, not kept");
   } finally {
     await mixer.dispose();
@@ -153,7 +193,11 @@ void test("concurrent requests on one mixer are served one after another with th
   const mixer = await createMixer({ strategy: "dexperts", base: "other", expert: "expert", antiExpert: "amateur" }, loaded(bed));
   try {
     const alone = [await mixer.generate({ prompt: "if (", maxTokens: 10 }), await mixer.generate({ prompt: "const x = ", maxTokens: 10 })];
-    const together = await Promise.all([mixer.generate({ prompt: "if (", maxTokens: 10 }), mixer.generate({ prompt: "const x = ", maxTokens: 10 }), mixer.generate({ prompt: "", maxTokens: 0 }).catch((e: unknown) => e)]);
+    const together = await Promise.all([
+      mixer.generate({ prompt: "if (", maxTokens: 10 }),
+      mixer.generate({ prompt: "const x = ", maxTokens: 10 }),
+      mixer.generate({ prompt: "", maxTokens: 0 }).catch((e: unknown) => e),
+    ]);
     assert.equal(together[0].text, alone[0]!.text);
     assert.equal(together[1].text, alone[1]!.text);
     assert.ok(together[2] instanceof MixRequestError, "a bad request in the queue fails alone");

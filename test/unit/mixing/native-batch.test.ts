@@ -36,8 +36,25 @@ void test("the mixer takes the direct native path with node-llama-cpp as install
 
 void test("the direct native path reads exactly what node-llama-cpp's public controlledEvaluate reads", async () => {
   const specs: { spec: MixSpec; context?: string }[] = [
-    { spec: { strategy: "product", models: [{ model: "expert", weight: 1 }, { model: "other", weight: 0.5 }] } },
-    { spec: { strategy: "product", models: [{ model: "expert", weight: 1 }, { model: "amateur", weight: 1 }], topK: 5 } },
+    {
+      spec: {
+        strategy: "product",
+        models: [
+          { model: "expert", weight: 1 },
+          { model: "other", weight: 0.5 },
+        ],
+      },
+    },
+    {
+      spec: {
+        strategy: "product",
+        models: [
+          { model: "expert", weight: 1 },
+          { model: "amateur", weight: 1 },
+        ],
+        topK: 5,
+      },
+    },
     { spec: { strategy: "contrastive", expert: "expert", amateur: "amateur", topK: "all" } },
     { spec: { strategy: "context-contrastive", model: "expert", beta: 0.5 }, context: "const total = items.reduce((a, b) => a + b, 0);\n" },
     { spec: { strategy: "deferral", small: "amateur", large: "expert", tau: 0.5 } },
@@ -52,7 +69,16 @@ void test("the direct native path reads exactly what node-llama-cpp's public con
 });
 
 void test("scoring (teacher forcing: every position read, over several batches) agrees on both paths", async () => {
-  for (const spec of [{ strategy: "deferral", small: "amateur", large: "expert", tau: 0.5, topK: 20 }, { strategy: "product", models: [{ model: "expert", weight: 1 }, { model: "other", weight: 1 }] }] as MixSpec[]) {
+  for (const spec of [
+    { strategy: "deferral", small: "amateur", large: "expert", tau: 0.5, topK: 20 },
+    {
+      strategy: "product",
+      models: [
+        { model: "expert", weight: 1 },
+        { model: "other", weight: 1 },
+      ],
+    },
+  ] as MixSpec[]) {
     const scores: ScoreResult[] = [];
     for (const nativeBatch of [false, true]) {
       const mixer = await createMixer(spec, loaded(bed), { threads: 1, nativeBatch });
@@ -63,7 +89,9 @@ void test("scoring (teacher forcing: every position read, over several batches) 
       }
     }
     assert.equal(scores[1]!.logprobs.length, scores[0]!.logprobs.length);
-    scores[1]!.logprobs.forEach((lp, i) => assert.ok(Math.abs(lp - scores[0]!.logprobs[i]!) < 1e-6, `${spec.strategy} position ${i}: ${lp} vs ${scores[0]!.logprobs[i]}`));
+    scores[1]!.logprobs.forEach((lp, i) =>
+      assert.ok(Math.abs(lp - scores[0]!.logprobs[i]!) < 1e-6, `${spec.strategy} position ${i}: ${lp} vs ${scores[0]!.logprobs[i]}`),
+    );
     assert.deepEqual(scores[1]!.writers, scores[0]!.writers);
   }
 });
@@ -73,7 +101,12 @@ void test("a normalised top-K read-out gives true log-probabilities (full-vocabu
   for (const native of [true, false]) {
     const ctx = await model.createContext({ contextSize: 256, threads: 1 });
     try {
-      const lane = createLane({ role: "small", model: "other", withContext: true }, ctx.getSequence(), wholeVocabulary(table.vocabSize), native ? NativeContext.attach(ctx, model) : undefined);
+      const lane = createLane(
+        { role: "small", model: "other", withContext: true },
+        ctx.getSequence(),
+        wholeVocabulary(table.vocabSize),
+        native ? NativeContext.attach(ctx, model) : undefined,
+      );
       assert.equal(lane.native !== undefined, native);
       const tokens = [model.tokens.bos!, ...model.tokenize("def total(items):\n    return sum(")] as number[];
       for (let end = 2; end <= tokens.length; end += 5) {

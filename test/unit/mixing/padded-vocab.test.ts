@@ -29,7 +29,12 @@ before(async () => {
     await makeQwenCoderModel({ out: join(dir, "q15.gguf"), size: "1.5b", seed: 2, dim: 16 }),
     await makeQwenCoderModel({ out: join(dir, "q7.gguf"), size: "7b", converter: "ollama", seed: 3, dim: 32, paddingLogit: 10 }),
   ];
-  for (const [name, m] of [["q05", made[0]!], ["q15", made[1]!], ["q7", made[2]!]] as const) models[name] = await llama.loadModel({ modelPath: m.path, gpuLayers: 0 });
+  for (const [name, m] of [
+    ["q05", made[0]!],
+    ["q15", made[1]!],
+    ["q7", made[2]!],
+  ] as const)
+    models[name] = await llama.loadModel({ modelPath: m.path, gpuLayers: 0 });
 });
 
 after(async () => {
@@ -74,21 +79,25 @@ function logSumExp(xs: ArrayLike<number>, n = xs.length): number {
 type ClosedForm = (rows: Float64Array[]) => Float64Array;
 
 /** Σ cᵢ · log pᵢ(t) over the shared ids (each model's normaliser is a constant, which renormalising cancels). */
-const weighted = (coeffs: number[]): ClosedForm => (rows) => {
-  const out = new Float64Array(SHARED);
-  for (let t = 0; t < SHARED; t++) out[t] = coeffs.reduce((s, c, i) => s + c * rows[i]![t]!, 0);
-  return out;
-};
+const weighted =
+  (coeffs: number[]): ClosedForm =>
+  (rows) => {
+    const out = new Float64Array(SHARED);
+    for (let t = 0; t < SHARED; t++) out[t] = coeffs.reduce((s, c, i) => s + c * rows[i]![t]!, 0);
+    return out;
+  };
 
 /** Contrastive: the expert's plausible ids (p ≥ α · its best shared id), scored (1+β) log p_e − β log p_a. */
-const contrastive = (alpha: number, beta: number): ClosedForm => (rows) => {
-  const [e, a] = [rows[0]!, rows[1]!];
-  let best = -Infinity;
-  for (let t = 0; t < SHARED; t++) best = Math.max(best, e[t]!);
-  const out = new Float64Array(SHARED);
-  for (let t = 0; t < SHARED; t++) out[t] = e[t]! >= best + Math.log(alpha) ? (1 + beta) * e[t]! - beta * a[t]! : -Infinity;
-  return out;
-};
+const contrastive =
+  (alpha: number, beta: number): ClosedForm =>
+  (rows) => {
+    const [e, a] = [rows[0]!, rows[1]!];
+    let best = -Infinity;
+    for (let t = 0; t < SHARED; t++) best = Math.max(best, e[t]!);
+    const out = new Float64Array(SHARED);
+    for (let t = 0; t < SHARED; t++) out[t] = e[t]! >= best + Math.log(alpha) ? (1 + beta) * e[t]! - beta * a[t]! : -Infinity;
+    return out;
+  };
 
 interface Case {
   spec: MixSpec;
@@ -98,19 +107,54 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { spec: { strategy: "contrastive", expert: "q7", amateur: "q05", alpha: 0.1, beta: 0.5 }, lanes: [{ model: "q7", withContext: true }, { model: "q05", withContext: true }], closedForm: contrastive(0.1, 0.5) },
-  { spec: { strategy: "product", models: [{ model: "q7", weight: 1 }, { model: "q05", weight: 0.5 }] }, lanes: [{ model: "q7", withContext: true }, { model: "q05", withContext: true }], closedForm: weighted([1, 0.5]) },
+  {
+    spec: { strategy: "contrastive", expert: "q7", amateur: "q05", alpha: 0.1, beta: 0.5 },
+    lanes: [
+      { model: "q7", withContext: true },
+      { model: "q05", withContext: true },
+    ],
+    closedForm: contrastive(0.1, 0.5),
+  },
+  {
+    spec: {
+      strategy: "product",
+      models: [
+        { model: "q7", weight: 1 },
+        { model: "q05", weight: 0.5 },
+      ],
+    },
+    lanes: [
+      { model: "q7", withContext: true },
+      { model: "q05", withContext: true },
+    ],
+    closedForm: weighted([1, 0.5]),
+  },
   {
     spec: { strategy: "dexperts", base: "q7", expert: "q15", antiExpert: "q05", alpha: 2 },
-    lanes: [{ model: "q7", withContext: true }, { model: "q15", withContext: true }, { model: "q05", withContext: true }],
+    lanes: [
+      { model: "q7", withContext: true },
+      { model: "q15", withContext: true },
+      { model: "q05", withContext: true },
+    ],
     closedForm: weighted([1, 2, -2]),
   },
   {
     spec: { strategy: "proxy-tuning", large: "q7", tuned: "q15", untuned: "q05", alpha: 1 },
-    lanes: [{ model: "q7", withContext: true }, { model: "q15", withContext: true }, { model: "q05", withContext: true }],
+    lanes: [
+      { model: "q7", withContext: true },
+      { model: "q15", withContext: true },
+      { model: "q05", withContext: true },
+    ],
     closedForm: weighted([1, 1, -1]),
   },
-  { spec: { strategy: "context-contrastive", model: "q7", beta: 0.5 }, lanes: [{ model: "q7", withContext: true }, { model: "q7", withContext: false }], closedForm: weighted([1.5, -0.5]) },
+  {
+    spec: { strategy: "context-contrastive", model: "q7", beta: 0.5 },
+    lanes: [
+      { model: "q7", withContext: true },
+      { model: "q7", withContext: false },
+    ],
+    closedForm: weighted([1.5, -0.5]),
+  },
   // τ = 0: the small model always writes; τ = 1: the large one always does. Each writes its own distribution.
   { spec: { strategy: "deferral", small: "q05", large: "q7", tau: 0 }, lanes: [{ model: "q05", withContext: true }], closedForm: weighted([1]) },
   { spec: { strategy: "deferral", small: "q05", large: "q7", tau: 1 }, lanes: [{ model: "q7", withContext: true }], closedForm: weighted([1]) },
@@ -151,7 +195,13 @@ void test("no padding id is ever sampled, though the 7b-shaped model ranks its p
   assert.ok(best >= SHARED, `the fixture's 7b should prefer padding, but its best id is ${best}`);
   const specs: MixSpec[] = [
     { strategy: "context-contrastive", model: "q7", beta: 0.5 },
-    { strategy: "product", models: [{ model: "q7", weight: 1 }, { model: "q05", weight: 1 }] },
+    {
+      strategy: "product",
+      models: [
+        { model: "q7", weight: 1 },
+        { model: "q05", weight: 1 },
+      ],
+    },
     { strategy: "deferral", small: "q05", large: "q7", tau: 1 },
   ];
   for (const spec of specs) {
@@ -159,7 +209,8 @@ void test("no padding id is ever sampled, though the 7b-shaped model ranks its p
       const mixer = await createMixer({ ...spec, topK }, models, { threads: 1, lookahead: 0 });
       try {
         const r = await mixer.generate({ prompt: PROMPT, context: CONTEXT, maxTokens: 10, topLogprobs: 5, sampling: { temperature: 2, seed: 7 } });
-        for (const t of r.tokens) for (const id of [t.token, ...t.top.map((a) => a.token)]) assert.ok(id < SHARED, `${spec.strategy} topK ${topK}: padding id ${id}`);
+        for (const t of r.tokens)
+          for (const id of [t.token, ...t.top.map((a) => a.token)]) assert.ok(id < SHARED, `${spec.strategy} topK ${topK}: padding id ${id}`);
       } finally {
         await mixer.dispose();
       }

@@ -22,7 +22,10 @@ before(async () => {
     other: { corpus: TRAIN_PY, smoothing: 0.5 },
   });
   dir = mkdtempSync(join(tmpdir(), "chorus-prefix-reuse-"));
-  for (const [name, seed] of [["small", 21], ["large", 22]] as const) {
+  for (const [name, seed] of [
+    ["small", 21],
+    ["large", 22],
+  ] as const) {
     const made = await makeRandomModel({ out: join(dir, `${name}.gguf`), seed, contextLength: 512 });
     attention[name] = await bed.llama.loadModel({ modelPath: made.path, gpuLayers: 0 });
   }
@@ -34,7 +37,15 @@ after(async () => {
 });
 
 const SPECS: { spec: MixSpec; context?: string }[] = [
-  { spec: { strategy: "product", models: [{ model: "expert", weight: 1 }, { model: "other", weight: 0.5 }] } },
+  {
+    spec: {
+      strategy: "product",
+      models: [
+        { model: "expert", weight: 1 },
+        { model: "other", weight: 0.5 },
+      ],
+    },
+  },
   { spec: { strategy: "contrastive", expert: "expert", amateur: "amateur", topK: "all" } },
   { spec: { strategy: "context-contrastive", model: "expert", beta: 0.5 }, context: "const total = items.reduce((a, b) => a + b, 0);\n" },
   { spec: { strategy: "deferral", small: "amateur", large: "expert", tau: 0.5 } },
@@ -52,13 +63,22 @@ void test("every strategy writes the same tokens with and without KV prefix reus
 });
 
 void test("a request sharing a prefix with the previous one evaluates only the prompt tokens after it", async () => {
-  const spec: MixSpec = { strategy: "product", models: [{ model: "expert", weight: 1 }, { model: "other", weight: 1 }] };
+  const spec: MixSpec = {
+    strategy: "product",
+    models: [
+      { model: "expert", weight: 1 },
+      { model: "other", weight: 1 },
+    ],
+  };
   const fresh = await runRequests(spec, loaded(bed), { reusePrefix: false }, EDITS.requests);
   const reused = await runRequests(spec, loaded(bed), { reusePrefix: true }, EDITS.requests);
   const lanes = 2;
   const promptTokens = (text: string) => 1 + Buffer.byteLength(text); // BOS + one token per byte
   // Without reuse every lane evaluates every prompt token, every time.
-  assert.deepEqual(fresh.evaluated, EDITS.requests.map((p) => lanes * promptTokens(p)));
+  assert.deepEqual(
+    fresh.evaluated,
+    EDITS.requests.map((p) => lanes * promptTokens(p)),
+  );
   // With reuse: the first request is cold; "  return a -" extends "  return" (the cache also holds the previous
   // answer, which may share more); "  ret" is a prefix of what is cached, so only its last token is re-read (a
   // read needs a freshly evaluated position); the unrelated prompt shares only BOS; the repeat re-reads its last token.
@@ -71,7 +91,16 @@ void test("a request sharing a prefix with the previous one evaluates only the p
 
 void test("prefix reuse on attention models (the cached keys and values really matter) writes the same tokens", async () => {
   const specs: { spec: MixSpec; context?: string }[] = [
-    { spec: { strategy: "product", models: [{ model: "small", weight: 1 }, { model: "large", weight: 1 }], topK: "all" } },
+    {
+      spec: {
+        strategy: "product",
+        models: [
+          { model: "small", weight: 1 },
+          { model: "large", weight: 1 },
+        ],
+        topK: "all",
+      },
+    },
     { spec: { strategy: "context-contrastive", model: "small", beta: 0.6, topK: "all" }, context: "def area(r):\n    return 3.14 * r * r\n\n" },
     { spec: { strategy: "deferral", small: "small", large: "large", tau: 0.3, topK: "all" } },
   ];

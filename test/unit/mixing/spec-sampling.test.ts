@@ -13,7 +13,14 @@ void test("parseMixSpec fills defaults and keeps the named models", () => {
   const s = parseMixSpec({ strategy: "contrastive", expert: "ts-expert", amateur: "weak" });
   assert.deepEqual(s, { strategy: "contrastive", topK: 40, expert: "ts-expert", amateur: "weak", alpha: 0.1, beta: 0.5 });
   const p = parseMixSpec({ strategy: "product", models: [{ model: "a", weight: 2 }, { model: "b" }], topK: "all" });
-  assert.deepEqual(p, { strategy: "product", topK: "all", models: [{ model: "a", weight: 2 }, { model: "b", weight: 1 }] });
+  assert.deepEqual(p, {
+    strategy: "product",
+    topK: "all",
+    models: [
+      { model: "a", weight: 2 },
+      { model: "b", weight: 1 },
+    ],
+  });
   assert.equal(parseMixSpec({ strategy: "dexperts", base: "a", expert: "b", antiExpert: "c" }).strategy, "dexperts");
 });
 
@@ -26,11 +33,24 @@ void test("parseMixSpec refuses bad specs, naming what is wrong", () => {
     [{ strategy: "contrastive", expert: "a", amateur: "b", alpha: 0 }, /"alpha" .* must be a number in \(0, 1\]/],
     [{ strategy: "deferral", small: "a", large: "b", tau: 2 }, /"tau" .* \[0, 1\]/],
     [{ strategy: "product", models: [{ model: "a" }] }, /2 to 8 entries/],
-    [{ strategy: "product", models: [{ model: "a", weight: 0 }, { model: "b", weight: 0 }] }, /at least one weight/],
+    [
+      {
+        strategy: "product",
+        models: [
+          { model: "a", weight: 0 },
+          { model: "b", weight: 0 },
+        ],
+      },
+      /at least one weight/,
+    ],
     [{ strategy: "product", models: [{ model: "a", weight: -1 }, { model: "b" }] }, /models\[0\]: "weight"/],
     [{ strategy: "dexperts", base: "a", expert: "b", antiExpert: "c", topK: 0 }, /"topK" must be an integer/],
   ];
-  for (const [raw, message] of bad) assert.throws(() => parseMixSpec(raw, "preset x"), (e: unknown) => e instanceof MixSpecError && message.test(e.message) && e.message.startsWith("preset x"));
+  for (const [raw, message] of bad)
+    assert.throws(
+      () => parseMixSpec(raw, "preset x"),
+      (e: unknown) => e instanceof MixSpecError && message.test(e.message) && e.message.startsWith("preset x"),
+    );
 });
 
 const mixed: Mixed = { tokens: [7, 8, 9, 10], scores: Float64Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.2), -Infinity]) };
@@ -40,14 +60,24 @@ void test("greedy at temperature 0; logprob and alternatives under the mixed dis
   assert.equal(c.token, 2);
   const z = Math.log(Math.exp(0) + Math.exp(2) + Math.exp(1));
   assert.ok(Math.abs(c.logprob - (2 - z)) < 1e-12);
-  assert.deepEqual(c.top.map((a) => a.token), [2, 3]);
+  assert.deepEqual(
+    c.top.map((a) => a.token),
+    [2, 3],
+  );
 });
 
 void test("greedy ties go to the lower token id, whatever the order of the read-out", () => {
-  for (const tokens of [[5, 3, 9], [9, 3, 5], [3, 9, 5]]) {
+  for (const tokens of [
+    [5, 3, 9],
+    [9, 3, 5],
+    [3, 9, 5],
+  ]) {
     const c = new MixSampler({ temperature: 0 }).choose({ tokens, scores: Float64Array.from([1, 1, 1]) }, 3);
     assert.equal(c.token, 3, `read-out order ${tokens.join(",")}`);
-    assert.deepEqual(c.top.map((a) => a.token), [3, 5, 9]);
+    assert.deepEqual(
+      c.top.map((a) => a.token),
+      [3, 5, 9],
+    );
   }
 });
 
@@ -73,7 +103,12 @@ void test("seeded sampling repeats, follows the softmax at T=1, and never picks 
   const counts = new Map<number, number>();
   for (const t of draw(7, n)) counts.set(t, (counts.get(t) ?? 0) + 1);
   assert.equal(counts.get(10), undefined);
-  for (const [t, p] of [[7, 0.5], [8, 0.3], [9, 0.2]] as const) assert.ok(Math.abs((counts.get(t) ?? 0) / n - p) < 0.02, `token ${t}`);
+  for (const [t, p] of [
+    [7, 0.5],
+    [8, 0.3],
+    [9, 0.2],
+  ] as const)
+    assert.ok(Math.abs((counts.get(t) ?? 0) / n - p) < 0.02, `token ${t}`);
 });
 
 void test("temperature sharpens and top-p cuts the tail", () => {
@@ -90,7 +125,11 @@ void test("a seed draws the same tokens whatever order the candidates are listed
   // Scores with a tie (tokens 4 and 9), so an order-dependent tie-break or pool walk would show.
   const tokens = [4, 9, 2, 7, 5];
   const scores = [0.5, 0.5, 0.1, -0.4, -2];
-  const permutations = [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [2, 0, 4, 1, 3]];
+  const permutations = [
+    [0, 1, 2, 3, 4],
+    [4, 3, 2, 1, 0],
+    [2, 0, 4, 1, 3],
+  ];
   for (const topP of [1, 0.8]) {
     const draws = permutations.map((order) => {
       const listed: Mixed = { tokens: order.map((j) => tokens[j]!), scores: Float64Array.from(order.map((j) => scores[j]!)) };

@@ -13,7 +13,7 @@ import type { Mixed } from "../../../src/sidecar/mixing/strategies/types";
 /** A random distribution over V tokens as log-probabilities (seeded, peaky so that α-masks matter). */
 function randomLogprobs(v: number, seed: number): number[] {
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const logits = Array.from({ length: v }, () => 9 * rnd() ** 4);
   const max = Math.max(...logits);
   const lse = max + Math.log(logits.reduce((a, z) => a + Math.exp(z - max), 0));
@@ -62,7 +62,11 @@ void test("logprobOf is exact on read-out entries and an upper bound outside a t
 });
 
 void test("contrastive decoding: plausible set p_e ≥ α·max p_e and (1+β)·log p_e − β·log p_a", () => {
-  for (const [alpha, beta] of [[0.1, 0.5], [0.3, 1], [0.01, 2]] as const) {
+  for (const [alpha, beta] of [
+    [0.1, 0.5],
+    [0.3, 1],
+    [0.01, 2],
+  ] as const) {
     const got = contrastiveMix(distFromLogprobs(a), distFromLogprobs(b), alpha, beta);
     const maxP = Math.max(...a.map(Math.exp));
     const want = a.map((lp, t) => (Math.exp(lp) >= alpha * maxP ? (1 + beta) * lp - beta * b[t]! : null));
@@ -104,7 +108,7 @@ void test("top-K read-outs keep the greedy choice of a full read-out when the mo
     const x = randomLogprobs(400, seed);
     const noise = randomLogprobs(400, seed + 1000);
     // A second model of the same language: the first one's log-probs plus a bounded disagreement.
-    const y = x.map((lp, t) => lp + 0.5 * (noise[t]! - Math.min(...noise)) / 9);
+    const y = x.map((lp, t) => lp + (0.5 * (noise[t]! - Math.min(...noise))) / 9);
     const argmax = (m: Mixed) => m.tokens[m.scores.indexOf(Math.max(...m.scores))];
     const full = productMix([distFromLogprobs(x), distFromLogprobs(y)], [1, 1]);
     const topK = productMix([distFromLogprobs(x, 40), distFromLogprobs(y, 40)], [1, 1]);

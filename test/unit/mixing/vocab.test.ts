@@ -51,11 +51,17 @@ void test("one model alone loses only its padding", () => {
 void test("incompatible vocabularies are refused with the reason", () => {
   const base = qwen("a", "0.5b");
   const refused = (other: VocabularyInfo, why: RegExp) =>
-    assert.throws(() => sharedVocabulary([base, other]), (e: unknown) => e instanceof VocabularyMismatchError && why.test(e.message) && /"a" and "b"/.test(e.message));
+    assert.throws(
+      () => sharedVocabulary([base, other]),
+      (e: unknown) => e instanceof VocabularyMismatchError && why.test(e.message) && /"a" and "b"/.test(e.message),
+    );
   refused({ ...base, name: "b", model: "llama" }, /the tokenizer is "gpt2" in one and "llama" in the other/);
   refused({ ...base, name: "b", eos: 151645 }, /the EOS token is 151643 in one and 151645 in the other/);
   refused({ ...base, name: "b", addBos: true }, /the add-BOS flag is false in one and true in the other/);
-  refused({ ...base, name: "b", tokens: base.tokens.slice(0, 151_665 - 200), types: base.types }, /151936 vs 151465 tokens, more apart than the 128 padding ids/);
+  refused(
+    { ...base, name: "b", tokens: base.tokens.slice(0, 151_665 - 200), types: base.types },
+    /151936 vs 151465 tokens, more apart than the 128 padding ids/,
+  );
   const changed = [...base.tokens];
   changed[1000] = "something else";
   refused({ ...base, name: "b", tokens: changed }, /token 1000 is "\u0120bpe1000" in one and "something else" in the other/);
@@ -81,7 +87,13 @@ void test("contrastive decoding never gives an id the amateur lacks +∞ once it
   const dist = (row: number[]) => {
     const logits = new Map(row.map((z, t) => [t, z] as [number, number]).sort((x, y) => y[1] - x[1]));
     const max = Math.max(...row);
-    return distFromReadout(logits, row.reduce((s, z) => s + Math.exp(z - max), 0), 7, true, excluded);
+    return distFromReadout(
+      logits,
+      row.reduce((s, z) => s + Math.exp(z - max), 0),
+      7,
+      true,
+      excluded,
+    );
   };
   const mixed = contrastiveMix(dist(expert), dist(amateur), 0.01, 0.5);
   assert.equal(mixed.tokens.includes(7), false);

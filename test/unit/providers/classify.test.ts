@@ -49,7 +49,9 @@ void describe("classifyError", () => {
   });
 
   void it("socket failures: refused is not retried, a reset is", () => {
-    const refused = new APIConnectionError({ cause: new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) }) });
+    const refused = new APIConnectionError({
+      cause: new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) }),
+    });
     const a = classifyError(refused, openai, undefined);
     assert.equal(a.kind, "unreachable");
     assert.ok(!isRetryable(a));

@@ -35,7 +35,10 @@ void describe("fake servers", () => {
     const s = await startScript("test/fixtures/fake-ollama.ts", ["--port", "0", "--reply-prefix", "ghost from ", "--models", "a:1b,b:7b"]);
     try {
       const tags = (await (await fetch(`${s.url}/api/tags`)).json()) as { models: { name: string }[] };
-      assert.deepEqual(tags.models.map((m) => m.name), ["a:1b", "b:7b"]);
+      assert.deepEqual(
+        tags.models.map((m) => m.name),
+        ["a:1b", "b:7b"],
+      );
       const res = await fetch(`${s.url}/api/generate`, { method: "POST", body: JSON.stringify({ model: "b:7b", prompt: "x", suffix: "y", stream: false }) });
       const body = (await res.json()) as { response: string; done: boolean };
       assert.equal(body.response, "ghost from b:7b");
@@ -51,7 +54,10 @@ void describe("fake servers", () => {
       assert.match(s.url, /\/v1$/);
       assert.equal((await fetch(`${s.url}/models`)).status, 401);
       const ok = await fetch(`${s.url}/models`, { headers: { authorization: "Bearer k1" } });
-      assert.deepEqual(((await ok.json()) as { data: { id: string }[] }).data.map((m) => m.id), ["m1"]);
+      assert.deepEqual(
+        ((await ok.json()) as { data: { id: string }[] }).data.map((m) => m.id),
+        ["m1"],
+      );
     } finally {
       await s.stop();
     }
@@ -62,9 +68,18 @@ void describe("fake servers", () => {
     try {
       const res = await fetch(`${s.url}/api/chat`, { method: "POST", body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "q" }] }) });
       assert.equal(res.headers.get("content-type"), "application/x-ndjson");
-      const lines = (await res.text()).trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-      assert.deepEqual(lines.map((l) => (l.message as { content: string }).content), ["a ", "b", ""]);
-      assert.deepEqual(lines.map((l) => l.done), [false, false, true]);
+      const lines = (await res.text())
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(
+        lines.map((l) => (l.message as { content: string }).content),
+        ["a ", "b", ""],
+      );
+      assert.deepEqual(
+        lines.map((l) => l.done),
+        [false, false, true],
+      );
       assert.equal(lines[2]!.done_reason, "stop");
       assert.equal(lines[2]!.prompt_eval_count, 1);
       assert.equal(lines[2]!.eval_count, 2);
@@ -85,9 +100,14 @@ void describe("fake servers", () => {
       const events = (await res.text()).split("\n\n").filter(Boolean);
       assert.ok(events.every((e) => e.startsWith("data: ")));
       assert.equal(events.at(-1), "data: [DONE]");
-      const chunks = events.slice(0, -1).map((e) => JSON.parse(e.slice(6)) as { choices: { delta: Record<string, unknown>; finish_reason: unknown }[]; usage: unknown });
+      const chunks = events
+        .slice(0, -1)
+        .map((e) => JSON.parse(e.slice(6)) as { choices: { delta: Record<string, unknown>; finish_reason: unknown }[]; usage: unknown });
       assert.equal(chunks[0]!.choices[0]!.delta.role, "assistant");
-      assert.deepEqual(chunks.slice(1, 3).map((c) => c.choices[0]!.delta.content), ["a ", "b"]);
+      assert.deepEqual(
+        chunks.slice(1, 3).map((c) => c.choices[0]!.delta.content),
+        ["a ", "b"],
+      );
       assert.equal(chunks[3]!.choices[0]!.finish_reason, "stop");
       assert.deepEqual(chunks[4]!.choices, []);
       assert.deepEqual((chunks[4]!.usage as { prompt_tokens: number; completion_tokens: number }).completion_tokens, 2);
@@ -101,7 +121,11 @@ void describe("fake servers", () => {
     const s = await startFakeOpenAI({ models: ["e"] });
     try {
       const post = async (fmt: string): Promise<unknown> =>
-        ((await (await fetch(`${s.url}/embeddings`, { method: "POST", body: JSON.stringify({ model: "e", input: "hello", encoding_format: fmt }) })).json()) as { data: { embedding: unknown }[] }).data[0]!.embedding;
+        (
+          (await (
+            await fetch(`${s.url}/embeddings`, { method: "POST", body: JSON.stringify({ model: "e", input: "hello", encoding_format: fmt }) })
+          ).json()) as { data: { embedding: unknown }[] }
+        ).data[0]!.embedding;
       const floats = (await post("float")) as number[];
       const b64 = Buffer.from((await post("base64")) as string, "base64");
       const decoded = Array.from(new Float32Array(b64.buffer, b64.byteOffset, b64.byteLength / 4));
@@ -115,11 +139,18 @@ void describe("fake servers", () => {
 
 void describe("fake server scripting", () => {
   void it("a reply may carry logprobs under either name, and latency delays the answer", async () => {
-    const s = await startFakeOllama({ models: ["m"], latencyMs: (r) => (r.prompt === "slow" ? 300 : 0), reply: () => ({ logprobs: [{ token: "A", logprob: -1 }] }) });
+    const s = await startFakeOllama({
+      models: ["m"],
+      latencyMs: (r) => (r.prompt === "slow" ? 300 : 0),
+      reply: () => ({ logprobs: [{ token: "A", logprob: -1 }] }),
+    });
     try {
       const ask = async (content: string): Promise<{ ms: number; body: { message: { content: string }; logprobs?: unknown[] } }> => {
         const t0 = Date.now();
-        const res = await fetch(`${s.url}/api/chat`, { method: "POST", body: JSON.stringify({ model: "m", stream: false, logprobs: true, messages: [{ role: "user", content }] }) });
+        const res = await fetch(`${s.url}/api/chat`, {
+          method: "POST",
+          body: JSON.stringify({ model: "m", stream: false, logprobs: true, messages: [{ role: "user", content }] }),
+        });
         return { body: (await res.json()) as { message: { content: string }; logprobs?: unknown[] }, ms: Date.now() - t0 };
       };
       const slow = await ask("slow");

@@ -133,12 +133,14 @@ for (const c of cases) {
       fake.setFault({ path: c.chatPath, kind: "stall", afterChunks: 2 });
       const sent = sinceHere();
       const seen: unknown[] = [];
-      const e = await streamError((async function* () {
-        for await (const d of chat(p, undefined, 300)) {
-          seen.push(d);
-          yield d;
-        }
-      })());
+      const e = await streamError(
+        (async function* () {
+          for await (const d of chat(p, undefined, 300)) {
+            seen.push(d);
+            yield d;
+          }
+        })(),
+      );
       assert.ok(e instanceof ProviderError);
       assert.equal(e.kind, "timeout");
       assert.ok(seen.length >= 1);
@@ -191,12 +193,14 @@ for (const c of cases) {
         const sp = c.make(slowFake.url);
         const ctl = new AbortController();
         let pieces = 0;
-        const e = await streamError((async function* () {
-          for await (const d of chat(sp, ctl.signal)) {
-            if (++pieces === 2) ctl.abort();
-            yield d;
-          }
-        })());
+        const e = await streamError(
+          (async function* () {
+            for await (const d of chat(sp, ctl.signal)) {
+              if (++pieces === 2) ctl.abort();
+              yield d;
+            }
+          })(),
+        );
         assert.ok(e instanceof ProviderError);
         assert.equal(e.kind, "cancelled");
         await waitFor(() => slowFake.clientAborts() === 1);

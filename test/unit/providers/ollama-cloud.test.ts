@@ -82,7 +82,10 @@ void describe("Ollama cloud models", () => {
       ],
       fake.url,
     );
-    assert.deepEqual(marked.map((m) => m.tags), [["fast", "cloud"], ["local"]]);
+    assert.deepEqual(
+      marked.map((m) => m.tags),
+      [["fast", "cloud"], ["local"]],
+    );
   });
 
   void it("content of a protected file never reaches an Ollama cloud model; the refusal says why", async () => {
@@ -95,9 +98,13 @@ void describe("Ollama cloud models", () => {
       for (const id of ["by-name", "by-ollama"]) {
         await assert.rejects(
           engine.models.complete(id, "API_TOKEN=", "", {}, { surface: "completion", mode: "single", filePath: SECRET_FILE }),
-          (e: unknown) => isPrivacyBlocked(e) && e.message.includes(`Not sent to "${id}"`) && e.message.includes('".env matches the privacy rule "**/.env"'.slice(1)),
+          (e: unknown) =>
+            isPrivacyBlocked(e) && e.message.includes(`Not sent to "${id}"`) && e.message.includes('".env matches the privacy rule "**/.env"'.slice(1)),
         );
-        await assert.rejects(engine.models.chat(id, [{ role: "user", content: "hi" }], {}, { surface: "ask", mode: "single", filePath: SECRET_FILE }), isPrivacyBlocked);
+        await assert.rejects(
+          engine.models.chat(id, [{ role: "user", content: "hi" }], {}, { surface: "ask", mode: "single", filePath: SECRET_FILE }),
+          isPrivacyBlocked,
+        );
       }
       assert.equal(prompts(fake, "qwen3-coder:480b-cloud").length, 0, "nothing was sent to the *-cloud model");
       assert.equal(prompts(fake, "team-coder:latest").length, 0, "nothing was sent to the forwarded model");
@@ -113,7 +120,9 @@ void describe("Ollama cloud models", () => {
 
   void it("the monthly budget cap stops an Ollama model that runs in the cloud once it is reached", async () => {
     // A price the user set for an Ollama cloud model: the first call spends past the $1 cap, the second is stopped.
-    const engine = engineFor([{ id: "paid", provider: "ollama", endpoint: fake.url, model: "team-coder:latest", priceIn: 1_000_000, priceOut: 0 }], { budgetUsd: 1 });
+    const engine = engineFor([{ id: "paid", provider: "ollama", endpoint: fake.url, model: "team-coder:latest", priceIn: 1_000_000, priceOut: 0 }], {
+      budgetUsd: 1,
+    });
     try {
       await engine.models.budget.loaded;
       await engine.models.chat("paid", [{ role: "user", content: "one two" }], {}, { surface: "ask", mode: "single" });

@@ -81,7 +81,11 @@ void describe("Ollama models: FIM, thinking and context", () => {
   void it("an Ollama that does not report capabilities refuses the suffix once; Chorus then completes from the prefix", async () => {
     const c = await collect(p.complete({ model: "old-chat:7b", prefix: "x = ", suffix: "\n" }));
     assert.equal(c.text, "reply from old-chat:7b");
-    assert.deepEqual(generated(fake).map((r) => r.body?.suffix !== undefined), [true, false], "refused with the suffix, then without");
+    assert.deepEqual(
+      generated(fake).map((r) => r.body?.suffix !== undefined),
+      [true, false],
+      "refused with the suffix, then without",
+    );
     await collect(p.complete({ model: "old-chat:7b", prefix: "y = ", suffix: "\n" }));
     assert.equal(generated(fake).length, 3, "the refusal is remembered: no second refused attempt");
   });
@@ -117,7 +121,16 @@ void describe("Ollama models: FIM, thinking and context", () => {
 
   void it("a long prompt gets a num_ctx that holds it, so Ollama does not cut its head off", async () => {
     const instructions = "REVIEW-INSTRUCTIONS keep this";
-    const c = await collect(p.chat({ model: "qwen2.5-coder:1.5b", messages: [{ role: "system", content: instructions }, { role: "user", content: words(6000) }], maxTokens: 512 }));
+    const c = await collect(
+      p.chat({
+        model: "qwen2.5-coder:1.5b",
+        messages: [
+          { role: "system", content: instructions },
+          { role: "user", content: words(6000) },
+        ],
+        maxTokens: 512,
+      }),
+    );
     assert.equal(c.text, "reply from qwen2.5-coder:1.5b");
     const [sent] = fake.requests.filter((r) => r.path === "/api/chat");
     const numCtx = (sent?.body?.options as { num_ctx?: number }).num_ctx;
@@ -137,7 +150,10 @@ void describe("Ollama models: FIM, thinking and context", () => {
 
   void it("the stand-in cuts an over-long prompt the way Ollama does (what the sizing prevents)", async () => {
     // Sent straight to the fake without Chorus's sizing: 5000 words against the default num_ctx of 4096.
-    const res = await fetch(`${fake.url}/api/generate`, { method: "POST", body: JSON.stringify({ model: "qwen2.5-coder:1.5b", prompt: `KEEP-ME ${words(5000)}`, stream: false }) });
+    const res = await fetch(`${fake.url}/api/generate`, {
+      method: "POST",
+      body: JSON.stringify({ model: "qwen2.5-coder:1.5b", prompt: `KEEP-ME ${words(5000)}`, stream: false }),
+    });
     assert.equal(res.status, 200, "no error: the cut is silent");
     const seen = fake.requests.at(-1)?.seen?.split(" ") ?? [];
     assert.equal(seen.length, 4096 - Math.floor((4096 - 4) / 2), "num_ctx − (num_ctx − num_keep)/2 tokens are kept");

@@ -19,7 +19,11 @@ void describe("OllamaProvider", () => {
   let p: OllamaProvider;
   before(async () => {
     fake = await startFakeOllama({
-      models: [{ name: "qwen2.5-coder:1.5b", family: "qwen2", size: 1234 }, { name: "llama3:latest", family: "llama", fim: false }, { name: "all-minilm", embeddingOnly: true }],
+      models: [
+        { name: "qwen2.5-coder:1.5b", family: "qwen2", size: 1234 },
+        { name: "llama3:latest", family: "llama", fim: false },
+        { name: "all-minilm", embeddingOnly: true },
+      ],
       reply: (r) => (r.suffix !== undefined ? `middle for ${r.prompt.length}/${r.suffix.length}` : `echo: ${r.prompt}`),
     });
     p = new OllamaProvider({ url: fake.url, policy: { retry: fastRetry } });
@@ -28,7 +32,10 @@ void describe("OllamaProvider", () => {
 
   void it("lists the pulled models with size and family", async () => {
     const models = await p.listModels();
-    assert.deepEqual(models.map((m) => m.name), ["qwen2.5-coder:1.5b", "llama3:latest", "all-minilm"]);
+    assert.deepEqual(
+      models.map((m) => m.name),
+      ["qwen2.5-coder:1.5b", "llama3:latest", "all-minilm"],
+    );
     assert.equal(models[0]?.sizeBytes, 1234);
     assert.equal(models[1]?.family, "llama");
   });
@@ -59,15 +66,43 @@ void describe("OllamaProvider", () => {
   void it("returns logprobs and top alternatives when asked", async () => {
     fake.setReply(() => ({
       tokens: [
-        { token: "Hel", logprob: -0.1, top: [{ token: "Hel", logprob: -0.1 }, { token: "Hi", logprob: -2.5 }] },
-        { token: "lo", logprob: -0.01, top: [{ token: "lo", logprob: -0.01 }, { token: "p", logprob: -4 }] },
+        {
+          token: "Hel",
+          logprob: -0.1,
+          top: [
+            { token: "Hel", logprob: -0.1 },
+            { token: "Hi", logprob: -2.5 },
+          ],
+        },
+        {
+          token: "lo",
+          logprob: -0.01,
+          top: [
+            { token: "lo", logprob: -0.01 },
+            { token: "p", logprob: -4 },
+          ],
+        },
       ],
     }));
     const c = await collect(p.chat({ model: "qwen2.5-coder:1.5b", messages: [{ role: "user", content: "hi" }], topLogprobs: 2 }));
     assert.equal(c.text, "Hello");
     assert.deepEqual(c.logprobs, [
-      { token: "Hel", logprob: -0.1, top: [{ token: "Hel", logprob: -0.1 }, { token: "Hi", logprob: -2.5 }] },
-      { token: "lo", logprob: -0.01, top: [{ token: "lo", logprob: -0.01 }, { token: "p", logprob: -4 }] },
+      {
+        token: "Hel",
+        logprob: -0.1,
+        top: [
+          { token: "Hel", logprob: -0.1 },
+          { token: "Hi", logprob: -2.5 },
+        ],
+      },
+      {
+        token: "lo",
+        logprob: -0.01,
+        top: [
+          { token: "lo", logprob: -0.01 },
+          { token: "p", logprob: -4 },
+        ],
+      },
     ]);
     const body = fake.requests.at(-1)!.body!;
     assert.equal(body.logprobs, true);

@@ -28,11 +28,21 @@ const ask = [{ role: "user" as const, content: "why?" }];
 void describe("OpenAI reasoning models (o-series, gpt-5)", () => {
   let fake: FakeServer;
   before(async () => {
-    fake = await startFakeOpenAI({ models: ["o3-mini", "gpt-4o-mini"], apiKey: "sk-t", reasoning: { models: ["o3-mini"], reasoningTokens: 10 }, reply: () => "because it is" });
+    fake = await startFakeOpenAI({
+      models: ["o3-mini", "gpt-4o-mini"],
+      apiKey: "sk-t",
+      reasoning: { models: ["o3-mini"], reasoningTokens: 10 },
+      reply: () => "because it is",
+    });
   });
   after(() => fake.close());
   const openai = (extra: Partial<ConstructorParameters<typeof OpenAIProvider>[0]> = {}): OpenAIProvider =>
-    new OpenAIProvider({ target: { baseURL: "https://api.openai.com/v1", apiKey: "sk-t" }, fetch: via(fake, "https://api.openai.com"), policy: { retry: noRetry }, ...extra });
+    new OpenAIProvider({
+      target: { baseURL: "https://api.openai.com/v1", apiKey: "sk-t" },
+      fetch: via(fake, "https://api.openai.com"),
+      policy: { retry: noRetry },
+      ...extra,
+    });
 
   void it("are asked without temperature, top_p and logprobs, with max_completion_tokens, in one request (known by name)", async () => {
     const start = fake.requests.length;
@@ -71,7 +81,12 @@ void describe("OpenAI reasoning models (o-series, gpt-5)", () => {
   });
 
   void it("leave other models' empty replies cut by the limit as empty replies, not errors", async () => {
-    fake.setReply(() => ({ tokens: [{ token: "", logprob: 0 }, { token: "x", logprob: 0 }] }));
+    fake.setReply(() => ({
+      tokens: [
+        { token: "", logprob: 0 },
+        { token: "x", logprob: 0 },
+      ],
+    }));
     try {
       const c = await collect(openai().chat({ model: "gpt-4o-mini", messages: ask, maxTokens: 1 }));
       assert.deepEqual([c.text, c.finishReason], ["", "length"]);
@@ -97,7 +112,11 @@ void describe("A reasoning model whose name does not say so (a proxy, a deployme
       const c = await collect(p.chat({ model: "company-reasoner", messages: ask, maxTokens: 30, temperature: 0.2 }));
       assert.equal(c.text, "ok");
       const shapes = fake.requests.map((r) => [r.body?.max_tokens !== undefined ? "max_tokens" : "max_completion_tokens", r.body?.temperature ?? "-"]);
-      assert.deepEqual(shapes, [["max_tokens", 0.2], ["max_completion_tokens", 0.2], ["max_completion_tokens", "-"]]);
+      assert.deepEqual(shapes, [
+        ["max_tokens", 0.2],
+        ["max_completion_tokens", 0.2],
+        ["max_completion_tokens", "-"],
+      ]);
       await collect(p.chat({ model: "company-reasoner", messages: ask, maxTokens: 30, temperature: 0.2 }));
       assert.equal(fake.requests.length, 4, "the next request is right the first time");
     } finally {
@@ -106,7 +125,21 @@ void describe("A reasoning model whose name does not say so (a proxy, a deployme
   });
 
   void it("does not retry a 400 that names no parameter", async () => {
-    const fake = await startFakeOpenAI({ models: ["m"], fault: { kind: "status", status: 400, body: { error: { message: "Invalid 'messages[0].content': string too long.", type: "invalid_request_error", param: "messages[0].content", code: "string_above_max_length" } } } });
+    const fake = await startFakeOpenAI({
+      models: ["m"],
+      fault: {
+        kind: "status",
+        status: 400,
+        body: {
+          error: {
+            message: "Invalid 'messages[0].content': string too long.",
+            type: "invalid_request_error",
+            param: "messages[0].content",
+            code: "string_above_max_length",
+          },
+        },
+      },
+    });
     try {
       const p = new OpenAIProvider({ target: { baseURL: fake.url }, policy: { retry: noRetry } });
       const e = await streamError(p.chat({ model: "m", messages: ask, temperature: 0.2 }));
@@ -124,11 +157,18 @@ void describe("Providers that refuse logprobs", () => {
     const fake = await startFakeOpenAI({ models: ["gemini-2.5-pro"], refuseLogprobs: { models: ["gemini-2.5-pro"], style: "gemini" }, reply: () => "answer" });
     try {
       const gemini = "https://generativelanguage.googleapis.com";
-      const p = new OpenAIProvider({ target: { baseURL: `${gemini}/v1beta/openai` }, fetch: via(fake, `${gemini}/v1beta/openai`, "/v1"), policy: { retry: noRetry } });
+      const p = new OpenAIProvider({
+        target: { baseURL: `${gemini}/v1beta/openai` },
+        fetch: via(fake, `${gemini}/v1beta/openai`, "/v1"),
+        policy: { retry: noRetry },
+      });
       assert.equal(p.capabilities("gemini-2.5-pro").logprobs, true, "assumed until the server says otherwise");
       const c = await collect(p.chat({ model: "gemini-2.5-pro", messages: ask, topLogprobs: 0 }));
       assert.equal(c.text, "answer");
-      assert.deepEqual(fake.requests.map((r) => r.body?.logprobs), [true, undefined]);
+      assert.deepEqual(
+        fake.requests.map((r) => r.body?.logprobs),
+        [true, undefined],
+      );
       assert.equal(p.capabilities("gemini-2.5-pro").logprobs, false, "learned: the cascade will not ask again");
     } finally {
       await fake.close();
@@ -149,17 +189,29 @@ void describe("Providers that refuse logprobs", () => {
   });
 
   void it("DeepSeek's reasoner: not asked for logprobs on api.deepseek.com; elsewhere its refusal is learned", async () => {
-    const fake = await startFakeOpenAI({ models: ["deepseek-reasoner"], deepseek: true, refuseLogprobs: { models: ["deepseek-reasoner"], style: "deepseek" }, reply: () => "42" });
+    const fake = await startFakeOpenAI({
+      models: ["deepseek-reasoner"],
+      deepseek: true,
+      refuseLogprobs: { models: ["deepseek-reasoner"], style: "deepseek" },
+      reply: () => "42",
+    });
     try {
       const ds = "https://api.deepseek.com";
       const direct = new OpenAIProvider({ target: { baseURL: ds }, fetch: via(fake, ds), policy: { retry: noRetry } });
       assert.equal(direct.capabilities("deepseek-reasoner").logprobs, false);
       await collect(direct.chat({ model: "deepseek-reasoner", messages: ask, topLogprobs: 0 }));
-      assert.deepEqual(fake.requests.map((r) => [r.path, r.body?.logprobs]), [["/chat/completions", undefined]]);
+      assert.deepEqual(
+        fake.requests.map((r) => [r.path, r.body?.logprobs]),
+        [["/chat/completions", undefined]],
+      );
     } finally {
       await fake.close();
     }
-    const proxy = await startFakeOpenAI({ models: ["deepseek-reasoner"], refuseLogprobs: { models: ["deepseek-reasoner"], style: "deepseek" }, reply: () => "42" });
+    const proxy = await startFakeOpenAI({
+      models: ["deepseek-reasoner"],
+      refuseLogprobs: { models: ["deepseek-reasoner"], style: "deepseek" },
+      reply: () => "42",
+    });
     try {
       // A proxy that names the model differently ("ds-r1") gives the name rule nothing to go on.
       const p = new OpenAIProvider({ target: { baseURL: proxy.url }, policy: { retry: noRetry } });
@@ -181,7 +233,10 @@ void describe("DeepSeek fill-in-the-middle", () => {
       const c = await collect(p.complete({ model: "deepseek-chat", prefix: "def f(", suffix: "):", maxTokens: 10 }));
       assert.equal(c.text, "[def f(|):]");
       await collect(p.chat({ model: "deepseek-chat", messages: ask }));
-      assert.deepEqual(fake.requests.map((r) => r.path), ["/beta/completions", "/chat/completions"]);
+      assert.deepEqual(
+        fake.requests.map((r) => r.path),
+        ["/beta/completions", "/chat/completions"],
+      );
     } finally {
       await fake.close();
     }
@@ -192,10 +247,16 @@ void describe("Azure OpenAI", () => {
   let fake: FakeServer;
   const az = "https://contoso.openai.azure.com";
   before(async () => {
-    fake = await startFakeOpenAI({ models: ["gpt4o-prod", "o4-mini-dep"], azure: { apiKey: "az-key" }, reasoning: { models: ["o4-mini-dep"], reasoningTokens: 0 }, reply: (r) => `from ${r.model}` });
+    fake = await startFakeOpenAI({
+      models: ["gpt4o-prod", "o4-mini-dep"],
+      azure: { apiKey: "az-key" },
+      reasoning: { models: ["o4-mini-dep"], reasoningTokens: 0 },
+      reply: (r) => `from ${r.model}`,
+    });
   });
   after(() => fake.close());
-  const azure = (baseURL: string): OpenAIProvider => new OpenAIProvider({ target: { baseURL, apiKey: "az-key" }, fetch: via(fake, az), policy: { retry: noRetry } });
+  const azure = (baseURL: string): OpenAIProvider =>
+    new OpenAIProvider({ target: { baseURL, apiKey: "az-key" }, fetch: via(fake, az), policy: { retry: noRetry } });
 
   void it("takes a deployment URL pasted from the portal: its deployment, its api-version, the key in `api-key`", async () => {
     const p = azure(`${az}/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-06-01`);
@@ -232,7 +293,10 @@ void describe("Azure OpenAI", () => {
     const e = await streamError(azure(az).chat({ model: "gpt-4o", messages: ask }));
     assert.ok(e instanceof ProviderError);
     assert.equal(e.kind, "model_missing");
-    assert.match(e.message, /^Deployment 'gpt-4o' does not exist at https:\/\/contoso\.openai\.azure\.com — an Azure OpenAI model's name is its deployment's name/);
+    assert.match(
+      e.message,
+      /^Deployment 'gpt-4o' does not exist at https:\/\/contoso\.openai\.azure\.com — an Azure OpenAI model's name is its deployment's name/,
+    );
   });
 
   void it("says the key was rejected in Azure's words", async () => {
@@ -246,18 +310,47 @@ void describe("Azure OpenAI", () => {
 
 void describe("lessonFrom: which refusals teach what", () => {
   const refusal = (status: number, message: string, extra: { param?: string | null; code?: string | null } = {}): ProviderError =>
-    new ProviderError("server", `x rejected the request (HTTP ${status}) (server said: ${message}).`, { status, cause: Object.assign(new Error(`${status} ${message}`), extra) });
+    new ProviderError("server", `x rejected the request (HTTP ${status}) (server said: ${message}).`, {
+      status,
+      cause: Object.assign(new Error(`${status} ${message}`), extra),
+    });
 
   void it("reads OpenAI's, DeepSeek's, Gemini's and vLLM's wording, and nothing else", () => {
-    assert.deepEqual(lessonFrom(refusal(400, "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported.", { param: "temperature", code: "unsupported_value" })), { drop: "temperature" });
-    assert.deepEqual(lessonFrom(refusal(400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", { param: "max_tokens", code: "unsupported_parameter" })), { limitField: "max_completion_tokens" });
+    assert.deepEqual(
+      lessonFrom(
+        refusal(400, "Unsupported value: 'temperature' does not support 0.2 with this model. Only the default (1) value is supported.", {
+          param: "temperature",
+          code: "unsupported_value",
+        }),
+      ),
+      { drop: "temperature" },
+    );
+    assert.deepEqual(
+      lessonFrom(
+        refusal(400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.", {
+          param: "max_tokens",
+          code: "unsupported_parameter",
+        }),
+      ),
+      { limitField: "max_completion_tokens" },
+    );
     assert.deepEqual(lessonFrom(refusal(400, "deepseek-reasoner does not support the parameter `logprobs`")), { drop: "logprobs" });
     assert.deepEqual(lessonFrom(refusal(400, "Logprobs is not enabled for models/gemini-2.5-pro")), { drop: "logprobs" });
-    assert.deepEqual(lessonFrom(refusal(400, "[{'type': 'extra_forbidden', 'loc': ('body', 'stream_options'), 'msg': 'Extra inputs are not permitted'}]")), { drop: "stream_options" });
-    assert.deepEqual(lessonFrom(refusal(400, "Unsupported parameter: 'top_logprobs' is not supported with this model.", { param: "top_logprobs", code: "unsupported_parameter" })), { drop: "logprobs" });
+    assert.deepEqual(lessonFrom(refusal(400, "[{'type': 'extra_forbidden', 'loc': ('body', 'stream_options'), 'msg': 'Extra inputs are not permitted'}]")), {
+      drop: "stream_options",
+    });
+    assert.deepEqual(
+      lessonFrom(
+        refusal(400, "Unsupported parameter: 'top_logprobs' is not supported with this model.", { param: "top_logprobs", code: "unsupported_parameter" }),
+      ),
+      { drop: "logprobs" },
+    );
     // A parameter Chorus needs (the messages), a value the user chose wrongly, a server failure: no lesson.
     assert.equal(lessonFrom(refusal(400, "Invalid 'messages': empty array.", { param: "messages", code: "empty_array" })), undefined);
-    assert.equal(lessonFrom(refusal(400, "Invalid 'temperature': decimal above maximum value.", { param: "temperature", code: "decimal_above_max_value" })), undefined);
+    assert.equal(
+      lessonFrom(refusal(400, "Invalid 'temperature': decimal above maximum value.", { param: "temperature", code: "decimal_above_max_value" })),
+      undefined,
+    );
     assert.equal(lessonFrom(refusal(500, "Unsupported value: 'temperature'")), undefined);
   });
 });

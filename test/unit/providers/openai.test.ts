@@ -19,13 +19,20 @@ void describe("OpenAIProvider", () => {
   let fake: FakeServer;
   let p: OpenAIProvider;
   before(async () => {
-    fake = await startFakeOpenAI({ models: ["gpt-4o-mini", "qwen2.5-coder-7b-instruct", "my-model", "text-embedding-3-small"], apiKey: KEY, suffix: "supported" });
+    fake = await startFakeOpenAI({
+      models: ["gpt-4o-mini", "qwen2.5-coder-7b-instruct", "my-model", "text-embedding-3-small"],
+      apiKey: KEY,
+      suffix: "supported",
+    });
     p = new OpenAIProvider({ target: { baseURL: fake.url, apiKey: KEY }, policy: { retry: fastRetry } });
   });
   after(() => fake.close());
 
   void it("lists the endpoint's models", async () => {
-    assert.deepEqual((await p.listModels()).map((m) => m.name), ["gpt-4o-mini", "qwen2.5-coder-7b-instruct", "my-model", "text-embedding-3-small"]);
+    assert.deepEqual(
+      (await p.listModels()).map((m) => m.name),
+      ["gpt-4o-mini", "qwen2.5-coder-7b-instruct", "my-model", "text-embedding-3-small"],
+    );
     assert.equal(fake.requests.at(-1)?.headers.authorization, `Bearer ${KEY}`);
   });
 
@@ -33,7 +40,15 @@ void describe("OpenAIProvider", () => {
     fake.setReply((r) => `You said: ${r.prompt}`);
     const pieces: string[] = [];
     const c = await collect(
-      p.chat({ model: "gpt-4o-mini", messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hello there" }], maxTokens: 50, temperature: 0 }),
+      p.chat({
+        model: "gpt-4o-mini",
+        messages: [
+          { role: "system", content: "be brief" },
+          { role: "user", content: "hello there" },
+        ],
+        maxTokens: 50,
+        temperature: 0,
+      }),
       (d) => pieces.push(d.text),
     );
     assert.equal(c.text, "You said: hello there");
@@ -54,11 +69,30 @@ void describe("OpenAIProvider", () => {
   });
 
   void it("returns chat logprobs with alternatives", async () => {
-    fake.setReply(() => ({ tokens: [{ token: "Yes", logprob: -0.2, top: [{ token: "Yes", logprob: -0.2 }, { token: "No", logprob: -1.8 }] }, { token: ".", logprob: -0.05, top: [{ token: ".", logprob: -0.05 }] }] }));
+    fake.setReply(() => ({
+      tokens: [
+        {
+          token: "Yes",
+          logprob: -0.2,
+          top: [
+            { token: "Yes", logprob: -0.2 },
+            { token: "No", logprob: -1.8 },
+          ],
+        },
+        { token: ".", logprob: -0.05, top: [{ token: ".", logprob: -0.05 }] },
+      ],
+    }));
     const c = await collect(p.chat({ model: "gpt-4o-mini", messages: [{ role: "user", content: "?" }], topLogprobs: 2 }));
     assert.equal(c.text, "Yes.");
     assert.deepEqual(c.logprobs, [
-      { token: "Yes", logprob: -0.2, top: [{ token: "Yes", logprob: -0.2 }, { token: "No", logprob: -1.8 }] },
+      {
+        token: "Yes",
+        logprob: -0.2,
+        top: [
+          { token: "Yes", logprob: -0.2 },
+          { token: "No", logprob: -1.8 },
+        ],
+      },
       { token: ".", logprob: -0.05, top: [{ token: ".", logprob: -0.05 }] },
     ]);
     assert.equal(fake.requests.at(-1)!.body!.logprobs, true);
@@ -117,7 +151,11 @@ void describe("OpenAIProvider", () => {
 void describe("OpenAIProvider FIM when the server rejects suffix", () => {
   let fake: FakeServer;
   before(async () => {
-    fake = await startFakeOpenAI({ models: ["deepseek-coder-6.7b-base", "plain-model"], suffix: "rejected", reply: (r) => (r.prompt.startsWith("<｜fim▁begin｜>") ? "mid" : "bad") });
+    fake = await startFakeOpenAI({
+      models: ["deepseek-coder-6.7b-base", "plain-model"],
+      suffix: "rejected",
+      reply: (r) => (r.prompt.startsWith("<｜fim▁begin｜>") ? "mid" : "bad"),
+    });
   });
   after(() => fake.close());
 
@@ -128,7 +166,10 @@ void describe("OpenAIProvider FIM when the server rejects suffix", () => {
     const c = await collect(p.complete({ model: "deepseek-coder-6.7b-base", prefix: "a", suffix: "b" }));
     assert.equal(c.text, "mid");
     const sent = fake.requests.slice(before);
-    assert.deepEqual(sent.map((r) => r.body?.suffix), ["b", undefined]);
+    assert.deepEqual(
+      sent.map((r) => r.body?.suffix),
+      ["b", undefined],
+    );
     assert.equal(sent[1]?.body?.prompt, "<｜fim▁begin｜>a<｜fim▁hole｜>b<｜fim▁end｜>");
     await collect(p.complete({ model: "deepseek-coder-6.7b-base", prefix: "a", suffix: "b" }));
     assert.equal(fake.requests.length, before + 3, "the second completion went straight to the template");
@@ -178,7 +219,10 @@ void describe("OpenAIProvider on a server that refuses stream_options", () => {
       assert.equal(c.text, "fine then");
       assert.deepEqual(c.usage, { inputTokens: 0, outputTokens: 0 }, "the server sent no usage");
       await collect(p.complete({ model: "m", prefix: "a", suffix: "b" }));
-      assert.deepEqual(fake.requests.map((r) => r.body?.stream_options !== undefined), [true, false, false]);
+      assert.deepEqual(
+        fake.requests.map((r) => r.body?.stream_options !== undefined),
+        [true, false, false],
+      );
     } finally {
       await fake.close();
     }

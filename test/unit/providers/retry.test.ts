@@ -25,8 +25,14 @@ void describe("parseRetryAfter", () => {
 void describe("backoff", () => {
   void it("doubles per retry within [step/2, step], capped", () => {
     const at = (r: number, retry: number): number => backoffDelay({ ...policy, random: () => r }, retry);
-    assert.deepEqual([0, 1, 2, 3, 6].map((n) => at(0, n)), [50, 100, 200, 400, 500]);
-    assert.deepEqual([0, 1, 2, 3, 6].map((n) => at(0.999999, n)), [100, 200, 400, 800, 1_000]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 6].map((n) => at(0, n)),
+      [50, 100, 200, 400, 500],
+    );
+    assert.deepEqual(
+      [0, 1, 2, 3, 6].map((n) => at(0.999999, n)),
+      [100, 200, 400, 800, 1_000],
+    );
   });
   void it("prefers the server's Retry-After, and refuses one longer than the cap", () => {
     const err = (ms?: number): ProviderError => new ProviderError("rate_limited", "x", { retryAfterMs: ms });

@@ -84,7 +84,9 @@ void describe("createProvider", () => {
       assert.equal(openai.requests.at(-1)?.headers.authorization, "Bearer sk-1");
 
       assert.equal(createProvider({ id: "o", provider: "openai", model: "gpt-4o" }, "k").endpoint, "https://api.openai.com/v1");
-      const side = createProvider({ id: "s", provider: "sidecar", model: "chorus/tiny" }, undefined, { sidecar: () => ({ url: "http://127.0.0.1:5555", token: "t" }) });
+      const side = createProvider({ id: "s", provider: "sidecar", model: "chorus/tiny" }, undefined, {
+        sidecar: () => ({ url: "http://127.0.0.1:5555", token: "t" }),
+      });
       assert.equal(side.kind, "sidecar");
       assert.equal(side.endpoint, "http://127.0.0.1:5555/v1");
     } finally {
@@ -120,7 +122,15 @@ void describe("createProvider with per-model tuning", () => {
       assert.equal(ollama.requests.at(-1)?.body?.keep_alive, -1);
 
       const tuned = createProvider(
-        { id: "c", provider: "openai", model: "custom-coder", endpoint: openai.url, fim: "template", fimFamily: "starcoder", capabilities: { logprobs: false } },
+        {
+          id: "c",
+          provider: "openai",
+          model: "custom-coder",
+          endpoint: openai.url,
+          fim: "template",
+          fimFamily: "starcoder",
+          capabilities: { logprobs: false },
+        },
         undefined,
         { policy: quick },
       );

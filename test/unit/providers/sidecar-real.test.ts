@@ -39,8 +39,14 @@ void describe("sidecar provider over the real sidecar", () => {
     const choice = direct.choices[0]!;
     assert.equal(mine.text, choice.text);
     assert.equal(mine.finishReason, choice.finish_reason);
-    assert.deepEqual(mine.logprobs.map((l) => l.logprob), choice.logprobs?.token_logprobs);
-    assert.deepEqual(mine.logprobs.map((l) => l.token), choice.logprobs?.tokens);
+    assert.deepEqual(
+      mine.logprobs.map((l) => l.logprob),
+      choice.logprobs?.token_logprobs,
+    );
+    assert.deepEqual(
+      mine.logprobs.map((l) => l.token),
+      choice.logprobs?.tokens,
+    );
     assert.equal(mine.usage.outputTokens, direct.usage?.completion_tokens);
     assert.equal(mine.usage.inputTokens, direct.usage?.prompt_tokens);
   });

@@ -13,8 +13,25 @@ import { runCli } from "../../fixtures/run-cli";
 const cli = runCli;
 
 function reply(r: RecordedRequest): string {
-  if (r.prompt.includes("Synthesise one review")) return JSON.stringify({ summary: "Guard it.", decisions: [{ finding: "F1", decision: "accept", reason: "both saw it" }] });
-  return "```json\n" + JSON.stringify({ findings: [{ lines: [2, 2], severity: "error", category: "bug", title: "Division by zero", rationale: `${r.model} says b may be 0`, patch: "  return b ? a / b : 0;" }], summary: "one bug" }) + "\n```";
+  if (r.prompt.includes("Synthesise one review"))
+    return JSON.stringify({ summary: "Guard it.", decisions: [{ finding: "F1", decision: "accept", reason: "both saw it" }] });
+  return (
+    "```json\n" +
+    JSON.stringify({
+      findings: [
+        {
+          lines: [2, 2],
+          severity: "error",
+          category: "bug",
+          title: "Division by zero",
+          rationale: `${r.model} says b may be 0`,
+          patch: "  return b ? a / b : 0;",
+        },
+      ],
+      summary: "one bug",
+    }) +
+    "\n```"
+  );
 }
 
 void test("chorus review --mode mixture --json: findings with stances, the aggregator's verdict, and the ledger entries", async () => {
@@ -24,7 +41,14 @@ void test("chorus review --mode mixture --json: findings with stances, the aggre
     writeFileSync(join(dir, "div.js"), "function div(a, b) {\n  return a / b;\n}\n");
     writeFileSync(
       join(dir, "chorus.json"),
-      JSON.stringify({ models: [{ id: "one", provider: "ollama", model: "m1", tags: ["local"] }, { id: "two", provider: "ollama", model: "m2", tags: ["strong"] }], ollamaUrl: ollama.url, review: { participants: ["one", "two"], judge: "two" } }),
+      JSON.stringify({
+        models: [
+          { id: "one", provider: "ollama", model: "m1", tags: ["local"] },
+          { id: "two", provider: "ollama", model: "m2", tags: ["strong"] },
+        ],
+        ollamaUrl: ollama.url,
+        review: { participants: ["one", "two"], judge: "two" },
+      }),
     );
     const env = { XDG_DATA_HOME: join(dir, "data"), XDG_CONFIG_HOME: join(dir, "config") };
     const r = await cli(["review", "div.js", "--mode", "mixture", "--rounds", "1", "--json"], dir, env);
@@ -38,7 +62,10 @@ void test("chorus review --mode mixture --json: findings with stances, the aggre
     assert.match(r.stderr, /— Proposals: one, two/);
     assert.match(r.stderr, /— Aggregation: two/);
     assert.equal(ollama.requests.filter((x) => x.path === "/api/chat").length, 3);
-    const ledger = readFileSync(join(dir, "data", "chorus", "ledger", "ledger.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+    const ledger = readFileSync(join(dir, "data", "chorus", "ledger", "ledger.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as LedgerEntry);
     const calls = ledger.filter((e) => e.runId === result.runId);
     assert.equal(calls.length, 3, "every call of the run is in the ledger under its run id");
     assert.ok(calls.every((e) => e.surface === "review" && e.mode === "mixture" && e.ok));

@@ -5,7 +5,14 @@ import { runReview, type ReviewRequest } from "../../../src/core/collab/text/rev
 import { ProviderError } from "../../../src/core/providers/errors";
 import { CODE, lastUser, review, scriptedModels, verdict } from "./scripted-models";
 
-const DIV_BUG = { lines: [2, 2], severity: "error", category: "bug", title: "Division by zero", rationale: "b may be 0", patch: "  return b === 0 ? NaN : a / b;" };
+const DIV_BUG = {
+  lines: [2, 2],
+  severity: "error",
+  category: "bug",
+  title: "Division by zero",
+  rationale: "b may be 0",
+  patch: "  return b === 0 ? NaN : a / b;",
+};
 const EVAL = { lines: "5", severity: "critical", category: "security", title: "eval of input", rationale: "eval runs arbitrary code" };
 
 function req(participants: string[], rounds: number, extra: Partial<ReviewRequest> = {}): ReviewRequest {
@@ -20,9 +27,19 @@ function roundOf(text: string): number {
 void test("debate: stops early when a round changes nothing, records stances, calls and cost", async () => {
   const s = scriptedModels(["a", "b", "judge"], (model, msgs) => {
     const u = lastUser(msgs);
-    if (model === "judge") return verdict("Fix the division.", [{ finding: "F1", decision: "accept", reason: "real" }, { finding: "F2", decision: "accept", reason: "real" }]);
+    if (model === "judge")
+      return verdict("Fix the division.", [
+        { finding: "F1", decision: "accept", reason: "real" },
+        { finding: "F2", decision: "accept", reason: "real" },
+      ]);
     if (roundOf(u) === 1) return model === "a" ? review([DIV_BUG]) : review([EVAL]);
-    return review([], [{ finding: "F1", stance: "support", reason: "yes" }, { finding: "F2", stance: "agree", reason: "yes" }]);
+    return review(
+      [],
+      [
+        { finding: "F1", stance: "support", reason: "yes" },
+        { finding: "F2", stance: "agree", reason: "yes" },
+      ],
+    );
   });
   const events: ReviewEvent[] = [];
   const r = await runReview(s.models, req(["a", "b"], 5, { runId: "run-1" }), (e) => events.push(e));
@@ -48,7 +65,10 @@ void test("debate: stops early when a round changes nothing, records stances, ca
   assert.equal(types[0], "run-started");
   assert.equal(types.at(-1), "done");
   assert.ok(types.indexOf("model-delta") < types.indexOf("model-done"));
-  assert.deepEqual(events.filter((e) => e.type === "round-started").map((e) => (e as { label: string }).label), ["Round 1", "Round 2", "Verdict"]);
+  assert.deepEqual(
+    events.filter((e) => e.type === "round-started").map((e) => (e as { label: string }).label),
+    ["Round 1", "Round 2", "Verdict"],
+  );
   // Round 2 prompts carry the other model's previous answer, not the model's own.
   const aRound2 = s.calls.find((c) => c.model === "a" && roundOf(lastUser(c.messages)) === 2)!;
   assert.match(lastUser(aRound2.messages), /--- b said:/);
@@ -81,12 +101,18 @@ void test("debate: a stance that flips keeps the debate going until stances sett
     if (model === "judge") return verdict("ok");
     const round = roundOf(u);
     if (round === 1) return model === "a" ? review([DIV_BUG]) : review([]);
-    if (round === 2) return model === "a" ? review([EVAL], [{ finding: "F1", stance: "support", reason: "" }]) : review([], [{ finding: "F1", stance: "support", reason: "ok" }]);
+    if (round === 2)
+      return model === "a"
+        ? review([EVAL], [{ finding: "F1", stance: "support", reason: "" }])
+        : review([], [{ finding: "F1", stance: "support", reason: "ok" }]);
     // Round 3 on: b changes its mind about F1 and keeps that stance.
-    return review([], [
-      { finding: "F1", stance: model === "b" ? "dispute" : "support", reason: `round ${round}` },
-      { finding: "F2", stance: "support", reason: "" },
-    ]);
+    return review(
+      [],
+      [
+        { finding: "F1", stance: model === "b" ? "dispute" : "support", reason: `round ${round}` },
+        { finding: "F2", stance: "support", reason: "" },
+      ],
+    );
   });
   const r = await runReview(s.models, req(["a", "b"], 6), () => {});
   assert.equal(r.status, "converged");
@@ -104,7 +130,10 @@ void test("debate: a participant that fails drops out with a note and the run go
   const events: ReviewEvent[] = [];
   const r = await runReview(s.models, req(["a", "b", "c"], 2), (e) => events.push(e));
   assert.notEqual(r.status, "failed");
-  assert.deepEqual(r.dropped.map((d) => d.model), ["c"]);
+  assert.deepEqual(
+    r.dropped.map((d) => d.model),
+    ["c"],
+  );
   assert.match(r.dropped[0]!.message, /model crashed/);
   const failed = events.filter((e) => e.type === "model-failed");
   assert.equal(failed.length, 1, "c is asked once, then left out of later rounds");
@@ -135,8 +164,14 @@ void test("debate: a round prompt too long for a model's context is sent again w
   const retries = events.filter((e): e is Extract<ReviewEvent, { type: "model-retry" }> => e.type === "model-retry");
   assert.ok(retries.length >= 1 && retries.every((e) => e.cause === "context" && e.model === "small"));
   const ledger = s.ledger.read().filter((e) => e.runId === "fit" && e.model === "small");
-  assert.ok(ledger.some((e) => !e.ok && e.error === "context_too_long"), "the refused call is in the ledger");
-  assert.ok(ledger.some((e) => e.ok && /shorter quotes/.test(e.reason ?? "")), "and the retry says why it was made");
+  assert.ok(
+    ledger.some((e) => !e.ok && e.error === "context_too_long"),
+    "the refused call is in the ledger",
+  );
+  assert.ok(
+    ledger.some((e) => e.ok && /shorter quotes/.test(e.reason ?? "")),
+    "and the retry says why it was made",
+  );
 });
 
 void test("debate: a model whose prompt is too long even without quotes drops out with the model's own error", async () => {
@@ -147,7 +182,10 @@ void test("debate: a model whose prompt is too long even without quotes drops ou
   });
   const events: ReviewEvent[] = [];
   const r = await runReview(s.models, req(["a", "tiny"], 2), (e) => events.push(e));
-  assert.deepEqual(r.dropped.map((d) => d.model), ["tiny"]);
+  assert.deepEqual(
+    r.dropped.map((d) => d.model),
+    ["tiny"],
+  );
   assert.match(r.dropped[0]!.message, /too long for tiny/);
   assert.equal(events.filter((e) => e.type === "model-retry").length, 3, "4,000 → 1,200 → 300 → none");
   assert.match(lastUser(s.calls.filter((c) => c.model === "tiny").at(-1)!.messages), /not quoted, to keep the prompt short/);
@@ -157,7 +195,10 @@ void test("a repair prompt that fails keeps the first reply as prose instead of 
   const s = scriptedModels(["a", "b", "judge"], (model, msgs) => {
     if (model === "judge") return verdict("ok");
     // b's first reply is not JSON; asking again (a longer prompt: it quotes the reply) is refused.
-    if (model === "b") return msgs.some((m) => m.role === "assistant") ? new ProviderError("context_too_long", "The prompt is too long for b") : "I think line 2 divides by zero.";
+    if (model === "b")
+      return msgs.some((m) => m.role === "assistant")
+        ? new ProviderError("context_too_long", "The prompt is too long for b")
+        : "I think line 2 divides by zero.";
     return review([DIV_BUG]);
   });
   const events: ReviewEvent[] = [];
@@ -166,7 +207,10 @@ void test("a repair prompt that fails keeps the first reply as prose instead of 
   const done = events.find((e): e is Extract<ReviewEvent, { type: "model-done" }> => e.type === "model-done" && e.model === "b")!;
   assert.equal(done.form, "prose");
   assert.equal(done.text, "I think line 2 divides by zero.");
-  assert.ok(done.notes.some((n) => /asking again failed \(The prompt is too long for b\)/.test(n)), done.notes.join(" | "));
+  assert.ok(
+    done.notes.some((n) => /asking again failed \(The prompt is too long for b\)/.test(n)),
+    done.notes.join(" | "),
+  );
 });
 
 void test("debate: every participant failing ends the run as failed, with a done event", async () => {
@@ -247,18 +291,37 @@ void test("a judge that fails gives a counted verdict that says so", async () =>
 
 void test("bad requests are refused before any model is called, saying what to change", async () => {
   const s = scriptedModels(["a", "b"], () => review([]));
-  await assert.rejects(runReview(s.models, req(["a"], 2), () => {}), /at least two different models/);
-  await assert.rejects(runReview(s.models, req(["a", "b"], 0), () => {}), /Rounds must be a whole number from 1 to 10/);
-  await assert.rejects(runReview(s.models, req(["a", "zzz"], 2), () => {}), /No model with the id "zzz"/);
-  await assert.rejects(runReview(s.models, req(["a", "b"], 2, { code: "  \n" }), () => {}), /no code to review/);
+  await assert.rejects(
+    runReview(s.models, req(["a"], 2), () => {}),
+    /at least two different models/,
+  );
+  await assert.rejects(
+    runReview(s.models, req(["a", "b"], 0), () => {}),
+    /Rounds must be a whole number from 1 to 10/,
+  );
+  await assert.rejects(
+    runReview(s.models, req(["a", "zzz"], 2), () => {}),
+    /No model with the id "zzz"/,
+  );
+  await assert.rejects(
+    runReview(s.models, req(["a", "b"], 2, { code: "  \n" }), () => {}),
+    /no code to review/,
+  );
   assert.equal(s.calls.length, 0);
 });
 
 void test("privacy: a cloud participant never sees a local-only file; it drops out naming the rule", async () => {
-  const s = scriptedModels(["a", "cloudy", "judge"], (model, msgs) => (model === "judge" ? verdict("ok") : roundOf(lastUser(msgs)) === 1 && model === "a" ? review([DIV_BUG]) : review([])), { cloud: ["cloudy"] });
+  const s = scriptedModels(
+    ["a", "cloudy", "judge"],
+    (model, msgs) => (model === "judge" ? verdict("ok") : roundOf(lastUser(msgs)) === 1 && model === "a" ? review([DIV_BUG]) : review([])),
+    { cloud: ["cloudy"] },
+  );
   const r = await runReview(s.models, req(["a", "cloudy"], 1, { file: "config/secrets/keys.js" }), () => {});
   assert.equal(s.calls.filter((c) => c.model === "cloudy").length, 0, "nothing reached the cloud model");
-  assert.deepEqual(r.dropped.map((d) => d.model), ["cloudy"]);
+  assert.deepEqual(
+    r.dropped.map((d) => d.model),
+    ["cloudy"],
+  );
   assert.match(r.dropped[0]!.message, /secrets/);
   assert.equal(r.findings.length, 1, "the local model's review still counts");
 });

@@ -55,6 +55,9 @@ void test("a fix is refused, never applied by its line numbers, when it has no a
   // A finding saved by an older Chorus (no anchor) is refused with what to do.
   const { fix: _fix, ...old } = f1!;
   assert.throws(() => fixChange(FILE, old), /saved without the code it was written for.*run the review again/);
-  assert.throws(() => fixChange(FILE, { ...old, fixError: "the suggested fix does not fit the code that was reviewed: x" }), /does not fit the code that was reviewed: x\. Run the review again\./);
+  assert.throws(
+    () => fixChange(FILE, { ...old, fixError: "the suggested fix does not fit the code that was reviewed: x" }),
+    /does not fit the code that was reviewed: x\. Run the review again\./,
+  );
   assert.throws(() => fixChange(FILE, { ...old, patch: undefined }), /F1 has no suggested fix/);
 });

@@ -10,7 +10,15 @@ import { applyChange, PatchError } from "../../../src/core/collab/text/patch";
 const FILE = ["// math", "export function divide(a: number, b: number): number {", "  return a / b;", "}", "", "export const one = 1;"];
 const REVIEWED = { code: FILE.join("\n"), startLine: 1 };
 const FIX = '  if (b === 0) throw new RangeError("b must not be 0");\n  return a / b;';
-const FIXED = ["// math", "export function divide(a: number, b: number): number {", '  if (b === 0) throw new RangeError("b must not be 0");', "  return a / b;", "}", "", "export const one = 1;"];
+const FIXED = [
+  "// math",
+  "export function divide(a: number, b: number): number {",
+  '  if (b === 0) throw new RangeError("b must not be 0");',
+  "  return a / b;",
+  "}",
+  "",
+  "export const one = 1;",
+];
 
 function fixAt(doc: string[], lines = { start: 3, end: 3 }, patch = FIX): string[] {
   return applyChange(doc, locateFix(doc, anchorFix(REVIEWED, lines, patch)));
@@ -45,7 +53,10 @@ void test("lines deleted above the finding: the fix follows its code up", () => 
 void test("the finding's own lines edited since the review: refused, saying what to do", () => {
   const a = anchorFix(REVIEWED, { start: 3, end: 3 }, "  return b === 0 ? NaN : a / b;");
   const edited = FILE.map((l) => (l === "  return a / b;" ? "  return a / (b || 1);" : l));
-  assert.throws(() => locateFix(edited, a), (e: unknown) => e instanceof FixMovedError && /code at line 3 changed since the review.*run the review again/.test(e.message));
+  assert.throws(
+    () => locateFix(edited, a),
+    (e: unknown) => e instanceof FixMovedError && /code at line 3 changed since the review.*run the review again/.test(e.message),
+  );
 });
 
 void test("the same code elsewhere in the file: its context picks the reviewed copy, even when the copy is nearer", () => {
@@ -63,11 +74,15 @@ void test("a look-alike with no context to tell the places apart is refused, not
   assert.throws(() => locateFix(["{", "}", "x", "}"], a), /appears at 2 places in the file; run the review again/);
   // Two places equally far from where it was, both in full context: refused as well.
   const b = anchorFix({ code: "a\nb\nc", startLine: 3 }, { start: 4, end: 4 }, "B");
-  assert.throws(() => locateFix(["a", "b", "c", "x", "a", "b", "c"], b), (e: unknown) => e instanceof FixMovedError && /lines 2 and 6, equally likely/.test(e.message));
+  assert.throws(
+    () => locateFix(["a", "b", "c", "x", "a", "b", "c"], b),
+    (e: unknown) => e instanceof FixMovedError && /lines 2 and 6, equally likely/.test(e.message),
+  );
 });
 
 void test("an insertion (a diff that only adds) goes only between the lines it was written between; when one changed it is refused", () => {
-  const diff = '@@ -2,2 +2,3 @@\n export function divide(a: number, b: number): number {\n+  if (b === 0) throw new RangeError("b must not be 0");\n   return a / b;\n';
+  const diff =
+    '@@ -2,2 +2,3 @@\n export function divide(a: number, b: number): number {\n+  if (b === 0) throw new RangeError("b must not be 0");\n   return a / b;\n';
   const a = anchorFix(REVIEWED, { start: 3, end: 3 }, diff);
   assert.deepEqual(a.original, [], "a pure insertion");
   const moved = ["// header", "", ...FILE];
@@ -128,5 +143,8 @@ void test("the board anchors each patch to the lines it was written for, and re-
   const bad = board.get("F1")!;
   assert.equal(bad.fix, undefined);
   assert.match(bad.fixError ?? "", /does not fit the code that was reviewed/);
-  assert.equal(new FindingBoard("m.ts").raise("a", { lines: { start: 1, end: 1 }, severity: "info", category: "x", title: "t", rationale: "r", patch: "y" }, 1).created, true);
+  assert.equal(
+    new FindingBoard("m.ts").raise("a", { lines: { start: 1, end: 1 }, severity: "info", category: "x", title: "t", rationale: "r", patch: "y" }, 1).created,
+    true,
+  );
 });

@@ -34,18 +34,30 @@ async function setup() {
     { id: "tiny", provider: "ollama", model: "tiny-ctx:1b", endpoint: ollama.url, tags: ["local"] },
   ];
   const ledger = new Ledger(mkdtempSync(join(tmpdir(), "chorus-review-ctx-")));
-  const m = new Models({ ...defaultConfig(), models, ollamaUrl: ollama.url }, (mc, key) => createProvider(mc, key, { ollamaUrl: ollama.url }), async () => undefined, ledger);
+  const m = new Models(
+    { ...defaultConfig(), models, ollamaUrl: ollama.url },
+    (mc, key) => createProvider(mc, key, { ollamaUrl: ollama.url }),
+    async () => undefined,
+    ledger,
+  );
   return { ollama, models: m, close: () => ollama.close() };
 }
 
 void test("a file longer than Ollama's default window is reviewed whole: num_ctx is sized so nothing is cut", async () => {
   const s = await setup();
   try {
-    const r = await runReview(s.models, { mode: "mixture", file: "big.js", code: CODE, startLine: 1, participants: ["coder"], judge: "coder", rounds: 1 }, () => {});
+    const r = await runReview(
+      s.models,
+      { mode: "mixture", file: "big.js", code: CODE, startLine: 1, participants: ["coder"], judge: "coder", rounds: 1 },
+      () => {},
+    );
     const first = s.ollama.requests.find((x) => x.path === "/api/chat")!;
     assert.equal(first.seen, undefined, "Ollama cut nothing");
     assert.ok(((first.body?.options as { num_ctx?: number }).num_ctx ?? 0) > 6000);
-    assert.deepEqual(r.findings.map((f) => f.title), ["Division by zero"]);
+    assert.deepEqual(
+      r.findings.map((f) => f.title),
+      ["Division by zero"],
+    );
   } finally {
     await s.close();
   }
@@ -54,8 +66,15 @@ void test("a file longer than Ollama's default window is reviewed whole: num_ctx
 void test("a model whose context cannot hold the file drops out saying so, and is sent nothing", async () => {
   const s = await setup();
   try {
-    const r = await runReview(s.models, { mode: "mixture", file: "big.js", code: CODE, startLine: 1, participants: ["coder", "tiny"], judge: "coder", rounds: 1 }, () => {});
-    assert.deepEqual(r.dropped.map((d) => d.model), ["tiny"]);
+    const r = await runReview(
+      s.models,
+      { mode: "mixture", file: "big.js", code: CODE, startLine: 1, participants: ["coder", "tiny"], judge: "coder", rounds: 1 },
+      () => {},
+    );
+    assert.deepEqual(
+      r.dropped.map((d) => d.model),
+      ["tiny"],
+    );
     assert.match(r.dropped[0]!.message, /too long for tiny-ctx:1b, whose context holds 2048 tokens — Chorus did not send it/);
     assert.equal(s.ollama.requests.filter((x) => x.path === "/api/chat" && x.model === "tiny-ctx:1b").length, 0);
     assert.equal(r.findings.length, 1, "the other model's review stands");

@@ -19,7 +19,15 @@ export interface PanelPage {
 
 /** `starting`: the page the host writes for a panel opened for a run (review-panel.ts html). */
 export async function openPanel(opts: { starting?: boolean } = {}): Promise<PanelPage> {
-  const built = await esbuild.build({ entryPoints: ["webview/main.ts"], bundle: true, format: "esm", platform: "browser", target: "es2022", write: false, logLevel: "silent" });
+  const built = await esbuild.build({
+    entryPoints: ["webview/main.ts"],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+  });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
   try {
     const page = await browser.newPage();

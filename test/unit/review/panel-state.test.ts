@@ -5,7 +5,10 @@ import { parseWebviewMessage } from "../../../src/core/collab/text/panel-message
 import { emptyState, reduce, requestCancel, restoreState } from "../../../webview/state";
 
 void test("messages from the webview are validated, naming what is wrong", () => {
-  assert.deepEqual(parseWebviewMessage({ type: "apply-fix", id: "", data: { runId: "r-1", findingId: "F2" } }), { ok: true, message: { type: "apply-fix", id: "", data: { runId: "r-1", findingId: "F2" } } });
+  assert.deepEqual(parseWebviewMessage({ type: "apply-fix", id: "", data: { runId: "r-1", findingId: "F2" } }), {
+    ok: true,
+    message: { type: "apply-fix", id: "", data: { runId: "r-1", findingId: "F2" } },
+  });
   const bad: [unknown, RegExp][] = [
     [null, /not an object/],
     [{ type: 7 }, /no message type/],
@@ -54,5 +57,9 @@ void test("Cancel asks the host once per run; the host's done ends 'cancelling'"
   reduce(s, ev({ type: "done", status: "cancelled", reason: "stopped on request", roundsRun: 0, findings: [], costUsd: 0 }));
   assert.equal(s.cancelling, undefined);
   assert.equal(requestCancel(s), false, "a finished run is not cancelled");
-  assert.equal(reduce(s, { type: "run", id: "", data: { runId: "r2", source: { uri: "file:///a.ts", label: "a.ts" } } }).cancelling, undefined, "a new run starts fresh");
+  assert.equal(
+    reduce(s, { type: "run", id: "", data: { runId: "r2", source: { uri: "file:///a.ts", label: "a.ts" } } }).cancelling,
+    undefined,
+    "a new run starts fresh",
+  );
 });

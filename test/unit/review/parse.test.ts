@@ -25,14 +25,25 @@ void test("parseReviewReply: line formats, severities, clamping, skipped entries
         { lines: 4 },
         "nonsense",
       ],
-      votes: [{ finding: "F1", stance: "Agree", reason: "r" }, { finding: "F2", stance: "maybe" }],
+      votes: [
+        { finding: "F1", stance: "Agree", reason: "r" },
+        { finding: "F2", stance: "maybe" },
+      ],
       summary: "s",
     }),
     RANGE,
   );
   assert.ok(r.ok);
   const v = r.value;
-  assert.deepEqual(v.findings.map((f) => [f.lines.start, f.lines.end]), [[3, 5], [7, 9], [18, 18], [19, 20]]);
+  assert.deepEqual(
+    v.findings.map((f) => [f.lines.start, f.lines.end]),
+    [
+      [3, 5],
+      [7, 9],
+      [18, 18],
+      [19, 20],
+    ],
+  );
   assert.equal(v.findings[0]!.severity, "error");
   assert.equal(v.findings[0]!.category, "bug");
   assert.equal(v.findings[0]!.title, "x");

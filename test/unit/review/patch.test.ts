@@ -12,7 +12,11 @@ void test("replacement text replaces the finding's lines, fences stripped, chang
 
 void test("a unified diff applies at its stated line, or where its context moved", () => {
   const diff = "--- a/d.js\n+++ b/d.js\n@@ -2,2 +2,2 @@\n-  return a / b;\n+  return b === 0 ? NaN : a / b;\n }\n";
-  assert.deepEqual(applyChange(DOC, patchToChange(DOC, { start: 2, end: 2 }, diff)).slice(0, 3), ["function div(a, b) {", "  return b === 0 ? NaN : a / b;", "}"]);
+  assert.deepEqual(applyChange(DOC, patchToChange(DOC, { start: 2, end: 2 }, diff)).slice(0, 3), [
+    "function div(a, b) {",
+    "  return b === 0 ? NaN : a / b;",
+    "}",
+  ]);
   const shifted = ["// header", "", ...DOC];
   const c = patchToChange(shifted, { start: 4, end: 4 }, diff);
   assert.equal(c.startLine, 4);
@@ -20,6 +24,9 @@ void test("a unified diff applies at its stated line, or where its context moved
 });
 
 void test("a diff that does not match, or lines outside the file, give an error that says what to do", () => {
-  assert.throws(() => patchToChange(DOC, { start: 2, end: 2 }, "@@ -2,1 +2,1 @@\n-  return a * b;\n+  x\n"), /does not match the file near line 2.*Run the review again/);
+  assert.throws(
+    () => patchToChange(DOC, { start: 2, end: 2 }, "@@ -2,1 +2,1 @@\n-  return a * b;\n+  x\n"),
+    /does not match the file near line 2.*Run the review again/,
+  );
   assert.throws(() => patchToChange(DOC, { start: 4, end: 9 }, "x"), /outside the file \(5 lines\)/);
 });

@@ -16,10 +16,16 @@ import { startFakeOllama } from "../../fixtures/fake-ollama";
 import { startFakeOpenAI } from "../../fixtures/fake-openai";
 
 const CODE = "function div(a, b) {\n  return a / b;\n}";
-const FINDINGS = "```json\n" + JSON.stringify({ findings: [{ lines: [2, 2], severity: "error", category: "bug", title: "Division by zero", rationale: "b may be 0" }], summary: "one bug" }) + "\n```";
+const FINDINGS =
+  "```json\n" +
+  JSON.stringify({
+    findings: [{ lines: [2, 2], severity: "error", category: "bug", title: "Division by zero", rationale: "b may be 0" }],
+    summary: "one bug",
+  }) +
+  "\n```";
 
 async function review(reasoner: Partial<ModelConfig>) {
-  const ollama = await startFakeOllama({ models: ["coder:1b"], reply: () => "```json\n{\"findings\": [], \"summary\": \"fine\"}\n```" });
+  const ollama = await startFakeOllama({ models: ["coder:1b"], reply: () => '```json\n{"findings": [], "summary": "fine"}\n```' });
   const openai = await startFakeOpenAI({ models: ["o3-mini"], reasoning: { models: ["o3-mini"], reasoningTokens: 5000 }, reply: () => FINDINGS });
   try {
     const models: ModelConfig[] = [
@@ -27,8 +33,17 @@ async function review(reasoner: Partial<ModelConfig>) {
       { id: "o3", provider: "openai", model: "o3-mini", endpoint: openai.url, tags: ["cloud"], priceIn: 1.1, priceOut: 4.4, ...reasoner },
     ];
     const ledger = new Ledger(mkdtempSync(join(tmpdir(), "chorus-reasoning-review-")));
-    const m = new Models({ ...defaultConfig(), models }, (mc, key) => createProvider(mc, key), async () => undefined, ledger);
-    const r = await runReview(m, { mode: "mixture", file: "div.js", code: CODE, startLine: 1, participants: ["local", "o3"], judge: "local", rounds: 1 }, () => {});
+    const m = new Models(
+      { ...defaultConfig(), models },
+      (mc, key) => createProvider(mc, key),
+      async () => undefined,
+      ledger,
+    );
+    const r = await runReview(
+      m,
+      { mode: "mixture", file: "div.js", code: CODE, startLine: 1, participants: ["local", "o3"], judge: "local", rounds: 1 },
+      () => {},
+    );
     return { r, sent: openai.requests.map((q) => q.body ?? {}), ledger: ledger.read() };
   } finally {
     await Promise.all([ollama.close(), openai.close()]);
@@ -37,8 +52,14 @@ async function review(reasoner: Partial<ModelConfig>) {
 
 void test("a reasoning model that spends the review's whole limit thinking drops out saying what to raise", async () => {
   const { r, ledger } = await review({});
-  assert.deepEqual(r.dropped.map((d) => d.model), ["o3"]);
-  assert.match(r.dropped[0]!.message, /'o3-mini' at .* spent its whole output limit \(4096 of 4096 tokens\) on reasoning and wrote no answer — raise "maxOutputTokens" for this model in chorus\.models/);
+  assert.deepEqual(
+    r.dropped.map((d) => d.model),
+    ["o3"],
+  );
+  assert.match(
+    r.dropped[0]!.message,
+    /'o3-mini' at .* spent its whole output limit \(4096 of 4096 tokens\) on reasoning and wrote no answer — raise "maxOutputTokens" for this model in chorus\.models/,
+  );
   const billed = ledger.find((e) => e.model === "o3" && !e.ok);
   assert.equal(billed?.reasoningTokens, 4096, "the thinking it was billed for is in the ledger");
 });

@@ -12,12 +12,24 @@ void test("refine: draft, critique, revision; the author withdraws what the crit
     const u = lastUser(msgs);
     if (u.includes("Decide each finding")) return verdict("One real bug.", [{ finding: "F1", decision: "accept", reason: "" }]);
     if (model === "author" && u.startsWith("Review this code")) return review([DIV_BUG, STYLE]);
-    if (model === "critic") return review([], [{ finding: "F1", stance: "support", reason: "" }, { finding: "F2", stance: "dispute", reason: "the name is fine" }]);
+    if (model === "critic")
+      return review(
+        [],
+        [
+          { finding: "F1", stance: "support", reason: "" },
+          { finding: "F2", stance: "dispute", reason: "the name is fine" },
+        ],
+      );
     // Revision: keeps F1 with a corrected fix, withdraws F2.
-    return review([{ ...DIV_BUG, rationale: "b may be 0 (revised)", patch: "  if (b === 0) throw new RangeError();\n  return a / b;" }], [{ finding: "F2", stance: "dispute", reason: "agreed, withdrawn" }]);
+    return review(
+      [{ ...DIV_BUG, rationale: "b may be 0 (revised)", patch: "  if (b === 0) throw new RangeError();\n  return a / b;" }],
+      [{ finding: "F2", stance: "dispute", reason: "agreed, withdrawn" }],
+    );
   });
   const events: ReviewEvent[] = [];
-  const r = await runReview(s.models, { mode: "refine", file: "d.js", code: CODE, startLine: 1, participants: ["author", "critic"], rounds: 3 }, (e) => events.push(e));
+  const r = await runReview(s.models, { mode: "refine", file: "d.js", code: CODE, startLine: 1, participants: ["author", "critic"], rounds: 3 }, (e) =>
+    events.push(e),
+  );
   const labels = events.filter((e) => e.type === "round-started").map((e) => (e as { label: string }).label);
   // Round 2's critique still disputes F2 (it stays wrong), so the critique/revision cycle runs all 3 rounds.
   assert.deepEqual(labels.slice(0, 3), ["Draft", "Critique 1", "Revision 1"]);
@@ -56,19 +68,28 @@ void test("mixture: proposers then an aggregator whose better patch replaces the
     return review([{ ...DIV_BUG, rationale: `${model}: b may be 0` }]);
   });
   const events: ReviewEvent[] = [];
-  const r = await runReview(s.models, { mode: "mixture", file: "d.js", code: CODE, startLine: 10, participants: ["p1", "p2"], judge: "agg", rounds: 1 }, (e) => events.push(e));
+  const r = await runReview(s.models, { mode: "mixture", file: "d.js", code: CODE, startLine: 10, participants: ["p1", "p2"], judge: "agg", rounds: 1 }, (e) =>
+    events.push(e),
+  );
   assert.equal(r.status, "completed");
   // startLine 10 shifts the shown numbers: line 2 is outside 10–14, so the proposals were skipped with a note.
   assert.equal(r.findings.length, 0);
   const notes = events.filter((e): e is Extract<ReviewEvent, { type: "model-done" }> => e.type === "model-done").flatMap((e) => e.notes);
   assert.ok(notes.some((n) => /no line range inside 10–14/.test(n)));
 
-  const r2 = await runReview(s.models, { mode: "mixture", file: "d.js", code: CODE, startLine: 1, participants: ["p1", "p2"], judge: "agg", rounds: 1 }, () => {});
+  const r2 = await runReview(
+    s.models,
+    { mode: "mixture", file: "d.js", code: CODE, startLine: 1, participants: ["p1", "p2"], judge: "agg", rounds: 1 },
+    () => {},
+  );
   assert.equal(r2.findings.length, 1, "the same issue from two proposers is one finding");
   assert.deepEqual(r2.findings[0]!.raisedBy, ["p1"]);
   assert.deepEqual(r2.findings[0]!.supportedBy, ["p2"]);
   assert.match(r2.findings[0]!.patch!, /RangeError/);
-  assert.deepEqual(r2.verdict?.decisions.map((d) => d.finding), ["F1"]);
+  assert.deepEqual(
+    r2.verdict?.decisions.map((d) => d.finding),
+    ["F1"],
+  );
   const aggPrompt = lastUser(s.calls.filter((c) => c.model === "agg").at(-1)!.messages);
   assert.match(aggPrompt, /--- p1:/);
   assert.match(aggPrompt, /--- p2:/);

@@ -44,9 +44,21 @@ export function scriptedModels(ids: string[], script: Script, opts: { chunkDelay
     }
     yield { text: "", usage: { inputTokens: 100, outputTokens: pieces.length }, finishReason: "stop" };
   }
-  const modelConfigs: ModelConfig[] = ids.map((id) => ({ id, provider: "ollama", model: id, priceIn: 1, priceOut: opts.priceOut ?? 2, tags: opts.cloud?.includes(id) ? ["cloud"] : ["local"] }));
+  const modelConfigs: ModelConfig[] = ids.map((id) => ({
+    id,
+    provider: "ollama",
+    model: id,
+    priceIn: 1,
+    priceOut: opts.priceOut ?? 2,
+    tags: opts.cloud?.includes(id) ? ["cloud"] : ["local"],
+  }));
   const ledger = new Ledger(mkdtempSync(join(tmpdir(), "chorus-review-")));
-  const models = new Models({ ...defaultConfig(), models: modelConfigs }, () => provider, async () => undefined, ledger);
+  const models = new Models(
+    { ...defaultConfig(), models: modelConfigs },
+    () => provider,
+    async () => undefined,
+    ledger,
+  );
   return { models, ledger, calls };
 }
 

@@ -18,7 +18,12 @@ void test("tracker: typing on past an offer rejects it, typing it out is not a r
   const got: [string, Feedback][] = [];
   let fire: (() => void) | undefined;
   let now = 0;
-  const t = new AcceptanceTracker({ onFeedback: (id, fb) => got.push([id, fb]), setTimer: (fn) => ((fire = fn), { dispose() {} }), now: () => now, minSeenMs: 1000 });
+  const t = new AcceptanceTracker({
+    onFeedback: (id, fb) => got.push([id, fb]),
+    setTimer: (fn) => ((fire = fn), { dispose() {} }),
+    now: () => now,
+    minSeenMs: 1000,
+  });
   t.offered("ed", "d0", "x = ", "compute();");
   now = 300;
   t.nextRequest("ed", "x = foo"); // typed past it at once: hardly seen, no verdict

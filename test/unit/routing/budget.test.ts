@@ -8,7 +8,18 @@ import { Ledger, type LedgerEntry } from "../../../src/core/ledger";
 
 const NOW = new Date(2026, 10, 15, 12);
 const line = (ts: string, costUsd: number): string =>
-  JSON.stringify({ ts, surface: "ask", mode: "single", model: "big", provider: "openai", inputTokens: 1, outputTokens: 1, costUsd, latencyMs: 1, ok: true } satisfies LedgerEntry) + "\n";
+  JSON.stringify({
+    ts,
+    surface: "ask",
+    mode: "single",
+    model: "big",
+    provider: "openai",
+    inputTokens: 1,
+    outputTokens: 1,
+    costUsd,
+    latencyMs: 1,
+    ok: true,
+  } satisfies LedgerEntry) + "\n";
 const spend = (ts: string, costUsd: number): LedgerEntry => JSON.parse(line(ts, costUsd)) as LedgerEntry;
 
 /** A ledger whose files already hold last month's and this month's spend. */
@@ -21,7 +32,11 @@ function ledgerOnDisk(): Ledger {
 
 void test("the month's spend is read in the background; records made meanwhile count once; requests never read the ledger", async () => {
   const ledger = ledgerOnDisk();
-  const guard = new BudgetGuard(ledger, () => 10, () => NOW);
+  const guard = new BudgetGuard(
+    ledger,
+    () => 10,
+    () => NOW,
+  );
   // Recorded while the background read runs: one before a flush puts it on disk, one after.
   ledger.record(spend(new Date(2026, 10, 14).toISOString(), 0.5));
   await ledger.flush();
@@ -35,7 +50,11 @@ void test("the month's spend is read in the background; records made meanwhile c
 
 void test("a request before the background read ends reads the ledger itself and gets the same answer", async () => {
   const ledger = ledgerOnDisk();
-  const guard = new BudgetGuard(ledger, () => 10, () => NOW);
+  const guard = new BudgetGuard(
+    ledger,
+    () => 10,
+    () => NOW,
+  );
   assert.equal(guard.spentThisMonth(), 1.25);
   await guard.loaded;
   ledger.record(spend(new Date(2026, 10, 14).toISOString(), 0.5));

@@ -43,7 +43,10 @@ void test("cascade with DeepSeek's reasoner as the cheap model: never asks it fo
   });
   try {
     await cascadeWith("deepseek-reasoner", fake, verdict);
-    assert.ok(fake.requests.every((r) => r.body?.logprobs === undefined), "known by name: logprobs never sent");
+    assert.ok(
+      fake.requests.every((r) => r.body?.logprobs === undefined),
+      "known by name: logprobs never sent",
+    );
   } finally {
     await fake.close();
   }
@@ -67,7 +70,16 @@ void test("cascade with a Gemini model that refuses logprobs: learns it on the f
 void test("rulesFor: a stand-in only where the logprob rule cannot judge, and never a rule twice", () => {
   assert.deepEqual(rulesFor(["logprob", "learned"], true, "m"), { rules: ["logprob", "learned"] });
   assert.deepEqual(rulesFor(["verify", "learned"], false, "m"), { rules: ["verify", "learned"] });
-  assert.deepEqual(rulesFor(["logprob", "learned"], false, "m"), { rules: ["verify", "learned"], note: "m gives no logprobs, so the verify rule judged instead" });
-  assert.deepEqual(rulesFor(["logprob", "verify"], false, "m"), { rules: ["agreement", "verify"], note: "m gives no logprobs, so the agreement rule judged instead" });
-  assert.deepEqual(rulesFor(["logprob", "verify", "agreement"], false, "m"), { rules: ["verify", "agreement"], note: "m gives no logprobs, so the logprob rule was skipped" });
+  assert.deepEqual(rulesFor(["logprob", "learned"], false, "m"), {
+    rules: ["verify", "learned"],
+    note: "m gives no logprobs, so the verify rule judged instead",
+  });
+  assert.deepEqual(rulesFor(["logprob", "verify"], false, "m"), {
+    rules: ["agreement", "verify"],
+    note: "m gives no logprobs, so the agreement rule judged instead",
+  });
+  assert.deepEqual(rulesFor(["logprob", "verify", "agreement"], false, "m"), {
+    rules: ["verify", "agreement"],
+    note: "m gives no logprobs, so the logprob rule was skipped",
+  });
 });

@@ -11,7 +11,8 @@ function cues(text: string): Map<string, number> {
 }
 
 void test("choice cues: option shape, overlap, question word and computation are read from the prompt alone", () => {
-  const q = "A car travels 120 km in 2 h. What is its speed if v = d/t = 120/2?\nA. 60 km per hour\nB. 60 m per hour\nC. None of the above\nD. 240 km per hour\nAnswer:";
+  const q =
+    "A car travels 120 km in 2 h. What is its speed if v = d/t = 120/2?\nA. 60 km per hour\nB. 60 m per hour\nC. None of the above\nD. 240 km per hour\nAnswer:";
   const c = cues(q);
   assert.ok(c.has("q:what"));
   assert.ok(c.has("num:units"));

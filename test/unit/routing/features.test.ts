@@ -4,7 +4,12 @@ import { FeatureBuilder, hashName, requestFeatures } from "../../../src/core/col
 import { OnlineLogistic } from "../../../src/core/collab/api/logistic";
 
 void test("every feature's index is the hash of the name it spells, so names and learned weights agree", () => {
-  const v = requestFeatures({ text: "Prove that the sum of two even numbers is even. Explain why.", surface: "ask", languageId: "markdown", filePath: "/a/b.MD" });
+  const v = requestFeatures({
+    text: "Prove that the sum of two even numbers is even. Explain why.",
+    surface: "ask",
+    languageId: "markdown",
+    filePath: "/a/b.MD",
+  });
   assert.ok(v.idx.length > 20);
   v.idx.forEach((h, i) => assert.equal(h, hashName(v.nameOf(i)), `feature ${i} (${v.nameOf(i)})`));
   for (const n of ["bias", "w:prove", "w:even", "w2:prove_that", "w2:two_even", "c4:<pro", "c4:ove>", "ext:md", "lang:markdown", "cue:prove", "cue:explain"])
@@ -58,7 +63,13 @@ void test("an explanation names the strongest learned drivers", () => {
 });
 
 void test("one piece of online feedback moves a decision's log-odds by at most maxStep; without it, by the full first AdaGrad step", () => {
-  const x = requestFeatures({ text: "export const answer = ", surface: "completion", languageId: "typescript", filePath: "/w/hello.ts", cursor: { atLineEnd: true, multiline: false, prefixChars: 122, suffixChars: 0 } });
+  const x = requestFeatures({
+    text: "export const answer = ",
+    surface: "completion",
+    languageId: "typescript",
+    filePath: "/w/hello.ts",
+    cursor: { atLineEnd: true, multiline: false, prefixChars: 122, suffixChars: 0 },
+  });
   const capped = new OnlineLogistic({ learningRate: 0.15, maxStep: 0.5 });
   const free = new OnlineLogistic({ learningRate: 0.15 });
   const prior = Math.log(0.15 / 0.85);

@@ -14,7 +14,10 @@ void test("held-out folds: each partition holds every subject out exactly once, 
 });
 
 void test("held-out folds: alphabetical without a seed, shuffled with one, and the same for the same seed", () => {
-  assert.deepEqual([...heldOutDomains([...subjects].reverse(), { folds: 3, fold: 1 })], subjects.filter((_, i) => i % 3 === 1));
+  assert.deepEqual(
+    [...heldOutDomains([...subjects].reverse(), { folds: 3, fold: 1 })],
+    subjects.filter((_, i) => i % 3 === 1),
+  );
   const a = [...heldOutDomains(subjects, { folds: 3, fold: 0, seed: 2 })];
   assert.deepEqual(a, [...heldOutDomains(subjects, { folds: 3, fold: 0, seed: 2 })]);
   assert.notDeepEqual(a, [...heldOutDomains(subjects, { folds: 3, fold: 0 })]);

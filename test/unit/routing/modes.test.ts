@@ -6,7 +6,14 @@ import type { CompletionInput } from "../../../src/core/modes";
 import { modelRequests, startRig } from "./setup";
 
 const signal = (): AbortSignal => new AbortController().signal;
-const line: CompletionInput = { prefix: "function add(a, b) {\n  return ", suffix: "\n}\n", languageId: "typescript", filePath: "/p/src/add.ts", atLineEnd: true, multiline: false };
+const line: CompletionInput = {
+  prefix: "function add(a, b) {\n  return ",
+  suffix: "\n}\n",
+  languageId: "typescript",
+  filePath: "/p/src/add.ts",
+  atLineEnd: true,
+  multiline: false,
+};
 
 void test("route: rejected cheap completions teach the router to send that kind of request to the strong model, and it is remembered", async () => {
   const rig = await startRig({ collab: { strongShare: 0.3 } });
@@ -27,11 +34,22 @@ void test("route: rejected cheap completions teach the router to send that kind 
     // A fresh router loaded from the same storage makes the same decision: the learning was persisted.
     const reloaded = new ApiCollab(`${rig.storageDir}/routing`);
     const fresh = new ApiCollab(undefined);
-    const req = { text: `${line.prefix}\n${line.suffix}`, surface: "completion" as const, languageId: "typescript", filePath: line.filePath, cursor: { atLineEnd: true, multiline: false, prefixChars: line.prefix.length, suffixChars: line.suffix.length } };
+    const req = {
+      text: `${line.prefix}\n${line.suffix}`,
+      surface: "completion" as const,
+      languageId: "typescript",
+      filePath: line.filePath,
+      cursor: { atLineEnd: true, multiline: false, prefixChars: line.prefix.length, suffixChars: line.suffix.length },
+    };
     assert.ok(reloaded.router.score(req).p > fresh.router.score(req).p + 0.3);
     // Accepting cheap answers pulls it back: feedback works in both directions.
     const before = rig.collab.router.score(req).p;
-    const cheapServed = rig.collab.remember({ kind: "route", features: rig.collab.router.score(req).features, prior: rig.collab.router.score(req).prior, served: "cheap" });
+    const cheapServed = rig.collab.remember({
+      kind: "route",
+      features: rig.collab.router.score(req).features,
+      prior: rig.collab.router.score(req).prior,
+      served: "cheap",
+    });
     rig.collab.feedback(cheapServed, { kind: "accepted" });
     assert.ok(rig.collab.router.score(req).p < before);
   } finally {
@@ -42,15 +60,23 @@ void test("route: rejected cheap completions teach the router to send that kind 
 void test("route: a long reasoning question goes to the strong model with no data at all (zero-shot prior)", async () => {
   const rig = await startRig();
   try {
-    const q = "Explain step by step why this architecture has a trade-off between latency and consistency, and compare the alternatives. " + "Consider the code. ".repeat(40);
+    const q =
+      "Explain step by step why this architecture has a trade-off between latency and consistency, and compare the alternatives. " +
+      "Consider the code. ".repeat(40);
     const a = await rig.engine.ask(q, { filePath: "/p/a.ts", modeId: "route" }, signal());
     assert.equal(a.decision.model, "big", a.decision.reason);
     assert.match(a.decision.reason, /asks for reasoning/);
     const b = await rig.engine.ask("rename x?", { filePath: "/p/a.ts", modeId: "route" }, signal());
     assert.equal(b.decision.model, "small", b.decision.reason);
     const routed = rig.engine.ledger.read().filter((e) => e.mode === "route");
-    assert.deepEqual(routed.map((e) => e.decision), ["routed:big", "routed:small"]);
-    assert.ok(routed.every((e) => e.reason && /p\(strong\)=/.test(e.reason)), "every decision is explained in the ledger");
+    assert.deepEqual(
+      routed.map((e) => e.decision),
+      ["routed:big", "routed:small"],
+    );
+    assert.ok(
+      routed.every((e) => e.reason && /p\(strong\)=/.test(e.reason)),
+      "every decision is explained in the ledger",
+    );
   } finally {
     await rig.close();
   }
@@ -123,7 +149,10 @@ const tokens = (logprob: number) => ({ tokens: ["a + ", "b;"].map((token) => ({ 
 
 void test("cascade: escalates when the cheap model's token confidence is low, keeps its answer when high", async () => {
   let conf = -0.01;
-  const rig = await startRig({ localReply: () => tokens(conf), collab: { cascadeRules: { completion: ["logprob"], ask: ["logprob"] }, cascadeThreshold: 0.6 } });
+  const rig = await startRig({
+    localReply: () => tokens(conf),
+    collab: { cascadeRules: { completion: ["logprob"], ask: ["logprob"] }, cascadeThreshold: 0.6 },
+  });
   try {
     const sure = await rig.engine.complete(line, signal(), "cascade");
     assert.equal(sure.decision.model, "small");
@@ -135,7 +164,10 @@ void test("cascade: escalates when the cheap model's token confidence is low, ke
     assert.equal(unsure.decision.action, "escalated");
     assert.match(unsure.decision.reason, /logprob: mean token probability 0\.14/);
     const esc = rig.engine.ledger.read().filter((e) => e.mode === "cascade");
-    assert.deepEqual(esc.map((e) => e.model), ["small", "small", "big"]);
+    assert.deepEqual(
+      esc.map((e) => e.model),
+      ["small", "small", "big"],
+    );
     assert.equal(esc[1]?.runId, esc[2]?.runId, "one run id groups the cascade's calls");
     // The request asked the local model for logprobs, through Ollama's real field.
     assert.equal(modelRequests(rig.local).at(-1)?.body?.logprobs, true);
@@ -146,7 +178,10 @@ void test("cascade: escalates when the cheap model's token confidence is low, ke
 
 void test("cascade: inline completions keep the cheap answer when escalating would pass the latency budget, and learn the strong model's real latency", async () => {
   // The strong model is assumed to take 800 ms until one of its calls is timed.
-  const rig = await startRig({ localReply: () => tokens(-2), collab: { cascadeRules: { completion: ["logprob"], ask: ["logprob"] }, cascadeThreshold: 0.6, completionLatencyBudgetMs: 100 } });
+  const rig = await startRig({
+    localReply: () => tokens(-2),
+    collab: { cascadeRules: { completion: ["logprob"], ask: ["logprob"] }, cascadeThreshold: 0.6, completionLatencyBudgetMs: 100 },
+  });
   try {
     const kept = await rig.engine.complete(line, signal(), "cascade");
     assert.equal(kept.decision.model, "small", kept.decision.reason);
@@ -215,7 +250,10 @@ void test("cascade: two cheap answers that disagree escalate; answers that agree
 });
 
 void test("cascade: the learned scorer learns from rejected cheap answers to escalate that kind of answer", async () => {
-  const rig = await startRig({ localReply: () => "maybe perhaps TODO", collab: { cascadeRules: { completion: ["learned"], ask: ["learned"] }, cascadeThreshold: 0.5 } });
+  const rig = await startRig({
+    localReply: () => "maybe perhaps TODO",
+    collab: { cascadeRules: { completion: ["learned"], ask: ["learned"] }, cascadeThreshold: 0.5 },
+  });
   try {
     let out = await rig.engine.complete(line, signal(), "cascade");
     assert.equal(out.decision.action, "kept", "an untrained scorer does not vote");

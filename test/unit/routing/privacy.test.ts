@@ -22,7 +22,10 @@ void test("enforcePrivacy lets local models through and names the rule when it s
   const local: ModelConfig = { id: "small", provider: "ollama", model: "y" };
   assert.doesNotThrow(() => enforcePrivacy(local, cfg, "/a/.env"));
   assert.doesNotThrow(() => enforcePrivacy(cloud, cfg, "/a/main.ts"));
-  assert.throws(() => enforcePrivacy(cloud, cfg, "/a/.env"), (e: unknown) => isPrivacyBlocked(e) && /\.env.*"\*\*\/\.env"/.test(e.message));
+  assert.throws(
+    () => enforcePrivacy(cloud, cfg, "/a/.env"),
+    (e: unknown) => isPrivacyBlocked(e) && /\.env.*"\*\*\/\.env"/.test(e.message),
+  );
   assert.throws(() => enforcePrivacy(cloud, { ...cfg, localOnly: true }, "/a/main.ts"), /local-only mode/);
 });
 
@@ -59,15 +62,29 @@ void test("no request for a protected file reaches the cloud model, through ever
   );
   const leaked = modelRequests(rig.cloud).filter((r) => JSON.stringify(r).includes("hunter2"));
   assert.deepEqual(leaked, [], "the cloud server never received the secret");
-  assert.ok(modelRequests(rig.local).some((r) => JSON.stringify(r).includes("hunter2")), "the local server did get the work");
+  assert.ok(
+    modelRequests(rig.local).some((r) => JSON.stringify(r).includes("hunter2")),
+    "the local server did get the work",
+  );
   const blocked = rig.engine.ledger.read().filter((e) => e.decision === "privacy-block");
-  assert.deepEqual(blocked.map((e) => [e.surface, e.model]), [["review", "big"], ["review", "big"]], "both refusals are in the ledger");
+  assert.deepEqual(
+    blocked.map((e) => [e.surface, e.model]),
+    [
+      ["review", "big"],
+      ["review", "big"],
+    ],
+    "both refusals are in the ledger",
+  );
   assert.ok(!JSON.stringify(rig.engine.ledger.read()).includes(file), "the ledger never holds the file path");
 });
 
 void test("the same request for an ordinary file may go to the cloud model", async () => {
   const before = modelRequests(rig.cloud).length;
-  const a = await rig.engine.ask("Explain step by step why this design is a trade-off", { code: "const x = 1;", filePath: "/work/project/src/a.ts", modeId: "route" }, new AbortController().signal);
+  const a = await rig.engine.ask(
+    "Explain step by step why this design is a trade-off",
+    { code: "const x = 1;", filePath: "/work/project/src/a.ts", modeId: "route" },
+    new AbortController().signal,
+  );
   assert.match(a.text, /cloud says gpt-big/);
   assert.equal(modelRequests(rig.cloud).length, before + 1);
 });

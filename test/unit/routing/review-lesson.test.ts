@@ -11,15 +11,42 @@ import type { ModelConfig } from "../../../src/core/config";
 import { startRig } from "./setup";
 
 function finding(id: string, raisedBy: string[], stances: { supportedBy?: string[]; disputedBy?: string[] } = {}): Finding {
-  return { id, file: "a.ts", lines: { start: 1, end: 1 }, severity: "warning", category: id, title: id, rationale: "", raisedBy, supportedBy: stances.supportedBy ?? [], disputedBy: stances.disputedBy ?? [], notes: [], round: 1 };
+  return {
+    id,
+    file: "a.ts",
+    lines: { start: 1, end: 1 },
+    severity: "warning",
+    category: id,
+    title: id,
+    rationale: "",
+    raisedBy,
+    supportedBy: stances.supportedBy ?? [],
+    disputedBy: stances.disputedBy ?? [],
+    notes: [],
+    round: 1,
+  };
 }
 
-const verdict = (decisions: [string, "accept" | "reject" | "uncertain"][]): Verdict => ({ by: "judge", summary: "", form: "json", decisions: decisions.map(([f, decision]) => ({ finding: f, decision, reason: "" })) });
+const verdict = (decisions: [string, "accept" | "reject" | "uncertain"][]): Verdict => ({
+  by: "judge",
+  summary: "",
+  form: "json",
+  decisions: decisions.map(([f, decision]) => ({ finding: f, decision, reason: "" })),
+});
 const tiers: ReviewTiers = { cheap: new Set(["small"]), strong: new Set(["big"]) };
 const done = (findings: Finding[], v?: Verdict) => ({ status: "completed" as const, findings, verdict: v });
 
 void test("review lesson: what the strong tier alone got right (or the cheap tier alone got wrong) says the strong tier was needed", () => {
-  const strongKept = reviewLesson(done([finding("F1", ["big"]), finding("F2", ["small", "big"])], verdict([["F1", "accept"], ["F2", "accept"]])), tiers);
+  const strongKept = reviewLesson(
+    done(
+      [finding("F1", ["big"]), finding("F2", ["small", "big"])],
+      verdict([
+        ["F1", "accept"],
+        ["F2", "accept"],
+      ]),
+    ),
+    tiers,
+  );
   assert.equal(strongKept?.needStrong, 1);
   assert.match(strongKept?.why ?? "", /kept, raised by the strong tier only: F1; kept, raised by both: F2/);
   const cheapWrong = reviewLesson(done([finding("F1", ["small"])], verdict([["F1", "reject"]])), tiers);
@@ -29,10 +56,31 @@ void test("review lesson: what the strong tier alone got right (or the cheap tie
 
 void test("review lesson: findings both tiers raised, or the cheap tier's own kept ones, say the cheap tier was enough", () => {
   assert.equal(reviewLesson(done([finding("F1", ["small", "big"])], verdict([["F1", "accept"]])), tiers)?.needStrong, 0);
-  const cheapBetter = reviewLesson(done([finding("F1", ["small"]), finding("F2", ["big"])], verdict([["F1", "accept"], ["F2", "reject"]])), tiers);
+  const cheapBetter = reviewLesson(
+    done(
+      [finding("F1", ["small"]), finding("F2", ["big"])],
+      verdict([
+        ["F1", "accept"],
+        ["F2", "reject"],
+      ]),
+    ),
+    tiers,
+  );
   assert.equal(cheapBetter?.needStrong, 0);
   // One each way is a draw with nothing shared: no lesson.
-  assert.equal(reviewLesson(done([finding("F1", ["small"]), finding("F2", ["big"])], verdict([["F1", "accept"], ["F2", "accept"]])), tiers), undefined);
+  assert.equal(
+    reviewLesson(
+      done(
+        [finding("F1", ["small"]), finding("F2", ["big"])],
+        verdict([
+          ["F1", "accept"],
+          ["F2", "accept"],
+        ]),
+      ),
+      tiers,
+    ),
+    undefined,
+  );
 });
 
 void test("review lesson: without the judge's decision the votes decide; an uncertain or split finding, a stopped run or one tier teach nothing", () => {
@@ -75,21 +123,47 @@ const reviewJson = (findings: unknown[]) => "```json\n" + JSON.stringify({ findi
 void test("a debate the strong model wins teaches the router to send asks about that kind of code to the strong model, persisted", async () => {
   // The cheap reviewer flags style, the strong one the bug; the judge keeps the bug and throws out the style note.
   const rig = await startRig({
-    localReply: (r) => (r.prompt.startsWith("Review this code") ? reviewJson([{ lines: [1, 1], severity: "info", category: "style", title: "No doc comment", rationale: "say what it does" }]) : "fine"),
+    localReply: (r) =>
+      r.prompt.startsWith("Review this code")
+        ? reviewJson([{ lines: [1, 1], severity: "info", category: "style", title: "No doc comment", rationale: "say what it does" }])
+        : "fine",
     cloudReply: (r) => {
       if (r.prompt.includes("Decide each finding"))
-        return JSON.stringify({ summary: "Guard b.", decisions: [{ finding: "F1", decision: "reject", reason: "not needed" }, { finding: "F2", decision: "accept", reason: "b = 0" }] });
-      return r.prompt.startsWith("Review this code") ? reviewJson([{ lines: [2, 2], severity: "error", category: "bug", title: "Division by zero", rationale: "b may be 0" }]) : "fine";
+        return JSON.stringify({
+          summary: "Guard b.",
+          decisions: [
+            { finding: "F1", decision: "reject", reason: "not needed" },
+            { finding: "F2", decision: "accept", reason: "b = 0" },
+          ],
+        });
+      return r.prompt.startsWith("Review this code")
+        ? reviewJson([{ lines: [2, 2], severity: "error", category: "bug", title: "Division by zero", rationale: "b may be 0" }])
+        : "fine";
     },
     collab: { strongShare: 0.5 },
   });
   try {
-    const req = { mode: "debate" as const, file: "src/divide.ts", languageId: "typescript", code: CODE, startLine: 1, participants: ["small", "big"], judge: "big", rounds: 1 };
+    const req = {
+      mode: "debate" as const,
+      file: "src/divide.ts",
+      languageId: "typescript",
+      code: CODE,
+      startLine: 1,
+      participants: ["small", "big"],
+      judge: "big",
+      rounds: 1,
+    };
     const ask = { text: CODE, surface: "review" as const, languageId: "typescript", filePath: "src/divide.ts" };
     const before = rig.collab.router.score(ask).p;
     const result = await runReview(rig.engine.models, req, () => undefined);
     assert.equal(result.status, "completed", result.reason);
-    assert.deepEqual(result.findings.map((f) => [f.id, f.raisedBy]), [["F1", ["small"]], ["F2", ["big"]]]);
+    assert.deepEqual(
+      result.findings.map((f) => [f.id, f.raisedBy]),
+      [
+        ["F1", ["small"]],
+        ["F2", ["big"]],
+      ],
+    );
     const lesson = learnFromReviewRun(rig.collab, rig.engine.config.models, req, result);
     assert.equal(lesson?.needStrong, 1, lesson?.why);
     const after = rig.collab.router.score(ask).p;

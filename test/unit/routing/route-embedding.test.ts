@@ -36,7 +36,11 @@ void test("route: with an embedding model configured, Ask embeds the question an
     const withEmb = rig.collab.router.score({ ...base, embedding: fakeEmbedding(q), embeddingModel: "emb" }).learned;
     assert.notEqual(withEmb, rig.collab.router.score(base).learned);
     // Completions never wait for an embedding.
-    await rig.engine.complete({ prefix: "const a = ", suffix: "", languageId: "typescript", filePath: "/p/a.ts", atLineEnd: true, multiline: false }, signal(), "route");
+    await rig.engine.complete(
+      { prefix: "const a = ", suffix: "", languageId: "typescript", filePath: "/p/a.ts", atLineEnd: true, multiline: false },
+      signal(),
+      "route",
+    );
     assert.equal(modelRequests(rig.local).filter((r) => r.path === "/api/embed").length, 1);
   } finally {
     await rig.close();

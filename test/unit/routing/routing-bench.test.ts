@@ -28,7 +28,10 @@ void test("metrics: the oracle order recovers the gap fastest, the reverse order
 });
 
 void test("data: any RouteLLM-format file is read; a bad line is named by file and line", () => {
-  const rows = parseRoutingRows('{"prompt":"q","weak_correct":true,"strong_correct":false}\n\n{"prompt":"r","weak_correct":false,"strong_correct":true,"domain":"x"}\n', "f.jsonl");
+  const rows = parseRoutingRows(
+    '{"prompt":"q","weak_correct":true,"strong_correct":false}\n\n{"prompt":"r","weak_correct":false,"strong_correct":true,"domain":"x"}\n',
+    "f.jsonl",
+  );
   assert.equal(rows.length, 2);
   assert.equal(rows[1]?.domain, "x");
   assert.throws(() => parseRoutingRows('{"prompt":"q","weak_correct":true,"strong_correct":false}\n{oops', "f.jsonl"), /f\.jsonl:2: not valid JSON/);
@@ -40,12 +43,23 @@ void test("bench: a router learns a cue that predicts the gap and ranks unseen p
   // Synthetic: prompts mentioning "integral" are where only the strong model succeeds.
   const make = (i: number): RoutingRow => {
     const hard = i % 3 === 0;
-    return { id: String(i), benchmark: "t", domain: `d${i % 5}`, prompt: hard ? `compute the integral number ${i}` : `name the capital ${i}`, weakCorrect: !hard, strongCorrect: true };
+    return {
+      id: String(i),
+      benchmark: "t",
+      domain: `d${i % 5}`,
+      prompt: hard ? `compute the integral number ${i}` : `name the capital ${i}`,
+      weakCorrect: !hard,
+      strongCorrect: true,
+    };
   };
   const train = Array.from({ length: 300 }, (_, i) => make(i));
   const test = Array.from({ length: 90 }, (_, i) => make(i + 1000));
   const r = runRoutingBench(train, test, { strategy: "router" });
-  const oracle = routingMetrics(test, test.map((x) => Number(!x.weakCorrect)), { weakCostRatio: 0.01, paysWeakAlways: false });
+  const oracle = routingMetrics(
+    test,
+    test.map((x) => Number(!x.weakCorrect)),
+    { weakCostRatio: 0.01, paysWeakAlways: false },
+  );
   assert.equal(r.apgr, oracle.apgr, "the learned order is as good as the oracle's");
   assert.ok(r.apgr > 0.8);
   assert.equal(r.curve.length, 21);

@@ -28,7 +28,11 @@ async function complete(model: string, body: Record<string, unknown>) {
     body: JSON.stringify({ model, max_tokens: 6, temperature: 0, logprobs: 1, ...body }),
   });
   assert.equal(r.status, 200);
-  return (await r.json()) as { choices: { text: string; logprobs: { token_logprobs: number[] } }[]; usage: { prompt_tokens: number }; chorus: { prompt_format: string } };
+  return (await r.json()) as {
+    choices: { text: string; logprobs: { token_logprobs: number[] } }[];
+    usage: { prompt_tokens: number };
+    chorus: { prompt_format: string };
+  };
 }
 
 void describe("fill-in-the-middle", () => {

@@ -19,7 +19,11 @@ const wordSize = (p: PromptParts) => words(p.prefix) + words(p.suffix) + 3;
 function randomCode(seed: number, lines: number): string {
   const rng = createRng(seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rng() * xs.length)]!;
-  return Array.from({ length: lines }, () => `${" ".repeat(pick([0, 2, 4, 8]))}${pick(["const x = a + b;", "return total;", "", "}", "if (user.name) {", "items.push(item);", "// a comment with several words in it"])}${pick(["", " ", "\t"])}\n`).join("");
+  return Array.from(
+    { length: lines },
+    () =>
+      `${" ".repeat(pick([0, 2, 4, 8]))}${pick(["const x = a + b;", "return total;", "", "}", "if (user.name) {", "items.push(item);", "// a comment with several words in it"])}${pick(["", " ", "\t"])}\n`,
+  ).join("");
 }
 
 void test("the cut is the one the plain bisection makes, for prompts small and large, with and without a suffix", async () => {

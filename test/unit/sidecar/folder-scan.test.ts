@@ -24,8 +24,21 @@ void test("split GGUFs are one model: reported once, with the merge command or t
     writeFileSync(join(dir, f), "GGUF");
   }
   const { models, problems } = findGgufFiles([dir]);
-  assert.deepEqual(models.map((m) => m.name), ["single"]);
+  assert.deepEqual(
+    models.map((m) => m.name),
+    ["single"],
+  );
   assert.equal(problems.length, 2, problems.join("\n"));
-  assert.ok(problems.some((p) => /Split model qwen2\.5-coder-32b-instruct-q8_0 .*\(2 files\) is not served.*llama-gguf-split --merge qwen2\.5-coder-32b-instruct-q8_0-00001-of-00002\.gguf/.test(p)), problems.join("\n"));
-  assert.ok(problems.some((p) => /Split model llama-3\.1-70b .* is missing llama-3\.1-70b-00002-of-00003\.gguf: .*all 3 parts/.test(p)), problems.join("\n"));
+  assert.ok(
+    problems.some((p) =>
+      /Split model qwen2\.5-coder-32b-instruct-q8_0 .*\(2 files\) is not served.*llama-gguf-split --merge qwen2\.5-coder-32b-instruct-q8_0-00001-of-00002\.gguf/.test(
+        p,
+      ),
+    ),
+    problems.join("\n"),
+  );
+  assert.ok(
+    problems.some((p) => /Split model llama-3\.1-70b .* is missing llama-3\.1-70b-00002-of-00003\.gguf: .*all 3 parts/.test(p)),
+    problems.join("\n"),
+  );
 });

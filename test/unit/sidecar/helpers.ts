@@ -12,8 +12,14 @@ import { ModelRegistry, type RegistryOptions } from "../../../src/sidecar/regist
 import { startSidecar, type RunningSidecar, type SidecarConfig } from "../../../src/sidecar/server/start";
 import { makeBigramModel, type BigramModel } from "../../../src/sidecar/testmodels/bigram";
 
-export const TS_CORPUS = `export function add(a: number, b: number): number {\n  return a + b;\n}\nconst total = items.reduce((sum, item) => sum + item.price, 0);\ninterface User { id: string; name: string }\nexport const users: User[] = [];\nfunction greet(user: User): string {\n  return \`Hello, \${user.name}\`;\n}\n`.repeat(3);
-export const PY_CORPUS = `def add(a, b):\n    return a + b\n\ntotal = sum(item.price for item in items)\nclass User:\n    def __init__(self, name):\n        self.name = name\n\ndef greet(user):\n    return f"Hello, {user.name}"\n`.repeat(3);
+export const TS_CORPUS =
+  `export function add(a: number, b: number): number {\n  return a + b;\n}\nconst total = items.reduce((sum, item) => sum + item.price, 0);\ninterface User { id: string; name: string }\nexport const users: User[] = [];\nfunction greet(user: User): string {\n  return \`Hello, \${user.name}\`;\n}\n`.repeat(
+    3,
+  );
+export const PY_CORPUS =
+  `def add(a, b):\n    return a + b\n\ntotal = sum(item.price for item in items)\nclass User:\n    def __init__(self, name):\n        self.name = name\n\ndef greet(user):\n    return f"Hello, {user.name}"\n`.repeat(
+    3,
+  );
 
 export interface Fixture {
   dir: string;
@@ -104,7 +110,8 @@ export async function writeFimModel(input: string, out: string): Promise<void> {
 }
 
 /** A small Jinja chat template: every turn as <|role|>content, then the assistant's opening. */
-export const TEST_CHAT_TEMPLATE = "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
+export const TEST_CHAT_TEMPLATE =
+  "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
 
 /** A copy of a model that carries a chat template (as an instruction-tuned model's GGUF does). */
 export async function writeTemplatedModel(input: string, out: string, template = TEST_CHAT_TEMPLATE): Promise<void> {

@@ -38,7 +38,9 @@ function call(path: string, method = "GET", body?: string): Promise<Reply> {
 const errorMessage = (r: Reply) => (JSON.parse(r.text) as { error: { message: string } }).error.message;
 const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
 const completion = (fields: Record<string, string>) =>
-  `{"model":"ts-bigram","prompt":"a","max_tokens":2${Object.entries(fields).map(([k, v]) => `,"${k}":${v}`).join("")}}`;
+  `{"model":"ts-bigram","prompt":"a","max_tokens":2${Object.entries(fields)
+    .map(([k, v]) => `,"${k}":${v}`)
+    .join("")}}`;
 
 async function stillServes() {
   const r = await call("/v1/completions", "POST", JSON.stringify({ model: "ts-bigram", prompt: "a", max_tokens: 3, temperature: 0 }));
@@ -87,12 +89,42 @@ void describe("hostile requests", () => {
   });
 
   void it("no field of either route answers 5xx for a value nested 100,000 deep", async () => {
-    const fields = ["model", "prompt", "suffix", "max_tokens", "max_completion_tokens", "temperature", "top_p", "seed", "stop", "n", "stream", "stream_options", "logprobs", "top_logprobs", "echo", "truncate_prompt_tokens", "chorus", "messages"];
+    const fields = [
+      "model",
+      "prompt",
+      "suffix",
+      "max_tokens",
+      "max_completion_tokens",
+      "temperature",
+      "top_p",
+      "seed",
+      "stop",
+      "n",
+      "stream",
+      "stream_options",
+      "logprobs",
+      "top_logprobs",
+      "echo",
+      "truncate_prompt_tokens",
+      "chorus",
+      "messages",
+    ];
     for (const route of ["/v1/completions", "/v1/chat/completions"])
       for (const field of fields)
         for (const value of [nested(100_000), `${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}`]) {
-          const base: Record<string, string> = { model: '"ts-bigram"', max_tokens: "2", ...(route.endsWith("chat/completions") ? { messages: '[{"role":"user","content":"hi"}]' } : { prompt: '"a"' }), [field]: value };
-          const r = await call(route, "POST", `{${Object.entries(base).map(([k, v]) => `"${k}":${v}`).join(",")}}`);
+          const base: Record<string, string> = {
+            model: '"ts-bigram"',
+            max_tokens: "2",
+            ...(route.endsWith("chat/completions") ? { messages: '[{"role":"user","content":"hi"}]' } : { prompt: '"a"' }),
+            [field]: value,
+          };
+          const r = await call(
+            route,
+            "POST",
+            `{${Object.entries(base)
+              .map(([k, v]) => `"${k}":${v}`)
+              .join(",")}}`,
+          );
           // Refused (4xx), or accepted where the field is one the sidecar ignores (echo) or reads as an object.
           assert.ok(r.status < 500, `${route} ${field}: ${r.status} ${r.text.slice(0, 200)}`);
         }

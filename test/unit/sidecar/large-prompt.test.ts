@@ -51,21 +51,27 @@ const BIG = TS_CORPUS.repeat(Math.ceil(7.5e6 / TS_CORPUS.length));
 
 void test("while a 7.5 MB prompt is fitted, other requests are answered; the big one gets its fitted reply", async () => {
   // Loaded first: loading a model is not what this test measures.
-  for (const model of ["ts-bigram", "py-bigram"]) assert.equal((await call("/v1/completions", "POST", Buffer.from(JSON.stringify({ model, prompt: "a", max_tokens: 1 })))).status, 200);
+  for (const model of ["ts-bigram", "py-bigram"])
+    assert.equal((await call("/v1/completions", "POST", Buffer.from(JSON.stringify({ model, prompt: "a", max_tokens: 1 })))).status, 200);
   const fitting = await watchTokenizer("ts-bigram", 200);
   const answeredAt: number[] = [];
   let bigDone = false;
   // Clients of the other model, and clients listing the models (an answer that takes one turn of the event loop).
   const small = Buffer.from(JSON.stringify({ model: "py-bigram", prompt: "def", max_tokens: 1 }));
-  const client = (send: () => ReturnType<typeof call>) => (async () => {
-    while (!bigDone) {
-      assert.equal((await send()).status, 200);
-      answeredAt.push(performance.now());
-    }
-  })();
+  const client = (send: () => ReturnType<typeof call>) =>
+    (async () => {
+      while (!bigDone) {
+        assert.equal((await send()).status, 200);
+        answeredAt.push(performance.now());
+      }
+    })();
   const others = Promise.all([client(() => call("/v1/completions", "POST", small)), ...[1, 2, 3].map(() => client(() => call("/v1/models")))]);
   try {
-    const big = await call("/v1/completions", "POST", Buffer.from(JSON.stringify({ model: "ts-bigram", prompt: BIG, max_tokens: 3, temperature: 0, truncate_prompt_tokens: -1 })));
+    const big = await call(
+      "/v1/completions",
+      "POST",
+      Buffer.from(JSON.stringify({ model: "ts-bigram", prompt: BIG, max_tokens: 3, temperature: 0, truncate_prompt_tokens: -1 })),
+    );
     bigDone = true;
     assert.equal(big.status, 200, JSON.stringify(big.json).slice(0, 300));
     const usage = big.json.usage as { prompt_tokens: number };
@@ -91,7 +97,14 @@ void test("a 7.5 MB prompt without truncate_prompt_tokens is refused as too long
 void test("a 7.5 MB chat message is refused as too long without being tokenized whole", async () => {
   const watch = await watchTokenizer("ts-bigram", 0);
   try {
-    const body = { model: "ts-bigram", max_tokens: 3, messages: [{ role: "system", content: "Be brief." }, { role: "user", content: BIG }] };
+    const body = {
+      model: "ts-bigram",
+      max_tokens: 3,
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: BIG },
+      ],
+    };
     const r = await call("/v1/chat/completions", "POST", Buffer.from(JSON.stringify(body)));
     assert.equal(r.status, 400);
     const error = r.json.error as { code: string; param: string };
@@ -106,9 +119,26 @@ void test("a 7.5 MB chat message is refused as too long without being tokenized 
 void test("a virtual model (a mixing preset) fits a 7.5 MB prompt, and refuses a 7.5 MB context, in bounded steps", async () => {
   const watch = await watchTokenizer("ts-bigram", 0);
   try {
-    const fitted = await call("/v1/completions", "POST", Buffer.from(JSON.stringify({ model: "chorus/ccd-ts", prompt: BIG, max_tokens: 2, temperature: 0, truncate_prompt_tokens: -1, chorus: { context: "const x = 1;\n" } })));
+    const fitted = await call(
+      "/v1/completions",
+      "POST",
+      Buffer.from(
+        JSON.stringify({
+          model: "chorus/ccd-ts",
+          prompt: BIG,
+          max_tokens: 2,
+          temperature: 0,
+          truncate_prompt_tokens: -1,
+          chorus: { context: "const x = 1;\n" },
+        }),
+      ),
+    );
     assert.equal(fitted.status, 200, JSON.stringify(fitted.json).slice(0, 300));
-    const refused = await call("/v1/completions", "POST", Buffer.from(JSON.stringify({ model: "chorus/ccd-ts", prompt: "const y = ", max_tokens: 2, chorus: { context: BIG } })));
+    const refused = await call(
+      "/v1/completions",
+      "POST",
+      Buffer.from(JSON.stringify({ model: "chorus/ccd-ts", prompt: "const y = ", max_tokens: 2, chorus: { context: BIG } })),
+    );
     assert.equal(refused.status, 400);
     assert.equal((refused.json.error as { code: string }).code, "context_length_exceeded");
   } finally {

@@ -46,7 +46,13 @@ before(async () => {
     {
       adapters: {
         "ts-boost": { base: "ts-bigram", adapters: [{ path: at("boost.gguf"), scale: 0.5 }] },
-        "ts-mix": { base: "ts-bigram", adapters: [{ path: at("boost.gguf"), scale: 0.05 }, { path: at("mix.gguf"), scale: 1.5 }] },
+        "ts-mix": {
+          base: "ts-bigram",
+          adapters: [
+            { path: at("boost.gguf"), scale: 0.05 },
+            { path: at("mix.gguf"), scale: 1.5 },
+          ],
+        },
         "ts-zero": { base: "ts-bigram", adapters: [{ path: at("boost.gguf"), scale: 0 }] },
         "ts-model-as-adapter": { base: "ts-bigram", adapters: [{ path: at("a-model.gguf") }] },
         "ts-wrong-size": { base: "ts-bigram", adapters: [{ path: at("wrong-size.gguf") }] },
@@ -114,7 +120,8 @@ async function assertClosedForm(model: string, prompt: string, n: number): Promi
     assert.ok(Math.abs(lp.token_logprobs![i]! - row[tok]!) < 2e-3, `${model} step ${i}: ${lp.token_logprobs![i]} vs ${row[tok]}`);
     const top = Object.entries(lp.top_logprobs![i]!);
     assert.equal(top.length, 4);
-    for (const [text, value] of top) assert.ok(Math.abs(value - row[text.charCodeAt(0)]!) < 2e-3, `${model} step ${i} ${JSON.stringify(text)}: ${value} vs ${row[text.charCodeAt(0)]}`);
+    for (const [text, value] of top)
+      assert.ok(Math.abs(value - row[text.charCodeAt(0)]!) < 2e-3, `${model} step ${i} ${JSON.stringify(text)}: ${value} vs ${row[text.charCodeAt(0)]}`);
     prev = tok;
   }
   assert.equal(choice.text, Buffer.from(expected).toString("latin1"));
@@ -130,9 +137,15 @@ void describe("LoRA adapters attached at load time", () => {
     assert.equal(boosted?.chorus.source, "adapted");
     assert.equal(boosted.chorus.base, "ts-bigram");
     assert.deepEqual(boosted.chorus.adapters, [{ path: at("boost.gguf"), scale: 0.5 }]);
-    assert.ok(list.data.some((m) => m.id === "ts-f64-alpha"), "a bad adapter is only found out when its model is loaded");
+    assert.ok(
+      list.data.some((m) => m.id === "ts-f64-alpha"),
+      "a bad adapter is only found out when its model is loaded",
+    );
     assert.ok(!list.data.some((m) => m.id === "no-base"));
-    assert.ok(list.chorus.problems.some((p) => /no-base.*"not-a-model" was not found/.test(p)), JSON.stringify(list.chorus.problems));
+    assert.ok(
+      list.chorus.problems.some((p) => /no-base.*"not-a-model" was not found/.test(p)),
+      JSON.stringify(list.chorus.problems),
+    );
   });
 
   void it("a rank-1 adapter at scale 0.5 shifts the boosted token by scale·alpha/rank·10 = 10 nats, as llama.cpp computes it", async () => {
@@ -198,7 +211,16 @@ void describe("chorus.sidecar.adapters and chorus serve --adapter", () => {
       "chorus/x": { base: "m", adapters: [{ path: "/x.gguf" }] },
       badscale: { base: "m", adapters: [{ path: "/x.gguf", scale: "high" }] },
     });
-    assert.deepEqual(models, [{ name: "good", base: "m", adapters: [{ path: "/x.gguf", scale: 1 }, { path: "/y.gguf", scale: -0.5 }] }]);
+    assert.deepEqual(models, [
+      {
+        name: "good",
+        base: "m",
+        adapters: [
+          { path: "/x.gguf", scale: 1 },
+          { path: "/y.gguf", scale: -0.5 },
+        ],
+      },
+    ]);
     assert.equal(problems.length, 5);
     assert.match(problems.join("\n"), /"chorus\/x" starts with "chorus\/"/);
     assert.match(problems.join("\n"), /"no base" may use only/);
@@ -211,7 +233,13 @@ void describe("chorus.sidecar.adapters and chorus serve --adapter", () => {
   void it("parses --adapter NAME=BASE,PATH@SCALE,… with colons in names and paths, and rejects malformed flags", () => {
     assert.deepEqual(parseAdapterFlag("tuned=qwen2.5-coder:7b,C:\\loras\\a.gguf@0.5,/b.gguf"), [
       "tuned",
-      { base: "qwen2.5-coder:7b", adapters: [{ path: "C:\\loras\\a.gguf", scale: 0.5 }, { path: "/b.gguf", scale: 1 }] },
+      {
+        base: "qwen2.5-coder:7b",
+        adapters: [
+          { path: "C:\\loras\\a.gguf", scale: 0.5 },
+          { path: "/b.gguf", scale: 1 },
+        ],
+      },
     ]);
     assert.deepEqual(parseAdapterFlag("x=m,/a@b.gguf@-2e-1")[1].adapters, [{ path: "/a@b.gguf", scale: -0.2 }]);
     for (const bad of ["tuned", "=m,/a.gguf", "tuned=m", "tuned=m,@0.5"]) assert.throws(() => parseAdapterFlag(bad), /--adapter expects NAME=BASE,PATH/, bad);

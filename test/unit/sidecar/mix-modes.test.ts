@@ -21,7 +21,14 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "chorus-mix-modes-"));
   f = await startFixture({
     presets: {
-      "poe-ts-py": { strategy: "product", description: "TS × Python", models: [{ model: "ts-bigram", weight: 1 }, { model: "py-bigram", weight: 1 }] },
+      "poe-ts-py": {
+        strategy: "product",
+        description: "TS × Python",
+        models: [
+          { model: "ts-bigram", weight: 1 },
+          { model: "py-bigram", weight: 1 },
+        ],
+      },
       "ccd-ts": { strategy: "context-contrastive", model: "ts-bigram" },
     },
   });
@@ -43,13 +50,23 @@ function engineWith(sidecar: SidecarConnection, config: Partial<ChorusConfig> = 
   });
 }
 const running = (): SidecarConnection => () => ({ url: f.sidecar.url, token: f.token });
-const input = { prefix: "def total(items):\n    return ", suffix: "\n\nprint(total([]))\n", languageId: "python", filePath: "/w/a.py", atLineEnd: true, multiline: false };
+const input = {
+  prefix: "def total(items):\n    return ",
+  suffix: "\n\nprint(total([]))\n",
+  languageId: "python",
+  filePath: "/w/a.py",
+  atLineEnd: true,
+  multiline: false,
+};
 
 void describe("mixing presets as core modes", () => {
   void it("learns one mode per preset from the sidecar, once; context-contrastive serves completions only", async () => {
     const engine = engineWith(running());
     const learned = await engine.learnSidecarPresets();
-    assert.deepEqual(learned.presets.map((p) => p.id), ["chorus/poe-ts-py", "chorus/ccd-ts"]);
+    assert.deepEqual(
+      learned.presets.map((p) => p.id),
+      ["chorus/poe-ts-py", "chorus/ccd-ts"],
+    );
     assert.deepEqual(learned.added, ["mix:poe-ts-py", "mix:ccd-ts"]);
     assert.deepEqual((await engine.learnSidecarPresets()).added, []);
     assert.deepEqual(engine.modes.get("mix:poe-ts-py")!.surfaces, ["completion", "ask"]);
@@ -61,7 +78,14 @@ void describe("mixing presets as core modes", () => {
     const engine = engineWith(running());
     await engine.learnSidecarPresets();
     const out = await engine.complete(input, new AbortController().signal, "mix:poe-ts-py");
-    const api = await f.client.completions.create({ model: "chorus/poe-ts-py", prompt: input.prefix, suffix: input.suffix, max_tokens: 48, temperature: 0, stop: ["\n"] });
+    const api = await f.client.completions.create({
+      model: "chorus/poe-ts-py",
+      prompt: input.prefix,
+      suffix: input.suffix,
+      max_tokens: 48,
+      temperature: 0,
+      stop: ["\n"],
+    });
     assert.equal(out.text, api.choices[0]!.text.trimEnd());
     assert.deepEqual(out.decision.model, "chorus/poe-ts-py");
     const entries = engine.ledger.read().filter((e) => e.mode === "mix:poe-ts-py");
@@ -78,7 +102,11 @@ void describe("mixing presets as core modes", () => {
     await engine.learnSidecarPresets();
     const head = "interface User { id: string; name: string }\nconst a = 1;\n";
     const local = "function f(u: User) {\n  const x = 2;\n  const y = 3;\n  return u.na";
-    const out = await engine.complete({ ...input, prefix: head + local, suffix: "", languageId: "typescript", filePath: "a.ts", multiline: true }, new AbortController().signal, "mix:ccd-ts");
+    const out = await engine.complete(
+      { ...input, prefix: head + local, suffix: "", languageId: "typescript", filePath: "a.ts", multiline: true },
+      new AbortController().signal,
+      "mix:ccd-ts",
+    );
     const r = await fetch(`${f.sidecar.url}/v1/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${f.token}`, "content-type": "application/json" },
@@ -95,7 +123,12 @@ void describe("mixing presets as core modes", () => {
     const engine = engineWith(running());
     await engine.learnSidecarPresets();
     let streamed = "";
-    const out = await engine.ask("What does total do?", { code: "def total(items):\n    return sum(items)\n", languageId: "python", modeId: "mix:poe-ts-py" }, new AbortController().signal, (t) => (streamed += t));
+    const out = await engine.ask(
+      "What does total do?",
+      { code: "def total(items):\n    return sum(items)\n", languageId: "python", modeId: "mix:poe-ts-py" },
+      new AbortController().signal,
+      (t) => (streamed += t),
+    );
     assert.ok(out.text.length > 0);
     assert.equal(streamed, out.text);
     assert.equal(engine.ledger.read().filter((e) => e.mode === "mix:poe-ts-py" && e.surface === "ask" && e.ok).length, 1);
@@ -112,7 +145,10 @@ void describe("mixing presets as core modes", () => {
     );
     assert.ok(isAbortError(err), `an abort error, not ${String(err)}`);
     const entries = engine.ledger.read().filter((e) => e.mode === "mix:poe-ts-py");
-    assert.deepEqual(entries.map((e) => [e.ok, e.error]), [[false, "cancelled"]]);
+    assert.deepEqual(
+      entries.map((e) => [e.ok, e.error]),
+      [[false, "cancelled"]],
+    );
   });
 
   void it("the privacy rules apply: a preset on a sidecar configured as a cloud model is refused for a local-only file", async () => {
@@ -125,7 +161,10 @@ void describe("mixing presets as core modes", () => {
     await engine.learnSidecarPresets();
     await assert.rejects(engine.complete({ ...input, filePath: "/w/secret/a.py" }, new AbortController().signal, "mix:poe-ts-py"), /local|privacy|cloud/i);
     const entries = engine.ledger.read().filter((e) => e.mode === "mix:poe-ts-py");
-    assert.deepEqual(entries.map((e) => [e.ok, e.error, e.decision]), [[false, "privacy", "privacy-block"]]);
+    assert.deepEqual(
+      entries.map((e) => [e.ok, e.error, e.decision]),
+      [[false, "privacy", "privacy-block"]],
+    );
   });
 
   void it("fails clearly, and records the failure, when the sidecar stopped after its presets were learned", async () => {
@@ -135,7 +174,10 @@ void describe("mixing presets as core modes", () => {
     up = false;
     await assert.rejects(engine.complete(input, new AbortController().signal, "mix:poe-ts-py"), /sidecar is not running/);
     const entries = engine.ledger.read().filter((e) => e.mode === "mix:poe-ts-py");
-    assert.deepEqual(entries.map((e) => [e.ok, e.error]), [[false, "unreachable"]]);
+    assert.deepEqual(
+      entries.map((e) => [e.ok, e.error]),
+      [[false, "unreachable"]],
+    );
   });
 
   void it("with no sidecar running, there are no mixing modes and no error", async () => {

@@ -10,7 +10,13 @@ import { after, before, describe, it } from "node:test";
 import { makeBigramModel } from "../../../src/sidecar/testmodels/bigram";
 import { startFixture, TS_CORPUS, writeFimModel, writeTemplatedModel, type Fixture } from "./helpers";
 
-const solo = (model: string, silent: string) => ({ strategy: "product", models: [{ model, weight: 1 }, { model: silent, weight: 0 }] });
+const solo = (model: string, silent: string) => ({
+  strategy: "product",
+  models: [
+    { model, weight: 1 },
+    { model: silent, weight: 0 },
+  ],
+});
 
 let f: Fixture;
 before(async () => {
@@ -87,7 +93,10 @@ void describe("mixing presets use the prompt each lane's model expects", () => {
   });
 
   void it("a conversation goes through the lane's chat template, as for the model alone", async () => {
-    const messages = [{ role: "system", content: "be brief" }, { role: "user", content: "hi" }];
+    const messages = [
+      { role: "system", content: "be brief" },
+      { role: "user", content: "hi" },
+    ];
     const mixed = await post("chat/completions", { model: "chorus/solo-templated", messages });
     const single = await post("chat/completions", { model: "templated", messages });
     assert.equal(mixed.chorus.prompt_format, "template");

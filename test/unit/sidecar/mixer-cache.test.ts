@@ -16,12 +16,23 @@ import { loadedModelBytes, PY_CORPUS, TS_CORPUS } from "./helpers";
 let dir: string;
 let modelBytes = 0;
 const base = (): RegistryOptions => ({ folders: [dir], useOllama: false, memoryMb: 1024, threads: 1, gpu: false, maxContext: 256 });
-const product = parseMixSpec({ strategy: "product", models: [{ model: "ts", weight: 1 }, { model: "py", weight: 1 }] });
+const product = parseMixSpec({
+  strategy: "product",
+  models: [
+    { model: "ts", weight: 1 },
+    { model: "py", weight: 1 },
+  ],
+});
 const contrastive = parseMixSpec({ strategy: "contrastive", expert: "ts", amateur: "py" });
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "chorus-mixcache-"));
-  for (const [name, corpus] of [["ts", TS_CORPUS], ["py", PY_CORPUS], ["third", TS_CORPUS + PY_CORPUS]] as const) await makeBigramModel({ corpus, out: join(dir, `${name}.gguf`) });
+  for (const [name, corpus] of [
+    ["ts", TS_CORPUS],
+    ["py", PY_CORPUS],
+    ["third", TS_CORPUS + PY_CORPUS],
+  ] as const)
+    await makeBigramModel({ corpus, out: join(dir, `${name}.gguf`) });
   modelBytes = await loadedModelBytes(base(), "ts");
 });
 after(() => rmSync(dir, { recursive: true, force: true }));

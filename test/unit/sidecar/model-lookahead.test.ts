@@ -55,8 +55,15 @@ function assertSameLogprobs(a: Logprobs, b: Logprobs, what: string): void {
     const f = b[i]!;
     assert.equal(e.token, f.token, what);
     assert.ok(close(e.logprob, f.logprob), `${what}, token ${i}: logprob ${e.logprob} vs ${f.logprob}`);
-    assert.deepEqual(e.top.map((t) => t.token), f.top.map((t) => t.token), what);
-    assert.ok(e.top.every((t, k) => close(t.logprob, f.top[k]!.logprob)), `${what}, token ${i}: top logprobs`);
+    assert.deepEqual(
+      e.top.map((t) => t.token),
+      f.top.map((t) => t.token),
+      what,
+    );
+    assert.ok(
+      e.top.every((t, k) => close(t.logprob, f.top[k]!.logprob)),
+      `${what}, token ${i}: top logprobs`,
+    );
   });
 }
 
@@ -108,5 +115,8 @@ void test("on text that repeats, the bigram model's reply takes far fewer evalua
   assert.equal(ahead.text, plain.text);
   // Without lookahead: one evaluation for the prompt's uncached tail, then one per token after the first.
   assert.equal(plain.evaluations, plain.tokens);
-  assert.ok(ahead.evaluations < plain.evaluations / 2, `lookahead took ${ahead.evaluations} evaluations for ${ahead.tokens} tokens (plain: ${plain.evaluations})`);
+  assert.ok(
+    ahead.evaluations < plain.evaluations / 2,
+    `lookahead took ${ahead.evaluations} evaluations for ${ahead.tokens} tokens (plain: ${plain.evaluations})`,
+  );
 });

@@ -20,7 +20,11 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "chorus-model-readout-"));
   const lib = await import("node-llama-cpp");
   const llama = await lib.getLlama({ gpu: false, build: "never", logLevel: lib.LlamaLogLevel.error });
-  const made = await makeBigramModel({ corpus: "export function add(a: number, b: number) {\n  return a + b;\n}\n".repeat(30), out: join(dir, "wide.gguf"), vocabSize: 5000 });
+  const made = await makeBigramModel({
+    corpus: "export function add(a: number, b: number) {\n  return a + b;\n}\n".repeat(30),
+    out: join(dir, "wide.gguf"),
+    vocabSize: 5000,
+  });
   table = made.table;
   model = await LoadedModel.load(llama, "wide", made.path, { threads: 1, maxContext: 256, gpu: false });
 });

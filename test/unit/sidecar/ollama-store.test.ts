@@ -47,7 +47,10 @@ before(async () => {
     copyFileSync(lora, join(store, "blobs", `sha256-${loraDigest}`));
     const adapter = { mediaType: OLLAMA_ADAPTER_LAYER, digest: `sha256:${loraDigest}`, size: 1 };
     manifest("registry.ollama.ai", "library", "tiny-z", "latest", { schemaVersion: 2, layers: [...layers, adapter] });
-    manifest("registry.ollama.ai", "library", "tiny-lost-adapter", "latest", { schemaVersion: 2, layers: [...layers, { ...adapter, digest: `sha256:${"b".repeat(64)}` }] });
+    manifest("registry.ollama.ai", "library", "tiny-lost-adapter", "latest", {
+      schemaVersion: 2,
+      layers: [...layers, { ...adapter, digest: `sha256:${"b".repeat(64)}` }],
+    });
   });
   await f.close(); // only the generated GGUF was needed; each test starts what it uses
 });

@@ -43,7 +43,10 @@ void describe("OpenAI-compatible API over real llama.cpp", () => {
     let prev = bytesOf(prompt).at(-1)!;
     for (let i = 0; i < 12; i++) {
       const tok = expected[i]!;
-      assert.ok(Math.abs(lp.token_logprobs![i]! - f.ts.table.logProb(prev, tok)) < 2e-3, `token ${i}: ${lp.token_logprobs![i]} vs ${f.ts.table.logProb(prev, tok)}`);
+      assert.ok(
+        Math.abs(lp.token_logprobs![i]! - f.ts.table.logProb(prev, tok)) < 2e-3,
+        `token ${i}: ${lp.token_logprobs![i]} vs ${f.ts.table.logProb(prev, tok)}`,
+      );
       const top = Object.entries(lp.top_logprobs![i]!);
       assert.equal(top.length, 3);
       // The best alternative is the chosen (greedy) token, and every alternative's value is the table's.
@@ -98,19 +101,25 @@ void describe("OpenAI-compatible API over real llama.cpp", () => {
   });
 
   void it("a seed makes sampling repeatable", async () => {
-    const ask = (seed: number) => f.client.completions.create({ model: "ts-bigram", prompt: "const ", max_tokens: 24, temperature: 1, seed }).then((c) => c.choices[0]!.text);
+    const ask = (seed: number) =>
+      f.client.completions.create({ model: "ts-bigram", prompt: "const ", max_tokens: 24, temperature: 1, seed }).then((c) => c.choices[0]!.text);
     const a = await ask(7);
     assert.equal(await ask(7), a);
     const others = await Promise.all([1, 2, 3].map(ask));
-    assert.ok(others.some((t) => t !== a), "different seeds should not all give the same sample");
+    assert.ok(
+      others.some((t) => t !== a),
+      "different seeds should not all give the same sample",
+    );
   });
 
   void it("suffix without FIM tokens in the vocabulary completes the prefix, and says so", async () => {
     const body = { model: "ts-bigram", prompt: "return ", max_tokens: 8, temperature: 0 };
     const post = (b: unknown) =>
-      fetch(`${f.sidecar.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` }, body: JSON.stringify(b) }).then(
-        (r) => r.json() as Promise<{ choices: { text: string }[]; chorus: { prompt_format: string } }>,
-      );
+      fetch(`${f.sidecar.url}/v1/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` },
+        body: JSON.stringify(b),
+      }).then((r) => r.json() as Promise<{ choices: { text: string }[]; chorus: { prompt_format: string } }>);
     const plain = await post(body);
     const fim = await post({ ...body, suffix: "\n}\n" });
     assert.equal(fim.chorus.prompt_format, "prefix-only");
@@ -136,14 +145,27 @@ void describe("OpenAI-compatible API over real llama.cpp", () => {
       })(),
       (e: unknown) => e instanceof NotFoundError,
     );
-    await assert.rejects(f.client.chat.completions.create({ model: "ts-bigram", messages: [] }), (e: unknown) => e instanceof APIError && e.status === 400 && /messages/.test(e.message));
-    const r = await fetch(`${f.sidecar.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` }, body: "{not json" });
+    await assert.rejects(
+      f.client.chat.completions.create({ model: "ts-bigram", messages: [] }),
+      (e: unknown) => e instanceof APIError && e.status === 400 && /messages/.test(e.message),
+    );
+    const r = await fetch(`${f.sidecar.url}/v1/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` },
+      body: "{not json",
+    });
     assert.equal(r.status, 400);
     assert.match(((await r.json()) as { error: { message: string } }).error.message, /not valid JSON/);
     // A prompt longer than the context names the field that held it, as OpenAI does.
     const long = "x".repeat(600);
-    await assert.rejects(f.client.completions.create({ model: "ts-bigram", prompt: long, max_tokens: 2 }), (e: unknown) => e instanceof APIError && e.status === 400 && e.code === "context_length_exceeded" && e.param === "prompt");
-    await assert.rejects(f.client.chat.completions.create({ model: "ts-bigram", messages: [{ role: "user", content: long }], max_tokens: 2 }), (e: unknown) => e instanceof APIError && e.code === "context_length_exceeded" && e.param === "messages");
+    await assert.rejects(
+      f.client.completions.create({ model: "ts-bigram", prompt: long, max_tokens: 2 }),
+      (e: unknown) => e instanceof APIError && e.status === 400 && e.code === "context_length_exceeded" && e.param === "prompt",
+    );
+    await assert.rejects(
+      f.client.chat.completions.create({ model: "ts-bigram", messages: [{ role: "user", content: long }], max_tokens: 2 }),
+      (e: unknown) => e instanceof APIError && e.code === "context_length_exceeded" && e.param === "messages",
+    );
     const ok = await f.client.completions.create({ model: "ts-bigram", prompt: "x", max_tokens: 2, temperature: 0 });
     assert.equal(ok.choices[0]!.text.length, 2);
   });
@@ -153,7 +175,12 @@ void describe("OpenAI-compatible API over real llama.cpp", () => {
     const line = `${"x".repeat(38)};\n`;
     const prompt = `${line.repeat(20)}return `;
     const body = { model: "ts-bigram", prompt, max_tokens: 8, temperature: 0 };
-    const post = (b: object) => fetch(`${f.sidecar.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` }, body: JSON.stringify(b) });
+    const post = (b: object) =>
+      fetch(`${f.sidecar.url}/v1/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` },
+        body: JSON.stringify(b),
+      });
     assert.equal((await post(body)).status, 400, "without the field, a prompt that does not fit is refused");
     const r = await post({ ...body, truncate_prompt_tokens: -1 });
     assert.equal(r.status, 200);

@@ -16,7 +16,14 @@ import { bytesOf, startFixture, type Fixture } from "./helpers";
 
 const PRESETS = {
   // topK 8: decoding reads only each lane's 8 best tokens; scoring must still use the whole distribution.
-  "poe-top8": { strategy: "product", topK: 8, models: [{ model: "ts-bigram", weight: 1 }, { model: "py-bigram", weight: 0.5 }] },
+  "poe-top8": {
+    strategy: "product",
+    topK: 8,
+    models: [
+      { model: "ts-bigram", weight: 1 },
+      { model: "py-bigram", weight: 0.5 },
+    ],
+  },
 };
 
 let f: Fixture;
@@ -61,12 +68,18 @@ void describe("scoring text through the sidecar (echo + logprobs)", () => {
     // Alternatives are the table's best three at each position.
     for (let i = 1; i < tokens.length; i++) {
       const row = [...f.ts.table.row(tokens[i - 1]!)];
-      const best = row.map((v, t) => ({ v, t })).sort((a, b) => b.v - a.v || a.t - b.t).slice(0, 3);
+      const best = row
+        .map((v, t) => ({ v, t }))
+        .sort((a, b) => b.v - a.v || a.t - b.t)
+        .slice(0, 3);
       const got = Object.values(lp.top_logprobs![i]!);
       assert.equal(got.length, 3);
       best.forEach((b, k) => assert.ok(Math.abs(got[k]! - b.v) < TOL, `position ${i} alternative ${k}`));
     }
-    assert.deepEqual((c as unknown as { chorus: { scoring: Record<string, string> } }).chorus.scoring.prompt_logprobs, "exact: the whole vocabulary, temperature 1");
+    assert.deepEqual(
+      (c as unknown as { chorus: { scoring: Record<string, string> } }).chorus.scoring.prompt_logprobs,
+      "exact: the whole vocabulary, temperature 1",
+    );
   });
 
   void it("echo with a reply: the prompt's scored tokens, then the reply's, as the reply alone reports them", async () => {
@@ -129,8 +142,14 @@ void describe("scoring text through the sidecar (echo + logprobs)", () => {
     await refused(() => f.client.completions.create({ ...base, echo: true, suffix: "x", max_tokens: 0 }), /suffix/);
     await refused(() => f.client.completions.create({ ...base, echo: true, max_tokens: 0, truncate_prompt_tokens: 5 } as never), /truncate_prompt_tokens/);
     await refused(() => f.client.completions.create({ ...base, max_tokens: 0, prompt_logprobs: 2, stream: true } as never), /not streamed/);
-    await refused(() => f.client.completions.create({ ...base, max_tokens: 0, prompt_logprobs: 21 } as never), /"prompt_logprobs" must be an integer from 0 to 20/);
-    await refused(() => f.client.chat.completions.create({ model: "ts-bigram", messages: [{ role: "user", content: "hi" }], echo: true } as never), /\/v1\/completions/);
+    await refused(
+      () => f.client.completions.create({ ...base, max_tokens: 0, prompt_logprobs: 21 } as never),
+      /"prompt_logprobs" must be an integer from 0 to 20/,
+    );
+    await refused(
+      () => f.client.chat.completions.create({ model: "ts-bigram", messages: [{ role: "user", content: "hi" }], echo: true } as never),
+      /\/v1\/completions/,
+    );
     // Echo alone (no logprobs) with nothing generated still counts the prompt's tokens, for a preset too.
     const bare = await f.client.completions.create({ model: "chorus/poe-top8", prompt: "ab", echo: true, max_tokens: 0 });
     assert.equal(bare.choices[0]!.text, "ab");

@@ -14,7 +14,12 @@ after(async () => {
   await f?.close();
 });
 
-function call(path: string, headers: Record<string, string>, method = "GET", body?: string): Promise<{ status: number; json: unknown; headers: Record<string, unknown> }> {
+function call(
+  path: string,
+  headers: Record<string, string>,
+  method = "GET",
+  body?: string,
+): Promise<{ status: number; json: unknown; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: "127.0.0.1", port: f.sidecar.port, path, method, headers: { host: `127.0.0.1:${f.sidecar.port}`, ...headers } }, (res) => {
       const chunks: Buffer[] = [];
@@ -33,7 +38,12 @@ const auth = () => ({ authorization: `Bearer ${f.token}` });
 const message = (r: { json: unknown }) => (r.json as { error: { message: string; type: string } }).error;
 
 async function stillServes() {
-  const r = await call("/v1/completions", { ...auth(), "content-type": "application/json" }, "POST", JSON.stringify({ model: "ts-bigram", prompt: "a", max_tokens: 3, temperature: 0 }));
+  const r = await call(
+    "/v1/completions",
+    { ...auth(), "content-type": "application/json" },
+    "POST",
+    JSON.stringify({ model: "ts-bigram", prompt: "a", max_tokens: 3, temperature: 0 }),
+  );
   assert.equal(r.status, 200);
   assert.equal((r.json as { choices: { text: string }[] }).choices[0]!.text.length, 3);
 }

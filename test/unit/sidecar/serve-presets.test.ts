@@ -26,7 +26,13 @@ before(async () => {
     JSON.stringify({
       sidecar: {
         presets: {
-          "file-mix": { strategy: "product", models: [{ model: "ts-bigram", weight: 1 }, { model: "py-padded", weight: 1 }] },
+          "file-mix": {
+            strategy: "product",
+            models: [
+              { model: "ts-bigram", weight: 1 },
+              { model: "py-padded", weight: 1 },
+            ],
+          },
           "shared-name": { strategy: "deferral", small: "ts-bigram", large: "py-padded" },
           broken: { strategy: "contrastive", expert: "ts-bigram" },
           ghost: { strategy: "deferral", small: "ts-bigram", large: "not-served" },
@@ -46,7 +52,9 @@ interface Served {
 
 /** Start `chorus serve` and wait for the URL and token it prints (and its last line, after any warnings). */
 function serve(args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [...CLI, "-c", config, "serve", "--models", dir, "--no-ollama", "--no-gpu", "--threads", "1", "--port", "0", ...args], { cwd: ROOT });
+  const child = spawn(process.execPath, [...CLI, "-c", config, "serve", "--models", dir, "--no-ollama", "--no-gpu", "--threads", "1", "--port", "0", ...args], {
+    cwd: ROOT,
+  });
   let out = "";
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
@@ -86,7 +94,11 @@ void test("presets from the config file and from --preset are served as chorus/N
     assert.match(s.stderr(), /warning: .*chorus\.json: sidecar\.presets\.broken/, "the broken entry is reported, naming the file");
     assert.match(s.stderr(), /warning: preset chorus\/ghost uses "not-served", which this server does not serve/);
     for (const model of ["chorus/flag-mix", "chorus/file-mix"]) {
-      const res = await fetch(`${s.url}/v1/completions`, { method: "POST", headers: auth, body: JSON.stringify({ model, prompt: "export function ", max_tokens: 6, temperature: 0 }) });
+      const res = await fetch(`${s.url}/v1/completions`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ model, prompt: "export function ", max_tokens: 6, temperature: 0 }),
+      });
       const body = (await res.json()) as { choices?: { text: string }[]; error?: { message: string } };
       assert.equal(res.status, 200, `${model}: ${JSON.stringify(body)}`);
       assert.equal(typeof body.choices?.[0]?.text, "string");
@@ -98,7 +110,12 @@ void test("presets from the config file and from --preset are served as chorus/N
 });
 
 void test("a bad --preset stops chorus serve with what to fix", () => {
-  const run = (flag: string) => spawnSync(process.execPath, [...CLI, "-c", config, "serve", "--models", dir, "--no-ollama", "--port", "0", "--preset", flag], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  const run = (flag: string) =>
+    spawnSync(process.execPath, [...CLI, "-c", config, "serve", "--models", dir, "--no-ollama", "--port", "0", "--preset", flag], {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
   const noJson = run("mine={strategy: product}");
   assert.equal(noJson.status, 1);
   assert.match(noJson.stderr, /--preset mine: the mix spec is not valid JSON .*e\.g\. --preset NAME=/);

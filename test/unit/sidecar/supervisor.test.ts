@@ -85,7 +85,11 @@ void describe("sidecar supervisor", () => {
 
   void it("the sidecar exits by itself when its parent goes away (its stdin closes)", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../../../src/sidecar/main.ts")], {
-      env: { ...process.env, CHORUS_SIDECAR_TOKEN: "t".repeat(32), CHORUS_SIDECAR_CONFIG: JSON.stringify({ modelFolders: [dir], useOllamaModels: false, threads: 1, gpu: false }) },
+      env: {
+        ...process.env,
+        CHORUS_SIDECAR_TOKEN: "t".repeat(32),
+        CHORUS_SIDECAR_CONFIG: JSON.stringify({ modelFolders: [dir], useOllamaModels: false, threads: 1, gpu: false }),
+      },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let out = "";
@@ -97,13 +101,17 @@ void describe("sidecar supervisor", () => {
     assert.doesNotMatch(out, /t{32}/);
     const exited = once(child, "exit");
     child.stdin.end();
-    const [code] = (await Promise.race([exited, new Promise((_, rej) => setTimeout(() => rej(new Error("the sidecar outlived its parent's pipe")), 10_000))])) as [number];
+    const [code] = (await Promise.race([
+      exited,
+      new Promise((_, rej) => setTimeout(() => rej(new Error("the sidecar outlived its parent's pipe")), 10_000)),
+    ])) as [number];
     assert.equal(code, 0);
   });
 
   void it("kills and restarts a sidecar that stops answering /health", async () => {
     // A stand-in that reports ready and then never answers: what a wedged sidecar looks like from outside.
-    const hung = "const s = require('node:http').createServer(() => {}); s.listen(0, '127.0.0.1', () => console.log('CHORUS_SIDECAR_READY ' + JSON.stringify({ port: s.address().port })));";
+    const hung =
+      "const s = require('node:http').createServer(() => {}); s.listen(0, '127.0.0.1', () => console.log('CHORUS_SIDECAR_READY ' + JSON.stringify({ port: s.address().port })));";
     const sup = new SidecarSupervisor({ command: process.execPath, args: ["-e", hung], env: {}, healthIntervalMs: 300, backoffBaseMs: 50 });
     try {
       sup.start();

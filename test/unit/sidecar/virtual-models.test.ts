@@ -14,12 +14,24 @@ import { makeBigramModel } from "../../../src/sidecar/testmodels/bigram";
 import { startFixture, TS_CORPUS, type Fixture } from "./helpers";
 
 const PRESETS = {
-  "poe-ts-py": { strategy: "product", models: [{ model: "ts-bigram", weight: 1 }, { model: "py-bigram", weight: 1 }] },
+  "poe-ts-py": {
+    strategy: "product",
+    models: [
+      { model: "ts-bigram", weight: 1 },
+      { model: "py-bigram", weight: 1 },
+    ],
+  },
   "contrastive-ts": { description: "TS minus Python", strategy: "contrastive", expert: "ts-bigram", amateur: "py-bigram", alpha: 0.1, beta: 0.5 },
   "defer-py-ts": { strategy: "deferral", small: "py-bigram", large: "ts-bigram", tau: 0.4 },
   "ccd-ts": { strategy: "context-contrastive", model: "ts-bigram", beta: 0.5 },
   broken: { strategy: "contrastive", expert: "ts-bigram" },
-  mismatched: { strategy: "product", models: [{ model: "ts-bigram", weight: 1 }, { model: "wide-vocab", weight: 1 }] },
+  mismatched: {
+    strategy: "product",
+    models: [
+      { model: "ts-bigram", weight: 1 },
+      { model: "wide-vocab", weight: 1 },
+    ],
+  },
 };
 
 let f: Fixture;
@@ -37,7 +49,14 @@ after(async () => {
 });
 
 /** The same models loaded outside the sidecar, and the mixer run on them directly. */
-async function mixerOutput(spec: MixSpec, prompt: string, maxTokens: number, topLogprobs = 0, sampling = { temperature: 0, topP: 1, seed: 3 as number | undefined }, context?: string) {
+async function mixerOutput(
+  spec: MixSpec,
+  prompt: string,
+  maxTokens: number,
+  topLogprobs = 0,
+  sampling = { temperature: 0, topP: 1, seed: 3 as number | undefined },
+  context?: string,
+) {
   const llama = await getRuntime({ gpu: false });
   const load = async (name: string) => {
     const m = await llama.loadModel({ modelPath: join(f.dir, `${name}.gguf`), gpuLayers: 0 });
@@ -55,14 +74,18 @@ async function mixerOutput(spec: MixSpec, prompt: string, maxTokens: number, top
 void describe("virtual models (presets)", () => {
   void it("lists the presets as chorus/<name> beside the real models", async () => {
     const models = (await f.client.models.list()).data.map((m) => m.id);
-    for (const name of ["chorus/poe-ts-py", "chorus/contrastive-ts", "chorus/defer-py-ts", "ts-bigram"]) assert.ok(models.includes(name), `${name} in ${models.join(", ")}`);
+    for (const name of ["chorus/poe-ts-py", "chorus/contrastive-ts", "chorus/defer-py-ts", "ts-bigram"])
+      assert.ok(models.includes(name), `${name} in ${models.join(", ")}`);
   });
 
   void it("reports a preset that does not validate, and serves the others", async () => {
     const r = await fetch(`${f.sidecar.url}/v1/models`, { headers: { authorization: `Bearer ${f.token}` } });
     const body = (await r.json()) as { data: { id: string }[]; chorus: { problems: string[] } };
     assert.ok(!body.data.some((m) => m.id === "chorus/broken"));
-    assert.ok(body.chorus.problems.some((p) => /broken/.test(p) && /amateur/.test(p)), body.chorus.problems.join(" | "));
+    assert.ok(
+      body.chorus.problems.some((p) => /broken/.test(p) && /amateur/.test(p)),
+      body.chorus.problems.join(" | "),
+    );
   });
 
   void it("a product-of-experts preset returns exactly the mixer's text and logprobs", async () => {
@@ -71,7 +94,10 @@ void describe("virtual models (presets)", () => {
     const mixed = await mixerOutput(parseMixSpec(PRESETS["poe-ts-py"]), prompt, 20, 2);
     assert.equal(served.choices[0]!.text, mixed.text);
     assert.ok(mixed.text.length > 0);
-    assert.deepEqual(served.choices[0]!.logprobs!.token_logprobs, mixed.tokens.map((t) => t.logprob));
+    assert.deepEqual(
+      served.choices[0]!.logprobs!.token_logprobs,
+      mixed.tokens.map((t) => t.logprob),
+    );
   });
 
   void it("a preset fits a too-long completion prompt by whole lines when asked, and mixes what it kept", async () => {
@@ -79,7 +105,10 @@ void describe("virtual models (presets)", () => {
     const cursor = "return ";
     const prompt = `${line.repeat(60)}${cursor}`; // 3600 byte tokens: over any mixing context here
     const body = { model: "chorus/poe-ts-py", prompt, max_tokens: 8, temperature: 0 };
-    await assert.rejects(f.client.completions.create(body), (e: unknown) => e instanceof APIError && e.status === 400 && e.code === "context_length_exceeded" && /does not fit/.test(e.message));
+    await assert.rejects(
+      f.client.completions.create(body),
+      (e: unknown) => e instanceof APIError && e.status === 400 && e.code === "context_length_exceeded" && /does not fit/.test(e.message),
+    );
     const served = await f.client.completions.create({ ...body, truncate_prompt_tokens: -1 } as typeof body);
     const kept = served.usage!.prompt_tokens - 1 - cursor.length; // less BOS and the cursor's line
     assert.ok(kept > 0 && kept % line.length === 0, `whole lines kept: ${served.usage!.prompt_tokens} prompt tokens`);
@@ -89,7 +118,14 @@ void describe("virtual models (presets)", () => {
 
   void it("streams a sampled contrastive preset identically to the mixer with the same seed", async () => {
     const prompt = "function add(a: number, ";
-    const stream = await f.client.chat.completions.create({ model: "chorus/contrastive-ts", messages: [{ role: "user", content: prompt }], max_tokens: 16, temperature: 0.8, seed: 11, stream: true });
+    const stream = await f.client.chat.completions.create({
+      model: "chorus/contrastive-ts",
+      messages: [{ role: "user", content: prompt }],
+      max_tokens: 16,
+      temperature: 0.8,
+      seed: 11,
+      stream: true,
+    });
     let text = "";
     for await (const c of stream) text += c.choices[0]?.delta.content ?? "";
     const { description: _d, ...spec } = PRESETS["contrastive-ts"];
@@ -103,7 +139,11 @@ void describe("virtual models (presets)", () => {
   void it("request-level chorus parameters override the preset", async () => {
     const prompt = "const total = ";
     const post = async (body: unknown) => {
-      const r = await fetch(`${f.sidecar.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` }, body: JSON.stringify(body) });
+      const r = await fetch(`${f.sidecar.url}/v1/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` },
+        body: JSON.stringify(body),
+      });
       return (await r.json()) as { choices: { text: string }[]; chorus: { writers: Record<string, number> } };
     };
     const base = { model: "chorus/defer-py-ts", prompt, max_tokens: 24, temperature: 0 };
@@ -120,7 +160,11 @@ void describe("virtual models (presets)", () => {
     const context = "interface User { id: string; name: string }\n";
     const prompt = "const user: User = { na";
     const post = (body: unknown) =>
-      fetch(`${f.sidecar.url}/v1/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` }, body: JSON.stringify(body) });
+      fetch(`${f.sidecar.url}/v1/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` },
+        body: JSON.stringify(body),
+      });
     const r = await post({ model: "chorus/ccd-ts", prompt, max_tokens: 12, temperature: 0, chorus: { context } });
     assert.equal(r.status, 200);
     const served = (await r.json()) as { choices: { text: string }[] };
@@ -152,7 +196,10 @@ void describe("virtual models (presets)", () => {
   });
 
   void it("refuses an unknown preset (404) and a bad override (400), and keeps serving", async () => {
-    await assert.rejects(f.client.completions.create({ model: "chorus/nope", prompt: "a", max_tokens: 2 }), (e: unknown) => e instanceof NotFoundError && /chorus\/poe-ts-py/.test(e.message));
+    await assert.rejects(
+      f.client.completions.create({ model: "chorus/nope", prompt: "a", max_tokens: 2 }),
+      (e: unknown) => e instanceof NotFoundError && /chorus\/poe-ts-py/.test(e.message),
+    );
     const r = await fetch(`${f.sidecar.url}/v1/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${f.token}` },

@@ -26,7 +26,10 @@ void test("targets VS Code 1.100 (code-server 4.100.3) and activates implicitly"
 });
 
 void test("every command is in the Chorus category, with a title", () => {
-  assert.deepEqual(pkg.contributes.commands.filter((c) => c.category !== "Chorus" || !c.title).map((c) => c.command), []);
+  assert.deepEqual(
+    pkg.contributes.commands.filter((c) => c.category !== "Chorus" || !c.title).map((c) => c.command),
+    [],
+  );
 });
 
 void test("every keybinding has a when clause and names a contributed command", () => {
@@ -53,9 +56,24 @@ void test("walkthrough steps have media on disk and link only to contributed com
 });
 
 void test(".vscodeignore is an allowlist that ships the bundles and media", () => {
-  const lines = readFileSync(new URL(".vscodeignore", root), "utf8").split("\n").map((l) => l.trim());
-  assert.equal(lines.find((l) => l && !l.startsWith("#")), "**", "everything excluded first");
-  for (const keep of ["!package.json", "!README.md", "!LICENSE", "!media/**", "!dist/extension.js", "!dist/webview.js", "!dist/sidecar.mjs"]) {
+  const lines = readFileSync(new URL(".vscodeignore", root), "utf8")
+    .split("\n")
+    .map((l) => l.trim());
+  assert.equal(
+    lines.find((l) => l && !l.startsWith("#")),
+    "**",
+    "everything excluded first",
+  );
+  for (const keep of [
+    "!package.json",
+    "!README.md",
+    "!LICENSE",
+    "!media/**",
+    "!dist/extension.js",
+    "!dist/webview.js",
+    "!dist/sidecar.mjs",
+    "!dist/chorus-isolate.mjs",
+  ]) {
     assert.ok(lines.includes(keep), `${keep} missing`);
   }
 });

@@ -41,7 +41,10 @@ void test("merge candidates: configured folders always, served files by their pa
     ],
   );
   // No sidecar running: the configured folders and the workspace still count.
-  assert.deepEqual(mergeCandidates({ modelFolders: [join(root, "mine")], served: [], workspaceFiles: [] }).map((c) => c.path), [configured]);
+  assert.deepEqual(
+    mergeCandidates({ modelFolders: [join(root, "mine")], served: [], workspaceFiles: [] }).map((c) => c.path),
+    [configured],
+  );
 });
 
 void test("served models: file-backed ones from /v1/models, not mixing presets or adapted models; none when unreachable", async (t) => {

@@ -15,7 +15,12 @@ void test("an empty ledger says how to get data", () => {
 
 void test("cost and latency by model and by mode, bars scaled to the largest value", () => {
   const html = renderUsageHtml({
-    entries: [entry("cheap", "cascade", 0.001, 100), entry("cheap", "cascade", 0.001, 300), entry("strong", "cascade", 0.02, 900), entry("strong", "single", 0, 50, false)],
+    entries: [
+      entry("cheap", "cascade", 0.001, 100),
+      entry("cheap", "cascade", 0.001, 300),
+      entry("strong", "cascade", 0.02, 900),
+      entry("strong", "single", 0, 50, false),
+    ],
     nonce: "N0NCE",
     cspSource: "vscode-resource:",
   });
@@ -40,7 +45,11 @@ void test("the page allows no script and only nonce'd styles; names from setting
 });
 
 void test("when every call was free there is no cost chart, column or total; latency stays", () => {
-  const html = renderUsageHtml({ entries: [entry("local-a", "single", 0, 100), entry("local-b", "route", 0, 300)], nonce: "N0NCE", cspSource: "vscode-resource:" });
+  const html = renderUsageHtml({
+    entries: [entry("local-a", "single", 0, 100), entry("local-b", "route", 0, 300)],
+    nonce: "N0NCE",
+    cspSource: "vscode-resource:",
+  });
   assert.match(html, /all free \(local models\)/);
   assert.doesNotMatch(html, /Cost \(USD\)|class="bar-cost"|<th>Cost<\/th>|\$0 total/);
   assert.equal([...html.matchAll(/aria-label="Median latency"/g)].length, 2, "latency by model and by mode");

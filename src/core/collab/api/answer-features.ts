@@ -5,7 +5,32 @@
 import type { TokenLogprob } from "../../providers/types";
 import { FeatureBuilder, requestFeatures, words, type FeatureVector, type RequestFeaturesInput } from "./features";
 
-const HEDGES = ["maybe", "perhaps", "possibly", "probably", "approximately", "assume", "assuming", "unclear", "not sure", "i think", "it seems", "however", "cannot", "can't", "impossible", "unknown", "not enough information", "let's try", "alternatively", "wait", "actually", "mistake", "re-evaluate", "recheck"];
+const HEDGES = [
+  "maybe",
+  "perhaps",
+  "possibly",
+  "probably",
+  "approximately",
+  "assume",
+  "assuming",
+  "unclear",
+  "not sure",
+  "i think",
+  "it seems",
+  "however",
+  "cannot",
+  "can't",
+  "impossible",
+  "unknown",
+  "not enough information",
+  "let's try",
+  "alternatively",
+  "wait",
+  "actually",
+  "mistake",
+  "re-evaluate",
+  "recheck",
+];
 
 export interface ArithmeticCheck {
   checked: number;
@@ -14,7 +39,12 @@ export interface ArithmeticCheck {
 
 /** Evaluate a flat arithmetic expression of numbers, + - * / x × ÷ and parentheses; undefined if it is anything else. */
 export function evalArithmetic(expr: string): number | undefined {
-  const src = expr.replace(/[×x]/g, "*").replace(/÷/g, "/").replace(/,(?=\d{3})/g, "").replace(/\$/g, "").trim();
+  const src = expr
+    .replace(/[×x]/g, "*")
+    .replace(/÷/g, "/")
+    .replace(/,(?=\d{3})/g, "")
+    .replace(/\$/g, "")
+    .trim();
   if (!/^[-+*/().\d\s%]+$/.test(src) || !/\d/.test(src)) return undefined;
   let pos = 0;
   const peek = (): string => src[pos] ?? "";

@@ -82,8 +82,7 @@ export class BudgetGuard {
     const cap = this.budgetUsd();
     if (cap <= 0 || isLocal(model)) return;
     const spent = this.spentThisMonth();
-    if (spent < cap)
-      return;
+    if (spent < cap) return;
     throw new ProviderError(
       "budget",
       `Cloud budget reached: ${usd(spent)} of ${usd(cap)} spent this month, so "${model.id}" was not called. ` +

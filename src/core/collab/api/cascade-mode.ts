@@ -7,7 +7,18 @@ import type { Completion } from "../../providers/types";
 import { answerFeatures } from "./answer-features";
 import type { ApiCollab } from "./api-collab";
 import { askText, askWithFallback, completeWithFallback, completionText, supportsLogprobs, type CallPlan } from "./calls";
-import { agreementVerdict, decide, learnedVerdict, logprobVerdict, parseVerification, rulesFor, verificationPrompt, type CascadeDecision, type DeferralRuleId, type Verdict } from "./cascade";
+import {
+  agreementVerdict,
+  decide,
+  learnedVerdict,
+  logprobVerdict,
+  parseVerification,
+  rulesFor,
+  verificationPrompt,
+  type CascadeDecision,
+  type DeferralRuleId,
+  type Verdict,
+} from "./cascade";
 import type { FeatureVector } from "./features";
 import { allowedTiers, withSkips } from "./route-mode";
 import { chainFrom } from "./tiers";
@@ -18,19 +29,47 @@ interface CascadeRun {
   filePath?: string;
   languageId?: string;
   /** Calls a model with the run's context; `extra` carries per-call options (logprobs, temperature). */
-  call: (plan: CallPlan, extra: { topLogprobs?: number; temperature?: number }) => Promise<{ value: Completion; model: string; skipped: { model: string; why: string }[] }>;
+  call: (
+    plan: CallPlan,
+    extra: { topLogprobs?: number; temperature?: number },
+  ) => Promise<{ value: Completion; model: string; skipped: { model: string; why: string }[] }>;
 }
 
-async function judge(services: ModeServices, collab: ApiCollab, run: CascadeRun, cheapChain: string[], first: { value: Completion; model: string }, runId: string, signal: AbortSignal): Promise<{ decision: CascadeDecision; features: FeatureVector }> {
+async function judge(
+  services: ModeServices,
+  collab: ApiCollab,
+  run: CascadeRun,
+  cheapChain: string[],
+  first: { value: Completion; model: string },
+  runId: string,
+  signal: AbortSignal,
+): Promise<{ decision: CascadeDecision; features: FeatureVector }> {
   const { rules, note } = rulesFor(collab.options.cascadeRules[run.surface], first.value.logprobs.length > 0, first.model);
   const decision = await runRules(services, collab, run, rules, cheapChain, first.value, runId, signal);
   if (note) decision.decision.why = `${note}; ${decision.decision.why}`;
   return decision;
 }
 
-async function runRules(services: ModeServices, collab: ApiCollab, run: CascadeRun, rules: DeferralRuleId[], cheapChain: string[], first: Completion, runId: string, signal: AbortSignal): Promise<{ decision: CascadeDecision; features: FeatureVector }> {
+async function runRules(
+  services: ModeServices,
+  collab: ApiCollab,
+  run: CascadeRun,
+  rules: DeferralRuleId[],
+  cheapChain: string[],
+  first: Completion,
+  runId: string,
+  signal: AbortSignal,
+): Promise<{ decision: CascadeDecision; features: FeatureVector }> {
   const verdicts: Verdict[] = [];
-  const features = answerFeatures({ text: run.question, surface: run.surface, languageId: run.languageId, filePath: run.filePath, answer: first.text, logprobs: first.logprobs, finishReason: first.finishReason });
+  const features = answerFeatures({
+    text: run.question,
+    surface: run.surface,
+    languageId: run.languageId,
+    filePath: run.filePath,
+    answer: first.text,
+    logprobs: first.logprobs,
+    finishReason: first.finishReason,
+  });
   for (const rule of rules) {
     if (signal.aborted) break;
     if (rule === "logprob") {
@@ -40,7 +79,10 @@ async function runRules(services: ModeServices, collab: ApiCollab, run: CascadeR
       // An untrained scorer knows nothing; letting it vote would escalate half of everything at random.
       if (collab.cascadeScorer.seen > 0) verdicts.push(learnedVerdict(collab.cascadeScorer, features));
     } else if (rule === "agreement") {
-      const second = await run.call({ chain: cheapChain.slice(1).concat(cheapChain.slice(0, 1)), mode: "cascade", decision: "cascade:second-opinion", reason: "agreement check", runId }, { temperature: 0.8 });
+      const second = await run.call(
+        { chain: cheapChain.slice(1).concat(cheapChain.slice(0, 1)), mode: "cascade", decision: "cascade:second-opinion", reason: "agreement check", runId },
+        { temperature: 0.8 },
+      );
       verdicts.push(agreementVerdict(first.text, second.value.text));
     } else if (rule === "verify") {
       const verifier = cheapChain[1] ?? cheapChain[0]!;
@@ -58,13 +100,22 @@ async function runRules(services: ModeServices, collab: ApiCollab, run: CascadeR
   return { decision: decide(verdicts, collab.options.cascadeThreshold), features };
 }
 
-async function cascade(services: ModeServices, collab: ApiCollab, run: CascadeRun, signal: AbortSignal, latencyBudgetMs?: number): Promise<{ text: string; model: string; action: string; reason: string; features: FeatureVector; served: "cheap" | "strong" }> {
+async function cascade(
+  services: ModeServices,
+  collab: ApiCollab,
+  run: CascadeRun,
+  signal: AbortSignal,
+  latencyBudgetMs?: number,
+): Promise<{ text: string; model: string; action: string; reason: string; features: FeatureVector; served: "cheap" | "strong" }> {
   const started = performance.now();
   const tiers = allowedTiers(services, collab, run.filePath);
   const runId = randomUUID();
   const cheapChain = chainFrom(tiers.cheap, []);
   const wantsLogprobs = collab.options.cascadeRules[run.surface].includes("logprob") && (await supportsLogprobs(services.models, cheapChain[0]!));
-  const first = await run.call({ chain: cheapChain, mode: "cascade", decision: `cascade:cheap:${cheapChain[0]}`, reason: "the cheap model answers first", runId }, { topLogprobs: wantsLogprobs ? 0 : undefined });
+  const first = await run.call(
+    { chain: cheapChain, mode: "cascade", decision: `cascade:cheap:${cheapChain[0]}`, reason: "the cheap model answers first", runId },
+    { topLogprobs: wantsLogprobs ? 0 : undefined },
+  );
   const { decision, features } = await judge(services, collab, run, cheapChain, first, runId, signal);
   const strongChain = chainFrom(tiers.strong, []).filter((id) => id !== first.model);
   let why = withSkips(decision.why, first.skipped);
@@ -75,7 +126,14 @@ async function cascade(services: ModeServices, collab: ApiCollab, run: CascadeRu
   if (latencyBudgetMs !== undefined) {
     const elapsed = performance.now() - started;
     if (elapsed + collab.strongLatency.expectedMs > latencyBudgetMs)
-      return { text: first.value.text, model: first.model, action: "kept", reason: `${why}; but escalating would pass the ${latencyBudgetMs} ms latency budget (${elapsed.toFixed(0)} ms spent, strong model takes ~${collab.strongLatency.expectedMs.toFixed(0)} ms)`, features, served: "cheap" };
+      return {
+        text: first.value.text,
+        model: first.model,
+        action: "kept",
+        reason: `${why}; but escalating would pass the ${latencyBudgetMs} ms latency budget (${elapsed.toFixed(0)} ms spent, strong model takes ~${collab.strongLatency.expectedMs.toFixed(0)} ms)`,
+        features,
+        served: "cheap",
+      };
   }
   const t = performance.now();
   const strong = await run.call({ chain: strongChain, mode: "cascade", decision: `escalated:${strongChain[0]}`, reason: why, runId }, {});

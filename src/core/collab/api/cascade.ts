@@ -88,7 +88,11 @@ export function parseVerification(reply: Pick<Completion, "text" | "logprobs">):
 /** The learned scorer predicts that the cheap answer is not good enough; confidence is the complement. */
 export function learnedVerdict(scorer: OnlineLogistic, features: FeatureVector): Verdict {
   const needStrong = scorer.predict(features);
-  return { rule: "learned", confidence: 1 - needStrong, why: `learned scorer: ${((1 - needStrong) * 100).toFixed(0)}% likely good (from ${scorer.seen} outcomes)` };
+  return {
+    rule: "learned",
+    confidence: 1 - needStrong,
+    why: `learned scorer: ${((1 - needStrong) * 100).toFixed(0)}% likely good (from ${scorer.seen} outcomes)`,
+  };
 }
 
 export interface CascadeDecision {

@@ -70,7 +70,11 @@ export async function withFallback<T>(
   }
   const summary = skipped.map((s) => `${s.model} ${s.why}`).join("; ");
   const kind = isProviderError(last) ? last.kind : "unreachable";
-  throw new ProviderError(kind, `Every model in the fallback chain failed: ${summary}. Check that they are running, or add another to chorus.routing.fallbackChain.`, {
-    cause: last,
-  });
+  throw new ProviderError(
+    kind,
+    `Every model in the fallback chain failed: ${summary}. Check that they are running, or add another to chorus.routing.fallbackChain.`,
+    {
+      cause: last,
+    },
+  );
 }

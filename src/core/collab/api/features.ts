@@ -205,7 +205,28 @@ function paddedHash(h: number, w: string, i: number, n: number): number {
 }
 
 const WORD_RE = /[a-z][a-z0-9']*|[0-9]+(?:\.[0-9]+)?/g;
-const REASONING_WORDS = ["why", "explain", "prove", "derive", "calculate", "compute", "design", "compare", "step", "analyze", "analyse", "evaluate", "implement", "refactor", "optimize", "debug", "architecture", "tradeoff", "trade-off", "justify"];
+const REASONING_WORDS = [
+  "why",
+  "explain",
+  "prove",
+  "derive",
+  "calculate",
+  "compute",
+  "design",
+  "compare",
+  "step",
+  "analyze",
+  "analyse",
+  "evaluate",
+  "implement",
+  "refactor",
+  "optimize",
+  "debug",
+  "architecture",
+  "tradeoff",
+  "trade-off",
+  "justify",
+];
 const NEGATION_RE = /\b(NOT|EXCEPT|LEAST|FALSE|INCORRECT)\b/;
 const MATH_RE = /[=+\-*/^√∑∫≤≥<>]|\\frac|\bsqrt\b|\bmod\b|\blog\b/g;
 

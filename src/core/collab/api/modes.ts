@@ -10,7 +10,12 @@ import { noModelError, routeAsk, routeCompletion, withSkips } from "./route-mode
 import { chainFrom, modelTiers, usableModels } from "./tiers";
 
 /** The fallback order for a request: the configured chain, else cheap models first; privacy rules applied. */
-export function fallbackChain(services: ModeServices, collab: ApiCollab, filePath: string | undefined, surface: "completion" | "ask"): { chain: string[]; reason: string } {
+export function fallbackChain(
+  services: ModeServices,
+  collab: ApiCollab,
+  filePath: string | undefined,
+  surface: "completion" | "ask",
+): { chain: string[]; reason: string } {
   const allowed = allowedModels(usableModels(services.config.models), services.config.privacy, filePath);
   const configured = collab.options.fallbackChain;
   let chain: string[];

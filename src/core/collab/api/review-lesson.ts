@@ -65,7 +65,14 @@ function raisers(f: Finding, tiers: ReviewTiers): Raisers | undefined {
 /** The lesson of a finished run, or undefined when it says nothing (one tier only, stopped early, no findings decided). */
 export function reviewLesson(result: Pick<ReviewResult, "status" | "findings" | "verdict">, tiers: ReviewTiers): ReviewLesson | undefined {
   if (result.status !== "completed" && result.status !== "converged") return undefined;
-  const ids: Record<`${Raisers} ${"kept" | "dropped"}`, string[]> = { "strong kept": [], "strong dropped": [], "cheap kept": [], "cheap dropped": [], "both kept": [], "both dropped": [] };
+  const ids: Record<`${Raisers} ${"kept" | "dropped"}`, string[]> = {
+    "strong kept": [],
+    "strong dropped": [],
+    "cheap kept": [],
+    "cheap dropped": [],
+    "both kept": [],
+    "both dropped": [],
+  };
   for (const f of result.findings) {
     const by = raisers(f, tiers);
     const verdict = kept(f, result);
@@ -101,7 +108,12 @@ export function reviewRequest(req: ReviewedCode): RequestFeaturesInput {
 }
 
 /** Teach the router what a finished run says; the lesson it learned, if any. */
-export function learnFromReviewRun(collab: ApiCollab, models: ModelConfig[], req: ReviewedCode, result: Pick<ReviewResult, "status" | "findings" | "verdict">): ReviewLesson | undefined {
+export function learnFromReviewRun(
+  collab: ApiCollab,
+  models: ModelConfig[],
+  req: ReviewedCode,
+  result: Pick<ReviewResult, "status" | "findings" | "verdict">,
+): ReviewLesson | undefined {
   return teach(collab, models, req, (tiers) => reviewLesson(result, tiers));
 }
 
@@ -110,7 +122,12 @@ export function learnFromAppliedFix(collab: ApiCollab, models: ModelConfig[], re
   return teach(collab, models, req, (tiers) => appliedFixLesson(finding, tiers));
 }
 
-function teach(collab: ApiCollab, models: ModelConfig[], req: ReviewedCode, lessonOf: (tiers: ReviewTiers) => ReviewLesson | undefined): ReviewLesson | undefined {
+function teach(
+  collab: ApiCollab,
+  models: ModelConfig[],
+  req: ReviewedCode,
+  lessonOf: (tiers: ReviewTiers) => ReviewLesson | undefined,
+): ReviewLesson | undefined {
   const lesson = lessonOf(reviewTiers(models, req.participants, collab.options));
   return lesson && collab.learnFromReview(reviewRequest(req), lesson) ? lesson : undefined;
 }

@@ -15,12 +15,22 @@ export interface RouterEmbedding {
 }
 
 /** The first allowed embedding model's vector for `text`, or undefined when none is configured or it fails. */
-export async function routerEmbedding(services: ModeServices, text: string, filePath: string | undefined, signal: AbortSignal): Promise<RouterEmbedding | undefined> {
+export async function routerEmbedding(
+  services: ModeServices,
+  text: string,
+  filePath: string | undefined,
+  signal: AbortSignal,
+): Promise<RouterEmbedding | undefined> {
   const model = allowedModels(services.config.models, services.config.privacy, filePath).find((m) => m.tags?.includes("embedding"));
   if (!model) return undefined;
   const timeout = AbortSignal.timeout(ROUTER_EMBED_TIMEOUT_MS);
   try {
-    const [v] = await services.models.embed(model.id, [text], { surface: "ask", mode: "route", decision: "router-embedding", filePath }, AbortSignal.any([signal, timeout]));
+    const [v] = await services.models.embed(
+      model.id,
+      [text],
+      { surface: "ask", mode: "route", decision: "router-embedding", filePath },
+      AbortSignal.any([signal, timeout]),
+    );
     // A failed or empty embedding only loses the semantic features; routing itself must not fail over it.
     return v && v.length > 0 && v.every(Number.isFinite) ? { embedding: v, embeddingModel: model.id } : undefined;
   } catch {

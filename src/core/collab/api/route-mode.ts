@@ -67,10 +67,19 @@ export function routeCompletion(services: ModeServices, collab: ApiCollab) {
         filePath: input.filePath,
         cursor: { atLineEnd: input.atLineEnd, multiline: input.multiline, prefixChars: input.prefix.length, suffixChars: input.suffix.length },
       });
-      const r = await completeWithFallback(services.models, input, { chain: plan.chain, mode: "route", decision: `routed:${plan.chain[0]}`, reason: plan.reason }, signal);
+      const r = await completeWithFallback(
+        services.models,
+        input,
+        { chain: plan.chain, mode: "route", decision: `routed:${plan.chain[0]}`, reason: plan.reason },
+        signal,
+      );
       const served = servedTier(plan, r.model);
       const feedbackId = collab.remember({ kind: "route", features: plan.score.features, prior: plan.score.prior, served });
-      return { text: r.value.text, decision: { model: r.model, action: r.skipped.length ? "fallback" : "routed", reason: withSkips(plan.reason, r.skipped) }, feedbackId };
+      return {
+        text: r.value.text,
+        decision: { model: r.model, action: r.skipped.length ? "fallback" : "routed", reason: withSkips(plan.reason, r.skipped) },
+        feedbackId,
+      };
     },
   };
 }
@@ -81,9 +90,19 @@ export function routeAsk(services: ModeServices, collab: ApiCollab) {
       const text = askText(input);
       const semantic = await routerEmbedding(services, text, input.filePath, signal);
       const plan = planRoute(services, collab, { text, surface: "ask", languageId: input.languageId, filePath: input.filePath, ...semantic });
-      const r = await askWithFallback(services.models, input, { chain: plan.chain, mode: "route", decision: `routed:${plan.chain[0]}`, reason: plan.reason }, signal, onText);
+      const r = await askWithFallback(
+        services.models,
+        input,
+        { chain: plan.chain, mode: "route", decision: `routed:${plan.chain[0]}`, reason: plan.reason },
+        signal,
+        onText,
+      );
       const feedbackId = collab.remember({ kind: "route", features: plan.score.features, prior: plan.score.prior, served: servedTier(plan, r.model) });
-      return { text: r.value.text, decision: { model: r.model, action: r.skipped.length ? "fallback" : "routed", reason: withSkips(plan.reason, r.skipped) }, feedbackId };
+      return {
+        text: r.value.text,
+        decision: { model: r.model, action: r.skipped.length ? "fallback" : "routed", reason: withSkips(plan.reason, r.skipped) },
+        feedbackId,
+      };
     },
   };
 }

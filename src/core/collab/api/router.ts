@@ -110,7 +110,6 @@ export function describeFeature(name: string): string {
   }
 }
 
-
 /** Load a user's router from disk (see model-store.ts for what happens to a missing or corrupt file). */
 export function loadRouter(path: string, onProblem?: (msg: string) => void): RouterModel {
   return new RouterModel(loadLogistic(path, ROUTER_LEARNING, onProblem));

@@ -42,7 +42,14 @@ function mixCompletion({ models }: ModeServices, preset: SidecarPreset, mode: st
       const { prompt, context } = contrastive ? splitLocalLines(prefix) : { prompt: prefix, context: undefined };
       const suffix = contrastive ? "" : input.suffix.slice(0, MAX_SUFFIX_CHARS);
       const options = { maxTokens: input.multiline ? 128 : 48, temperature: 0, stop: input.multiline ? ["\n\n\n"] : ["\n"], context };
-      const c = await models.complete(preset.id, prompt, suffix, options, { surface: "completion", mode, decision: mode, reason, filePath: input.filePath }, signal);
+      const c = await models.complete(
+        preset.id,
+        prompt,
+        suffix,
+        options,
+        { surface: "completion", mode, decision: mode, reason, filePath: input.filePath },
+        signal,
+      );
       // Trailing blanks at the end of a one-line suggestion are never what the user wants to accept.
       const text = input.multiline ? c.text : c.text.replace(/\s+$/, "");
       return { text, decision: { model: preset.id, action: "mixed", reason } };

@@ -12,7 +12,13 @@ export interface RoundChange {
 }
 
 /** Compare the board's stances (finding|model → stance) before and after a round. */
-export function roundChange(before: Map<string, string>, after: Map<string, string>, newFindings: number, findingIds: string[], activeModels: string[]): RoundChange {
+export function roundChange(
+  before: Map<string, string>,
+  after: Map<string, string>,
+  newFindings: number,
+  findingIds: string[],
+  activeModels: string[],
+): RoundChange {
   let flipped = 0;
   for (const [k, v] of after) {
     const old = before.get(k);

@@ -41,7 +41,17 @@ export type ReviewEvent =
    */
   | { type: "model-retry"; round: number; model: string; reason: string; cause?: "unreadable" | "context" }
   /** `summary` is the model's own one-line summary when the reply was structured. */
-  | { type: "model-done"; round: number; model: string; text: string; form: ReplyForm; summary?: string; notes: string[]; costUsd: number; outputTokens: number }
+  | {
+      type: "model-done";
+      round: number;
+      model: string;
+      text: string;
+      form: ReplyForm;
+      summary?: string;
+      notes: string[];
+      costUsd: number;
+      outputTokens: number;
+    }
   | { type: "model-failed"; round: number; model: string; message: string }
   | { type: "findings-updated"; round: number; findings: Finding[] }
   | { type: "verdict"; verdict: Verdict }

@@ -183,7 +183,14 @@ export class FindingBoard {
 }
 
 function clone(f: Finding): Finding {
-  const copy: Finding = { ...f, lines: { ...f.lines }, raisedBy: [...f.raisedBy], supportedBy: [...f.supportedBy], disputedBy: [...f.disputedBy], notes: f.notes.map((n) => ({ ...n })) };
+  const copy: Finding = {
+    ...f,
+    lines: { ...f.lines },
+    raisedBy: [...f.raisedBy],
+    supportedBy: [...f.supportedBy],
+    disputedBy: [...f.disputedBy],
+    notes: f.notes.map((n) => ({ ...n })),
+  };
   if (f.fix) copy.fix = structuredClone(f.fix);
   return copy;
 }

@@ -61,7 +61,12 @@ export function anchorFix(reviewed: ReviewedText, lines: { start: number; end: n
  */
 export function anchorLines(doc: string[], start: number, end: number): FixAnchor {
   const original = doc.slice(start - 1, end);
-  return { change: { startLine: start, endLine: end, lines: [...original] }, original, before: doc.slice(Math.max(0, start - 1 - CONTEXT_LINES), start - 1), after: doc.slice(end, end + CONTEXT_LINES) };
+  return {
+    change: { startLine: start, endLine: end, lines: [...original] },
+    original,
+    before: doc.slice(Math.max(0, start - 1 - CONTEXT_LINES), start - 1),
+    after: doc.slice(end, end + CONTEXT_LINES),
+  };
 }
 
 /** `c` widened to replace every line of `lines` too (the widened lines get their own text back). */
@@ -134,7 +139,9 @@ export function locateFix(doc: string[], a: FixAnchor): LineChange {
   top.sort((x, y) => Math.abs(x.at - stated) - Math.abs(y.at - stated));
   const [first, second] = top;
   if (second && Math.abs(second.at - stated) === Math.abs(first!.at - stated))
-    throw new FixMovedError(`The code the fix replaces (${where(a)} at review time) now appears at lines ${first!.at + 1} and ${second.at + 1}, equally likely; run the review again.`);
+    throw new FixMovedError(
+      `The code the fix replaces (${where(a)} at review time) now appears at lines ${first!.at + 1} and ${second.at + 1}, equally likely; run the review again.`,
+    );
   const at = first!.at;
   return { startLine: at + 1, endLine: at + a.original.length, lines: [...a.change.lines] };
 }

@@ -19,6 +19,18 @@ export async function runMixture(s: ReviewSession, layers: number, aggregator: s
   }
   if (previous.length === 0) return { status: "failed", reason: "every proposer failed", roundsRun: layers };
   const proposals = previous.map((p) => ({ model: p.model, text: p.text }));
-  const verdict = await runVerdict(s, aggregator, layers + 1, "Aggregation", (quote) => aggregatePrompt(aggregator, s.code, s.board.snapshot(), proposals, quote), emit);
-  return { status: "completed", reason: `${layers === 1 ? "one layer" : `${layers} layers`} of proposals aggregated by ${aggregator}`, roundsRun: layers, verdict };
+  const verdict = await runVerdict(
+    s,
+    aggregator,
+    layers + 1,
+    "Aggregation",
+    (quote) => aggregatePrompt(aggregator, s.code, s.board.snapshot(), proposals, quote),
+    emit,
+  );
+  return {
+    status: "completed",
+    reason: `${layers === 1 ? "one layer" : `${layers} layers`} of proposals aggregated by ${aggregator}`,
+    roundsRun: layers,
+    verdict,
+  };
 }

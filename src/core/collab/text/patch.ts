@@ -33,7 +33,9 @@ function unfence(text: string): string {
 export function patchToChange(docLines: string[], lines: { start: number; end: number }, patch: string, firstLine = 1): LineChange {
   const last = firstLine + docLines.length - 1;
   if (lines.start < firstLine || lines.end > last || lines.start > lines.end)
-    throw new PatchError(`The finding's lines ${lines.start}–${lines.end} are outside the ${firstLine === 1 ? `file (${docLines.length} lines)` : `reviewed lines ${firstLine}–${last}`}; run the review again.`);
+    throw new PatchError(
+      `The finding's lines ${lines.start}–${lines.end} are outside the ${firstLine === 1 ? `file (${docLines.length} lines)` : `reviewed lines ${firstLine}–${last}`}; run the review again.`,
+    );
   const after = isUnifiedDiff(patch)
     ? applyUnifiedDiff(docLines, patch, firstLine)
     : [...docLines.slice(0, lines.start - firstLine), ...replacementLines(patch), ...docLines.slice(lines.end - firstLine + 1)];

@@ -48,7 +48,10 @@ export function findingsBlock(findings: Finding[]): string {
       const who = [`raised by ${f.raisedBy.join(", ")}`];
       if (f.supportedBy.length) who.push(`supported by ${f.supportedBy.join(", ")}`);
       if (f.disputedBy.length) who.push(`disputed by ${f.disputedBy.join(", ")}`);
-      const reasons = f.notes.filter((n) => n.stance === "dispute").map((n) => `\n    - ${n.model} disputes: ${n.reason}`).join("");
+      const reasons = f.notes
+        .filter((n) => n.stance === "dispute")
+        .map((n) => `\n    - ${n.model} disputes: ${n.reason}`)
+        .join("");
       return `${f.id} [${f.severity}/${f.category}] lines ${f.lines.start}-${f.lines.end}: ${f.title} — ${f.rationale} (${who.join("; ")})${reasons}`;
     })
     .join("\n");
@@ -73,7 +76,14 @@ export const QUOTE_CHARS = [4000, 1200, 300, 0] as const;
 export type QuotingPrompt = (quoteChars: number) => ChatMessage[];
 
 /** A later debate round: the code, the findings so far, and what the other reviewers said last round. */
-export function debateRoundPrompt(model: string, c: CodeUnderReview, findings: Finding[], others: { model: string; text: string }[], round: number, quoteChars: number = QUOTE_CHARS[0]): ChatMessage[] {
+export function debateRoundPrompt(
+  model: string,
+  c: CodeUnderReview,
+  findings: Finding[],
+  others: { model: string; text: string }[],
+  round: number,
+  quoteChars: number = QUOTE_CHARS[0],
+): ChatMessage[] {
   const said = others.length ? others.map((o) => `--- ${o.model} said:\n${clip(o.text, quoteChars)}`).join("\n\n") : "(the other reviewers gave no answer)";
   return [
     system(model, "one of several code reviewers in a debate."),
@@ -128,7 +138,13 @@ export function judgePrompt(model: string, c: CodeUnderReview, findings: Finding
 }
 
 /** Mixture-of-agents: the aggregator synthesises the proposers' reviews into one. */
-export function aggregatePrompt(model: string, c: CodeUnderReview, findings: Finding[], proposals: { model: string; text: string }[], quoteChars: number = QUOTE_CHARS[0]): ChatMessage[] {
+export function aggregatePrompt(
+  model: string,
+  c: CodeUnderReview,
+  findings: Finding[],
+  proposals: { model: string; text: string }[],
+  quoteChars: number = QUOTE_CHARS[0],
+): ChatMessage[] {
   const props = proposals.map((p) => `--- ${p.model}:\n${clip(p.text, quoteChars)}`).join("\n\n");
   return [
     system(model, "the aggregator of several independent code reviews."),

@@ -7,7 +7,14 @@ import { critiquePrompt, initialReviewPrompt, judgePrompt, revisePrompt } from "
 import type { ReviewSession } from "./session";
 import { runVerdict } from "./verdict";
 
-export async function runRefine(s: ReviewSession, author: string, critic: string, rounds: number, judge: string, emit: (e: ReviewEvent) => void): Promise<StrategyOutcome> {
+export async function runRefine(
+  s: ReviewSession,
+  author: string,
+  critic: string,
+  rounds: number,
+  judge: string,
+  emit: (e: ReviewEvent) => void,
+): Promise<StrategyOutcome> {
   let step = 1;
   s.startRound(step, "Draft", [author]);
   const draft = await s.askReview(author, step, initialReviewPrompt(author, s.code));

@@ -13,7 +13,12 @@ export interface RoundResult {
 }
 
 /** Runs round `round` under `title`; undefined when no model is left to ask. */
-export async function runReviewRound(s: ReviewSession, round: number, title: string, previous: readonly Reply<ReviewReply>[]): Promise<RoundResult | undefined> {
+export async function runReviewRound(
+  s: ReviewSession,
+  round: number,
+  title: string,
+  previous: readonly Reply<ReviewReply>[],
+): Promise<RoundResult | undefined> {
   const models = [...s.active];
   if (models.length === 0) return undefined;
   s.startRound(round, title, models);
@@ -21,7 +26,16 @@ export async function runReviewRound(s: ReviewSession, round: number, title: str
     models.map((m) =>
       round === 1
         ? s.askReview(m, round, initialReviewPrompt(m, s.code))
-        : s.askReview(m, round, (quote) => debateRoundPrompt(m, s.code, s.board.snapshot(), previous.filter((p) => p.model !== m), round, quote)),
+        : s.askReview(m, round, (quote) =>
+            debateRoundPrompt(
+              m,
+              s.code,
+              s.board.snapshot(),
+              previous.filter((p) => p.model !== m),
+              round,
+              quote,
+            ),
+          ),
     ),
   );
   s.checkCancelled();

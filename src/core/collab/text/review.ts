@@ -39,10 +39,13 @@ export function validateReviewRequest(models: ReviewModels, req: ReviewRequest):
   if (req.participants.length === 0) throw new ReviewInputError("No review participants: set chorus.review.participants to model ids from chorus.models.");
   if (req.mode === "debate" && new Set(req.participants).size < 2)
     throw new ReviewInputError("A debate needs at least two different models taking part: pick another (or list two in chorus.review.participants).");
-  if (new Set(req.participants).size !== req.participants.length) throw new ReviewInputError(`A model is listed twice among the participants (${req.participants.join(", ")}).`);
+  if (new Set(req.participants).size !== req.participants.length)
+    throw new ReviewInputError(`A model is listed twice among the participants (${req.participants.join(", ")}).`);
   if (req.code.trim() === "") throw new ReviewInputError("There is no code to review: the selection or file is empty.");
   if (req.code.length > MAX_CODE_CHARS)
-    throw new ReviewInputError(`The code is ${req.code.length} characters; the limit is ${MAX_CODE_CHARS}. Select a part of the file and review the selection.`);
+    throw new ReviewInputError(
+      `The code is ${req.code.length} characters; the limit is ${MAX_CODE_CHARS}. Select a part of the file and review the selection.`,
+    );
   for (const id of [...req.participants, ...(req.judge ? [req.judge] : [])]) models.get(id);
 }
 
@@ -69,7 +72,8 @@ export async function runReview(models: ReviewModels, req: ReviewRequest, onEven
     else outcome = await runMixture(s, req.rounds, judge, emit);
   } catch (e) {
     // Whatever stops the run, the panel and the CLI get a `done` with the findings gathered so far.
-    if (e instanceof CancelledError || signal?.aborted) outcome = { status: "cancelled", reason: "stopped on request; the findings so far are kept", roundsRun: s.roundsStarted };
+    if (e instanceof CancelledError || signal?.aborted)
+      outcome = { status: "cancelled", reason: "stopped on request; the findings so far are kept", roundsRun: s.roundsStarted };
     else outcome = { status: "failed", reason: `the review stopped: ${e instanceof Error ? e.message : String(e)}`, roundsRun: s.roundsStarted };
   }
   const findings = s.board.snapshot();
@@ -77,5 +81,15 @@ export async function runReview(models: ReviewModels, req: ReviewRequest, onEven
   if (outcome.status === "completed" && findings.length === 0 && s.replies.readable === 0 && s.replies.prose > 0)
     outcome = { ...outcome, reason: `${outcome.reason}, but no reply could be read as findings (the rounds show what the models wrote)` };
   emit({ type: "done", status: outcome.status, reason: outcome.reason, roundsRun: outcome.roundsRun, findings, verdict: outcome.verdict, costUsd: s.costUsd });
-  return { runId, mode: req.mode, status: outcome.status, reason: outcome.reason, roundsRun: outcome.roundsRun, findings, verdict: outcome.verdict, dropped: [...s.dropped], costUsd: s.costUsd };
+  return {
+    runId,
+    mode: req.mode,
+    status: outcome.status,
+    reason: outcome.reason,
+    roundsRun: outcome.roundsRun,
+    findings,
+    verdict: outcome.verdict,
+    dropped: [...s.dropped],
+    costUsd: s.costUsd,
+  };
 }

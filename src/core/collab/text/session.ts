@@ -98,7 +98,13 @@ export class ReviewSession {
     verdict: boolean,
   ): Promise<Reply<T> | undefined> {
     this.checkCancelled();
-    const ctx: CallContext = { surface: "review", mode: this.mode, runId: this.runId, decision: verdict ? "verdict" : `round-${round}`, filePath: this.code.file };
+    const ctx: CallContext = {
+      surface: "review",
+      mode: this.mode,
+      runId: this.runId,
+      decision: verdict ? "verdict" : `round-${round}`,
+      filePath: this.code.file,
+    };
     try {
       const { messages, reply: first } = await this.callFitting(model, round, prompt, ctx);
       let text = first.text;
@@ -147,7 +153,12 @@ export class ReviewSession {
    * fit the model's context) the first reply is kept as prose instead of the model being dropped. Cancelling still
    * ends the run.
    */
-  private async repair(model: string, round: number, messages: ChatMessage[], ctx: CallContext): Promise<(Completion & { costUsd: number }) | { failed: string }> {
+  private async repair(
+    model: string,
+    round: number,
+    messages: ChatMessage[],
+    ctx: CallContext,
+  ): Promise<(Completion & { costUsd: number }) | { failed: string }> {
     try {
       return await this.call(model, round, messages, { ...ctx, reason: "asked again: its reply could not be read as findings" });
     } catch (e) {
@@ -161,7 +172,12 @@ export class ReviewSession {
    * small local models hold 4,096 tokens; four quoted replies can be more) is asked again with shorter quotes, down
    * to none; any other error, or a prompt still too long without quotes, drops the model as before.
    */
-  private async callFitting(model: string, round: number, prompt: ReviewPrompt, ctx: CallContext): Promise<{ messages: ChatMessage[]; reply: Completion & { costUsd: number } }> {
+  private async callFitting(
+    model: string,
+    round: number,
+    prompt: ReviewPrompt,
+    ctx: CallContext,
+  ): Promise<{ messages: ChatMessage[]; reply: Completion & { costUsd: number } }> {
     if (Array.isArray(prompt)) return { messages: prompt, reply: await this.call(model, round, prompt, ctx) };
     for (let i = 0; ; i++) {
       const messages = prompt(QUOTE_CHARS[i]!);
@@ -171,7 +187,8 @@ export class ReviewSession {
         return { messages, reply: await this.call(model, round, messages, retryCtx) };
       } catch (e) {
         if (shorter === undefined || !isProviderError(e) || e.kind !== "context_too_long") throw e;
-        const how = shorter > 0 ? `the other replies quoted up to ${shorter} characters` : "the other replies left out (their findings and votes stay in the prompt)";
+        const how =
+          shorter > 0 ? `the other replies quoted up to ${shorter} characters` : "the other replies left out (their findings and votes stay in the prompt)";
         this.emit({ type: "model-retry", round, model, reason: how, cause: "context" });
       }
     }

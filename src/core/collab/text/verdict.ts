@@ -5,7 +5,14 @@ import type { ReviewEvent, Verdict } from "./events";
 import { agreement, type Finding } from "./findings";
 import type { ReviewPrompt, ReviewSession } from "./session";
 
-export async function runVerdict(session: ReviewSession, judge: string, round: number, label: string, prompt: ReviewPrompt, emit: (e: ReviewEvent) => void): Promise<Verdict> {
+export async function runVerdict(
+  session: ReviewSession,
+  judge: string,
+  round: number,
+  label: string,
+  prompt: ReviewPrompt,
+  emit: (e: ReviewEvent) => void,
+): Promise<Verdict> {
   session.startRound(round, label, [judge]);
   const reply = await session.askVerdict(judge, round, prompt);
   let verdict: Verdict;
@@ -32,7 +39,8 @@ export async function runVerdict(session: ReviewSession, judge: string, round: n
 export function countedVerdict(findings: Finding[], preface: string): Verdict {
   const decisions = findings.map((f) => {
     const a = agreement(f);
-    const decision = a.against === 0 ? ("accept" as const) : a.for > a.against ? ("accept" as const) : a.for < a.against ? ("reject" as const) : ("uncertain" as const);
+    const decision =
+      a.against === 0 ? ("accept" as const) : a.for > a.against ? ("accept" as const) : a.for < a.against ? ("reject" as const) : ("uncertain" as const);
     return { finding: f.id, decision, reason: `${a.for} for, ${a.against} against` };
   });
   const contested = findings.filter((f) => f.disputedBy.length > 0).length;

@@ -57,8 +57,7 @@ export function quantizeBF16(values: Float32Array): Uint8Array {
   for (let i = 0; i < bits.length; i++) {
     const b = bits[i]!;
     // Not NaN (exponent not all ones): round to nearest even inline; NaNs take the careful path.
-    out[i] = (b & 0x7f800000) !== 0x7f800000 ? (((b >>> 16) + (((b & 0xffff) + 0x7fff + ((b >>> 16) & 1)) >>> 16)) & 0xffff) : f32BitsToBf16Bits(b);
+    out[i] = (b & 0x7f800000) !== 0x7f800000 ? ((b >>> 16) + (((b & 0xffff) + 0x7fff + ((b >>> 16) & 1)) >>> 16)) & 0xffff : f32BitsToBf16Bits(b);
   }
   return new Uint8Array(out.buffer);
 }
-

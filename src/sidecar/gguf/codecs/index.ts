@@ -76,7 +76,9 @@ export function quantize(type: GgmlType, values: Float32Array): Uint8Array {
   if (!encode) throw new GgufError(`Chorus cannot write ${ggmlTypeName(type)} tensors; choose one of ${names(WRITABLE_TYPES)}`);
   const { blockSize } = blockLayout(type);
   if (values.length % blockSize !== 0) {
-    throw new GgufError(`${ggmlTypeName(type)} encodes whole blocks of ${blockSize} values; ${values.length} is not a multiple (the tensor's row length must be)`);
+    throw new GgufError(
+      `${ggmlTypeName(type)} encodes whole blocks of ${blockSize} values; ${values.length} is not a multiple (the tensor's row length must be)`,
+    );
   }
   return encode(values);
 }

@@ -78,7 +78,10 @@ function encodeAsymmetricBlock(k: AsymmetricK, x: Float32Array, o: number, out: 
 }
 
 const Q4_K: AsymmetricK = {
-  nmax: 15, rmin: -1, nstep: 20, blockBytes: 144,
+  nmax: 15,
+  rmin: -1,
+  nstep: 20,
+  blockBytes: 144,
   // qs[128] at byte 16: 32 bytes per pair of sub-blocks, low nibble the first, high nibble the second.
   pack: (out, p) => {
     for (let j = 0, q = p + 16; j < QK_K; j += 64, q += 32) for (let l = 0; l < 32; l++) out[q + l] = L[j + l]! | (L[j + l + 32]! << 4);
@@ -86,7 +89,10 @@ const Q4_K: AsymmetricK = {
 };
 
 const Q5_K: AsymmetricK = {
-  nmax: 31, rmin: -0.5, nstep: 15, blockBytes: 176,
+  nmax: 31,
+  rmin: -0.5,
+  nstep: 15,
+  blockBytes: 176,
   // qh[32] at byte 16 (bit 2k/2k+1 of qh[l]: fifth bit of weight l of sub-blocks 2k/2k+1), qs[128] at byte 48.
   pack: (out, p) => {
     const qh = p + 16;
@@ -145,7 +151,10 @@ function encodeQ6KBlock(x: Float32Array, o: number, out: Uint8Array, p: number):
   }
   for (let j = 0, ql = p, qh = p + 128; j < QK_K; j += 128, ql += 64, qh += 32) {
     for (let l = 0; l < 32; l++) {
-      const q1 = L[j + l]!, q2 = L[j + l + 32]!, q3 = L[j + l + 64]!, q4 = L[j + l + 96]!;
+      const q1 = L[j + l]!,
+        q2 = L[j + l + 32]!,
+        q3 = L[j + l + 64]!,
+        q4 = L[j + l + 96]!;
       out[ql + l] = (q1 & 0xf) | ((q3 & 0xf) << 4);
       out[ql + l + 32] = (q2 & 0xf) | ((q4 & 0xf) << 4);
       out[qh + l] = (q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6);

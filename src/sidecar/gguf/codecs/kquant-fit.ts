@@ -42,7 +42,13 @@ function fitKernel(): NonNullable<typeof kernel> {
   if (!kernel) {
     const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasmBase64, "base64"))).exports as unknown as FitKernel;
     const buf = exports.memory.buffer;
-    kernel = { exports, x: new Float32Array(buf, 0, 32), w: new Float32Array(buf, 128, 32), L: new Uint8Array(buf, 256, 32), min: new Float32Array(buf, 320, 1) };
+    kernel = {
+      exports,
+      x: new Float32Array(buf, 0, 32),
+      w: new Float32Array(buf, 128, 32),
+      L: new Uint8Array(buf, 256, 32),
+      min: new Float32Array(buf, 320, 1),
+    };
   }
   return kernel;
 }
@@ -54,8 +60,18 @@ function fitKernel(): NonNullable<typeof kernel> {
  * Runs in WebAssembly (kernels/kquant-fit.wat): its f32 arithmetic is the C code's, without Math.fround's round trips.
  */
 export function makeQkx2Quants(
-  n: number, nmax: number, x: Float32Array, o: number, w: Float32Array,
-  L: Uint8Array, lo: number, minOut: Float32Array, mi: number, rmin: number, rdelta: number, nstep: number,
+  n: number,
+  nmax: number,
+  x: Float32Array,
+  o: number,
+  w: Float32Array,
+  L: Uint8Array,
+  lo: number,
+  minOut: Float32Array,
+  mi: number,
+  rmin: number,
+  rdelta: number,
+  nstep: number,
 ): number {
   const k = fitKernel();
   k.x.set(x.subarray(o, o + n));

@@ -40,7 +40,10 @@ export function dequantizeQ4_K(bytes: Uint8Array, count: number): Float32Array {
     let q = p + 16;
     let y = b * QK_K;
     for (let sub = 0; sub < 8; sub += 2) {
-      const d1 = blockScale[sub]!, min1 = blockMin[sub]!, d2 = blockScale[sub + 1]!, min2 = blockMin[sub + 1]!;
+      const d1 = blockScale[sub]!,
+        min1 = blockMin[sub]!,
+        d2 = blockScale[sub + 1]!,
+        min2 = blockMin[sub + 1]!;
       // 32 bytes carry two sub-blocks: low nibbles the first, high nibbles the second.
       for (let l = 0; l < 32; l++) {
         const v = bytes[q + l]!;
@@ -64,7 +67,10 @@ export function dequantizeQ5_K(bytes: Uint8Array, count: number): Float32Array {
     let y = b * QK_K;
     // Bit (2k) of qh[l] is the fifth bit of weight l of sub-block 2k; bit (2k+1) that of sub-block 2k+1.
     for (let sub = 0, shift = 0; sub < 8; sub += 2, shift += 2) {
-      const d1 = blockScale[sub]!, min1 = blockMin[sub]!, d2 = blockScale[sub + 1]!, min2 = blockMin[sub + 1]!;
+      const d1 = blockScale[sub]!,
+        min1 = blockMin[sub]!,
+        d2 = blockScale[sub + 1]!,
+        min2 = blockMin[sub + 1]!;
       for (let l = 0; l < 32; l++) {
         const h = bytes[qh + l]! >>> shift;
         out[y + l] = d1 * ((bytes[ql + l]! & 0x0f) | ((h & 1) << 4)) - min1;

@@ -76,7 +76,9 @@ function sparsified(v: Variant, job: TensorJob, delta: Float32Array, i: number, 
     case "random":
       return randomDrop(delta, density, job.rng(i), p.bool("rescale", true), l1Of(stats, i));
     case "outliers":
-      return ranks ? keepRankBand(delta, job.offset, ranks, i, rankBand(v, p, i, rankStatsValues(ranks))) : magnitudeOutliers(delta, density, p.num("gamma", 0.01, i));
+      return ranks
+        ? keepRankBand(delta, job.offset, ranks, i, rankBand(v, p, i, rankStatsValues(ranks)))
+        : magnitudeOutliers(delta, density, p.num("gamma", 0.01, i));
     case "rank_magnitude":
       return rankMagnitudeSampling(delta, job.rowLength, density, p.num("epsilon", 0.15, i), job.rng(i), p.bool("rescale", true), l1Of(stats, i));
   }

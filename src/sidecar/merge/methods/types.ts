@@ -3,17 +3,7 @@ import type { TensorParams } from "../params";
 import type { Rng } from "../rng";
 
 export type MethodName =
-  | "linear"
-  | "task_arithmetic"
-  | "ties"
-  | "dare_ties"
-  | "dare_linear"
-  | "breadcrumbs"
-  | "breadcrumbs_ties"
-  | "della"
-  | "della_linear"
-  | "slerp"
-  | "model_stock";
+  "linear" | "task_arithmetic" | "ties" | "dare_ties" | "dare_linear" | "breadcrumbs" | "breadcrumbs_ties" | "della" | "della_linear" | "slerp" | "model_stock";
 
 export interface TensorJob {
   /** GGUF tensor name, e.g. "blk.3.attn_q.weight". */

@@ -11,11 +11,17 @@ import type { Strategy } from "./types";
 
 export function strategyFor(spec: MixSpec): Strategy {
   switch (spec.strategy) {
-    case "contrastive": return contrastiveStrategy(spec);
-    case "dexperts": return dexpertsStrategy(spec);
-    case "proxy-tuning": return proxyTuningStrategy(spec);
-    case "product": return productStrategy(spec);
-    case "context-contrastive": return contextContrastiveStrategy(spec);
-    case "deferral": return deferralStrategy(spec);
+    case "contrastive":
+      return contrastiveStrategy(spec);
+    case "dexperts":
+      return dexpertsStrategy(spec);
+    case "proxy-tuning":
+      return proxyTuningStrategy(spec);
+    case "product":
+      return productStrategy(spec);
+    case "context-contrastive":
+      return contextContrastiveStrategy(spec);
+    case "deferral":
+      return deferralStrategy(spec);
   }
 }

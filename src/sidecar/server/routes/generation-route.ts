@@ -24,7 +24,14 @@ export interface RouteShape {
   whole(r: JobResult, wantLogprobs: boolean): Record<string, unknown>;
 }
 
-export async function handleGeneration(svc: SidecarServices, req: IncomingMessage, res: ServerResponse, params: CommonParams, requested: Job, shape: RouteShape): Promise<void> {
+export async function handleGeneration(
+  svc: SidecarServices,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: CommonParams,
+  requested: Job,
+  shape: RouteShape,
+): Promise<void> {
   const job: Job = { ...requested, echo: params.echo, promptLogprobs: params.promptLogprobs };
   const abort = new AbortController();
   // "close" on the response fires when the socket goes away; a finished reply has writableFinished set.
@@ -76,7 +83,11 @@ export async function handleGeneration(svc: SidecarServices, req: IncomingMessag
     };
     const r = await runJob(svc, job, abort.signal, onPiece);
     open();
-    sse.send(envelope([{ index: 0, ...shape.final(r.finishReason), logprobs: null, finish_reason: r.finishReason }], { chorus: { prompt_format: r.format, ...r.report } }));
+    sse.send(
+      envelope([{ index: 0, ...shape.final(r.finishReason), logprobs: null, finish_reason: r.finishReason }], {
+        chorus: { prompt_format: r.format, ...r.report },
+      }),
+    );
     if (params.includeUsage) sse.send({ ...envelope([]), usage: usage(r.promptTokens, r.completionTokens) });
     sse.done();
   } catch (e) {

@@ -19,6 +19,8 @@ export function listModels(svc: SidecarServices) {
       // The file behind it (the caller holds this launch's token): what "Merge Models…" merges.
       path: m.path,
       loaded: svc.registry.loadedIds().includes(m.id),
+      // Why the file cannot be served (found when it was last tried; the file has not changed since).
+      ...(m.unusable ? { unusable: m.unusable } : {}),
       ...(m.adapters ? { base: m.base, adapters: m.adapters.map((a) => ({ path: a.path, scale: a.scale })) } : {}),
     },
   }));
@@ -29,5 +31,9 @@ export function listModels(svc: SidecarServices) {
     owned_by: "chorus",
     chorus: { kind: "virtual", strategy: p.spec.strategy, description: p.description, spec: p.spec },
   }));
-  return { object: "list", data: [...virtual, ...real], chorus: { problems: [...(svc.configProblems ?? []), ...svc.registry.problems()], compute: svc.registry.compute() ?? "starting" } };
+  return {
+    object: "list",
+    data: [...virtual, ...real],
+    chorus: { problems: [...(svc.configProblems ?? []), ...svc.registry.problems()], compute: svc.registry.compute() ?? "starting" },
+  };
 }

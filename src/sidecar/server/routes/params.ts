@@ -32,14 +32,16 @@ export function asBody(raw: unknown): Body {
 function num(b: Body, key: string, min: number, max: number, dflt: number): number {
   const v = b[key];
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) throw badRequest(`"${key}" must be a number from ${min} to ${max}, not ${quoteValue(v)}.`, key);
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max)
+    throw badRequest(`"${key}" must be a number from ${min} to ${max}, not ${quoteValue(v)}.`, key);
   return v;
 }
 
 function int(b: Body, key: string, min: number, max: number): number | undefined {
   const v = b[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw badRequest(`"${key}" must be an integer from ${min} to ${max}, not ${quoteValue(v)}.`, key);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+    throw badRequest(`"${key}" must be an integer from ${min} to ${max}, not ${quoteValue(v)}.`, key);
   return v;
 }
 
@@ -62,7 +64,8 @@ export function commonParams(b: Body, defaultMaxTokens: number, topLogprobs: num
   const stream = b.stream;
   if (stream !== undefined && stream !== null && typeof stream !== "boolean") throw badRequest('"stream" must be true or false.', "stream");
   const so = b.stream_options;
-  if (so !== undefined && so !== null && (typeof so !== "object" || Array.isArray(so))) throw badRequest('"stream_options" must be an object like {"include_usage": true}.', "stream_options");
+  if (so !== undefined && so !== null && (typeof so !== "object" || Array.isArray(so)))
+    throw badRequest('"stream_options" must be an object like {"include_usage": true}.', "stream_options");
   const chorus = b.chorus;
   if (chorus !== undefined && chorus !== null && (typeof chorus !== "object" || Array.isArray(chorus)))
     throw badRequest('"chorus" must be an object of mixing parameters, like {"beta": 1.0}.', "chorus");
@@ -125,14 +128,16 @@ function echoParam(b: Body, suffix: unknown, truncate: number | undefined): bool
 function promptLogprobsParam(b: Body, suffix: unknown, truncate: number | undefined): number | undefined {
   const n = int(b, "prompt_logprobs", 0, 20);
   if (n === undefined) return undefined;
-  if (b.stream === true) throw badRequest('"prompt_logprobs" is answered whole, not streamed (as vLLM does); drop "stream" or use "echo" with "logprobs".', "prompt_logprobs");
+  if (b.stream === true)
+    throw badRequest('"prompt_logprobs" is answered whole, not streamed (as vLLM does); drop "stream" or use "echo" with "logprobs".', "prompt_logprobs");
   promptMustBeWhole(suffix, truncate, "prompt_logprobs");
   return n;
 }
 
 /** Scoring covers the prompt as sent: one text, not cut. */
 function promptMustBeWhole(suffix: unknown, truncate: number | undefined, field: string): void {
-  if (typeof suffix === "string" && suffix !== "") throw badRequest(`"${field}" cannot be combined with "suffix": a fill-in-the-middle prompt is not one text to score.`, field);
+  if (typeof suffix === "string" && suffix !== "")
+    throw badRequest(`"${field}" cannot be combined with "suffix": a fill-in-the-middle prompt is not one text to score.`, field);
   if (truncate !== undefined) throw badRequest(`"${field}" cannot be combined with "truncate_prompt_tokens": the scored prompt must be the one sent.`, field);
 }
 
@@ -147,7 +152,8 @@ function messageText(content: unknown, i: number): string {
     return content
       .map((p: unknown, j) => {
         const part = p as { type?: unknown; text?: unknown };
-        if (part?.type !== "text" || typeof part.text !== "string") throw badRequest(`messages[${i}].content[${j}] must be a text part; this server has text models only.`, "messages");
+        if (part?.type !== "text" || typeof part.text !== "string")
+          throw badRequest(`messages[${i}].content[${j}] must be a text part; this server has text models only.`, "messages");
         return part.text;
       })
       .join("");
@@ -169,7 +175,8 @@ export function chatParams(raw: unknown): ChatParams {
   });
   const logprobs = b.logprobs;
   if (logprobs !== undefined && logprobs !== null && typeof logprobs !== "boolean") throw badRequest('"logprobs" must be true or false.', "logprobs");
-  if (b.echo !== undefined && b.echo !== null) throw badRequest('"echo" applies to /v1/completions (legacy completions), not to chat; send the text as a completion prompt to score it.', "echo");
+  if (b.echo !== undefined && b.echo !== null)
+    throw badRequest('"echo" applies to /v1/completions (legacy completions), not to chat; send the text as a completion prompt to score it.', "echo");
   const top = int(b, "top_logprobs", 0, 20);
   if (top !== undefined && logprobs !== true) throw badRequest('"top_logprobs" needs "logprobs": true.', "top_logprobs");
   return { ...commonParams(b, 512, logprobs === true ? (top ?? 0) : undefined), messages };
