@@ -160,7 +160,8 @@ export async function freePort() {
  */
 export async function startCodeServer(opts) {
   const cs = codeServer(opts.version);
-  if (!isInstalled(cs.version)) throw new Error(`code-server ${cs.version} is not installed. Run: node scripts/code-server.mjs install --version ${cs.version}`);
+  if (!isInstalled(cs.version))
+    throw new Error(`code-server ${cs.version} is not installed. Run: node scripts/code-server.mjs install --version ${cs.version}`);
   const port = opts.port ?? (await freePort());
   const state = resolve(opts.stateDir);
   const dirs = {

@@ -27,7 +27,11 @@ const stages = [
   // and password box): the full UI suite twice would add ~8 minutes to a CI run that must stay well under 30.
   ["vscode", "node", ["scripts/vscode-tests.mjs", "--no-build", `--code-server=${CURRENT_CODE_SERVER}`]],
   ["vscode-oldest", "node", ["scripts/vscode-tests.mjs", "--no-build", `--code-server=${OLDEST_CODE_SERVER}`, "--only=host"]],
-  ["vscode-oldest", "node", ["scripts/vscode-tests.mjs", "--no-build", `--code-server=${OLDEST_CODE_SERVER}`, "--only=ui", `--grep=${OLDEST_UI_SMOKE.join("|")}`]],
+  [
+    "vscode-oldest",
+    "node",
+    ["scripts/vscode-tests.mjs", "--no-build", `--code-server=${OLDEST_CODE_SERVER}`, "--only=ui", `--grep=${OLDEST_UI_SMOKE.join("|")}`],
+  ],
 ];
 
 const only = process.env.CHORUS_TEST_STAGES?.split(",");

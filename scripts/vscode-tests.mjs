@@ -184,7 +184,13 @@ async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
   // driver on, and then shows no notification toasts, which the UI tests click.
   if (vsix) installExtension(vsix, join(dir, "extensions"), join(dir, "user-data"), version);
   else linkCheckoutAsExtension(join(dir, "extensions"));
-  const server = await startCodeServer({ version, stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: testEnv(fakes) });
+  const server = await startCodeServer({
+    version,
+    stateDir: dir,
+    workspace,
+    userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) },
+    env: testEnv(fakes),
+  });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const wb = new harness.Workbench(page, { resultsDir: RESULTS_DIR, slug, fakes, userDataDir: join(dir, "user-data") });
