@@ -1,4 +1,5 @@
-// One build script, five bundles (DESIGN.md): the extension host, the review webview, the sidecar, its helper process, the CLI.
+// One build script, six bundles (DESIGN.md): the extension host, the review webview, the sidecar, its helper process, the merge's
+// encoding worker, the CLI.
 import * as esbuild from "esbuild";
 
 const production = process.argv.includes("--production");
@@ -40,6 +41,15 @@ const bundles = [
     entryPoints: ["src/sidecar/isolate/child.ts"],
     outfile: "dist/chorus-isolate.mjs",
     ...nodeEsmWithLlama,
+  },
+  // The merge's k-quant encoding worker threads (src/sidecar/merge/encode-pool.ts), loaded by whichever bundle merges.
+  {
+    ...common,
+    entryPoints: ["src/sidecar/merge/encode-worker.ts"],
+    outfile: "dist/chorus-encode-worker.js",
+    platform: "node",
+    format: "cjs",
+    target: "node20",
   },
   {
     ...common,

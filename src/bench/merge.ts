@@ -29,6 +29,11 @@ export interface MergeBenchOptions {
   repeats?: number;
   /** Merge only the large pair (skips the memory comparison with a quarter-size pair). */
   largeOnly?: boolean;
+  /**
+   * Encoding worker threads to compare (e.g. [0, 2]): on the large pair each repeat merges once with each, in
+   * alternating order, so the settings are measured under the same load (paired). Default: the merge's own default.
+   */
+  encodeThreads?: number[];
   log?: (line: string) => void;
 }
 
@@ -209,6 +214,23 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** Per setting: wall and CPU seconds, medians, and the speed-up of each repeat over the first setting's same repeat. */
+function encodeThreadFigures(runs: Map<number | undefined, { wall: number[]; cpu: number[]; peak: number }>, inputBytes: number): Record<string, unknown> {
+  const first = [...runs.values()][0]!;
+  return Object.fromEntries(
+    [...runs].map(([threads, r]) => [
+      String(threads ?? "default"),
+      {
+        merge_s: r.wall.map((x) => round(x, 2)),
+        merge_cpu_s: r.cpu.map((x) => round(x, 2)),
+        merge_mb_per_s_median: round(inputBytes / 1e6 / median(r.wall), 2),
+        paired_speedup_vs_first: r.wall.map((x, i) => round(first.wall[i]! / x, 2)),
+        peak_rss_mb: round(r.peak, 1),
+      },
+    ]),
+  );
+}
+
 export async function benchMerge(o: MergeBenchOptions): Promise<Record<string, unknown>> {
   const log = o.log ?? (() => undefined);
   const method = o.method ?? "linear";
@@ -248,10 +270,10 @@ export async function benchMerge(o: MergeBenchOptions): Promise<Record<string, u
       const plan = planFromFlags({ method, models: method === "linear" ? inputs : inputs.slice(1), base: method === "linear" ? undefined : inputs[0], dtype });
       const out = path.join(dir, `${label}-out.gguf`);
       const raw: number[] = [];
-      const merge: number[] = [];
       const rawCpu: number[] = [];
-      const mergeCpu: number[] = [];
-      let peak = 0;
+      // Per encode-thread setting ("default" when none is given): wall and CPU seconds of each repeat, peak RSS.
+      const settings = label === "large" && o.encodeThreads?.length ? o.encodeThreads : [undefined];
+      const runs = new Map(settings.map((t) => [t, { wall: [] as number[], cpu: [] as number[], peak: 0 }]));
       const runRaw = async (r: number) => {
         log(`${label}: raw read+write ${r + 1}/${repeats}…`);
         const r0 = await timed(() => rawReadWrite(inputs, out, specs));
@@ -260,25 +282,30 @@ export async function benchMerge(o: MergeBenchOptions): Promise<Record<string, u
         log(`${label}: raw read+write took ${round(r0.seconds, 2)} s`);
         await unlink(out);
       };
-      const runMergeOnce = async (r: number) => {
-        log(`${label}: ${method} merge ${r + 1}/${repeats}…`);
-        const m = await timed(() => runMerge({ plan, out }));
-        merge.push(m.seconds);
-        mergeCpu.push(m.cpuSeconds);
+      const runMergeOnce = async (r: number, encodeThreads: number | undefined) => {
+        const threads = encodeThreads === undefined ? "" : ` with ${encodeThreads} encoding threads`;
+        log(`${label}: ${method} merge${threads} ${r + 1}/${repeats}…`);
+        const m = await timed(() => runMerge({ plan, out, encodeThreads }));
+        const run = runs.get(encodeThreads)!;
+        run.wall.push(m.seconds);
+        run.cpu.push(m.cpuSeconds);
+        run.peak = Math.max(run.peak, m.peakRssMb);
         log(`${label}: merge took ${round(m.seconds, 1)} s (${round(m.cpuSeconds, 1)} CPU s), peak RSS ${round(m.peakRssMb, 1)} MB`);
-        peak = Math.max(peak, m.peakRssMb);
         await unlink(out);
       };
       // Alternating which goes first, so neither always inherits the other's after-effects (page cache, writeback).
       for (let r = 0; r < repeats; r++) {
-        if (r % 2 === 0) {
-          await runRaw(r);
-          await runMergeOnce(r);
-        } else {
-          await runMergeOnce(r);
-          await runRaw(r);
-        }
+        const order = r % 2 === 0 ? settings : [...settings].reverse();
+        if (r % 2 === 0) await runRaw(r);
+        for (const t of order) await runMergeOnce(r, t);
+        if (r % 2 === 1) await runRaw(r);
       }
+      // The figures below are the last setting's (the default run when no settings were given).
+      const last = runs.get(settings[settings.length - 1])!;
+      const merge = last.wall;
+      const mergeCpu = last.cpu;
+      const peak = Math.max(...[...runs.values()].map((x) => x.peak));
+      if (settings.length > 1) result.by_encode_threads = encodeThreadFigures(runs, inputBytes);
       for (const f of inputs) await unlink(f);
       const rawBest = Math.min(...raw);
       const mergeBest = Math.min(...merge);

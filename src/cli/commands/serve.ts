@@ -89,7 +89,10 @@ export function register(program: Command): void {
         log: (m) => console.error(m),
       });
       for (const p of sidecar.problems()) console.error(`warning: ${p}`);
-      const models = sidecar.registry.list().map((m) => m.id);
+      // Header-checked: a file llama.cpp would refuse is named here with the reason, before anything requests it.
+      const listed = await sidecar.registry.listChecked();
+      for (const m of listed) if (m.unusable) console.error(`warning: model ${m.id} cannot be used: ${m.unusable}`);
+      const models = listed.map((m) => m.id);
       console.log(`Chorus sidecar listening on ${sidecar.url}`);
       console.log(`OpenAI base URL: ${sidecar.url}/v1`);
       console.log(`Token: ${token}`);

@@ -2,6 +2,7 @@
 // models — a missing feed_forward_length or head_count, an odd RoPE dimension — so the sidecar must refuse them
 // with a message instead. The structural checks (magic, version, counts, types, alignment, tensor bounds) happen in
 // the header parser; this adds what the architecture needs.
+import { missingArchitectureKeys } from "./arch-keys";
 import { getArray, getNumber, getString } from "./metadata";
 import { GgufReader } from "./reader";
 import { checkLlamaTensors } from "./validate-tensors";
@@ -50,6 +51,7 @@ function checkHyperparameters(m: GgufMetadata, problems: string[]): LlamaHyperpa
     return v;
   };
   need("context_length");
+  problems.push(...missingArchitectureKeys(m, arch));
   const nEmbd = need("embedding_length");
   const nLayer = need("block_count");
   if (nEmbd === undefined || nLayer === undefined || NO_ATTENTION.has(arch)) return undefined;

@@ -18,6 +18,7 @@ import type { MergePlan } from "./plan";
 import { planInputs } from "./plan";
 import { removeStaleTempFiles } from "./stale-temp-files";
 import { TensorMerger } from "./tensor-merger";
+import { defaultEncodeThreads, EncodePool, worthAWorker } from "./encode-pool";
 import { verifyMergedFile } from "./verify-output";
 
 export interface MergeProgress {
@@ -42,6 +43,8 @@ export interface RunMergeOptions {
    * replace it; every real merge keeps the default.
    */
   verifyOutput?: (tmp: string) => Promise<void>;
+  /** Worker threads that encode k-quant chunks (default one per core; 0 encodes on the calling thread). */
+  encodeThreads?: number;
 }
 
 export interface MergeResult {
@@ -127,7 +130,8 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
     const arch = getString(ref.metadata, "general.architecture") ?? "";
     const valuesTotal = layouts.reduce((s, t) => s + t.rowCount * t.rowLength, 0);
     const progress = { valuesDone: 0, tensorsDone: 0 };
-    const merger = new TensorMerger(plan, method, baseReader, modelReaders, blocks, arch, o.chunkValues ?? 1 << 20, o.signal);
+    const pool = specs.some((t) => worthAWorker(t.type)) ? EncodePool.create(o.encodeThreads ?? defaultEncodeThreads()) : undefined;
+    const merger = new TensorMerger(plan, method, baseReader, modelReaders, blocks, arch, o.chunkValues ?? 1 << 20, o.signal, pool);
     let result: WriteGgufResult;
     try {
       result = await writeGguf({
@@ -146,7 +150,7 @@ export async function runMerge(o: RunMergeOptions): Promise<MergeResult> {
         verify: o.verifyOutput ?? ((tmp) => verifyMergedFile(tmp)),
       });
     } finally {
-      await merger.close();
+      await Promise.all([merger.close(), pool?.close()]);
     }
     return { path: result.path, bytes: result.bytes, tensors: specs.length, seconds: (performance.now() - started) / 1000, notes };
   } finally {

@@ -3,11 +3,14 @@
 // read, being merged) while the writer writes the oldest, so reading (on libuv's threads), merging and writing
 // overlap. The fused F16 path reads straight into the WebAssembly kernel's memory and the writer writes straight
 // from it, through a ring of slots: one per chunk in flight plus the one being written; the kernel runs on a
-// worker thread (F16SumWorker), so the main thread keeps issuing reads and writes while it sums.
+// worker thread (F16SumWorker), so the main thread keeps issuing reads and writes while it sums. Chunks written
+// as k-quants are encoded on a pool of worker threads (EncodePool), as many chunks in flight as workers plus one;
+// the writer still takes them in order, since it awaits the oldest chunk first.
 import { GgufReader } from "../gguf/reader";
 import { GgmlType } from "../gguf/types";
 import type { GgufTensorSpec } from "../gguf/writer";
 import { encodeTensor } from "./f16-encode";
+import { worthAWorker, type EncodePool } from "./encode-pool";
 import { F16SumWorker } from "./f16-sum-worker";
 import { F16SumArena } from "./f16-weighted-sum";
 import { readInputRows, type TensorLayout } from "./merge-layout";
@@ -46,6 +49,7 @@ export class TensorMerger {
     private readonly arch: string,
     private readonly chunkValues: number,
     private readonly signal: AbortSignal | undefined,
+    private readonly pool?: EncodePool,
   ) {
     this.inputs = base ? [base, ...models] : models;
   }
@@ -63,7 +67,8 @@ export class TensorMerger {
     const { rowLength } = layout;
     const rowCount = part.rows;
     const streaming = this.method.streaming;
-    const rowsPerChunk = this.method.chunkable || streaming ? Math.max(1, Math.floor(this.chunkValues / rowLength)) : rowCount;
+    const chunked = this.method.chunkable || streaming;
+    let rowsPerChunk = chunked ? Math.max(1, Math.floor(this.chunkValues / rowLength)) : rowCount;
     const params = new TensorParams(
       this.plan.parameters,
       this.plan.models.map((m) => m.parameters),
@@ -75,6 +80,12 @@ export class TensorMerger {
       layout.storedOffset === 0 &&
       spec.type === GgmlType.F16 &&
       layout.inputs.every((input) => input.info.type === GgmlType.F16 && !input.fallback);
+    const pooled = !fused && this.pool !== undefined && worthAWorker(spec.type);
+    // Enough chunks in flight to keep every worker busy while the writer writes the oldest.
+    const depth = pooled ? Math.max(DEPTH, this.pool!.size + 1) : DEPTH;
+    // A tensor smaller than workers × chunk is cut finer so that every worker gets a share (chunking does not change
+    // what an element-wise method computes: each value's position and draws count from the start of the part).
+    if (pooled && chunked) rowsPerChunk = Math.min(rowsPerChunk, Math.max(1, Math.ceil(rowCount / this.pool!.size)));
     const readRows = (rowStart: number) =>
       Promise.all(layout.inputs.map((input) => readInputRows(input, rowLength, part.first + rowStart, Math.min(rowsPerChunk, rowCount - rowStart))));
     // Statistics first (passes over the chunks) when the method needs whole-tensor figures and the tensor is
@@ -97,8 +108,8 @@ export class TensorMerger {
       await new Promise((resolve) => setImmediate(resolve));
       this.signal?.throwIfAborted();
       const job = this.job(part.name, layout, rowStart, params, values);
-      const merged = stats && streaming ? streaming.mergeWithStats(job, stats) : this.method.merge(job);
-      return encodeTensor(spec.type, addOffset(merged, layout.storedOffset));
+      const merged = addOffset(stats && streaming ? streaming.mergeWithStats(job, stats) : this.method.merge(job), layout.storedOffset);
+      return pooled ? this.pool!.encode(spec.type, merged) : encodeTensor(spec.type, merged);
     };
     if (fused) {
       // Resized only here, between tensors, when no chunk of the arena is in use.
@@ -117,7 +128,7 @@ export class TensorMerger {
       inFlight.push(p);
       nextRow += rowsPerChunk;
     };
-    while (inFlight.length < DEPTH && nextRow < rowCount) launch();
+    while (inFlight.length < depth && nextRow < rowCount) launch();
     for (let rowStart = 0; rowStart < rowCount; rowStart += rowsPerChunk) {
       const out = await inFlight.shift()!;
       if (nextRow < rowCount) launch();

@@ -17,6 +17,7 @@ import { LoadedModel } from "./loaded-model";
 import { getRuntime } from "./llama-runtime";
 import { findOllamaModels, ollamaStoreDir } from "./ollama-store";
 import { cachedValidator, validateGgufHeader, type GgufValidator } from "./validate";
+import { HeaderChecks, stampOf } from "./header-checks";
 import { oneLine } from "../isolate/one-line";
 
 export interface RegistryOptions {
@@ -69,9 +70,11 @@ export class ModelRegistry {
   private readonly probe: ModelProbe;
   /** Files refused since they last changed: path → "size:mtime" and the reason. */
   private readonly refused = new Map<string, { stamp: string; reason: string }>();
+  private readonly headerChecks: HeaderChecks;
 
   constructor(private readonly opts: RegistryOptions) {
     this.validate = cachedValidator(opts.validate ?? validateGgufHeader);
+    this.headerChecks = new HeaderChecks(this.validate, (path, reason) => this.remember(path, reason));
     this.probe =
       opts.probe ?? new ModelProbe({ gpu: opts.gpu, cacheFile: opts.cacheDir ? join(opts.cacheDir, "probed-models.json") : undefined, log: opts.log });
   }
@@ -112,6 +115,16 @@ export class ModelRegistry {
       const unusable = this.refusal(e.path);
       return unusable ? { ...e, unusable } : e;
     });
+  }
+
+  /**
+   * list(), after checking each file's header (once per change, waiting a bounded time): a file llama.cpp would
+   * refuse is listed with the reason before any request tries it. What the header cannot show (a file that passes
+   * every check but makes llama.cpp abort) is found by the load probe at first use, and listed from then on.
+   */
+  async listChecked(): Promise<ModelEntry[]> {
+    await this.headerChecks.settle(this.list().map((e) => e.path));
+    return this.list();
   }
 
   /** Folders that are missing, manifests that cannot be used: shown to the user, never fatal. */
@@ -345,15 +358,6 @@ function fileSize(path: string): number {
     return statSync(path).size;
   } catch {
     return 0; // reported when the model is loaded, with the reason
-  }
-}
-
-function stampOf(path: string): string | undefined {
-  try {
-    const st = statSync(path);
-    return `${st.size}:${st.mtimeMs}`;
-  } catch {
-    return undefined;
   }
 }
 

@@ -76,7 +76,7 @@ async function handle(svc: SidecarServices, req: IncomingMessage, res: ServerRes
   const route = `${req.method} ${path?.replace(/\/+$/, "")}`;
   switch (route) {
     case "GET /v1/models":
-      return sendJson(res, 200, listModels(svc));
+      return sendJson(res, 200, await listModels(svc));
     case "POST /v1/completions": {
       const p = completionParams(await readJsonBody(req));
       const job = {
@@ -95,7 +95,7 @@ async function handle(svc: SidecarServices, req: IncomingMessage, res: ServerRes
     default:
       if (path?.startsWith("/v1/models/") && req.method === "GET") {
         const id = decodeModelId(path.slice("/v1/models/".length));
-        const m = listModels(svc).data.find((x) => x.id === id);
+        const m = (await listModels(svc)).data.find((x) => x.id === id);
         if (!m) throw new ApiError(404, "not_found_error", `The model ${quoteText(id)} does not exist.`, "model_not_found");
         return sendJson(res, 200, m);
       }

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { presetsFromFlags } from "../../../src/sidecar/presets";
+import { writeGemma3Export } from "../../../src/sidecar/testmodels/ollama-gemma3";
 import { makeBigramModel } from "../../../src/sidecar/testmodels/bigram";
 import { PY_CORPUS, TS_CORPUS } from "./helpers";
 
@@ -20,6 +21,8 @@ before(async () => {
   await makeBigramModel({ corpus: TS_CORPUS, out: join(dir, "ts-bigram.gguf") });
   // The same byte tokenizer padded to 300 ids (as converters pad to the embedding size): it mixes with ts-bigram.
   await makeBigramModel({ corpus: PY_CORPUS, out: join(dir, "py-padded.gguf"), vocabSize: 300 });
+  // A file llama.cpp refuses (Ollama's gemma3 export lacks a key its loader requires): named at start, with why.
+  await writeGemma3Export(join(dir, "ts-bigram.gguf"), join(dir, "gemma3-export.gguf"));
   config = join(dir, "chorus.json");
   writeFileSync(
     config,
@@ -93,6 +96,7 @@ void test("presets from the config file and from --preset are served as chorus/N
     assert.match(JSON.stringify(models.data.find((m) => m.id === "chorus/shared-name")), /Product of experts/);
     assert.match(s.stderr(), /warning: .*chorus\.json: sidecar\.presets\.broken/, "the broken entry is reported, naming the file");
     assert.match(s.stderr(), /warning: preset chorus\/ghost uses "not-served", which this server does not serve/);
+    assert.match(s.stderr(), /warning: model gemma3-export cannot be used: .*gemma3\.attention\.layer_norm_rms_epsilon is missing/);
     for (const model of ["chorus/flag-mix", "chorus/file-mix"]) {
       const res = await fetch(`${s.url}/v1/completions`, {
         method: "POST",

@@ -73,6 +73,7 @@ void test(".vscodeignore is an allowlist that ships the bundles and media", () =
     "!dist/webview.js",
     "!dist/sidecar.mjs",
     "!dist/chorus-isolate.mjs",
+    "!dist/chorus-encode-worker.js",
   ]) {
     assert.ok(lines.includes(keep), `${keep} missing`);
   }

@@ -5,9 +5,9 @@
 import type { SidecarServices } from "../generation-service";
 import { VIRTUAL_PREFIX } from "../../presets";
 
-export function listModels(svc: SidecarServices) {
+export async function listModels(svc: SidecarServices) {
   const created = Math.floor(Date.now() / 1000);
-  const real = svc.registry.list().map((m) => ({
+  const real = (await svc.registry.listChecked()).map((m) => ({
     id: m.id,
     object: "model",
     created,
@@ -19,7 +19,8 @@ export function listModels(svc: SidecarServices) {
       // The file behind it (the caller holds this launch's token): what "Merge Models…" merges.
       path: m.path,
       loaded: svc.registry.loadedIds().includes(m.id),
-      // Why the file cannot be served (found when it was last tried; the file has not changed since).
+      // Why the file cannot be served: its header shows llama.cpp would refuse it (checked at listing), or it was
+      // tried and failed to load; either way the file has not changed since.
       ...(m.unusable ? { unusable: m.unusable } : {}),
       ...(m.adapters ? { base: m.base, adapters: m.adapters.map((a) => ({ path: a.path, scale: a.scale })) } : {}),
     },
