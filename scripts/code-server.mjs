@@ -1,32 +1,68 @@
-// code-server 4.100.3 (VS Code 1.100.3), installed into ./.cache/code-server and started as an isolated instance.
-// Used by the real-VS-Code tests (scripts/vscode-tests.mjs) and `npm start`. Facts behind every step:
-// /work/shared/notes/vscode-e2e.md (4.100.3 is the last release whose engines accept Node 20; its ripgrep
-// dependency downloads from GitHub unless its cache is seeded; a global install breaks under npm 11).
+// code-server, installed into ./.cache and started as an isolated instance; the version is a parameter, so the
+// tests run in the oldest VS Code Chorus supports (code-server 4.100.3 = VS Code 1.100.3, the `engines.vscode`
+// floor) and in a current one (4.139.1 = VS Code 1.139.1) through the same code. Used by the real-VS-Code tests
+// (scripts/vscode-tests.mjs) and `npm start`. Facts behind every step: /work/shared/notes/vscode-e2e.md (4.100.3 is
+// the last release whose engines accept Node 20; its ripgrep dependency downloads from GitHub unless its cache is
+// seeded; a global install breaks under npm 11). Newer releases need a newer Node: see scripts/node-runtime.mjs.
 //
-//   node scripts/code-server.mjs install     install (skipped when already installed)
-//   node scripts/code-server.mjs path        print the code-server executable
+//   node scripts/code-server.mjs install [--version V]    install (skipped when already installed)
+//   node scripts/code-server.mjs path [--version V]       print the code-server executable
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installNodeRuntime, nodeRuntime } from "./node-runtime.mjs";
 
-export const CODE_SERVER_VERSION = "4.100.3";
-const RIPGREP_PKG_VERSION = "1.15.11";
-const RIPGREP_TARBALL = "ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz";
+/**
+ * The code-server releases the project knows how to install. `node`: the Node it must run under when the machine's
+ * Node 20 is too old (code-server's postinstall refuses any other major: its postinstall.sh checks the node version
+ * in npm's user agent); `ripgrep`: the @vscode/ripgrep whose postinstall downloads `rg` from GitHub unless seeded
+ * (4.139.1 ships @vscode/ripgrep-universal, which carries its binaries and has no install script).
+ */
+export const CODE_SERVER_RELEASES = {
+  "4.100.3": { vscode: "1.100.3", ripgrep: { pkg: "1.15.11", tarball: "ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz" } },
+  "4.139.1": { vscode: "1.139.1", node: "24.22.3" },
+};
+/** The oldest VS Code Chorus supports (package.json engines.vscode): the default for every script. */
+export const OLDEST_CODE_SERVER = "4.100.3";
+/** A current VS Code, as users run it. */
+export const CURRENT_CODE_SERVER = "4.139.1";
+export const CODE_SERVER_VERSION = OLDEST_CODE_SERVER;
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const INSTALL_DIR = join(ROOT, ".cache", "code-server");
-const BIN = join(INSTALL_DIR, "node_modules", ".bin", "code-server");
-const STAMP = join(INSTALL_DIR, `installed-${CODE_SERVER_VERSION}`);
+const CACHE = join(ROOT, ".cache");
+/** Where the default (oldest) release is installed; other releases go to .cache/code-server-<version>. */
+export const INSTALL_DIR = join(CACHE, "code-server");
 
-export function codeServerBin() {
-  return BIN;
+/** Everything about one code-server release on this machine: where it lives and how to run it. */
+export function codeServer(version = CODE_SERVER_VERSION) {
+  const release = CODE_SERVER_RELEASES[version];
+  if (!release) throw new Error(`Unknown code-server version ${version}. Known: ${Object.keys(CODE_SERVER_RELEASES).join(", ")}.`);
+  const installDir = version === OLDEST_CODE_SERVER ? INSTALL_DIR : join(CACHE, `code-server-${version}`);
+  const node = release.node ? nodeRuntime(CACHE, release.node) : undefined;
+  return {
+    version,
+    release,
+    installDir,
+    bin: join(installDir, "node_modules", ".bin", "code-server"),
+    stamp: join(installDir, `installed-${version}`),
+    node,
+    // code-server's bin starts with `#!/usr/bin/env node` and forks its extension host with its own Node, so
+    // putting the pinned Node first on PATH runs the whole server on it; npm_config_nodedir points node-gyp at
+    // that Node's headers (no download from nodejs.org) when the install builds native modules for it.
+    env: node ? { PATH: `${node.binDir}${delimiter}${process.env.PATH ?? ""}`, npm_config_nodedir: node.dir } : {},
+  };
 }
 
-export function isInstalled() {
-  return existsSync(STAMP) && existsSync(BIN);
+export function codeServerBin(version) {
+  return codeServer(version).bin;
+}
+
+export function isInstalled(version) {
+  const cs = codeServer(version);
+  return existsSync(cs.stamp) && existsSync(cs.bin) && (!cs.node || existsSync(cs.node.stamp));
 }
 
 /** The one line that installs what building code-server needs (Debian/Ubuntu package names). */
@@ -41,8 +77,8 @@ function onPath(cmd) {
  * builds node-pty, kerberos, …) and the Kerberos headers (kerberos' binding). Checked up front, before the build and
  * the minute-long npm install, so a fresh machine hears in one line what to install instead of failing half way.
  */
-export function checkBuildTools() {
-  if (isInstalled()) return;
+export function checkBuildTools(version) {
+  if (isInstalled(version)) return;
   const missing = [
     ["rg", "ripgrep"],
     ["make", "build-essential"],
@@ -55,40 +91,45 @@ export function checkBuildTools() {
   throw new Error(`building code-server (once) needs ${packages}, which this machine lacks. Install them with:\n\n    ${BUILD_TOOLS_APT}\n`);
 }
 
-/** Install code-server locally (not -g) unless the cache already holds this version. */
-export function installCodeServer({ log = console.log } = {}) {
-  if (isInstalled()) return BIN;
-  checkBuildTools();
-  const rg = onPath("rg");
-  mkdirSync(INSTALL_DIR, { recursive: true });
-  writeFileSync(join(INSTALL_DIR, "package.json"), JSON.stringify({ name: "chorus-code-server", private: true }, null, 2));
-
-  // Seed @vscode/ripgrep's download cache with Debian's rg so its postinstall never reaches GitHub.
-  const tmp = mkdtempSync(join(tmpdir(), "chorus-cs-install-"));
-  const cache = join(tmp, `vscode-ripgrep-cache-${RIPGREP_PKG_VERSION}`);
-  const stage = join(tmp, "rg-stage");
-  mkdirSync(cache, { recursive: true });
-  mkdirSync(stage);
-  copyFileSync(rg, join(stage, "rg"));
-  const tar = spawnSync("tar", ["-czf", join(cache, RIPGREP_TARBALL), "-C", stage, "rg"], { stdio: "inherit" });
-  if (tar.status !== 0) throw new Error("Could not build the ripgrep tarball for code-server's install.");
-
-  log(`Installing code-server ${CODE_SERVER_VERSION} into ${INSTALL_DIR} (about a minute; needs build-essential, python3, libkrb5-dev)…`);
+/** Install code-server `version` locally (not -g) unless the cache already holds it. */
+export function installCodeServer({ version = CODE_SERVER_VERSION, log = console.log } = {}) {
+  const cs = codeServer(version);
+  if (isInstalled(version)) return cs.bin;
+  checkBuildTools(version);
   const started = Date.now();
-  const r = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--unsafe-perm", `code-server@${CODE_SERVER_VERSION}`], {
-    cwd: INSTALL_DIR,
+  if (cs.node) installNodeRuntime(CACHE, cs.node.version, { log });
+  mkdirSync(cs.installDir, { recursive: true });
+  writeFileSync(join(cs.installDir, "package.json"), JSON.stringify({ name: "chorus-code-server", private: true }, null, 2));
+  const tmp = mkdtempSync(join(tmpdir(), "chorus-cs-install-"));
+  if (cs.release.ripgrep) seedRipgrepCache(tmp, cs.release.ripgrep);
+
+  log(`Installing code-server ${version} into ${cs.installDir} (a minute or more; needs build-essential, python3, libkrb5-dev)…`);
+  const r = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--unsafe-perm", `code-server@${version}`], {
+    cwd: cs.installDir,
     stdio: "inherit",
     // npm_config_yes: node-pty's build runs `npx node-gyp`, which would otherwise prompt and hang.
     // npm ≥ 11.10 skips dependency install scripts unless approved; code-server's postinstall runs a nested
     // `npm install` in lib/vscode whose native modules (node-pty, kerberos, @parcel/watcher, …) all must build,
     // so this one pinned install allows them all (older npm ignores the unknown setting).
-    env: { ...process.env, TMPDIR: tmp, npm_config_yes: "true", npm_config_dangerously_allow_all_scripts: "true" },
+    env: { ...process.env, ...cs.env, TMPDIR: tmp, npm_config_yes: "true", npm_config_dangerously_allow_all_scripts: "true" },
   });
   rmSync(tmp, { recursive: true, force: true });
-  if (r.status !== 0) throw new Error(`npm install code-server@${CODE_SERVER_VERSION} failed (exit ${r.status}). See the npm output above.`);
-  writeFileSync(STAMP, new Date().toISOString() + "\n");
-  log(`code-server installed in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
-  return BIN;
+  if (r.status !== 0) throw new Error(`npm install code-server@${version} failed (exit ${r.status}). See the npm output above.`);
+  writeFileSync(cs.stamp, new Date().toISOString() + "\n");
+  log(`code-server ${version} installed in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+  return cs.bin;
+}
+
+/** Seed @vscode/ripgrep's download cache (under TMPDIR) with Debian's rg so its postinstall never reaches GitHub. */
+function seedRipgrepCache(tmp, ripgrep) {
+  const rg = onPath("rg");
+  const cache = join(tmp, `vscode-ripgrep-cache-${ripgrep.pkg}`);
+  const stage = join(tmp, "rg-stage");
+  mkdirSync(cache, { recursive: true });
+  mkdirSync(stage);
+  copyFileSync(rg, join(stage, "rg"));
+  const tar = spawnSync("tar", ["-czf", join(cache, ripgrep.tarball), "-C", stage, "rg"], { stdio: "inherit" });
+  if (tar.status !== 0) throw new Error("Could not build the ripgrep tarball for code-server's install.");
 }
 
 /** The user's settings.json, or {} when absent or not plain JSON (VS Code allows comments; then the demo's win). */
@@ -115,10 +156,12 @@ export async function freePort() {
 /**
  * Start an isolated code-server: its own XDG dirs, user-data and extensions dirs, config with auth none on
  * 127.0.0.1, a dead extension gallery. Resolves once /healthz answers.
- * @param {{ stateDir: string, workspace?: string, userSettings?: object, keepSettings?: boolean, env?: Record<string,string>, port?: number, log?: (s: string) => void }} opts
+ * @param {{ version?: string, stateDir: string, workspace?: string, userSettings?: object, keepSettings?: boolean, env?: Record<string,string>, port?: number, log?: (s: string) => void }} opts
  */
 export async function startCodeServer(opts) {
-  if (!isInstalled()) throw new Error("code-server is not installed. Run: node scripts/code-server.mjs install");
+  const cs = codeServer(opts.version);
+  if (!isInstalled(cs.version))
+    throw new Error(`code-server ${cs.version} is not installed. Run: node scripts/code-server.mjs install --version ${cs.version}`);
   const port = opts.port ?? (await freePort());
   const state = resolve(opts.stateDir);
   const dirs = {
@@ -162,9 +205,10 @@ export async function startCodeServer(opts) {
     // Nothing outside is reachable here: make the marketplace lookup fail at once instead of timing out.
     EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: `http://127.0.0.1:${deadPort}/gallery`, itemUrl: `http://127.0.0.1:${deadPort}/item` }),
     ...opts.env,
+    ...cs.env,
   };
   // setsid: its own process group, so `kill -- -PID` also ends the file watcher that outlives the main pid.
-  const child = spawn("setsid", [BIN, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("setsid", [cs.bin, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const keep = (b) => {
     output = (output + b.toString()).slice(-20000);
@@ -200,7 +244,7 @@ export async function startCodeServer(opts) {
     }
     rmSync(tmp, { recursive: true, force: true });
   };
-  return { url, port, pid: child.pid, dirs, stop, output: () => output };
+  return { url, port, pid: child.pid, dirs, version: cs.version, stop, output: () => output };
 }
 
 function killGroup(pid, signal = "SIGTERM") {
@@ -213,23 +257,27 @@ function killGroup(pid, signal = "SIGTERM") {
 }
 
 /** Install an extension folder or .vsix into an instance's extensions dir, as a user would. */
-export function installExtension(vsixPath, extensionsDir, userDataDir) {
-  const r = spawnSync(BIN, ["--extensions-dir", extensionsDir, "--user-data-dir", userDataDir, "--install-extension", vsixPath, "--force"], {
+export function installExtension(vsixPath, extensionsDir, userDataDir, version) {
+  const cs = codeServer(version);
+  const r = spawnSync(cs.bin, ["--extensions-dir", extensionsDir, "--user-data-dir", userDataDir, "--install-extension", vsixPath, "--force"], {
     encoding: "utf8",
+    env: { ...process.env, ...cs.env },
   });
   if (r.status !== 0) throw new Error(`code-server --install-extension ${vsixPath} failed:\n${r.stdout}\n${r.stderr}`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const cmd = process.argv[2];
+  const [cmd, ...rest] = process.argv.slice(2);
+  const i = rest.findIndex((a) => a === "--version" || a.startsWith("--version="));
+  const version = i < 0 ? CODE_SERVER_VERSION : rest[i].includes("=") ? rest[i].split("=")[1] : rest[i + 1];
   try {
     if (cmd === "install") {
-      installCodeServer();
-      console.log(`code-server ${CODE_SERVER_VERSION}: ${BIN}`);
+      const bin = installCodeServer({ version });
+      console.log(`code-server ${version}: ${bin}`);
     } else if (cmd === "path") {
-      console.log(BIN);
+      console.log(codeServerBin(version));
     } else {
-      console.error("usage: node scripts/code-server.mjs install|path");
+      console.error(`usage: node scripts/code-server.mjs install|path [--version ${Object.keys(CODE_SERVER_RELEASES).join("|")}]`);
       process.exit(2);
     }
   } catch (e) {

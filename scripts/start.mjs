@@ -2,19 +2,21 @@
 // into a private code-server instance, starts the demo sidecar, opens a demo workspace on 127.0.0.1, prints the URL
 // and runs until Ctrl-C (then stops everything it started). The demo workspace and the demo's own settings are reset
 // on every start; what code-server needs to build the first time is checked before anything else.
-//   npm start [-- --port 8080] [--workspace DIR] [--no-build] [--no-sidecar]
+//   npm start [-- --port 8080] [--workspace DIR] [--no-build] [--no-sidecar] [--code-server=4.139.1]
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { checkBuildTools, installCodeServer, ROOT, startCodeServer } from "./code-server.mjs";
+import { checkBuildTools, CODE_SERVER_VERSION, codeServer, installCodeServer, ROOT, startCodeServer } from "./code-server.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 };
-const STATE = join(ROOT, ".cache", "start");
+const version = codeServer(opt("code-server") ?? CODE_SERVER_VERSION).version;
+// Each VS Code version keeps its own user data: a newer one may migrate state an older one cannot read back.
+const STATE = join(ROOT, ".cache", version === CODE_SERVER_VERSION ? "start" : `start-${version}`);
 const stops = [];
 let stopping = false;
 
@@ -101,12 +103,12 @@ function demoSettings() {
 }
 
 try {
-  checkBuildTools();
+  checkBuildTools(version);
   if (!args.includes("--no-build")) {
     const b = spawnSync(process.execPath, [join(ROOT, "esbuild.mjs")], { cwd: ROOT, stdio: "inherit" });
     if (b.status !== 0) throw new Error("the build failed (see above)");
   }
-  installCodeServer();
+  installCodeServer({ version });
   const workspace = resolve(opt("workspace") ?? join(STATE, "demo-workspace"));
   // The demo workspace starts fresh on every start: edits from an earlier demo would hide what the demo shows.
   if (!opt("workspace")) {
@@ -118,6 +120,7 @@ try {
   const extensionsDir = join(STATE, "extensions");
   installChorus(extensionsDir);
   const server = await startCodeServer({
+    version,
     stateDir: STATE,
     workspace,
     port: opt("port") ? Number(opt("port")) : undefined,

@@ -81,6 +81,9 @@ export function userSettings(fakes) {
     "chorus.sidecar.useOllamaModels": false,
     "workbench.startupEditor": "none",
     "workbench.tips.enabled": false,
+    // VS Code 1.139 opens the Chat view in the secondary side bar by default (1.100: hidden); it takes a third of the
+    // 1280-px window and wraps the editors' lines mid-word, so the same layout as 1.100 keeps the tests comparable.
+    "workbench.secondarySideBar.defaultVisibility": "hidden",
     "workbench.welcomePage.walkthroughs.openOnInstall": false,
     "security.workspace.trust.enabled": false,
     "telemetry.telemetryLevel": "off",

@@ -1,17 +1,19 @@
-// `npm run test:vscode`: Chorus inside a real VS Code — code-server 4.100.3 driven by headless Chromium.
+// `npm run test:vscode`: Chorus inside a real VS Code — code-server driven by headless Chromium (4.100.3, the oldest
+// VS Code Chorus supports, unless --code-server=VERSION names another, e.g. 4.139.1, a current one).
 //   1. build the extension; compile the extension-host suites test/vscode/*.ts into out/vscode/
 //   2. start the stand-in model servers (test/fixtures), write the instance's settings.json to point at them
 //   3. extension-host suites: open the workbench with the test-electron payload, wait for codeAutomationExit
 //   4. UI tests: every test/e2e/*.e2e.ts, each test in a fresh code-server + browser page
 //   5. print "N passed, N failed", exit non-zero on failure, and always stop every process it started.
-// Options: --no-build, --only=host|ui, --grep=TEXT (test titles), --keep (keep state dirs), --vsix=FILE (UI tests
+// Options: --code-server=VERSION, --no-build, --only=host|ui, --grep=TEXT (test titles; for UI tests `A|B` picks titles containing A or B), --keep (keep state dirs), --vsix=FILE (UI tests
 // against Chorus installed from that package instead of this checkout), CHORUS_E2E_HEADED=1.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { format } from "node:util";
 import { chromium } from "playwright-core";
-import { installCodeServer, installExtension, ROOT, startCodeServer } from "./code-server.mjs";
+import { allowDevelopmentPayload } from "./workbench-dev-mode.mjs";
+import { CODE_SERVER_VERSION, codeServer, installCodeServer, installExtension, ROOT, startCodeServer } from "./code-server.mjs";
 import { compileSuites, freshState as makeState, importTs, resetFakes, startFakes, SUITE_ENTRY, testEnv, userSettings } from "./vscode-test-setup.mjs";
 
 const args = process.argv.slice(2);
@@ -19,6 +21,8 @@ const flag = (name) => args.find((a) => a === `--${name}` || a.startsWith(`--${n
 const only = flag("only");
 const grep = flag("grep");
 const vsix = flag("vsix") ? resolve(flag("vsix")) : undefined;
+// Which VS Code: one code path for every version; codeServer() refuses a version it does not know.
+const version = codeServer(flag("code-server") || CODE_SERVER_VERSION).version;
 const RESULTS_DIR = join(ROOT, "test-results");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -58,7 +62,10 @@ function step(title) {
   console.log(`\n[vscode-tests ${elapsed()}] ${title}`);
 }
 
-const freshState = (name, from) => makeState(name, { keep: flag("keep") !== undefined, cleanups, from });
+// State dirs of another version are tagged (v139-…) so two runs never share user data; the tag counts against the
+// same name length in UI tests, because code-server puts a unix socket (107 characters at most) inside the user-data dir.
+const STATE_TAG = version === CODE_SERVER_VERSION ? "" : `v${version.split(".")[1]}-`;
+const freshState = (name, from) => makeState(`${STATE_TAG}${name}`, { keep: flag("keep") !== undefined, cleanups, from });
 
 async function launchBrowser() {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}. Install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
@@ -78,9 +85,11 @@ async function runHostSuites(browser, fakes) {
   const { dir, workspace } = freshState("host");
   const resultsFile = join(dir, "host-results.json");
   const env = { ...testEnv(fakes), CHORUS_VSCODE_TEST_RESULTS: resultsFile, ...(grep ? { CHORUS_VSCODE_TEST_GREP: grep } : {}) };
-  const server = await startCodeServer({ stateDir: dir, workspace, userSettings: userSettings(fakes), env });
+  const server = await startCodeServer({ version, stateDir: dir, workspace, userSettings: userSettings(fakes), env });
   cleanups.push(server.stop);
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  const hostContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await allowDevelopmentPayload(hostContext);
+  const page = await hostContext.newPage();
   let exit;
   const exited = new Promise((resolve) => (exit = resolve));
   // The workbench forwards its own log lines (strings) and the extension host's console (format + args, e.g. the
@@ -126,7 +135,7 @@ async function runUiTests(browser, fakes) {
   for (const f of files) await importTs(`../test/e2e/${f}`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   for (const test of harness.registeredTests()) {
-    if (grep && !test.name.includes(grep)) continue;
+    if (grep && !grep.split("|").some((part) => test.name.includes(part))) continue;
     const started = Date.now();
     const slug = test.name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
     // Screenshots of an earlier run of this test would mislead: drop them.
@@ -154,23 +163,40 @@ async function runUiTests(browser, fakes) {
   }
 }
 
+/** This checkout as an installed extension (<publisher>.<name>-<version>, the folder VS Code scans at startup). */
+function linkCheckoutAsExtension(extensionsDir) {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  mkdirSync(extensionsDir, { recursive: true });
+  symlinkSync(ROOT, join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`), "dir");
+}
+
 /** One try of one UI test in a fresh code-server and browser context; returns the error text, or undefined. */
 async function runUiTestOnce(harness, browser, fakes, test, slug, attempt) {
   resetFakes(fakes);
-  const { dir, workspace } = freshState(`ui-${slug}`.slice(0, 36) + `-${attempt}`, test.workspace);
+  const { dir, workspace } = freshState(`ui-${slug}`.slice(0, 36 - STATE_TAG.length) + `-${attempt}`, test.workspace);
   for (const [rel, content] of Object.entries(test.userDataFiles ?? {})) {
     const file = join(dir, "user-data", rel);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, content);
   }
-  if (vsix) installExtension(vsix, join(dir, "extensions"), join(dir, "user-data"));
-  const server = await startCodeServer({ stateDir: dir, workspace, userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) }, env: testEnv(fakes) });
+  // Chorus is installed in the instance's extensions dir, as a user has it: from the package (--vsix), or this
+  // checkout linked in. Not through the development payload: VS Code 1.139 honours that only with the smoke-test
+  // driver on, and then shows no notification toasts, which the UI tests click.
+  if (vsix) installExtension(vsix, join(dir, "extensions"), join(dir, "user-data"), version);
+  else linkCheckoutAsExtension(join(dir, "extensions"));
+  const server = await startCodeServer({
+    version,
+    stateDir: dir,
+    workspace,
+    userSettings: { ...userSettings(fakes), ...test.settings?.(fakes) },
+    env: testEnv(fakes),
+  });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const wb = new harness.Workbench(page, { resultsDir: RESULTS_DIR, slug, fakes, userDataDir: join(dir, "user-data") });
   try {
     // --vsix=FILE: the UI tests run against Chorus installed from a package, as a user gets it.
-    await wb.open(vsix ? `${server.url}/?folder=${encodeURIComponent(workspace)}` : workbenchUrl(server, workspace, { extensionDevelopmentPath: ROOT }));
+    await wb.open(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
     let timer;
     const limit = new Promise(
       (_, rej) => (timer = setTimeout(() => rej(new Error(`the test did not finish within ${UI_TEST_TIMEOUT_MS / 1000} s`)), UI_TEST_TIMEOUT_MS)),
@@ -222,8 +248,8 @@ try {
     if (b.status !== 0) throw new Error("the build failed (see above)");
   }
   await compileSuites();
-  step("code-server");
-  installCodeServer();
+  step(`code-server ${version} (VS Code ${codeServer(version).release.vscode})`);
+  installCodeServer({ version });
   const fakes = await startFakes(cleanups);
   const browser = await launchBrowser();
   if (only !== "ui") await runHostSuites(browser, fakes);
@@ -236,5 +262,5 @@ try {
 } finally {
   await cleanup();
 }
-console.log(`\n${results.passed.length} passed, ${results.failed.length} failed (${elapsed()})`);
+console.log(`\n${results.passed.length} passed, ${results.failed.length} failed in code-server ${version} (${elapsed()})`);
 process.exit(exitCode);
