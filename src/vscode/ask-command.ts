@@ -1,10 +1,11 @@
 // "Chorus: Ask": a question about the selection, answered through the active Ask mode (single, route, cascade,
 // fallback, …). The answer streams into a read-only Markdown document beside the code (answer-view.ts: nothing to
 // save, titled with the question), with a cancellable progress notification and who answered; a CodeLens asks a
-// follow-up in the same document. Afterwards the user can rate the answer, which teaches the router.
+// follow-up in the same document. Afterwards the user can rate the answer, which teaches the router. With the demo
+// models, which cannot answer, demo-ask.ts says so and shows what they can do instead.
 
 import { modelLabel } from "../core/demo/demo-models";
-import { DEMO_ASK_NOTE } from "./demo-notice";
+import { answerWithDemoModels } from "./demo-ask";
 import * as vscode from "vscode";
 import { followUpQuestion } from "../core/ask-thread";
 import type { AskOutput } from "../core/modes";
@@ -55,6 +56,7 @@ async function answer(services: ChorusServices, answers: AnswerDocuments, uri: v
   const thread = answers.thread(uri);
   if (!thread) return;
   answers.append(uri, `${thread.turns.length ? "\n\n" : ""}# ${question}\n\n`);
+  if (services.engineHost.modelSource.kind === "demo") return answerInDemo(services, answers, uri, thread, question);
   let out: AskOutput | undefined;
   try {
     out = await vscode.window.withProgress(
@@ -65,9 +67,7 @@ async function answer(services: ChorusServices, answers: AnswerDocuments, uri: v
     if (isAbortError(e)) answers.append(uri, "\n\n*Cancelled.*\n");
     else {
       log.warn(`ask failed: ${errorMessage(e)}`);
-      // The demo models read 256 bytes and were never taught to answer: say so, with the step to a model that can.
-      const demo = services.engineHost.modelSource.kind === "demo" ? `\n\n${DEMO_ASK_NOTE}` : "";
-      answers.append(uri, `\n\n**Chorus could not answer:** ${errorMessage(e)}${demo}\n`);
+      answers.append(uri, `\n\n**Chorus could not answer:** ${errorMessage(e)}\n`);
       void vscode.window.showErrorMessage(`Chorus: Ask failed: ${errorMessage(e)}`, "Show Log").then((pick) => pick && log.show());
     }
     thread.turns.push({ question, answer: "" });
@@ -75,7 +75,7 @@ async function answer(services: ChorusServices, answers: AnswerDocuments, uri: v
   }
   thread.turns.push({ question, answer: out.text });
   const empty = !out.text.trim();
-  if (empty) answers.append(uri, `*The model answered nothing.*${services.engineHost.modelSource.kind === "demo" ? ` ${DEMO_ASK_NOTE}` : ""}`);
+  if (empty) answers.append(uri, "*The model answered nothing.*");
   const label = modelLabel(services.engineHost.config.models, out.decision.model);
   const who = label ? `${out.decision.model} — ${label}` : out.decision.model;
   answers.append(uri, `\n\n---\n*Answered by ${who} (${out.decision.action}): ${out.decision.reason}*\n`);
@@ -95,6 +95,17 @@ async function answer(services: ChorusServices, answers: AnswerDocuments, uri: v
   void vscode.window.showInformationMessage(`Chorus: answered by ${out.decision.model}. Was it helpful?`, "Helpful", "Not helpful").then((pick) => {
     if (pick) services.engine.collab?.feedback(id, { kind: "rating", good: pick === "Helpful" });
   });
+}
+
+async function answerInDemo(services: ChorusServices, answers: AnswerDocuments, uri: vscode.Uri, thread: AnswerThread, question: string): Promise<void> {
+  let text = "";
+  try {
+    text = await answerWithDemoModels(services, answers, uri, thread);
+  } catch (e) {
+    answers.append(uri, isAbortError(e) ? "\n\n*Cancelled.*\n" : `\n\n**Chorus could not continue the code:** ${errorMessage(e)}\n`);
+    answers.refresh(uri);
+  }
+  thread.turns.push({ question, answer: text });
 }
 
 function askModel(

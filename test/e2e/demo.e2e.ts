@@ -118,3 +118,38 @@ uiTest(
   },
   DEMO,
 );
+
+uiTest(
+  "demo: Ask says the demo models cannot answer questions and shows, labelled, how they continue the selected code",
+  async (wb) => {
+    await wb.until("the demo models to be in use", async () => (await wb.statusBarItem(/Chorus:/).innerText()).includes("demo models"), 150_000);
+    await openFile(wb, "cart.ts", "export function subtotal");
+    await wb.page.locator(".monaco-editor .view-lines", { hasText: "export function subtotal" }).first().click();
+    await wb.page.keyboard.press("Control+A");
+    await wb.page.keyboard.press("Control+Alt+Shift+A");
+    const input = wb.quickInput();
+    await input.waitFor({ timeout: 15_000 });
+    await input.fill("What does subtotal do?");
+    await wb.page.keyboard.press("Enter");
+    const answer = wb.page.locator(".monaco-editor .view-lines", { hasText: "What does subtotal do?" }).first();
+    let text = "";
+    await wb.until(
+      "the demo's answer: what the models cannot do, then a labelled continuation",
+      async () => {
+        text = (await answer.innerText().catch(() => "")).replace(/\u00a0/g, " ");
+        return /Continued by/.test(text.replace(/\s+/g, " "));
+      },
+      120_000,
+    );
+    await wb.screenshot("demo-ask");
+    const flat = text.replace(/\s+/g, " ");
+    assert.match(flat, /write code, not answers/, "says what the demo models cannot do");
+    assert.match(flat, /Not an answer to the question/, "the continuation is labelled for what it is");
+    assert.match(flat, /Continued by chorus\/contrastive-ts .*\(demo models\)/, "names the demo mix that wrote it");
+    const block = /```typescript\n([\s\S]*?)\n```/.exec(text);
+    assert.ok(block, `a TypeScript code block in the answer:\n${text}`);
+    const verdict = codeLike(block[1]!);
+    assert.ok(verdict.ok, `the continuation is not code-like (${verdict.why.join("; ")}): ${JSON.stringify(block[1])}`);
+  },
+  DEMO,
+);
