@@ -70,13 +70,22 @@ describe("settings", () => {
       assert.deepEqual(local, ["llama3.2:1b", "qwen2.5-coder:1.5b"]);
       assert.ok(api.engine.config.models.find((m) => m.model === "qwen3-coder:480b-cloud")?.tags?.includes("cloud"));
 
-      // Ollama gone: no models, and the source says where Chorus looked.
-      const gone = nextEvent(api.engineHost.onDidChange, () => api.engineHost.modelSource.kind === "none");
+      // Ollama gone: none of its models stay. With the sidecar serving the demo models (chorus.sidecar.demoModels,
+      // on by default) the demo stands in; without it there are no models, and the source says where Chorus looked.
+      const gone = nextEvent(api.engineHost.onDidChange, () => ["none", "demo"].includes(api.engineHost.modelSource.kind));
       await config.update(SETTINGS.ollamaUrl, "http://127.0.0.1:9", vscode.ConfigurationTarget.Global);
       await gone;
-      assert.equal(api.engine.config.models.length, 0);
+      assert.ok(
+        api.engine.config.models.every((m) => m.provider !== "ollama"),
+        "no Ollama model is left",
+      );
       const source = api.engineHost.modelSource;
-      assert.ok(source.kind === "none" && source.ollamaUrl === "http://127.0.0.1:9" && source.ollamaChecked);
+      if (source.kind === "demo") {
+        assert.ok(api.engine.config.models.some((m) => m.id === "ts-expert" && m.provider === "sidecar" && m.label?.startsWith("demo")));
+      } else {
+        assert.equal(api.engine.config.models.length, 0);
+        assert.ok(source.kind === "none" && source.ollamaUrl === "http://127.0.0.1:9" && source.ollamaChecked);
+      }
     } finally {
       const restored = nextEvent(api.engineHost.onDidChange, (c) => c.models.some((m) => m.id === "fake-local"));
       await config.update(SETTINGS.ollamaUrl, url, vscode.ConfigurationTarget.Global);
