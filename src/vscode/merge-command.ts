@@ -128,7 +128,10 @@ export function describeReport(report: OptimizeReport): string {
 export function proposedOutputFolder(picked: readonly MergeCandidate[], workspace: readonly string[], extensionRoot: string, storage: string): string {
   // Beside the first model, unless that is a blob in Ollama's store or a model shipped with the extension (read-only
   // when installed from a .vsix, and replaced on update): then the workspace, else the extension's storage.
-  const inside = (p: string) => !path.relative(extensionRoot, p).startsWith("..") && !path.isAbsolute(path.relative(extensionRoot, p));
+  const inside = (p: string) => {
+    const rel = path.relative(extensionRoot, p);
+    return !rel.startsWith("..") && !path.isAbsolute(rel);
+  };
   const first = picked.find((m) => !m.fromOllama && !inside(m.path));
   return first ? path.dirname(first.path) : (workspace[0] ?? storage);
 }

@@ -1,5 +1,6 @@
 // Typing in hello.ts until ghost text from a given model shows, and accepting it with Tab: what every inline
 // completion UI test does (inline-completions.e2e.ts, ollama-fim.e2e.ts).
+import type { Locator } from "playwright-core";
 import type { Workbench } from "./harness";
 
 /** Chorus activates after startup (onStartupFinished); the status bar names the mode once its completion provider
@@ -8,8 +9,8 @@ export async function waitForMode(wb: Workbench, mode: string): Promise<void> {
   await wb.until(`the status bar to show the ${mode} mode`, async () => (await wb.statusBarItem(/Chorus:/).innerText()).includes(`Chorus: ${mode}`), 60_000);
 }
 
-export async function typeAndAccept(wb: Workbench, expectedModel: string, mode: string): Promise<void> {
-  await waitForMode(wb, mode);
+/** Opens hello.ts (Quick Open), types `text` on a new line at its end and returns the editor's lines. */
+export async function typeAtEndOfHello(wb: Workbench, text: string): Promise<Locator> {
   await wb.page.keyboard.press("Control+P");
   await wb.quickInput().fill("hello.ts");
   await wb.quickPickRows().filter({ hasText: "hello.ts" }).first().waitFor();
@@ -19,7 +20,13 @@ export async function typeAndAccept(wb: Workbench, expectedModel: string, mode: 
   await lines.click();
   await wb.page.keyboard.press("Control+End");
   await wb.page.keyboard.press("Enter");
-  await wb.page.keyboard.type("export const answer = ", { delay: 40 });
+  await wb.page.keyboard.type(text, { delay: 40 });
+  return lines;
+}
+
+export async function typeAndAccept(wb: Workbench, expectedModel: string, mode: string): Promise<void> {
+  await waitForMode(wb, mode);
+  const lines = await typeAtEndOfHello(wb, "export const answer = ");
   // Monaco renders ghost text in spans with non-breaking spaces: compare with whitespace normalised.
   const ghost = wb.page.locator(".ghost-text-decoration, .ghost-text");
   // VS Code asks on its own after typing; on a loaded machine that request can be lost to cancellation, so every

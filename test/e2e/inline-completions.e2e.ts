@@ -4,7 +4,7 @@
 // palette, the log names the model that wrote the ghost text.
 import * as assert from "node:assert/strict";
 import type { FakeReply, RecordedRequest } from "../fixtures/fake-ollama";
-import { typeAndAccept, waitForMode } from "./ghost-text";
+import { typeAndAccept, typeAtEndOfHello, waitForMode } from "./ghost-text";
 import { uiTest, type Fakes, type Workbench } from "./harness";
 
 const CHEAP = "qwen2.5-coder:1.5b";
@@ -92,16 +92,7 @@ uiTest(
     // Before: the reason was written only at Debug level, so the default log said nothing about missing ghost text.
     wb.fakes.ollama.setReply(() => "");
     await waitForMode(wb, "single");
-    await wb.page.keyboard.press("Control+P");
-    await wb.quickInput().fill("hello.ts");
-    await wb.quickPickRows().filter({ hasText: "hello.ts" }).first().waitFor();
-    await wb.page.keyboard.press("Enter");
-    const lines = wb.page.locator(".monaco-editor .view-lines").first();
-    await lines.filter({ hasText: "return a + b" }).waitFor({ timeout: 20_000 });
-    await lines.click();
-    await wb.page.keyboard.press("Control+End");
-    await wb.page.keyboard.press("Enter");
-    await wb.page.keyboard.type("export const total = ", { delay: 40 });
+    await typeAtEndOfHello(wb, "export const total = ");
     const said = /\[info\] \[chorus\/completion\] no ghost text: fake-local answered nothing to show.*Choose Collaboration Mode/g;
     let lastTrigger = Date.now();
     await wb.until(
