@@ -49,6 +49,7 @@ import { createMixer, type Mixer } from "../sidecar/mixing/mixer";
 import type { MixSpec } from "../sidecar/mixing/spec";
 import { DEFAULT_LOOKAHEAD } from "../sidecar/mixing/lookahead";
 import { generate } from "../sidecar/generation/generate";
+import { completionPrompt } from "../sidecar/generation/prompts";
 import { LoadedModel } from "../sidecar/registry/loaded-model";
 import { makeBigramModel } from "../sidecar/testmodels/bigram";
 import { GgmlType, ggmlTypeName } from "../sidecar/gguf";
@@ -160,8 +161,8 @@ async function singleRun(model: LlamaModel, tokens: number): Promise<SingleRun> 
 }
 
 /** One model the way the sidecar serves it (generation/generate.ts), greedy, with the given lookahead. */
-export async function sidecarSingleRun(model: LoadedModel, tokens: number, topK: number, lookahead: number): Promise<number> {
-  const prompt = [model.model.tokens.bos!, ...model.model.tokenize(PROMPT)];
+export async function sidecarSingleRun(model: LoadedModel, tokens: number, topK: number, lookahead: number, text = PROMPT): Promise<number> {
+  const prompt = completionPrompt(model.model, text, undefined).tokens;
   const started = performance.now();
   const r = await generate(model, prompt, { maxTokens: tokens, temperature: 0, topP: 1, stop: [] }, new AbortController().signal, undefined, {
     topK,
@@ -182,11 +183,11 @@ export interface MixRun {
   overlap: number;
 }
 
-export async function mixRun(mixer: Mixer, tokens: number): Promise<MixRun> {
+export async function mixRun(mixer: Mixer, tokens: number, prompt = PROMPT): Promise<MixRun> {
   const started = performance.now();
   const cpu = process.cpuUsage();
   const main = mainThreadSchedstat();
-  const res = await mixer.generate({ prompt: PROMPT, maxTokens: tokens });
+  const res = await mixer.generate({ prompt, maxTokens: tokens });
   const seconds = (performance.now() - started) / 1000;
   if (res.tokens.length !== tokens) throw new Error(`the mix stopped after ${res.tokens.length} tokens (${res.finishReason})`);
   const laneSum = Object.values(res.timing.laneEvalMs).reduce((a, b) => a + b, 0);
