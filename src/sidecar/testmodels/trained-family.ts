@@ -26,7 +26,7 @@ import { GgufReader } from "../gguf/reader";
 import { dequantize, quantize } from "../gguf/codecs/index";
 import { getNumber } from "../gguf/metadata";
 import { meta } from "../gguf/metadata";
-import { GgmlType, type GgufMetadata, type GgufTensorInfo } from "../gguf/types";
+import { GgmlType, type GgufMetadata } from "../gguf/types";
 import { writeGguf, type GgufTensorSpec } from "../gguf/writer";
 import { BOS_ID, BYTE_TOKENS, EOS_ID } from "./byte-vocab";
 import { QWEN25_CODER, QWEN_ENDOFTEXT, qwenVocab, type Converter, type FamilyVocab, type QwenCoderSize } from "./families";
