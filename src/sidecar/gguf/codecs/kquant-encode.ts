@@ -2,17 +2,14 @@
 // (ggml-quants.c quantize_row_q4_K_ref / q5_K_ref / q6_K_ref, which llama-quantize uses when no importance matrix
 // is given) step for step in float32, so the blocks are byte-identical to llama.cpp's. Layouts: ggml-common.h.
 import { f16Table, f32ToF16Bits } from "./half";
-import { GROUP_MAX_EPS, clamp, makeQkx2Quants, makeQxQuants, nearestInt } from "./kquant-fit";
+import { GROUP_MAX_EPS, clamp, fitAsymmetricBlock, fitSymmetricBlock, nearestInt } from "./kquant-fit";
 import { scaleMinK4 } from "./kquants";
 
 const f = Math.fround;
 const QK_K = 256;
 
-// Per-super-block scratch (the encoders are synchronous, so one set serves every call).
+// The super-block's quants (the encoders are synchronous, so one buffer serves every call).
 const L = new Uint8Array(QK_K);
-const weights = new Float32Array(32);
-const scales = new Float32Array(16);
-const mins = new Float32Array(8);
 
 function putHalf(out: Uint8Array, p: number, value: number): number {
   const h = f32ToF16Bits(value);
@@ -36,17 +33,12 @@ interface AsymmetricK {
  * values re-quantized against the stored 6-bit scales. Writes d, dmin and the packed scales; returns nothing.
  */
 function encodeAsymmetricBlock(k: AsymmetricK, x: Float32Array, o: number, out: Uint8Array, p: number): void {
+  const { scales, mins, L: fitted } = fitAsymmetricBlock(x, o, k.nmax, k.rmin, f(0.1), k.nstep);
+  L.set(fitted);
   let maxScale = 0;
   let maxMin = 0;
   for (let j = 0; j < 8; j++) {
-    const s = o + 32 * j;
-    let sumX2 = 0;
-    for (let l = 0; l < 32; l++) sumX2 = f(sumX2 + f(x[s + l]! * x[s + l]!));
-    const avX = f(Math.sqrt(f(sumX2 / 32)));
-    for (let l = 0; l < 32; l++) weights[l] = avX + Math.abs(x[s + l]!); // Float32Array store rounds once, as C does
-    const scale = makeQkx2Quants(32, k.nmax, x, s, weights, L, 32 * j, mins, j, k.rmin, f(0.1), k.nstep);
-    scales[j] = scale;
-    if (scale > maxScale) maxScale = scale;
+    if (scales[j]! > maxScale) maxScale = scales[j]!;
     if (mins[j]! > maxMin) maxMin = mins[j]!;
   }
   const invScale = maxScale > 0 ? f(63 / maxScale) : 0;
@@ -129,15 +121,15 @@ export function quantizeQ5_K(values: Float32Array): Uint8Array {
  * 6-bit quants; the group scales are quantized to int8 against the largest in magnitude (d = −max/128).
  */
 function encodeQ6KBlock(x: Float32Array, o: number, out: Uint8Array, p: number): void {
+  const { scales, L: fitted } = fitSymmetricBlock(x, o);
+  L.set(fitted);
   let maxScale = 0;
   let maxAbsScale = 0;
   for (let ib = 0; ib < 16; ib++) {
-    const scale = makeQxQuants(16, 32, x, o + 16 * ib, L, 16 * ib);
-    scales[ib] = scale;
-    const a = Math.abs(scale);
+    const a = Math.abs(scales[ib]!);
     if (a > maxAbsScale) {
       maxAbsScale = a;
-      maxScale = scale;
+      maxScale = scales[ib]!;
     }
   }
   if (maxAbsScale < GROUP_MAX_EPS) return; // an all-zero block: every byte 0 (the output starts zeroed)

@@ -32,65 +32,61 @@ export function clamp(v: number, lo: number, hi: number): number {
 
 interface FitKernel {
   memory: WebAssembly.Memory;
-  qkx2: (n: number, nmax: number, rmin: number, rdelta: number, nstep: number) => number;
-  qx: (n: number, nmax: number) => number;
+  fitAsymmetric: (nmax: number, rmin: number, rdelta: number, nstep: number) => void;
+  fitSymmetric: () => void;
 }
 
-let kernel: { exports: FitKernel; x: Float32Array; w: Float32Array; L: Uint8Array; min: Float32Array } | undefined;
+/** The kernel's input and outputs in its memory (kernels/kquant-fit.wat lists the layout). */
+interface FitViews {
+  fit: FitKernel;
+  /** The super-block's 256 values (in). */
+  x: Float32Array;
+  /** Each group's scale: 8 for Q4_K/Q5_K, 16 for Q6_K (out). */
+  scales: Float32Array;
+  /** Q4_K/Q5_K: each group's min, negated (ggml's the_min) (out). */
+  mins: Float32Array;
+  /** The 256 quants (out; Q6_K's offset by 32). */
+  L: Uint8Array;
+}
 
-function fitKernel(): NonNullable<typeof kernel> {
-  if (!kernel) {
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasmBase64, "base64"))).exports as unknown as FitKernel;
-    const buf = exports.memory.buffer;
-    kernel = {
-      exports,
-      x: new Float32Array(buf, 0, 32),
-      w: new Float32Array(buf, 128, 32),
-      L: new Uint8Array(buf, 256, 32),
-      min: new Float32Array(buf, 320, 1),
+let views: FitViews | undefined;
+
+function fitViews(): FitViews {
+  if (!views) {
+    const fit = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasmBase64, "base64"))).exports as unknown as FitKernel;
+    const buf = fit.memory.buffer;
+    views = {
+      fit,
+      x: new Float32Array(buf, 0, 256),
+      scales: new Float32Array(buf, 2560, 16),
+      mins: new Float32Array(buf, 2624, 8),
+      L: new Uint8Array(buf, 2656, 256),
     };
   }
-  return kernel;
+  return views;
 }
 
 /**
- * make_qkx2_quants: fits x[o..o+n) ≈ scale·L − min with L in [0, nmax] and min ≥ 0, by trying nstep+1 candidate
- * scales around nmax/(max−min) and keeping the one with the least weighted squared error (least-squares scale and
- * min for each candidate's quants). Writes the quants to L[lo..lo+n) and the min to `minOut[mi]`; returns the scale.
- * Runs in WebAssembly (kernels/kquant-fit.wat): its f32 arithmetic is the C code's, without Math.fround's round trips.
+ * Q4_K/Q5_K's fit of the super-block x[o..o+256): for each 32-value group, ggml's weights √(mean x²) + |x| and
+ * make_qkx2_quants — quants L in [0, nmax] and min ≥ 0 with x ≈ scale·L − min, trying nstep+1 candidate scales
+ * around nmax/(max−min) and keeping the least weighted squared error. Returns the views holding the 8 scales, the
+ * 8 mins (ggml's the_min) and the 256 quants, valid until the next fit.
  */
-export function makeQkx2Quants(
-  n: number,
-  nmax: number,
-  x: Float32Array,
-  o: number,
-  w: Float32Array,
-  L: Uint8Array,
-  lo: number,
-  minOut: Float32Array,
-  mi: number,
-  rmin: number,
-  rdelta: number,
-  nstep: number,
-): number {
-  const k = fitKernel();
-  k.x.set(x.subarray(o, o + n));
-  k.w.set(w.subarray(0, n));
-  const scale = k.exports.qkx2(n, nmax, rmin, rdelta, nstep);
-  L.set(k.L.subarray(0, n), lo);
-  minOut[mi] = k.min[0]!;
-  return scale;
+export function fitAsymmetricBlock(x: Float32Array, o: number, nmax: number, rmin: number, rdelta: number, nstep: number): FitViews {
+  const v = fitViews();
+  v.x.set(x.subarray(o, o + 256));
+  v.fit.fitAsymmetric(nmax, rmin, rdelta, nstep);
+  return v;
 }
 
 /**
- * make_qx_quants with rmse_type 1 and no importance weights (what Q6_K's reference encoder uses): symmetric quants
- * L − nmax in [−nmax, nmax−1], weighted by x², trying 19 scales around −nmax/max (max: the value of largest
- * magnitude). Writes L[lo..lo+n) (offset by nmax) and returns the scale.
+ * Q6_K's fit of the super-block x[o..o+256): for each 16-value group, make_qx_quants with rmse_type 1 and no
+ * importance weights — symmetric quants in [−32, 31] weighted by x², trying 19 scales around −32/max (max: the
+ * value of largest magnitude). Returns the views holding the 16 scales and the 256 quants (offset by 32).
  */
-export function makeQxQuants(n: number, nmax: number, x: Float32Array, o: number, L: Uint8Array, lo: number): number {
-  const k = fitKernel();
-  k.x.set(x.subarray(o, o + n));
-  const scale = k.exports.qx(n, nmax);
-  L.set(k.L.subarray(0, n), lo);
-  return scale;
+export function fitSymmetricBlock(x: Float32Array, o: number): FitViews {
+  const v = fitViews();
+  v.x.set(x.subarray(o, o + 256));
+  v.fit.fitSymmetric();
+  return v;
 }
