@@ -127,9 +127,18 @@
       (local.set $p (i32.const 0))
       (loop $sum
         (local.set $xi (v128.load offset=1024 (local.get $p)))
-        (local.set $lf (f32x4.convert_i32x4_s (call $quant4
-          (f32x4.mul (local.get $iscale) (f32x4.sub (local.get $xi) (local.get $min)))
-          (v128.const i32x4 0 0 0 0) (local.get $hi))))
+        ;; $quant4, written out: V8 does not inline calls between WebAssembly functions, and this is the hot loop.
+        (local.set $lf (f32x4.convert_i32x4_s (i32x4.min_s
+          (i32x4.max_s
+            (i32x4.sub
+              (v128.and
+                (f32x4.add
+                  (f32x4.mul (local.get $iscale) (f32x4.sub (local.get $xi) (local.get $min)))
+                  (v128.const f32x4 12582912 12582912 12582912 12582912))
+                (v128.const i32x4 0x7fffff 0x7fffff 0x7fffff 0x7fffff))
+              (v128.const i32x4 0x400000 0x400000 0x400000 0x400000))
+            (v128.const i32x4 0 0 0 0))
+          (local.get $hi))))
         (v128.store offset=2048 (local.get $p) (local.get $lf))
         (local.set $wl (f32x4.mul (v128.load offset=1536 (local.get $p)) (local.get $lf)))
         (local.set $sumL (f32x4.add (local.get $sumL) (local.get $wl)))
@@ -218,9 +227,18 @@
       (local.set $suml2 (v128.const i32x4 0 0 0 0))
       (local.set $p (i32.const 0))
       (loop $sum
-        (local.set $lf (f32x4.convert_i32x4_s (call $quant4
-          (f32x4.mul (local.get $iscale) (v128.load offset=1024 (local.get $p)))
-          (v128.const i32x4 -32 -32 -32 -32) (v128.const i32x4 31 31 31 31))))
+        ;; $quant4, written out (the hot loop).
+        (local.set $lf (f32x4.convert_i32x4_s (i32x4.min_s
+          (i32x4.max_s
+            (i32x4.sub
+              (v128.and
+                (f32x4.add
+                  (f32x4.mul (local.get $iscale) (v128.load offset=1024 (local.get $p)))
+                  (v128.const f32x4 12582912 12582912 12582912 12582912))
+                (v128.const i32x4 0x7fffff 0x7fffff 0x7fffff 0x7fffff))
+              (v128.const i32x4 0x400000 0x400000 0x400000 0x400000))
+            (v128.const i32x4 -32 -32 -32 -32))
+          (v128.const i32x4 31 31 31 31))))
         (local.set $sumlx (f32x4.add (local.get $sumlx) (f32x4.mul (v128.load offset=2048 (local.get $p)) (local.get $lf))))
         (local.set $suml2 (f32x4.add (local.get $suml2)
           (f32x4.mul (f32x4.mul (v128.load offset=1536 (local.get $p)) (local.get $lf)) (local.get $lf))))
