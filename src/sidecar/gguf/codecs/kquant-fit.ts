@@ -34,6 +34,8 @@ interface FitKernel {
   memory: WebAssembly.Memory;
   fitAsymmetric: (nmax: number, rmin: number, rdelta: number, nstep: number) => void;
   fitSymmetric: () => void;
+  packAsymmetric: (nmax: number, q5: number) => void;
+  packSymmetric: () => void;
 }
 
 /** The kernel's input and outputs in its memory (kernels/kquant-fit.wat lists the layout). */
@@ -47,6 +49,12 @@ interface FitViews {
   mins: Float32Array;
   /** The 256 quants (out; Q6_K's offset by 32). */
   L: Uint8Array;
+  /** Each group's re-quantization scale, d·(6- or 8-bit scale) (in, for packing). */
+  d: Float32Array;
+  /** Q4_K/Q5_K: each group's re-quantization min, dmin·(6-bit min) (in, for packing). */
+  dm: Float32Array;
+  /** The packed block, laid out as in ggml-common.h; only its quant bytes are written (out). */
+  block: Uint8Array;
 }
 
 let views: FitViews | undefined;
@@ -61,6 +69,9 @@ function fitViews(): FitViews {
       scales: new Float32Array(buf, 2560, 16),
       mins: new Float32Array(buf, 2624, 8),
       L: new Uint8Array(buf, 2656, 256),
+      d: new Float32Array(buf, 2912, 16),
+      dm: new Float32Array(buf, 2976, 8),
+      block: new Uint8Array(buf, 3008, 210),
     };
   }
   return views;
@@ -89,4 +100,22 @@ export function fitSymmetricBlock(x: Float32Array, o: number): FitViews {
   v.x.set(x.subarray(o, o + 256));
   v.fit.fitSymmetric();
   return v;
+}
+
+/**
+ * Q4_K/Q5_K's last step for the block just fitted: the values re-quantized against the stored scales (views.d,
+ * views.dm; a group whose d is 0 keeps the fit's quants, as in ggml) and packed into views.block (qs, and Q5_K's
+ * qh), from byte 16 on.
+ */
+export function packAsymmetricBlock(nmax: number, q5: boolean): Uint8Array {
+  const v = fitViews();
+  v.fit.packAsymmetric(nmax, q5 ? 1 : 0);
+  return v.block;
+}
+
+/** Q6_K's last step for the block just fitted: re-quantized against views.d and packed into views.block (ql, qh). */
+export function packSymmetricBlock(): Uint8Array {
+  const v = fitViews();
+  v.fit.packSymmetric();
+  return v.block;
 }

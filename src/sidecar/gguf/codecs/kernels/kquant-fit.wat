@@ -11,7 +11,9 @@
 ;;
 ;; Memory (bytes): the super-block's x[256] f32 at 0 (in); four groups transposed, element i of each in one v128,
 ;; at 1024 (XT); their weights at 1536 (WT); scratch v128s at 2048 (LF: the candidate's quants, or Q6_K's w·x);
-;; scales[16] f32 at 2560, mins[8] f32 at 2624, L[256] u8 at 2656 (out).
+;; scales[16] f32 at 2560, mins[8] f32 at 2624, L[256] u8 at 2656 (out). The packing step reads each group's
+;; re-quantization scale d[16] f32 at 2912 and min dm[8] f32 at 2976, and writes the block at 3008 laid out as in
+;; ggml-common.h (the quant bytes only: the caller writes the block's scales).
 (module
   (memory (export "memory") 1)
 
@@ -284,4 +286,98 @@
     (loop $batch
       (call $gather (local.get $first) (i32.const 16))
       (call $qx4 (local.get $first))
-      (br_if $batch (i32.lt_u (local.tee $first (i32.add (local.get $first) (i32.const 4))) (i32.const 16))))))
+      (br_if $batch (i32.lt_u (local.tee $first (i32.add (local.get $first) (i32.const 4))) (i32.const 16)))))
+
+  ;; L[s..s+16) = clamp(nearest_int((x + dm)/d), lo, hi) + offset: quantize_row_q*_K_ref's re-quantization against
+  ;; the stored scales. Element by element (no sums), so lanes may hold values of one group. (Q6_K passes dm = 0:
+  ;; adding +0 can only turn -0 into +0, which rounds to the same integer.)
+  (func $requant16 (param $s i32) (param $dm v128) (param $d v128) (param $lo v128) (param $hi v128) (param $offset v128)
+    (local $p i32)
+    (local.set $p (i32.shl (local.get $s) (i32.const 2)))
+    (v128.store offset=2656 (local.get $s)
+      (i8x16.narrow_i16x8_u
+        (i16x8.narrow_i32x4_u
+          (call $requant4 (v128.load (local.get $p)) (local.get $dm) (local.get $d) (local.get $lo) (local.get $hi) (local.get $offset))
+          (call $requant4 (v128.load offset=16 (local.get $p)) (local.get $dm) (local.get $d) (local.get $lo) (local.get $hi) (local.get $offset)))
+        (i16x8.narrow_i32x4_u
+          (call $requant4 (v128.load offset=32 (local.get $p)) (local.get $dm) (local.get $d) (local.get $lo) (local.get $hi) (local.get $offset))
+          (call $requant4 (v128.load offset=48 (local.get $p)) (local.get $dm) (local.get $d) (local.get $lo) (local.get $hi) (local.get $offset))))))
+
+  (func $requant4 (param $x v128) (param $dm v128) (param $d v128) (param $lo v128) (param $hi v128) (param $offset v128) (result v128)
+    (i32x4.add
+      (call $quant4 (f32x4.div (f32x4.add (local.get $x) (local.get $dm)) (local.get $d)) (local.get $lo) (local.get $hi))
+      (local.get $offset)))
+
+  ;; Q4_K/Q5_K: re-quantizes each group whose d is not 0 (ggml keeps the fit's quants where it is), then packs.
+  ;; Q4_K: qs[128] at 16, for each pair of groups 32 bytes, low nibble the first group's, high the second's.
+  ;; Q5_K: qh[32] at 16 (bit 2k/2k+1 of qh[l]: the fifth bit of value l of groups 2k/2k+1), qs[128] at 48.
+  (func (export "packAsymmetric") (param $nmax i32) (param $q5 i32)
+    (local $j i32) (local $d f32) (local $k i32) (local $src i32) (local $dst i32) (local $l1 v128) (local $l2 v128)
+    (local $bit v128) (local $qh i32)
+    (loop $group
+      (local.set $d (f32.load offset=2912 (i32.shl (local.get $j) (i32.const 2))))
+      (if (f32.ne (local.get $d) (f32.const 0))
+        (then
+          (call $requant16 (i32.shl (local.get $j) (i32.const 5))
+            (f32x4.splat (f32.load offset=2976 (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $d))
+            (v128.const i32x4 0 0 0 0) (i32x4.splat (local.get $nmax)) (v128.const i32x4 0 0 0 0))
+          (call $requant16 (i32.add (i32.shl (local.get $j) (i32.const 5)) (i32.const 16))
+            (f32x4.splat (f32.load offset=2976 (i32.shl (local.get $j) (i32.const 2)))) (f32x4.splat (local.get $d))
+            (v128.const i32x4 0 0 0 0) (i32x4.splat (local.get $nmax)) (v128.const i32x4 0 0 0 0))))
+      (br_if $group (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 8))))
+    (v128.store offset=3024 (i32.const 0) (v128.const i32x4 0 0 0 0))
+    (v128.store offset=3040 (i32.const 0) (v128.const i32x4 0 0 0 0))
+    ;; k: 16-byte piece k&1 of group pair k>>1; src: its first quant; dst: its qs bytes (after qh in Q5_K).
+    (loop $piece
+      (local.set $src (i32.add (i32.shl (i32.shr_u (local.get $k) (i32.const 1)) (i32.const 6)) (i32.shl (i32.and (local.get $k) (i32.const 1)) (i32.const 4))))
+      (local.set $dst (i32.add (i32.add (i32.const 16) (i32.shl (local.get $q5) (i32.const 5)))
+        (i32.add (i32.shl (i32.shr_u (local.get $k) (i32.const 1)) (i32.const 5)) (i32.shl (i32.and (local.get $k) (i32.const 1)) (i32.const 4)))))
+      (local.set $l1 (v128.load offset=2656 (local.get $src)))
+      (local.set $l2 (v128.load offset=2688 (local.get $src)))
+      (v128.store offset=3008 (local.get $dst)
+        (v128.or
+          (v128.and (local.get $l1) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
+          (i8x16.shl (local.get $l2) (i32.const 4))))
+      (if (local.get $q5)
+        (then
+          ;; The first group's fifth bits at bit 2·pair, the second's at 2·pair+1.
+          (local.set $bit (i8x16.splat (i32.shl (i32.const 1) (i32.and (local.get $k) (i32.const 6)))))
+          (local.set $qh (i32.shl (i32.and (local.get $k) (i32.const 1)) (i32.const 4)))
+          (v128.store offset=3024 (local.get $qh)
+            (v128.or (v128.load offset=3024 (local.get $qh))
+              (v128.or
+                (v128.and (i8x16.gt_u (local.get $l1) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)) (local.get $bit))
+                (v128.and (i8x16.gt_u (local.get $l2) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
+                  (i8x16.shl (local.get $bit) (i32.const 1))))))))
+      (br_if $piece (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 8)))))
+
+  ;; Q6_K: re-quantizes each group whose d is not 0, then packs ql[128] at 0 (low nibbles: values l and l+64 of
+  ;; each 128 in one byte, l+32 and l+96 in the next 32) and qh[64] at 128 (the two high bits of those four).
+  (func (export "packSymmetric")
+    (local $j i32) (local $d f32) (local $k i32) (local $src i32) (local $q1 v128) (local $q2 v128) (local $q3 v128)
+    (local $q4 v128) (local $ql i32) (local $qh i32)
+    (loop $group
+      (local.set $d (f32.load offset=2912 (i32.shl (local.get $j) (i32.const 2))))
+      (if (f32.ne (local.get $d) (f32.const 0))
+        (then
+          (call $requant16 (i32.shl (local.get $j) (i32.const 4)) (v128.const i32x4 0 0 0 0) (f32x4.splat (local.get $d))
+            (v128.const i32x4 -32 -32 -32 -32) (v128.const i32x4 31 31 31 31) (v128.const i32x4 32 32 32 32))))
+      (br_if $group (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 16))))
+    ;; k: 16-byte piece k&1 of half k>>1 (128 values each).
+    (loop $piece
+      (local.set $src (i32.add (i32.shl (i32.shr_u (local.get $k) (i32.const 1)) (i32.const 7)) (i32.shl (i32.and (local.get $k) (i32.const 1)) (i32.const 4))))
+      (local.set $q1 (v128.load offset=2656 (local.get $src)))
+      (local.set $q2 (v128.load offset=2688 (local.get $src)))
+      (local.set $q3 (v128.load offset=2720 (local.get $src)))
+      (local.set $q4 (v128.load offset=2752 (local.get $src)))
+      (local.set $ql (i32.add (i32.shl (i32.shr_u (local.get $k) (i32.const 1)) (i32.const 6)) (i32.shl (i32.and (local.get $k) (i32.const 1)) (i32.const 4))))
+      (local.set $qh (i32.add (i32.shl (i32.shr_u (local.get $k) (i32.const 1)) (i32.const 5)) (i32.shl (i32.and (local.get $k) (i32.const 1)) (i32.const 4))))
+      (v128.store offset=3008 (local.get $ql)
+        (v128.or (v128.and (local.get $q1) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)) (i8x16.shl (local.get $q3) (i32.const 4))))
+      (v128.store offset=3040 (local.get $ql)
+        (v128.or (v128.and (local.get $q2) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)) (i8x16.shl (local.get $q4) (i32.const 4))))
+      (v128.store offset=3136 (local.get $qh)
+        (v128.or
+          (v128.or (i8x16.shr_u (local.get $q1) (i32.const 4)) (i8x16.shl (i8x16.shr_u (local.get $q2) (i32.const 4)) (i32.const 2)))
+          (v128.or (i8x16.shl (i8x16.shr_u (local.get $q3) (i32.const 4)) (i32.const 4)) (i8x16.shl (i8x16.shr_u (local.get $q4) (i32.const 4)) (i32.const 6)))))
+      (br_if $piece (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 1))) (i32.const 4))))))
