@@ -1,10 +1,11 @@
 // The scale-fitting searches of ggml's reference k-quant encoders (ggml-quants.c: nearest_int, make_qkx2_quants,
-// make_qx_quants), re-implemented so that Chorus writes the very bytes llama.cpp's quantizer writes. ggml does
-// this arithmetic in float32, one rounding per operation and in source order (the reference code is built without
-// fast-math, so nothing is fused or reordered). make_qkx2_quants, the hot one, runs as WebAssembly f32 code; here
-// every operation is wrapped in Math.fround, which on float32 operands gives exactly the float32 result (a double
-// holds the exact sum/product/quotient's rounding).
-// Tests compare the bytes with llama.cpp's own library (test/unit/gguf/kquant-parity.test.ts).
+// make_qx_quants) and the re-quantization and packing after them, re-implemented so that Chorus writes the very
+// bytes llama.cpp's quantizer writes. ggml does this arithmetic in float32, one rounding per operation and in source
+// order (the reference code is built without fast-math, so nothing is fused or reordered). The per-value work runs
+// in WebAssembly (kernels/kquant-fit.wat: SIMD, four groups at a time, each lane in ggml's order); the per-block
+// steps in the encoders wrap every operation in Math.fround, which on float32 operands gives exactly the float32
+// result (a double holds the exact sum/product/quotient's rounding).
+// Tests compare the bytes with llama.cpp's own library (test/unit/gguf/kquant-parity.test.ts, kquant-lanes.test.ts).
 
 import { wasmBase64 } from "./kernels/kquant-fit.wasm";
 
@@ -23,11 +24,6 @@ const MAGIC = 12582912;
  */
 export function nearestInt(v: number): number {
   return f(v + MAGIC) - MAGIC;
-}
-
-/** v limited to [lo, hi] (ternaries: cheaper than Math.max/min in the hot loops). */
-export function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
 }
 
 interface FitKernel {
@@ -58,10 +54,20 @@ interface FitViews {
 }
 
 let views: FitViews | undefined;
+let binary: Uint8Array<ArrayBuffer> = Buffer.from(wasmBase64, "base64");
+
+/**
+ * Runs the encoders on another build of the kernel from now on (undefined: the built-in one). For tests only: they
+ * run deliberately broken builds to show that the parity tests notice a lane that takes another lane's branch.
+ */
+export function useFitKernelForTests(wasm: Uint8Array<ArrayBuffer> | undefined): void {
+  binary = wasm ?? Buffer.from(wasmBase64, "base64");
+  views = undefined;
+}
 
 function fitViews(): FitViews {
   if (!views) {
-    const fit = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(wasmBase64, "base64"))).exports as unknown as FitKernel;
+    const fit = new WebAssembly.Instance(new WebAssembly.Module(binary)).exports as unknown as FitKernel;
     const buf = fit.memory.buffer;
     views = {
       fit,
