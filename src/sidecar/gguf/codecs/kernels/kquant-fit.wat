@@ -17,7 +17,15 @@
 (module
   (memory (export "memory") 1)
 
-  ;; ggml's nearest_int per lane (1.5·2²³ added in f32, the integer read from the low mantissa bits), clamped to
+  ;; In the hot loops the quant is wanted as a float: there `f32x4.nearest(min(max(v, lo), hi))` stands for
+;; `(float) clamp(nearest_int(v), lo, hi)` in three instructions instead of six (pmin/pmax: one machine
+;; instruction each, where min/max need NaN and signed-zero fix-ups). It is the same number: adding 1.5·2²³ rounds
+;; v to the nearest integer, ties to even, exactly as f32x4.nearest does (the searches keep |v| far below 2²², where
+;; the trick holds); clamping to integer bounds before or after that rounding gives the same integer. Only its zero
+;; may differ in sign (nearest(-0.3) is -0): that -0 only meets sums that start at +0 (and so never turn -0),
+;; squares, and `ts·l + tm`, where ±0 changes no result, so nothing downstream changes.
+
+;; ggml's nearest_int per lane (1.5·2²³ added in f32, the integer read from the low mantissa bits), clamped to
   ;; [lo, hi].
   (func $quant4 (param $v v128) (param $lo v128) (param $hi v128) (result v128)
     (i32x4.min_s
@@ -77,8 +85,9 @@
     (local $min v128) (local $max v128) (local $min0 v128) (local $flat v128) (local $sumW v128) (local $sumX v128)
     (local $iscale v128) (local $scale v128) (local $best v128) (local $bestIscale v128) (local $bestMin v128)
     (local $sumL v128) (local $sumL2 v128) (local $sumXL v128) (local $D v128) (local $ts v128) (local $tm v128)
-    (local $err v128) (local $win v128) (local $pos v128) (local $hi v128) (local $nmaxF v128)
+    (local $err v128) (local $win v128) (local $pos v128) (local $hi v128) (local $hiF v128) (local $nmaxF v128)
     (local.set $hi (i32x4.splat (local.get $nmax)))
+    (local.set $hiF (f32x4.splat (f32.convert_i32_s (local.get $nmax))))
     (local.set $nmaxF (f32x4.splat (f32.convert_i32_s (local.get $nmax))))
     ;; min, max, Σw and Σw·x, from element 0 on (ggml starts from x[0], w[0]·x[0]).
     (local.set $min (v128.load offset=1024 (i32.const 0)))
@@ -129,18 +138,12 @@
       (local.set $p (i32.const 0))
       (loop $sum
         (local.set $xi (v128.load offset=1024 (local.get $p)))
-        ;; $quant4, written out: V8 does not inline calls between WebAssembly functions, and this is the hot loop.
-        (local.set $lf (f32x4.convert_i32x4_s (i32x4.min_s
-          (i32x4.max_s
-            (i32x4.sub
-              (v128.and
-                (f32x4.add
-                  (f32x4.mul (local.get $iscale) (f32x4.sub (local.get $xi) (local.get $min)))
-                  (v128.const f32x4 12582912 12582912 12582912 12582912))
-                (v128.const i32x4 0x7fffff 0x7fffff 0x7fffff 0x7fffff))
-              (v128.const i32x4 0x400000 0x400000 0x400000 0x400000))
-            (v128.const i32x4 0 0 0 0))
-          (local.get $hi))))
+        ;; The quant as a float, rounded by f32x4.nearest after clamping (see above $quant4).
+        (local.set $lf (f32x4.nearest (f32x4.pmin
+          (f32x4.pmax
+            (f32x4.mul (local.get $iscale) (f32x4.sub (local.get $xi) (local.get $min)))
+            (v128.const f32x4 0 0 0 0))
+          (local.get $hiF))))
         (v128.store offset=2048 (local.get $p) (local.get $lf))
         (local.set $wl (f32x4.mul (v128.load offset=1536 (local.get $p)) (local.get $lf)))
         (local.set $sumL (f32x4.add (local.get $sumL) (local.get $wl)))
@@ -229,18 +232,12 @@
       (local.set $suml2 (v128.const i32x4 0 0 0 0))
       (local.set $p (i32.const 0))
       (loop $sum
-        ;; $quant4, written out (the hot loop).
-        (local.set $lf (f32x4.convert_i32x4_s (i32x4.min_s
-          (i32x4.max_s
-            (i32x4.sub
-              (v128.and
-                (f32x4.add
-                  (f32x4.mul (local.get $iscale) (v128.load offset=1024 (local.get $p)))
-                  (v128.const f32x4 12582912 12582912 12582912 12582912))
-                (v128.const i32x4 0x7fffff 0x7fffff 0x7fffff 0x7fffff))
-              (v128.const i32x4 0x400000 0x400000 0x400000 0x400000))
-            (v128.const i32x4 -32 -32 -32 -32))
-          (v128.const i32x4 31 31 31 31))))
+        ;; The quant as a float, rounded by f32x4.nearest after clamping (see above $quant4).
+        (local.set $lf (f32x4.nearest (f32x4.pmin
+          (f32x4.pmax
+            (f32x4.mul (local.get $iscale) (v128.load offset=1024 (local.get $p)))
+            (v128.const f32x4 -32 -32 -32 -32))
+          (v128.const f32x4 31 31 31 31))))
         (local.set $sumlx (f32x4.add (local.get $sumlx) (f32x4.mul (v128.load offset=2048 (local.get $p)) (local.get $lf))))
         (local.set $suml2 (f32x4.add (local.get $suml2)
           (f32x4.mul (f32x4.mul (v128.load offset=1536 (local.get $p)) (local.get $lf)) (local.get $lf))))
