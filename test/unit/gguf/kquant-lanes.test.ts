@@ -35,16 +35,21 @@ const KINDS: ((g: number, i: number) => number)[] = [
   (g, i) => (i % 2 ? 9e-16 : -1.1e-15) * (1 + Math.abs(g)), // about GROUP_MAX_EPS: some groups just under it
   (g, i) => (i % 3 ? -0 : g * 1e-2), // negative zeros among small values
   (g) => g * g * g * 5, // heavy tails
+  (g) => Math.abs(g) * 1e-44, // positive subnormals: nmax/(max − min) overflows to infinity
+  (g, i) => (i % 4 ? g * 1e-42 : 0), // subnormals of both signs and zeros
 ];
 
-/** Super-blocks whose 16-value stretches pick their kind at random, so every combination of lanes comes up. */
+/** Super-blocks whose 16-value stretches pick their kind at random, so every combination of lanes comes up; the
+ * last eight only among the subnormal kinds (whole blocks of them: fp16 d and dmin are 0, so every quant is the
+ * fit's own). */
 function laneStressValues(superBlocks: number): Float32Array {
   const n = superBlocks * 256;
   const g = seededFloats(n, 21);
   const pick = seededFloats(n / 16, 22);
   const x = new Float32Array(n);
   for (let s = 0; s < n / 16; s++) {
-    const kind = KINDS[Math.floor(((pick[s]! + 1) / 2) * KINDS.length) % KINDS.length]!;
+    const kinds = s < n / 16 - 8 * 16 ? KINDS : KINDS.slice(-2);
+    const kind = kinds[Math.floor(((pick[s]! + 1) / 2) * kinds.length) % kinds.length]!;
     for (let i = 0; i < 16; i++) x[16 * s + i] = kind(g[16 * s + i]!, i);
   }
   return x;

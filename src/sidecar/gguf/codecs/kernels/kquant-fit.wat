@@ -17,16 +17,22 @@
 (module
   (memory (export "memory") 1)
 
-  ;; In the hot loops the quant is wanted as a float: there `f32x4.nearest(min(max(v, lo), hi))` stands for
-;; `(float) clamp(nearest_int(v), lo, hi)` in three instructions instead of six (pmin/pmax: one machine
-;; instruction each, where min/max need NaN and signed-zero fix-ups). It is the same number: adding 1.5·2²³ rounds
-;; v to the nearest integer, ties to even, exactly as f32x4.nearest does (the searches keep |v| far below 2²², where
-;; the trick holds); clamping to integer bounds before or after that rounding gives the same integer. Only its zero
-;; may differ in sign (nearest(-0.3) is -0): that -0 only meets sums that start at +0 (and so never turn -0),
-;; squares, and `ts·l + tm`, where ±0 changes no result, so nothing downstream changes.
+  ;; In the hot loops the quant is wanted as a float: there `f32x4.nearest(pmin(pmax(v, lo), hi))` stands for
+  ;; `(float) clamp(nearest_int(v), lo, hi)` in three instructions instead of six (pmin/pmax are one machine
+  ;; instruction each; min/max need NaN and signed-zero fix-ups). Where |v| < 2²² it is the same number: adding
+  ;; 1.5·2²³ rounds to the nearest integer, ties to even, as f32x4.nearest does, and clamping to integer bounds
+  ;; before or after rounding gives the same integer. The searches stay in that range: make_qx_quants' |v| is at
+  ;; most about 33 (max is the largest magnitude); in make_qkx2_quants v is at most about nmax+1 above the current
+  ;; min, and a min far above the group's lowest value (needed for a large negative v) never wins: such a min is
+  ;; ≤ 0 and next to max, so the lowest value has the largest magnitude and weight (≥ 1/32 of Σw), and its error
+  ;; alone, about (max − lowest)², exceeds the first guess's whole error, at most Σw·(step/2)². Where
+  ;; nmax/(max - min) overflows to infinity the range is below 1e-37, so D underflows to 0 and no candidate wins,
+  ;; whatever the quants (the trick makes infinities and NaN 0; here they stay, and D is NaN: no win either). Only
+  ;; a zero may differ in sign (nearest(-0.3) is -0): that -0 only meets sums that start at +0 (so never turn -0),
+  ;; squares, and `ts·l + tm`, where ±0 changes no result.
 
-;; ggml's nearest_int per lane (1.5·2²³ added in f32, the integer read from the low mantissa bits), clamped to
-  ;; [lo, hi].
+  ;; ggml's nearest_int per lane (1.5·2²³ added in f32, the integer read from the low mantissa bits), clamped to
+  ;; [lo, hi]: exactly the C code, infinities and NaN included (the first guess and the kept quants use it).
   (func $quant4 (param $v v128) (param $lo v128) (param $hi v128) (result v128)
     (i32x4.min_s
       (i32x4.max_s
