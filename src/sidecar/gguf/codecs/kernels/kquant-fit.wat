@@ -21,18 +21,14 @@
   ;; `(float) clamp(nearest_int(v), lo, hi)` in three instructions instead of six (pmin/pmax are one machine
   ;; instruction each; min/max need NaN and signed-zero fix-ups). Where |v| < 2²² it is the same number: adding
   ;; 1.5·2²³ rounds to the nearest integer, ties to even, as f32x4.nearest does, and clamping to integer bounds
-  ;; before or after rounding gives the same integer. The searches stay in that range: make_qx_quants' |v| is at
-  ;; most about 33 (max is the largest magnitude); in make_qkx2_quants v is at most about nmax+1 above the current
-  ;; min, and a min far above the group's lowest value (needed for a large negative v) never wins: such a min is
-  ;; ≤ 0 and next to max, so the lowest value has the largest magnitude and weight (≥ 1/32 of Σw), and its error
-  ;; alone, about (max − lowest)², exceeds the first guess's whole error, at most Σw·(step/2)². Where
-  ;; nmax/(max - min) overflows to infinity the range is below 1e-37, so D underflows to 0 and no candidate wins,
-  ;; whatever the quants (the trick makes infinities and NaN 0; here they stay, and D is NaN: no win either). Only
-  ;; a zero may differ in sign (nearest(-0.3) is -0): that -0 only meets sums that start at +0 (so never turn -0),
-  ;; squares, and `ts·l + tm`, where ±0 changes no result.
+  ;; before or after rounding gives the same integer. make_qx_quants' |v| is at most about 33 (max is the value of
+  ;; largest magnitude; its all-zero lanes are discarded); make_qkx2_quants checks a bound for each candidate and
+  ;; falls back to this function where it fails. Only a zero may differ in sign (nearest(-0.3) is -0): that -0
+  ;; only meets sums that start at +0 (so never turn -0) and, in make_qkx2_quants, `ts·l + tm − x`, which is then
+  ;; squared: it changes no result.
 
   ;; ggml's nearest_int per lane (1.5·2²³ added in f32, the integer read from the low mantissa bits), clamped to
-  ;; [lo, hi]: exactly the C code, infinities and NaN included (the first guess and the kept quants use it).
+  ;; [lo, hi]: exactly the C code, infinities and NaN included.
   (func $quant4 (param $v v128) (param $lo v128) (param $hi v128) (result v128)
     (i32x4.min_s
       (i32x4.max_s
@@ -142,20 +138,37 @@
       (local.set $sumL2 (v128.const i32x4 0 0 0 0))
       (local.set $sumXL (v128.const i32x4 0 0 0 0))
       (local.set $p (i32.const 0))
-      (loop $sum
-        (local.set $xi (v128.load offset=1024 (local.get $p)))
-        ;; The quant as a float, rounded by f32x4.nearest after clamping (see above $quant4).
-        (local.set $lf (f32x4.nearest (f32x4.pmin
-          (f32x4.pmax
-            (f32x4.mul (local.get $iscale) (f32x4.sub (local.get $xi) (local.get $min)))
-            (v128.const f32x4 0 0 0 0))
-          (local.get $hiF))))
-        (v128.store offset=2048 (local.get $p) (local.get $lf))
-        (local.set $wl (f32x4.mul (v128.load offset=1536 (local.get $p)) (local.get $lf)))
-        (local.set $sumL (f32x4.add (local.get $sumL) (local.get $wl)))
-        (local.set $sumL2 (f32x4.add (local.get $sumL2) (f32x4.mul (local.get $wl) (local.get $lf))))
-        (local.set $sumXL (f32x4.add (local.get $sumXL) (f32x4.mul (local.get $wl) (local.get $xi))))
-        (br_if $sum (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (i32.const 512))))
+      ;; x lies in [min0, max], so |iscale·(x − min)| ≤ |iscale|·max(max − min, min − min0): below 4e6 (< 2²²,
+      ;; with room for the roundings) in every lane that counts, the float-rounded quants are exact (see above
+      ;; $quant4); otherwise (a range so small that iscale overflows, say) this candidate takes nearest_int itself.
+      (if (i32x4.all_true (v128.or (local.get $flat) (f32x4.lt
+            (f32x4.mul (f32x4.abs (local.get $iscale))
+              (f32x4.pmax (f32x4.sub (local.get $max) (local.get $min)) (f32x4.sub (local.get $min) (local.get $min0))))
+            (v128.const f32x4 4e6 4e6 4e6 4e6))))
+        (then
+          (loop $sum
+            (local.set $xi (v128.load offset=1024 (local.get $p)))
+            (local.set $lf (f32x4.nearest (f32x4.pmin
+              (f32x4.pmax (f32x4.mul (local.get $iscale) (f32x4.sub (local.get $xi) (local.get $min))) (v128.const f32x4 0 0 0 0))
+              (local.get $hiF))))
+            (v128.store offset=2048 (local.get $p) (local.get $lf))
+            (local.set $wl (f32x4.mul (v128.load offset=1536 (local.get $p)) (local.get $lf)))
+            (local.set $sumL (f32x4.add (local.get $sumL) (local.get $wl)))
+            (local.set $sumL2 (f32x4.add (local.get $sumL2) (f32x4.mul (local.get $wl) (local.get $lf))))
+            (local.set $sumXL (f32x4.add (local.get $sumXL) (f32x4.mul (local.get $wl) (local.get $xi))))
+            (br_if $sum (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (i32.const 512)))))
+        (else
+          (loop $sumExact
+            (local.set $xi (v128.load offset=1024 (local.get $p)))
+            (local.set $lf (f32x4.convert_i32x4_s (call $quant4
+              (f32x4.mul (local.get $iscale) (f32x4.sub (local.get $xi) (local.get $min)))
+              (v128.const i32x4 0 0 0 0) (local.get $hi))))
+            (v128.store offset=2048 (local.get $p) (local.get $lf))
+            (local.set $wl (f32x4.mul (v128.load offset=1536 (local.get $p)) (local.get $lf)))
+            (local.set $sumL (f32x4.add (local.get $sumL) (local.get $wl)))
+            (local.set $sumL2 (f32x4.add (local.get $sumL2) (f32x4.mul (local.get $wl) (local.get $lf))))
+            (local.set $sumXL (f32x4.add (local.get $sumXL) (f32x4.mul (local.get $wl) (local.get $xi))))
+            (br_if $sumExact (i32.lt_u (local.tee $p (i32.add (local.get $p) (i32.const 16))) (i32.const 512))))))
       (local.set $D (f32x4.sub (f32x4.mul (local.get $sumW) (local.get $sumL2)) (f32x4.mul (local.get $sumL) (local.get $sumL))))
       (local.set $ts (f32x4.div
         (f32x4.sub (f32x4.mul (local.get $sumW) (local.get $sumXL)) (f32x4.mul (local.get $sumX) (local.get $sumL)))
