@@ -1,6 +1,7 @@
 ;; ggml's make_qkx2_quants and make_qx_quants (ggml-quants.c), the scale searches of the Q4_K/Q5_K and Q6_K
-;; reference encoders, for one 256-value super-block per call. WebAssembly's f32 arithmetic is IEEE single
-;; precision with one rounding per operation and nothing fused: exactly the C code's arithmetic.
+;; reference encoders, then the re-quantization against the stored scales and the packing of the quants, for one
+;; 256-value super-block per call. WebAssembly's f32 arithmetic is IEEE single precision with one rounding per
+;; operation and nothing fused: exactly the C code's arithmetic.
 ;;
 ;; SIMD runs four groups side by side, one per f32x4 lane, never the values of one group across lanes: each lane
 ;; then performs the C code's operations on its own group in the C code's order, so its sums round exactly as
@@ -87,10 +88,9 @@
     (local $min v128) (local $max v128) (local $min0 v128) (local $flat v128) (local $sumW v128) (local $sumX v128)
     (local $iscale v128) (local $scale v128) (local $best v128) (local $bestIscale v128) (local $bestMin v128)
     (local $sumL v128) (local $sumL2 v128) (local $sumXL v128) (local $D v128) (local $ts v128) (local $tm v128)
-    (local $err v128) (local $win v128) (local $pos v128) (local $hi v128) (local $hiF v128) (local $nmaxF v128)
+    (local $err v128) (local $win v128) (local $pos v128) (local $hi v128) (local $hiF v128)
     (local.set $hi (i32x4.splat (local.get $nmax)))
     (local.set $hiF (f32x4.splat (f32.convert_i32_s (local.get $nmax))))
-    (local.set $nmaxF (f32x4.splat (f32.convert_i32_s (local.get $nmax))))
     ;; min, max, Σw and Σw·x, from element 0 on (ggml starts from x[0], w[0]·x[0]).
     (local.set $min (v128.load offset=1024 (i32.const 0)))
     (local.set $max (local.get $min))
@@ -111,7 +111,7 @@
     ;; A group with max == min gets scale 0, quants 0 and the_min −min: its lane's results are replaced at the end.
     (local.set $flat (f32x4.eq (local.get $max) (local.get $min)))
     ;; The first guess: nmax levels over [min, max], and its weighted squared error.
-    (local.set $iscale (f32x4.div (local.get $nmaxF) (f32x4.sub (local.get $max) (local.get $min))))
+    (local.set $iscale (f32x4.div (local.get $hiF) (f32x4.sub (local.get $max) (local.get $min))))
     (local.set $scale (f32x4.div (v128.const f32x4 1 1 1 1) (local.get $iscale)))
     (local.set $p (i32.const 0))
     (loop $first
