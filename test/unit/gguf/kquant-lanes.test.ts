@@ -60,13 +60,46 @@ function firstDifference(a: Uint8Array, b: Uint8Array): number {
   return a.findIndex((byte, i) => byte !== b[i]);
 }
 
-/** The kernel with every use of the mask `name` replaced by its lane 0 broadcast to all four lanes. */
-async function kernelWithLane0Mask(name: string): Promise<Uint8Array<ArrayBuffer>> {
+/** The kernel built from its .wat source as `mutate` changes it. */
+async function mutatedKernel(label: string, mutate: (text: string) => string): Promise<Uint8Array<ArrayBuffer>> {
   const text = readFileSync(WAT, "utf8");
+  const mutated = mutate(text);
+  assert.notEqual(mutated, text, `${label}: the kernel has changed, update this test`);
+  return (await assembleWat(`${label}.wat`, mutated)) as Uint8Array<ArrayBuffer>;
+}
+
+/** Every use of the mask `name` replaced by its lane 0 broadcast to all four lanes. */
+function lane0Mask(name: string): (text: string) => string {
   const use = `(local.get $${name})`;
-  assert.ok(text.includes(use), `the kernel has no mask $${name}: update this test`);
-  const mutated = text.split(use).join(`(i32x4.splat (i32x4.extract_lane 0 ${use}))`);
-  return (await assembleWat(`lane0-${name}.wat`, mutated)) as Uint8Array<ArrayBuffer>;
+  return (text) => text.split(use).join(`(i32x4.splat (i32x4.extract_lane 0 ${use}))`);
+}
+
+/** make_qkx2_quants' exact fallback (nearest_int itself, where the float-rounded quants are not proven equal)
+ * clamping its quants to [1, nmax] instead of [0, nmax]. */
+function brokenExactFallback(text: string): string {
+  const loop = text.indexOf("(loop $sumExact");
+  const clamp = "(v128.const i32x4 0 0 0 0) (local.get $hi)";
+  const at = loop < 0 ? -1 : text.indexOf(clamp, loop);
+  return at < 0 ? text : text.slice(0, at) + "(v128.const i32x4 1 1 1 1) (local.get $hi)" + text.slice(at + clamp.length);
+}
+
+/** Asserts that the encoders, running `kernel`, write other bytes than llama.cpp for each of `types`. */
+async function assertNoticed(
+  label: string,
+  kernel: Promise<Uint8Array<ArrayBuffer>>,
+  types: GgmlType[],
+  values: Float32Array,
+  reference: (t: GgmlType) => Uint8Array,
+): Promise<void> {
+  useFitKernelForTests(await kernel);
+  try {
+    for (const type of types) {
+      const at = firstDifference(quantize(type, values), reference(type));
+      assert.notEqual(at, -1, `${ggmlTypeName(type)}: ${label} went unnoticed`);
+    }
+  } finally {
+    useFitKernelForTests(undefined);
+  }
 }
 
 void describe("the SIMD k-quant kernel keeps each lane's branches its own", { skip: unavailable }, () => {
@@ -109,15 +142,12 @@ void describe("the SIMD k-quant kernel keeps each lane's branches its own", { sk
   ];
   for (const [mask, types] of MASKS) {
     void it(`a kernel whose lanes all follow lane 0's $${mask} writes other bytes`, async () => {
-      useFitKernelForTests(await kernelWithLane0Mask(mask));
-      try {
-        for (const type of types) {
-          const at = firstDifference(quantize(type, values), reference(type));
-          assert.notEqual(at, -1, `${ggmlTypeName(type)}: lane 0's $${mask} for every lane went unnoticed`);
-        }
-      } finally {
-        useFitKernelForTests(undefined);
-      }
+      await assertNoticed(`lane 0's $${mask} for every lane`, mutatedKernel(`lane0-${mask}`, lane0Mask(mask)), types, values, reference);
     });
   }
+
+  void it("the data takes make_qkx2_quants' exact fallback (subnormal ranges): breaking it writes other bytes", async () => {
+    const types = [GgmlType.Q4_K, GgmlType.Q5_K];
+    await assertNoticed("a broken exact fallback", mutatedKernel("broken-fallback", brokenExactFallback), types, values, reference);
+  });
 });
