@@ -3,7 +3,8 @@
 // make_qx_quants' `sumlx*sumlx > best*suml2`), a refused positive min, a flat or all-zero group (`max == min`,
 // `amax < GROUP_MAX_EPS`), the largest-magnitude value. Here super-blocks whose neighbouring groups take those
 // branches differently must still give llama.cpp's bytes (ggml_quantize_chunk, through ggml-reference.ts), and
-// kernels rebuilt with one mask broadcast from lane 0 (every lane taking lane 0's branch) must not.
+// kernels rebuilt with one mask broadcast from lane 0 (every lane taking lane 0's branch) must not; nor one whose
+// exact fallback for make_qkx2_quants' quants (taken where the fast rounding is not proven equal) is broken.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
