@@ -65,9 +65,19 @@ export function useFitKernelForTests(wasm: Uint8Array<ArrayBuffer> | undefined):
   views = undefined;
 }
 
+function compileKernel(): WebAssembly.Module {
+  try {
+    return new WebAssembly.Module(binary);
+  } catch (e) {
+    // Every Node.js Chorus supports and every VS Code has SIMD; an engine started without it lands here.
+    const why = e instanceof Error ? e.message : String(e);
+    throw new Error(`this JavaScript engine could not compile the k-quant kernel (${why}); it needs WebAssembly SIMD: run Chorus on Node.js 20 or later`);
+  }
+}
+
 function fitViews(): FitViews {
   if (!views) {
-    const fit = new WebAssembly.Instance(new WebAssembly.Module(binary)).exports as unknown as FitKernel;
+    const fit = new WebAssembly.Instance(compileKernel()).exports as unknown as FitKernel;
     const buf = fit.memory.buffer;
     views = {
       fit,
