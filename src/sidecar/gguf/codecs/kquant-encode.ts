@@ -2,17 +2,10 @@
 // (ggml-quants.c quantize_row_q4_K_ref / q5_K_ref / q6_K_ref, which llama-quantize uses when no importance matrix
 // is given) step for step in float32, so the blocks are byte-identical to llama.cpp's. Layouts: ggml-common.h.
 import { f16Table, f32ToF16Bits } from "./half";
-import { GROUP_MAX_EPS, clamp, makeQkx2Quants, makeQxQuants, nearestInt } from "./kquant-fit";
-import { scaleMinK4 } from "./kquants";
+import { GROUP_MAX_EPS, fitAsymmetricBlock, fitSymmetricBlock, nearestInt, packAsymmetricBlock, packSymmetricBlock } from "./kquant-fit";
 
 const f = Math.fround;
 const QK_K = 256;
-
-// Per-super-block scratch (the encoders are synchronous, so one set serves every call).
-const L = new Uint8Array(QK_K);
-const weights = new Float32Array(32);
-const scales = new Float32Array(16);
-const mins = new Float32Array(8);
 
 function putHalf(out: Uint8Array, p: number, value: number): number {
   const h = f32ToF16Bits(value);
@@ -27,30 +20,27 @@ interface AsymmetricK {
   rmin: number;
   nstep: number;
   blockBytes: number;
-  pack: (out: Uint8Array, p: number) => void;
+  q5: boolean;
 }
 
 /**
  * One super-block of Q4_K/Q5_K: each 32-value sub-block gets a scale and min fitted with weights √(mean x²) + |x|,
  * the eight scales and mins are quantized to 6 bits against the largest (d = max/63, dmin likewise), and the
- * values re-quantized against the stored 6-bit scales. Writes d, dmin and the packed scales; returns nothing.
+ * values re-quantized against the stored 6-bit scales and packed (both in the kernel). Writes the whole block.
  */
 function encodeAsymmetricBlock(k: AsymmetricK, x: Float32Array, o: number, out: Uint8Array, p: number): void {
+  const v = fitAsymmetricBlock(x, o, k.nmax, k.rmin, f(0.1), k.nstep);
+  const { scales, mins } = v;
   let maxScale = 0;
   let maxMin = 0;
   for (let j = 0; j < 8; j++) {
-    const s = o + 32 * j;
-    let sumX2 = 0;
-    for (let l = 0; l < 32; l++) sumX2 = f(sumX2 + f(x[s + l]! * x[s + l]!));
-    const avX = f(Math.sqrt(f(sumX2 / 32)));
-    for (let l = 0; l < 32; l++) weights[l] = avX + Math.abs(x[s + l]!); // Float32Array store rounds once, as C does
-    const scale = makeQkx2Quants(32, k.nmax, x, s, weights, L, 32 * j, mins, j, k.rmin, f(0.1), k.nstep);
-    scales[j] = scale;
-    if (scale > maxScale) maxScale = scale;
+    if (scales[j]! > maxScale) maxScale = scales[j]!;
     if (mins[j]! > maxMin) maxMin = mins[j]!;
   }
   const invScale = maxScale > 0 ? f(63 / maxScale) : 0;
   const invMin = maxMin > 0 ? f(63 / maxMin) : 0;
+  const d = putHalf(out, p, f(maxScale / 63));
+  const dmin = putHalf(out, p + 2, f(maxMin / 63));
   const sc = p + 4;
   for (let j = 0; j < 8; j++) {
     const ls = Math.min(63, nearestInt(f(invScale * scales[j]!)) & 0xff);
@@ -63,51 +53,15 @@ function encodeAsymmetricBlock(k: AsymmetricK, x: Float32Array, o: number, out: 
       out[sc + j - 4] = out[sc + j - 4]! | ((ls >> 4) << 6);
       out[sc + j] = out[sc + j]! | ((lm >> 4) << 6);
     }
+    // The stored 6-bit scale and min times the fp16 d and dmin (exact in float32: 11 by 6 significant bits).
+    v.d[j] = d * ls;
+    v.dm[j] = dmin * lm;
   }
-  const d = putHalf(out, p, f(maxScale / 63));
-  const dmin = putHalf(out, p + 2, f(maxMin / 63));
-  for (let j = 0; j < 8; j++) {
-    const [s, m] = scaleMinK4(j, out, sc);
-    const dj = f(d * s);
-    // A zero scale keeps the quants the fit chose (ggml skips the sub-block too).
-    if (!dj) continue;
-    const dm = f(dmin * m);
-    for (let i = 0; i < 32; i++) L[32 * j + i] = clamp(nearestInt(f(f(x[o + 32 * j + i]! + dm) / dj)), 0, k.nmax);
-  }
-  k.pack(out, p);
+  out.set(packAsymmetricBlock(k.nmax, k.q5).subarray(16, k.blockBytes), p + 16);
 }
 
-const Q4_K: AsymmetricK = {
-  nmax: 15,
-  rmin: -1,
-  nstep: 20,
-  blockBytes: 144,
-  // qs[128] at byte 16: 32 bytes per pair of sub-blocks, low nibble the first, high nibble the second.
-  pack: (out, p) => {
-    for (let j = 0, q = p + 16; j < QK_K; j += 64, q += 32) for (let l = 0; l < 32; l++) out[q + l] = L[j + l]! | (L[j + l + 32]! << 4);
-  },
-};
-
-const Q5_K: AsymmetricK = {
-  nmax: 31,
-  rmin: -0.5,
-  nstep: 15,
-  blockBytes: 176,
-  // qh[32] at byte 16 (bit 2k/2k+1 of qh[l]: fifth bit of weight l of sub-blocks 2k/2k+1), qs[128] at byte 48.
-  pack: (out, p) => {
-    const qh = p + 16;
-    out.fill(0, qh, qh + 32);
-    for (let n = 0, ql = p + 48, m1 = 1; n < QK_K; n += 64, ql += 32, m1 <<= 2) {
-      for (let j = 0; j < 32; j++) {
-        const l1 = L[n + j]!;
-        const l2 = L[n + j + 32]!;
-        if (l1 > 15) out[qh + j] = out[qh + j]! | m1;
-        if (l2 > 15) out[qh + j] = out[qh + j]! | (m1 << 1);
-        out[ql + j] = (l1 & 15) | ((l2 & 15) << 4);
-      }
-    }
-  },
-};
+const Q4_K: AsymmetricK = { nmax: 15, rmin: -1, nstep: 20, blockBytes: 144, q5: false };
+const Q5_K: AsymmetricK = { nmax: 31, rmin: -0.5, nstep: 15, blockBytes: 176, q5: true };
 
 function encodeAsymmetric(k: AsymmetricK, values: Float32Array): Uint8Array {
   const nb = values.length / QK_K;
@@ -129,37 +83,27 @@ export function quantizeQ5_K(values: Float32Array): Uint8Array {
  * 6-bit quants; the group scales are quantized to int8 against the largest in magnitude (d = −max/128).
  */
 function encodeQ6KBlock(x: Float32Array, o: number, out: Uint8Array, p: number): void {
+  const v = fitSymmetricBlock(x, o);
+  const { scales } = v;
   let maxScale = 0;
   let maxAbsScale = 0;
   for (let ib = 0; ib < 16; ib++) {
-    const scale = makeQxQuants(16, 32, x, o + 16 * ib, L, 16 * ib);
-    scales[ib] = scale;
-    const a = Math.abs(scale);
+    const a = Math.abs(scales[ib]!);
     if (a > maxAbsScale) {
       maxAbsScale = a;
-      maxScale = scale;
+      maxScale = scales[ib]!;
     }
   }
   if (maxAbsScale < GROUP_MAX_EPS) return; // an all-zero block: every byte 0 (the output starts zeroed)
   const iscale = f(-128 / maxScale);
   const d = putHalf(out, p + 208, f(1 / iscale));
-  for (let ib = 0; ib < 16; ib++) out[p + 192 + ib] = Math.min(127, nearestInt(f(iscale * scales[ib]!))) & 0xff;
-  for (let j = 0; j < 16; j++) {
-    const dj = f(d * ((out[p + 192 + j]! << 24) >> 24));
-    if (!dj) continue;
-    for (let i = 0; i < 16; i++) L[16 * j + i] = clamp(nearestInt(f(x[o + 16 * j + i]! / dj)), -32, 31) + 32;
+  for (let ib = 0; ib < 16; ib++) {
+    // Stored as int8 (ggml's C assignment keeps the low 8 bits), and d times that (exact in float32).
+    const q = (Math.min(127, nearestInt(f(iscale * scales[ib]!))) << 24) >> 24;
+    out[p + 192 + ib] = q & 0xff;
+    v.d[ib] = d * q;
   }
-  for (let j = 0, ql = p, qh = p + 128; j < QK_K; j += 128, ql += 64, qh += 32) {
-    for (let l = 0; l < 32; l++) {
-      const q1 = L[j + l]!,
-        q2 = L[j + l + 32]!,
-        q3 = L[j + l + 64]!,
-        q4 = L[j + l + 96]!;
-      out[ql + l] = (q1 & 0xf) | ((q3 & 0xf) << 4);
-      out[ql + l + 32] = (q2 & 0xf) | ((q4 & 0xf) << 4);
-      out[qh + l] = (q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6);
-    }
-  }
+  out.set(packSymmetricBlock().subarray(0, 192), p);
 }
 
 export function quantizeQ6_K(values: Float32Array): Uint8Array {
