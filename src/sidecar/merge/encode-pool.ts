@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { findEntry } from "../isolate/entry-path";
 import { GgmlType } from "../gguf/types";
-import type { EncodeReply, EncodeRequest } from "./encode-worker";
+import type { EncodeReply, EncodeRequest, EncodeValues, MergeLinear } from "./encode-worker";
 
 export const ENCODE_WORKER_BUNDLE = "chorus-encode-worker.js";
 
@@ -47,10 +47,10 @@ class EncodeWorker {
   send(request: EncodeRequest, p: Pending): void {
     this.pending.set(request.id, p);
     this.worker.ref();
-    const { buffer } = request.values;
-    // Moved, not copied, when the chunk owns its whole buffer (a merged chunk does); otherwise structured-cloned.
-    const whole = !(buffer instanceof SharedArrayBuffer) && request.values.byteOffset === 0 && request.values.byteLength === buffer.byteLength;
-    this.worker.postMessage(request, whole ? [buffer as ArrayBuffer] : []);
+    const arrays = "values" in request ? [request.values] : request.inputs.map((i) => i.bytes);
+    // Moved, not copied, when an array owns its whole buffer (merged chunks and read rows do); otherwise cloned.
+    const owned = arrays.filter((a) => !(a.buffer instanceof SharedArrayBuffer) && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength);
+    this.worker.postMessage(request, [...new Set(owned.map((a) => a.buffer as ArrayBuffer))]);
   }
 
   private settle(r: EncodeReply): void {
@@ -82,10 +82,19 @@ export class EncodePool {
 
   /** `values` encoded as `type` on the least busy worker. `values` is moved there: the caller must not use it again. */
   encode(type: GgmlType, values: Float32Array): Promise<Uint8Array> {
+    return this.submit({ type, values });
+  }
+
+  /** A linear merge of stored rows, encoded as `type`, all on a worker. The inputs' bytes are moved there. */
+  mergeLinear(request: Omit<MergeLinear, "id">): Promise<Uint8Array> {
+    return this.submit(request);
+  }
+
+  private submit(request: Omit<EncodeValues, "id"> | Omit<MergeLinear, "id">): Promise<Uint8Array> {
     if (this.failure) return Promise.reject(this.failure);
     const worker = this.leastBusy();
     const id = this.nextId++;
-    return new Promise((resolve, reject) => worker.send({ id, type, values }, { resolve, reject }));
+    return new Promise((resolve, reject) => worker.send({ ...request, id } as EncodeRequest, { resolve, reject }));
   }
 
   async close(): Promise<void> {

@@ -81,6 +81,9 @@ export class TensorMerger {
       spec.type === GgmlType.F16 &&
       layout.inputs.every((input) => input.info.type === GgmlType.F16 && !input.fallback);
     const pooled = !fused && this.pool !== undefined && worthAWorker(spec.type);
+    // A linear merge of rows each input stores itself is done on the workers whole (decode, sum, encode), so it
+    // spreads over the cores; rows borrowed from another model, and stored offsets, are handled here.
+    const onWorkers = pooled && coefficients !== undefined && layout.storedOffset === 0 && layout.inputs.every((i) => !i.fallback);
     // Enough chunks in flight to keep every worker busy while the writer writes the oldest.
     const depth = pooled ? Math.max(DEPTH, this.pool!.size + 1) : DEPTH;
     // A tensor smaller than workers × chunk is cut finer so that every worker gets a share (chunking does not change
@@ -103,6 +106,7 @@ export class TensorMerger {
     }
     const merge = async (rowStart: number, slot: number): Promise<Uint8Array> => {
       if (fused) return this.fusedChunk(layout, part.first + rowStart, Math.min(rowsPerChunk, rowCount - rowStart), slot, coefficients);
+      if (onWorkers) return this.chunkOnWorker(spec, layout, part.first + rowStart, Math.min(rowsPerChunk, rowCount - rowStart), coefficients!);
       const values = await readRows(rowStart);
       // Merge on a later turn of the event loop, so that the writer's pending write proceeds meanwhile.
       await new Promise((resolve) => setImmediate(resolve));
@@ -144,6 +148,15 @@ export class TensorMerger {
     await Promise.all(layout.inputs.map(({ reader, info }, i) => reader.readTensorBytesInto(info, rowStart, rows, arena.inputView(slot, i, bytes))));
     this.signal?.throwIfAborted();
     return this.worker!.sum(slot, bytes, coefficients);
+  }
+
+  /** Rows of every input read as stored and handed to a worker, which decodes, sums and encodes them. */
+  private async chunkOnWorker(spec: GgufTensorSpec, layout: TensorLayout, rowStart: number, rows: number, coefficients: number[]): Promise<Uint8Array> {
+    const inputs = await Promise.all(
+      layout.inputs.map(async ({ reader, info }) => ({ type: info.type, bytes: await reader.readTensorBytes(info, rowStart, rows) })),
+    );
+    this.signal?.throwIfAborted();
+    return this.pool!.mergeLinear({ type: spec.type, inputs, coefficients, count: rows * layout.rowLength });
   }
 
   /** Stops the kernel's worker thread, if one was started. */

@@ -56,6 +56,33 @@ void test("a Q4_K_M merge writes the same file with 0, 1 and 3 encoding threads"
   for (const h of pooled) assert.equal(h, inline);
 });
 
+void test("linear and task-arithmetic merges, decoded and summed on the workers too, write the file the calling thread writes", async () => {
+  // Q4_K and Q8_0 inputs: the workers decode them (the chunks go there as stored bytes), and the sums use the inputs'
+  // order and float32 rounding of the main thread's weightedSum, or the hashes differ.
+  const shape = { dim: 256, layers: 2, heads: 4, kvHeads: 2, ffn: 512 };
+  const base = await makeModel(at("lin-base.gguf"), { seed: 5, baseSeed: 1, shape, type: GgmlType.Q8_0 });
+  const x = await makeModel(at("lin-x.gguf"), { seed: 6, baseSeed: 1, shape, type: GgmlType.Q4_K });
+  const y = await makeModel(at("lin-y.gguf"), { seed: 7, baseSeed: 1, shape, type: GgmlType.Q8_0 });
+  const plans = {
+    linear: () => planFromFlags({ method: "linear", models: [x, y], weights: [0.3, 0.7], dtype: "q4_k_m" }),
+    task_arithmetic: () => planFromFlags({ method: "task_arithmetic", models: [x, y], base, weights: [0.6, 0.9], dtype: "q5_k_m" }),
+  };
+  for (const [name, plan] of Object.entries(plans)) {
+    const hashes: string[] = [];
+    for (const encodeThreads of [0, 2]) {
+      const r = await runMerge({
+        plan: plan(),
+        out: at(`${name}-${encodeThreads}.gguf`),
+        chunkValues: 4096,
+        encodeThreads,
+        verifyOutput: async () => undefined,
+      });
+      hashes.push(sha(r.path));
+    }
+    assert.equal(hashes[1], hashes[0], `${name}: the file with workers differs from the one without`);
+  }
+});
+
 void test("a closed pool rejects the chunks still pending, and later ones", async () => {
   const pool = EncodePool.create(1)!;
   const pending = assert.rejects(pool.encode(GgmlType.Q4_K, values(256 * 2000, 7)), /closed/);
