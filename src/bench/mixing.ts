@@ -161,8 +161,8 @@ async function singleRun(model: LlamaModel, tokens: number): Promise<SingleRun> 
 }
 
 /** One model the way the sidecar serves it (generation/generate.ts), greedy, with the given lookahead. */
-export async function sidecarSingleRun(model: LoadedModel, tokens: number, topK: number, lookahead: number, text = PROMPT): Promise<number> {
-  const prompt = completionPrompt(model.model, text, undefined).tokens;
+async function sidecarSingleRun(model: LoadedModel, tokens: number, topK: number, lookahead: number): Promise<number> {
+  const prompt = completionPrompt(model.model, PROMPT, undefined).tokens;
   const started = performance.now();
   const r = await generate(model, prompt, { maxTokens: tokens, temperature: 0, topP: 1, stop: [] }, new AbortController().signal, undefined, {
     topK,
@@ -172,7 +172,7 @@ export async function sidecarSingleRun(model: LoadedModel, tokens: number, topK:
   return tokens / ((performance.now() - started) / 1000);
 }
 
-export interface MixRun {
+interface MixRun {
   tps: number;
   /** Drafts confirmed / proposed (lookahead runs). */
   acceptance: number;
@@ -183,11 +183,11 @@ export interface MixRun {
   overlap: number;
 }
 
-export async function mixRun(mixer: Mixer, tokens: number, prompt = PROMPT): Promise<MixRun> {
+async function mixRun(mixer: Mixer, tokens: number): Promise<MixRun> {
   const started = performance.now();
   const cpu = process.cpuUsage();
   const main = mainThreadSchedstat();
-  const res = await mixer.generate({ prompt, maxTokens: tokens });
+  const res = await mixer.generate({ prompt: PROMPT, maxTokens: tokens });
   const seconds = (performance.now() - started) / 1000;
   if (res.tokens.length !== tokens) throw new Error(`the mix stopped after ${res.tokens.length} tokens (${res.finishReason})`);
   const laneSum = Object.values(res.timing.laneEvalMs).reduce((a, b) => a + b, 0);

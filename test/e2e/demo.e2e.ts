@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { codeLike } from "./code-like";
-import { waitForMode } from "./ghost-text";
+import { untilGhostText, waitForMode } from "./ghost-text";
 import { uiTest, type Workbench } from "./harness";
 
 const DEMO_SETTINGS = {
@@ -20,12 +20,6 @@ const DEMO_SETTINGS = {
 const DEMO = { settings: () => DEMO_SETTINGS, workspace: "demo/workspace" };
 const SCRIPTED_LABEL = "Scripted demo reviewer — recorded findings for the demo files, not a model's output";
 
-async function openFile(wb: Workbench, name: string, line: string): Promise<void> {
-  await wb.runCommand("Go to File");
-  await wb.pick(name);
-  await wb.page.locator(".monaco-editor .view-lines", { hasText: line }).first().waitFor({ timeout: 20_000 });
-}
-
 uiTest(
   "demo: with nothing configured, ghost text in a TypeScript file comes from the demo mix and is code-like",
   async (wb) => {
@@ -37,7 +31,7 @@ uiTest(
     assert.match(await notice.innerText(), /short code-like completions.*cannot follow instructions, answer questions or review code/s);
     await wb.screenshot("first-run-notice");
 
-    await openFile(wb, "hello.ts", "return a + b");
+    await wb.openFile("hello.ts", "return a + b");
     const lines = wb.page.locator(".monaco-editor .view-lines").first();
     await lines.click();
     await wb.page.keyboard.press("Control+End");
@@ -46,21 +40,8 @@ uiTest(
     await wb.page.keyboard.type("export function subtract(a: number, b: number): number {", { delay: 30 });
     await wb.page.keyboard.press("Enter");
     const ghost = wb.page.locator(".monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview, .monaco-editor .ghost-text");
-    let suggestion = "";
-    let lastTrigger = Date.now();
-    await wb.until(
-      "ghost text from the demo mix",
-      async () => {
-        suggestion = (await ghost.allInnerTexts()).join("\n").replace(/\u00a0/g, " ");
-        if (suggestion.trim()) return true;
-        if (Date.now() - lastTrigger > 10_000) {
-          lastTrigger = Date.now();
-          await wb.runEditorCommand("Trigger Inline Suggestion");
-        }
-        return false;
-      },
-      90_000,
-    );
+    const joined = (texts: string[]) => texts.join("\n").replace(/\u00a0/g, " ");
+    const suggestion = joined(await untilGhostText(wb, "ghost text from the demo mix", ghost, (texts) => joined(texts).trim() !== "", 90_000));
     await wb.screenshot("ghost-text");
     const verdict = codeLike(suggestion);
     assert.ok(verdict.ok, `the demo's ghost text is not code-like (${verdict.why.join("; ")}): ${JSON.stringify(suggestion)}`);
@@ -79,7 +60,7 @@ uiTest(
     assert.ok(folder, "the workbench URL names its folder");
     const file = join(folder, "cart.ts");
     const original = readFileSync(file, "utf8");
-    await openFile(wb, "cart.ts", "export function subtotal");
+    await wb.openFile("cart.ts", "export function subtotal");
 
     await wb.runCommand("Chorus: Review File");
     // Refine with one reviewer converges after the critique (it supports its own findings and adds none).
@@ -123,14 +104,7 @@ uiTest(
   "demo: Ask says the demo models cannot answer questions and shows, labelled, how they continue the selected code",
   async (wb) => {
     await wb.until("the demo models to be in use", async () => (await wb.statusBarItem(/Chorus:/).innerText()).includes("demo models"), 150_000);
-    await openFile(wb, "cart.ts", "export function subtotal");
-    await wb.page.locator(".monaco-editor .view-lines", { hasText: "export function subtotal" }).first().click();
-    await wb.page.keyboard.press("Control+A");
-    await wb.page.keyboard.press("Control+Alt+Shift+A");
-    const input = wb.quickInput();
-    await input.waitFor({ timeout: 15_000 });
-    await input.fill("What does subtotal do?");
-    await wb.page.keyboard.press("Enter");
+    await wb.askAboutSelection(await wb.openFile("cart.ts", "export function subtotal"), "What does subtotal do?");
     const answer = wb.page.locator(".monaco-editor .view-lines", { hasText: "What does subtotal do?" }).first();
     let text = "";
     await wb.until(

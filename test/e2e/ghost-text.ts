@@ -11,12 +11,7 @@ export async function waitForMode(wb: Workbench, mode: string): Promise<void> {
 
 /** Opens hello.ts (Quick Open), types `text` on a new line at its end and returns the editor's lines. */
 export async function typeAtEndOfHello(wb: Workbench, text: string): Promise<Locator> {
-  await wb.page.keyboard.press("Control+P");
-  await wb.quickInput().fill("hello.ts");
-  await wb.quickPickRows().filter({ hasText: "hello.ts" }).first().waitFor();
-  await wb.page.keyboard.press("Enter");
-  const lines = wb.page.locator(".monaco-editor .view-lines").first();
-  await lines.filter({ hasText: "return a + b" }).waitFor({ timeout: 20_000 });
+  const lines = await wb.openFile("hello.ts", "return a + b");
   await lines.click();
   await wb.page.keyboard.press("Control+End");
   await wb.page.keyboard.press("Enter");
@@ -24,28 +19,38 @@ export async function typeAtEndOfHello(wb: Workbench, text: string): Promise<Loc
   return lines;
 }
 
-export async function typeAndAccept(wb: Workbench, expectedModel: string, mode: string): Promise<void> {
-  await waitForMode(wb, mode);
-  const lines = await typeAtEndOfHello(wb, "export const answer = ");
-  // Monaco renders ghost text in spans with non-breaking spaces: compare with whitespace normalised.
-  const ghost = wb.page.locator(".ghost-text-decoration, .ghost-text");
-  // VS Code asks on its own after typing; on a loaded machine that request can be lost to cancellation, so every
-  // 10 s without ghost text the test asks again the way a user would, with "Trigger Inline Suggestion" from the
-  // command palette. (Its key, Alt+\, does not reach the editor in code-server under Chromium: measured, no
-  // request followed four presses.)
+/**
+ * Waits until the ghost text `ghost` finds satisfies `done` (given the text of each match), and returns those texts.
+ * VS Code asks on its own after typing; on a loaded machine that request can be lost to cancellation, so every 10 s
+ * without the ghost text the test asks again the way a user would, with "Trigger Inline Suggestion" from the command
+ * palette. (Its key, Alt+\, does not reach the editor in code-server under Chromium: measured, no request followed
+ * four presses.)
+ */
+export async function untilGhostText(wb: Workbench, what: string, ghost: Locator, done: (texts: string[]) => boolean, timeoutMs: number): Promise<string[]> {
+  let texts: string[] = [];
   let lastTrigger = Date.now();
   await wb.until(
-    `ghost text from ${expectedModel}`,
+    what,
     async () => {
-      if ((await ghost.allInnerTexts()).join("").replace(/\s+/g, " ").includes(`from ${expectedModel}`)) return true;
+      texts = await ghost.allInnerTexts();
+      if (done(texts)) return true;
       if (Date.now() - lastTrigger > 10_000) {
         lastTrigger = Date.now();
         await wb.runEditorCommand("Trigger Inline Suggestion");
       }
       return false;
     },
-    45_000,
+    timeoutMs,
   );
+  return texts;
+}
+
+export async function typeAndAccept(wb: Workbench, expectedModel: string, mode: string): Promise<void> {
+  await waitForMode(wb, mode);
+  const lines = await typeAtEndOfHello(wb, "export const answer = ");
+  // Monaco renders ghost text in spans with non-breaking spaces: compare with whitespace normalised.
+  const ghost = wb.page.locator(".ghost-text-decoration, .ghost-text");
+  await untilGhostText(wb, `ghost text from ${expectedModel}`, ghost, (texts) => texts.join("").replace(/\s+/g, " ").includes(`from ${expectedModel}`), 45_000);
   await wb.screenshot("ghost-text");
   await wb.page.keyboard.press("Tab");
   await wb.until("the accepted completion in the document", async () =>

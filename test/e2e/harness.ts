@@ -169,6 +169,31 @@ export class Workbench {
     await row.click();
   }
 
+  /**
+   * Opens a workspace file the way a user does, by Quick Open (Ctrl+P), and waits until its editor shows `line`;
+   * returns that editor's lines.
+   */
+  async openFile(name: string, line: string, timeoutMs = 20_000): Promise<Locator> {
+    await this.page.keyboard.press("Control+P");
+    await this.quickInput().fill(name);
+    await this.quickPickRows().filter({ hasText: name }).first().waitFor();
+    await this.page.keyboard.press("Enter");
+    const lines = this.page.locator(".monaco-editor .view-lines", { hasText: line }).first();
+    await lines.waitFor({ timeout: timeoutMs });
+    return lines;
+  }
+
+  /** Selects everything in the editor of `lines` and asks Chorus about it (Ask's key), typing `question`. */
+  async askAboutSelection(lines: Locator, question: string): Promise<void> {
+    await lines.click();
+    await this.page.keyboard.press("Control+A");
+    await this.page.keyboard.press("Control+Alt+Shift+A");
+    const input = this.quickInput();
+    await input.waitFor({ timeout: 15_000 });
+    await input.fill(question);
+    await this.page.keyboard.press("Enter");
+  }
+
   /** A status bar item found by its accessible name or text; `id` is the extension's item id when known. */
   statusBarItem(text: string | RegExp): Locator {
     return this.page.locator("#workbench\\.parts\\.statusbar .statusbar-item").filter({ hasText: text }).first();

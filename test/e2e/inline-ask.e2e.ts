@@ -13,19 +13,7 @@ uiTest(
   async (wb) => {
     wb.fakes.ollama.setReply((r) => `fake reply from ${r.model ?? "?"}: it adds two numbers.`);
     const since = wb.fakes.ollama.requests.length;
-    await wb.page.keyboard.press("Control+P");
-    await wb.quickInput().fill("hello.ts");
-    await wb.quickPickRows().filter({ hasText: "hello.ts" }).first().waitFor();
-    await wb.page.keyboard.press("Enter");
-    const code = wb.page.locator(".monaco-editor .view-lines", { hasText: "return a + b" }).first();
-    await code.waitFor({ timeout: 20_000 });
-    await code.click();
-    await wb.page.keyboard.press("Control+A");
-    await wb.page.keyboard.press("Control+Alt+Shift+A");
-    const input = wb.quickInput();
-    await input.waitFor({ timeout: 15_000 });
-    await input.fill("What does add do?");
-    await wb.page.keyboard.press("Enter");
+    await wb.askAboutSelection(await wb.openFile("hello.ts", "return a + b"), "What does add do?");
     const answer = wb.page.locator(".monaco-editor .view-lines", { hasText: "What does add do?" }).first();
     await wb.until(
       "the answer in the Markdown document",
@@ -51,6 +39,7 @@ uiTest(
     assert.ok(!/\bdirty\b/.test((await tab.getAttribute("class")) ?? ""), "the answer tab is not dirty");
 
     // A follow-up from the CodeLens goes to the model with the earlier question and answer.
+    const input = wb.quickInput();
     const followUps = wb.fakes.ollama.requests.length;
     await wb.page.locator(".codelens-decoration a", { hasText: "Ask a follow-up" }).first().click({ timeout: 15_000 });
     await input.waitFor({ timeout: 15_000 });

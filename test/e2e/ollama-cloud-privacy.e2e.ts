@@ -14,19 +14,8 @@ uiTest(
   "privacy: a file under a local-only rule never reaches an Ollama cloud model, and Ask says why",
   async (wb) => {
     await wb.until("the status bar to show Chorus", async () => (await wb.statusBarItem(/Chorus:/).innerText()).includes("Chorus:"), 60_000);
-    await wb.page.keyboard.press("Control+P");
-    await wb.quickInput().fill("db.ts");
-    await wb.quickPickRows().filter({ hasText: "db.ts" }).first().waitFor();
-    await wb.page.keyboard.press("Enter");
-    const code = wb.page.locator(".monaco-editor .view-lines", { hasText: "DATABASE_PASSWORD" }).first();
-    await code.waitFor({ timeout: 20_000 });
-    await code.click();
-    await wb.page.keyboard.press("Control+A");
-    await wb.page.keyboard.press("Control+Alt+Shift+A");
-    const input = wb.quickInput();
-    await input.waitFor({ timeout: 15_000 });
-    await input.fill("What is the password for?");
-    await wb.page.keyboard.press("Enter");
+    const code = await wb.openFile("db.ts", "DATABASE_PASSWORD");
+    await wb.askAboutSelection(code, "What is the password for?");
     const toast = wb.notifications().filter({ hasText: "Ask failed" }).first();
     await toast.waitFor({ timeout: 30_000 });
     const said = (await toast.innerText()).replace(/\s+/g, " ");

@@ -42,11 +42,7 @@ uiTest(
       const folder = new URL(wb.page.url()).searchParams.get("folder");
       assert.ok(folder);
       writeFileSync(join(folder, "half.ts"), SAMPLE);
-      await wb.page.keyboard.press("Control+P");
-      await wb.quickInput().fill("half.ts");
-      await wb.quickPickRows().filter({ hasText: "half.ts" }).first().waitFor();
-      await wb.page.keyboard.press("Enter");
-      await wb.page.locator(".monaco-editor .view-lines", { hasText: "half" }).first().waitFor({ timeout: 15_000 });
+      await wb.openFile("half.ts", "half", 15_000);
 
       await wb.runCommand("Chorus: Review File");
       const view = wb.webview();

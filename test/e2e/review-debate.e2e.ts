@@ -80,14 +80,6 @@ function routerLessons(wb: Workbench): number {
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { seen: number }).seen : 0;
 }
 
-async function openFile(wb: Workbench, name: string): Promise<void> {
-  await wb.page.keyboard.press("Control+P");
-  await wb.quickInput().fill(name);
-  await wb.quickPickRows().filter({ hasText: name }).first().waitFor();
-  await wb.page.keyboard.press("Enter");
-  await wb.page.locator(".monaco-editor .view-lines", { hasText: "divide" }).first().waitFor({ timeout: 15_000 });
-}
-
 uiTest(
   "review: a two-model debate streams into the panel, shows dissent and applies a fix",
   async (wb) => {
@@ -103,7 +95,7 @@ uiTest(
     const folder = new URL(wb.page.url()).searchParams.get("folder");
     assert.ok(folder, "the workbench URL names its folder");
     writeFileSync(join(folder, "divide.ts"), SAMPLE);
-    await openFile(wb, "divide.ts");
+    await wb.openFile("divide.ts", "divide", 15_000);
 
     await wb.runCommand("Chorus: Review File");
     const view = wb.webview();

@@ -44,12 +44,8 @@ uiTest(
     const folder = new URL(wb.page.url()).searchParams.get("folder");
     assert.ok(folder);
     writeFileSync(join(folder, "first.ts"), SAMPLE);
-    await wb.page.keyboard.press("Control+P");
-    await wb.quickInput().fill("first.ts");
-    await wb.quickPickRows().filter({ hasText: "first.ts" }).first().waitFor();
-    await wb.page.keyboard.press("Enter");
+    await wb.openFile("first.ts", "unused", 15_000);
     const editorLines = wb.page.locator(".monaco-editor .view-lines").first();
-    await editorLines.filter({ hasText: "unused" }).waitFor({ timeout: 15_000 });
 
     // Select lines 2–4 with the keyboard: Ctrl+G 2, then Shift+↓ three times.
     await editorLines.click();

@@ -39,14 +39,6 @@ async function modesReply(r: RecordedRequest): Promise<string> {
   return `fake reply from ${r.model ?? "?"}`;
 }
 
-async function openFile(wb: Workbench, name: string): Promise<void> {
-  await wb.page.keyboard.press("Control+P");
-  await wb.quickInput().fill(name);
-  await wb.quickPickRows().filter({ hasText: name }).first().waitFor();
-  await wb.page.keyboard.press("Enter");
-  await wb.page.locator(".monaco-editor .view-lines", { hasText: "mean" }).first().waitFor({ timeout: 15_000 });
-}
-
 async function roundLabels(wb: Workbench): Promise<string[]> {
   return (await wb.webview().locator(".round h3").allInnerTexts()).map((t) => t.trim().toLowerCase());
 }
@@ -58,7 +50,7 @@ uiTest(
     const folder = new URL(wb.page.url()).searchParams.get("folder");
     assert.ok(folder);
     writeFileSync(join(folder, "mean.ts"), SAMPLE);
-    await openFile(wb, "mean.ts");
+    await wb.openFile("mean.ts", "mean", 15_000);
     const view = wb.webview();
 
     await wb.runCommand("Chorus: Refine with Feedback");

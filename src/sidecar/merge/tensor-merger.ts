@@ -75,15 +75,13 @@ export class TensorMerger {
       tensorPosition(spec.name, this.blocks, this.arch),
     );
     const coefficients = this.method.linearCoefficients?.(params, this.models.length);
-    const fused =
-      coefficients !== undefined &&
-      layout.storedOffset === 0 &&
-      spec.type === GgmlType.F16 &&
-      layout.inputs.every((input) => input.info.type === GgmlType.F16 && !input.fallback);
+    // A linear sum of rows each input stores itself (no rows borrowed from another model, no stored offset) can
+    // work on the stored bytes: summed in place when everything is F16, else done whole on a worker (decode, sum,
+    // encode) when the output is encoded there, so that work spreads over the cores.
+    const plainLinear = coefficients !== undefined && layout.storedOffset === 0 && layout.inputs.every((input) => !input.fallback);
+    const fused = plainLinear && spec.type === GgmlType.F16 && layout.inputs.every((input) => input.info.type === GgmlType.F16);
     const pooled = !fused && this.pool !== undefined && worthAWorker(spec.type);
-    // A linear merge of rows each input stores itself is done on the workers whole (decode, sum, encode), so it
-    // spreads over the cores; rows borrowed from another model, and stored offsets, are handled here.
-    const onWorkers = pooled && coefficients !== undefined && layout.storedOffset === 0 && layout.inputs.every((i) => !i.fallback);
+    const onWorkers = pooled && plainLinear;
     // Enough chunks in flight to keep every worker busy while the writer writes the oldest.
     const depth = pooled ? Math.max(DEPTH, this.pool!.size + 1) : DEPTH;
     // A tensor smaller than workers × chunk is cut finer so that every worker gets a share (chunking does not change

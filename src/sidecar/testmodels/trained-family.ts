@@ -21,11 +21,10 @@
 //   checkpoint's never-predicted rows are. Trained ids keep their rows (zero on dimension d), so their logits are the
 //   trained model's.
 // Weights are written as Q8_0 like the trained files (the trained dimensions fill whole 32-value blocks, so their
-// values are stored exactly as trained) or F16; the test compares logprobs (test/unit/sidecar/trained-family.test.ts).
+// values are stored exactly as trained) or F16; the test compares logprobs (test/unit/gguf/trained-family.test.ts).
 import { GgufReader } from "../gguf/reader";
 import { dequantize, quantize } from "../gguf/codecs/index";
-import { getNumber } from "../gguf/metadata";
-import { meta } from "../gguf/metadata";
+import { getNumber, meta } from "../gguf/metadata";
 import { GgmlType, type GgufMetadata } from "../gguf/types";
 import { writeGguf, type GgufTensorSpec } from "../gguf/writer";
 import { BOS_ID, BYTE_TOKENS, EOS_ID } from "./byte-vocab";
@@ -99,9 +98,9 @@ interface Trained {
   eps: number;
 }
 
-function readTrained(meta: GgufMetadata, path: string): Trained {
+function readTrained(metadata: GgufMetadata, path: string): Trained {
   const n = (key: string): number => {
-    const v = getNumber(meta, `llama.${key}`);
+    const v = getNumber(metadata, `llama.${key}`);
     if (v === undefined) throw new Error(`${path}: no llama.${key}; only the trained llama-architecture demo models can be re-shaped`);
     return v;
   };
